@@ -1,0 +1,5 @@
+"""Allow ``python -m openfield``."""
+
+from openfield.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,616 @@
+"""Pixels to centimetres: from the arena, from a mouse of known length, or two points.
+
+Three methods, one result, :class:`Calibration`, saved as a small JSON file
+that the kinematics step reads:
+
+``arena``
+    The floor's four corners (found automatically, or given) and its real
+    size give a homography from image pixels to arena centimetres. Arena cm
+    have their origin at the floor's top-left corner as seen in the image,
+    x along the top edge, y down. A tilted camera is corrected.
+``mouse``
+    The original method: segment the animal, measure its nose-to-tail-base
+    length in pixels (the thin tail is removed by a morphological opening)
+    and divide by its known length in cm. Several images give the median.
+``points``
+    Two pixel points and the real distance between them.
+
+The functions here take and return numpy arrays; reading images and
+writing files happen in :mod:`openfield.io` and the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from openfield import __version__
+from openfield.errors import OpenfieldError
+from openfield.io.files import write_json
+
+log = logging.getLogger(__name__)
+
+METHODS = ("arena", "mouse", "points")
+_REQUIRED_FIELDS = ("method", "px_per_cm", "homography", "arena_corners_px")
+
+
+@dataclass
+class Calibration:
+    """A pixel-to-centimetre calibration.
+
+    Attributes
+    ----------
+    method
+        ``"arena"``, ``"mouse"`` or ``"points"``.
+    px_per_cm
+        Pixels per centimetre (mean scale; with a homography, the mean over
+        the arena's four sides).
+    homography
+        3x3 matrix mapping pixel ``(x, y, 1)`` to arena cm, or None.
+    arena_corners_px
+        Floor corners in pixels, ordered top-left, top-right, bottom-right,
+        bottom-left (4x2), or None.
+    arena_size_cm
+        Floor width and height in cm, or None.
+    measurements
+        One record per reference image (what was measured there).
+    inputs
+        The arguments the calibration was made from.
+    residual
+        How well the inputs agree (e.g. relative spread of px/cm).
+    software_version
+        openfield version that wrote it.
+    """
+
+    method: str
+    px_per_cm: float
+    homography: np.ndarray | None = None
+    arena_corners_px: np.ndarray | None = None
+    arena_size_cm: tuple[float, float] | None = None
+    measurements: list[dict[str, Any]] = field(default_factory=list)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    residual: dict[str, Any] = field(default_factory=dict)
+    software_version: str = __version__
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise OpenfieldError(f"unknown calibration method {self.method!r}; use one of {METHODS}")
+        if not (np.isfinite(self.px_per_cm) and self.px_per_cm > 0):
+            raise OpenfieldError(f"px_per_cm must be a positive number, got {self.px_per_cm}")
+        if self.homography is not None:
+            self.homography = np.asarray(self.homography, dtype=float).reshape(3, 3)
+        if self.arena_corners_px is not None:
+            self.arena_corners_px = np.asarray(self.arena_corners_px, dtype=float).reshape(4, 2)
+        if self.arena_size_cm is not None:
+            self.arena_size_cm = (float(self.arena_size_cm[0]), float(self.arena_size_cm[1]))
+
+    @property
+    def has_arena(self) -> bool:
+        """True when arena cm coordinates (and so zones) are available."""
+        return self.homography is not None and self.arena_size_cm is not None
+
+    def px_to_cm(self, points_px: np.ndarray) -> np.ndarray:
+        """Map pixel coordinates to cm.
+
+        Parameters
+        ----------
+        points_px
+            Array ``(..., 2)`` of pixel x, y; NaN stays NaN.
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape, in arena cm when there is a homography, else
+            pixels divided by ``px_per_cm`` (origin at the image corner).
+        """
+        pts = np.asarray(points_px, dtype=float)
+        if self.homography is None:
+            return pts / self.px_per_cm
+        return apply_homography(self.homography, pts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary."""
+        d = asdict(self)
+        for key in ("homography", "arena_corners_px"):
+            value = getattr(self, key)
+            d[key] = None if value is None else np.asarray(value).tolist()
+        d["arena_size_cm"] = None if self.arena_size_cm is None else list(self.arena_size_cm)
+        return d
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the calibration JSON atomically."""
+        return write_json(self.to_dict(), path)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], path: str | os.PathLike[str] | None = None) -> Calibration:
+        """Build from a dictionary, naming what is missing or wrong."""
+        if not isinstance(d, dict):
+            raise OpenfieldError("calibration must be a JSON object", path)
+        missing = [k for k in _REQUIRED_FIELDS if k not in d]
+        if missing:
+            raise OpenfieldError(f"calibration file is missing field(s): {', '.join(missing)}", path)
+        try:
+            return cls(
+                method=d["method"],
+                px_per_cm=float(d["px_per_cm"]),
+                homography=d["homography"],
+                arena_corners_px=d["arena_corners_px"],
+                arena_size_cm=d.get("arena_size_cm"),
+                measurements=list(d.get("measurements") or []),
+                inputs=dict(d.get("inputs") or {}),
+                residual=dict(d.get("residual") or {}),
+                software_version=str(d.get("software_version", "unknown")),
+            )
+        except OpenfieldError as exc:
+            raise OpenfieldError(exc.message, path) from exc
+        except (TypeError, ValueError) as exc:
+            raise OpenfieldError(f"calibration file has a malformed field ({exc})", path) from exc
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Calibration:
+        """Read a calibration JSON written by :meth:`save` (or by hand)."""
+        path = Path(path)
+        if not path.exists():
+            raise OpenfieldError("calibration file not found", path)
+        try:
+            d = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise OpenfieldError(f"calibration file is not valid JSON ({exc})", path) from exc
+        return cls.from_dict(d, path)
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def apply_homography(h: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Apply a 3x3 homography to points ``(..., 2)`` (NaN-safe, vectorised)."""
+    pts = np.asarray(points, dtype=float)
+    flat = pts.reshape(-1, 2)
+    homog = np.c_[flat, np.ones(len(flat))] @ np.asarray(h, dtype=float).T
+    out = homog[:, :2] / homog[:, 2:3]
+    return out.reshape(pts.shape)
+
+
+def order_corners(points: np.ndarray) -> np.ndarray:
+    """Order four points as top-left, top-right, bottom-right, bottom-left."""
+    pts = np.asarray(points, dtype=float).reshape(4, 2)
+    center = pts.mean(axis=0)
+    angles = np.arctan2(pts[:, 1] - center[1], pts[:, 0] - center[0])
+    pts = pts[np.argsort(angles)]  # clockwise on screen (y down), starting near -180 deg
+    start = int(np.argmin(pts.sum(axis=1)))  # top-left has the smallest x + y
+    return np.roll(pts, -start, axis=0)
+
+
+def homography_from_corners(corners_px: np.ndarray, size_cm: tuple[float, float]) -> np.ndarray:
+    """Homography mapping the floor corners (tl, tr, br, bl) to a W x H cm rectangle."""
+    w, h = size_cm
+    dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64)
+    return cv2.getPerspectiveTransform(np.asarray(corners_px, dtype=np.float32), dst.astype(np.float32)).astype(float)
+
+
+def side_scales(corners_px: np.ndarray, size_cm: tuple[float, float]) -> np.ndarray:
+    """Pixels per cm along each side (top, right, bottom, left)."""
+    c = np.asarray(corners_px, dtype=float)
+    lengths = np.linalg.norm(np.roll(c, -1, axis=0) - c, axis=1)
+    w, h = size_cm
+    return lengths / np.array([w, h, w, h])
+
+
+# --------------------------------------------------------------------------- arena
+
+
+def _to_gray(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 3:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return image
+
+
+def _refine_quad(contour: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """Sub-pixel corners: fit a line to each side's contour points and intersect."""
+    pts = contour.reshape(-1, 2).astype(float)
+    lines = []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        ab = b - a
+        length = np.linalg.norm(ab)
+        t = (pts - a) @ ab / length**2
+        normal = np.array([-ab[1], ab[0]]) / length
+        dist = np.abs((pts - a) @ normal)
+        sel = pts[(t > 0.1) & (t < 0.9) & (dist < max(3.0, 0.02 * length))]
+        if len(sel) < 5:
+            return quad
+        vx, vy, x0, y0 = cv2.fitLine(sel.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([x0, y0]), np.array([vx, vy])))
+    refined = []
+    for i in range(4):
+        (p1, d1), (p2, d2) = lines[i - 1], lines[i]
+        m = np.array([d1, -d2]).T
+        if abs(np.linalg.det(m)) < 1e-9:
+            return quad
+        s = np.linalg.solve(m, p2 - p1)
+        refined.append(p1 + s[0] * d1)
+    refined = np.array(refined)
+    if np.max(np.linalg.norm(refined - quad, axis=1)) > 0.05 * np.linalg.norm(quad[2] - quad[0]):
+        return quad  # refinement went astray; keep the polygon corners
+    return refined
+
+
+def detect_arena(image: np.ndarray, floor: str = "auto", min_area_fraction: float = 0.1) -> np.ndarray:
+    """Find the arena floor's four corners in a top-view image.
+
+    The floor is the largest region that contrasts with its surround (a
+    light floor inside darker walls, or the reverse). Two segmentations are
+    tried: a global Otsu threshold, and for light floors a threshold on
+    brightness relative to the local maximum, which copes with uneven
+    lighting (vignetting) as in real recordings. Holes (the animal, marks)
+    are filled, regions running along the image border are rejected, the
+    outline is reduced to a quadrilateral, and each side is refined by a
+    line fit for sub-pixel corners.
+
+    Parameters
+    ----------
+    image
+        BGR or grey image.
+    floor
+        ``"light"``, ``"dark"`` or ``"auto"`` (try both, keep the larger
+        plausible floor).
+    min_area_fraction
+        Smallest floor area accepted, as a fraction of the image.
+
+    Returns
+    -------
+    numpy.ndarray
+        Corners ``(4, 2)`` in pixels: top-left, top-right, bottom-right,
+        bottom-left.
+
+    Raises
+    ------
+    OpenfieldError
+        "arena not found" when no plausible quadrilateral floor is seen.
+    """
+    if floor not in ("auto", "light", "dark"):
+        raise OpenfieldError(f"floor must be auto, light or dark, not {floor!r}")
+    gray = cv2.GaussianBlur(_to_gray(image), (5, 5), 0)
+    candidates = []
+    for mask in _floor_masks(gray, floor):
+        found = _quad_from_mask(mask, min_area_fraction)
+        if found is not None:
+            candidates.append(found)
+    if not candidates:
+        raise OpenfieldError(
+            "arena not found: no four-cornered floor contrasting with its surround "
+            f"(at least {min_area_fraction:.0%} of the image, not running along the image border); "
+            "give the corners with --corners"
+        )
+    quad, _area = max(candidates, key=lambda c: c[1])
+    return quad
+
+
+def _floor_masks(gray: np.ndarray, floor: str) -> list[np.ndarray]:
+    """Candidate floor masks (uint8 0/255)."""
+    masks = []
+    h, w = gray.shape
+    if floor in ("auto", "light"):
+        masks.append(cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1])
+        # brightness relative to the local maximum: walls are darker than the floor beside them
+        k = max(3, int(0.12 * min(h, w)) | 1)
+        g = gray.astype(np.float32)
+        local_max = cv2.dilate(g, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+        local_max = cv2.GaussianBlur(local_max, (k, k), 0)
+        masks.append(((g / np.maximum(local_max, 1.0)) > 0.8).astype(np.uint8) * 255)
+    if floor in ("auto", "dark"):
+        masks.append(cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1])
+    return masks
+
+
+def _quad_from_mask(mask: np.ndarray, min_area_fraction: float) -> tuple[np.ndarray, float] | None:
+    h, w = mask.shape
+    k = max(3, int(round(min(h, w) * 0.01)) | 1)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return None
+    contour = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(contour)
+    if area < min_area_fraction * h * w:
+        return None
+    pts = contour.reshape(-1, 2)
+    on_border = (pts[:, 0] <= 1) | (pts[:, 1] <= 1) | (pts[:, 0] >= w - 2) | (pts[:, 1] >= h - 2)
+    if on_border.mean() > 0.2:
+        return None  # runs along the image edge: not a floor seen inside its walls
+    hull = cv2.convexHull(contour)
+    perimeter = cv2.arcLength(hull, True)
+    quad = None
+    for eps in np.linspace(0.005, 0.1, 40):
+        approx = cv2.approxPolyDP(hull, eps * perimeter, True)
+        if len(approx) == 4:
+            quad = approx.reshape(4, 2).astype(float)
+            break
+        if len(approx) < 4:
+            break
+    if quad is None:
+        return None
+    quad_area = cv2.contourArea(quad.astype(np.float32))
+    if quad_area <= 0 or area / quad_area < 0.85:
+        return None  # the region is not a quadrilateral (e.g. a round arena or clutter)
+    quad = order_corners(quad)
+    quad = order_corners(_refine_quad(contour, quad))
+    return quad, area
+
+
+def calibrate_arena(
+    images: list[np.ndarray],
+    arena_size_cm: tuple[float, float],
+    corners_px: np.ndarray | None = None,
+    floor: str = "auto",
+    names: list[str] | None = None,
+) -> Calibration:
+    """Calibrate from the arena floor of known size.
+
+    Parameters
+    ----------
+    images
+        Reference images (top view of the arena); ignored for detection
+        when ``corners_px`` is given.
+    arena_size_cm
+        Floor width (along the top edge) and height in cm.
+    corners_px
+        Known corners (any order); skips detection.
+    floor
+        Passed to :func:`detect_arena`.
+    names
+        Labels of the images (file names) for the measurements.
+
+    Returns
+    -------
+    Calibration
+        With homography, corners and px/cm (mean over the four sides); the
+        residual holds the relative spread of the per-side scales and, for
+        several images, the corner spread in px.
+    """
+    w, h = arena_size_cm
+    if not (w > 0 and h > 0):
+        raise OpenfieldError(f"arena size must be positive, got {w} x {h} cm")
+    names = names or [f"image_{i}" for i in range(len(images))]
+    measurements: list[dict[str, Any]] = []
+    if corners_px is not None:
+        corners = order_corners(np.asarray(corners_px, dtype=float))
+        measurements.append({"image": "given corners", "corners_px": corners.tolist()})
+        corner_spread = 0.0
+    else:
+        if not images:
+            raise OpenfieldError("arena calibration needs at least one image or --corners")
+        all_corners = []
+        for name, image in zip(names, images, strict=True):
+            try:
+                c = detect_arena(image, floor=floor)
+            except OpenfieldError as exc:
+                raise OpenfieldError(exc.message, name) from exc
+            all_corners.append(c)
+            measurements.append({"image": name, "corners_px": c.tolist(),
+                                 "px_per_cm": float(side_scales(c, arena_size_cm).mean())})
+        stack = np.stack(all_corners)
+        corners = np.median(stack, axis=0)
+        corner_spread = float(np.max(np.linalg.norm(stack - corners, axis=2)))
+    scales = side_scales(corners, arena_size_cm)
+    hom = homography_from_corners(corners, arena_size_cm)
+    return Calibration(
+        method="arena",
+        px_per_cm=float(scales.mean()),
+        homography=hom,
+        arena_corners_px=corners,
+        arena_size_cm=(float(w), float(h)),
+        measurements=measurements,
+        inputs={"arena_size_cm": [float(w), float(h)], "floor": floor,
+                "corners_given": corners_px is not None, "images": names},
+        residual={"side_px_per_cm": scales.tolist(),
+                  "side_scale_relative_spread": float((scales.max() - scales.min()) / scales.mean()),
+                  "corner_spread_px": corner_spread},
+    )
+
+
+# --------------------------------------------------------------------------- mouse
+
+
+def segment_animal(image: np.ndarray, animal: str = "auto") -> np.ndarray:
+    """Binary mask (uint8, 0/255) of the animal: the largest contrasting blob.
+
+    Parameters
+    ----------
+    image
+        BGR or grey top-view image.
+    animal
+        ``"dark"`` (dark mouse on a light floor), ``"light"`` or ``"auto"``
+        (the opposite of the image's dominant brightness, i.e. the floor's).
+
+    Returns
+    -------
+    numpy.ndarray
+        Mask of the single blob taken as the animal.
+    """
+    if animal not in ("auto", "dark", "light"):
+        raise OpenfieldError(f"animal must be auto, dark or light, not {animal!r}")
+    gray = cv2.GaussianBlur(_to_gray(image), (3, 3), 0)
+    h, w = gray.shape
+    if animal == "auto":
+        # The floor covers most of the image: compare the median with Otsu's split.
+        t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        animal = "dark" if np.median(gray) > t else "light"
+    flag = cv2.THRESH_BINARY_INV if animal == "dark" else cv2.THRESH_BINARY
+    _, mask = cv2.threshold(gray, 0, 255, flag | cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    best, best_area = 0, 0
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        touches_edge = x == 0 or y == 0 or x + bw >= w or y + bh >= h
+        if touches_edge or area < 20 or area > 0.25 * h * w:
+            continue  # walls, image borders and the floor itself are not the animal
+        if area > best_area:
+            best, best_area = i, area
+    if best == 0:
+        raise OpenfieldError(f"no {animal} animal found (no contrasting blob away from the image edges)")
+    return np.where(labels == best, 255, 0).astype(np.uint8)
+
+
+def measure_mouse(image: np.ndarray, animal: str = "auto") -> dict[str, Any]:
+    """Nose-to-tail-base length of the animal in pixels.
+
+    The tail is far thinner than the body: an opening with a disc of
+    about a third of the body's half-width removes it and leaves the body
+    and head (their rounded ends survive an opening by a disc smaller than
+    their own curvature). The length is the extent of what remains along
+    its principal axis.
+
+    Parameters
+    ----------
+    image
+        BGR or grey top-view image with one animal.
+    animal
+        See :func:`segment_animal`.
+
+    Returns
+    -------
+    dict
+        ``length_px``, ``width_px``, ``center_px``, ``axis_endpoints_px``
+        (2x2), ``area_px``.
+    """
+    mask = segment_animal(image, animal)
+    dist = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
+    half_width = float(dist.max())
+    radius = max(1, int(round(0.35 * half_width)))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    body = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(body, connectivity=8)
+    if n < 2:
+        raise OpenfieldError("the animal's outline vanished when removing the tail; is it too small?")
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    ys, xs = np.nonzero(labels == largest)
+    pts = np.c_[xs, ys].astype(float)
+    center = pts.mean(axis=0)
+    cov = np.cov((pts - center).T)
+    evals, evecs = np.linalg.eigh(cov)
+    axis = evecs[:, np.argmax(evals)]
+    proj = (pts - center) @ axis
+    perp = (pts - center) @ np.array([-axis[1], axis[0]])
+    # +1: pixel centres span one pixel less than the pixel edges do
+    length = float(proj.max() - proj.min() + 1.0)
+    width = float(perp.max() - perp.min() + 1.0)
+    ends = np.array([center + proj.min() * axis, center + proj.max() * axis])
+    return {
+        "length_px": length,
+        "width_px": width,
+        "center_px": center.tolist(),
+        "axis_endpoints_px": ends.tolist(),
+        "area_px": int(len(pts)),
+    }
+
+
+def calibrate_mouse(
+    images: list[np.ndarray],
+    mouse_length_cm: float,
+    animal: str = "auto",
+    names: list[str] | None = None,
+    disagreement_warn: float = 0.10,
+) -> Calibration:
+    """Calibrate from a mouse of known nose-to-tail-base length.
+
+    Parameters
+    ----------
+    images
+        One or more reference images, one animal each.
+    mouse_length_cm
+        The animal's nose-to-tail-base length in cm.
+    animal
+        See :func:`segment_animal`.
+    names
+        Labels for the images (file names).
+    disagreement_warn
+        Log a warning when the images' px/cm differ by more than this
+        fraction of the median.
+
+    Returns
+    -------
+    Calibration
+        ``px_per_cm`` is the median over images; no homography.
+    """
+    if not mouse_length_cm > 0:
+        raise OpenfieldError(f"--mouse-length-cm must be positive, got {mouse_length_cm}")
+    if not images:
+        raise OpenfieldError("mouse calibration needs at least one image")
+    names = names or [f"image_{i}" for i in range(len(images))]
+    measurements = []
+    for name, image in zip(names, images, strict=True):
+        try:
+            m = measure_mouse(image, animal)
+        except OpenfieldError as exc:
+            raise OpenfieldError(exc.message, name) from exc
+        m["image"] = name
+        m["px_per_cm"] = m["length_px"] / mouse_length_cm
+        measurements.append(m)
+    scales = np.array([m["px_per_cm"] for m in measurements])
+    median = float(np.median(scales))
+    spread = float((scales.max() - scales.min()) / median)
+    if spread > disagreement_warn:
+        log.warning(
+            "reference images disagree: px/cm ranges from %.2f to %.2f (%.0f%% of the median); "
+            "check the --show images", scales.min(), scales.max(), 100 * spread,
+        )
+    return Calibration(
+        method="mouse",
+        px_per_cm=median,
+        measurements=measurements,
+        inputs={"mouse_length_cm": float(mouse_length_cm), "animal": animal, "images": names},
+        residual={"px_per_cm_relative_spread": spread,
+                  "px_per_cm_std": float(scales.std(ddof=1)) if len(scales) > 1 else 0.0},
+    )
+
+
+# --------------------------------------------------------------------------- points
+
+
+def calibrate_points(p1: tuple[float, float], p2: tuple[float, float], distance_cm: float) -> Calibration:
+    """Calibrate from two pixel points a known distance apart."""
+    if not distance_cm > 0:
+        raise OpenfieldError(f"--distance-cm must be positive, got {distance_cm}")
+    d_px = float(np.hypot(p2[0] - p1[0], p2[1] - p1[1]))
+    if d_px == 0:
+        raise OpenfieldError("the two points are the same pixel")
+    return Calibration(
+        method="points",
+        px_per_cm=d_px / distance_cm,
+        measurements=[{"distance_px": d_px}],
+        inputs={"points_px": [list(map(float, p1)), list(map(float, p2))], "distance_cm": float(distance_cm)},
+    )
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+def draw_calibration(image: np.ndarray, cal: Calibration, measurement: dict[str, Any] | None = None) -> np.ndarray:
+    """Draw what was detected (corners, floor outline, measured axis) on a copy of the image."""
+    out = image.copy() if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    corners = None
+    if measurement and "corners_px" in measurement:
+        corners = np.asarray(measurement["corners_px"])
+    elif cal.arena_corners_px is not None:
+        corners = cal.arena_corners_px
+    if corners is not None:
+        cv2.polylines(out, [np.round(corners).astype(np.int32).reshape(-1, 1, 2)], True, (0, 0, 255), 2)
+        for label, (x, y) in zip(("TL", "TR", "BR", "BL"), corners, strict=True):
+            cv2.circle(out, (int(round(x)), int(round(y))), 6, (0, 200, 0), -1)
+            cv2.putText(out, label, (int(x) + 8, int(y) + 18), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 120, 255), 2)
+    if measurement and "axis_endpoints_px" in measurement:
+        (x1, y1), (x2, y2) = measurement["axis_endpoints_px"]
+        cv2.line(out, (int(x1), int(y1)), (int(x2), int(y2)), (0, 0, 255), 2)
+        cv2.putText(out, f"{measurement['length_px']:.1f} px", (int(x2) + 5, int(y2)),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 255), 2)
+    text = f"{cal.method}: {cal.px_per_cm:.3f} px/cm"
+    cv2.putText(out, text, (10, 25), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 0, 0), 2)
+    return out

@@ -1,0 +1,1 @@
+"""Subcommands of the ``openfield`` command line, one module per stage."""

@@ -1,0 +1,23 @@
+"""Reading and writing files: pose tables, calibration JSON, atomic outputs."""
+
+from openfield.io.files import atomic_write, save_figure, write_csv, write_json
+from openfield.io.images import read_image, video_background
+from openfield.io.pose import (
+    ARENA_KEYPOINTS,
+    from_numpy,
+    read_dlc,
+    write_dlc_csv,
+)
+
+__all__ = [
+    "ARENA_KEYPOINTS",
+    "atomic_write",
+    "from_numpy",
+    "read_dlc",
+    "read_image",
+    "video_background",
+    "save_figure",
+    "write_csv",
+    "write_dlc_csv",
+    "write_json",
+]
