@@ -11,6 +11,7 @@ known geometry. Used by the tests, the demo and the benchmarks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -346,3 +347,49 @@ def render_frame(
         img = np.clip(img + rng.normal(0, noise_sd, img.shape), 0, 255).astype(np.uint8)
     kp_px = {k: _to_px(h_mat, val[None, :])[0] for k, val in kp_cm.items()}
     return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR), kp_px
+
+
+def pose_from_trajectory(
+    trajectory: pd.DataFrame,
+    homography: np.ndarray,
+    arena_size_cm: tuple[float, float],
+    fps: float,
+    mouse_length_cm: float = 8.0,
+    with_corners: bool = True,
+) -> Any:
+    """A DeepLabCut-like pose dataset (head, body, tail, and arena corners) from a trajectory.
+
+    Parameters
+    ----------
+    trajectory
+        Table with ``x_cm``, ``y_cm`` (body centre) and ``heading_rad``.
+    homography
+        Arena cm -> pixels (see :func:`camera_homography`).
+    arena_size_cm
+        Floor size, for the corner points ``tl, tr, br, bl``.
+    fps
+        Frame rate stored in the dataset.
+    mouse_length_cm
+        Nose-to-tail-base length.
+    with_corners
+        Add the arena corners as tracked points (likelihood 1).
+
+    Returns
+    -------
+    xarray.Dataset
+        Pose dataset in pixels with likelihood 1 everywhere a position exists.
+    """
+    from openfield.io.pose import from_numpy
+
+    body = trajectory[["x_cm", "y_cm"]].to_numpy(float)
+    kp = mouse_keypoints_cm(body, trajectory["heading_rad"].to_numpy(float), mouse_length_cm)
+    names = ["head", "body", "tail"]
+    pts = [_to_px(homography, kp[k]) for k in names]
+    if with_corners:
+        w, h = arena_size_cm
+        for name, c in zip(("tl", "tr", "br", "bl"), [(0, 0), (w, 0), (w, h), (0, h)], strict=True):
+            names.append(name)
+            pts.append(np.repeat(_to_px(homography, np.array([c], float)), len(body), axis=0))
+    position = np.stack(pts, axis=1)
+    return from_numpy(position, None, names, fps=fps, source_software="openfield.synthetic",
+                      scorer="synthetic")
