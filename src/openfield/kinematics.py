@@ -7,7 +7,7 @@ Definitions (``p_i`` the smoothed position of the reference point at frame
   one-sided at the ends of each tracked stretch), cm/s;
 - acceleration :math:`a_i = (v_{i+1} - v_{i-1}) / (2\,dt)`, signed, cm/s²;
   acceleration phases are frames with :math:`a > 0`, deceleration phases
-  frames with :math:`a < 0`; the mean deceleration is reported as a
+  frames with :math:`a < 0` (:math:`|a| < 10^{-6}` counts as zero); the mean deceleration is reported as a
   positive magnitude;
 - distance :math:`\sum_i |p_i - p_{i-1}|` over consecutive tracked frames;
   a step counts in the zone of the frame it arrives in;
@@ -223,10 +223,14 @@ def _mean_or_nan(x: np.ndarray) -> float:
     return float(x.mean()) if len(x) else float("nan")
 
 
+#: Accelerations smaller than this (cm/s²) are numerically zero: neither phase.
+ACC_ZERO = 1e-6
+
+
 def _acc_dec(acc: np.ndarray) -> tuple[float, float]:
     """Mean of positive accelerations, and mean magnitude of negative ones."""
     a = acc[~np.isnan(acc)]
-    pos, neg = a[a > 0], a[a < 0]
+    pos, neg = a[a > ACC_ZERO], a[a < -ACC_ZERO]
     return (float(pos.mean()) if len(pos) else float("nan"),
             float(-neg.mean()) if len(neg) else float("nan"))
 
