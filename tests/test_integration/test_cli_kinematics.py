@@ -101,7 +101,8 @@ def test_bad_inputs(scene, capsys, tmp_path):
     err = _bad(["kinematics", str(tmp_path / "none.csv"), "--fps", "30", *common], capsys, tmp_path, "not found")
     assert "none.csv" in err
     (tmp_path / "empty.csv").write_text("")
-    _bad(["kinematics", str(tmp_path / "empty.csv"), "--fps", "30", *common], capsys, tmp_path, "empty.csv: file is empty")
+    _bad(["kinematics", str(tmp_path / "empty.csv"), "--fps", "30", *common], capsys, tmp_path,
+         "empty.csv: file is empty")
     (tmp_path / "wrong.csv").write_text("frame,x,y\n0,1,2\n")
     _bad(["kinematics", str(tmp_path / "wrong.csv"), "--fps", "30", *common], capsys, tmp_path, "3 header rows")
     _bad(["kinematics", pose, "--fps", "30", "--bodypart", "paw", *common], capsys, tmp_path, "'paw' is not in")
