@@ -1,7 +1,8 @@
 """Plots people look at: trajectory with zones, occupancy heat map, speed and acceleration.
 
 Each function takes a per-frame kinematics table and returns a matplotlib
-figure (Agg backend, no display needed); :func:`write_kinematics_plots`
+figure (no display needed: matplotlib falls back to Agg without one, and
+notebooks show the figures inline); :func:`write_kinematics_plots`
 saves them as PNG atomically.
 """
 
@@ -11,16 +12,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-from openfield import zones  # noqa: E402
-from openfield.io.files import save_figure  # noqa: E402
+from openfield import zones
+from openfield.io.files import save_figure
 
 
 def _arena_axes(ax: Any, arena_size_cm: tuple[float, float] | None, center_fraction: float) -> None:
