@@ -112,6 +112,22 @@ class _ForwardHandler(logging.Handler):
         _dlc_log.log(level, message)
 
 
+class _OpenfieldOnly(logging.Handler):
+    """Wrap a handler so that it only sees openfield's records (not DeepLabCut's)."""
+
+    def __init__(self, inner: logging.Handler) -> None:
+        super().__init__(inner.level)
+        self.inner = inner
+
+    def handle(self, record: logging.LogRecord) -> bool:  # noqa: D102
+        if record.name.startswith("openfield"):
+            return bool(self.inner.handle(record))
+        return False
+
+    def emit(self, record: logging.LogRecord) -> None:  # noqa: D102
+        self.inner.emit(record)
+
+
 @contextlib.contextmanager
 def _dlc_session(what: str, path: str | os.PathLike[str] | None = None) -> Iterator[None]:
     """Run DeepLabCut code quietly and turn its failures into one clear line.
@@ -706,6 +722,11 @@ def _pretrained_available(pcfg: Path) -> tuple[bool, str]:
     return True, ""
 
 
+def _backbone_module(model: Any) -> Any:
+    """The network whose weights ImageNet files hold (timm's model inside ResNet backbones)."""
+    return model.backbone.model if hasattr(model.backbone, "model") else model.backbone
+
+
 def _initial_snapshot(
     pcfg: Path, weights: str | os.PathLike[str] | None, seed: int
 ) -> tuple[Path, bool]:
@@ -745,7 +766,7 @@ def _initial_snapshot(
             raise OpenfieldError("not a PyTorch state dict or DeepLabCut snapshot", wpath)
         torch.manual_seed(seed)
         model = _build_pose_model(pcfg, pretrained=False)
-        backbone = model.backbone.model if hasattr(model.backbone, "model") else model.backbone
+        backbone = _backbone_module(model)
         own = backbone.state_dict()
         usable = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
         if len(usable) < 0.5 * len(own):
@@ -858,13 +879,15 @@ def train(
     _import_dlc()
     from deeplabcut.pose_estimation_pytorch.apis import training as dlc_training
 
+    user_handlers = list(logging.getLogger().handlers)
+
     def _log_to_file(filepath: Path) -> None:
         # DeepLabCut would replace the root logger's handlers and print to the console;
         # keep its train.txt and send the rest to our logger instead.
         root = logging.getLogger()
         file_handler = logging.FileHandler(filepath, mode="a")
         file_handler.setFormatter(logging.Formatter("%(asctime)-15s %(message)s", "%Y-%m-%d %H:%M:%S"))
-        root.handlers[:] = [file_handler, _ForwardHandler()]  # restored by _dlc_session
+        root.handlers[:] = [file_handler, _ForwardHandler()] + [_OpenfieldOnly(h) for h in user_handlers]
         root.setLevel(logging.INFO)
 
     with (

@@ -1,0 +1,144 @@
+"""``openfield pose``: DeepLabCut project, training, evaluation and video analysis.
+
+Subcommands map one to one to :mod:`openfield.pose.dlc`; DeepLabCut is
+imported only when a subcommand runs, so ``openfield --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+log = logging.getLogger("openfield")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``openfield pose`` and its subcommands."""
+    p = subparsers.add_parser(
+        "pose",
+        help="DeepLabCut: create a project, label, train, evaluate, analyse videos",
+        description="Pose estimation with DeepLabCut 3 (PyTorch engine). The project lives in "
+        "open_field_model/ by default.",
+    )
+    sub = p.add_subparsers(dest="pose_command", metavar="STEP", required=True)
+
+    c = sub.add_parser("create", help="a new project (body parts head, body, tail by default)")
+    c.add_argument("name", help="project (task) name")
+    c.add_argument("--videos", nargs="+", type=Path, required=True, metavar="VIDEO")
+    c.add_argument("--bodyparts", nargs="+", default=["head", "body", "tail"], metavar="NAME")
+    c.add_argument("-d", "--project-dir", type=Path, default=Path("open_field_model"),
+                   help="project folder (default open_field_model/)")
+    c.add_argument("--experimenter", default="openfield", help="scorer name of the labels")
+    c.add_argument("--net", default="resnet_50", help="default network (default resnet_50)")
+    c.add_argument("--link-videos", action="store_true", help="link the videos instead of copying them")
+    c.set_defaults(func=run_create)
+
+    e = sub.add_parser("extract", help="pick frames to label (k-means)")
+    e.add_argument("--config", type=Path, required=True, help="the project's config.yaml")
+    e.add_argument("--numframes", type=int, help="frames per video (default: config's numframes2pick)")
+    e.set_defaults(func=run_extract)
+
+    la = sub.add_parser("label", help="open DeepLabCut's napari labelling window (needs a display)")
+    la.add_argument("--config", type=Path, required=True)
+    la.set_defaults(func=run_label)
+
+    t = sub.add_parser("train", help="create the training dataset when missing, then train")
+    t.add_argument("--config", type=Path, required=True)
+    t.add_argument("--epochs", type=int, help="epochs (default: the model config's, 200)")
+    t.add_argument("--net", help="network type, e.g. resnet_50, cspnext_s, hrnet_w32 (default: config's)")
+    t.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    start = t.add_mutually_exclusive_group()
+    start.add_argument("--weights", type=Path,
+                       help="local weights to start from: DeepLabCut snapshot or backbone state dict")
+    start.add_argument("--from-scratch", action="store_true",
+                       help="start from a randomly initialised model (no download)")
+    t.add_argument("--shuffle", type=int, default=1)
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--save-epochs", type=int, help="epochs between snapshots")
+    t.set_defaults(func=run_train)
+
+    ev = sub.add_parser("evaluate", help="train and test RMSE (px) of the last snapshot, to a CSV")
+    ev.add_argument("--config", type=Path, required=True)
+    ev.add_argument("--shuffle", type=int, default=1)
+    ev.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    ev.add_argument("-o", "--output", type=Path, help="CSV (default: evaluation.csv in the project)")
+    ev.set_defaults(func=run_evaluate)
+
+    a = sub.add_parser("analyze", help="track the body parts in videos: .h5/.csv per video")
+    a.add_argument("videos", nargs="+", type=Path, metavar="VIDEO")
+    model = a.add_mutually_exclusive_group(required=True)
+    model.add_argument("--config", type=Path, help="the trained project's config.yaml")
+    model.add_argument("--superanimal", action="store_true",
+                       help="DeepLabCut's SuperAnimal-TopViewMouse instead of a trained project")
+    a.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    a.add_argument("--batch-size", type=int, default=8)
+    a.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    a.add_argument("--shuffle", type=int, default=1)
+    a.add_argument("--filter", default="median", choices=["median", "none"],
+                   help="DeepLabCut's median filter over 5 frames, or none (default median)")
+    a.add_argument("--labeled-video", action="store_true", help="also write a video with the points drawn")
+    a.set_defaults(func=run_analyze)
+
+
+def run_create(args: argparse.Namespace) -> int:
+    """``openfield pose create``."""
+    from openfield.pose import dlc
+
+    config = dlc.create_project(args.name, args.videos, args.bodyparts, args.project_dir,
+                                experimenter=args.experimenter, net=args.net, copy_videos=not args.link_videos)
+    print(config)
+    return 0
+
+
+def run_extract(args: argparse.Namespace) -> int:
+    """``openfield pose extract``."""
+    from openfield.pose import dlc
+
+    for folder in dlc.extract_frames(args.config, args.numframes):
+        print(folder)
+    return 0
+
+
+def run_label(args: argparse.Namespace) -> int:
+    """``openfield pose label``."""
+    from openfield.pose import dlc
+
+    dlc.label_frames(args.config)
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """``openfield pose train``."""
+    from openfield.pose import dlc
+
+    snapshot = dlc.train(args.config, epochs=args.epochs, net=args.net, device=args.device,
+                         weights=args.weights, from_scratch=args.from_scratch, shuffle=args.shuffle,
+                         batch_size=args.batch_size, save_epochs=args.save_epochs)
+    print(snapshot)
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """``openfield pose evaluate``: print the table and write the CSV."""
+    from openfield.pose import dlc
+
+    result = dlc.evaluate(args.config, shuffle=args.shuffle, device=args.device, out=args.output)
+    print(result.T.to_string(header=False))
+    return 0
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    """``openfield pose analyze``."""
+    from openfield.pose import dlc
+
+    if args.superanimal:
+        paths = dlc.analyze_superanimal(args.videos, args.output, batch_size=args.batch_size,
+                                        device=args.device, labeled_video=args.labeled_video)
+    else:
+        paths = dlc.analyze_videos(args.videos, args.config, args.output, shuffle=args.shuffle,
+                                   batch_size=args.batch_size, device=args.device, filter=args.filter,
+                                   labeled_video=args.labeled_video)
+    for path in paths:
+        print(path)
+    return 0
