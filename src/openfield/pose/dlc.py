@@ -887,6 +887,7 @@ def train(
         root = logging.getLogger()
         file_handler = logging.FileHandler(filepath, mode="a")
         file_handler.setFormatter(logging.Formatter("%(asctime)-15s %(message)s", "%Y-%m-%d %H:%M:%S"))
+        file_handler.addFilter(lambda record: not record.name.startswith("openfield"))  # no echo
         root.handlers[:] = [file_handler, _ForwardHandler()] + [_OpenfieldOnly(h) for h in user_handlers]
         root.setLevel(logging.INFO)
 
