@@ -50,9 +50,7 @@ def main() -> None:
                        default=str, indent=2)
         )
         snap = dlc.train(config, epochs=args.epochs, net=args.net, device="auto", from_scratch=True,
-                         batch_size=args.batch_size, save_epochs=args.save_epochs,
-                         overrides={"data.train.crop_sampling.width": args.crop,
-                                    "data.train.crop_sampling.height": args.crop})
+                         batch_size=args.batch_size, save_epochs=args.save_epochs, crop_size=args.crop)
         info = json.loads((args.project / "bench_train.json").read_text())
         info.update(finished=True, seconds=round(time.time() - start, 1), snapshot=str(snap))
         (args.project / "bench_train.json").write_text(json.dumps(info, indent=2))

@@ -20,6 +20,7 @@ NET = "cspnext_s"
 EPOCHS = 1
 FROM_SCRATCH = True
 DEVICE = "cpu"
+CROP_SIZE = 256
 NUMFRAMES = 3
 CLIP_FRAMES = 30
 LIKELIHOOD_CUTOFF = 0.0  # a 1-epoch model is never confident

@@ -56,6 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--shuffle", type=int, default=1)
     t.add_argument("--batch-size", type=int)
     t.add_argument("--save-epochs", type=int, help="epochs between snapshots")
+    t.add_argument("--crop-size", type=int,
+                   help="side of the training crops in px (DeepLabCut's 448; 256 trains ~3x faster on a CPU)")
     t.set_defaults(func=run_train)
 
     ev = sub.add_parser("evaluate", help="train and test RMSE (px) of the last snapshot, to a CSV")
@@ -114,7 +116,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     snapshot = dlc.train(args.config, epochs=args.epochs, net=args.net, device=args.device,
                          weights=args.weights, from_scratch=args.from_scratch, shuffle=args.shuffle,
-                         batch_size=args.batch_size, save_epochs=args.save_epochs)
+                         batch_size=args.batch_size, save_epochs=args.save_epochs,
+                         crop_size=args.crop_size)
     print(snapshot)
     return 0
 
