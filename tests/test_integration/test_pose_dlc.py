@@ -153,11 +153,22 @@ def test_moved_project_is_repaired_and_analyses(trained, tmp_path, capsys):
 
     # and through the command line, from the moved copy
     rc = main(["pose", "analyze", str(trained["clip"]), "--config", str(config), "-o", str(tmp_path / "out"),
-               "--device", "cpu", "--batch-size", "4", "--filter", "none"])
+               "--device", "cpu", "--batch-size", "4", "--filter", "openfield"])
     assert rc == 0
     printed = capsys.readouterr().out.strip().splitlines()
-    assert len(printed) == 1 and printed[0].endswith(".h5")
-    assert read_dlc(printed[0]).sizes["time"] == 30
+    assert len(printed) == 1 and printed[0].endswith("_cleaned.h5")
+    cleaned = read_dlc(printed[0], fps=30.0)
+    raw = read_dlc(printed[0].replace("_cleaned", ""), fps=30.0)
+    assert cleaned.sizes["time"] == 30
+    np.testing.assert_array_equal(cleaned.confidence.values, raw.confidence.values)
+    cutoff = yaml.safe_load(config.read_text())["pcutoff"]
+    for kp in BODYPARTS:
+        confident = raw.confidence.sel(keypoints=kp).values[:, 0] >= cutoff
+        xy = cleaned.position.sel(keypoints=kp).values[..., 0]
+        if not confident.any():  # nothing to keep: all missing
+            assert np.isnan(xy).all()
+        else:
+            assert np.isfinite(xy[confident]).all()
 
 
 def test_pretrained_weights_offline_is_one_clear_line(trained, tmp_path, capsys):

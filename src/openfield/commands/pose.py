@@ -77,8 +77,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     a.add_argument("--batch-size", type=int, default=8)
     a.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     a.add_argument("--shuffle", type=int, default=1)
-    a.add_argument("--filter", default="median", choices=["median", "none"],
-                   help="DeepLabCut's median filter over 5 frames, or none (default median)")
+    a.add_argument("--filter", default="median", choices=["median", "openfield", "none"],
+                   help="DeepLabCut's median filter over 5 frames (default), openfield's cleaning "
+                        "(likelihood cut-off, gaps, smoothing), or none")
     a.add_argument("--labeled-video", action="store_true", help="also write a video with the points drawn")
     a.set_defaults(func=run_analyze)
 

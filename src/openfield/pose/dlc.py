@@ -61,7 +61,7 @@ SUPERANIMAL_NAME = "superanimal_topviewmouse"
 SUPERANIMAL_MODEL = "hrnet_w32"
 SUPERANIMAL_DETECTOR = "fasterrcnn_resnet50_fpn_v2"
 #: Filters :func:`analyze_videos` knows.
-FILTERS = ("median", "none")
+FILTERS = ("median", "openfield", "none")
 DEVICES = ("auto", "cpu", "cuda")
 
 _VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".mpg", ".mpeg", ".m4v")
@@ -1104,6 +1104,49 @@ def evaluation_predictions(
 # --------------------------------------------------------------------------- analysis
 
 
+def clean_pose(
+    ds: Any, likelihood_cutoff: float, max_gap_s: float = 0.5, smooth_window_s: float = 0.25
+) -> Any:
+    """openfield's cleaning of every body part of a pose dataset (in pixels).
+
+    Per body part: points with likelihood below ``likelihood_cutoff`` are
+    dropped, interior gaps up to ``max_gap_s`` are filled linearly, and each
+    stretch is smoothed (Savitzky-Golay, order 2, ``smooth_window_s``) with
+    :mod:`openfield.cleaning`. Likelihoods are kept. (Jump removal needs a
+    speed limit in cm/s and so waits for the calibration, in the kinematics.)
+
+    Parameters
+    ----------
+    ds
+        Pose dataset (:func:`openfield.io.read_dlc`) with ``attrs['fps']``.
+    likelihood_cutoff, max_gap_s, smooth_window_s
+        The cleaning's settings.
+
+    Returns
+    -------
+    xarray.Dataset
+        A cleaned copy.
+    """
+    from openfield import cleaning
+
+    fps = ds.attrs.get("fps")
+    if not fps:
+        raise OpenfieldError("the pose dataset has no fps; cleaning needs it", ds.attrs.get("source_file"))
+    out = ds.copy(deep=True)
+    window = cleaning.window_frames(smooth_window_s, fps, 2)
+    max_gap = int(round(max_gap_s * fps))
+    for ind in range(ds.sizes["individuals"]):
+        for kp in range(ds.sizes["keypoints"]):
+            xy = ds["position"].isel(individuals=ind, keypoints=kp).transpose("time", "space").values
+            lik = ds["confidence"].isel(individuals=ind, keypoints=kp).values
+            xy = cleaning.mask_low_likelihood(xy, lik, likelihood_cutoff)
+            xy, _ = cleaning.interpolate_gaps(xy, max_gap)
+            xy = cleaning.smooth(xy, window, 2)
+            out["position"][:, :, kp, ind] = xy
+    return out
+
+
+
 def _check_videos(videos: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, float]]:
     if isinstance(videos, str | os.PathLike):
         videos = [videos]
@@ -1134,7 +1177,9 @@ def analyze_videos(
     and ``.csv`` (x, y in pixels and likelihood per body part and frame),
     with ``filter="median"`` also the median-filtered
     ``<video><scorer>_filtered.h5/.csv`` (DeepLabCut's ``filterpredictions``,
-    window 5 frames), and with ``labeled_video`` a video with the points
+    window 5 frames), with ``filter="openfield"`` instead
+    ``<video><scorer>_cleaned.h5/.csv`` (:func:`clean_pose` with the
+    config's ``pcutoff``), and with ``labeled_video`` a video with the points
     drawn on. Each video is analysed in a temporary folder and its files
     moved into ``out_dir`` when complete, so a finished output is never
     partial; a video whose output exists is skipped.
@@ -1156,15 +1201,15 @@ def analyze_videos(
     device
         ``auto``, ``cpu`` or ``cuda``.
     filter
-        ``"median"`` or ``"none"``.
+        ``"median"``, ``"openfield"`` or ``"none"``.
     labeled_video
         Also write a labelled video.
 
     Returns
     -------
     list of Path
-        One pose file per video, in order: the filtered ``.h5`` with
-        ``filter="median"``, else the raw one. Read it with
+        One pose file per video, in order: the filtered (or cleaned)
+        ``.h5``, or the raw one with ``filter="none"``. Read it with
         :func:`openfield.io.read_dlc`.
     """
     path = _check_config(config_path)
@@ -1194,9 +1239,10 @@ def analyze_videos(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results = []
-    for video, _fps in checked:
+    for video, fps in checked:
         stem = f"{video.stem}{scorer}"
-        final = out / (f"{stem}_filtered.h5" if filter == "median" else f"{stem}.h5")
+        suffix = {"median": "_filtered", "openfield": "_cleaned", "none": ""}[filter]
+        final = out / f"{stem}{suffix}.h5"
         wanted_video = labeled_video and not any(out.glob(f"{stem}*_labeled.mp4"))
         if final.exists() and not wanted_video:
             log.info("already analysed, skipped: %s", final)
@@ -1233,6 +1279,9 @@ def analyze_videos(
                         destfolder=str(tmp),
                         save_as_csv=True,
                     )
+                if filter == "openfield":
+                    _write_cleaned(tmp / f"{stem}.h5", tmp / f"{stem}_cleaned.h5", fps,
+                                   float(cfg.get("pcutoff") or 0.6))
                 if labeled_video:
                     dlc.create_labeled_video(
                         str(path),
@@ -1255,6 +1304,19 @@ def analyze_videos(
         log.info("pose written: %s", final)
         results.append(final)
     return results
+
+
+def _write_cleaned(raw: Path, dst: Path, fps: float, cutoff: float) -> None:
+    """Clean a DeepLabCut .h5 with :func:`clean_pose`; write .h5 and .csv beside it."""
+    from openfield.io import read_dlc
+    from openfield.io.pose import to_dlc_dataframe
+
+    cleaned = clean_pose(read_dlc(raw, fps=fps), cutoff)
+    df = to_dlc_dataframe(cleaned)
+    with atomic_write(dst.with_suffix(".csv")) as tmp:
+        df.to_csv(tmp)
+    with atomic_write(dst) as tmp:
+        df.to_hdf(tmp, key="df_with_missing", mode="w")
 
 
 def labeled_videos(out_dir: str | os.PathLike[str]) -> list[Path]:
