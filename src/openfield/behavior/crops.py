@@ -7,9 +7,10 @@ square around it:
 1. from pose, when a keypoint table is given (the median of the animal's
    confident keypoints);
 2. else from a simple blob detector: the largest blob that differs from the
-   video's median background (a moving animal), or, when nothing differs (an
-   animal that never moved), the largest blob darker or lighter than the
-   floor (:func:`openfield.calibration.segment_animal`);
+   video's median background (a moving animal) if it is also darker (or
+   lighter) than the floor; else the largest thick blob of the animal's
+   contrast (an animal that never moved, or a light change elsewhere);
+   then :func:`openfield.calibration.segment_animal`;
 3. else the last known centre (or the image centre).
 
 Everything here is a pure function of arrays, except :class:`Cropper`, which
@@ -87,12 +88,21 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
-def _largest_blob_centre(mask: np.ndarray, min_area: int, max_area: int) -> tuple[float, float] | None:
+def _largest_blob_centre(
+    mask: np.ndarray, min_area: int, max_area: int, max_span: float = 0.6
+) -> tuple[float, float] | None:
+    """Centroid of the largest blob of a plausible size, None if none.
+
+    Blobs spanning more than ``max_span`` of the image width or height
+    (arena walls, shadows along an edge) are not an animal.
+    """
+    h, w = mask.shape[:2]
     n, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
     best, best_area = 0, 0
     for i in range(1, n):
         area = int(stats[i, cv2.CC_STAT_AREA])
-        if min_area <= area <= max_area and area > best_area:
+        too_long = stats[i, cv2.CC_STAT_WIDTH] > max_span * w or stats[i, cv2.CC_STAT_HEIGHT] > max_span * h
+        if min_area <= area <= max_area and area > best_area and not too_long:
             best, best_area = i, area
     if best == 0:
         return None
@@ -130,6 +140,8 @@ def find_animal_centre(
     h, w = gray.shape
     min_area = max(4, int(min_area_fraction * h * w))
     max_area = int(0.25 * h * w)
+    dark = _contrast_mask(image, animal)
+    contrast_centre = _largest_blob_centre(dark, min_area, max_area)
     if background is not None:
         bg = cv2.GaussianBlur(to_gray(background), (5, 5), 0)
         if bg.shape != gray.shape:
@@ -139,12 +151,16 @@ def find_animal_centre(
         _, mask = cv2.threshold(diff, max(25.0, otsu), 255, cv2.THRESH_BINARY)
         mask = cv2.dilate(mask, np.ones((5, 5), np.uint8))  # join the pieces of one animal
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _opening_kernel(mask.shape))
-        centre = _largest_blob_centre(mask, min_area, max_area)
-        if centre is not None:
-            return centre
-    centre = _contrast_blob_centre(image, min_area, max_area, animal)
-    if centre is not None:
-        return centre
+        moving_centre = _largest_blob_centre(mask, min_area, max_area)
+        if moving_centre is not None:
+            # a moving blob that is also animal-coloured is the animal; one that is not
+            # (a light change, a reflection) loses to the animal-coloured blob
+            x, y = int(round(moving_centre[0])), int(round(moving_centre[1]))
+            r = max(3, min(h, w) // 40)
+            if contrast_centre is None or dark[max(0, y - r) : y + r + 1, max(0, x - r) : x + r + 1].any():
+                return moving_centre
+    if contrast_centre is not None:
+        return contrast_centre
     try:
         mask = segment_animal(image, animal)
     except OpenfieldError:
@@ -155,15 +171,13 @@ def find_animal_centre(
     return float(m["m10"] / m["m00"]), float(m["m01"] / m["m00"])
 
 
-def _contrast_blob_centre(
-    image: np.ndarray, min_area: int, max_area: int, animal: str = "auto"
-) -> tuple[float, float] | None:
-    """Largest thick blob darker (or lighter) than the floor and far from its colour.
+def _contrast_mask(image: np.ndarray, animal: str = "auto") -> np.ndarray:
+    """Thick blobs darker (or lighter) than the floor and far from its colour (0/255).
 
     Finds an animal that never moves (so it is part of the median
     background), also when it touches the image edge. The floor colour is
-    the frame's median; thin structures (walls, panel borders, tape) are
-    removed by an opening.
+    the frame's median; thin structures (wall edges, panel borders, tape)
+    are removed by an opening.
     """
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
@@ -177,8 +191,7 @@ def _contrast_blob_centre(
     dist8 = np.clip(dist, 0, 255).astype(np.uint8)
     otsu, _ = cv2.threshold(dist8, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     _, mask = cv2.threshold(dist8, max(40.0, otsu), 255, cv2.THRESH_BINARY)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _opening_kernel(mask.shape))
-    return _largest_blob_centre(mask, min_area, max_area)
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, _opening_kernel(mask.shape))
 
 
 def _opening_kernel(shape: tuple[int, ...]) -> np.ndarray:

@@ -82,7 +82,8 @@ class DatasetSettings:
     every
         Keep every n-th frame of a video (1: all frames).
     panels
-        Number of side-by-side panels in each clip.
+        Number of side-by-side panels in each clip (3: the B-SOiD layout;
+        1 for ordinary clips). Videos with interval labels are never split.
     crop
         Crop settings (mouse-centred square or full frame).
     val_fraction
@@ -95,7 +96,7 @@ class DatasetSettings:
     """
 
     every: int = 1
-    panels: int = 1
+    panels: int = 3
     crop: CropSettings = field(default_factory=CropSettings)
     val_fraction: float = 0.3
     split_by: str = "source"

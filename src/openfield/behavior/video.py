@@ -227,6 +227,34 @@ def video_probabilities(
     return p, fps, timing
 
 
+def write_video_outputs(
+    out_dir: str | os.PathLike[str],
+    stem: str,
+    probabilities: np.ndarray,
+    classes: list[str],
+    fps: float,
+    window_s: float,
+    min_bout_s: float,
+) -> dict[str, Path]:
+    """Smooth raw per-frame probabilities and write the shared timeline outputs.
+
+    The probabilities are averaged over a centred ``window_s`` window
+    (:func:`smooth_probabilities`); each frame's label is then its most
+    probable class, and bouts shorter than ``min_bout_s`` are merged into
+    their neighbours by :func:`openfield.behavior.timeline.write_behavior_outputs`,
+    which writes the per-frame table, bouts, summary and ethogram.
+
+    Returns
+    -------
+    dict
+        ``behavior``, ``bouts``, ``summary``, ``ethogram`` -> path.
+    """
+    from openfield.behavior.timeline import write_behavior_outputs
+
+    probs = smooth_probabilities(probabilities, fps, window_s)
+    return write_behavior_outputs(out_dir, stem, probs, classes, fps, min_bout_s)
+
+
 def predict_video(
     video_path: str | os.PathLike[str],
     model_dir: str | os.PathLike[str],
@@ -291,7 +319,6 @@ def predict_video(
     """
     import json
 
-    from openfield.behavior.timeline import write_behavior_outputs
     from openfield.behavior.vit import load_model, pick_device
 
     video, out = Path(video_path), Path(out_dir)
@@ -324,8 +351,7 @@ def predict_video(
     raw, fps, timing = video_probabilities(
         video, model, processor, crop, dev, bs, every, max_frames, progress
     )
-    probs = smooth_probabilities(raw, fps, window_s)
-    paths = write_behavior_outputs(out, stem, probs, classes, fps, min_bout_s)
+    paths = write_video_outputs(out, stem, raw, classes, fps, window_s, min_bout_s)
     summary = pd.read_csv(paths["summary"]).iloc[0].to_dict()
     result = {k: (v.item() if hasattr(v, "item") else v) for k, v in summary.items()}
     result.update({
