@@ -68,6 +68,7 @@ CLIP_CLASSES: dict[str, str | None] = {
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
 SPLIT_BY = ("source", "clip")
 MANIFEST_COLUMNS = ["path", "label", "source", "group", "frame", "time_s", "split"]
+_EXTRACTION_KEYS = ("every", "panels", "crop")
 
 _CLIP_SUFFIX = re.compile(r"[_\-](hstacked|stacked|clip)$", re.IGNORECASE)
 _FRAME_NUMBER = re.compile(r"[_\-\s.]*(frame|img|image|f)?[_\-]?\d+$", re.IGNORECASE)
@@ -265,11 +266,13 @@ class _Builder:
         if info.exists() and not overwrite:
             import json
 
-            old = json.loads(info.read_text()).get("settings")
-            if old != settings.to_dict():
+            old = json.loads(info.read_text()).get("settings") or {}
+            new = settings.to_dict()
+            # only the frame and crop settings change the images; a new split is just redrawn
+            if any(old.get(k) != new[k] for k in _EXTRACTION_KEYS):
                 raise OpenfieldError(
-                    "this dataset folder was built with other settings "
-                    f"({old}); use a new folder or --overwrite",
+                    "this dataset folder was built with other frame or crop settings "
+                    f"({ {k: old.get(k) for k in _EXTRACTION_KEYS} }); use a new folder or --overwrite",
                     out_dir,
                 )
         if overwrite and self.done_dir.exists():
@@ -573,6 +576,57 @@ def build_dataset(
         out / "dataset.json",
     )
     log.info("dataset %s: %d images\n%s", out, len(manifest), counts.to_string())
+    return manifest
+
+
+def resplit_dataset(
+    dataset_dir: str | os.PathLike[str], val_fraction: float | None = None, seed: int = 0
+) -> pd.DataFrame:
+    """Draw a new train / validation split of a finished dataset (no re-extraction).
+
+    Rewrites ``manifest.csv``, ``split.json`` and the split settings in
+    ``dataset.json``; the images stay. Useful to see how much a score
+    depends on which sources happen to be in validation.
+
+    Parameters
+    ----------
+    dataset_dir
+        A folder written by :func:`build_dataset`.
+    val_fraction
+        New validation fraction (None: keep the dataset's).
+    seed
+        Seed of the new split.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The new manifest.
+    """
+    d = Path(dataset_dir)
+    manifest, info = read_manifest(d)
+    settings = dict(info["settings"])
+    settings["val_fraction"] = settings["val_fraction"] if val_fraction is None else float(val_fraction)
+    settings["seed"] = int(seed)
+    splits = assign_splits(manifest, settings["val_fraction"], seed)
+    manifest["split"] = manifest["group"].map(splits)
+    manifest = manifest[MANIFEST_COLUMNS]
+    write_csv(manifest, d / "manifest.csv")
+    write_json(
+        {
+            "seed": seed,
+            "val_fraction": settings["val_fraction"],
+            "split_by": settings["split_by"],
+            "train": sorted(g for g, v in splits.items() if v == "train"),
+            "val": sorted(g for g, v in splits.items() if v == "val"),
+        },
+        d / "split.json",
+    )
+    counts = manifest.groupby(["split", "label"]).size().unstack(fill_value=0)
+    info.update(
+        settings=settings,
+        counts={k: {c: int(v) for c, v in row.items()} for k, row in counts.iterrows()},
+    )
+    write_json(info, d / "dataset.json")
     return manifest
 
 

@@ -509,6 +509,7 @@ def train(
     key = {
         "dataset": str(Path(dataset_dir).resolve()),
         "n_images": len(manifest),
+        "val_groups": sorted(manifest.loc[manifest["split"] == "val", "group"].astype(str).unique()),
         "settings": asdict(settings),
     }
     old = read_model_info(model_dir)

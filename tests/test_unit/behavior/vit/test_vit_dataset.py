@@ -18,6 +18,7 @@ from openfield.behavior.dataset import (
     clip_class,
     image_source,
     read_manifest,
+    resplit_dataset,
     split_panels,
 )
 from openfield.errors import OpenfieldError
@@ -223,8 +224,20 @@ def test_rerun_skips_and_other_settings_refused(tmp_path):
     m2 = build_dataset(tmp_path / "ds", folders=tmp_path / "in", settings=s)
     assert first.stat().st_mtime_ns == mtime
     pd.testing.assert_frame_equal(m1.reset_index(drop=True), m2.reset_index(drop=True))
-    with pytest.raises(OpenfieldError, match="other settings"):
-        build_dataset(tmp_path / "ds", folders=tmp_path / "in", settings=DatasetSettings(every=2))
+    with pytest.raises(OpenfieldError, match="other frame or crop settings"):
+        build_dataset(tmp_path / "ds", folders=tmp_path / "in", settings=DatasetSettings(crop=CropSettings()))
+
+
+def test_resplit_keeps_images_and_moves_whole_sources(tmp_path):
+    make_toy_folders(tmp_path / "in", sources=("va", "vb", "vc", "vd", "ve", "vf"), per_source=2)
+    m0 = build_dataset(tmp_path / "ds", folders=tmp_path / "in",
+                       settings=DatasetSettings(crop=CropSettings(mode="full"), val_fraction=0.5, seed=0))
+    splits = {resplit_dataset(tmp_path / "ds", seed=s).groupby("source").split.first().to_json() for s in range(6)}
+    assert len(splits) > 1  # different seeds, different validation sources
+    m1, info = read_manifest(tmp_path / "ds")
+    assert info["settings"]["seed"] == 5 and sorted(m1.path) == sorted(m0.path)
+    _no_leak(m1)
+    assert (m1.groupby("source").split.first() == "val").sum() == 3
 
 
 def test_nothing_to_build_from(tmp_path):
