@@ -22,6 +22,7 @@ log = logging.getLogger("openfield")
 COMMAND_MODULES = [
     "openfield.commands.calibrate",
     "openfield.commands.kinematics",
+    "openfield.commands.behavior",
 ]
 
 

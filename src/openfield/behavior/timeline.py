@@ -68,9 +68,7 @@ _DECIMALS = 6
 # --------------------------------------------------------------------------- labels in
 
 
-def map_label_name(
-    name: str, mapping: Mapping[str, str | None] | None = None
-) -> tuple[bool, str | None]:
+def map_label_name(name: str, mapping: Mapping[str, str | None] | None = None) -> tuple[bool, str | None]:
     """Translate one label name to a class.
 
     Parameters
@@ -317,7 +315,9 @@ def intervals_to_frames(
             )
         log.info(
             "%s: %d interval(s) past the end of the %.2f s recording cropped",
-            source or "labels", int(past.sum()), duration,
+            source or "labels",
+            int(past.sum()),
+            duration,
         )
     out: dict[str, np.ndarray] = {}
     for rater, rows in labels_df.groupby("rater", sort=False):
@@ -562,8 +562,12 @@ def plot_ethogram(
     rows += [(str(k), np.asarray(v, dtype=object)) for k, v in (references or {}).items()]
     n_plots = 2 if probabilities is not None else 1
     fig, axes = plt.subplots(
-        n_plots, 1, figsize=(10, 1.2 + 0.45 * len(rows) + (1.8 if n_plots == 2 else 0)),
-        sharex=True, squeeze=False, gridspec_kw={"height_ratios": [max(1, len(rows)), 2][:n_plots]},
+        n_plots,
+        1,
+        figsize=(10, 1.2 + 0.45 * len(rows) + (1.8 if n_plots == 2 else 0)),
+        sharex=True,
+        squeeze=False,
+        gridspec_kw={"height_ratios": [max(1, len(rows)), 2][:n_plots]},
     )
     ax = axes[0, 0]
     for r, (_name, seq) in enumerate(rows):
@@ -572,8 +576,10 @@ def plot_ethogram(
             sel = bouts[bouts["behavior"] == b]
             if len(sel):
                 ax.broken_barh(
-                    list(zip(sel["start_s"], sel["duration_s"], strict=True)), (r - 0.4, 0.8),
-                    facecolors=colors[b], label=b if r == 0 else None,
+                    list(zip(sel["start_s"], sel["duration_s"], strict=True)),
+                    (r - 0.4, 0.8),
+                    facecolors=colors[b],
+                    label=b if r == 0 else None,
                 )
     ax.set_yticks(range(len(rows)), [name for name, _ in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)
@@ -715,13 +721,21 @@ def _prf(reference: np.ndarray, compared: np.ndarray, classes: Sequence[str]) ->
     from sklearn.metrics import precision_recall_fscore_support
 
     p, r, f, s = precision_recall_fscore_support(
-        np.asarray(reference, dtype=str), np.asarray(compared, dtype=str), labels=list(classes),
+        np.asarray(reference, dtype=str),
+        np.asarray(compared, dtype=str),
+        labels=list(classes),
         zero_division=np.nan,
     )
     n_pred = [(np.asarray(compared, dtype=str) == c).sum() for c in classes]
     return pd.DataFrame(
-        {"class": list(classes), "precision": p, "recall": r, "f1": f,
-         "n_reference": s.astype(int), "n_compared": np.asarray(n_pred, dtype=int)}
+        {
+            "class": list(classes),
+            "precision": p,
+            "recall": r,
+            "f1": f,
+            "n_reference": s.astype(int),
+            "n_compared": np.asarray(n_pred, dtype=int),
+        }
     )
 
 
@@ -802,8 +816,9 @@ def plot_evaluation(table: pd.DataFrame, title: str = "") -> Any:
 
     classes = list(dict.fromkeys(table["class"]))
     comps = list(dict.fromkeys(table["compared"] + " vs " + table["reference"]))
-    fig, axes = plt.subplots(1, len(classes), figsize=(3.2 * len(classes) + 1, 0.35 * len(comps) + 1.5),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(classes), figsize=(3.2 * len(classes) + 1, 0.35 * len(comps) + 1.5), sharey=True, squeeze=False
+    )
     for ax, c in zip(axes[0], classes, strict=True):
         sub = table[table["class"] == c]
         names = (sub["compared"] + " vs " + sub["reference"]).tolist()
@@ -811,8 +826,14 @@ def plot_evaluation(table: pd.DataFrame, title: str = "") -> Any:
         y = [comps.index(n) for n in names]
         ax.barh(y, sub["f1"].fillna(0), color=colors)
         for yi, f in zip(y, sub["f1"], strict=True):
-            ax.text(0.01, yi, "n/a" if np.isnan(f) else f"{f:.2f}", va="center", fontsize=8,
-                    color="white" if not np.isnan(f) and f > 0.15 else "black")
+            ax.text(
+                0.01,
+                yi,
+                "n/a" if np.isnan(f) else f"{f:.2f}",
+                va="center",
+                fontsize=8,
+                color="white" if not np.isnan(f) and f > 0.15 else "black",
+            )
         ax.set_xlim(0, 1)
         ax.set_title(c)
         ax.set_xlabel("F1 (frames)")

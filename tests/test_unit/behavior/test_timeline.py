@@ -37,8 +37,11 @@ def test_read_interval_labels_maps_default_names(tmp_path):
     assert df.attrs["source_file"] == str(path)
     got = sorted(zip(df["rater"], df["start_s"], df["behavior"], strict=True))
     assert got == [
-        ("Ann", 0.5, "rearing"), ("Ann", 3.0, "grooming"), ("Ann", 5.0, "other"),
-        ("Jin", 1.0, "rearing"), ("Jin", 2.0, "rearing"),
+        ("Ann", 0.5, "rearing"),
+        ("Ann", 3.0, "grooming"),
+        ("Ann", 5.0, "other"),
+        ("Jin", 1.0, "rearing"),
+        ("Jin", 2.0, "rearing"),
     ]
 
 
@@ -253,7 +256,11 @@ def test_write_behavior_outputs_round_trip(tmp_path):
     prob[np.arange(n), [classes.index(c) for c in truth]] = 0.8
     paths = tl.write_behavior_outputs(tmp_path, "vid", prob, classes, fps, min_bout_s=0.3)
     assert sorted(p.name for p in paths.values()) == [
-        "vid_behavior.csv", "vid_behavior_summary.csv", "vid_bouts.csv", "vid_ethogram.png"]
+        "vid_behavior.csv",
+        "vid_behavior_summary.csv",
+        "vid_bouts.csv",
+        "vid_ethogram.png",
+    ]
     per = pd.read_csv(paths["behavior"])
     assert list(per.columns) == ["frame", "time_s", "label", "p_rearing", "p_grooming", "p_normal"]
     np.testing.assert_allclose(per["time_s"], np.arange(n) / fps)
