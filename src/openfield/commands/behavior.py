@@ -14,6 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+from openfield.commands.behavior_vit import add_dataset as add_vit_dataset
+from openfield.commands.behavior_vit import add_predict as add_vit_predict
+from openfield.commands.behavior_vit import add_train as add_vit_train
 from openfield.errors import OpenfieldError
 
 log = logging.getLogger(__name__)
@@ -336,7 +339,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- registration
 
 #: The actions of ``openfield behavior``, in ``--help`` order; each adds one sub-subcommand.
-ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = [add_pose_train, add_pose_predict, add_evaluate]
+ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_pose_train,
+    add_pose_predict,
+    add_evaluate,
+    # the Vision Transformer frame classifier (openfield.commands.behavior_vit)
+    add_vit_dataset,
+    add_vit_train,
+    add_vit_predict,
+]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -1,7 +1,8 @@
 """``openfield behavior dataset | train | predict``: the Vision Transformer frame classifier.
 
 These three sub-subcommands are added to the ``behavior`` group of
-:mod:`openfield.commands.behavior` by :func:`add_subcommands`. Heavy
+:mod:`openfield.commands.behavior` (its ``ACTIONS`` list holds
+:func:`add_dataset`, :func:`add_train` and :func:`add_predict`). Heavy
 libraries (torch, transformers) are imported only when a command runs.
 """
 
@@ -16,6 +17,13 @@ log = logging.getLogger(__name__)
 
 def add_subcommands(group: argparse._SubParsersAction) -> None:
     """Add ``dataset``, ``train`` and ``predict`` to the ``behavior`` group's subparsers."""
+    add_dataset(group)
+    add_train(group)
+    add_predict(group)
+
+
+def add_dataset(group: argparse._SubParsersAction) -> None:
+    """Add ``openfield behavior dataset``."""
     p = group.add_parser(
         "dataset",
         help="build an image dataset (class folders) for the ViT classifier",
@@ -53,6 +61,9 @@ def add_subcommands(group: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="rebuild sources already in the folder")
     p.set_defaults(func=run_dataset)
 
+
+def add_train(group: argparse._SubParsersAction) -> None:
+    """Add ``openfield behavior train``."""
     p = group.add_parser(
         "train",
         help="fine-tune a Vision Transformer on a dataset",
@@ -90,6 +101,9 @@ def add_subcommands(group: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="train again even if the model is finished")
     p.set_defaults(func=run_train)
 
+
+def add_predict(group: argparse._SubParsersAction) -> None:
+    """Add ``openfield behavior predict``."""
     p = group.add_parser(
         "predict",
         help="rearing / grooming / normal over whole videos with a trained ViT",
