@@ -40,6 +40,7 @@ def test_notebook_runs_on_small_data(sample_data, tmp_path, monkeypatch):
     # what the cells made: a split dataset, a model, its metrics, and the video outputs
     manifest = pd.read_csv(work / "dataset" / "bsoid" / "manifest.csv")
     assert set(manifest.label) == {"grooming", "normal", "rearing"}
+    assert manifest.source.nunique() == 30  # 10 clips (itch left out) x 3 panels
     assert (manifest.groupby("source").split.nunique() == 1).all()
     assert (work / "model" / "openfield_vit.json").exists()
     assert json.loads((work / "training" / "val_metrics.json").read_text())["n"] == (manifest.split == "val").sum()

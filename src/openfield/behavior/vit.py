@@ -618,7 +618,6 @@ def train(
                 break
 
     model.load_state_dict(best_state)
-    model.to("cpu")
     hist = pd.DataFrame(history)
     training_dir.mkdir(parents=True, exist_ok=True)
     paths = {"log": str(write_csv(hist, training_dir / "training_log.csv")),
@@ -626,7 +625,7 @@ def train(
     val_summary: dict[str, Any] = {}
     if not va.empty:
         model.eval()
-        probs = predict_files(model, processor, list(va["file"]), torch.device("cpu"), batch_size=32)
+        probs = predict_files(model, processor, list(va["file"]), device, batch_size=max(batch_size, 32))
         pred = np.asarray(classes)[probs.argmax(axis=1)]
         metrics = classification_metrics(va["label"], pred, classes)
         written = write_metrics(metrics, training_dir, "val", "validation")
@@ -638,6 +637,7 @@ def train(
         val_summary = {k: metrics[k] for k in ("macro_f1", "balanced_accuracy", "accuracy", "n")}
         val_summary["f1"] = dict(zip(metrics["per_class"]["class"], metrics["per_class"]["f1"], strict=True))
     model_dir.mkdir(parents=True, exist_ok=True)
+    model.to("cpu")
     model.save_pretrained(str(model_dir))
     processor.save_pretrained(str(model_dir))
     info = {
