@@ -73,6 +73,19 @@ def test_dataset_train_predict(clips, tmp_path, capsys):
     assert (out / "session_ethogram.png").exists() and (out / "session_behavior_summary.csv").exists()
     assert "session.avi: 3.0 s analysed" in capsys.readouterr().out
 
+    # the shared `openfield behavior evaluate` reads these outputs like the pose classifier's
+    labels = tmp_path / "session_labels.csv"
+    pd.DataFrame({"start_s": [1.0, 2.0], "end_s": [2.0, 3.0], "behavior": ["rearing", "grooming"]}).to_csv(
+        labels, index=False
+    )
+    assert main(["behavior", "evaluate", "--pred", str(out / "session_behavior.csv"), "--labels", str(labels),
+                 "-o", str(tmp_path / "eval")]) == 0
+    table = pd.read_csv(tmp_path / "eval.csv").set_index("class")
+    # the video's segments are known (1 s each of normal, rearing, grooming) and well separated
+    assert table.loc[["grooming", "normal", "rearing"], "f1"].tolist() == [1.0, 1.0, 1.0]
+    np.testing.assert_allclose(bouts.start_s, [0.0, 1.0, 2.0], atol=1e-6)
+    assert bouts.behavior.tolist() == ["normal", "rearing", "grooming"]
+
 
 def test_errors_are_one_line(clips, tmp_path, capsys):
     video = next(clips.glob("*.avi"))
