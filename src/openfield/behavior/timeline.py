@@ -254,6 +254,13 @@ def _frame_range(start_s: np.ndarray, end_s: np.ndarray, fps: float) -> tuple[np
     return np.maximum(first, 0), np.maximum(stop, 0)
 
 
+def frames_between(start_s: float, end_s: float | None, fps: float, n_frames: int) -> slice:
+    """The frames whose centres lie in ``[start_s, end_s)`` (``end_s`` None: to the end), as a slice."""
+    stop_s = n_frames / fps if end_s is None else end_s
+    first, stop = _frame_range(np.array([start_s]), np.array([stop_s]), fps)
+    return slice(int(min(first[0], n_frames)), int(min(max(stop[0], first[0]), n_frames)))
+
+
 def intervals_to_frames(
     labels_df: pd.DataFrame,
     n_frames: int,

@@ -278,6 +278,15 @@ def add_evaluate(sub: argparse._SubParsersAction) -> None:
         metavar="PREFIX",
         help="writes PREFIX.csv and PREFIX.png (default: <pred without .csv>_evaluation)",
     )
+    p.add_argument(
+        "--start-s",
+        type=_nonneg_float,
+        default=0.0,
+        help="score only frames from this time on (e.g. a held-out block), s",
+    )
+    p.add_argument(
+        "--end-s", type=_positive_float, default=None, help="score only frames before this time, s"
+    )
     add_label_options(p)
     p.set_defaults(func=run_evaluate)
 
@@ -310,7 +319,22 @@ def run_evaluate(args: argparse.Namespace) -> int:
     raters = dict(per_rater)
     if len(per_rater) > 1:
         raters["majority"] = tl.majority_vote(per_rater, tie=background)
-    table = tl.evaluate_frames(pred["label"].to_numpy(dtype=object), raters, classes)
+    span = tl.frames_between(args.start_s, args.end_s, fps, len(pred))
+    if span.stop - span.start < 1:
+        raise OpenfieldError(
+            f"no frames between {args.start_s} s and {args.end_s} s "
+            f"(the prediction lasts {len(pred) / fps:.2f} s)",
+            args.pred,
+        )
+    raters = {k: v[span] for k, v in raters.items()}
+    log.info(
+        "scoring frames %d to %d (%.2f s to %.2f s)",
+        span.start,
+        span.stop - 1,
+        span.start / fps,
+        span.stop / fps,
+    )
+    table = tl.evaluate_frames(pred["label"].to_numpy(dtype=object)[span], raters, classes)
     table = table[~((table["kind"] == "rater-vs-rater") & (table["compared"] == "majority"))]
     prefix = args.output or args.pred.with_name(args.pred.stem + "_evaluation")
     prefix = Path(prefix)

@@ -278,3 +278,9 @@ def test_write_behavior_outputs_round_trip(tmp_path):
     assert "time_normal_s" not in summary.columns
     df, got_fps = tl.read_behavior_csv(paths["behavior"])
     assert got_fps == pytest.approx(fps)
+
+
+def test_frames_between_uses_the_centre_rule():
+    assert tl.frames_between(0.26, 0.54, fps=10, n_frames=10) == slice(3, 5)
+    assert tl.frames_between(60.0, None, fps=25, n_frames=1998) == slice(1500, 1998)
+    assert tl.frames_between(100.0, None, fps=25, n_frames=1998) == slice(1998, 1998)

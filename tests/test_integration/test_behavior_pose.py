@@ -1,0 +1,210 @@
+"""Whole pipeline on the real recording: pose-train on its first 60 s, pose-predict and evaluate the rest.
+
+The shared recording (``oft_pose_rearing``: 80 s of DeepLabCut pose at 25 fps, three
+raters) is cut into a training part and a held-out block; the model, trained
+through the command line, must beat the body-length baseline on the held-out
+block against every rater.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from openfield import cli
+from openfield.behavior import pose as bp
+from openfield.io.pose import read_dlc, write_dlc_csv
+
+FPS = 25.0
+POSE = "OFT_38DLC_resnet50_OFT_1030000.csv"
+LABELS = "OFT_38_labels.csv"
+
+
+def run_cli(monkeypatch, *argv):
+    """Run ``openfield`` through its real entry point, with the behaviour commands registered."""
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ["openfield.commands.behavior"])
+    return cli.main([str(a) for a in argv])
+
+
+@pytest.mark.real_data
+@pytest.mark.slow
+def test_train_predict_evaluate_beats_baseline_on_heldout_blocks(sample_data, tmp_path, monkeypatch):
+    """pose-train (5 held-out time blocks), pose-predict, evaluate, on the real recording.
+
+    On the frames of each held-out block, predicted by a model that never saw
+    them, the classifier must beat the body-length baseline (its threshold
+    fitted on the same training blocks) against every rater.
+    """
+    folder = sample_data / "oft_pose_rearing"
+    model_path = tmp_path / "model.joblib"
+    arena = ["--arena-size-cm", 42, 42]
+    rc = run_cli(
+        monkeypatch,
+        "behavior",
+        "pose-train",
+        folder / POSE,
+        "--labels",
+        folder / LABELS,
+        "--fps",
+        FPS,
+        "-o",
+        model_path,
+        "--crop-labels",
+        *arena,
+        "--cv-blocks",
+        5,
+    )
+    assert rc == 0
+    cv = pd.read_csv(tmp_path / "model_cv.csv")
+    assert (tmp_path / "model_cv.png").exists()
+    rear = cv[cv["class"] == "rearing"]
+    assert (rear["n_frames"] == 1998).all()  # every frame held out once
+    model_f1 = rear[rear["compared"] == "model"].set_index("reference")["f1"]
+    base_f1 = rear[rear["compared"] == "baseline"].set_index("reference")["f1"]
+    human = rear[rear["kind"] == "rater-vs-rater"]["f1"]
+    assert (
+        len(human) == 3 and human.between(0.87, 0.92).all()
+    )  # the raters' agreement quoted in the data README
+    for rater in ("Furkan", "Jin", "Oliver", "majority"):
+        assert model_f1[rater] > base_f1[rater] + 0.1, (rater, model_f1[rater], base_f1[rater])
+        assert model_f1[rater] > 0.75, (rater, model_f1[rater])
+
+    # the saved model applied to a pose file, then scored through the evaluate command
+    out = tmp_path / "out"
+    rc = run_cli(
+        monkeypatch,
+        "behavior",
+        "pose-predict",
+        folder / POSE,
+        "--model",
+        model_path,
+        "--fps",
+        FPS,
+        "-o",
+        out,
+        *arena,
+    )
+    assert rc == 0
+    stem = POSE.removesuffix(".csv")
+    pred_csv = out / f"{stem}_behavior.csv"
+    for name in (
+        f"{stem}_bouts.csv",
+        f"{stem}_behavior_summary.csv",
+        f"{stem}_ethogram.png",
+        "behavior_summary.csv",
+    ):
+        assert (out / name).exists()
+    pred = pd.read_csv(pred_csv)
+    assert list(pred.columns) == ["frame", "time_s", "label", "p_rearing", "p_grooming", "p_other"]
+    assert len(pred) == 1998
+    bouts = pd.read_csv(out / f"{stem}_bouts.csv")
+    summary = pd.read_csv(out / f"{stem}_behavior_summary.csv").iloc[0]
+    rearing = bouts[bouts["behavior"] == "rearing"]
+    assert summary["time_rearing_s"] == pytest.approx(rearing["duration_s"].sum())
+    assert summary["bouts_rearing"] == len(rearing)
+    assert summary["latency_rearing_s"] == pytest.approx(rearing["start_s"].min())
+    assert summary["time_rearing_s"] == pytest.approx((pred["label"] == "rearing").sum() / FPS)
+    rc = run_cli(
+        monkeypatch,
+        "behavior",
+        "evaluate",
+        "--pred",
+        pred_csv,
+        "--labels",
+        folder / LABELS,
+        "--crop-labels",
+        "--start-s",
+        60,
+        "-o",
+        out / "eval",
+    )
+    assert rc == 0
+    table = pd.read_csv(out / "eval.csv")
+    assert (table["n_frames"] == 498).all()  # frames 1500-1997 only
+    assert set(table["reference"]) == {"Furkan", "Jin", "Oliver", "majority"}
+
+
+@pytest.mark.real_data
+def test_labels_past_the_end_without_crop_is_a_clear_error(sample_data, monkeypatch, capsys, tmp_path):
+    folder = sample_data / "oft_pose_rearing"
+    rc = run_cli(
+        monkeypatch,
+        "behavior",
+        "pose-train",
+        folder / POSE,
+        "--labels",
+        folder / LABELS,
+        "--fps",
+        FPS,
+        "-o",
+        tmp_path / "m.joblib",
+    )
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and LABELS in err[0] and "past the end of the recording" in err[0]
+    assert "--crop-labels" in err[0]
+    assert not (tmp_path / "m.joblib").exists()
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--fps-missing"], "--fps is required"),
+        (["--labels-unknown"], "unknown behavior name(s) ['Digging', 'Sniffing']"),
+        (["--labels-reversed"], "end before they start"),
+        (["--pose-no-tail"], "rear point"),
+    ],
+)
+def test_bad_inputs_are_one_line_errors(sample_data, monkeypatch, capsys, tmp_path, extra, expected):
+    folder = sample_data / "oft_pose_rearing"
+    pose = folder / POSE
+    labels = tmp_path / "labels.csv"
+    labels.write_text("start_s,end_s,behavior\n1,2,Supported\n")
+    fps = ["--fps", FPS]
+    if extra == ["--fps-missing"]:
+        fps = []
+    elif extra == ["--labels-unknown"]:
+        labels.write_text("start_s,end_s,behavior\n1,2,Sniffing\n3,4,Supported\n5,6,Digging\n")
+    elif extra == ["--labels-reversed"]:
+        labels.write_text("start_s,end_s,behavior\n1,2,Supported\n5,4,Grooming\n")
+    elif extra == ["--pose-no-tail"]:
+        ds = read_dlc(pose, fps=FPS)
+        keep = [k for k in ds["keypoints"].values if k in ("nose", "headcentre", "earl", "earr", "tl")]
+        pose = tmp_path / "head_only.csv"
+        write_dlc_csv(ds.sel(keypoints=keep), pose)
+    rc = run_cli(
+        monkeypatch, "behavior", "pose-train", pose, "--labels", labels, *fps, "-o", tmp_path / "m.joblib"
+    )
+    assert rc == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("INFO")]
+    assert len(err) == 1 and err[0].startswith("openfield behavior: error: ") and expected in err[0], err
+    if expected != "--fps is required":
+        assert str(tmp_path) in err[0] or str(folder) in err[0]
+
+
+def test_predict_refuses_pose_without_the_model_body_parts(sample_data, monkeypatch, capsys, tmp_path):
+    folder = sample_data / "oft_pose_rearing"
+    ds = read_dlc(folder / POSE, fps=FPS).isel(time=slice(0, 300))
+    n = ds.sizes["time"]
+    rater = np.where((np.arange(n) // 50) % 2 == 1, "rearing", "other").astype(object)
+    model, _ = bp.train_pose_model([bp.Recording("part", ds, {"r": rater})], windows_s=(0.5,), n_blocks=2)
+    model.save(tmp_path / "m.joblib")
+    no_nose = tmp_path / "no_nose.csv"
+    write_dlc_csv(ds.sel(keypoints=[k for k in ds["keypoints"].values if k != "nose"]), no_nose)
+    rc = run_cli(
+        monkeypatch,
+        "behavior",
+        "pose-predict",
+        no_nose,
+        "--model",
+        tmp_path / "m.joblib",
+        "--fps",
+        FPS,
+        "-o",
+        tmp_path / "out",
+    )
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "no_nose.csv" in err and "lacks: nose (nose)" in err
