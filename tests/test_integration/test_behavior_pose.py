@@ -14,9 +14,11 @@ import pytest
 
 from openfield import cli
 from openfield.behavior import pose as bp
+from openfield.behavior import timeline as tl
 from openfield.io.pose import read_dlc, write_dlc_csv
 
 FPS = 25.0
+SPLIT_S = 60.0
 POSE = "OFT_38DLC_resnet50_OFT_1030000.csv"
 LABELS = "OFT_38_labels.csv"
 
@@ -29,21 +31,25 @@ def run_cli(monkeypatch, *argv):
 
 @pytest.mark.real_data
 @pytest.mark.slow
-def test_train_predict_evaluate_beats_baseline_on_heldout_blocks(sample_data, tmp_path, monkeypatch):
-    """pose-train (5 held-out time blocks), pose-predict, evaluate, on the real recording.
+def test_train_predict_evaluate_beats_baseline_on_heldout_block(sample_data, tmp_path, monkeypatch):
+    """Train on the first 60 s, predict the whole recording, score the held-out 60-80 s block.
 
-    On the frames of each held-out block, predicted by a model that never saw
-    them, the classifier must beat the body-length baseline (its threshold
-    fitted on the same training blocks) against every rater.
+    The held-out frames are never seen in training; there the classifier must
+    beat the body-length baseline (its threshold fitted on the same training
+    frames) against every rater. Its cross-validation on the training part
+    (5 time blocks) must beat the baseline too.
     """
     folder = sample_data / "oft_pose_rearing"
+    ds = read_dlc(folder / POSE, fps=FPS)
+    held = slice(int(SPLIT_S * FPS), None)
+    write_dlc_csv(ds.isel(time=slice(0, int(SPLIT_S * FPS))), tmp_path / "train.csv")
     model_path = tmp_path / "model.joblib"
     arena = ["--arena-size-cm", 42, 42]
     rc = run_cli(
         monkeypatch,
         "behavior",
         "pose-train",
-        folder / POSE,
+        tmp_path / "train.csv",
         "--labels",
         folder / LABELS,
         "--fps",
@@ -59,18 +65,13 @@ def test_train_predict_evaluate_beats_baseline_on_heldout_blocks(sample_data, tm
     cv = pd.read_csv(tmp_path / "model_cv.csv")
     assert (tmp_path / "model_cv.png").exists()
     rear = cv[cv["class"] == "rearing"]
-    assert (rear["n_frames"] == 1998).all()  # every frame held out once
-    model_f1 = rear[rear["compared"] == "model"].set_index("reference")["f1"]
-    base_f1 = rear[rear["compared"] == "baseline"].set_index("reference")["f1"]
-    human = rear[rear["kind"] == "rater-vs-rater"]["f1"]
-    assert (
-        len(human) == 3 and human.between(0.87, 0.92).all()
-    )  # the raters' agreement quoted in the data README
+    assert (rear["n_frames"] == 1500).all()  # every training frame held out once
+    cv_model = rear[rear["compared"] == "model"].set_index("reference")["f1"]
+    cv_base = rear[rear["compared"] == "baseline"].set_index("reference")["f1"]
+    assert (rear["kind"] == "rater-vs-rater").sum() == 3
     for rater in ("Furkan", "Jin", "Oliver", "majority"):
-        assert model_f1[rater] > base_f1[rater] + 0.1, (rater, model_f1[rater], base_f1[rater])
-        assert model_f1[rater] > 0.75, (rater, model_f1[rater])
+        assert cv_model[rater] > cv_base[rater] + 0.05, (rater, cv_model[rater], cv_base[rater])
 
-    # the saved model applied to a pose file, then scored through the evaluate command
     out = tmp_path / "out"
     rc = run_cli(
         monkeypatch,
@@ -102,9 +103,10 @@ def test_train_predict_evaluate_beats_baseline_on_heldout_blocks(sample_data, tm
     summary = pd.read_csv(out / f"{stem}_behavior_summary.csv").iloc[0]
     rearing = bouts[bouts["behavior"] == "rearing"]
     assert summary["time_rearing_s"] == pytest.approx(rearing["duration_s"].sum())
+    assert summary["time_rearing_s"] == pytest.approx((pred["label"] == "rearing").sum() / FPS)
     assert summary["bouts_rearing"] == len(rearing)
     assert summary["latency_rearing_s"] == pytest.approx(rearing["start_s"].min())
-    assert summary["time_rearing_s"] == pytest.approx((pred["label"] == "rearing").sum() / FPS)
+
     rc = run_cli(
         monkeypatch,
         "behavior",
@@ -115,14 +117,39 @@ def test_train_predict_evaluate_beats_baseline_on_heldout_blocks(sample_data, tm
         folder / LABELS,
         "--crop-labels",
         "--start-s",
-        60,
+        SPLIT_S,
         "-o",
         out / "eval",
     )
     assert rc == 0
     table = pd.read_csv(out / "eval.csv")
     assert (table["n_frames"] == 498).all()  # frames 1500-1997 only
-    assert set(table["reference"]) == {"Furkan", "Jin", "Oliver", "majority"}
+    pr = table[(table["class"] == "rearing") & (table["kind"] == "prediction")]
+    model_f1 = dict(zip(pr["reference"], pr["f1"], strict=True))
+    assert ((table["kind"] == "rater-vs-rater") & (table["class"] == "rearing")).sum() == 3
+
+    # the baseline on the same held-out frames
+    model = bp.PoseBehaviorModel.load(model_path)
+    per_rater = tl.intervals_to_frames(
+        tl.read_interval_labels(folder / LABELS), ds.sizes["time"], FPS, beyond_end="crop"
+    )
+    ratio = bp.pose_features(ds, bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0)), windows_s=(1.0,))
+    base = tl.smooth_labels(
+        bp.predict_length_threshold(ratio["body_length_ratio"].to_numpy(), model.baseline_threshold),
+        FPS,
+        model.min_bout_s,
+    )
+    base_table = tl.evaluate_frames(
+        base[held],
+        {k: v[held] for k, v in per_rater.items()},
+        ["rearing", "grooming", "other"],
+        pred_name="baseline",
+    )
+    br = base_table[(base_table["class"] == "rearing") & (base_table["kind"] == "prediction")]
+    base_f1 = dict(zip(br["reference"], br["f1"], strict=True))
+    for rater in ("Furkan", "Jin", "Oliver"):
+        assert model_f1[rater] > base_f1[rater] + 0.1, (rater, model_f1[rater], base_f1[rater])
+        assert model_f1[rater] > 0.7, (rater, model_f1[rater])
 
 
 @pytest.mark.real_data
