@@ -24,8 +24,7 @@ LABELS = "OFT_38_labels.csv"
 
 
 def run_cli(monkeypatch, *argv):
-    """Run ``openfield`` through its real entry point, with the behaviour commands registered."""
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ["openfield.commands.behavior"])
+    """Run ``openfield`` through its real entry point (all registered commands)."""
     return cli.main([str(a) for a in argv])
 
 
@@ -101,6 +100,7 @@ def test_train_predict_evaluate_beats_baseline_on_heldout_block(sample_data, tmp
     assert len(pred) == 1998
     bouts = pd.read_csv(out / f"{stem}_bouts.csv")
     summary = pd.read_csv(out / f"{stem}_behavior_summary.csv").iloc[0]
+    assert summary["file"] == POSE  # the key of the kinematics summary
     rearing = bouts[bouts["behavior"] == "rearing"]
     assert summary["time_rearing_s"] == pytest.approx(rearing["duration_s"].sum())
     assert summary["time_rearing_s"] == pytest.approx((pred["label"] == "rearing").sum() / FPS)

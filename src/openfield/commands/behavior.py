@@ -244,7 +244,9 @@ def run_pose_predict(args: argparse.Namespace) -> int:
     for path in args.pose:
         ds = read_dlc(path, fps=fps)
         proba = model.predict_proba(ds, _arena(ds, args) if model.uses_arena else None, args.threads)
-        paths = tl.write_behavior_outputs(args.output, path.stem, proba, model.classes, fps, min_bout)
+        paths = tl.write_behavior_outputs(
+            args.output, path.stem, proba, model.classes, fps, min_bout, summary_extra={"file": path.name}
+        )
         rows.append(pd.read_csv(paths["summary"]))
         log.info("%s: wrote %s", path.name, ", ".join(p.name for p in paths.values()))
     write_csv(pd.concat(rows, ignore_index=True), Path(args.output) / "behavior_summary.csv")
@@ -284,9 +286,7 @@ def add_evaluate(sub: argparse._SubParsersAction) -> None:
         default=0.0,
         help="score only frames from this time on (e.g. a held-out block), s",
     )
-    p.add_argument(
-        "--end-s", type=_positive_float, default=None, help="score only frames before this time, s"
-    )
+    p.add_argument("--end-s", type=_positive_float, default=None, help="score only frames before this time, s")
     add_label_options(p)
     p.set_defaults(func=run_evaluate)
 
@@ -301,9 +301,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if not classes:
         classes = sorted(set(pred["label"]))
     background = next((c for c in classes if c in tl.BACKGROUND_NAMES), "other")
-    labels = tl.read_interval_labels(
-        args.labels, parse_label_map(args.label_map), unknown=args.unknown_labels
-    )
+    labels = tl.read_interval_labels(args.labels, parse_label_map(args.label_map), unknown=args.unknown_labels)
     # label names that mean the background (other/normal/none) count as this prediction's background
     labels["behavior"] = [background if b in tl.BACKGROUND_NAMES else b for b in labels["behavior"]]
     unknown = sorted(set(labels["behavior"]) - set(classes))
@@ -322,8 +320,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     span = tl.frames_between(args.start_s, args.end_s, fps, len(pred))
     if span.stop - span.start < 1:
         raise OpenfieldError(
-            f"no frames between {args.start_s} s and {args.end_s} s "
-            f"(the prediction lasts {len(pred) / fps:.2f} s)",
+            f"no frames between {args.start_s} s and {args.end_s} s (the prediction lasts {len(pred) / fps:.2f} s)",
             args.pred,
         )
     raters = {k: v[span] for k, v in raters.items()}
@@ -339,9 +336,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     prefix = args.output or args.pred.with_name(args.pred.stem + "_evaluation")
     prefix = Path(prefix)
     csv_path = write_csv(table, prefix.with_name(prefix.name + ".csv"))
-    png_path = save_figure(
-        tl.plot_evaluation(table, title=args.pred.name), prefix.with_name(prefix.name + ".png")
-    )
+    png_path = save_figure(tl.plot_evaluation(table, title=args.pred.name), prefix.with_name(prefix.name + ".png"))
     for _, row in table.iterrows():
         log.info(
             "%-14s %-10s vs %-10s %-9s P %.3f R %.3f F1 %.3f",
