@@ -675,7 +675,7 @@ def write_behavior_outputs(
     }
     fig = plot_ethogram(labels, fps, classes, probabilities, title=stem)
     paths["ethogram"] = save_figure(fig, out_dir / f"{stem}_ethogram.png")
-    log.info("%s: %s", stem, ", ".join(f"{k}={v:.3g}" for k, v in summary.items() if k != "video"))
+    log.info("%s: %s", stem, ", ".join(f"{k}={v:.3g}" for k, v in summary.items() if isinstance(v, int | float)))
     return paths
 
 

@@ -12,9 +12,7 @@ from openfield.io.pose import from_numpy
 FPS = 25.0
 
 
-def _track(
-    n=200, fps=FPS, short_frames=None, ratio=0.7, length=50.0, keypoints=("nose", "bodycentre", "tailbase")
-):
+def _track(n=200, fps=FPS, short_frames=None, ratio=0.7, length=50.0, keypoints=("nose", "bodycentre", "tailbase")):
     """A mouse pointing right at (300, 300) px; in ``short_frames`` its body shortens by ``ratio``."""
     lengths = np.full(n, length)
     if short_frames is not None:
@@ -137,9 +135,7 @@ def _small_model(tmp_path):
     short = np.zeros(n, bool)
     for a in range(20, n, 60):
         short[a : a + 25] = True
-    ds = _track(
-        n=n, short_frames=np.flatnonzero(short), ratio=0.75, keypoints=("nose", "headcentre", "tailbase")
-    )
+    ds = _track(n=n, short_frames=np.flatnonzero(short), ratio=0.75, keypoints=("nose", "headcentre", "tailbase"))
     pos = ds["position"].values
     ds["position"].values = pos + rng.normal(0, 0.5, pos.shape)
     labels = {"r1": np.where(short, "rearing", "other").astype(object)}
