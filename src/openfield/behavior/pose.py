@@ -49,6 +49,8 @@ BODY_PART_ALIASES: dict[str, tuple[str, ...]] = {
     "ear_left": ("earl", "leftear", "left_ear", "ear_left", "earleft"),
     "ear_right": ("earr", "rightear", "right_ear", "ear_right", "earright"),
     "body": ("bodycentre", "bodycenter", "body_centre", "body_center", "body", "centroid", "midbody"),
+    "side_left": ("bcl", "bodyl", "body_left", "leftside", "left_side", "side_left"),
+    "side_right": ("bcr", "bodyr", "body_right", "rightside", "right_side", "side_right"),
     "hip_left": ("hipl", "lefthip", "left_hip", "hip_left"),
     "hip_right": ("hipr", "righthip", "right_hip", "hip_right"),
     "tailbase": ("tailbase", "tail_base", "tail-base", "tailstart"),
@@ -252,6 +254,7 @@ def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def _rolling(base: pd.DataFrame, fps: float, windows_s: Sequence[float]) -> pd.DataFrame:
+    """Centred mean and standard deviation over each window."""
     out = {}
     for w in windows_s:
         n = max(2, int(round(w * fps)))
@@ -292,8 +295,9 @@ def pose_features(
     pandas.DataFrame
         One row per frame. Base columns (present when their body parts are):
         ``body_length_ratio`` (front-to-rear length over its median),
-        ``dist_<a>_<b>`` (body lengths), ``ear_span``, ``hip_span``
-        (body lengths), ``head_body_angle_deg`` (bend of the head off the
+        ``dist_<a>_<b>`` (body lengths), ``ear_span``, ``hip_span``,
+        ``body_width`` (left to right side of the body; body lengths),
+        ``body_aspect`` (width over relative length), ``head_body_angle_deg`` (bend of the head off the
         body axis), ``speed_<role>`` (body lengths/s), ``likelihood_<role>``
         (head points), ``nose_wall_cm``, ``body_wall_cm``; then
         ``<base>_mean_<w>s`` and ``<base>_std_<w>s`` for each window.
@@ -356,6 +360,10 @@ def pose_features(
             base[f"dist_{hn}_{bn}"] = np.linalg.norm(hp - bp, axis=1) / med
     if "ear_left" in points and "ear_right" in points:
         base["ear_span"] = np.linalg.norm(points["ear_left"] - points["ear_right"], axis=1) / med
+    if "side_left" in points and "side_right" in points:
+        # the body seen from above gets rounder when the animal rears: width up, length down
+        base["body_width"] = np.linalg.norm(points["side_left"] - points["side_right"], axis=1) / med
+        base["body_aspect"] = base["body_width"] / base["body_length_ratio"]
     if "hip_left" in points and "hip_right" in points:
         base["hip_span"] = np.linalg.norm(points["hip_left"] - points["hip_right"], axis=1) / med
     if "bodypt" in anchors:
