@@ -49,6 +49,8 @@ BODY_PART_ALIASES: dict[str, tuple[str, ...]] = {
     "ear_left": ("earl", "leftear", "left_ear", "ear_left", "earleft"),
     "ear_right": ("earr", "rightear", "right_ear", "ear_right", "earright"),
     "body": ("bodycentre", "bodycenter", "body_centre", "body_center", "body", "centroid", "midbody"),
+    "side_left": ("bcl", "bodyl", "body_left", "leftside", "left_side", "side_left"),
+    "side_right": ("bcr", "bodyr", "body_right", "rightside", "right_side", "side_right"),
     "hip_left": ("hipl", "lefthip", "left_hip", "hip_left"),
     "hip_right": ("hipr", "righthip", "right_hip", "hip_right"),
     "tailbase": ("tailbase", "tail_base", "tail-base", "tailstart"),
@@ -160,9 +162,7 @@ def wall_distance(points_cm: np.ndarray, size_cm: tuple[float, float]) -> np.nda
     return np.minimum(np.minimum(p[..., 0], w - p[..., 0]), np.minimum(p[..., 1], h - p[..., 1]))
 
 
-def arena_from_pose(
-    ds: xr.Dataset, size_cm: tuple[float, float], min_likelihood: float = 0.9
-) -> ArenaGeometry | None:
+def arena_from_pose(ds: xr.Dataset, size_cm: tuple[float, float], min_likelihood: float = 0.9) -> ArenaGeometry | None:
     """Arena from tracked corner points (``tl``, ``tr``, ``br``, ``bl``), or None if not tracked.
 
     Each corner is the median of its confident positions over the recording.
@@ -254,6 +254,7 @@ def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def _rolling(base: pd.DataFrame, fps: float, windows_s: Sequence[float]) -> pd.DataFrame:
+    """Centred mean and standard deviation over each window."""
     out = {}
     for w in windows_s:
         n = max(2, int(round(w * fps)))
@@ -294,8 +295,9 @@ def pose_features(
     pandas.DataFrame
         One row per frame. Base columns (present when their body parts are):
         ``body_length_ratio`` (front-to-rear length over its median),
-        ``dist_<a>_<b>`` (body lengths), ``ear_span``, ``hip_span``
-        (body lengths), ``head_body_angle_deg`` (bend of the head off the
+        ``dist_<a>_<b>`` (body lengths), ``ear_span``, ``hip_span``,
+        ``body_width`` (left to right side of the body; body lengths),
+        ``body_aspect`` (width over relative length), ``head_body_angle_deg`` (bend of the head off the
         body axis), ``speed_<role>`` (body lengths/s), ``likelihood_<role>``
         (head points), ``nose_wall_cm``, ``body_wall_cm``; then
         ``<base>_mean_<w>s`` and ``<base>_std_<w>s`` for each window.
@@ -311,22 +313,14 @@ def pose_features(
     source = ds.attrs.get("source_file")
     fps = ds.attrs.get("fps")
     if fps is None or not fps > 0:
-        raise OpenfieldError(
-            "the frame rate is unknown: give --fps (features are computed in seconds)", source
-        )
+        raise OpenfieldError("the frame rate is unknown: give --fps (features are computed in seconds)", source)
     fps = float(fps)
     roles = resolve_body_parts([str(k) for k in ds["keypoints"].values])
     problem = required_roles_message(roles)
     if problem:
         raise OpenfieldError(problem, source)
     kp_names = [roles[r] for r in roles]
-    pos = (
-        ds["position"]
-        .isel(individuals=0)
-        .sel(keypoints=kp_names)
-        .transpose("time", "keypoints", "space")
-        .values
-    )
+    pos = ds["position"].isel(individuals=0).sel(keypoints=kp_names).transpose("time", "keypoints", "space").values
     conf = ds["confidence"].isel(individuals=0).sel(keypoints=kp_names).transpose("time", "keypoints").values
     pos = _clean_positions(pos, conf, min_likelihood, int(round(max_gap_s * fps)))
     if arena is not None:
@@ -366,6 +360,10 @@ def pose_features(
             base[f"dist_{hn}_{bn}"] = np.linalg.norm(hp - bp, axis=1) / med
     if "ear_left" in points and "ear_right" in points:
         base["ear_span"] = np.linalg.norm(points["ear_left"] - points["ear_right"], axis=1) / med
+    if "side_left" in points and "side_right" in points:
+        # the body seen from above gets rounder when the animal rears: width up, length down
+        base["body_width"] = np.linalg.norm(points["side_left"] - points["side_right"], axis=1) / med
+        base["body_aspect"] = base["body_width"] / base["body_length_ratio"]
     if "hip_left" in points and "hip_right" in points:
         base["hip_span"] = np.linalg.norm(points["hip_left"] - points["hip_right"], axis=1) / med
     if "bodypt" in anchors:
@@ -375,9 +373,7 @@ def pose_features(
             base["head_body_angle_deg"] = _angle_deg(body_axis, head_dir)
     for role, p in points.items():
         base[f"speed_{role}"] = (
-            np.linalg.norm(np.gradient(p, axis=0), axis=1) * fps / med
-            if len(p) > 1
-            else np.full(len(p), np.nan)
+            np.linalg.norm(np.gradient(p, axis=0), axis=1) * fps / med if len(p) > 1 else np.full(len(p), np.nan)
         )
     for i, role in enumerate(roles):
         if role in HEAD_ROLES:
@@ -511,9 +507,7 @@ def full_probabilities(estimator: Any, features: pd.DataFrame, classes: Sequence
     return out
 
 
-def block_folds(
-    groups: Sequence[np.ndarray], n_blocks: int, gap_frames: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
+def block_folds(groups: Sequence[np.ndarray], n_blocks: int, gap_frames: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Cross-validation folds that never mix frames of one time block between train and test.
 
     With several recordings, each recording is one fold (leave one
@@ -627,9 +621,7 @@ class PoseBehaviorModel:
             raise OpenfieldError(f"cannot compute the model's features {absent[:5]}...", source)
         return feats[self.feature_names]
 
-    def predict_proba(
-        self, ds: xr.Dataset, arena: ArenaGeometry | None = None, n_threads: int = 1
-    ) -> np.ndarray:
+    def predict_proba(self, ds: xr.Dataset, arena: ArenaGeometry | None = None, n_threads: int = 1) -> np.ndarray:
         """Class probabilities ``(n_frames, n_classes)`` of a recording."""
         feats = self.features(ds, arena)
         with limit_threads(n_threads):
@@ -661,13 +653,9 @@ class PoseBehaviorModel:
         try:
             payload = joblib.load(path)
         except Exception as exc:  # joblib/pickle raise many types on a foreign file
-            raise OpenfieldError(
-                f"cannot read as a joblib model file ({type(exc).__name__}: {exc})", path
-            ) from exc
+            raise OpenfieldError(f"cannot read as a joblib model file ({type(exc).__name__}: {exc})", path) from exc
         if not isinstance(payload, dict) or payload.get("kind") != _MODEL_KIND:
-            raise OpenfieldError(
-                "not an openfield pose behaviour model (made by 'behavior pose-train')", path
-            )
+            raise OpenfieldError("not an openfield pose behaviour model (made by 'behavior pose-train')", path)
         payload = dict(payload)
         payload.pop("kind")
         try:
@@ -698,10 +686,7 @@ def _recording_features(
     min_likelihood: float,
     max_gap_s: float,
 ) -> list[pd.DataFrame]:
-    feats = [
-        pose_features(r.ds, r.arena if uses_arena else None, windows_s, min_likelihood, max_gap_s)
-        for r in recs
-    ]
+    feats = [pose_features(r.ds, r.arena if uses_arena else None, windows_s, min_likelihood, max_gap_s) for r in recs]
     common = [c for c in feats[0].columns if all(c in f.columns for f in feats[1:])]
     dropped = sorted(set().union(*[set(f.columns) for f in feats]) - set(common))
     if dropped:
@@ -802,8 +787,7 @@ def train_pose_model(
         estimator = make_estimator(seed).fit(X, y)
     threshold = fit_length_threshold(X["body_length_ratio"].to_numpy(), y)
     roles = dict(
-        feats[0].attrs.get("roles")
-        or resolve_body_parts([str(k) for k in recordings[0].ds["keypoints"].values])
+        feats[0].attrs.get("roles") or resolve_body_parts([str(k) for k in recordings[0].ds["keypoints"].values])
     )
     for r in recordings[1:]:
         other = resolve_body_parts([str(k) for k in r.ds["keypoints"].values])

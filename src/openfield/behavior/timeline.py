@@ -254,6 +254,13 @@ def _frame_range(start_s: np.ndarray, end_s: np.ndarray, fps: float) -> tuple[np
     return np.maximum(first, 0), np.maximum(stop, 0)
 
 
+def frames_between(start_s: float, end_s: float | None, fps: float, n_frames: int) -> slice:
+    """The frames whose centres lie in ``[start_s, end_s)`` (``end_s`` None: to the end), as a slice."""
+    stop_s = n_frames / fps if end_s is None else end_s
+    first, stop = _frame_range(np.array([start_s]), np.array([stop_s]), fps)
+    return slice(int(min(first[0], n_frames)), int(min(max(stop[0], first[0]), n_frames)))
+
+
 def intervals_to_frames(
     labels_df: pd.DataFrame,
     n_frames: int,
@@ -515,9 +522,7 @@ def labels_from_probabilities(
     """Most probable class per frame, then bouts shorter than ``min_bout_s`` removed."""
     probabilities = np.asarray(probabilities, dtype=float)
     if probabilities.ndim != 2 or probabilities.shape[1] != len(classes):
-        raise ValueError(
-            f"probabilities must have shape (n_frames, {len(classes)}), got {probabilities.shape}"
-        )
+        raise ValueError(f"probabilities must have shape (n_frames, {len(classes)}), got {probabilities.shape}")
     raw = np.asarray(classes, dtype=object)[np.argmax(probabilities, axis=1)]
     return smooth_labels(raw, fps, min_bout_s)
 
@@ -610,6 +615,7 @@ def write_behavior_outputs(
     fps: float,
     min_bout_s: float,
     behaviors: Sequence[str] | None = None,
+    summary_extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write the per-frame, bout, summary and ethogram outputs of one recording.
 
@@ -639,6 +645,9 @@ def write_behavior_outputs(
     behaviors
         Behaviours summarised; default all classes but the background
         (:data:`BACKGROUND_NAMES`).
+    summary_extra
+        Columns put first in the summary row (e.g. ``{"file": "m1.csv"}``, the
+        key of the kinematics summary, so the two tables join).
 
     Returns
     -------
@@ -657,18 +666,16 @@ def write_behavior_outputs(
         per_frame[f"p_{c}"] = probabilities[:, i]
     bouts = find_bouts(labels, fps)
     behaviors = list(behaviors) if behaviors is not None else default_behaviors(classes)
-    summary = {"video": stem, "fps": float(fps), "min_bout_s": float(min_bout_s)}
+    summary = {**dict(summary_extra or {}), "video": stem, "fps": float(fps), "min_bout_s": float(min_bout_s)}
     summary.update(behavior_totals(bouts, n / fps, behaviors))
     paths = {
         "behavior": write_csv(per_frame, out_dir / f"{stem}_behavior.csv"),
-        "bouts": write_csv(
-            bouts[["behavior", "start_s", "end_s", "duration_s"]], out_dir / f"{stem}_bouts.csv"
-        ),
+        "bouts": write_csv(bouts[["behavior", "start_s", "end_s", "duration_s"]], out_dir / f"{stem}_bouts.csv"),
         "summary": write_csv(pd.DataFrame([summary]), out_dir / f"{stem}_behavior_summary.csv"),
     }
     fig = plot_ethogram(labels, fps, classes, probabilities, title=stem)
     paths["ethogram"] = save_figure(fig, out_dir / f"{stem}_ethogram.png")
-    log.info("%s: %s", stem, ", ".join(f"{k}={v:.3g}" for k, v in summary.items() if k != "video"))
+    log.info("%s: %s", stem, ", ".join(f"{k}={v:.3g}" for k, v in summary.items() if isinstance(v, int | float)))
     return paths
 
 

@@ -247,7 +247,9 @@ def run_pose_predict(args: argparse.Namespace) -> int:
     for path in args.pose:
         ds = read_dlc(path, fps=fps)
         proba = model.predict_proba(ds, _arena(ds, args) if model.uses_arena else None, args.threads)
-        paths = tl.write_behavior_outputs(args.output, path.stem, proba, model.classes, fps, min_bout)
+        paths = tl.write_behavior_outputs(
+            args.output, path.stem, proba, model.classes, fps, min_bout, summary_extra={"file": path.name}
+        )
         rows.append(pd.read_csv(paths["summary"]))
         log.info("%s: wrote %s", path.name, ", ".join(p.name for p in paths.values()))
     write_csv(pd.concat(rows, ignore_index=True), Path(args.output) / "behavior_summary.csv")
@@ -281,6 +283,13 @@ def add_evaluate(sub: argparse._SubParsersAction) -> None:
         metavar="PREFIX",
         help="writes PREFIX.csv and PREFIX.png (default: <pred without .csv>_evaluation)",
     )
+    p.add_argument(
+        "--start-s",
+        type=_nonneg_float,
+        default=0.0,
+        help="score only frames from this time on (e.g. a held-out block), s",
+    )
+    p.add_argument("--end-s", type=_positive_float, default=None, help="score only frames before this time, s")
     add_label_options(p)
     p.set_defaults(func=run_evaluate)
 
@@ -295,9 +304,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if not classes:
         classes = sorted(set(pred["label"]))
     background = next((c for c in classes if c in tl.BACKGROUND_NAMES), "other")
-    labels = tl.read_interval_labels(
-        args.labels, parse_label_map(args.label_map), unknown=args.unknown_labels
-    )
+    labels = tl.read_interval_labels(args.labels, parse_label_map(args.label_map), unknown=args.unknown_labels)
     # label names that mean the background (other/normal/none) count as this prediction's background
     labels["behavior"] = [background if b in tl.BACKGROUND_NAMES else b for b in labels["behavior"]]
     unknown = sorted(set(labels["behavior"]) - set(classes))
@@ -313,14 +320,26 @@ def run_evaluate(args: argparse.Namespace) -> int:
     raters = dict(per_rater)
     if len(per_rater) > 1:
         raters["majority"] = tl.majority_vote(per_rater, tie=background)
-    table = tl.evaluate_frames(pred["label"].to_numpy(dtype=object), raters, classes)
+    span = tl.frames_between(args.start_s, args.end_s, fps, len(pred))
+    if span.stop - span.start < 1:
+        raise OpenfieldError(
+            f"no frames between {args.start_s} s and {args.end_s} s (the prediction lasts {len(pred) / fps:.2f} s)",
+            args.pred,
+        )
+    raters = {k: v[span] for k, v in raters.items()}
+    log.info(
+        "scoring frames %d to %d (%.2f s to %.2f s)",
+        span.start,
+        span.stop - 1,
+        span.start / fps,
+        span.stop / fps,
+    )
+    table = tl.evaluate_frames(pred["label"].to_numpy(dtype=object)[span], raters, classes)
     table = table[~((table["kind"] == "rater-vs-rater") & (table["compared"] == "majority"))]
     prefix = args.output or args.pred.with_name(args.pred.stem + "_evaluation")
     prefix = Path(prefix)
     csv_path = write_csv(table, prefix.with_name(prefix.name + ".csv"))
-    png_path = save_figure(
-        tl.plot_evaluation(table, title=args.pred.name), prefix.with_name(prefix.name + ".png")
-    )
+    png_path = save_figure(tl.plot_evaluation(table, title=args.pred.name), prefix.with_name(prefix.name + ".png"))
     for _, row in table.iterrows():
         log.info(
             "%-14s %-10s vs %-10s %-9s P %.3f R %.3f F1 %.3f",

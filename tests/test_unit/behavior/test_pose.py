@@ -12,9 +12,7 @@ from openfield.io.pose import from_numpy
 FPS = 25.0
 
 
-def _track(
-    n=200, fps=FPS, short_frames=None, ratio=0.7, length=50.0, keypoints=("nose", "bodycentre", "tailbase")
-):
+def _track(n=200, fps=FPS, short_frames=None, ratio=0.7, length=50.0, keypoints=("nose", "bodycentre", "tailbase")):
     """A mouse pointing right at (300, 300) px; in ``short_frames`` its body shortens by ``ratio``."""
     lengths = np.full(n, length)
     if short_frames is not None:
@@ -137,9 +135,7 @@ def _small_model(tmp_path):
     short = np.zeros(n, bool)
     for a in range(20, n, 60):
         short[a : a + 25] = True
-    ds = _track(
-        n=n, short_frames=np.flatnonzero(short), ratio=0.75, keypoints=("nose", "headcentre", "tailbase")
-    )
+    ds = _track(n=n, short_frames=np.flatnonzero(short), ratio=0.75, keypoints=("nose", "headcentre", "tailbase"))
     pos = ds["position"].values
     ds["position"].values = pos + rng.normal(0, 0.5, pos.shape)
     labels = {"r1": np.where(short, "rearing", "other").astype(object)}
@@ -181,3 +177,16 @@ def test_model_with_arena_needs_an_arena(tmp_path):
     model.uses_arena = True
     with pytest.raises(OpenfieldError, match="arena is unknown"):
         model.features(ds, None)
+
+
+def test_body_width_and_aspect_known_values():
+    n = 40
+    # tail base at (300, 300), nose 50 px to the right; body sides 10 px above and below the centre
+    pts = {"nose": (350, 300), "bodycentre": (325, 300), "bcl": (325, 290), "bcr": (325, 310), "tailbase": (300, 300)}
+    pos = np.broadcast_to(np.array(list(pts.values()), float), (n, 5, 2)).copy()
+    short = np.arange(30, 40)
+    pos[short, 0, 0] = 340  # nose 10 px back: length 40 px = 0.8 of the median
+    feats = bp.pose_features(from_numpy(pos, None, list(pts), fps=FPS))
+    np.testing.assert_allclose(feats["body_width"], 20 / 50, rtol=1e-6)
+    np.testing.assert_allclose(feats["body_aspect"].to_numpy()[short], 0.4 / 0.8, rtol=1e-6)
+    np.testing.assert_allclose(feats["body_aspect"].to_numpy()[:30], 0.4, rtol=1e-6)

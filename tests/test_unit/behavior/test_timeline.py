@@ -278,3 +278,19 @@ def test_write_behavior_outputs_round_trip(tmp_path):
     assert "time_normal_s" not in summary.columns
     df, got_fps = tl.read_behavior_csv(paths["behavior"])
     assert got_fps == pytest.approx(fps)
+
+
+def test_frames_between_uses_the_centre_rule():
+    assert tl.frames_between(0.26, 0.54, fps=10, n_frames=10) == slice(3, 5)
+    assert tl.frames_between(60.0, None, fps=25, n_frames=1998) == slice(1500, 1998)
+    assert tl.frames_between(100.0, None, fps=25, n_frames=1998) == slice(1998, 1998)
+
+
+def test_summary_extra_columns_come_first(tmp_path):
+    prob = np.tile([0.9, 0.1], (20, 1))
+    paths = tl.write_behavior_outputs(
+        tmp_path, "m1", prob, ["rearing", "other"], 10.0, 0.0, summary_extra={"file": "m1.csv"}
+    )
+    summary = pd.read_csv(paths["summary"])
+    assert list(summary.columns[:2]) == ["file", "video"] and summary["file"].iloc[0] == "m1.csv"
+    assert summary["time_rearing_s"].iloc[0] == pytest.approx(2.0)
