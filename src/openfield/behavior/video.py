@@ -235,6 +235,7 @@ def write_video_outputs(
     fps: float,
     window_s: float,
     min_bout_s: float,
+    summary_extra: dict | None = None,
 ) -> dict[str, Path]:
     """Smooth raw per-frame probabilities and write the shared timeline outputs.
 
@@ -244,6 +245,10 @@ def write_video_outputs(
     their neighbours by :func:`openfield.behavior.timeline.write_behavior_outputs`,
     which writes the per-frame table, bouts, summary and ethogram.
 
+    summary_extra
+        Columns put first in the summary row (``predict_video`` adds
+        ``file``, the video's file name).
+
     Returns
     -------
     dict
@@ -252,7 +257,7 @@ def write_video_outputs(
     from openfield.behavior.timeline import write_behavior_outputs
 
     probs = smooth_probabilities(probabilities, fps, window_s)
-    return write_behavior_outputs(out_dir, stem, probs, classes, fps, min_bout_s)
+    return write_behavior_outputs(out_dir, stem, probs, classes, fps, min_bout_s, summary_extra=summary_extra)
 
 
 def predict_video(
@@ -273,7 +278,8 @@ def predict_video(
     Writes, in ``out_dir``: ``<stem>_behavior.csv`` (``frame``, ``time_s``
     in s, ``label``, ``p_<class>`` smoothed probabilities),
     ``<stem>_bouts.csv`` (``behavior``, ``start_s``, ``end_s``,
-    ``duration_s``, s), ``<stem>_behavior_summary.csv`` (time, fraction,
+    ``duration_s``, s), ``<stem>_behavior_summary.csv`` (``file``, the video's
+    name, then time, fraction,
     number of bouts and latency of each behaviour), ``<stem>_ethogram.png``
     (all by :func:`openfield.behavior.timeline.write_behavior_outputs`) and
     ``<stem>_vit_predict.json`` (settings, totals and timing; written last).
@@ -351,7 +357,7 @@ def predict_video(
     raw, fps, timing = video_probabilities(
         video, model, processor, crop, dev, bs, every, max_frames, progress
     )
-    paths = write_video_outputs(out, stem, raw, classes, fps, window_s, min_bout_s)
+    paths = write_video_outputs(out, stem, raw, classes, fps, window_s, min_bout_s, {"file": video.name})
     summary = pd.read_csv(paths["summary"]).iloc[0].to_dict()
     result = {k: (v.item() if hasattr(v, "item") else v) for k, v in summary.items()}
     result.update({

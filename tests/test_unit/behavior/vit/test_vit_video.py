@@ -90,6 +90,8 @@ def test_predict_video_end_to_end(toy_model, tmp_path):
     again = predict_video(video, toy_model["model"], out, min_bout_s=0.3, window_s=0.0, progress=False)
     assert (out / "clip_behavior.csv").stat().st_mtime_ns == mtime and again["time_rearing_s"] == r["time_rearing_s"]
     assert json.loads((out / "clip_vit_predict.json").read_text())["n_frames"] == 36
+    summary = pd.read_csv(out / "clip_behavior_summary.csv")
+    assert summary.columns[:2].tolist() == ["file", "video"] and summary.file[0] == "clip.avi"
 
 
 def test_predict_every_nth_and_first_frames(toy_model, tmp_path):
