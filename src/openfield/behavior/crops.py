@@ -200,6 +200,18 @@ def _opening_kernel(shape: tuple[int, ...]) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
 
 
+def median_background(images: list[np.ndarray], n: int = 25) -> np.ndarray | None:
+    """Per-pixel median of up to ``n`` images spread over a list (the animal moves away).
+
+    Returns None when there are fewer than 5 images or their sizes differ:
+    the median of a few frames would still contain the animal.
+    """
+    if len(images) < 5 or len({im.shape for im in images}) != 1:
+        return None
+    pick = np.unique(np.linspace(0, len(images) - 1, num=min(n, len(images))).astype(int))
+    return np.median(np.stack([images[i] for i in pick]), axis=0).astype(np.uint8)
+
+
 def crop_square(image: np.ndarray, centre: tuple[float, float], side: int) -> np.ndarray:
     """Square of ``side`` pixels centred on ``centre``, kept inside the image.
 

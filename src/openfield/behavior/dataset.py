@@ -5,7 +5,8 @@ Three input forms, one output layout:
 ``folders``
     ``DIR/<class>/*.png`` (the original hand-sorted layout). The source of an
     image (for the split) is its file name without a trailing frame number,
-    e.g. ``video3_frame0120.png`` -> ``video3``.
+    e.g. ``video3_frame0120.png`` -> ``video3``; the median of a source's
+    images is its background for the crops.
 ``videos + labels``
     A video and a CSV of behaviour intervals (``start_s, end_s, behavior``)
     per video, read and mapped to classes by
@@ -40,7 +41,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from openfield.behavior.crops import Cropper, CropSettings
+from openfield.behavior.crops import Cropper, CropSettings, median_background
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write, write_csv, write_json
 from openfield.io.images import VIDEO_SUFFIXES
@@ -299,6 +300,13 @@ class _Builder:
         return rel
 
 
+def _read_image(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise OpenfieldError("cannot read as an image (corrupt or unknown format)", path)
+    return image
+
+
 def _add_folders(builder: _Builder, folders: Path) -> None:
     if not folders.is_dir():
         raise OpenfieldError("class folder root not found (expected DIR/<class>/*.png)", folders)
@@ -318,12 +326,18 @@ def _add_folders(builder: _Builder, folders: Path) -> None:
         if old is not None:
             builder.tables.append(old)
             continue
-        cropper = Cropper(builder.settings.crop)
+        background = None
+        if builder.settings.crop.mode == "animal" and len(items) >= 5:
+            # the median of up to 25 images spread over the source (never all of them in memory)
+            pick = np.unique(np.linspace(0, len(items) - 1, num=min(25, len(items))).astype(int))
+            background = median_background([_read_image(items[i][1]) for i in pick])
+        cropper = Cropper(builder.settings.crop, background)
         rows = []
         for i, (label, p) in enumerate(items):
-            image = cv2.imread(str(p), cv2.IMREAD_COLOR)
-            if image is None:
-                raise OpenfieldError("cannot read as an image (corrupt or unknown format)", p)
+            image = _read_image(p)
+            if background is not None and image.shape != background.shape:
+                raise OpenfieldError(f"image size {image.shape[:2]} differs from the other images of "
+                                     f"source {source} {background.shape[:2]}", p)
             rel = builder.add_image(cropper(image), label, source, i)
             rows.append(
                 {"path": rel, "label": label, "source": source, "group": source, "frame": i, "time_s": np.nan}

@@ -58,6 +58,24 @@ def test_from_class_folders(tmp_path):
     assert info["complete"] and info["classes"] == ["grooming", "normal", "rearing"]
 
 
+def test_folder_crops_use_the_source_background(tmp_path):
+    # a large dark object that never moves and a smaller moving mouse: the median of the
+    # source's images removes the object, so every crop is centred on the mouse
+    d = tmp_path / "in" / "normal"
+    d.mkdir(parents=True)
+    for i in range(8):
+        img = mouse_frame((80, 120), (20 + 10 * i, 55), radius=6)
+        img[5:30, 85:115] = 40  # the object: 750 px, the mouse ~113 px
+        cv2.imwrite(str(d / f"cam1_{i:04d}.png"), img)
+    m = build_dataset(tmp_path / "ds", folders=tmp_path / "in",
+                      settings=DatasetSettings(crop=CropSettings(size_px=16), val_fraction=0))
+    assert len(m) == 8
+    for p in m.path:
+        img = cv2.imread(str(tmp_path / "ds" / p))
+        # the centre is the mouse (dark) with floor around it; a crop of the object is all dark
+        assert img[8, 8, 0] < 100 and img.mean() > 90
+
+
 def test_image_source_strips_frame_numbers():
     assert image_source("video3_frame0120.png") == "video3"
     assert image_source("m3v1-000042.png") == "m3v1"
