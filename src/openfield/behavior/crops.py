@@ -114,6 +114,7 @@ def find_animal_centre(
     background: np.ndarray | None = None,
     animal: str = "auto",
     min_area_fraction: float = 0.002,
+    work_size: int = 240,
 ) -> tuple[float, float] | None:
     """Centre ``(x, y)`` in pixels of the animal in one frame, or None.
 
@@ -130,12 +131,25 @@ def find_animal_centre(
     min_area_fraction
         Smallest blob, as a fraction of the frame area, taken as the animal
         (smaller ones are droppings, dust and noise).
+    work_size
+        Frames whose shorter side is larger are shrunk to it for the search
+        (a mouse stays tens of pixels long; ~4x faster on 480p video); the
+        centre is given in the original pixels. 0: never shrink.
 
     Returns
     -------
     tuple of float or None
         Centroid of the animal's blob, None when no blob qualifies.
     """
+    scale = work_size / min(image.shape[:2]) if work_size else 1.0
+    if scale < 1:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        if background is not None:
+            background = cv2.resize(background, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_AREA)
+        centre = find_animal_centre(image, background, animal, min_area_fraction, work_size=0)
+        if centre is None:
+            return None
+        return ((centre[0] + 0.5) / scale - 0.5, (centre[1] + 0.5) / scale - 0.5)
     gray = cv2.GaussianBlur(to_gray(image), (5, 5), 0)
     h, w = gray.shape
     min_area = max(4, int(min_area_fraction * h * w))
