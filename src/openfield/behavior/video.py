@@ -82,9 +82,17 @@ def hold_probabilities(probabilities: np.ndarray, every: int, n_frames: int) -> 
 
 
 def _frame_batches(
-    video: Path, cropper: Cropper, batch_size: int, every: int, max_frames: int | None
+    video: Path,
+    cropper: Cropper,
+    batch_size: int,
+    every: int,
+    max_frames: int | None,
+    centres: np.ndarray | None = None,
 ) -> Iterator[tuple[list[np.ndarray], int]]:
-    """Yield ``(RGB crops, frames read so far)`` batches; runs in the decode thread."""
+    """Yield ``(RGB crops, frames read so far)`` batches; runs in the decode thread.
+
+    ``centres`` (``(n_frames, 2)``, NaN where unknown) places the crops, e.g. from pose.
+    """
     cap = cv2.VideoCapture(str(video))
     try:
         if not cap.isOpened():
@@ -99,7 +107,10 @@ def _frame_batches(
                 ok, frame = cap.read()
                 if not ok or frame is None:
                     break
-                batch.append(cv2.cvtColor(cropper(frame), cv2.COLOR_BGR2RGB))
+                centre = None
+                if centres is not None and idx < len(centres):
+                    centre = (float(centres[idx, 0]), float(centres[idx, 1]))
+                batch.append(cv2.cvtColor(cropper(frame, centre), cv2.COLOR_BGR2RGB))
             idx += 1
             if len(batch) == batch_size:
                 yield batch, idx
@@ -156,6 +167,7 @@ def video_probabilities(
     every: int = 1,
     max_frames: int | None = None,
     progress: bool = True,
+    centres: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float, dict]:
     """Class probabilities of every frame of a video, streamed in batches.
 
@@ -178,6 +190,10 @@ def video_probabilities(
         Stop after this many frames (the first part of the video); None: all.
     progress
         Show a tqdm progress bar.
+    centres
+        Per-frame animal centre ``(n_frames, 2)`` in pixels (e.g. from pose,
+        :func:`openfield.behavior.dataset.pose_centres`); NaN rows and None
+        use the blob detector.
 
     Returns
     -------
@@ -205,7 +221,7 @@ def video_probabilities(
     t0 = time.perf_counter()
     probs, n_read = [], 0
     bar = tqdm(total=expected or None, desc=video.name, unit="frame", disable=not progress)
-    for batch, n_read_now in _prefetch(_frame_batches(video, cropper, batch_size, every, max_frames)):
+    for batch, n_read_now in _prefetch(_frame_batches(video, cropper, batch_size, every, max_frames, centres)):
         if batch:
             probs.append(predict_batch(model, to_pixel_values(batch, processor), device))
         bar.update(n_read_now - n_read)
@@ -272,6 +288,7 @@ def predict_video(
     max_frames: int | None = None,
     overwrite: bool = False,
     progress: bool = True,
+    pose: str | os.PathLike[str] | None = None,
 ) -> dict:
     """Rearing / grooming / normal over a whole video with a trained ViT.
 
@@ -309,6 +326,10 @@ def predict_video(
         Recompute even if the outputs exist.
     progress
         Show a progress bar.
+    pose
+        Optional DeepLabCut pose file of the video: its animal centre places
+        the crops (as ``openfield behavior dataset --poses``); frames without
+        a confident keypoint use the blob detector.
 
     Returns
     -------
@@ -344,6 +365,7 @@ def predict_video(
         "window_s": window_s,
         "every": every,
         "max_frames": max_frames,
+        "pose": None if pose is None else str(Path(pose).resolve()),
     }
     if marker.exists() and not overwrite:
         done = json.loads(marker.read_text())
@@ -354,8 +376,13 @@ def predict_video(
     model, processor, classes, info = load_model(mdir, dev)
     crop = CropSettings.from_dict(info.get("crop"))
     bs = batch_size or (64 if dev.type == "cuda" else 16)
+    centres = None
+    if pose is not None:
+        from openfield.behavior.dataset import pose_centres
+
+        centres = pose_centres(pose)
     raw, fps, timing = video_probabilities(
-        video, model, processor, crop, dev, bs, every, max_frames, progress
+        video, model, processor, crop, dev, bs, every, max_frames, progress, centres
     )
     paths = write_video_outputs(out, stem, raw, classes, fps, window_s, min_bout_s, {"file": video.name})
     summary = pd.read_csv(paths["summary"]).iloc[0].to_dict()

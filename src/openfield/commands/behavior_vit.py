@@ -123,6 +123,8 @@ def add_predict(group: argparse._SubParsersAction) -> None:
     p.add_argument("--every", type=int, default=1,
                    help="classify every n-th frame, holding the result in between (default 1)")
     p.add_argument("--max-frames", type=int, default=None, help="analyse only the first N frames")
+    p.add_argument("--poses", nargs="+", type=Path, default=[],
+                   help="optional DeepLabCut pose CSV per video (same order) to centre the crops")
     p.add_argument("--batch-size", type=int, default=0, help="default 64 on GPU, 16 on CPU")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--overwrite", action="store_true", help="recompute finished videos")
@@ -196,12 +198,17 @@ def run_train(args: argparse.Namespace) -> int:
 def run_predict(args: argparse.Namespace) -> int:
     """Run ``openfield behavior predict``."""
     from openfield.behavior.video import predict_video
+    from openfield.errors import OpenfieldError
 
-    for video in args.videos:
+    if args.poses and len(args.poses) != len(args.videos):
+        raise OpenfieldError(
+            f"{len(args.videos)} video(s) but {len(args.poses)} pose file(s): give one per video or none"
+        )
+    for i, video in enumerate(args.videos):
         r = predict_video(
             video, args.model, args.output, min_bout_s=args.min_bout_s, window_s=args.window_s,
             batch_size=args.batch_size, device=args.device, every=args.every, max_frames=args.max_frames,
-            overwrite=args.overwrite,
+            overwrite=args.overwrite, pose=args.poses[i] if args.poses else None,
         )
         totals = ", ".join(
             f"{b}: {r[f'time_{b}_s']:.1f} s in {r[f'bouts_{b}']} bouts"

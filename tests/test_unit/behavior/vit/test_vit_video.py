@@ -115,3 +115,27 @@ def test_predict_bad_inputs(toy_model, tmp_path):
     bad.write_bytes(b"not a video")
     with pytest.raises(OpenfieldError, match="bad.mp4: cannot open as a video"):
         predict_video(bad, toy_model["model"], tmp_path, progress=False)
+
+
+def test_pose_centres_place_the_crops(tmp_path):
+    from vit_synthetic import mouse_frame
+
+    from openfield.behavior.crops import Cropper, CropSettings
+    from openfield.behavior.dataset import pose_centres
+    from openfield.behavior.video import _frame_batches
+    from openfield.io.pose import from_numpy, write_dlc_csv
+
+    video = write_video(tmp_path / "m.avi", [mouse_frame((60, 80), (20, 30), radius=6)] * 4, 10.0)
+    # pose: frames 0-1 put the animal at (60, 40) (snout and tail base around it), frames 2-3 unknown
+    pos = np.full((4, 2, 2), np.nan)
+    pos[:2, 0], pos[:2, 1] = (55, 40), (65, 40)
+    write_dlc_csv(from_numpy(pos, np.where(np.isnan(pos[..., 0]), 0.0, 0.9), ["snout", "tailbase"], fps=10.0),
+                  tmp_path / "m.csv")
+    centres = pose_centres(tmp_path / "m.csv")
+    np.testing.assert_allclose(centres[:2], [[60, 40], [60, 40]])
+    assert np.isnan(centres[2:]).all()
+    crops = [c for batch, _ in _frame_batches(video, Cropper(CropSettings(size_px=10)), 8, 1, None, centres)
+             for c in batch]
+    assert len(crops) == 4
+    assert crops[0][5, 5, 0] > 150 and crops[1][5, 5, 0] > 150  # floor at the pose centre
+    assert crops[2][5, 5, 0] < 100 and crops[3][5, 5, 0] < 100  # no pose: the detector finds the disc
