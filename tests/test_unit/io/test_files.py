@@ -1,5 +1,8 @@
 """Atomic writes leave either the whole file or nothing."""
 
+import os
+import stat
+
 import pandas as pd
 import pytest
 
@@ -21,18 +24,9 @@ def test_failed_write_leaves_nothing(tmp_path):
 
 
 def test_outputs_are_readable_by_others(tmp_path):
-    import os
-    import stat
-
     old = os.umask(0o022)
     try:
-        import importlib
-
-        import openfield.io.files as files
-
-        importlib.reload(files)
-        out = files.write_csv(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
+        out = write_csv(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
     finally:
         os.umask(old)
-        importlib.reload(files)
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
