@@ -401,6 +401,13 @@ def calibrate_arena(
         corner_spread = float(np.max(np.linalg.norm(stack - corners, axis=2)))
     scales = side_scales(corners, arena_size_cm)
     hom = homography_from_corners(corners, arena_size_cm)
+    spread = float((scales.max() - scales.min()) / scales.mean())
+    if spread > 0.25:
+        log.warning(
+            "the arena's sides give px/cm from %.2f to %.2f: a strongly tilted camera, or an arena size "
+            "that does not match the image (W is along the top edge as seen in the image)",
+            scales.min(), scales.max(),
+        )
     return Calibration(
         method="arena",
         px_per_cm=float(scales.mean()),
@@ -414,6 +421,66 @@ def calibrate_arena(
                   "side_scale_relative_spread": float((scales.max() - scales.min()) / scales.mean()),
                   "corner_spread_px": corner_spread},
     )
+
+
+def calibrate_from_bodyparts(
+    ds: Any,
+    corner_names: tuple[str, str, str, str],
+    arena_size_cm: tuple[float, float],
+    min_likelihood: float = 0.6,
+) -> Calibration:
+    """Arena calibration from corner points tracked in a pose file.
+
+    Parameters
+    ----------
+    ds
+        Pose dataset (:func:`openfield.io.read_dlc`).
+    corner_names
+        Body parts of the top-left, top-right, bottom-right and bottom-left
+        floor corners (e.g. ``("tl", "tr", "br", "bl")``).
+    arena_size_cm
+        Floor width (top edge) and height in cm.
+    min_likelihood
+        Only frames where a corner is this confident count; its position is
+        the median over them (the arena does not move).
+
+    Returns
+    -------
+    Calibration
+        Method ``"arena"``; the residual has each corner's median absolute
+        deviation in px.
+    """
+    source = ds.attrs.get("source_file")
+    names = [str(k) for k in ds["keypoints"].values]
+    missing = [c for c in corner_names if c not in names]
+    if missing:
+        raise OpenfieldError(
+            f"arena corner body part(s) {', '.join(missing)} not in the pose file; it has: {', '.join(names)}",
+            source,
+        )
+    corners, mad = [], []
+    for name in corner_names:
+        xy = ds["position"].sel(keypoints=name).isel(individuals=0).transpose("time", "space").values
+        lik = ds["confidence"].sel(keypoints=name).isel(individuals=0).values
+        good = xy[(lik >= min_likelihood) & ~np.isnan(xy).any(axis=1)]
+        if len(good) == 0:
+            raise OpenfieldError(
+                f"arena corner {name!r} has no frame with likelihood >= {min_likelihood}", source
+            )
+        med = np.median(good, axis=0)
+        corners.append(med)
+        mad.append(float(np.median(np.linalg.norm(good - med, axis=1))))
+    corners_arr = np.array(corners)
+    cal = calibrate_arena([], arena_size_cm, corners_px=corners_arr)
+    if not np.allclose(order_corners(corners_arr), corners_arr):
+        raise OpenfieldError(
+            f"the corners {', '.join(corner_names)} are not in the order top-left, top-right, "
+            "bottom-right, bottom-left as seen in the image", source,
+        )
+    cal.inputs.update(corner_bodyparts=list(corner_names), min_likelihood=min_likelihood, pose_file=source)
+    cal.measurements = [{"image": "tracked corners", "corners_px": corners_arr.tolist(),
+                         "corner_median_abs_deviation_px": dict(zip(corner_names, mad, strict=True))}]
+    return cal
 
 
 # --------------------------------------------------------------------------- mouse
@@ -437,7 +504,7 @@ def segment_animal(image: np.ndarray, animal: str = "auto") -> np.ndarray:
     """
     if animal not in ("auto", "dark", "light"):
         raise OpenfieldError(f"animal must be auto, dark or light, not {animal!r}")
-    gray = cv2.GaussianBlur(_to_gray(image), (3, 3), 0)
+    gray = _to_gray(image)
     h, w = gray.shape
     if animal == "auto":
         # The floor covers most of the image: compare the median with Otsu's split.
@@ -456,7 +523,22 @@ def segment_animal(image: np.ndarray, animal: str = "auto") -> np.ndarray:
             best, best_area = i, area
     if best == 0:
         raise OpenfieldError(f"no {animal} animal found (no contrasting blob away from the image edges)")
-    return np.where(labels == best, 255, 0).astype(np.uint8)
+    blob = np.where(labels == best, 255, 0).astype(np.uint8)
+    # Re-threshold half-way between the animal's and the floor's own brightness next to it,
+    # so the outline sits where pixels are half covered (Otsu's split also sees the walls).
+    ring = cv2.dilate(blob, np.ones((9, 9), np.uint8)) & ~cv2.dilate(blob, np.ones((5, 5), np.uint8))
+    animal_level = float(np.median(gray[blob > 0]))
+    floor_level = float(np.median(gray[ring > 0]))
+    mid = (animal_level + floor_level) / 2
+    local = (gray < mid) if animal == "dark" else (gray > mid)
+    near = cv2.dilate(blob, np.ones((7, 7), np.uint8)) > 0
+    refined = (local & near).astype(np.uint8) * 255
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(refined, connectivity=8)
+    if n < 2:
+        return blob
+    overlap = np.bincount(labels[blob > 0], minlength=n)
+    overlap[0] = 0
+    return np.where(labels == int(np.argmax(overlap)), 255, 0).astype(np.uint8)
 
 
 def measure_mouse(image: np.ndarray, animal: str = "auto") -> dict[str, Any]:
@@ -499,9 +581,8 @@ def measure_mouse(image: np.ndarray, animal: str = "auto") -> dict[str, Any]:
     axis = evecs[:, np.argmax(evals)]
     proj = (pts - center) @ axis
     perp = (pts - center) @ np.array([-axis[1], axis[0]])
-    # +1: pixel centres span one pixel less than the pixel edges do
-    length = float(proj.max() - proj.min() + 1.0)
-    width = float(perp.max() - perp.min() + 1.0)
+    length = float(proj.max() - proj.min())
+    width = float(perp.max() - perp.min())
     ends = np.array([center + proj.min() * axis, center + proj.max() * axis])
     return {
         "length_px": length,

@@ -1,0 +1,95 @@
+"""``openfield calibrate`` (and ``mouse_size.py``): pixels per cm from reference images."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+DEFAULT_OUTPUT = Path("images_for_openCV") / "calibration.json"
+
+log = logging.getLogger("openfield")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments shared by ``openfield calibrate`` and ``mouse_size.py``."""
+    methods = parser.add_subparsers(dest="method", metavar="METHOD", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
+                        help=f"calibration JSON to write (default {DEFAULT_OUTPUT})")
+    common.add_argument("--show", action="store_true",
+                        help="also write a PNG per image of what was detected, next to the JSON")
+
+    arena = methods.add_parser("arena", parents=[common], help="from the arena floor of known size (best)",
+                               description="Detect the floor's four corners (or take --corners) and store "
+                                           "px/cm and the pixel -> arena cm homography.")
+    arena.add_argument("images", nargs="*", type=Path, metavar="IMAGE",
+                       help="top-view images of the arena (a video gives its median background)")
+    arena.add_argument("--arena-size-cm", nargs=2, type=float, required=True, metavar=("W", "H"),
+                       help="floor width (along the top edge as seen in the image) and height")
+    arena.add_argument("--corners", nargs=8, type=float, metavar="XY",
+                       help="the four corners in pixels, x1 y1 ... x4 y4 (any order), instead of detection")
+    arena.add_argument("--floor", choices=["auto", "light", "dark"], default="auto",
+                       help="floor brighter or darker than its surround (default auto)")
+
+    mouse = methods.add_parser("mouse", parents=[common], help="from a mouse of known length",
+                               description="Measure the animal's nose-to-tail-base length (tail removed) in "
+                                           "each image; px/cm is the median over images.")
+    mouse.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    mouse.add_argument("--mouse-length-cm", type=float, required=True,
+                       help="the animal's nose-to-tail-base length in cm")
+    mouse.add_argument("--animal", choices=["auto", "dark", "light"], default="auto",
+                       help="dark animal on a light floor, or the reverse (default auto)")
+
+    points = methods.add_parser("points", parents=[common], help="from two points a known distance apart")
+    points.add_argument("images", nargs="*", type=Path, metavar="IMAGE",
+                        help="optional image to draw the points on with --show")
+    points.add_argument("--points", nargs=4, type=float, required=True, metavar=("X1", "Y1", "X2", "Y2"))
+    points.add_argument("--distance-cm", type=float, required=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a calibration and write its JSON (and PNGs with --show)."""
+    import cv2
+    import numpy as np
+
+    from openfield import calibration as cal_mod
+    from openfield.errors import OpenfieldError
+    from openfield.io import atomic_write, read_image
+
+    if args.show and not args.images:
+        raise OpenfieldError("--show needs an image to draw on")
+    images = [read_image(p) for p in args.images]
+    names = [str(p) for p in args.images]
+    if args.method == "arena":
+        corners = None if args.corners is None else np.array(args.corners, float).reshape(4, 2)
+        cal = cal_mod.calibrate_arena(images, tuple(args.arena_size_cm), corners, args.floor, names)
+    elif args.method == "mouse":
+        cal = cal_mod.calibrate_mouse(images, args.mouse_length_cm, args.animal, names)
+    else:
+        p = args.points
+        cal = cal_mod.calibrate_points((p[0], p[1]), (p[2], p[3]), args.distance_cm)
+        cal.measurements[0]["axis_endpoints_px"] = [[p[0], p[1]], [p[2], p[3]]]
+        cal.measurements[0]["length_px"] = cal.measurements[0]["distance_px"]
+    cal.save(args.output)
+    print(f"{args.method}: {cal.px_per_cm:.4f} px/cm -> {args.output}")
+    if args.show:
+        for i, (name, image) in enumerate(zip(names, images, strict=True)):
+            m = cal.measurements[i] if i < len(cal.measurements) else None
+            if args.method == "points":
+                m = cal.measurements[0]
+            out = args.output.parent / f"{args.output.stem}_{Path(name).stem}.png"
+            with atomic_write(out) as tmp:
+                cv2.imwrite(str(tmp), cal_mod.draw_calibration(image, cal, m))
+            print(f"  check: {out}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``openfield calibrate``."""
+    parser = subparsers.add_parser(
+        "calibrate", help="pixels per cm from reference images (same as mouse_size.py)",
+        description="Calibrate pixels to cm from the arena, a mouse of known length, or two points.",
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=run)

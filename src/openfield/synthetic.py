@@ -1,0 +1,395 @@
+"""Synthetic open-field data with known answers.
+
+A trajectory of straight legs between waypoints, each with a trapezoidal
+speed profile (constant acceleration, cruise, constant deceleration) and a
+stop at its end, gives analytic distance, speed and acceleration; a
+homography from arena centimetres to image pixels (optionally tilted) and a
+simple mouse drawing (body and head ellipses, thin tail) give images of
+known geometry. Used by the tests, the demo and the benchmarks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import pandas as pd
+
+#: Fractions of the nose-to-tail-base length ``L`` used to draw the mouse.
+BODY_HALF_LENGTH = 0.36  # body ellipse semi-major axis; tail base at -0.36 L
+BODY_HALF_WIDTH = 0.17
+HEAD_HALF_LENGTH = 0.17
+HEAD_HALF_WIDTH = 0.12
+NOSE = 1.0 - BODY_HALF_LENGTH  # nose at +0.64 L from the body centre
+TAIL_LENGTH = 0.9
+TAIL_WIDTH = 0.05
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One straight run between two points, with its speed profile."""
+
+    start: tuple[float, float]
+    end: tuple[float, float]
+    max_speed: float  # cm/s
+    accel: float  # cm/s^2, used for both speeding up and slowing down
+    pause_s: float  # stop after the leg
+
+
+def trapezoid(length: float, max_speed: float, accel: float) -> tuple[float, float, float]:
+    """Peak speed, acceleration time and cruise time of a trapezoidal profile.
+
+    Parameters
+    ----------
+    length
+        Distance to cover (cm).
+    max_speed
+        Cruise speed if the leg is long enough (cm/s).
+    accel
+        Constant acceleration and deceleration magnitude (cm/s^2).
+
+    Returns
+    -------
+    tuple
+        ``(peak_speed, t_accel, t_cruise)``; the profile lasts
+        ``2 * t_accel + t_cruise``.
+    """
+    if length * accel >= max_speed**2:
+        peak = max_speed
+        t_acc = peak / accel
+        t_cruise = (length - peak**2 / accel) / peak
+    else:  # triangular: never reaches max_speed
+        peak = float(np.sqrt(length * accel))
+        t_acc = peak / accel
+        t_cruise = 0.0
+    return peak, t_acc, t_cruise
+
+
+def _leg_distance(t: np.ndarray, peak: float, t_acc: float, t_cruise: float, accel: float) -> np.ndarray:
+    """Distance covered along a leg at times ``t`` (0 <= t <= leg duration)."""
+    d_acc = 0.5 * accel * t_acc**2
+    s = np.where(t < t_acc, 0.5 * accel * t**2, 0.0)
+    in_cruise = (t >= t_acc) & (t < t_acc + t_cruise)
+    s = np.where(in_cruise, d_acc + peak * (t - t_acc), s)
+    t_dec = t - t_acc - t_cruise
+    in_dec = t >= t_acc + t_cruise
+    s = np.where(in_dec, d_acc + peak * t_cruise + peak * t_dec - 0.5 * accel * t_dec**2, s)
+    return s
+
+
+def legs_trajectory(legs: list[Leg], fps: float, start_pause_s: float = 0.5) -> pd.DataFrame:
+    """Sample a sequence of legs at ``fps``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``frame, time_s, x_cm, y_cm, heading_rad, speed_cm_s,
+        acceleration_cm_s2, leg, phase`` (phase: ``accelerate``, ``cruise``,
+        ``decelerate`` or ``stop``). Speeds and accelerations are the exact
+        analytic values.
+    """
+    pieces = []
+    t0 = 0.0
+    first = legs[0]
+    heading = float(np.arctan2(first.end[1] - first.start[1], first.end[0] - first.start[0]))
+    if start_pause_s > 0:
+        pieces.append((t0, start_pause_s, first.start, first.start, heading, None, -1))
+        t0 += start_pause_s
+    for i, leg in enumerate(legs):
+        p0, p1 = np.asarray(leg.start, float), np.asarray(leg.end, float)
+        length = float(np.linalg.norm(p1 - p0))
+        heading = float(np.arctan2(*(p1 - p0)[::-1]))
+        prof = trapezoid(length, leg.max_speed, leg.accel)
+        dur = 2 * prof[1] + prof[2]
+        pieces.append((t0, dur, tuple(p0), tuple(p1), heading, (prof, leg.accel, length), i))
+        t0 += dur
+        if leg.pause_s > 0:
+            pieces.append((t0, leg.pause_s, tuple(p1), tuple(p1), heading, None, i))
+            t0 += leg.pause_s
+    n = int(np.floor(t0 * fps)) + 1
+    t = np.arange(n) / fps
+    x, y = np.empty(n), np.empty(n)
+    hd, sp, ac = np.empty(n), np.zeros(n), np.zeros(n)
+    leg_idx = np.empty(n, dtype=int)
+    phase = np.full(n, "stop", dtype=object)
+    for start, dur, p0, p1, heading, prof, i in pieces:
+        sel = (t >= start) & (t < start + dur + 1e-12)
+        tau = t[sel] - start
+        hd[sel] = heading
+        leg_idx[sel] = i
+        if prof is None:
+            x[sel], y[sel] = p0
+            continue
+        (peak, t_acc, t_cruise), accel, length = prof
+        s = np.clip(_leg_distance(tau, peak, t_acc, t_cruise, accel), 0, length)
+        u = (np.asarray(p1) - np.asarray(p0)) / length
+        x[sel] = p0[0] + s * u[0]
+        y[sel] = p0[1] + s * u[1]
+        acc_ph, dec_ph = tau < t_acc, tau >= t_acc + t_cruise
+        sp[sel] = np.where(acc_ph, accel * tau, np.where(dec_ph, peak - accel * (tau - t_acc - t_cruise), peak))
+        sp[sel] = np.clip(sp[sel], 0, None)
+        ac[sel] = np.where(acc_ph, accel, np.where(dec_ph, -accel, 0.0))
+        phase[sel] = np.where(acc_ph, "accelerate", np.where(dec_ph, "decelerate", "cruise"))
+    # the very last sample sits at the end of the final piece
+    return pd.DataFrame(
+        {
+            "frame": np.arange(n),
+            "time_s": t,
+            "x_cm": x,
+            "y_cm": y,
+            "heading_rad": hd,
+            "speed_cm_s": sp,
+            "acceleration_cm_s2": ac,
+            "leg": leg_idx,
+            "phase": phase,
+        }
+    )
+
+
+def make_trajectory(
+    fps: float = 30.0,
+    duration_s: float = 30.0,
+    arena_size_cm: tuple[float, float] = (40.0, 40.0),
+    seed: int = 0,
+    margin_cm: float = 5.0,
+) -> pd.DataFrame:
+    """A mouse-like path: runs, accelerations, decelerations, stops and centre visits.
+
+    Waypoints alternate between the border zone and the centre of the
+    arena (so centre entries happen), speeds between 8 and 30 cm/s,
+    accelerations between 20 and 80 cm/s^2, stops of 0.3-1.5 s.
+
+    Parameters
+    ----------
+    fps
+        Frame rate.
+    duration_s
+        Approximate length; legs are added until it is reached.
+    arena_size_cm
+        Floor width and height.
+    seed
+        Random seed (the result is deterministic for a seed).
+    margin_cm
+        Waypoints keep at least this far from the walls.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`legs_trajectory`, the body centre in arena cm.
+    """
+    rng = np.random.default_rng(seed)
+    w, h = arena_size_cm
+    legs: list[Leg] = []
+    pos = (margin_cm + 2, margin_cm + 2)
+    total = 0.5
+    i = 0
+    while total < duration_s:
+        if i % 3 == 1:  # visit the centre square (side w/2 x h/2)
+            nxt = (rng.uniform(0.35 * w, 0.65 * w), rng.uniform(0.35 * h, 0.65 * h))
+        else:
+            nxt = (rng.uniform(margin_cm, w - margin_cm), rng.uniform(margin_cm, h - margin_cm))
+        if np.hypot(nxt[0] - pos[0], nxt[1] - pos[1]) < 5:
+            continue
+        leg = Leg(pos, nxt, max_speed=float(rng.uniform(8, 30)), accel=float(rng.uniform(20, 80)),
+                  pause_s=float(rng.uniform(0.3, 1.5)))
+        peak, t_acc, t_cruise = trapezoid(float(np.hypot(nxt[0] - pos[0], nxt[1] - pos[1])),
+                                          leg.max_speed, leg.accel)
+        legs.append(leg)
+        total += 2 * t_acc + t_cruise + leg.pause_s
+        pos = nxt
+        i += 1
+    return legs_trajectory(legs, fps)
+
+
+def camera_homography(
+    arena_size_cm: tuple[float, float],
+    image_size: tuple[int, int] = (640, 480),
+    margin_px: float = 40.0,
+    tilt: float = 0.0,
+) -> np.ndarray:
+    """Homography from arena cm to image pixels.
+
+    Parameters
+    ----------
+    arena_size_cm
+        Floor width and height.
+    image_size
+        Image width and height in pixels.
+    margin_px
+        Space between the floor and the image edge (the walls are drawn there).
+    tilt
+        0 for a camera straight above; > 0 makes the far (top) edge shorter
+        by that fraction, as a camera tilted towards the bottom edge sees it.
+
+    Returns
+    -------
+    numpy.ndarray
+        3x3 matrix mapping (x_cm, y_cm, 1) to pixels.
+    """
+    w, h = arena_size_cm
+    iw, ih = image_size
+    scale = min((iw - 2 * margin_px) / w, (ih - 2 * margin_px) / h)
+    fw, fh = w * scale, h * scale
+    x0, y0 = (iw - fw) / 2, (ih - fh) / 2
+    inset = tilt * fw / 2
+    dst = np.array([[x0 + inset, y0], [x0 + fw - inset, y0], [x0 + fw, y0 + fh], [x0, y0 + fh]], np.float32)
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    return cv2.getPerspectiveTransform(src, dst).astype(float)
+
+
+def mouse_keypoints_cm(body_cm: np.ndarray, heading_rad: np.ndarray, length_cm: float) -> dict[str, np.ndarray]:
+    """True head (nose tip), body (centre) and tail (tail base) in arena cm.
+
+    Vectorised over frames: ``body_cm`` is ``(n, 2)``, ``heading_rad`` ``(n,)``.
+    """
+    body = np.asarray(body_cm, float).reshape(-1, 2)
+    u = np.c_[np.cos(heading_rad), np.sin(heading_rad)].reshape(-1, 2)
+    return {
+        "head": body + NOSE * length_cm * u,
+        "body": body,
+        "tail": body - BODY_HALF_LENGTH * length_cm * u,
+    }
+
+
+def _ellipse_cm(center: np.ndarray, u: np.ndarray, a: float, b: float, n: int = 72) -> np.ndarray:
+    th = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    v = np.array([-u[1], u[0]])
+    return center + np.outer(a * np.cos(th), u) + np.outer(b * np.sin(th), v)
+
+
+def _to_px(h: np.ndarray, pts_cm: np.ndarray) -> np.ndarray:
+    homog = np.c_[pts_cm, np.ones(len(pts_cm))] @ h.T
+    return homog[:, :2] / homog[:, 2:3]
+
+
+_SHIFT = 4  # sub-pixel drawing precision: 1/16 px
+
+
+def _fill(img: np.ndarray, pts_px: np.ndarray, color: int | tuple[int, ...]) -> None:
+    cv2.fillPoly(img, [np.round(pts_px * (1 << _SHIFT)).astype(np.int32)], color, cv2.LINE_AA, _SHIFT)
+
+
+def render_frame(
+    body_cm: tuple[float, float],
+    heading_rad: float,
+    arena_size_cm: tuple[float, float] = (40.0, 40.0),
+    homography: np.ndarray | None = None,
+    image_size: tuple[int, int] = (640, 480),
+    animal: str = "dark",
+    mouse_length_cm: float = 8.0,
+    tail_bend: float = 0.3,
+    noise_sd: float = 0.0,
+    rng: np.random.Generator | None = None,
+    draw_mouse: bool = True,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Draw one top-view frame: walls, floor and a mouse.
+
+    Parameters
+    ----------
+    body_cm
+        Body centre in arena cm.
+    heading_rad
+        Direction the nose points, in the arena frame (x right, y down).
+    arena_size_cm
+        Floor width and height.
+    homography
+        Arena cm -> pixels; default :func:`camera_homography` without tilt.
+    image_size
+        Width, height in pixels.
+    animal
+        ``"dark"`` (black mouse, white floor) or ``"light"`` (white mouse,
+        dark floor).
+    mouse_length_cm
+        Nose-to-tail-base length.
+    tail_bend
+        Curvature of the tail (0 = straight).
+    noise_sd
+        Standard deviation of Gaussian pixel noise.
+    rng
+        Random generator for the noise.
+    draw_mouse
+        False gives the empty arena.
+
+    Returns
+    -------
+    image : numpy.ndarray
+        BGR ``uint8`` image.
+    keypoints_px : dict
+        ``head``, ``body``, ``tail`` pixel positions (the true values).
+    """
+    if animal not in ("dark", "light"):
+        raise ValueError(f"animal must be 'dark' or 'light', not {animal!r}")
+    h_mat = camera_homography(arena_size_cm, image_size) if homography is None else np.asarray(homography)
+    iw, ih = image_size
+    floor_c, wall_c, mouse_c = (225, 95, 30) if animal == "dark" else (45, 130, 225)
+    img = np.full((ih, iw), wall_c, np.uint8)
+    w, h = arena_size_cm
+    _fill(img, _to_px(h_mat, np.array([[0, 0], [w, 0], [w, h], [0, h]], float)), floor_c)
+    body = np.asarray(body_cm, float)
+    u = np.array([np.cos(heading_rad), np.sin(heading_rad)])
+    v = np.array([-u[1], u[0]])
+    L = mouse_length_cm
+    kp_cm = {k: val[0] for k, val in mouse_keypoints_cm(body, np.array([heading_rad]), L).items()}
+    if draw_mouse:
+        # tail: a thin band from the tail base, bending sideways
+        s = np.linspace(0, TAIL_LENGTH * L, 24)
+        centre = kp_cm["tail"] - np.outer(s, u) + np.outer(tail_bend * s**2 / (TAIL_LENGTH * L), v)
+        half = TAIL_WIDTH * L / 2 * np.linspace(1, 0.4, len(s))
+        band = np.r_[centre + half[:, None] * v, (centre - half[:, None] * v)[::-1]]
+        _fill(img, _to_px(h_mat, band), mouse_c)
+        _fill(img, _to_px(h_mat, _ellipse_cm(body, u, BODY_HALF_LENGTH * L, BODY_HALF_WIDTH * L)), mouse_c)
+        head_c = body + (NOSE - HEAD_HALF_LENGTH) * L * u
+        _fill(img, _to_px(h_mat, _ellipse_cm(head_c, u, HEAD_HALF_LENGTH * L, HEAD_HALF_WIDTH * L)), mouse_c)
+    if noise_sd > 0:
+        rng = rng or np.random.default_rng(0)
+        img = np.clip(img + rng.normal(0, noise_sd, img.shape), 0, 255).astype(np.uint8)
+    kp_px = {k: _to_px(h_mat, val[None, :])[0] for k, val in kp_cm.items()}
+    return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR), kp_px
+
+
+def pose_from_trajectory(
+    trajectory: pd.DataFrame,
+    homography: np.ndarray,
+    arena_size_cm: tuple[float, float],
+    fps: float,
+    mouse_length_cm: float = 8.0,
+    with_corners: bool = True,
+) -> Any:
+    """A DeepLabCut-like pose dataset (head, body, tail, and arena corners) from a trajectory.
+
+    Parameters
+    ----------
+    trajectory
+        Table with ``x_cm``, ``y_cm`` (body centre) and ``heading_rad``.
+    homography
+        Arena cm -> pixels (see :func:`camera_homography`).
+    arena_size_cm
+        Floor size, for the corner points ``tl, tr, br, bl``.
+    fps
+        Frame rate stored in the dataset.
+    mouse_length_cm
+        Nose-to-tail-base length.
+    with_corners
+        Add the arena corners as tracked points (likelihood 1).
+
+    Returns
+    -------
+    xarray.Dataset
+        Pose dataset in pixels with likelihood 1 everywhere a position exists.
+    """
+    from openfield.io.pose import from_numpy
+
+    body = trajectory[["x_cm", "y_cm"]].to_numpy(float)
+    kp = mouse_keypoints_cm(body, trajectory["heading_rad"].to_numpy(float), mouse_length_cm)
+    names = ["head", "body", "tail"]
+    pts = [_to_px(homography, kp[k]) for k in names]
+    if with_corners:
+        w, h = arena_size_cm
+        for name, c in zip(("tl", "tr", "br", "bl"), [(0, 0), (w, 0), (w, h), (0, h)], strict=True):
+            names.append(name)
+            pts.append(np.repeat(_to_px(homography, np.array([c], float)), len(body), axis=0))
+    position = np.stack(pts, axis=1)
+    return from_numpy(position, None, names, fps=fps, source_software="openfield.synthetic",
+                      scorer="synthetic")

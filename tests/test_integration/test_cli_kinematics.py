@@ -1,0 +1,155 @@
+"""The calibrate and kinematics commands end to end, and their one-line errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+from openfield import synthetic
+from openfield.cli import main
+from openfield.io import write_dlc_csv
+from openfield.kinematics import FRAME_COLUMNS, SUMMARY_COLUMNS
+
+REPO = Path(__file__).resolve().parents[2]
+ARENA = (40.0, 40.0)
+FPS = 30.0
+
+
+@pytest.fixture
+def scene(tmp_path):
+    """A tilted-camera arena image, and a pose file of a mouse circling at 15 cm/s."""
+    h = synthetic.camera_homography(ARENA, (640, 480), tilt=0.15)
+    img, _ = synthetic.render_frame((20, 20), 0.0, ARENA, h, draw_mouse=False)
+    cv2.imwrite(str(tmp_path / "arena.png"), img)
+    t = np.arange(int(12 * FPS)) / FPS
+    traj = pd.DataFrame({"x_cm": 20 + 12 * np.cos(1.25 * t), "y_cm": 20 + 12 * np.sin(1.25 * t),
+                         "heading_rad": 1.25 * t + np.pi / 2})
+    ds = synthetic.pose_from_trajectory(traj, h, ARENA, FPS, with_corners=False)
+    write_dlc_csv(ds, tmp_path / "mouse1DLC_resnet50.csv", scorer="DLC_resnet50_test")
+    write_dlc_csv(ds, tmp_path / "mouse2DLC_resnet50.csv", scorer="DLC_resnet50_test")
+    return tmp_path
+
+
+def test_calibrate_then_kinematics_batch(scene, capsys):
+    cal = scene / "cal" / "calibration.json"
+    assert main(["calibrate", "arena", str(scene / "arena.png"), "--arena-size-cm", "40", "40",
+                 "-o", str(cal), "--show"]) == 0
+    assert (scene / "cal" / "calibration_arena.png").exists()
+    assert json.loads(cal.read_text())["method"] == "arena"
+    out = scene / "results"
+    poses = [str(scene / "mouse1DLC_resnet50.csv"), str(scene / "mouse2DLC_resnet50.csv")]
+    assert main(["kinematics", *poses, "--calibration", str(cal), "--fps", "30", "-o", str(out)]) == 0
+    for stem in ("mouse1DLC_resnet50", "mouse2DLC_resnet50"):
+        frames = pd.read_csv(out / f"{stem}_kinematics.csv")
+        assert list(frames.columns) == FRAME_COLUMNS
+        summary = pd.read_csv(out / f"{stem}_summary.csv")
+        assert list(summary.columns) == ["file", *SUMMARY_COLUMNS]
+        assert summary["mean_speed_cm_s"].iloc[0] == pytest.approx(15.0, rel=0.01)
+        for plot in ("trajectory", "heatmap", "speed"):
+            assert (out / f"{stem}_{plot}.png").stat().st_size > 10_000
+    batch = pd.read_csv(out / "summary_all.csv")
+    assert len(batch) == 2 and batch["distance_cm"].tolist() == pytest.approx([15.0 * 359 / 30] * 2, rel=0.01)
+    # a re-run skips finished work (outputs untouched)
+    before = (out / "mouse1DLC_resnet50_summary.csv").stat().st_mtime_ns
+    assert main(["kinematics", *poses, "--calibration", str(cal), "--fps", "30", "-o", str(out)]) == 0
+    assert (out / "mouse1DLC_resnet50_summary.csv").stat().st_mtime_ns == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_real_oft38_with_tracked_corners(sample_data, tmp_path):
+    pose = sample_data / "oft_pose_rearing" / "OFT_38DLC_resnet50_OFT_1030000.csv"
+    assert main(["kinematics", str(pose), "--arena-from-bodyparts", "tl", "tr", "br", "bl",
+                 "--arena-size-cm", "42", "42", "--fps", "25", "-o", str(tmp_path)]) == 0
+    s = pd.read_csv(tmp_path / "OFT_38DLC_resnet50_OFT_1030000_summary.csv").iloc[0]
+    assert s["reference_point"] == "bodycentre"
+    assert s["duration_s"] == pytest.approx(1998 / 25)
+    # plausible for a mouse in a novel open field: a few cm/s on average, well under 100 cm/s peak
+    assert 3 < s["mean_speed_cm_s"] < 20 and s["max_speed_cm_s"] < 100
+    assert s["time_center_s"] + s["time_border_s"] == pytest.approx(s["duration_s"])
+    frames = pd.read_csv(tmp_path / "OFT_38DLC_resnet50_OFT_1030000_kinematics.csv")
+    assert frames["x_cm"].between(-3, 45).all() and frames["y_cm"].between(-3, 45).all()
+
+
+def _bad(argv, capsys, tmp_path, expect):
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    assert "Traceback" not in err
+    assert expect in err, err
+    out = tmp_path / "out"
+    assert not out.exists() or not any(p.suffix == ".csv" for p in out.iterdir())
+    return err
+
+
+def test_bad_inputs(scene, capsys, tmp_path):
+    pose = str(scene / "mouse1DLC_resnet50.csv")
+    out = str(tmp_path / "out")
+    cal = scene / "cal.json"
+    h = synthetic.camera_homography(ARENA, (640, 480), tilt=0.15)
+    from openfield.calibration import calibrate_arena
+
+    img, _ = synthetic.render_frame((20, 20), 0.0, ARENA, h)
+    calibrate_arena([img], ARENA).save(cal)
+    common = ["--calibration", str(cal), "-o", out]
+
+    err = _bad(["kinematics", str(tmp_path / "none.csv"), "--fps", "30", *common], capsys, tmp_path, "not found")
+    assert "none.csv" in err
+    (tmp_path / "empty.csv").write_text("")
+    _bad(["kinematics", str(tmp_path / "empty.csv"), "--fps", "30", *common], capsys, tmp_path,
+         "empty.csv: file is empty")
+    (tmp_path / "wrong.csv").write_text("frame,x,y\n0,1,2\n")
+    _bad(["kinematics", str(tmp_path / "wrong.csv"), "--fps", "30", *common], capsys, tmp_path, "3 header rows")
+    _bad(["kinematics", pose, "--fps", "30", "--bodypart", "paw", *common], capsys, tmp_path, "'paw' is not in")
+    low = pd.read_csv(pose, header=[0, 1, 2], index_col=0)
+    low.loc[:, (slice(None), slice(None), "likelihood")] = 0.1
+    low.to_csv(tmp_path / "low.csv")
+    _bad(["kinematics", str(tmp_path / "low.csv"), "--fps", "30", *common], capsys, tmp_path, "likelihood cut-off")
+    _bad(["kinematics", pose, "--fps", "0", *common], capsys, tmp_path, "--fps must be a positive number")
+    with pytest.raises(SystemExit):  # argparse: --fps is required
+        main(["kinematics", pose, *common])
+    assert "--fps" in capsys.readouterr().err
+    (tmp_path / "badcal.json").write_text(json.dumps({"method": "arena", "px_per_cm": 3}))
+    _bad(["kinematics", pose, "--fps", "30", "--calibration", str(tmp_path / "badcal.json"), "-o", out],
+         capsys, tmp_path, "missing field(s): homography, arena_corners_px")
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((480, 640, 3), 128, np.uint8))
+    _bad(["calibrate", "arena", str(blank), "--arena-size-cm", "40", "40", "-o", str(tmp_path / "out" / "c.json")],
+         capsys, tmp_path, "blank.png: arena not found")
+    assert not (tmp_path / "out" / "c.json").exists()
+    (tmp_path / "corrupt.png").write_bytes(b"\x89PNG garbage")
+    _bad(["calibrate", "mouse", str(tmp_path / "corrupt.png"), "--mouse-length-cm", "9"], capsys, tmp_path,
+         "corrupt.png: cannot read as an image")
+
+
+def test_debug_shows_traceback(scene):
+    from openfield.errors import OpenfieldError
+
+    with pytest.raises(OpenfieldError):
+        main(["--debug", "kinematics", str(scene / "nope.csv"), "--fps", "30", "--calibration", "x.json"])
+
+
+def test_mouse_size_script_standalone(tmp_path):
+    h = synthetic.camera_homography(ARENA, (640, 480))
+    for i, heading in enumerate((0.3, 2.0, -1.2)):
+        img, _ = synthetic.render_frame((20, 18), heading, ARENA, h, mouse_length_cm=9.0)
+        cv2.imwrite(str(tmp_path / f"mouse_{i}.png"), img)
+    out = tmp_path / "calibration.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "mouse_size.py"), "mouse", *sorted(map(str, tmp_path.glob("mouse_*.png"))),
+         "--mouse-length-cm", "9", "-o", str(out), "--show"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(out.read_text())
+    assert d["method"] == "mouse" and d["homography"] is None
+    assert d["px_per_cm"] == pytest.approx(h[0, 0], rel=0.03)
+    assert len(list(tmp_path.glob("calibration_mouse_*.png"))) == 3
+    proc = subprocess.run([sys.executable, str(REPO / "mouse_size.py"), "points", "--points", "0", "0", "30", "40",
+                           "--distance-cm", "5", "-o", str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and json.loads(out.read_text())["px_per_cm"] == pytest.approx(10.0)

@@ -1,0 +1,227 @@
+"""Kinematics against analytic answers: circle, accelerate-cruise-decelerate, centre stays."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from openfield import synthetic, zones
+from openfield.calibration import Calibration, calibrate_from_bodyparts
+from openfield.errors import OpenfieldError
+from openfield.io import from_numpy
+from openfield.kinematics import (
+    SUMMARY_COLUMNS,
+    KinematicsConfig,
+    analyze_pose,
+    moving_mask,
+    reference_track,
+    speed_acceleration,
+)
+
+FPS = 30.0
+
+
+def circle(radius=12.0, speed=15.0, duration=20.0, center=(20.0, 20.0), fps=FPS):
+    t = np.arange(int(duration * fps)) / fps
+    ang = speed / radius * t
+    return pd.DataFrame({
+        "time_s": t,
+        "x_cm": center[0] + radius * np.cos(ang),
+        "y_cm": center[1] + radius * np.sin(ang),
+        "heading_rad": ang + np.pi / 2,
+    })
+
+
+def pose_and_calibration(traj, arena, tilt=0.15, noise_cm=0.0, drop=0.0, outliers=0, seed=0):
+    """Pose dataset seen through a tilted camera, with optional noise, dropped points and outliers."""
+    rng = np.random.default_rng(seed)
+    traj = traj.copy()
+    if noise_cm:
+        traj[["x_cm", "y_cm"]] += rng.normal(0, noise_cm, (len(traj), 2))
+    h = synthetic.camera_homography(arena, (640, 480), tilt=tilt)
+    ds = synthetic.pose_from_trajectory(traj, h, arena, FPS)
+    conf = ds["confidence"].values.copy()
+    body = list(ds.keypoints.values).index("body")
+    n = len(traj)
+    if drop:
+        starts = rng.choice(n - 3, int(drop * n / 2), replace=False)
+        for s in starts:
+            conf[s : s + rng.integers(1, 4), body, 0] = 0.05  # runs of 1-3 low-likelihood frames
+    pos = ds["position"].values.copy()
+    out_idx = rng.choice(np.arange(10, n - 10), outliers, replace=False) if outliers else []
+    for i in out_idx:
+        pos[i, :, body, 0] += rng.uniform(60, 120, 2) * rng.choice([-1, 1], 2)  # tracking jumps, px
+    ds = ds.copy(data={"position": pos, "confidence": conf})
+    cal = calibrate_from_bodyparts(ds, ("tl", "tr", "br", "bl"), arena)
+    return ds, cal
+
+
+def test_circle_distance_speed_zones_exact():
+    traj = circle()
+    ds, cal = pose_and_calibration(traj, (40, 40))
+    res = analyze_pose(ds, cal, KinematicsConfig())
+    s = res.summary
+    n = len(traj)
+    assert s["distance_cm"] == pytest.approx(15.0 * (n - 1) / FPS, rel=0.01)
+    assert s["mean_speed_cm_s"] == pytest.approx(15.0, rel=0.01)
+    assert s["max_speed_cm_s"] == pytest.approx(15.0, rel=0.01)
+    assert s["duration_s"] == pytest.approx(n / FPS)
+    assert s["time_moving_s"] == pytest.approx(n / FPS, abs=2 / FPS)
+    true_zone = zones.assign_zones(traj[["x_cm", "y_cm"]].to_numpy(), (40, 40))
+    assert s["time_center_s"] == pytest.approx((true_zone == "center").sum() / FPS, abs=2 / FPS)
+    assert s["time_border_s"] == pytest.approx((true_zone == "border").sum() / FPS, abs=2 / FPS)
+    assert s["center_entries"] == zones.center_entries(true_zone, FPS)[0]
+    assert s["center_entries"] >= 4
+    step = np.linalg.norm(np.diff(traj[["x_cm", "y_cm"]].to_numpy(), axis=0), axis=1)
+    in_center = true_zone[1:] == "center"
+    assert s["distance_center_cm"] == pytest.approx(step[in_center].sum(), rel=0.02)
+    assert s["distance_center_cm"] + s["distance_border_cm"] == pytest.approx(s["distance_cm"])
+    assert s["fraction_missing"] == 0 and s["fraction_interpolated"] == 0
+    assert list(res.summary) == SUMMARY_COLUMNS
+    np.testing.assert_allclose(res.frames[["x_cm", "y_cm"]], traj[["x_cm", "y_cm"]], atol=0.02)
+
+
+def test_circle_with_noise_drops_and_outliers():
+    traj = circle(duration=30.0)
+    ds, cal = pose_and_calibration(traj, (40, 40), noise_cm=0.05, drop=0.05, outliers=12, seed=1)
+    res = analyze_pose(ds, cal, KinematicsConfig())
+    s = res.summary
+    n = len(traj)
+    assert res.cleaning_report["jump_frames_removed"] >= 12
+    assert res.cleaning_report["low_likelihood_frames"] > 0.03 * n
+    assert s["fraction_interpolated"] > 0.03
+    assert s["distance_cm"] == pytest.approx(15.0 * (n - 1) / FPS, rel=0.01)
+    assert s["mean_speed_cm_s"] == pytest.approx(15.0, rel=0.01)
+    true_zone = zones.assign_zones(traj[["x_cm", "y_cm"]].to_numpy(), (40, 40))
+    # noise flips frames at each of the ~24 zone crossings: within 2 frames or 1% of the time
+    t_center = (true_zone == "center").sum() / FPS
+    assert s["time_center_s"] == pytest.approx(t_center, abs=max(2 / FPS, 0.01 * t_center))
+
+
+ACC = 2.5
+CORRIDOR = (200.0, 40.0)
+
+
+def straight_run(accel=ACC, vmax=20.0):
+    """0 -> 20 cm/s at 2.5 cm/s² (8 s), cruise 20 cm, 20 -> 0 (8 s), in a 200 x 40 cm corridor.
+
+    Long phases: smoothing and finite differences spread each change of
+    acceleration over a few frames, which biases a phase's mean low by
+    about (those frames) / (phase length): ~2% here, ~6% for 5 s phases.
+    """
+    leg = synthetic.Leg((10.0, 20.0), (190.0, 20.0), max_speed=vmax, accel=accel, pause_s=1.0)
+    return synthetic.legs_trajectory([leg], FPS, start_pause_s=1.0)
+
+
+def test_acceleration_and_deceleration_known_constant():
+    traj = straight_run()
+    ds, cal = pose_and_calibration(traj, CORRIDOR, tilt=0.1)
+    res = analyze_pose(ds, cal, KinematicsConfig())
+    s = res.summary
+    assert s["mean_acceleration_cm_s2"] == pytest.approx(ACC, rel=0.05)
+    assert s["mean_deceleration_cm_s2"] == pytest.approx(ACC, rel=0.05)
+    assert s["max_speed_cm_s"] == pytest.approx(20.0, rel=0.01)
+    assert s["distance_cm"] == pytest.approx(180.0, rel=0.01)
+    acc = res.frames["acceleration_cm_s2"].to_numpy()
+    for phase, expected in (("accelerate", ACC), ("decelerate", -ACC), ("cruise", 0.0)):
+        sel = (traj["phase"] == phase).to_numpy()
+        assert acc[sel].mean() == pytest.approx(expected, abs=0.05 * ACC)
+    # the stop at the start is not moving, the run is
+    moving = res.frames["moving"].to_numpy()
+    assert not moving[: int(0.5 * FPS)].any()
+    assert moving[(traj["phase"] == "cruise").to_numpy()].all()
+    # speed follows the analytic profile
+    np.testing.assert_allclose(res.frames["speed_cm_s"], traj["speed_cm_s"], atol=0.5)
+
+
+def test_acceleration_with_noise_per_phase():
+    traj = straight_run()
+    ds, cal = pose_and_calibration(traj, CORRIDOR, tilt=0.1, noise_cm=0.02, drop=0.02, seed=4)
+    res = analyze_pose(ds, cal, KinematicsConfig())
+    acc = res.frames["acceleration_cm_s2"].to_numpy()
+    for phase, expected in (("accelerate", ACC), ("decelerate", -ACC)):
+        sel = (traj["phase"] == phase).to_numpy()
+        assert np.nanmean(acc[sel]) == pytest.approx(expected, rel=0.05)
+    assert res.summary["distance_cm"] == pytest.approx(180.0, rel=0.01)
+
+
+def test_stay_in_centre_of_known_length():
+    legs = [
+        synthetic.Leg((5.0, 5.0), (20.0, 20.0), max_speed=20, accel=40, pause_s=3.0),
+        synthetic.Leg((20.0, 20.0), (35.0, 5.0), max_speed=20, accel=40, pause_s=2.0),
+    ]
+    traj = synthetic.legs_trajectory(legs, FPS, start_pause_s=2.0)
+    ds, cal = pose_and_calibration(traj, (40, 40))
+    s = analyze_pose(ds, cal, KinematicsConfig()).summary
+    true_zone = zones.assign_zones(traj[["x_cm", "y_cm"]].to_numpy(), (40, 40))
+    in_c = np.flatnonzero(true_zone == "center")
+    assert s["center_entries"] == 1
+    assert s["time_center_s"] == pytest.approx(len(in_c) / FPS, abs=2 / FPS)
+    assert s["time_center_s"] > 3.0
+    assert s["latency_center_s"] == pytest.approx(in_c[0] / FPS, abs=2 / FPS)
+
+
+def test_speed_matches_movement_package():
+    """An independent implementation (movement.kinematics.compute_speed) on the same cleaned track."""
+    from movement.kinematics import compute_speed
+
+    traj = circle(duration=10.0)
+    traj["x_cm"] += 3 * np.sin(traj["time_s"])  # not constant speed
+    ds, cal = pose_and_calibration(traj, (40, 40), noise_cm=0.03, seed=2)
+    res = analyze_pose(ds, cal, KinematicsConfig())
+    xy = res.frames[["x_cm", "y_cm"]].to_numpy()
+    pos = xr.DataArray(xy[:, :, None, None], dims=("time", "space", "keypoints", "individuals"),
+                       coords={"time": res.frames["time_s"].to_numpy(), "space": ["x", "y"],
+                               "keypoints": ["body"], "individuals": ["m"]})
+    theirs = compute_speed(pos).squeeze().values
+    np.testing.assert_allclose(res.frames["speed_cm_s"].to_numpy()[1:-1], theirs[1:-1], rtol=1e-9)
+
+
+def test_speed_acceleration_of_known_polynomial():
+    t = np.arange(60) / FPS
+    xy = np.c_[2 * t**2 + 3 * t, np.zeros_like(t)]  # v = 4t + 3, a = 4
+    speed, acc = speed_acceleration(xy, FPS)
+    np.testing.assert_allclose(speed[1:-1], 4 * t[1:-1] + 3, rtol=1e-9)
+    np.testing.assert_allclose(acc[2:-2], 4.0, rtol=1e-6)
+
+
+def test_moving_needs_minimum_duration():
+    speed = np.r_[np.zeros(10), np.full(5, 10.0), np.zeros(10), np.full(20, 10.0)]
+    m = moving_mask(speed, 30.0, 2.0, 0.5)  # 0.5 s = 15 frames
+    assert not m[10:15].any() and m[25:45].all()
+
+
+def test_reference_point_choice():
+    pos = np.random.default_rng(0).uniform(0, 100, (4, 4, 2))
+    ds = from_numpy(pos, None, ["nose", "tailbase", "tl", "centre"], fps=10)
+    xy, _, name = reference_track(ds)
+    assert name == "centroid"
+    np.testing.assert_allclose(xy, pos[:, :2].mean(axis=1))  # arena points are not the animal
+    assert reference_track(ds, "nose")[2] == "nose"
+    with pytest.raises(OpenfieldError, match="'body' is not in the pose file"):
+        reference_track(ds, "body")
+
+
+def test_bad_inputs_clear_errors():
+    traj = circle(duration=2.0)
+    ds, cal = pose_and_calibration(traj, (40, 40))
+    no_fps = ds.copy()
+    no_fps.attrs["fps"] = None
+    with pytest.raises(OpenfieldError, match="fps unknown"):
+        analyze_pose(no_fps, cal)
+    with pytest.raises(OpenfieldError, match="positive"):
+        analyze_pose(ds, cal, fps=0)
+    low = ds.copy(data={"position": ds.position.values, "confidence": np.full(ds.confidence.shape, 0.1)})
+    with pytest.raises(OpenfieldError, match="likelihood cut-off"):
+        analyze_pose(low, cal)
+
+
+def test_without_arena_zones_are_empty(caplog):
+    traj = circle(duration=3.0)
+    ds, _ = pose_and_calibration(traj, (40, 40), tilt=0.0)
+    h = synthetic.camera_homography((40, 40), (640, 480))
+    cal = Calibration(method="points", px_per_cm=h[0, 0])
+    res = analyze_pose(ds, cal)
+    assert np.isnan(res.summary["time_center_s"]) and np.isnan(res.summary["center_entries"])
+    assert res.summary["mean_speed_cm_s"] == pytest.approx(15.0, rel=0.01)
+    assert "no arena" in caplog.text
