@@ -574,3 +574,58 @@ def render_video(
     json.dumps(geometry)  # fail here, not half-way through writing, if something is not JSON
     geometry_path = write_json(geometry, out_dir / f"{name}_arena.json")
     return SyntheticVideo(video=video_path, truth=truth_path, geometry=geometry_path)
+
+
+def truth_summary(
+    truth: pd.DataFrame,
+    fps: float,
+    arena_size_cm: tuple[float, float],
+    center_fraction: float = 0.5,
+    moving_threshold_cm_s: float = 2.0,
+) -> dict[str, float]:
+    """The measures of a synthetic video, from its exact trajectory.
+
+    Speeds and accelerations are the analytic values of the trapezoidal
+    profiles (not differentiated positions); distance is the length of the
+    true body path sampled at the frames; zones use the true body centre.
+
+    Parameters
+    ----------
+    truth
+        Table from :func:`truth_table` (or the ``_truth.csv`` file).
+    fps
+        Frame rate.
+    arena_size_cm
+        Floor size.
+    center_fraction
+        Side of the centre square as a fraction of the arena side.
+    moving_threshold_cm_s
+        Speed above which a frame counts as moving.
+
+    Returns
+    -------
+    dict
+        ``duration_s, distance_cm, mean_speed_cm_s, max_speed_cm_s,
+        mean_acceleration_cm_s2, mean_deceleration_cm_s2, time_moving_s,
+        time_center_s, time_border_s, center_entries, latency_center_s``.
+    """
+    from openfield import zones
+
+    xy = truth[["body_x_cm", "body_y_cm"]].to_numpy(float)
+    speed = truth["speed_cm_s"].to_numpy(float)
+    acc = truth["acceleration_cm_s2"].to_numpy(float)
+    zone = zones.assign_zones(xy, arena_size_cm, center_fraction)
+    entries, latency = zones.center_entries(zone, fps)
+    return {
+        "duration_s": len(truth) / fps,
+        "distance_cm": float(np.linalg.norm(np.diff(xy, axis=0), axis=1).sum()),
+        "mean_speed_cm_s": float(speed.mean()),
+        "max_speed_cm_s": float(speed.max()),
+        "mean_acceleration_cm_s2": float(acc[acc > 0].mean()) if (acc > 0).any() else float("nan"),
+        "mean_deceleration_cm_s2": float(-acc[acc < 0].mean()) if (acc < 0).any() else float("nan"),
+        "time_moving_s": float((speed > moving_threshold_cm_s).sum() / fps),
+        "time_center_s": float((zone == zones.CENTER).sum() / fps),
+        "time_border_s": float((zone == zones.BORDER).sum() / fps),
+        "center_entries": float(entries),
+        "latency_center_s": latency,
+    }
