@@ -54,7 +54,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import xarray as xr
-from scipy import ndimage
 from tqdm.auto import tqdm
 
 from openfield.calibration import detect_arena
@@ -142,7 +141,11 @@ class BlobMeasure:
         Trunk centroid ``(2,)``.
     ends
         The two ends of the tail-less blob along its axis ``(2, 2)``;
-        ``ends[0]`` lies on the positive side of the axis.
+        ``ends[0]`` lies on the positive side of the axis. The tail base
+        is one of them.
+    tips
+        The same two ends on the blob without its tail but with its
+        points (the opening blunts the snout); the nose is one of them.
     tail_cue
         In [-1, 1]: > 0 when the removed tail lies towards ``ends[0]``
         (weighted by how much tail there is), 0 when there is none.
@@ -158,6 +161,7 @@ class BlobMeasure:
 
     body: np.ndarray
     ends: np.ndarray
+    tips: np.ndarray
     tail_cue: float
     area: float
     length: float
@@ -219,20 +223,32 @@ def measure_component(mask: np.ndarray, diff: np.ndarray | None, config: Tracker
     proj = (pts - c) @ u
     pmax, pmin = proj.max(), proj.min()
     ends = np.array([pts[proj >= pmax - 1.5].mean(axis=0), pts[proj <= pmin + 1.5].mean(axis=0)])
+    # the tips: the blob near the tail-less body (the opening blunts the snout), but not the tail
+    near = cv2.bitwise_and(m, cv2.dilate(opened, _disc(radius)))
+    ys, xs = np.nonzero(near)
+    tpts = np.c_[xs, ys].astype(float)
+    tproj = (tpts - c) @ u
+    tips = np.array([tpts[tproj >= tproj.max() - 1.5].mean(axis=0), tpts[tproj <= tproj.min() + 1.5].mean(axis=0)])
     # what the opening removed, beyond a one-pixel rim, is the tail (and blur fringes)
     resid = cv2.bitwise_and(m, cv2.bitwise_not(cv2.dilate(opened, _disc(1))))
     tail_cue = 0.0
     n, _, stats, cents = cv2.connectedComponentsWithStats(resid, connectivity=8)
     if n > 1:
-        k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-        area_r = float(stats[k, cv2.CC_STAT_AREA])
         half_len = max(0.5 * (pmax - pmin), 1.0)
-        q = float(np.clip((cents[k] - c) @ u / half_len, -1.0, 1.0))
-        tail_cue = q * min(1.0, area_r / (0.5 * dmax**2))
+        areas = stats[1:, cv2.CC_STAT_AREA].astype(float)
+        extent = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]).astype(float)
+        side = np.clip((cents[1:] - c) @ u / half_len, -1.0, 1.0)  # where along the axis each piece is
+        long_ = extent >= 0.35 * (pmax - pmin)
+        # long thin pieces are the tail: it lies towards the tail base
+        tail = float(np.sum(side[long_] * np.minimum(1.0, areas[long_] / (0.5 * dmax**2))))
+        # short pieces are ears and snout (a tail-less blob loses them to the opening): head side
+        short = ~long_ & (areas >= 3)
+        head = float(np.sum(side[short] * areas[short]) / (0.15 * dmax**2)) if short.any() else 0.0
+        tail_cue = float(np.clip(tail - 0.5 * np.clip(head, -1.0, 1.0), -1.0, 1.0))
     area = float(np.count_nonzero(m))
     contrast = float(diff[mask > 0].mean()) if diff is not None else float("nan")
     offset = np.array([2.0, 2.0])
-    return BlobMeasure(body=body - offset, ends=ends - offset, tail_cue=tail_cue, area=area,
+    return BlobMeasure(body=body - offset, ends=ends - offset, tips=tips - offset, tail_cue=tail_cue, area=area,
                        length=float(np.linalg.norm(ends[0] - ends[1])), half_width=dmax, contrast=contrast)
 
 
@@ -255,7 +271,10 @@ def _largest_plausible(
     score = areas.astype(float)
     if by == "thickness":
         dist = cv2.distanceTransform(fg, cv2.DIST_L2, 3)
-        score = ndimage.maximum(dist, labels, np.arange(1, n))
+        score = np.full(len(areas), -1.0)
+        for k in 1 + np.flatnonzero(ok):
+            x, y, w, h = (int(v) for v in stats[k, :4])
+            score[k - 1] = float(dist[y:y + h, x:x + w][labels[y:y + h, x:x + w] == k].max())
     k = 1 + int(np.argmax(np.where(ok, score, -1)))
     x, y, w, h = (int(v) for v in stats[k, :4])
     sub = (labels[y:y + h, x:x + w] == k).astype(np.uint8)
@@ -362,6 +381,7 @@ class FrameTracker:
         shift = np.array([x0 + x, y0 + y], dtype=float)
         blob.body = blob.body + shift
         blob.ends = blob.ends + shift
+        blob.tips = blob.tips + shift
         return blob
 
     def update(self, frame: np.ndarray) -> tuple[BlobMeasure | None, float]:
@@ -416,6 +436,7 @@ def orient(
     tail_cue: np.ndarray,
     fps: float | None,
     config: TrackerConfig,
+    tips: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decide, for every frame, which end of the animal is the head.
 
@@ -431,11 +452,15 @@ def orient(
         Frame rate; None (single images) means no motion evidence.
     config
         Weights and speed limits.
+    tips
+        ``(T, 2, 2)`` pointed ends in the same order as ``ends``; the head
+        is taken from them (default: ``ends``).
 
     Returns
     -------
     head, tail : numpy.ndarray
-        ``(T, 2)`` each, NaN where not found.
+        ``(T, 2)`` each, NaN where not found: the head from ``tips``, the
+        tail base from ``ends``.
     probability : numpy.ndarray
         ``(T,)`` posterior probability of the chosen end (0 where not found).
     """
@@ -509,7 +534,8 @@ def orient(
     post = fwd + bwd
     post = np.exp(post - _logsumexp2(post, 1)[:, None])
     idx = np.arange(m)
-    head[valid] = e[idx, states]
+    tp = e if tips is None else tips[valid]
+    head[valid] = tp[idx, states]
     tail[valid] = e[idx, 1 - states]
     prob[valid] = post[idx, states]
     return head, tail, prob
@@ -560,23 +586,25 @@ def track_frames(
     """
     config = config or TrackerConfig()
     tracker = FrameTracker(background, floor_mask, config)
-    bodies, ends, cues, quality = [], [], [], []
+    bodies, ends, tips, cues, quality = [], [], [], [], []
     nan2 = np.full(2, np.nan)
     for frame in tqdm(frames, total=n_frames, disable=not progress, desc=desc, unit="frame", leave=False):
         blob, q = tracker.update(frame)
         if blob is None:
             bodies.append(nan2)
             ends.append(np.full((2, 2), np.nan))
+            tips.append(np.full((2, 2), np.nan))
             cues.append(0.0)
         else:
             bodies.append(blob.body)
             ends.append(blob.ends)
+            tips.append(blob.tips)
             cues.append(blob.tail_cue)
         quality.append(q)
     if not bodies:
         raise OpenfieldError("no frames to track", source_file)
     body = np.array(bodies)
-    head, tail, prob = orient(body, np.array(ends), np.array(cues), fps, config)
+    head, tail, prob = orient(body, np.array(ends), np.array(cues), fps, config, tips=np.array(tips))
     q = np.array(quality)
     position = np.stack([head, body, tail], axis=1)
     confidence = np.stack([q * prob, q, q * prob], axis=1)
@@ -670,50 +698,12 @@ def image_background(gray: np.ndarray, floor_mask: np.ndarray, animal: str) -> n
         return np.c_[np.ones_like(x), x, y, x * x, x * y, y * y]
 
     coef, *_ = np.linalg.lstsq(design(xs * step, ys * step), g[ys, xs], rcond=None)
-    yy, xx = np.mgrid[0:h, 0:w]
-    bg = (design(xx.ravel().astype(float), yy.ravel().astype(float)) @ coef).reshape(h, w)
+    # evaluate on the coarse grid and resize: the surface is smooth
+    hs, ws = g.shape
+    yy, xx = np.mgrid[0:hs, 0:ws]
+    small = (design(xx.ravel() * float(step), yy.ravel() * float(step)) @ coef).reshape(hs, ws)
+    bg = cv2.resize(small.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     return np.clip(bg, 0, 255).astype(np.uint8)
-
-
-def _faint_tail_cue(diff: np.ndarray, floor_mask: np.ndarray, low: float, blob: BlobMeasure) -> float:
-    """Tail evidence from a lower threshold, for single images.
-
-    The tail is fainter than the body (thin, partly transparent, blurred).
-    Around the blob, the pixels above ``low`` that are connected to the
-    animal but lie beyond its body (more than a third of its half-width
-    outside) and are thin are the tail; their centroid's side along the
-    axis gives the cue (> 0: the tail is towards ``blob.ends[0]``).
-    """
-    h, w = diff.shape
-    r = int(1.5 * blob.length + 10)
-    cx, cy = int(blob.body[0]), int(blob.body[1])
-    x0, y0, x1, y1 = max(cx - r, 0), max(cy - r, 0), min(cx + r, w), min(cy + r, h)
-    low_fg = ((diff[y0:y1, x0:x1] > low) & (floor_mask[y0:y1, x0:x1] > 0)).astype(np.uint8)
-    body_disc = np.zeros_like(low_fg)
-    ends = blob.ends - np.array([x0, y0])
-    # the body as a thick segment between its two ends
-    thick = max(1, int(round(blob.half_width * 1.3)))
-    e0, e1 = (tuple(int(v) for v in np.round(e)) for e in ends)
-    cv2.line(body_disc, e0, e1, 1, 2 * thick)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(low_fg, connectivity=8)
-    touching = np.unique(labels[(body_disc > 0) & (low_fg > 0)])
-    animal = np.isin(labels, touching[touching > 0])
-    resid = (animal & (body_disc == 0)).astype(np.uint8)
-    resid = cv2.morphologyEx(resid, cv2.MORPH_OPEN, _disc(1))
-    n, labels, stats, cents = cv2.connectedComponentsWithStats(resid, connectivity=8)
-    if n < 2:
-        return 0.0
-    dist = cv2.distanceTransform(resid, cv2.DIST_L2, 3)
-    thickness = ndimage.maximum(dist, labels, np.arange(1, n))
-    thin = thickness < 0.5 * blob.half_width
-    if not thin.any():
-        return 0.0
-    areas = np.where(thin, stats[1:, cv2.CC_STAT_AREA], 0)
-    k = 1 + int(np.argmax(areas))
-    axis = ends[0] - ends[1]
-    mid = 0.5 * (ends[0] + ends[1])
-    q = float(np.clip((cents[k] - mid) @ axis / (0.5 * max(float(axis @ axis), 1.0)), -1.0, 1.0))
-    return q * min(1.0, areas[k - 1] / (0.5 * blob.half_width**2))
 
 
 def track_image(
@@ -769,8 +759,8 @@ def track_image(
     nan2 = np.full(2, np.nan)
     if blob is None:
         return {"head": nan2, "body": nan2, "tail": nan2, "likelihood": 0.0, "head_probability": 0.0}
-    cue = _faint_tail_cue(diff, mask, t1 if config.threshold is None else 0.5 * threshold, blob)
-    head, tail, prob = orient(blob.body[None], blob.ends[None], np.array([cue]), None, cfg)
+    head, tail, prob = orient(blob.body[None], blob.ends[None], np.array([blob.tail_cue]), None, cfg,
+                              tips=blob.tips[None])
     return {"head": head[0], "body": blob.body, "tail": tail[0], "likelihood": q,
             "head_probability": float(prob[0])}
 
