@@ -186,3 +186,16 @@ def test_corrupt_and_missing_videos_are_named(tmp_path):
         track_video(tmp_path / "missing.mp4", progress=False)
     with pytest.raises(OpenfieldError, match="animal must be"):
         TrackerConfig(animal="grey")
+
+
+@pytest.mark.parametrize(("weights", "enough"), [
+    ({"tail_weight": 0.0}, True),  # motion and continuity alone
+    ({"motion_weight": 0.0}, True),  # the tail's shape and continuity alone
+    ({"tail_weight": 0.0, "motion_weight": 0.0}, False),  # continuity alone cannot know which end leads
+])
+def test_each_head_cue_suffices_and_continuity_alone_does_not(videos, weights, enough):
+    sv = videos["straight_dark"]
+    corners = np.array(json.loads(sv.geometry.read_text())["arena_corners_px"])
+    ds = track_video(sv.video, TrackerConfig(**weights), arena_corners_px=corners, progress=False)
+    _, _, heading_ok = _errors(sv, ds)
+    assert (heading_ok.mean() >= 0.95) == enough
