@@ -48,6 +48,11 @@ MEASURES = {
     "fraction_missing": ("Frames missing", "fraction"),
 }
 
+#: Columns of the all-videos table (every measure is in summary_all.csv and per video below).
+OVERVIEW = ["duration_s", "distance_cm", "mean_speed_cm_s", "max_speed_cm_s", "mean_acceleration_cm_s2",
+            "mean_deceleration_cm_s2", "time_moving_s", "time_center_s", "center_entries", "latency_center_s",
+            "fraction_missing"]
+
 #: Measures compared across videos in the comparison plot.
 COMPARED = ["distance_cm", "mean_speed_cm_s", "time_moving_s", "time_center_s", "center_entries",
             "mean_acceleration_cm_s2"]
@@ -107,7 +112,7 @@ section.video{border-top:2px solid #ddd;margin-top:2em;padding-top:1em}
 img.wide{max-width:100%;border:1px solid #eee}
 table{border-collapse:collapse;font-size:0.9em;margin:0.5em 0}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:left} td.num{text-align:right}
-table.all td,table.all th{font-size:0.85em}
+table.all td,table.all th{font-size:0.8em;padding:2px 5px} .scroll{overflow-x:auto}
 .failed{color:#a00}
 """
 
@@ -140,14 +145,14 @@ def write_report(out_dir: str | os.PathLike[str], results: Sequence[Any], title:
              f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; folder {html.escape(str(out_dir))}</p>"]
     if ok:
         table = pd.DataFrame([r.summary for r in ok])
-        cols = ["video"] + [k for k in MEASURES if k in table.columns]
+        cols = ["video"] + [k for k in OVERVIEW if k in table.columns]
         head = "".join(f"<th>{html.escape(MEASURES[c][0]) if c in MEASURES else 'Video'}"
                        f"{' (' + MEASURES[c][1] + ')' if c in MEASURES and MEASURES[c][1] else ''}</th>"
                        for c in cols)
         body = "".join("<tr>" + "".join(f"<td>{_fmt(row[c])}</td>" for c in cols) + "</tr>"
                        for _, row in table.iterrows())
         comparison = save_figure(comparison_figure(table), out_dir / "comparison.png")
-        parts += ["<h2>All videos</h2>", f"<table class='all'><tr>{head}</tr>{body}</table>",
+        parts += ["<h2>All videos</h2>", f"<div class='scroll'><table class='all'><tr>{head}</tr>{body}</table></div>",
                   "<p>Table: <code>summary_all.csv</code>.</p>",
                   f"<img class='wide' alt='comparison' src='data:image/png;base64,{_b64_png(comparison)}'>"]
     if failed:

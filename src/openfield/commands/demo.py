@@ -28,5 +28,8 @@ def run(args: argparse.Namespace) -> int:
 
     table, report = run_demo(args.output, duration_s=args.duration)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("\nmeasured: from the video (classical tracker); true: from the exact trajectory (analytic speeds and "
+          "accelerations);\nexact_track: the true positions through the same kinematics, so measured - exact_track "
+          "is the tracker's part of the error.")
     print(f"\nreport: {report}")
     return 0
