@@ -143,3 +143,18 @@ def test_real_video_runs_with_a_plausible_track(sample_data, tmp_path):
     cos = np.einsum("ij,ij->i", d[run], vel[run]) / (np.linalg.norm(d[run], axis=1) * speed_px[run])
     assert run.sum() > 100
     assert np.mean(cos > 0.5) > 0.9
+
+
+def test_track_command(batch, tmp_path, capsys):
+    """`openfield track`: one pose CSV per video; a broken video is reported, the others written."""
+    folder, _ = batch
+    out = tmp_path / "poses"
+    rc = main(["track", str(folder / "mouse_a.mp4"), str(folder / "broken.mp4"), "-o", str(out)])
+    assert rc == 1
+    assert capsys.readouterr().out.strip() == str(out / "mouse_a_pose.csv")
+    assert sorted(p.name for p in out.iterdir()) == ["mouse_a_pose.csv"]
+    from openfield.io import read_dlc
+
+    ds = read_dlc(out / "mouse_a_pose.csv", fps=20)
+    assert ds.attrs["scorer"] == "openfield-classic"
+    assert list(ds.keypoints.values) == ["head", "body", "tail"]
