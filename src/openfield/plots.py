@@ -1,7 +1,8 @@
 """Plots people look at: trajectory with zones, occupancy heat map, speed and acceleration.
 
 Each function takes a per-frame kinematics table and returns a matplotlib
-figure (Agg backend, no display needed); :func:`write_kinematics_plots`
+figure (no display needed: matplotlib falls back to Agg without one, and
+notebooks show the figures inline); :func:`write_kinematics_plots`
 saves them as PNG atomically.
 """
 
@@ -11,25 +12,23 @@ import os
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-from openfield import zones  # noqa: E402
-from openfield.io.files import save_figure  # noqa: E402
+from openfield import zones
+from openfield.io.files import save_figure
 
 
-def _arena_axes(ax: Any, arena_size_cm: tuple[float, float] | None, center_fraction: float) -> None:
+def _arena_axes(ax: Any, arena_size_cm: tuple[float, float] | None, center_fraction: float,
+                fill: bool = True) -> None:
     if arena_size_cm is not None:
         w, h = arena_size_cm
         ax.add_patch(Rectangle((0, 0), w, h, fill=False, lw=2, ec="black"))
         x0, x1, y0, y1 = zones.center_bounds(arena_size_cm, center_fraction)
-        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=True, alpha=0.12, fc="tab:orange",
-                               ec="tab:orange", lw=1.5, ls="--", label="centre zone"))
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=fill, alpha=0.12 if fill else 0.9,
+                               fc="tab:orange", ec="tab:orange", lw=1.5, ls="--", label="centre zone"))
         pad = 0.05 * max(w, h)
         ax.set_xlim(-pad, w + pad)
         ax.set_ylim(h + pad, -pad)  # y down, as in the image
@@ -81,7 +80,7 @@ def heatmap_figure(
     im = ax.imshow(counts.T / fps, origin="upper", extent=(xe[0], xe[-1], ye[-1], ye[0]),
                    cmap="magma", interpolation="nearest")
     fig.colorbar(im, ax=ax, label=f"time per {bin_cm:g} cm bin (s)", shrink=0.8)
-    _arena_axes(ax, arena_size_cm, center_fraction)
+    _arena_axes(ax, arena_size_cm, center_fraction, fill=False)
     ax.set_title(title or "Occupancy")
     return fig
 
