@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from openfield.calibration import Calibration, calibrate_arena
@@ -236,6 +237,11 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     cal = _calibration_for(video, paths, config)
     pose = _pose_for(video, out_dir, paths, cal, info.fps, config)
     ds = read_dlc(pose, fps=info.fps)
+    if config.pose == "classic" and not np.isfinite(ds["position"].sel(keypoints="body").values).any():
+        raise OpenfieldError(
+            "the classical tracker found no animal in any frame (is it in the arena, and is --animal right?)",
+            video,
+        )
     result = analyze_pose(ds, cal, config.kinematics, info.fps)
     plots.write_kinematics_plots(result, out_dir, video.stem)
     write_csv(result.frames.round(4), paths["kinematics"])

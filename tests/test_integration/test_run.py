@@ -158,3 +158,21 @@ def test_track_command(batch, tmp_path, capsys):
     ds = read_dlc(out / "mouse_a_pose.csv", fps=20)
     assert ds.attrs["scorer"] == "openfield-classic"
     assert list(ds.keypoints.values) == ["head", "body", "tail"]
+
+
+def test_video_without_an_animal_is_reported(tmp_path):
+    """An empty arena: the video fails with a message saying no animal was found; nothing half-done."""
+    import cv2
+
+    img, _ = synthetic.render_frame((20, 20), 0.0, image_size=(320, 240), draw_mouse=False)
+    path = tmp_path / "empty.mp4"
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 20.0, (320, 240))
+    for _ in range(40):
+        w.write(img)
+    w.release()
+    results = run_batch([path], tmp_path / "out", RunConfig(arena_size_cm=ARENA, progress=False))
+    assert results[0].status == "failed"
+    assert "found no animal in any frame" in results[0].error
+    assert not (tmp_path / "out" / "empty_summary.csv").exists()
+    assert not (tmp_path / "out" / "summary_all.csv").exists()
+    assert "empty.mp4" in (tmp_path / "out" / "report.html").read_text()
