@@ -744,6 +744,48 @@ def image_background(gray: np.ndarray, floor_mask: np.ndarray, animal: str) -> n
     return np.clip(bg, 0, 255).astype(np.uint8)
 
 
+def tail_ray_cue(diff: np.ndarray, floor_mask: np.ndarray, blob: BlobMeasure) -> float:
+    """Which end the faint tail leaves from: the foreground just beyond each end.
+
+    The tail is paler than the body and mostly below the blob's threshold,
+    but still differs from the floor. Beyond each end, along the axis from
+    0.1 to 0.6 body lengths and across +-0.2 body lengths (the tail curves),
+    the strongest difference at each distance is averaged; outside the
+    floor counts as 0 (a wall beyond the nose is not a tail).
+
+    Parameters
+    ----------
+    diff
+        Foreground difference image (animal brighter).
+    floor_mask
+        Where the floor is.
+    blob
+        The animal.
+
+    Returns
+    -------
+    float
+        In [-1, 1]; > 0 when the tail is towards ``blob.ends[0]``.
+    """
+    e = blob.ends
+    length = max(blob.length, 1.0)
+    centre = 0.5 * (e[0] + e[1])
+    along = np.linspace(0.1, 0.6, 11) * length
+    across = np.linspace(-0.2, 0.2, 9) * length
+    h, w = diff.shape
+    scores = []
+    for end in e:
+        u = (end - centre) / max(float(np.linalg.norm(end - centre)), 1e-9)
+        v = np.array([-u[1], u[0]])
+        pts = end + along[:, None, None] * u + across[None, :, None] * v
+        x = np.clip(np.round(pts[..., 0]).astype(int), 0, w - 1)
+        y = np.clip(np.round(pts[..., 1]).astype(int), 0, h - 1)
+        vals = np.where(floor_mask[y, x] > 0, diff[y, x], 0).astype(float)
+        scores.append(vals.max(axis=1).mean())
+    a, b = scores
+    return float((a - b) / (a + b)) if a + b > 0 else 0.0
+
+
 def track_image(
     image: np.ndarray,
     config: TrackerConfig | None = None,
@@ -752,7 +794,9 @@ def track_image(
     """Track the animal in a single image (no background model, no motion).
 
     The floor is estimated from the image itself (:func:`image_background`)
-    and the head is told from the tail base by the tail alone.
+    and the head is told from the tail base by the animal's shape alone: the
+    pieces the opening removes (:func:`measure_component`) and the faint
+    tail beyond one end (:func:`tail_ray_cue`).
 
     Parameters
     ----------
@@ -780,7 +824,8 @@ def track_image(
             arena_corners_px = detect_arena(image)
         except OpenfieldError:
             arena_corners_px = None
-    mask = arena_mask(gray.shape, arena_corners_px, config.arena_margin_fraction)
+    # a narrow margin: without a background model the walls beside the floor would count as foreground
+    mask = arena_mask(gray.shape, arena_corners_px, 0.25 * config.arena_margin_fraction)
     background = image_background(gray, mask, animal)
     diff = cv2.subtract(background, gray) if animal == "dark" else cv2.subtract(gray, background)
     if config.threshold is None:
@@ -797,8 +842,8 @@ def track_image(
     nan2 = np.full(2, np.nan)
     if blob is None:
         return {"head": nan2, "body": nan2, "tail": nan2, "likelihood": 0.0, "head_probability": 0.0}
-    head, tail, prob = orient(blob.body[None], blob.ends[None], np.array([blob.tail_cue]), None, cfg,
-                              tips=blob.tips[None])
+    cue = float(np.clip(blob.tail_cue + 0.5 * tail_ray_cue(diff, mask, blob), -1.0, 1.0))
+    head, tail, prob = orient(blob.body[None], blob.ends[None], np.array([cue]), None, cfg, tips=blob.tips[None])
     return {"head": head[0], "body": blob.body, "tail": tail[0], "likelihood": q,
             "head_probability": float(prob[0])}
 

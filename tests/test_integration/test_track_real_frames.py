@@ -3,8 +3,8 @@
 Single images: no background model and no motion, so the head is told from
 the tail base by the animal's shape alone. The arena corners are found once
 on the first frame (as a user calibrates a set-up once) and used for all.
-Measured (2 CPU cores): head vs snout median 4.4 px, 90th percentile 13 px;
-tail vs tail base median 6.2 px, 90th percentile 11 px; 8 of 100 frames have
+Measured (2 CPU cores): head vs snout median 4.3 px, 90th percentile 14 px;
+tail vs tail base median 6.3 px, 90th percentile 12 px; 3 of 100 frames have
 head and tail swapped. The thresholds below leave a small margin.
 """
 
@@ -73,4 +73,4 @@ def test_head_and_tail_errors(tracked):
     assert np.median(tracked.tail_err) < 10
     assert np.percentile(tracked.tail_err, 90) < 20
     swapped = (tracked.head_err > 60) & (tracked.tail_err > 60)
-    assert swapped.mean() <= 0.12
+    assert swapped.mean() <= 0.06
