@@ -176,3 +176,19 @@ def test_video_without_an_animal_is_reported(tmp_path):
     assert not (tmp_path / "out" / "empty_summary.csv").exists()
     assert not (tmp_path / "out" / "summary_all.csv").exists()
     assert "empty.mp4" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_arena_not_found_is_reported(tmp_path):
+    """A video without a visible floor: named, with 'arena not found'; with --calibration it would work."""
+    import cv2
+
+    path = tmp_path / "no_arena.mp4"
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 20.0, (320, 240))
+    for i in range(30):
+        frame = np.full((240, 320, 3), 128, np.uint8)
+        cv2.circle(frame, (60 + 5 * i, 120), 12, (20, 20, 20), -1)
+        w.write(frame)
+    w.release()
+    results = run_batch([path], tmp_path / "out", RunConfig(arena_size_cm=ARENA, progress=False))
+    assert results[0].status == "failed"
+    assert "arena not found" in results[0].error
