@@ -65,6 +65,9 @@ class RunConfig:
         Options of those steps.
     progress
         Show progress bars.
+    overwrite
+        Redo every step even where its output exists (after changing an
+        option; otherwise finished work is kept).
     """
 
     calibration: Calibration | None = None
@@ -75,6 +78,7 @@ class RunConfig:
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     kinematics: KinematicsConfig = field(default_factory=KinematicsConfig)
     progress: bool = True
+    overwrite: bool = False
 
     def __post_init__(self) -> None:
         if self.pose not in POSE_METHODS:
@@ -168,7 +172,7 @@ def output_paths(video: Path, out_dir: Path) -> dict[str, Path]:
 def _calibration_for(video: Path, paths: dict[str, Path], config: RunConfig) -> Calibration:
     if config.calibration is not None:
         return config.calibration
-    if paths["calibration"].exists():
+    if paths["calibration"].exists() and not config.overwrite:
         return Calibration.load(paths["calibration"])
     assert config.arena_size_cm is not None
     background = video_background(video)
@@ -186,9 +190,9 @@ def _pose_for(video: Path, out_dir: Path, paths: dict[str, Path], cal: Calibrati
               config: RunConfig) -> Path:
     if config.pose == "classic":
         return track_video_to_file(video, out_dir, config.tracker, cal.arena_corners_px, fps,
-                                   progress=config.progress)
+                                   overwrite=config.overwrite, progress=config.progress)
     done = sorted(out_dir.glob(f"{video.stem}DLC*.h5"))
-    if done:
+    if done and not config.overwrite:
         return done[0]
     try:
         from openfield.pose import dlc  # lazy: only --pose dlc needs DeepLabCut
@@ -229,7 +233,7 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
 
     video, out_dir = Path(video), Path(out_dir)
     paths = output_paths(video, out_dir)
-    if paths["summary"].exists():
+    if paths["summary"].exists() and not config.overwrite:
         log.info("%s: finished before (%s exists), skipped", video.name, paths["summary"].name)
         return VideoResult(video, "skipped", pd.read_csv(paths["summary"]).iloc[0].to_dict())
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -92,6 +92,10 @@ def test_interrupted_batch_resumes(batch, tmp_path, monkeypatch):
     assert len(embedded_images((out / "report.html").read_text())) == 7
     # a third run does nothing
     assert [r.status for r in run_batch(videos, out, config)] == ["skipped", "skipped"]
+    # --overwrite redoes everything (after changing an option)
+    redo = run_batch(videos[:1], out, RunConfig(arena_size_cm=ARENA, progress=False, overwrite=True))
+    assert [r.status for r in redo] == ["done"]
+    assert (out / "mouse_a_summary.csv").stat().st_mtime_ns > a_done
 
 
 def test_dlc_pose_is_lazy_and_explains_when_missing(batch, tmp_path, monkeypatch):
