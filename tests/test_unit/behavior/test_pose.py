@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from openfield.behavior import pose as bp
+from openfield.behavior import timeline as tl
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
 
@@ -190,3 +191,32 @@ def test_body_width_and_aspect_known_values():
     np.testing.assert_allclose(feats["body_width"], 20 / 50, rtol=1e-6)
     np.testing.assert_allclose(feats["body_aspect"].to_numpy()[short], 0.4 / 0.8, rtol=1e-6)
     np.testing.assert_allclose(feats["body_aspect"].to_numpy()[:30], 0.4, rtol=1e-6)
+
+
+def _rearing_track(fps, seconds=16.0, seed=0):
+    """Bouts of 1 s with the body 25 % shorter every 3 s, with tracking noise; returns pose and labels."""
+    n = int(seconds * fps)
+    t = np.arange(n) / fps
+    short = (t % 3.0) >= 2.0
+    ds = _track(
+        n=n, fps=fps, short_frames=np.flatnonzero(short), ratio=0.75, keypoints=("nose", "headcentre", "tailbase")
+    )
+    pos = ds["position"].values
+    ds["position"].values = pos + np.random.default_rng(seed).normal(0, 0.5, pos.shape)
+    return ds, np.where(short, "rearing", "other").astype(object)
+
+
+def test_several_recordings_leave_one_out_and_other_fps():
+    recs = [
+        bp.Recording(f"r{i}", *_rearing_track(FPS, seed=i)[:1], {"a": _rearing_track(FPS, seed=i)[1]}) for i in range(2)
+    ]
+    model, cv = bp.train_pose_model(recs, windows_s=(0.2, 0.5))
+    assert (cv["cv"] == "recordings").all()
+    f1 = cv[(cv["compared"] == "model") & (cv["reference"] == "a") & (cv["class"] == "rearing")]["f1"].iloc[0]
+    assert f1 > 0.9
+    assert model.fps_trained == [FPS, FPS]
+    # windows are in seconds: the same behaviour filmed at 50 fps is recognised by the 25-fps model
+    ds50, y50 = _rearing_track(50.0, seed=5)
+    labels = tl.labels_from_probabilities(model.predict_proba(ds50), model.classes, 50.0, 0.2)
+    table = tl.evaluate_frames(labels, {"truth": y50}, model.classes)
+    assert table[(table["class"] == "rearing")]["f1"].iloc[0] > 0.9
