@@ -130,7 +130,13 @@ def test_block_folds_are_contiguous_with_a_gap():
     assert [f[1].tolist() for f in folds] == [list(range(10)), list(range(10, 30))]
 
 
-def _small_model(tmp_path):
+@pytest.fixture(scope="module")
+def small_model():
+    """A model trained on a synthetic track whose body shortens by 25 % in bouts."""
+    return _small_model()
+
+
+def _small_model():
     n = 300
     rng = np.random.default_rng(0)
     short = np.zeros(n, bool)
@@ -144,8 +150,8 @@ def _small_model(tmp_path):
     return model, cv, ds
 
 
-def test_model_round_trip_and_refusals(tmp_path):
-    model, cv, ds = _small_model(tmp_path)
+def test_model_round_trip_and_refusals(tmp_path, small_model):
+    model, cv, ds = small_model
     f1 = cv[(cv["compared"] == "model") & (cv["reference"] == "r1") & (cv["class"] == "rearing")]["f1"]
     assert f1.iloc[0] > 0.9  # a 25 % shorter body is easy to see on held-out blocks
     path = model.save(tmp_path / "m.joblib")
@@ -173,11 +179,30 @@ def test_model_round_trip_and_refusals(tmp_path):
         bp.PoseBehaviorModel.load(tmp_path / "dict.joblib")
 
 
-def test_model_with_arena_needs_an_arena(tmp_path):
-    model, _, ds = _small_model(tmp_path)
-    model.uses_arena = True
+def test_model_with_arena_needs_an_arena(small_model):
+    model, _, ds = small_model
+    with_arena = bp.PoseBehaviorModel(**{**model.__dict__, "uses_arena": True})
     with pytest.raises(OpenfieldError, match="arena is unknown"):
-        model.features(ds, None)
+        with_arena.features(ds, None)
+
+
+def test_arena_from_a_calibration_file_object():
+    from openfield.calibration import Calibration
+
+    corners = np.array([[100.0, 100.0], [500.0, 100.0], [500.0, 500.0], [100.0, 500.0]])
+    cal = Calibration(
+        method="arena",
+        px_per_cm=10.0,
+        homography=bp.homography_from_corners(corners, (40, 40)),
+        arena_corners_px=corners,
+        arena_size_cm=(40.0, 40.0),
+    )
+    ds = _track(n=30)  # no tracked corners: the calibration gives the arena
+    assert bp.arena_geometry(ds) is None
+    geo = bp.arena_geometry(ds, calibration=cal)
+    np.testing.assert_allclose(bp.pose_features(ds, geo)["nose_wall_cm"], 15.0, atol=1e-6)
+    # a calibration without an arena (mouse or points method) gives none
+    assert bp.arena_geometry(ds, calibration=Calibration(method="points", px_per_cm=10.0)) is None
 
 
 def test_body_width_and_aspect_known_values():
