@@ -761,7 +761,12 @@ def train_pose_model(
     background = next((c for c in classes if c in tl.BACKGROUND_NAMES), classes[-1])
     oof_model = np.empty(len(y), dtype=object)
     oof_base = np.empty(len(y), dtype=object)
-    for train, test in folds:
+    for k, (train, test) in enumerate(folds):
+        if len(np.unique(y[train])) < 2:
+            raise OpenfieldError(
+                f"cross-validation fold {k + 1} of {len(folds)} has training frames of one class only "
+                f"({y[train][0]}): use fewer --cv-blocks, or more labelled recordings"
+            )
         with limit_threads(n_threads):
             est = make_estimator(seed).fit(X.iloc[train], y[train])
         # smoothing within each recording's part of the test block

@@ -245,3 +245,12 @@ def test_several_recordings_leave_one_out_and_other_fps():
     labels = tl.labels_from_probabilities(model.predict_proba(ds50), model.classes, 50.0, 0.2)
     table = tl.evaluate_frames(labels, {"truth": y50}, model.classes)
     assert table[(table["class"] == "rearing")]["f1"].iloc[0] > 0.9
+
+
+def test_a_fold_with_one_class_is_a_clear_error():
+    ds, _ = _rearing_track(FPS)
+    n = ds.sizes["time"]
+    y = np.full(n, "other", dtype=object)
+    y[: n // 4] = "rearing"  # all rearing in the first block: that fold trains on "other" only
+    with pytest.raises(OpenfieldError, match="fold 1 of 4 has training frames of one class only"):
+        bp.train_pose_model([bp.Recording("r", ds, {"a": y})], windows_s=(0.5,), n_blocks=4)
