@@ -27,9 +27,8 @@ def scene(tmp_path):
     img, _ = synthetic.render_frame((20, 20), 0.0, ARENA, h, draw_mouse=False)
     cv2.imwrite(str(tmp_path / "arena.png"), img)
     t = np.arange(int(12 * FPS)) / FPS
-    traj = pd.DataFrame(
-        {"x_cm": 20 + 12 * np.cos(1.25 * t), "y_cm": 20 + 12 * np.sin(1.25 * t), "heading_rad": 1.25 * t + np.pi / 2}
-    )
+    traj = pd.DataFrame({"x_cm": 20 + 12 * np.cos(1.25 * t), "y_cm": 20 + 12 * np.sin(1.25 * t),
+                         "heading_rad": 1.25 * t + np.pi / 2})
     ds = synthetic.pose_from_trajectory(traj, h, ARENA, FPS, with_corners=False)
     write_dlc_csv(ds, tmp_path / "mouse1DLC_resnet50.csv", scorer="DLC_resnet50_test")
     write_dlc_csv(ds, tmp_path / "mouse2DLC_resnet50.csv", scorer="DLC_resnet50_test")
@@ -38,10 +37,8 @@ def scene(tmp_path):
 
 def test_calibrate_then_kinematics_batch(scene, capsys):
     cal = scene / "cal" / "calibration.json"
-    assert (
-        main(["calibrate", "arena", str(scene / "arena.png"), "--arena-size-cm", "40", "40", "-o", str(cal), "--show"])
-        == 0
-    )
+    assert main(["calibrate", "arena", str(scene / "arena.png"), "--arena-size-cm", "40", "40",
+                 "-o", str(cal), "--show"]) == 0
     assert (scene / "cal" / "calibration_arena.png").exists()
     assert json.loads(cal.read_text())["method"] == "arena"
     out = scene / "results"
@@ -66,27 +63,8 @@ def test_calibrate_then_kinematics_batch(scene, capsys):
 
 def test_real_oft38_with_tracked_corners(sample_data, tmp_path):
     pose = sample_data / "oft_pose_rearing" / "OFT_38DLC_resnet50_OFT_1030000.csv"
-    assert (
-        main(
-            [
-                "kinematics",
-                str(pose),
-                "--arena-from-bodyparts",
-                "tl",
-                "tr",
-                "br",
-                "bl",
-                "--arena-size-cm",
-                "42",
-                "42",
-                "--fps",
-                "25",
-                "-o",
-                str(tmp_path),
-            ]
-        )
-        == 0
-    )
+    assert main(["kinematics", str(pose), "--arena-from-bodyparts", "tl", "tr", "br", "bl",
+                 "--arena-size-cm", "42", "42", "--fps", "25", "-o", str(tmp_path)]) == 0
     s = pd.read_csv(tmp_path / "OFT_38DLC_resnet50_OFT_1030000_summary.csv").iloc[0]
     assert s["reference_point"] == "bodycentre"
     assert s["duration_s"] == pytest.approx(1998 / 25)
@@ -123,12 +101,8 @@ def test_bad_inputs(scene, capsys, tmp_path):
     err = _bad(["kinematics", str(tmp_path / "none.csv"), "--fps", "30", *common], capsys, tmp_path, "not found")
     assert "none.csv" in err
     (tmp_path / "empty.csv").write_text("")
-    _bad(
-        ["kinematics", str(tmp_path / "empty.csv"), "--fps", "30", *common],
-        capsys,
-        tmp_path,
-        "empty.csv: file is empty",
-    )
+    _bad(["kinematics", str(tmp_path / "empty.csv"), "--fps", "30", *common], capsys, tmp_path,
+         "empty.csv: file is empty")
     (tmp_path / "wrong.csv").write_text("frame,x,y\n0,1,2\n")
     _bad(["kinematics", str(tmp_path / "wrong.csv"), "--fps", "30", *common], capsys, tmp_path, "3 header rows")
     _bad(["kinematics", pose, "--fps", "30", "--bodypart", "paw", *common], capsys, tmp_path, "'paw' is not in")
@@ -141,28 +115,16 @@ def test_bad_inputs(scene, capsys, tmp_path):
         main(["kinematics", pose, *common])
     assert "--fps" in capsys.readouterr().err
     (tmp_path / "badcal.json").write_text(json.dumps({"method": "arena", "px_per_cm": 3}))
-    _bad(
-        ["kinematics", pose, "--fps", "30", "--calibration", str(tmp_path / "badcal.json"), "-o", out],
-        capsys,
-        tmp_path,
-        "missing field(s): homography, arena_corners_px",
-    )
+    _bad(["kinematics", pose, "--fps", "30", "--calibration", str(tmp_path / "badcal.json"), "-o", out],
+         capsys, tmp_path, "missing field(s): homography, arena_corners_px")
     blank = tmp_path / "blank.png"
     cv2.imwrite(str(blank), np.full((480, 640, 3), 128, np.uint8))
-    _bad(
-        ["calibrate", "arena", str(blank), "--arena-size-cm", "40", "40", "-o", str(tmp_path / "out" / "c.json")],
-        capsys,
-        tmp_path,
-        "blank.png: arena not found",
-    )
+    _bad(["calibrate", "arena", str(blank), "--arena-size-cm", "40", "40", "-o", str(tmp_path / "out" / "c.json")],
+         capsys, tmp_path, "blank.png: arena not found")
     assert not (tmp_path / "out" / "c.json").exists()
     (tmp_path / "corrupt.png").write_bytes(b"\x89PNG garbage")
-    _bad(
-        ["calibrate", "mouse", str(tmp_path / "corrupt.png"), "--mouse-length-cm", "9"],
-        capsys,
-        tmp_path,
-        "corrupt.png: cannot read as an image",
-    )
+    _bad(["calibrate", "mouse", str(tmp_path / "corrupt.png"), "--mouse-length-cm", "9"], capsys, tmp_path,
+         "corrupt.png: cannot read as an image")
 
 
 def test_debug_shows_traceback(scene):
@@ -179,43 +141,15 @@ def test_mouse_size_script_standalone(tmp_path):
         cv2.imwrite(str(tmp_path / f"mouse_{i}.png"), img)
     out = tmp_path / "calibration.json"
     proc = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "mouse_size.py"),
-            "mouse",
-            *sorted(map(str, tmp_path.glob("mouse_*.png"))),
-            "--mouse-length-cm",
-            "9",
-            "-o",
-            str(out),
-            "--show",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [sys.executable, str(REPO / "mouse_size.py"), "mouse", *sorted(map(str, tmp_path.glob("mouse_*.png"))),
+         "--mouse-length-cm", "9", "-o", str(out), "--show"],
+        capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     d = json.loads(out.read_text())
     assert d["method"] == "mouse" and d["homography"] is None
     assert d["px_per_cm"] == pytest.approx(h[0, 0], rel=0.03)
     assert len(list(tmp_path.glob("calibration_mouse_*.png"))) == 3
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "mouse_size.py"),
-            "points",
-            "--points",
-            "0",
-            "0",
-            "30",
-            "40",
-            "--distance-cm",
-            "5",
-            "-o",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = subprocess.run([sys.executable, str(REPO / "mouse_size.py"), "points", "--points", "0", "0", "30", "40",
+                           "--distance-cm", "5", "-o", str(out)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and json.loads(out.read_text())["px_per_cm"] == pytest.approx(10.0)

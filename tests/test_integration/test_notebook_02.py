@@ -16,14 +16,10 @@ def test_notebook_02_runs(sample_data, tmp_path, monkeypatch):
     monkeypatch.delenv("MPLBACKEND", raising=False)  # let the kernel use its inline backend
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "store notebooks without outputs"
-    NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
-    ).execute()
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+                   ).execute()
     summary = pd.read_csv(tmp_path / "out" / "OFT_38DLC_resnet50_OFT_1030000_summary.csv")
     assert summary["duration_s"].iloc[0] == pytest.approx(79.92)
-    pngs = [
-        c
-        for c in nb.cells
-        if c.cell_type == "code" and any("image/png" in o.get("data", {}) for o in c.get("outputs", []))
-    ]
+    pngs = [c for c in nb.cells if c.cell_type == "code" and any("image/png" in o.get("data", {})
+                                                                  for o in c.get("outputs", []))]
     assert len(pngs) == 4  # calibration image, trajectory, heat map, speed
