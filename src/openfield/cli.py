@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "openfield.commands.track",
     "openfield.commands.run",
     "openfield.commands.demo",
+    "openfield.commands.behavior",
 ]
 
 
