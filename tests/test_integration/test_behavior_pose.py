@@ -201,9 +201,7 @@ def test_bad_inputs_are_one_line_errors(sample_data, monkeypatch, capsys, tmp_pa
         keep = [k for k in ds["keypoints"].values if k in ("nose", "headcentre", "earl", "earr", "tl")]
         pose = tmp_path / "head_only.csv"
         write_dlc_csv(ds.sel(keypoints=keep), pose)
-    rc = run_cli(
-        monkeypatch, "behavior", "pose-train", pose, "--labels", labels, *fps, "-o", tmp_path / "m.joblib"
-    )
+    rc = run_cli(monkeypatch, "behavior", "pose-train", pose, "--labels", labels, *fps, "-o", tmp_path / "m.joblib")
     assert rc == 2
     err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("INFO")]
     assert len(err) == 1 and err[0].startswith("openfield behavior: error: ") and expected in err[0], err
@@ -235,3 +233,23 @@ def test_predict_refuses_pose_without_the_model_body_parts(sample_data, monkeypa
     assert rc == 2
     err = capsys.readouterr().err
     assert "no_nose.csv" in err and "lacks: nose (nose)" in err
+
+
+def test_evaluate_command_with_another_class_list(tmp_path, monkeypatch):
+    """evaluate scores any classifier's output, e.g. the image classifier's rearing/grooming/normal."""
+    classes = ["rearing", "grooming", "normal"]
+    prob = np.tile([0.1, 0.1, 0.8], (50, 1))
+    prob[10:20] = [0.8, 0.1, 0.1]  # rearing 1.0-2.0 s at 10 fps
+    tl.write_behavior_outputs(tmp_path, "clip", prob, classes, fps=10.0, min_bout_s=0.0)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("rater,start_s,end_s,behavior\nA,1.0,2.0,Supported\nA,3,4,other\nB,1.5,2.5,Supported\n")
+    rc = run_cli(monkeypatch, "behavior", "evaluate", "--pred", tmp_path / "clip_behavior.csv", "--labels", labels)
+    assert rc == 0
+    table = pd.read_csv(tmp_path / "clip_behavior_evaluation.csv")
+    assert (tmp_path / "clip_behavior_evaluation.png").exists()
+    f1 = table[(table["class"] == "rearing") & (table["kind"] == "prediction")].set_index("reference")["f1"]
+    assert f1["A"] == pytest.approx(1.0)
+    assert f1["B"] == pytest.approx(0.5)  # TP 5, FP 5, FN 5
+    human = table[(table["class"] == "rearing") & (table["kind"] == "rater-vs-rater")]
+    assert len(human) == 1 and human["f1"].iloc[0] == pytest.approx(0.5)
+    assert set(table["class"]) == set(classes)

@@ -411,14 +411,17 @@ def fit_length_threshold(body_length_ratio: np.ndarray, y: np.ndarray, positive:
     float
         The threshold.
     """
-    from sklearn.metrics import f1_score
-
     r = np.asarray(body_length_ratio, dtype=float)
     truth = np.asarray(y) == positive
     ok = np.isfinite(r)
-    candidates = np.unique(np.quantile(r[ok], np.linspace(0.01, 0.99, 99)))
-    scores = [f1_score(truth[ok], r[ok] < t, zero_division=0.0) for t in candidates]
-    return float(candidates[int(np.argmax(scores))])
+    if not ok.any():
+        raise OpenfieldError("no frame has a body length: cannot fit the baseline")
+    r, truth = r[ok], truth[ok]
+    candidates = np.unique(np.quantile(r, np.linspace(0.01, 0.99, 99)))
+    called = r[None, :] < candidates[:, None]  # (thresholds, frames)
+    tp = (called & truth).sum(axis=1)
+    f1 = 2 * tp / np.maximum(called.sum(axis=1) + truth.sum(), 1)
+    return float(candidates[int(np.argmax(f1))])
 
 
 def predict_length_threshold(
@@ -758,7 +761,12 @@ def train_pose_model(
     background = next((c for c in classes if c in tl.BACKGROUND_NAMES), classes[-1])
     oof_model = np.empty(len(y), dtype=object)
     oof_base = np.empty(len(y), dtype=object)
-    for train, test in folds:
+    for k, (train, test) in enumerate(folds):
+        if len(np.unique(y[train])) < 2:
+            raise OpenfieldError(
+                f"cross-validation fold {k + 1} of {len(folds)} has training frames of one class only "
+                f"({y[train][0]}): use fewer --cv-blocks, or more labelled recordings"
+            )
         with limit_threads(n_threads):
             est = make_estimator(seed).fit(X.iloc[train], y[train])
         # smoothing within each recording's part of the test block

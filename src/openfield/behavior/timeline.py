@@ -60,6 +60,9 @@ DEFAULT_LABEL_PREFIXES: dict[str, str] = {"rear": "rearing", "groom": "grooming"
 
 REQUIRED_LABEL_COLUMNS = ("start_s", "end_s", "behavior")
 
+#: Columns naming the recording: a label table must hold one recording only.
+RECORDING_COLUMNS = ("id", "video", "recording", "file")
+
 # rounding of times x fps before taking frame indices: absorbs binary floating-point
 # error (e.g. 1.02 * 25 = 25.500000000000004) without moving any real boundary
 _DECIMALS = 6
@@ -135,7 +138,9 @@ def labels_from_frame(
     ------
     OpenfieldError
         Missing columns, empty table, non-numeric or negative times,
-        ``end_s < start_s``, unknown names (with ``unknown="error"``).
+        ``end_s < start_s``, unknown names (with ``unknown="error"``),
+        several recordings in one table (column ``ID``, ``video``,
+        ``recording`` or ``file``).
     """
     if unknown not in ("error", "other"):
         raise ValueError(f"unknown must be 'error' or 'other', not {unknown!r}")
@@ -147,6 +152,16 @@ def labels_from_frame(
             f"behavior and optionally rater, found {[str(c) for c in df.columns]}",
             source,
         )
+    for key in RECORDING_COLUMNS:
+        if key in cols:
+            ids = pd.unique(df[cols[key]].dropna().astype(str))
+            if len(ids) > 1:
+                shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+                raise OpenfieldError(
+                    f"the label table holds {len(ids)} recordings (column {cols[key]}: {shown}); "
+                    "give one label file per recording",
+                    source,
+                )
     out = pd.DataFrame(
         {
             "start_s": df[cols["start_s"]],

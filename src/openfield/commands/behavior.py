@@ -175,7 +175,7 @@ def run_pose_train(args: argparse.Namespace) -> int:
     for pose_path, label_path in zip(args.pose, args.labels, strict=True):
         ds = read_dlc(pose_path, fps=fps)
         labels = tl.read_interval_labels(label_path, mapping, unknown=args.unknown_labels)
-        bad = sorted(set(labels["behavior"]) - set(bp.CLASSES))
+        bad = sorted(set(labels["behavior"]) - set(bp.CLASSES) - tl.BACKGROUND_NAMES)
         if bad:
             raise OpenfieldError(f"classes {bad} are not among {list(bp.CLASSES)}", label_path)
         per_rater = tl.intervals_to_frames(

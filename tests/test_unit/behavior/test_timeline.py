@@ -83,6 +83,13 @@ def test_bad_label_files_name_the_file_and_problem(tmp_path, text, expected):
     assert str(path) in str(exc.value) and expected in str(exc.value)
 
 
+def test_labels_of_several_recordings_in_one_file_are_refused(tmp_path):
+    path = tmp_path / "all.csv"
+    path.write_text("ID,start_s,end_s,behavior\nOFT_38,1,2,Supported\nOFT_39,1,2,Supported\n")
+    with pytest.raises(OpenfieldError, match="holds 2 recordings"):
+        tl.read_interval_labels(path)
+
+
 def test_missing_label_file(tmp_path):
     with pytest.raises(OpenfieldError, match="label file not found"):
         tl.read_interval_labels(tmp_path / "nope.csv")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from openfield.behavior import pose as bp
+from openfield.behavior import timeline as tl
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
 
@@ -129,7 +130,13 @@ def test_block_folds_are_contiguous_with_a_gap():
     assert [f[1].tolist() for f in folds] == [list(range(10)), list(range(10, 30))]
 
 
-def _small_model(tmp_path):
+@pytest.fixture(scope="module")
+def small_model():
+    """A model trained on a synthetic track whose body shortens by 25 % in bouts."""
+    return _small_model()
+
+
+def _small_model():
     n = 300
     rng = np.random.default_rng(0)
     short = np.zeros(n, bool)
@@ -143,8 +150,8 @@ def _small_model(tmp_path):
     return model, cv, ds
 
 
-def test_model_round_trip_and_refusals(tmp_path):
-    model, cv, ds = _small_model(tmp_path)
+def test_model_round_trip_and_refusals(tmp_path, small_model):
+    model, cv, ds = small_model
     f1 = cv[(cv["compared"] == "model") & (cv["reference"] == "r1") & (cv["class"] == "rearing")]["f1"]
     assert f1.iloc[0] > 0.9  # a 25 % shorter body is easy to see on held-out blocks
     path = model.save(tmp_path / "m.joblib")
@@ -172,11 +179,30 @@ def test_model_round_trip_and_refusals(tmp_path):
         bp.PoseBehaviorModel.load(tmp_path / "dict.joblib")
 
 
-def test_model_with_arena_needs_an_arena(tmp_path):
-    model, _, ds = _small_model(tmp_path)
-    model.uses_arena = True
+def test_model_with_arena_needs_an_arena(small_model):
+    model, _, ds = small_model
+    with_arena = bp.PoseBehaviorModel(**{**model.__dict__, "uses_arena": True})
     with pytest.raises(OpenfieldError, match="arena is unknown"):
-        model.features(ds, None)
+        with_arena.features(ds, None)
+
+
+def test_arena_from_a_calibration_file_object():
+    from openfield.calibration import Calibration
+
+    corners = np.array([[100.0, 100.0], [500.0, 100.0], [500.0, 500.0], [100.0, 500.0]])
+    cal = Calibration(
+        method="arena",
+        px_per_cm=10.0,
+        homography=bp.homography_from_corners(corners, (40, 40)),
+        arena_corners_px=corners,
+        arena_size_cm=(40.0, 40.0),
+    )
+    ds = _track(n=30)  # no tracked corners: the calibration gives the arena
+    assert bp.arena_geometry(ds) is None
+    geo = bp.arena_geometry(ds, calibration=cal)
+    np.testing.assert_allclose(bp.pose_features(ds, geo)["nose_wall_cm"], 15.0, atol=1e-6)
+    # a calibration without an arena (mouse or points method) gives none
+    assert bp.arena_geometry(ds, calibration=Calibration(method="points", px_per_cm=10.0)) is None
 
 
 def test_body_width_and_aspect_known_values():
@@ -190,3 +216,41 @@ def test_body_width_and_aspect_known_values():
     np.testing.assert_allclose(feats["body_width"], 20 / 50, rtol=1e-6)
     np.testing.assert_allclose(feats["body_aspect"].to_numpy()[short], 0.4 / 0.8, rtol=1e-6)
     np.testing.assert_allclose(feats["body_aspect"].to_numpy()[:30], 0.4, rtol=1e-6)
+
+
+def _rearing_track(fps, seconds=16.0, seed=0):
+    """Bouts of 1 s with the body 25 % shorter every 3 s, with tracking noise; returns pose and labels."""
+    n = int(seconds * fps)
+    t = np.arange(n) / fps
+    short = (t % 3.0) >= 2.0
+    ds = _track(
+        n=n, fps=fps, short_frames=np.flatnonzero(short), ratio=0.75, keypoints=("nose", "headcentre", "tailbase")
+    )
+    pos = ds["position"].values
+    ds["position"].values = pos + np.random.default_rng(seed).normal(0, 0.5, pos.shape)
+    return ds, np.where(short, "rearing", "other").astype(object)
+
+
+def test_several_recordings_leave_one_out_and_other_fps():
+    recs = [
+        bp.Recording(f"r{i}", *_rearing_track(FPS, seed=i)[:1], {"a": _rearing_track(FPS, seed=i)[1]}) for i in range(2)
+    ]
+    model, cv = bp.train_pose_model(recs, windows_s=(0.2, 0.5))
+    assert (cv["cv"] == "recordings").all()
+    f1 = cv[(cv["compared"] == "model") & (cv["reference"] == "a") & (cv["class"] == "rearing")]["f1"].iloc[0]
+    assert f1 > 0.9
+    assert model.fps_trained == [FPS, FPS]
+    # windows are in seconds: the same behaviour filmed at 50 fps is recognised by the 25-fps model
+    ds50, y50 = _rearing_track(50.0, seed=5)
+    labels = tl.labels_from_probabilities(model.predict_proba(ds50), model.classes, 50.0, 0.2)
+    table = tl.evaluate_frames(labels, {"truth": y50}, model.classes)
+    assert table[(table["class"] == "rearing")]["f1"].iloc[0] > 0.9
+
+
+def test_a_fold_with_one_class_is_a_clear_error():
+    ds, _ = _rearing_track(FPS)
+    n = ds.sizes["time"]
+    y = np.full(n, "other", dtype=object)
+    y[: n // 4] = "rearing"  # all rearing in the first block: that fold trains on "other" only
+    with pytest.raises(OpenfieldError, match="fold 1 of 4 has training frames of one class only"):
+        bp.train_pose_model([bp.Recording("r", ds, {"a": y})], windows_s=(0.5,), n_blocks=4)
