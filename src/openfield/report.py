@@ -46,12 +46,18 @@ MEASURES = {
     "latency_center_s": ("Latency to centre", "s"),
     "fraction_interpolated": ("Frames interpolated", "fraction"),
     "fraction_missing": ("Frames missing", "fraction"),
+    "time_rearing_s": ("Time rearing", "s"),
+    "bouts_rearing": ("Rearing bouts", ""),
+    "latency_rearing_s": ("Latency to rearing", "s"),
+    "time_grooming_s": ("Time grooming", "s"),
+    "bouts_grooming": ("Grooming bouts", ""),
+    "latency_grooming_s": ("Latency to grooming", "s"),
 }
 
 #: Columns of the all-videos table (every measure is in summary_all.csv and per video below).
 OVERVIEW = ["duration_s", "distance_cm", "mean_speed_cm_s", "max_speed_cm_s", "mean_acceleration_cm_s2",
             "mean_deceleration_cm_s2", "time_moving_s", "time_center_s", "center_entries", "latency_center_s",
-            "fraction_missing"]
+            "fraction_missing", "time_rearing_s", "bouts_rearing", "time_grooming_s", "bouts_grooming"]
 
 #: Measures compared across videos in the comparison plot.
 COMPARED = ["distance_cm", "mean_speed_cm_s", "time_moving_s", "time_center_s", "center_entries",
@@ -167,6 +173,8 @@ def write_report(out_dir: str | os.PathLike[str], results: Sequence[Any], title:
                   _img(out_dir / f"{stem}_heatmap.png", "occupancy heat map"),
                   "</div>",
                   _img(out_dir / f"{stem}_speed.png", "speed and acceleration").replace("<img ", "<img class='wide' "),
+                  (_img(out_dir / f"{stem}_ethogram.png", "ethogram").replace("<img ", "<img class='wide' ")
+                   if (out_dir / f"{stem}_ethogram.png").exists() else ""),
                   summary_table(r.summary),
                   f"<p class='meta'>Per-frame table: <code>{html.escape(stem)}_kinematics.csv</code>; "
                   f"pose: <code>{html.escape(stem)}_pose.csv</code>.</p></section>"]

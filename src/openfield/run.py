@@ -63,6 +63,10 @@ class RunConfig:
         Frame rate to use instead of the videos' own.
     tracker, kinematics
         Options of those steps.
+    behavior_model
+        Folder of a trained behaviour ViT (``openfield behavior train``);
+        when given, rearing and grooming time, bouts and latency join each
+        video's summary and the ethogram joins the report.
     progress
         Show progress bars.
     overwrite
@@ -77,6 +81,7 @@ class RunConfig:
     fps: float | None = None
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     kinematics: KinematicsConfig = field(default_factory=KinematicsConfig)
+    behavior_model: Path | None = None
     progress: bool = True
     overwrite: bool = False
 
@@ -89,6 +94,13 @@ class RunConfig:
             raise OpenfieldError(f"arena size must be positive, got {self.arena_size_cm}")
         if self.pose == "dlc" and self.dlc_config is None:
             raise OpenfieldError("--pose dlc needs --dlc-config path/to/config.yaml")
+        if self.behavior_model is not None and not Path(self.behavior_model).is_dir():
+            raise OpenfieldError("behaviour model folder not found", self.behavior_model)
+
+
+#: Behaviour columns added to a video's summary with ``--behavior-model``.
+BEHAVIOR_COLUMNS = [f"{m}_{b}{u}" for b in ("rearing", "grooming")
+                    for m, u in (("time", "_s"), ("bouts", ""), ("latency", "_s"))]
 
 
 @dataclass
@@ -250,6 +262,12 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     plots.write_kinematics_plots(result, out_dir, video.stem)
     write_csv(result.frames.round(4), paths["kinematics"])
     row = {"video": video.name, **{k: result.summary[k] for k in SUMMARY_COLUMNS}}
+    if config.behavior_model is not None:
+        from openfield.behavior.video import predict_video  # lazy: torch only when asked for
+
+        totals = predict_video(video, config.behavior_model, out_dir, overwrite=config.overwrite,
+                               progress=config.progress)
+        row.update({k: totals.get(k, float("nan")) for k in BEHAVIOR_COLUMNS})
     write_csv(pd.DataFrame([row]), paths["summary"])  # last: marks the video finished
     log.info("%s: %.1f cm in %.1f s, mean speed %.2f cm/s", video.name, result.summary["distance_cm"],
              result.summary["duration_s"], result.summary["mean_speed_cm_s"])
@@ -292,6 +310,7 @@ def run_batch(
             results.append(VideoResult(video, "failed", error=message))
     rows = [r.summary for r in results if r.summary is not None]
     if rows:
-        write_csv(pd.DataFrame(rows, columns=["video", *SUMMARY_COLUMNS]), out_dir / "summary_all.csv")
+        extra = [c for c in BEHAVIOR_COLUMNS if any(c in r for r in rows)]
+        write_csv(pd.DataFrame(rows, columns=["video", *SUMMARY_COLUMNS, *extra]), out_dir / "summary_all.csv")
     write_report(out_dir, results)
     return results

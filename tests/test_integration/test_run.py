@@ -196,3 +196,38 @@ def test_arena_not_found_is_reported(tmp_path):
     results = run_batch([path], tmp_path / "out", RunConfig(arena_size_cm=ARENA, progress=False))
     assert results[0].status == "failed"
     assert "arena not found" in results[0].error
+
+
+def test_run_with_behavior_model(batch, tmp_path):
+    """--behavior-model adds rearing/grooming totals (from the per-frame labels) and the ethogram."""
+    import cv2
+
+    folder, _ = batch
+    rng = np.random.default_rng(0)
+    for label, level in (("grooming", 30), ("normal", 128), ("rearing", 230)):
+        (tmp_path / "images" / label).mkdir(parents=True)
+        for source in ("a", "b", "c"):
+            for i in range(3):
+                img = np.clip(level + rng.integers(-8, 9, (32, 32, 1)), 0, 255).astype(np.uint8).repeat(3, axis=2)
+                cv2.imwrite(str(tmp_path / "images" / label / f"{source}_{i}.png"), img)
+    assert main(["behavior", "dataset", "--folders", str(tmp_path / "images"), "-o", str(tmp_path / "ds"),
+                 "--crop", "full"]) == 0
+    model = tmp_path / "model"
+    assert main(["behavior", "train", str(tmp_path / "ds"), "-o", str(model), "--training-dir",
+                 str(tmp_path / "training"), "--from-scratch", "--layers", "1", "--hidden-size", "32",
+                 "--image-size", "32", "--patch-size", "8", "--epochs", "1", "--device", "cpu",
+                 "--no-augment"]) == 0
+    out = tmp_path / "out"
+    assert main(["run", str(folder / "mouse_a.mp4"), "-o", str(out), "--arena-size-cm", "40", "40",
+                 "--behavior-model", str(model)]) == 0
+    row = pd.read_csv(out / "summary_all.csv").iloc[0]
+    frames = pd.read_csv(out / "mouse_a_behavior.csv")
+    fps = 1 / frames["time_s"].diff().median()
+    for b in ("rearing", "grooming"):
+        assert row[f"time_{b}_s"] == pytest.approx((frames["label"] == b).sum() / fps, abs=1e-6)
+        runs = (frames["label"].eq(b) & ~frames["label"].shift().eq(b)).sum()
+        assert row[f"bouts_{b}"] == runs
+    html = (out / "report.html").read_text()
+    assert "alt=\"ethogram\"" in html
+    with pytest.raises(OpenfieldError, match="behaviour model folder not found"):
+        RunConfig(arena_size_cm=ARENA, behavior_model=tmp_path / "nope")

@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--animal", choices=("auto", "dark", "light"), default="auto")
     p.add_argument("--center-fraction", type=float, default=0.5,
                    help="side of the centre square as a fraction of the arena side (default 0.5)")
+    p.add_argument("--behavior-model", type=Path, metavar="DIR",
+                   help="trained behaviour ViT (openfield behavior train): adds rearing/grooming to the summary")
     p.add_argument("--overwrite", action="store_true",
                    help="redo videos already finished (after changing an option)")
     p.set_defaults(func=run)
@@ -48,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         pose=args.pose, dlc_config=args.dlc_config, fps=args.fps,
         tracker=TrackerConfig(animal=args.animal),
         kinematics=KinematicsConfig(center_fraction=args.center_fraction), overwrite=args.overwrite,
+        behavior_model=args.behavior_model,
     )
     results = run_batch(args.inputs, args.output, config)
     failed = [r for r in results if r.status == "failed"]
