@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +45,7 @@ from openfield.behavior.crops import Cropper, CropSettings, median_background
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write, write_csv, write_json
 from openfield.io.images import VIDEO_SUFFIXES
+from openfield.io.video import iter_indexed_frames, video_info
 
 log = logging.getLogger(__name__)
 
@@ -179,57 +180,6 @@ def _safe(name: str) -> str:
 # --------------------------------------------------------------------------- streams
 
 
-def iter_video_frames(path: str | os.PathLike[str], every: int = 1) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(index, BGR frame)`` for every ``every``-th frame, one at a time.
-
-    Frames that are skipped are grabbed but not decoded into images.
-
-    Raises
-    ------
-    OpenfieldError
-        If the file is missing or cannot be opened as a video.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise OpenfieldError("video not found", path)
-    cap = cv2.VideoCapture(str(path))
-    try:
-        if not cap.isOpened():
-            raise OpenfieldError("cannot open as a video (corrupt or unknown format)", path)
-        idx = 0
-        while True:
-            if idx % every:
-                if not cap.grab():
-                    break
-            else:
-                ok, frame = cap.read()
-                if not ok or frame is None:
-                    break
-                yield idx, frame
-            idx += 1
-    finally:
-        cap.release()
-
-
-def video_info(path: str | os.PathLike[str]) -> tuple[float, int, int, int]:
-    """``(fps, n_frames, width, height)`` from the container (n_frames may be approximate)."""
-    path = Path(path)
-    if not path.exists():
-        raise OpenfieldError("video not found", path)
-    cap = cv2.VideoCapture(str(path))
-    try:
-        if not cap.isOpened():
-            raise OpenfieldError("cannot open as a video (corrupt or unknown format)", path)
-        fps = float(cap.get(cv2.CAP_PROP_FPS))
-        n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    finally:
-        cap.release()
-    if not (np.isfinite(fps) and fps > 0):
-        raise OpenfieldError("the video has no valid frame rate", path)
-    return fps, n, w, h
-
-
 def split_panels(frame: np.ndarray, panels: int) -> list[np.ndarray]:
     """Cut a frame into ``panels`` equal side-by-side parts (left to right)."""
     if panels == 1:
@@ -349,7 +299,8 @@ def _add_video(
     builder: _Builder, video: Path, frame_labels: np.ndarray | None, fixed_label: str | None,
     panels: int, pose_centres: np.ndarray | None = None,
 ) -> None:
-    fps, n_frames, _, _ = video_info(video)
+    info = video_info(video)
+    fps, n_frames = info.fps, info.n_frames
     stem = _safe(video.stem)
     sources = [stem] if panels == 1 else [f"{stem}_p{k}" for k in range(panels)]
     olds = [builder.done(s) for s in sources]
@@ -362,7 +313,7 @@ def _add_video(
     croppers = [Cropper(s.crop, bg) for bg in bgs]
     rows: list[list[dict]] = [[] for _ in range(panels)]
     group = stem if s.split_by == "clip" else None
-    for idx, frame in tqdm(iter_video_frames(video, s.every), desc=video.name, unit="frame",
+    for idx, frame in tqdm(iter_indexed_frames(video, s.every), desc=video.name, unit="frame",
                            total=(n_frames + s.every - 1) // s.every or None, leave=False):
         if frame_labels is not None:
             if idx >= len(frame_labels):
@@ -419,7 +370,8 @@ def video_frame_labels(video: str | os.PathLike[str], labels: str | os.PathLike[
     """
     from openfield.behavior.timeline import intervals_to_frames, majority_vote, read_interval_labels
 
-    fps, n_frames, _, _ = video_info(video)
+    info = video_info(video)
+    fps, n_frames = info.fps, info.n_frames
     table = read_interval_labels(labels)
     per_rater = intervals_to_frames(table, n_frames, fps, background=BACKGROUND_CLASS)
     if len(per_rater) == 1:

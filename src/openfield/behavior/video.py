@@ -204,11 +204,12 @@ def video_probabilities(
     """
     from tqdm.auto import tqdm
 
-    from openfield.behavior.dataset import video_info
     from openfield.behavior.vit import predict_batch, to_pixel_values
+    from openfield.io.video import video_info
 
     video = Path(video_path)
-    fps, n_total, _, _ = video_info(video)
+    info = video_info(video)
+    fps, n_total = info.fps, info.n_frames
     if every < 1:
         raise OpenfieldError(f"--every must be >= 1, got {every}")
     background = None

@@ -102,6 +102,41 @@ def video_info(path: str | os.PathLike[str], fps: float | None = None) -> VideoI
                      width=int(frame.shape[1]), height=int(frame.shape[0]))
 
 
+def iter_indexed_frames(
+    path: str | os.PathLike[str], every: int = 1, max_frames: int | None = None
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(frame index, frame)`` for every ``every``-th frame (BGR ``uint8``).
+
+    Frames in between are grabbed but not decoded into images; reading
+    stops after ``max_frames`` frames of the video (kept or not).
+
+    Raises
+    ------
+    OpenfieldError
+        When the file cannot be opened or yields no frame at all.
+    """
+    if every < 1:
+        raise OpenfieldError(f"every must be >= 1, got {every}")
+    path = Path(path)
+    cap = _open(path)
+    idx = 0
+    try:
+        while max_frames is None or idx < max_frames:
+            if idx % every:
+                if not cap.grab():
+                    break
+            else:
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    break
+                yield idx, frame
+            idx += 1
+    finally:
+        cap.release()
+    if idx == 0 and max_frames != 0:
+        raise OpenfieldError("the video has no readable frames (corrupt or empty file)", path)
+
+
 def iter_frames(path: str | os.PathLike[str]) -> Iterator[np.ndarray]:
     """Yield the frames of a video one at a time (BGR ``uint8``).
 
@@ -110,17 +145,5 @@ def iter_frames(path: str | os.PathLike[str]) -> Iterator[np.ndarray]:
     OpenfieldError
         When the file cannot be opened or yields no frame at all.
     """
-    path = Path(path)
-    cap = _open(path)
-    n = 0
-    try:
-        while True:
-            ok, frame = cap.read()
-            if not ok or frame is None:
-                break
-            n += 1
-            yield frame
-    finally:
-        cap.release()
-    if n == 0:
-        raise OpenfieldError("the video has no readable frames (corrupt or empty file)", path)
+    for _, frame in iter_indexed_frames(path):
+        yield frame

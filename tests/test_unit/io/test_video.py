@@ -40,3 +40,14 @@ def test_errors_name_the_file(tmp_path):
         video_info(_write(tmp_path / "ok.mp4"), fps=-1)
     with pytest.raises(OpenfieldError, match="is a folder"):
         video_info(tmp_path)
+
+
+def test_every_nth_frame_and_limit(tmp_path):
+    from openfield.io.video import iter_indexed_frames
+
+    path = _write(tmp_path / "v.mp4")
+    n = sum(1 for _ in iter_frames(path))
+    assert [i for i, _ in iter_indexed_frames(path, every=3)] == list(range(0, n, 3))
+    assert [i for i, _ in iter_indexed_frames(path, every=2, max_frames=5)] == [0, 2, 4]
+    with pytest.raises(OpenfieldError, match="every"):
+        next(iter_indexed_frames(path, every=0))
