@@ -22,6 +22,10 @@ log = logging.getLogger("openfield")
 COMMAND_MODULES = [
     "openfield.commands.calibrate",
     "openfield.commands.kinematics",
+    "openfield.commands.track",
+    "openfield.commands.run",
+    "openfield.commands.demo",
+    "openfield.commands.behavior",
     "openfield.commands.pose",
 ]
 

@@ -393,3 +393,239 @@ def pose_from_trajectory(
     position = np.stack(pts, axis=1)
     return from_numpy(position, None, names, fps=fps, source_software="openfield.synthetic",
                       scorer="synthetic")
+
+
+# --------------------------------------------------------------------------- videos
+
+
+@dataclass(frozen=True)
+class SyntheticVideo:
+    """The files written by :func:`render_video`.
+
+    Attributes
+    ----------
+    video
+        The mp4.
+    truth
+        Ground-truth CSV: per frame ``frame, time_s``, the trajectory's
+        ``speed_cm_s, acceleration_cm_s2, phase``, and ``head_x_px,
+        head_y_px, body_x_px, ..., tail_y_cm`` (head = nose tip, body =
+        body centre, tail = tail base).
+    geometry
+        JSON with ``arena_size_cm``, ``image_size``, ``homography``
+        (cm -> px), ``arena_corners_px`` (tl, tr, br, bl), ``fps``,
+        ``n_frames``, ``animal``, ``mouse_length_cm``, ``tilt``,
+        ``motion_blur``, ``noise_sd``.
+    """
+
+    video: Any
+    truth: Any
+    geometry: Any
+
+
+def truth_table(
+    trajectory: pd.DataFrame, homography: np.ndarray, mouse_length_cm: float = 8.0
+) -> pd.DataFrame:
+    """Per-frame true head, body and tail positions in cm and px.
+
+    Parameters
+    ----------
+    trajectory
+        From :func:`make_trajectory` (``x_cm, y_cm, heading_rad``).
+    homography
+        Arena cm -> pixels.
+    mouse_length_cm
+        Nose-to-tail-base length.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame, time_s, speed_cm_s, acceleration_cm_s2, phase`` and, for
+        each of head, body, tail, ``<part>_x_cm, <part>_y_cm, <part>_x_px,
+        <part>_y_px``.
+    """
+    body = trajectory[["x_cm", "y_cm"]].to_numpy(float)
+    kp = mouse_keypoints_cm(body, trajectory["heading_rad"].to_numpy(float), mouse_length_cm)
+    out = trajectory[["frame", "time_s", "heading_rad", "speed_cm_s", "acceleration_cm_s2", "phase"]].copy()
+    for name in ("head", "body", "tail"):
+        px = _to_px(np.asarray(homography, float), kp[name])
+        out[f"{name}_x_cm"], out[f"{name}_y_cm"] = kp[name][:, 0], kp[name][:, 1]
+        out[f"{name}_x_px"], out[f"{name}_y_px"] = px[:, 0], px[:, 1]
+    return out
+
+
+def render_video(
+    out_dir: Any,
+    name: str = "synthetic",
+    trajectory: pd.DataFrame | None = None,
+    fps: float = 30.0,
+    duration_s: float = 10.0,
+    arena_size_cm: tuple[float, float] = (40.0, 40.0),
+    image_size: tuple[int, int] = (640, 480),
+    tilt: float = 0.0,
+    animal: str = "dark",
+    mouse_length_cm: float = 8.0,
+    motion_blur: bool = False,
+    noise_sd: float = 0.0,
+    seed: int = 0,
+    progress: bool = False,
+) -> SyntheticVideo:
+    """Render a top-view video of a mouse along a known trajectory, with its ground truth.
+
+    Frames are written one at a time (never held together). With
+    ``motion_blur``, each frame is the mean of 5 renderings spread over
+    half the frame interval (a 1/(2 fps) exposure) along the path; the true
+    positions are those at the middle of the exposure. The tail sways
+    (its bend varies over time), so the animal's outline is not rigid.
+
+    Parameters
+    ----------
+    out_dir
+        Folder for ``<name>.mp4``, ``<name>_truth.csv`` and
+        ``<name>_arena.json`` (created; each written atomically).
+    name
+        File stem.
+    trajectory
+        From :func:`make_trajectory`; default: ``make_trajectory(fps,
+        duration_s, arena_size_cm, seed)``.
+    fps, duration_s, arena_size_cm
+        Used when ``trajectory`` is None (fps is always the video's rate).
+    image_size
+        Width, height in px.
+    tilt
+        Camera tilt (see :func:`camera_homography`); 0 looks straight down.
+    animal
+        ``"dark"`` or ``"light"``.
+    mouse_length_cm
+        Nose-to-tail-base length.
+    motion_blur
+        Average sub-frame renderings over the exposure.
+    noise_sd
+        Gaussian pixel noise (grey levels), seeded by ``seed``.
+    seed
+        Seed of the trajectory and the noise.
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    SyntheticVideo
+        Paths of the three files.
+    """
+    import json
+    from pathlib import Path
+
+    from tqdm.auto import tqdm
+
+    from openfield.io.files import atomic_write, write_csv, write_json
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if trajectory is None:
+        trajectory = make_trajectory(fps=fps, duration_s=duration_s, arena_size_cm=arena_size_cm, seed=seed)
+    hom = camera_homography(arena_size_cm, image_size, margin_px=0.08 * min(image_size), tilt=tilt)
+    rng = np.random.default_rng(seed)
+    xy = trajectory[["x_cm", "y_cm"]].to_numpy(float)
+    heading = trajectory["heading_rad"].to_numpy(float)
+    t = trajectory["time_s"].to_numpy(float)
+    n = len(trajectory)
+    offsets = np.linspace(-0.25, 0.25, 5) if motion_blur else np.zeros(1)  # in frames
+    video_path = out_dir / f"{name}.mp4"
+    with atomic_write(video_path) as tmp:
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps), tuple(image_size))
+        if not writer.isOpened():
+            raise OSError(f"cannot open a video writer for {tmp}")
+        try:
+            for i in tqdm(range(n), disable=not progress, desc=f"rendering {name}", unit="frame", leave=False):
+                bend = 0.3 * np.sin(2 * np.pi * t[i] / 1.7)
+                acc = np.zeros((image_size[1], image_size[0], 3), np.float32)
+                for off in offsets:
+                    j = float(np.clip(i + off, 0, n - 1))
+                    j0 = int(np.floor(j))
+                    j1 = min(j0 + 1, n - 1)
+                    f = j - j0
+                    pos = (1 - f) * xy[j0] + f * xy[j1]
+                    img, _ = render_frame(tuple(pos), float(heading[i]), arena_size_cm, hom, image_size, animal,
+                                          mouse_length_cm, tail_bend=bend)
+                    acc += img
+                frame = acc / len(offsets)
+                if noise_sd > 0:
+                    frame += rng.normal(0, noise_sd, frame.shape[:2])[..., None].astype(np.float32)
+                writer.write(np.clip(np.round(frame), 0, 255).astype(np.uint8))
+        finally:
+            writer.release()
+    truth_path = write_csv(truth_table(trajectory, hom, mouse_length_cm).round(4), out_dir / f"{name}_truth.csv")
+    w, h = arena_size_cm
+    corners = _to_px(hom, np.array([[0, 0], [w, 0], [w, h], [0, h]], float))
+    geometry = {
+        "arena_size_cm": [float(w), float(h)],
+        "image_size": [int(image_size[0]), int(image_size[1])],
+        "homography": hom.tolist(),
+        "arena_corners_px": corners.tolist(),
+        "fps": float(fps),
+        "n_frames": int(n),
+        "animal": animal,
+        "mouse_length_cm": float(mouse_length_cm),
+        "tilt": float(tilt),
+        "motion_blur": bool(motion_blur),
+        "noise_sd": float(noise_sd),
+        "seed": int(seed),
+    }
+    json.dumps(geometry)  # fail here, not half-way through writing, if something is not JSON
+    geometry_path = write_json(geometry, out_dir / f"{name}_arena.json")
+    return SyntheticVideo(video=video_path, truth=truth_path, geometry=geometry_path)
+
+
+def truth_summary(
+    truth: pd.DataFrame,
+    fps: float,
+    arena_size_cm: tuple[float, float],
+    center_fraction: float = 0.5,
+    moving_threshold_cm_s: float = 2.0,
+) -> dict[str, float]:
+    """The measures of a synthetic video, from its exact trajectory.
+
+    Speeds and accelerations are the analytic values of the trapezoidal
+    profiles (not differentiated positions); distance is the length of the
+    true body path sampled at the frames; zones use the true body centre.
+
+    Parameters
+    ----------
+    truth
+        Table from :func:`truth_table` (or the ``_truth.csv`` file).
+    fps
+        Frame rate.
+    arena_size_cm
+        Floor size.
+    center_fraction
+        Side of the centre square as a fraction of the arena side.
+    moving_threshold_cm_s
+        Speed above which a frame counts as moving.
+
+    Returns
+    -------
+    dict
+        ``duration_s, distance_cm, mean_speed_cm_s, max_speed_cm_s,
+        mean_acceleration_cm_s2, mean_deceleration_cm_s2, time_moving_s,
+        time_center_s, time_border_s, center_entries, latency_center_s``.
+    """
+    from openfield import zones
+
+    xy = truth[["body_x_cm", "body_y_cm"]].to_numpy(float)
+    speed = truth["speed_cm_s"].to_numpy(float)
+    acc = truth["acceleration_cm_s2"].to_numpy(float)
+    zone = zones.assign_zones(xy, arena_size_cm, center_fraction)
+    entries, latency = zones.center_entries(zone, fps)
+    return {
+        "duration_s": len(truth) / fps,
+        "distance_cm": float(np.linalg.norm(np.diff(xy, axis=0), axis=1).sum()),
+        "mean_speed_cm_s": float(speed.mean()),
+        "max_speed_cm_s": float(speed.max()),
+        "mean_acceleration_cm_s2": float(acc[acc > 0].mean()) if (acc > 0).any() else float("nan"),
+        "mean_deceleration_cm_s2": float(-acc[acc < 0].mean()) if (acc < 0).any() else float("nan"),
+        "time_moving_s": float((speed > moving_threshold_cm_s).sum() / fps),
+        "time_center_s": float((zone == zones.CENTER).sum() / fps),
+        "time_border_s": float((zone == zones.BORDER).sum() / fps),
+        "center_entries": float(entries),
+        "latency_center_s": latency,
+    }

@@ -1,5 +1,8 @@
 """Atomic writes leave either the whole file or nothing."""
 
+import os
+import stat
+
 import pandas as pd
 import pytest
 
@@ -18,3 +21,12 @@ def test_failed_write_leaves_nothing(tmp_path):
         tmp.write_text("half")
         raise RuntimeError("crash")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_are_readable_by_others(tmp_path):
+    old = os.umask(0o022)
+    try:
+        out = write_csv(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

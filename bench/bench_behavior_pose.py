@@ -1,0 +1,152 @@
+"""Benchmark: pose behaviour features on an hour of pose, and the held-out F1 on the real recording.
+
+Run: ``PYTHONPATH=src .venv/bin/python bench/bench_behavior_pose.py [--real-data]``.
+
+1. Features (:func:`openfield.behavior.pose.pose_features`) of a synthetic
+   1-hour, 25-fps recording with the 13 animal points and 4 arena corners of
+   the OFT_38 file (median of repeats), and the classifier's prediction on it.
+2. With ``--real-data`` (``../shared/data/oft_pose_rearing``, or
+   ``OPENFIELD_SAMPLE_DATA``): rearing F1 against each rater on held-out
+   frames, for the model and the body-length baseline, next to the raters'
+   agreement: (a) 5 contiguous time blocks, each held out once (what
+   ``openfield behavior pose-train --cv-blocks 5`` reports); (b) trained on
+   0-60 s, scored on 60-80 s.
+
+Results go to bench/RESULTS.md by hand, with the machine and date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from openfield.behavior import pose as bp
+from openfield.behavior import timeline as tl
+from openfield.io.pose import from_numpy, read_dlc
+
+FPS = 25.0
+ANIMAL = {  # body part -> (offset along the body axis, offset across), in body lengths from the body centre
+    "nose": (0.55, 0.0),
+    "headcentre": (0.42, 0.0),
+    "neck": (0.3, 0.0),
+    "earl": (0.35, 0.08),
+    "earr": (0.35, -0.08),
+    "bodycentre": (0.0, 0.0),
+    "bcl": (0.0, 0.12),
+    "bcr": (0.0, -0.12),
+    "hipl": (-0.25, 0.1),
+    "hipr": (-0.25, -0.1),
+    "tailbase": (-0.45, 0.0),
+    "tailcentre": (-0.9, 0.0),
+    "tailtip": (-1.35, 0.0),
+}
+CORNERS = {"tl": (260.0, 139.0), "tr": (641.0, 131.0), "br": (640.0, 427.0), "bl": (283.0, 433.0)}
+
+
+def synthetic_pose(hours: float = 1.0, seed: int = 0):
+    """A mouse wandering in the OFT_38 arena, rearing (shorter body) now and then."""
+    rng = np.random.default_rng(seed)
+    n = int(hours * 3600 * FPS)
+    heading = np.cumsum(rng.normal(0, 0.08, n))
+    step = np.abs(rng.normal(1.5, 1.0, n))
+    xy = np.cumsum(np.c_[np.cos(heading), np.sin(heading)] * step[:, None], axis=0)
+    xy = 460 + 150 * np.sin(xy / 300.0) * np.array([1.0, 0.8])  # stays inside the floor
+    length = 60.0 * np.where(np.sin(np.arange(n) / (3 * FPS)) > 0.8, 0.8, 1.0)
+    u = np.c_[np.cos(heading), np.sin(heading)]
+    v = np.c_[-u[:, 1], u[:, 0]]
+    parts = [xy + (a * u + b * v) * length[:, None] for a, b in ANIMAL.values()]
+    parts += [np.broadcast_to(c, (n, 2)) for c in CORNERS.values()]
+    pos = np.stack(parts, axis=1) + rng.normal(0, 1.0, (n, len(parts), 2))
+    conf = rng.uniform(0.5, 1.0, pos.shape[:2])
+    return from_numpy(pos, conf, list(ANIMAL) + list(CORNERS), fps=FPS, scorer="bench")
+
+
+def timeit(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def bench_features() -> None:
+    ds = synthetic_pose()
+    arena = bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0))
+    n = ds.sizes["time"]
+    print(f"frames: {n} ({n / FPS / 3600:.2f} h at {FPS:g} fps), body parts: {ds.sizes['keypoints']}")
+    feats = bp.pose_features(ds, arena)
+    print(f"features: {feats.shape[1]} per frame")
+    t = timeit(lambda: bp.pose_features(ds, arena))
+    print(f"pose_features, 1 h: {t:.2f} s")
+    # a model trained on 10 min of it, then predicting the hour (1 thread)
+    k = int(600 * FPS)
+    y = np.where(feats["body_length_ratio"].to_numpy()[:k] < 0.9, "rearing", "other").astype(object)
+    model, _ = bp.train_pose_model([bp.Recording("syn", ds.isel(time=slice(0, k)), {"r": y}, arena)], n_blocks=2)
+    t = timeit(lambda: model.predict_proba(ds, arena), repeat=1)
+    print(f"features + prediction, 1 h (1 thread): {t:.2f} s")
+
+
+def _rearing_rows(table: pd.DataFrame, name: str) -> dict[str, float]:
+    r = table[(table["class"] == "rearing") & (table["compared"] == name) & (table["kind"] == "prediction")]
+    return dict(zip(r["reference"], r["f1"].round(3), strict=True))
+
+
+def bench_real(data: Path) -> None:
+    folder = data / "oft_pose_rearing"
+    ds = read_dlc(folder / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=FPS)
+    labels = tl.read_interval_labels(folder / "OFT_38_labels.csv")
+    per = tl.intervals_to_frames(labels, ds.sizes["time"], FPS, beyond_end="crop")
+    arena = bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0))
+    human = tl.evaluate_frames(None, per, bp.CLASSES)
+    hr = human[human["class"] == "rearing"]
+    print(
+        "raters, rearing F1 (all 1998 frames):",
+        {f"{a}-{b}": round(f, 3) for a, b, f in zip(hr["reference"], hr["compared"], hr["f1"], strict=True)},
+    )
+
+    t0 = time.perf_counter()
+    _, cv = bp.train_pose_model([bp.Recording("OFT_38", ds, per, arena)], n_blocks=5, min_bout_s=0.4)
+    print(f"(a) 5 held-out time blocks, pooled ({time.perf_counter() - t0:.0f} s incl. the final fit)")
+    print("    model   ", _rearing_rows(cv, "model"))
+    print("    baseline", _rearing_rows(cv, "baseline"))
+
+    k = int(60 * FPS)
+    train = bp.Recording("first60", ds.isel(time=slice(0, k)), {r: v[:k] for r, v in per.items()}, arena)
+    model, _ = bp.train_pose_model([train], n_blocks=5, min_bout_s=0.4)
+    pred = tl.labels_from_probabilities(model.predict_proba(ds, arena), model.classes, FPS, 0.4)[k:]
+    ratio = bp.pose_features(ds, arena, windows_s=(1.0,))["body_length_ratio"].to_numpy()
+    base = tl.smooth_labels(bp.predict_length_threshold(ratio, model.baseline_threshold), FPS, 0.4)[k:]
+    held = {r: v[k:] for r, v in per.items()}
+    held["majority"] = tl.majority_vote(per, tie="other")[k:]
+    tm = tl.evaluate_frames(pred, held, bp.CLASSES, pred_name="model")
+    tb = tl.evaluate_frames(base, held, bp.CLASSES, pred_name="baseline")
+    hh = tm[(tm["class"] == "rearing") & (tm["kind"] == "rater-vs-rater") & (tm["compared"] != "majority")]
+    print("(b) trained on 0-60 s, scored on 60-80 s (498 frames)")
+    print("    model   ", _rearing_rows(tm, "model"))
+    print("    baseline", _rearing_rows(tb, "baseline"))
+    print(
+        "    raters  ",
+        {f"{a}-{b}": round(f, 3) for a, b, f in zip(hh["reference"], hh["compared"], hh["f1"], strict=True)},
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--real-data", action="store_true", help="also score the real OFT_38 recording")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, python {platform.python_version()}")
+    bench_features()
+    if args.real_data:
+        root = Path(__file__).resolve().parents[1]
+        bench_real(Path(os.environ.get("OPENFIELD_SAMPLE_DATA", root.parent / "shared" / "data")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Benchmark of the classical tracker: speed against plain decoding, accuracy on synthetic and real data.
+
+Run from the repository root::
+
+    PYTHONPATH=src python bench/bench_tracker.py [--sample-data ../shared/data] [--repeat 3]
+
+Speed: the real 640x480, 30 fps video of ``dlc_openfield`` is read with
+OpenCV and tracked in one pass, timing the decoding and the tracker's work
+on each frame separately (so that both see the same machine load); best of
+``--repeat`` passes. The background model (median of 25 frames found by
+seeking) is timed apart, and so is the whole ``track_video`` call. Accuracy: synthetic videos (30 s, 30 fps, 640x480)
+against their ground truth, and the 100 hand-labelled real frames.
+Prints a Markdown table for ``bench/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from openfield import synthetic
+from openfield.calibration import detect_arena
+from openfield.io.images import video_background
+from openfield.tracking import FrameTracker, TrackerConfig, arena_mask, orient, track_image, track_video
+
+
+def one_pass(video: Path, background: np.ndarray, mask: np.ndarray) -> tuple[int, float, float]:
+    """Decode and track in the same pass, timing each part of every frame: (frames, decode s, tracker s)."""
+    tracker = FrameTracker(background, mask, TrackerConfig())
+    cap = cv2.VideoCapture(str(video))
+    t_dec = t_trk = 0.0
+    body, ends, tips, cues = [], [], [], []
+    while True:
+        t0 = time.perf_counter()
+        ok, frame = cap.read()
+        t1 = time.perf_counter()
+        if not ok:
+            break
+        blob, _ = tracker.update(frame)
+        body.append(blob.body if blob else np.full(2, np.nan))
+        ends.append(blob.ends if blob else np.full((2, 2), np.nan))
+        tips.append(blob.tips if blob else np.full((2, 2), np.nan))
+        cues.append(blob.tail_cue if blob else 0.0)
+        t_dec += t1 - t0
+        t_trk += time.perf_counter() - t1
+    cap.release()
+    t0 = time.perf_counter()
+    orient(np.array(body), np.array(ends), np.array(cues), 30.0, TrackerConfig(), tips=np.array(tips))
+    t_trk += time.perf_counter() - t0
+    return len(body), t_dec, t_trk
+
+
+def speed(sample: Path, repeat: int) -> dict[str, float]:
+    video = sample / "dlc_openfield" / "videos" / "m3v1mp4.mp4"
+    t0 = time.perf_counter()
+    bg = video_background(video)
+    t_bg = time.perf_counter() - t0
+    mask = arena_mask(bg.shape[:2], detect_arena(bg), TrackerConfig().arena_margin_fraction)
+    runs = [one_pass(video, bg, mask) for _ in range(repeat)]
+    n = runs[0][0]
+    dec = min(r[1] for r in runs)
+    own = min(r[2] for r in runs)
+    t0 = time.perf_counter()
+    track_video(video, arena_corners_px=detect_arena(bg), progress=False)
+    whole = time.perf_counter() - t0
+    return {"frames": n, "decode_fps": n / dec, "tracker_only_fps": n / own,
+            "tracker_cost_over_decode": own / dec, "background_s": t_bg,
+            "track_video_fps_all_included": n / whole}
+
+
+def synthetic_accuracy(out: Path) -> list[dict[str, object]]:
+    cases = {"dark, straight camera": {}, "dark, tilted camera (0.25)": {"tilt": 0.25},
+             "light animal": {"animal": "light"}, "dark, motion blur + noise 6": {"motion_blur": True, "noise_sd": 6.0}}
+    rows = []
+    for i, (name, kw) in enumerate(cases.items()):
+        sv = synthetic.render_video(out, f"case{i}", fps=30, duration_s=30, image_size=(640, 480), seed=20 + i, **kw)
+        corners = np.array(json.loads(sv.geometry.read_text())["arena_corners_px"])
+        ds = track_video(sv.video, arena_corners_px=corners, progress=False)
+        truth = pd.read_csv(sv.truth)
+        p = ds.position.isel(individuals=0).transpose("time", "keypoints", "space").values
+        tb = truth[["body_x_px", "body_y_px"]].to_numpy()
+        th = truth[["head_x_px", "head_y_px"]].to_numpy()
+        err = np.linalg.norm(p[:, 1] - tb, axis=1)
+        d, t = p[:, 0] - p[:, 1], th - tb
+        ang = np.degrees(np.abs(np.angle(np.exp(1j * (np.arctan2(d[:, 1], d[:, 0]) - np.arctan2(t[:, 1], t[:, 0]))))))
+        paused = truth.speed_cm_s.to_numpy() == 0
+        rows.append({"case": name, "frames": len(truth), "body_rmse_px": float(np.sqrt(np.nanmean(err**2))),
+                     "body_max_px": float(np.nanmax(err)), "heading_ok": float(np.mean(ang < 30)),
+                     "heading_ok_paused": float(np.mean(ang[paused] < 30)), "missing": int(np.isnan(err).sum())})
+    return rows
+
+
+def real_frames(sample: Path) -> dict[str, float]:
+    root = sample / "dlc_openfield" / "labeled-data" / "m4s1"
+    df = pd.read_csv(root / "CollectedData_Pranav.csv", header=[0, 1, 2], index_col=0)
+    scorer = df.columns.get_level_values(0)[0]
+    corners = detect_arena(cv2.imread(str(root / Path(str(df.index[0])).name)))
+    he, te = [], []
+    t0 = time.perf_counter()
+    for idx, row in df.iterrows():
+        r = track_image(cv2.imread(str(root / Path(str(idx)).name)), arena_corners_px=corners)
+        he.append(np.hypot(*(r["head"] - row[scorer]["snout"][["x", "y"]].to_numpy(float))))
+        te.append(np.hypot(*(r["tail"] - row[scorer]["tailbase"][["x", "y"]].to_numpy(float))))
+    dt = time.perf_counter() - t0
+    he, te = np.array(he), np.array(te)
+    return {"images": len(he), "head_median_px": float(np.median(he)), "head_p90_px": float(np.percentile(he, 90)),
+            "tail_median_px": float(np.median(te)), "tail_p90_px": float(np.percentile(te, 90)),
+            "swapped": int(np.sum((he > 60) & (te > 60))), "s_per_image": dt / len(he)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sample-data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {cv2.getNumberOfCPUs()} CPU cores, "
+          f"OpenCV {cv2.__version__}, {time.strftime('%Y-%m-%d')}")
+    s = speed(args.sample_data, args.repeat)
+    print("\n| real 640x480 video | value |\n|---|---|")
+    for k, v in s.items():
+        print(f"| {k} | {v:.3g} |")
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = synthetic_accuracy(Path(tmp))
+    cols = list(rows[0])
+    print("\n| " + " | ".join(cols) + " |\n|" + "---|" * len(cols))
+    for row in rows:
+        print("| " + " | ".join(f"{row[c]:.3g}" if isinstance(row[c], float) else str(row[c]) for c in cols) + " |")
+    r = real_frames(args.sample_data)
+    print("\n| real labelled frames | value |\n|---|---|")
+    for k, v in r.items():
+        print(f"| {k} | {v:.3g} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""``openfield behavior dataset | train | predict``: the Vision Transformer frame classifier.
+
+These three sub-subcommands are added to the ``behavior`` group of
+:mod:`openfield.commands.behavior` (its ``ACTIONS`` list holds
+:func:`add_dataset`, :func:`add_train` and :func:`add_predict`). Heavy
+libraries (torch, transformers) are imported only when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def add_subcommands(group: argparse._SubParsersAction) -> None:
+    """Add ``dataset``, ``train`` and ``predict`` to the ``behavior`` group's subparsers."""
+    add_dataset(group)
+    add_train(group)
+    add_predict(group)
+
+
+def add_dataset(group: argparse._SubParsersAction) -> None:
+    """Add ``openfield behavior dataset``."""
+    p = group.add_parser(
+        "dataset",
+        help="build an image dataset (class folders) for the ViT classifier",
+        description=(
+            "Build a folder-per-class image dataset from class folders (--folders), videos with "
+            "interval labels (--videos ... --labels ...) and/or clips named by class (--clips). "
+            "Frames are cropped around the mouse (or kept whole with --crop full) and split into "
+            "train / validation by source (video, clip panel), never by frame."
+        ),
+    )
+    p.add_argument("-o", "--output", required=True, type=Path, help="dataset folder to write")
+    p.add_argument("--folders", type=Path, help="root of <class>/*.png folders")
+    p.add_argument("--videos", nargs="+", type=Path, default=[], help="videos with interval labels")
+    p.add_argument("--labels", nargs="+", type=Path, default=[],
+                   help="one CSV (start_s, end_s, behavior) per video, same order")
+    p.add_argument("--poses", nargs="+", type=Path, default=[],
+                   help="optional DeepLabCut pose CSV per video to centre the crops")
+    p.add_argument("--clips", nargs="+", type=Path,
+                   help="a folder of clips, or clip files; the class comes from the file name")
+    p.add_argument("--panels", type=int, default=3,
+                   help="side-by-side panels in each clip, each its own source (default 3)")
+    p.add_argument("--every", type=int, default=1, help="keep every n-th video frame (default 1: all)")
+    p.add_argument("--crop", choices=["animal", "full"], default="animal",
+                   help="square around the mouse (default) or the full frame")
+    p.add_argument("--crop-fraction", type=float, default=0.5,
+                   help="side of the crop as a fraction of the frame's shorter side (default 0.5)")
+    p.add_argument("--crop-size", type=int, default=0, help="side of the crop in pixels (overrides the fraction)")
+    p.add_argument("--animal", choices=["auto", "dark", "light"], default="auto",
+                   help="the mouse's contrast with the floor, for the blob detector")
+    p.add_argument("--val-fraction", type=float, default=0.3,
+                   help="fraction of the sources of each class kept for validation (default 0.3)")
+    p.add_argument("--split-by", choices=["source", "clip"], default="source",
+                   help="unit of the split: a source (video / clip panel) or a whole clip")
+    p.add_argument("--seed", type=int, default=0, help="seed of the split")
+    p.add_argument("--overwrite", action="store_true", help="rebuild sources already in the folder")
+    p.set_defaults(func=run_dataset)
+
+
+def add_train(group: argparse._SubParsersAction) -> None:
+    """Add ``openfield behavior train``."""
+    p = group.add_parser(
+        "train",
+        help="fine-tune a Vision Transformer on a dataset",
+        description=(
+            "Fine-tune a ViT (Hugging Face transformers) on a dataset from `openfield behavior dataset`; "
+            "early stopping on validation macro-F1; writes the model and the training logs, curves and "
+            "validation metrics (per-class precision/recall/F1, macro-F1, balanced accuracy, confusion)."
+        ),
+    )
+    p.add_argument("dataset", type=Path, help="dataset folder")
+    p.add_argument("-o", "--output", type=Path, default=Path("fine_tuning_ViT/model"),
+                   help="model folder (default fine_tuning_ViT/model)")
+    p.add_argument("--training-dir", type=Path,
+                   help="logs and curves (default: 'training' beside the model folder)")
+    p.add_argument("--checkpoint", default=None,
+                   help="hub id or local checkpoint (default google/vit-base-patch16-224-in21k)")
+    p.add_argument("--from-scratch", action="store_true",
+                   help="build a new ViT from a config (no download; see --layers, --hidden-size, --image-size)")
+    p.add_argument("--layers", type=int, default=4, help="from scratch: transformer layers (default 4)")
+    p.add_argument("--hidden-size", type=int, default=128, help="from scratch: width (default 128)")
+    p.add_argument("--image-size", type=int, default=64, help="from scratch: input side in pixels (default 64)")
+    p.add_argument("--patch-size", type=int, default=0, help="from scratch: patch side (default image size / 8)")
+    p.add_argument("--epochs", type=int, default=30, help="most epochs (default 30)")
+    p.add_argument("--batch-size", type=int, default=0, help="default 64 on GPU, 16 on CPU")
+    p.add_argument("--lr", type=float, default=0.0, help="learning rate (default 3e-4 scratch, 5e-5 fine-tune)")
+    p.add_argument("--patience", type=int, default=6,
+                   help="stop after this many epochs without a better validation macro-F1 (default 6)")
+    p.add_argument("--balance", choices=["weights", "sampler", "none"], default="weights",
+                   help="class imbalance: weighted loss (default), balanced sampling, or none")
+    p.add_argument("--no-augment", action="store_true", help="no flips / rotations / brightness changes")
+    p.add_argument("--baseline", action="store_true",
+                   help="also score a logistic-regression baseline on the same split")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--overwrite", action="store_true", help="train again even if the model is finished")
+    p.set_defaults(func=run_train)
+
+
+def add_predict(group: argparse._SubParsersAction) -> None:
+    """Add ``openfield behavior predict``."""
+    p = group.add_parser(
+        "predict",
+        help="rearing / grooming / normal over whole videos with a trained ViT",
+        description=(
+            "Classify every frame of each video (streamed in batches, the training crops), smooth, and "
+            "write <stem>_behavior.csv, <stem>_bouts.csv, <stem>_behavior_summary.csv and "
+            "<stem>_ethogram.png."
+        ),
+    )
+    p.add_argument("videos", nargs="+", type=Path, help="video file(s)")
+    p.add_argument("--model", required=True, type=Path, help="model folder from `openfield behavior train`")
+    p.add_argument("-o", "--output", required=True, type=Path, help="output folder")
+    p.add_argument("--min-bout-s", type=float, default=0.5,
+                   help="bouts shorter than this are merged into their neighbours (default 0.5 s)")
+    p.add_argument("--window-s", type=float, default=0.5,
+                   help="moving-average window of the probabilities (default 0.5 s; 0: none)")
+    p.add_argument("--every", type=int, default=1,
+                   help="classify every n-th frame, holding the result in between (default 1)")
+    p.add_argument("--max-frames", type=int, default=None, help="analyse only the first N frames")
+    p.add_argument("--poses", nargs="+", type=Path, default=[],
+                   help="optional DeepLabCut pose CSV per video (same order) to centre the crops")
+    p.add_argument("--batch-size", type=int, default=0, help="default 64 on GPU, 16 on CPU")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--overwrite", action="store_true", help="recompute finished videos")
+    p.set_defaults(func=run_predict)
+
+
+def run_dataset(args: argparse.Namespace) -> int:
+    """Run ``openfield behavior dataset``."""
+    from openfield.behavior.crops import CropSettings
+    from openfield.behavior.dataset import DatasetSettings, build_dataset
+
+    clips = args.clips
+    if clips is not None and len(clips) == 1 and clips[0].is_dir():
+        clips = clips[0]
+    settings = DatasetSettings(
+        every=args.every,
+        panels=args.panels,
+        crop=CropSettings(mode=args.crop, size_fraction=args.crop_fraction, size_px=args.crop_size,
+                          animal=args.animal),
+        val_fraction=args.val_fraction,
+        split_by=args.split_by,
+        seed=args.seed,
+    )
+    manifest = build_dataset(
+        args.output, folders=args.folders, videos=args.videos, labels=args.labels, clips=clips,
+        poses=args.poses, settings=settings, overwrite=args.overwrite,
+    )
+    counts = manifest.groupby(["split", "label"]).size().unstack(fill_value=0)
+    print(f"{args.output}: {len(manifest)} images\n{counts.to_string()}")
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Run ``openfield behavior train``."""
+    from openfield.behavior.vit import DEFAULT_CHECKPOINT, TrainSettings, train
+
+    settings = TrainSettings(
+        checkpoint=args.checkpoint or DEFAULT_CHECKPOINT,
+        from_scratch=args.from_scratch,
+        layers=args.layers,
+        hidden_size=args.hidden_size,
+        image_size=args.image_size,
+        patch_size=args.patch_size,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        patience=args.patience,
+        balance=args.balance,
+        augment=not args.no_augment,
+        seed=args.seed,
+        device=args.device,
+    )
+    training_dir = args.training_dir or args.output.resolve().parent / "training"
+    info = train(args.dataset, args.output, training_dir, settings, overwrite=args.overwrite)
+    val = info.get("val") or {}
+    if val:
+        per_class = ", ".join(f"{c} {f:.3f}" for c, f in val["f1"].items())
+        print(f"validation macro-F1 {val['macro_f1']:.3f} (F1: {per_class}), "
+              f"balanced accuracy {val['balanced_accuracy']:.3f}; model in {args.output}")
+    if args.baseline:
+        from openfield.behavior.baseline import baseline_logistic
+
+        m = baseline_logistic(args.dataset, training_dir)
+        per_class = ", ".join(f"{c} {f:.3f}" for c, f in zip(m["per_class"]["class"], m["per_class"]["f1"],
+                                                              strict=True))
+        print(f"baseline (logistic regression) macro-F1 {m['macro_f1']:.3f} (F1: {per_class}), "
+              f"balanced accuracy {m['balanced_accuracy']:.3f}")
+    return 0
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    """Run ``openfield behavior predict``."""
+    from openfield.behavior.video import predict_video
+    from openfield.errors import OpenfieldError
+
+    if args.poses and len(args.poses) != len(args.videos):
+        raise OpenfieldError(
+            f"{len(args.videos)} video(s) but {len(args.poses)} pose file(s): give one per video or none"
+        )
+    for i, video in enumerate(args.videos):
+        r = predict_video(
+            video, args.model, args.output, min_bout_s=args.min_bout_s, window_s=args.window_s,
+            batch_size=args.batch_size, device=args.device, every=args.every, max_frames=args.max_frames,
+            overwrite=args.overwrite, pose=args.poses[i] if args.poses else None,
+        )
+        totals = ", ".join(
+            f"{b}: {r[f'time_{b}_s']:.1f} s in {r[f'bouts_{b}']} bouts"
+            for b in r["classes"] if f"time_{b}_s" in r
+        )
+        print(f"{video.name}: {r['duration_s']:.1f} s analysed; {totals}; outputs in {args.output}")
+    return 0

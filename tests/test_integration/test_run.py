@@ -1,0 +1,233 @@
+"""``openfield run`` end to end: a batch with a corrupt file, resume after an interruption, the report."""
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import openfield.run as run_mod
+from openfield import synthetic
+from openfield.cli import main
+from openfield.errors import OpenfieldError
+from openfield.report import embedded_images
+from openfield.run import RunConfig, find_videos, run_batch
+
+ARENA = (40.0, 40.0)
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """A folder with two 6 s synthetic videos and one corrupt .mp4; the true summaries."""
+    folder = tmp_path_factory.mktemp("videos")
+    truth_dir = tmp_path_factory.mktemp("truth")
+    truths = {}
+    for i, (name, animal) in enumerate([("mouse_a", "dark"), ("mouse_b", "light")]):
+        sv = synthetic.render_video(truth_dir, name, fps=20, duration_s=6, image_size=(400, 300), animal=animal,
+                                    seed=10 + i)
+        sv.video.rename(folder / sv.video.name)
+        truths[name] = synthetic.truth_summary(pd.read_csv(sv.truth), 20, ARENA)
+    (folder / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 500)
+    return folder, truths
+
+
+def test_run_with_a_corrupt_video(batch, tmp_path, capsys):
+    folder, truths = batch
+    out = tmp_path / "out"
+    rc = main(["run", str(folder), "-o", str(out), "--arena-size-cm", "40", "40"])
+    assert rc == 1  # some video failed
+    printed = capsys.readouterr().out
+    assert "2 of 3 video(s) analysed" in printed
+    assert "FAILED" in printed and "broken.mp4" in printed and "cannot open as a video" in printed
+    table = pd.read_csv(out / "summary_all.csv")
+    assert table["video"].tolist() == ["mouse_a.mp4", "mouse_b.mp4"]
+    for _, row in table.iterrows():
+        t = truths[row.video.removesuffix(".mp4")]
+        assert row.distance_cm == pytest.approx(t["distance_cm"], rel=0.05)
+        assert row.mean_speed_cm_s == pytest.approx(t["mean_speed_cm_s"], rel=0.05)
+        assert row.time_center_s == pytest.approx(t["time_center_s"], abs=0.3)
+    for stem in ("mouse_a", "mouse_b"):
+        for suffix in ("_pose.csv", "_calibration.json", "_kinematics.csv", "_summary.csv", "_trajectory.png",
+                       "_heatmap.png", "_speed.png"):
+            assert (out / f"{stem}{suffix}").exists(), suffix
+    assert not list(out.glob("broken*"))
+    html = (out / "report.html").read_text()
+    assert "broken.mp4" in html and "cannot open as a video" in html
+    images = embedded_images(html)
+    assert len(images) == 1 + 3 * 2  # comparison, then trajectory, heat map, speed per video
+    assert all(img.startswith(b"\x89PNG\r\n\x1a\n") for img in images)
+    assert "src=\"http" not in html and "src='http" not in html  # self-contained
+    # the report's table shows the summary's numbers
+    assert f"{table.distance_cm[0]:.2f}" in html
+
+
+def test_interrupted_batch_resumes(batch, tmp_path, monkeypatch):
+    folder, _ = batch
+    videos = [folder / "mouse_a.mp4", folder / "mouse_b.mp4"]
+    out = tmp_path / "out"
+    config = RunConfig(arena_size_cm=ARENA, progress=False)
+    real_analyze = run_mod.analyze_pose
+
+    def interrupt_on_b(ds, *args, **kwargs):
+        if "mouse_b" in str(ds.attrs.get("source_file")):
+            raise KeyboardInterrupt  # Ctrl-C after b's tracking, during its kinematics
+        return real_analyze(ds, *args, **kwargs)
+
+    monkeypatch.setattr(run_mod, "analyze_pose", interrupt_on_b)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(videos, out, config)
+    assert (out / "mouse_a_summary.csv").exists()
+    assert (out / "mouse_b_pose.csv").exists()
+    assert not (out / "mouse_b_summary.csv").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no half-written file
+    a_done = (out / "mouse_a_summary.csv").stat().st_mtime_ns
+    b_pose = (out / "mouse_b_pose.csv").stat().st_mtime_ns
+
+    monkeypatch.setattr(run_mod, "analyze_pose", real_analyze)
+    results = run_batch(videos, out, config)
+    assert [r.status for r in results] == ["skipped", "done"]
+    assert (out / "mouse_a_summary.csv").stat().st_mtime_ns == a_done  # not redone
+    assert (out / "mouse_b_pose.csv").stat().st_mtime_ns == b_pose  # tracking not redone
+    assert len(pd.read_csv(out / "summary_all.csv")) == 2
+    assert len(embedded_images((out / "report.html").read_text())) == 7
+    # a third run does nothing
+    assert [r.status for r in run_batch(videos, out, config)] == ["skipped", "skipped"]
+    # --overwrite redoes everything (after changing an option)
+    redo = run_batch(videos[:1], out, RunConfig(arena_size_cm=ARENA, progress=False, overwrite=True))
+    assert [r.status for r in redo] == ["done"]
+    assert (out / "mouse_a_summary.csv").stat().st_mtime_ns > a_done
+
+
+def test_dlc_pose_is_lazy_and_explains_when_missing(batch, tmp_path, monkeypatch):
+    folder, _ = batch
+    assert "deeplabcut" not in sys.modules  # the classic runs above never imported it
+    monkeypatch.setitem(sys.modules, "openfield.pose.dlc", None)  # as if the module were absent
+    config = RunConfig(arena_size_cm=ARENA, pose="dlc", dlc_config=tmp_path / "config.yaml", progress=False)
+    results = run_batch([folder / "mouse_a.mp4"], tmp_path / "out", config)
+    assert results[0].status == "failed" and "--pose dlc is not available" in results[0].error
+    with pytest.raises(OpenfieldError, match="needs --dlc-config"):
+        RunConfig(arena_size_cm=ARENA, pose="dlc")
+    with pytest.raises(OpenfieldError, match="--calibration CAL.json or --arena-size-cm"):
+        RunConfig()
+
+
+def test_find_videos(batch, tmp_path):
+    folder, _ = batch
+    assert [v.name for v in find_videos([folder])] == ["broken.mp4", "mouse_a.mp4", "mouse_b.mp4"]
+    with pytest.raises(OpenfieldError, match="nope.mp4: not found"):
+        find_videos([tmp_path / "nope.mp4"])
+    with pytest.raises(OpenfieldError, match="no videos"):
+        find_videos([tmp_path])
+
+
+@pytest.mark.slow
+@pytest.mark.real_data
+def test_real_video_runs_with_a_plausible_track(sample_data, tmp_path):
+    """The real 78 s video, classical tracker, arena found on the video (nominal 48 x 32 cm floor)."""
+    video = sample_data / "dlc_openfield" / "videos" / "m3v1mp4.mp4"
+    out = tmp_path / "real"
+    rc = main(["run", str(video), "-o", str(out), "--pose", "classic", "--arena-size-cm", "48", "32"])
+    assert rc == 0
+    s = pd.read_csv(out / "summary_all.csv").iloc[0]
+    assert s.duration_s == pytest.approx(2330 / 30, rel=0.01)
+    assert s.fraction_missing < 0.01
+    assert 100 < s.distance_cm < 2000 and s.max_speed_cm_s < 100  # a mouse, not jumps
+    frames = pd.read_csv(out / "m3v1mp4_kinematics.csv")
+    assert frames.x_cm.between(-1, 49).all() and frames.y_cm.between(-1, 33).all()
+    # the head leads: when the mouse runs, body -> head points where it goes
+    from openfield.io import read_dlc
+
+    ds = read_dlc(out / "m3v1mp4_pose.csv", fps=30)
+    p = ds.position.isel(individuals=0).transpose("time", "keypoints", "space").values
+    head, body = p[:, 0], p[:, 1]
+    vel = np.gradient(body, axis=0) * 30
+    speed_px = np.linalg.norm(vel, axis=1)
+    run = speed_px > 150  # > ~12 cm/s
+    d = head - body
+    cos = np.einsum("ij,ij->i", d[run], vel[run]) / (np.linalg.norm(d[run], axis=1) * speed_px[run])
+    assert run.sum() > 100
+    assert np.mean(cos > 0.5) > 0.9
+
+
+def test_track_command(batch, tmp_path, capsys):
+    """`openfield track`: one pose CSV per video; a broken video is reported, the others written."""
+    folder, _ = batch
+    out = tmp_path / "poses"
+    rc = main(["track", str(folder / "mouse_a.mp4"), str(folder / "broken.mp4"), "-o", str(out)])
+    assert rc == 1
+    assert capsys.readouterr().out.strip() == str(out / "mouse_a_pose.csv")
+    assert sorted(p.name for p in out.iterdir()) == ["mouse_a_pose.csv"]
+    from openfield.io import read_dlc
+
+    ds = read_dlc(out / "mouse_a_pose.csv", fps=20)
+    assert ds.attrs["scorer"] == "openfield-classic"
+    assert list(ds.keypoints.values) == ["head", "body", "tail"]
+
+
+def test_video_without_an_animal_is_reported(tmp_path):
+    """An empty arena: the video fails with a message saying no animal was found; nothing half-done."""
+    import cv2
+
+    img, _ = synthetic.render_frame((20, 20), 0.0, image_size=(320, 240), draw_mouse=False)
+    path = tmp_path / "empty.mp4"
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 20.0, (320, 240))
+    for _ in range(40):
+        w.write(img)
+    w.release()
+    results = run_batch([path], tmp_path / "out", RunConfig(arena_size_cm=ARENA, progress=False))
+    assert results[0].status == "failed"
+    assert "found no animal in any frame" in results[0].error
+    assert not (tmp_path / "out" / "empty_summary.csv").exists()
+    assert not (tmp_path / "out" / "summary_all.csv").exists()
+    assert "empty.mp4" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_arena_not_found_is_reported(tmp_path):
+    """A video without a visible floor: named, with 'arena not found'; with --calibration it would work."""
+    import cv2
+
+    path = tmp_path / "no_arena.mp4"
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 20.0, (320, 240))
+    for i in range(30):
+        frame = np.full((240, 320, 3), 128, np.uint8)
+        cv2.circle(frame, (60 + 5 * i, 120), 12, (20, 20, 20), -1)
+        w.write(frame)
+    w.release()
+    results = run_batch([path], tmp_path / "out", RunConfig(arena_size_cm=ARENA, progress=False))
+    assert results[0].status == "failed"
+    assert "arena not found" in results[0].error
+
+
+def test_run_with_behavior_model(batch, tmp_path):
+    """--behavior-model adds rearing/grooming totals (from the per-frame labels) and the ethogram."""
+    import cv2
+
+    folder, _ = batch
+    rng = np.random.default_rng(0)
+    for label, level in (("grooming", 30), ("normal", 128), ("rearing", 230)):
+        (tmp_path / "images" / label).mkdir(parents=True)
+        for source in ("a", "b", "c"):
+            for i in range(3):
+                img = np.clip(level + rng.integers(-8, 9, (32, 32, 1)), 0, 255).astype(np.uint8).repeat(3, axis=2)
+                cv2.imwrite(str(tmp_path / "images" / label / f"{source}_{i}.png"), img)
+    assert main(["behavior", "dataset", "--folders", str(tmp_path / "images"), "-o", str(tmp_path / "ds"),
+                 "--crop", "full"]) == 0
+    model = tmp_path / "model"
+    assert main(["behavior", "train", str(tmp_path / "ds"), "-o", str(model), "--training-dir",
+                 str(tmp_path / "training"), "--from-scratch", "--layers", "1", "--hidden-size", "32",
+                 "--image-size", "32", "--patch-size", "8", "--epochs", "1", "--device", "cpu",
+                 "--no-augment"]) == 0
+    out = tmp_path / "out"
+    assert main(["run", str(folder / "mouse_a.mp4"), "-o", str(out), "--arena-size-cm", "40", "40",
+                 "--behavior-model", str(model)]) == 0
+    row = pd.read_csv(out / "summary_all.csv").iloc[0]
+    frames = pd.read_csv(out / "mouse_a_behavior.csv")
+    fps = 1 / frames["time_s"].diff().median()
+    for b in ("rearing", "grooming"):
+        assert row[f"time_{b}_s"] == pytest.approx((frames["label"] == b).sum() / fps, abs=1e-6)
+        runs = (frames["label"].eq(b) & ~frames["label"].shift().eq(b)).sum()
+        assert row[f"bouts_{b}"] == runs
+    html = (out / "report.html").read_text()
+    assert "alt=\"ethogram\"" in html
+    with pytest.raises(OpenfieldError, match="behaviour model folder not found"):
+        RunConfig(arena_size_cm=ARENA, behavior_model=tmp_path / "nope")

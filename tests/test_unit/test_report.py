@@ -1,0 +1,57 @@
+"""The HTML report: numbers as in the summaries, images embedded, failures listed."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from openfield.report import comparison_figure, embedded_images, summary_table, write_report
+
+
+def _png(path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1], [0, 1])
+    fig.savefig(path, format="png")
+    plt.close(fig)
+    return path
+
+
+def test_report_content(tmp_path):
+    for stem in ("a", "b"):
+        for kind in ("trajectory", "heatmap", "speed"):
+            _png(tmp_path / f"{stem}_{kind}.png")
+    ok = [SimpleNamespace(video=Path(f"{s}.mp4"), status="done", error=None,
+                          summary={"video": f"{s}.mp4", "distance_cm": d, "mean_speed_cm_s": d / 100,
+                                   "time_moving_s": 50.0, "time_center_s": 12.5, "center_entries": 3,
+                                   "mean_acceleration_cm_s2": 20.0, "latency_center_s": float("nan")})
+          for s, d in (("a", 1234.5678), ("b", 987.0))]
+    bad = SimpleNamespace(video=Path("c.mp4"), status="failed", summary=None, error="cannot open as a video")
+    html = write_report(tmp_path, [*ok, bad]).read_text()
+    assert "1234.57" in html and "987.00" in html and "12.35" in html
+    assert "<b>c.mp4</b>: cannot open as a video" in html
+    assert "2 video(s) analysed, 1 failed" in html
+    images = embedded_images(html)
+    assert len(images) == 1 + 2 * 3
+    assert images[1] == (tmp_path / "a_trajectory.png").read_bytes()  # embedded as they are
+    assert (tmp_path / "comparison.png").exists()
+
+
+def test_summary_table_units_and_missing_values():
+    html = summary_table({"distance_cm": 10.0, "latency_center_s": float("nan"), "center_entries": 2})
+    assert "<td>Distance travelled</td><td class='num'>10.00</td><td>cm</td>" in html
+    assert "<td>Latency to centre</td><td class='num'>–</td><td>s</td>" in html
+    assert "<td class='num'>2</td>" in html
+
+
+def test_comparison_figure_bars_are_the_values():
+    table = pd.DataFrame({"video": ["a", "b"], "distance_cm": [10.0, 30.0], "mean_speed_cm_s": [1.0, 2.0],
+                          "time_moving_s": [5.0, 6.0], "time_center_s": [1.0, np.nan], "center_entries": [1, 4],
+                          "mean_acceleration_cm_s2": [3.0, 4.0]})
+    fig = comparison_figure(table)
+    heights = [[p.get_height() for p in ax.patches] for ax in fig.axes]
+    plt.close(fig)
+    assert heights[0] == [10.0, 30.0]
+    assert heights[3] == [1.0, 0.0]  # a missing value draws no bar
+    assert heights[4] == [1, 4]

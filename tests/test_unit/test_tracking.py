@@ -1,0 +1,201 @@
+"""The classical tracker against rendered videos and images with known head, body and tail."""
+
+import json
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+from openfield import synthetic
+from openfield.errors import OpenfieldError
+from openfield.io import read_dlc
+from openfield.tracking import (
+    KEYPOINTS,
+    SCORER,
+    TrackerConfig,
+    measure_component,
+    orient,
+    track_image,
+    track_video,
+    track_video_to_file,
+)
+
+SIZE = (400, 300)
+
+CASES = {
+    "straight_dark": {},
+    "tilted_camera": {"tilt": 0.25},
+    "light_animal": {"animal": "light"},
+    "blur_and_noise": {"motion_blur": True, "noise_sd": 6.0},
+}
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    """Four 8 s, 25 fps, 400x300 synthetic videos (rendered once for the module)."""
+    out = tmp_path_factory.mktemp("synthetic_videos")
+    return {name: synthetic.render_video(out, name, fps=25, duration_s=8, image_size=SIZE, seed=i + 1, **kw)
+            for i, (name, kw) in enumerate(CASES.items())}
+
+
+def _errors(sv, ds):
+    truth = pd.read_csv(sv.truth)
+    pos = ds["position"].isel(individuals=0).transpose("time", "keypoints", "space").values
+    head, body = pos[:, 0], pos[:, 1]
+    true_body = truth[["body_x_px", "body_y_px"]].to_numpy()
+    true_head = truth[["head_x_px", "head_y_px"]].to_numpy()
+    body_err = np.linalg.norm(body - true_body, axis=1)
+    d, t = head - body, true_head - true_body
+    ang = np.angle(np.exp(1j * (np.arctan2(d[:, 1], d[:, 0]) - np.arctan2(t[:, 1], t[:, 0]))))
+    heading_ok = np.degrees(np.abs(ang)) < 30
+    return truth, body_err, heading_ok
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_tracker_accuracy_on_synthetic_videos(videos, name):
+    """Body within 2 px RMSE; head on the right end (within 30 deg) in 95% of frames, also when paused."""
+    sv = videos[name]
+    corners = np.array(json.loads(sv.geometry.read_text())["arena_corners_px"])
+    ds = track_video(sv.video, arena_corners_px=corners, progress=False)
+    truth, body_err, heading_ok = _errors(sv, ds)
+    assert len(body_err) == len(truth)
+    assert not np.isnan(body_err).any()
+    assert np.sqrt(np.mean(body_err**2)) < 2.0
+    assert heading_ok.mean() >= 0.95
+    paused = truth["speed_cm_s"].to_numpy() == 0
+    assert paused.sum() > 25  # the trajectory has pauses to test
+    assert heading_ok[paused].mean() >= 0.95
+    assert ds.attrs["animal"] == CASES[name].get("animal", "dark")
+
+
+def test_tracker_finds_arena_itself(videos):
+    """Without corners, the arena is found on the background and the result is as good."""
+    sv = videos["straight_dark"]
+    ds = track_video(sv.video, progress=False)
+    _, body_err, heading_ok = _errors(sv, ds)
+    assert np.sqrt(np.nanmean(body_err**2)) < 2.0
+    assert heading_ok.mean() >= 0.95
+
+
+def test_body_is_the_trunk_not_the_blob_centroid():
+    """On a still image the trunk centroid is the true body centre; the plain centroid is pulled to the head."""
+    for heading in np.linspace(0, 2 * np.pi, 7)[:-1]:
+        img, kp = synthetic.render_frame((21.3, 18.9), heading)
+        r = track_image(img)
+        assert np.linalg.norm(r["body"] - kp["body"]) < 1.0
+        assert np.linalg.norm(r["head"] - kp["head"]) < 3.0
+        assert np.linalg.norm(r["tail"] - kp["tail"]) < 3.0
+        # the centroid of the blob without its tail (opened) is pulled towards the head
+        mask = (img[..., 0] < 60).astype(np.uint8)  # the mouse is 30, walls 95, floor 225
+        r_open = int(round(0.4 * cv2.distanceTransform(mask, cv2.DIST_L2, 5).max()))
+        opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(
+            cv2.MORPH_ELLIPSE, (2 * r_open + 1, 2 * r_open + 1)))
+        m = cv2.moments(opened, binaryImage=True)
+        plain = np.array([m["m10"] / m["m00"], m["m01"] / m["m00"]])
+        assert np.linalg.norm(plain - kp["body"]) > 5.0  # why the trunk is used
+
+
+def test_measure_component_on_an_ellipse_with_a_tail():
+    """A drawn ellipse with a thin tail: body at its centre, ends at its tips, tail cue towards the tail."""
+    mask = np.zeros((200, 300), np.uint8)
+    cv2.ellipse(mask, (150, 100), (50, 20), 0, 0, 360, 255, -1)
+    cv2.line(mask, (100, 100), (30, 90), 255, 3)  # tail leaves the left end
+    blob = measure_component(mask, None, TrackerConfig())
+    np.testing.assert_allclose(blob.body, [150, 100], atol=0.5)
+    ends = sorted(blob.ends.tolist())
+    np.testing.assert_allclose(ends[0], [100.5, 100], atol=2.0)
+    np.testing.assert_allclose(ends[1], [199.5, 100], atol=2.0)
+    left = int(np.argmin(blob.ends[:, 0]))
+    assert (blob.tail_cue > 0.3) == (left == 0) and abs(blob.tail_cue) > 0.3
+
+
+def test_orient_follows_motion_and_keeps_the_head_through_a_pause():
+    """Moving right, then still: the head is the right end all along, whatever order the ends come in."""
+    rng = np.random.default_rng(0)
+    fps, n = 30.0, 120
+    x = np.r_[np.linspace(0, 60, 60), np.full(60, 60.0)]  # 30 px/s = 1.5 body lengths/s, then a pause
+    body = np.c_[x, np.full(n, 50.0)]
+    front, back = body + [10, 0], body - [10, 0]
+    swap = rng.random(n) < 0.5
+    ends = np.where(swap[:, None, None], np.stack([back, front], 1), np.stack([front, back], 1))
+    head, tail, prob = orient(body, ends, np.zeros(n), fps, TrackerConfig())
+    np.testing.assert_allclose(head, front)
+    np.testing.assert_allclose(tail, back)
+    assert prob.min() > 0.5
+    # a single image: no motion, the tail cue decides (tail towards ends[0] -> head is ends[1])
+    h, t, p = orient(body[:1], ends[:1], np.array([0.8]), None, TrackerConfig())
+    np.testing.assert_allclose(h[0], ends[0, 1])
+    assert p[0] > 0.5
+    # a missing frame stays missing
+    body[5] = np.nan
+    h, _, p = orient(body, ends, np.zeros(n), fps, TrackerConfig())
+    assert np.isnan(h[5]).all() and p[5] == 0
+
+
+def test_pose_csv_layout_and_skip(videos, tmp_path):
+    """DeepLabCut layout: 3 header rows, scorer openfield-classic, head/body/tail with a likelihood."""
+    sv = videos["light_animal"]
+    out = track_video_to_file(sv.video, tmp_path, progress=False)
+    assert out == tmp_path / "light_animal_pose.csv"
+    rows = out.read_text().splitlines()[:3]
+    assert rows[0].split(",")[1:] == [SCORER] * 9
+    assert rows[1].split(",")[1:] == [k for k in KEYPOINTS for _ in range(3)]
+    assert rows[2].split(",")[1:] == ["x", "y", "likelihood"] * 3
+    ds = read_dlc(out, fps=25)
+    conf = ds["confidence"].values
+    assert ((conf >= 0) & (conf <= 1)).all() and np.median(conf) > 0.8
+    mtime = out.stat().st_mtime_ns
+    track_video_to_file(sv.video, tmp_path, progress=False)
+    assert out.stat().st_mtime_ns == mtime  # already done: kept
+
+
+def test_likelihood_drops_when_the_blob_is_wrong(videos, tmp_path):
+    """Frames where the animal is half hidden get a lower likelihood than clean frames."""
+    sv = videos["straight_dark"]
+    cap = cv2.VideoCapture(str(sv.video))
+    frames = []
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            break
+        frames.append(f)
+    cap.release()
+    truth = pd.read_csv(sv.truth)
+    hidden = np.arange(100, 110)
+    for i in hidden:  # paint floor over the front half of the animal
+        bx, by = truth.loc[i, ["body_x_px", "body_y_px"]]
+        hx, hy = truth.loc[i, ["head_x_px", "head_y_px"]]
+        cv2.circle(frames[i], (int((bx + hx) / 2), int((by + hy) / 2)), 14, (225, 225, 225), -1)
+    path = tmp_path / "hidden.mp4"
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25.0, SIZE)
+    for f in frames:
+        w.write(f)
+    w.release()
+    ds = track_video(path, progress=False)
+    conf = ds["confidence"].sel(keypoints="body").values[:, 0]
+    assert conf[hidden].mean() < 0.8 * np.median(conf)
+
+
+def test_corrupt_and_missing_videos_are_named(tmp_path):
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"this is not a video" * 100)
+    with pytest.raises(OpenfieldError, match="broken.mp4.*cannot open as a video|broken.mp4.*no readable frames"):
+        track_video(bad, progress=False)
+    with pytest.raises(OpenfieldError, match="missing.mp4: video not found"):
+        track_video(tmp_path / "missing.mp4", progress=False)
+    with pytest.raises(OpenfieldError, match="animal must be"):
+        TrackerConfig(animal="grey")
+
+
+@pytest.mark.parametrize(("weights", "enough"), [
+    ({"tail_weight": 0.0}, True),  # motion and continuity alone
+    ({"motion_weight": 0.0}, True),  # the tail's shape and continuity alone
+    ({"tail_weight": 0.0, "motion_weight": 0.0}, False),  # continuity alone cannot know which end leads
+])
+def test_each_head_cue_suffices_and_continuity_alone_does_not(videos, weights, enough):
+    sv = videos["straight_dark"]
+    corners = np.array(json.loads(sv.geometry.read_text())["arena_corners_px"])
+    ds = track_video(sv.video, TrackerConfig(**weights), arena_corners_px=corners, progress=False)
+    _, _, heading_ok = _errors(sv, ds)
+    assert (heading_ok.mean() >= 0.95) == enough
