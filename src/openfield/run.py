@@ -205,7 +205,9 @@ def _pose_for(video: Path, out_dir: Path, paths: dict[str, Path], cal: Calibrati
                                    overwrite=config.overwrite, progress=config.progress)
     done = sorted(out_dir.glob(f"{video.stem}DLC*.h5"))
     if done and not config.overwrite:
-        return done[0]
+        # the filtered file is what analyze_videos returned the first time
+        filtered = [p for p in done if p.stem.endswith("_filtered")]
+        return (filtered or done)[0]
     try:
         from openfield.pose import dlc  # lazy: only --pose dlc needs DeepLabCut
     except ImportError as exc:

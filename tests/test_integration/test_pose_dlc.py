@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -29,21 +28,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.real_data]
 
 NET = "cspnext_s"
 BODYPARTS = ["snout", "leftear", "rightear", "tailbase"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _unload_deeplabcut_afterwards():
-    """Leave the test process as found: other tests check that their paths never import DeepLabCut."""
-    import openfield.pose
-
-    before = set(sys.modules)
-    yield
-    for name in [m for m in sys.modules if m not in before and m.split(".")[0] == "deeplabcut"]:
-        del sys.modules[name]
-    # as if the wrapper had never been imported (this module keeps its own reference)
-    sys.modules.pop("openfield.pose.dlc", None)
-    if hasattr(openfield.pose, "dlc"):
-        delattr(openfield.pose, "dlc")
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """``openfield run`` end to end: a batch with a corrupt file, resume after an interruption, the report."""
 
+import subprocess
 import sys
 
 import numpy as np
@@ -100,7 +101,11 @@ def test_interrupted_batch_resumes(batch, tmp_path, monkeypatch):
 
 def test_dlc_pose_is_lazy_and_explains_when_missing(batch, tmp_path, monkeypatch):
     folder, _ = batch
-    assert "deeplabcut" not in sys.modules  # the classic runs above never imported it
+    # in a fresh interpreter: the command line and the batch runner import neither DeepLabCut nor torch
+    code = ("import sys, openfield.cli, openfield.run; openfield.cli.build_parser(); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'deeplabcut', 'torch', 'transformers'}))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
     monkeypatch.setitem(sys.modules, "openfield.pose.dlc", None)  # as if the module were absent
     config = RunConfig(arena_size_cm=ARENA, pose="dlc", dlc_config=tmp_path / "config.yaml", progress=False)
     results = run_batch([folder / "mouse_a.mp4"], tmp_path / "out", config)
@@ -231,3 +236,12 @@ def test_run_with_behavior_model(batch, tmp_path):
     assert "alt=\"ethogram\"" in html
     with pytest.raises(OpenfieldError, match="behaviour model folder not found"):
         RunConfig(arena_size_cm=ARENA, behavior_model=tmp_path / "nope")
+
+
+def test_dlc_rerun_reuses_the_filtered_pose(tmp_path):
+    """A re-run finds DeepLabCut's filtered output (what analyze_videos returned), not the raw one."""
+    for name in ("mouse_aDLC_resnet50_x.h5", "mouse_aDLC_resnet50_x_filtered.h5"):
+        (tmp_path / name).write_bytes(b"")
+    config = RunConfig(arena_size_cm=ARENA, pose="dlc", dlc_config=tmp_path / "config.yaml", progress=False)
+    pose = run_mod._pose_for(tmp_path / "mouse_a.mp4", tmp_path, {}, None, 30.0, config)
+    assert pose.name == "mouse_aDLC_resnet50_x_filtered.h5"
