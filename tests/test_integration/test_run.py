@@ -106,7 +106,10 @@ def test_dlc_pose_is_lazy_and_explains_when_missing(batch, tmp_path, monkeypatch
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'deeplabcut', 'torch', 'transformers'}))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+    import openfield.pose
+
     monkeypatch.setitem(sys.modules, "openfield.pose.dlc", None)  # as if the module were absent
+    monkeypatch.delattr(openfield.pose, "dlc", raising=False)  # also if an earlier test imported it
     config = RunConfig(arena_size_cm=ARENA, pose="dlc", dlc_config=tmp_path / "config.yaml", progress=False)
     results = run_batch([folder / "mouse_a.mp4"], tmp_path / "out", config)
     assert results[0].status == "failed" and "--pose dlc is not available" in results[0].error
