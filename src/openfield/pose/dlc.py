@@ -636,6 +636,17 @@ def snapshots(config: str | os.PathLike[str], shuffle: int = 1, trainingsetindex
     return sorted(found, key=lambda p: int(p.stem.split("-")[-1]))
 
 
+
+def trained_snapshots(config: Path, shuffle: int = 1, trainingsetindex: int = 0) -> list[Path]:
+    """:func:`snapshots`, with a clear error when the shuffle was never trained."""
+    done = snapshots(config, shuffle, trainingsetindex)
+    if not done:
+        raise OpenfieldError(
+            f"no trained network for shuffle {shuffle}: run 'openfield pose train --config {config}' first",
+            model_folder(config, shuffle, trainingsetindex) / "train",
+        )
+    return done
+
 def _snapshot_epoch(snapshot: Path) -> int:
     return int(snapshot.stem.split("-")[-1])
 
@@ -984,12 +995,7 @@ def evaluate(
     path = _check_config(config)
     dev = resolve_device(device)
     repair_project(path)
-    done = snapshots(path, shuffle, trainingsetindex)
-    if not done:
-        raise OpenfieldError(
-            f"no trained snapshot for shuffle {shuffle}: run 'openfield pose train' first",
-            model_folder(path, shuffle, trainingsetindex) / "train",
-        )
+    done = trained_snapshots(path, shuffle, trainingsetindex)
     cfg = _read_yaml(path)
     frac = _train_fraction(cfg, trainingsetindex)
     epoch = _snapshot_epoch(done[-1])
@@ -1220,12 +1226,7 @@ def analyze_videos(
     if batch_size < 1:
         raise OpenfieldError(f"batch size must be at least 1, got {batch_size}")
     repair_project(path)
-    done = snapshots(path, shuffle, trainingsetindex)
-    if not done:
-        raise OpenfieldError(
-            f"no trained network for shuffle {shuffle}: run 'openfield pose train --config {path}' first",
-            model_folder(path, shuffle, trainingsetindex) / "train",
-        )
+    trained_snapshots(path, shuffle, trainingsetindex)  # a clear error when there is none
     cfg = _read_yaml(path)
     frac = _train_fraction(cfg, trainingsetindex)
     dlc = _import_dlc()
