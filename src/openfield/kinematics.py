@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -480,7 +480,3 @@ def process_pose_file(
              result.summary["mean_speed_cm_s"], out_dir)
     return result
 
-
-def config_dict(config: KinematicsConfig) -> dict[str, Any]:
-    """The options as a plain dict (for logs and provenance)."""
-    return asdict(config)
