@@ -7,7 +7,8 @@ projects use many spellings (``nose``/``snout``, ``bodycentre``,
 tracker file and a DeepLabCut file with nose/bodycentre/tailbase are read the
 same way.
 
-Roles ``head`` ~ nose/snout/head, ``body`` ~ bodycentre/centre/back, ``tail``
+Roles ``head`` ~ nose/snout/head, ``body`` ~ bodycentre/body/back (a bare
+``centre`` is left out: DeepLabCut files use it for the arena's centre), ``tail``
 ~ tailbase/tail_base/tail are the three the tracker gives; the others (ears,
 neck, sides, hips) come from richer DeepLabCut skeletons.
 """
@@ -24,7 +25,7 @@ BODY_PART_ALIASES: dict[str, tuple[str, ...]] = {
     "ear_left": ("earl", "leftear", "left_ear", "ear_left", "earleft"),
     "ear_right": ("earr", "rightear", "right_ear", "ear_right", "earright"),
     "body": ("bodycentre", "bodycenter", "body_centre", "body_center", "body", "centroid", "midbody",
-             "centre", "center", "back", "mid_back", "midback"),
+             "back", "mid_back", "midback"),
     "side_left": ("bcl", "bodyl", "body_left", "leftside", "left_side", "side_left"),
     "side_right": ("bcr", "bodyr", "body_right", "rightside", "right_side", "side_right"),
     "hip_left": ("hipl", "lefthip", "left_hip", "hip_left"),
