@@ -15,7 +15,6 @@ import importlib
 import io
 import logging
 import os
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -105,18 +104,15 @@ def import_deeplabcut(submodule: str | None = None) -> Any:
     OpenfieldError
         DeepLabCut cannot be imported; the message says what to install.
     """
-    if "deeplabcut" not in sys.modules:
-        try:
-            with contextlib.redirect_stdout(LogStream(dlc_log)):
-                import deeplabcut  # noqa: F401
-        except ImportError as exc:
-            raise OpenfieldError(
-                f"DeepLabCut 3 is needed for this step but cannot be imported ({exc}); "
-                f"install it with: {INSTALL_HINT}"
-            ) from exc
-    name = "deeplabcut" if submodule is None else f"deeplabcut.{submodule}"
-    with contextlib.redirect_stdout(LogStream(dlc_log)):
-        return importlib.import_module(name)
+    try:
+        with contextlib.redirect_stdout(LogStream(dlc_log)):  # it prints while importing
+            module = importlib.import_module("deeplabcut")
+            return module if submodule is None else importlib.import_module(f"deeplabcut.{submodule}")
+    except ImportError as exc:
+        raise OpenfieldError(
+            f"DeepLabCut 3 is needed for this step but cannot be imported ({exc}); "
+            f"install it with: {INSTALL_HINT}"
+        ) from exc
 
 
 @contextlib.contextmanager

@@ -241,6 +241,8 @@ def train(
     check_at_least(crop_size, 32, "crop_size", " px")
     if weights is not None and from_scratch:
         raise OpenfieldError("give either --weights or --from-scratch, not both")
+    if weights is not None and not Path(weights).is_file():
+        raise OpenfieldError("weights file not found", weights)
     pcfg = create_training_dataset(path, net=net, shuffle=shuffle, trainingsetindex=trainingsetindex)
     model_cfg = read_yaml(pcfg)
     n_epochs = int(epochs or model_cfg.get("train_settings", {}).get("epochs", 200))
