@@ -23,6 +23,7 @@ from openfield.cli import main
 from openfield.io import read_dlc
 from openfield.io.video import write_clip
 from openfield.pose import dlc
+from openfield.pose.dlc import training
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_data]
 
@@ -132,6 +133,13 @@ def test_analyze_clip_and_read_it(trained, tmp_path):
                               labeled_video=True) == paths
     assert paths[0].stat().st_mtime == mtime
 
+    # overwrite=True (what the pipeline passes to force a step) analyses again: same numbers, new file
+    before = ds.position.values.copy()
+    assert dlc.analyze_videos([trained["clip"]], trained["config"], out, device="cpu", overwrite=True) == paths
+    assert paths[0].stat().st_mtime > mtime
+    np.testing.assert_allclose(read_dlc(paths[0], fps=30.0).position.values, before, rtol=1e-5, atol=1e-4)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
 
 def test_moved_project_is_repaired_and_analyses(trained, tmp_path, capsys):
     moved = tmp_path / "elsewhere" / "copy_of_project"
@@ -189,14 +197,14 @@ def test_backbone_weights_file_is_loaded(trained, tmp_path):
     import torch
 
     pcfg = dlc.model_folder(trained["config"]) / "train" / "pytorch_config.yaml"
-    model = dlc._build_pose_model(pcfg, pretrained=False)
+    model = training.build_pose_model(pcfg, pretrained=False)
     torch.manual_seed(123)
-    module = dlc._backbone_module(model)
+    module = training.backbone_module(model)
     backbone = {k: torch.randn_like(v) if v.is_floating_point() else v for k, v in module.state_dict().items()}
     prefix = next(n for n, m in model.named_modules() if m is module) + "."
     weights = tmp_path / "backbone.pth"
     torch.save(backbone, weights)
-    init, load_head = dlc._initial_snapshot(pcfg, weights, seed=0)
+    init, load_head = training.initial_snapshot(pcfg, weights, seed=0)
     assert load_head
     state = torch.load(init, weights_only=True)["model"]
     for k, v in backbone.items():
