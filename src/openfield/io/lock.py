@@ -56,6 +56,16 @@ _held: dict[Path, FolderLock] = {}
 _held_guard = threading.Lock()
 
 
+def _raise_storage(exc: OSError, path: Path) -> None:
+    """Raise ``exc`` as an :class:`~openfield.errors.OutputStorageError` when it is one, else as it is."""
+    from openfield.io.files import _storage_error  # lazy: keeps this module light for lock holders
+
+    storage = _storage_error(exc, path)
+    if storage is None:
+        raise exc
+    raise storage from exc
+
+
 class FolderLockedError(OpenfieldError):
     """Another live process holds the output folder's lock.
 
@@ -182,16 +192,11 @@ class FolderLock:
 
     def acquire(self) -> FolderLock:
         """Take the lock (see the class); returns ``self``."""
-        from openfield.io.files import _storage_error
-
         if self.create:
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                storage = _storage_error(exc, self.path)
-                if storage is None:
-                    raise
-                raise storage from exc
+                _raise_storage(exc, self.path)
         elif not self.folder.is_dir():
             raise OpenfieldError("output folder not found", self.folder)
         key = self._key()
@@ -215,10 +220,7 @@ class FolderLock:
                         "finish or choose another output folder", self.folder, holder)
                 time.sleep(self.poll_s)
         except OSError as exc:
-            storage = _storage_error(exc, self.path)
-            if storage is None:
-                raise
-            raise storage from exc
+            _raise_storage(exc, self.path)
         if previous:
             pid = previous.get("pid")
             why = "no longer running" if isinstance(pid, int) and not pid_alive(pid) else "no longer holding it"
@@ -232,17 +234,26 @@ class FolderLock:
     def _try_acquire(self) -> dict[str, Any] | None:
         """One attempt: the previous (stale) record, ``{}`` if none, or None when busy."""
         if fcntl is not None:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+                created = True
+            except FileExistsError:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                created = False
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
                 return None
             except OSError as exc:
-                os.close(fd)
                 if exc.errno not in _NO_FLOCK:
+                    os.close(fd)
                     raise
                 log.debug("%s: flock not supported here (%s), using the PID record", self.path, exc)
+                if created:  # created exclusively: the record file is ours
+                    self._fd = fd
+                    return {}
+                os.close(fd)
                 return self._try_acquire_record()
             # the holder before us may have removed the file on release: lock the file at the path
             try:

@@ -40,6 +40,7 @@ import sys  # noqa: E402
 
 from openfield.errors import OpenfieldError, OutputStorageError  # noqa: E402
 from openfield.io import files as files_mod  # noqa: E402
+from openfield.io import lock as lock_mod  # noqa: E402
 from openfield.io.files import TEMP_MARKER, clean_stale_temporaries, is_temporary, write_json  # noqa: E402
 
 
@@ -88,9 +89,11 @@ def test_clean_stale_temporaries_removes_only_temporaries(tmp_path):
 
 
 _HOLD = """
-import sys
-from openfield.io.lock import FolderLock
-with FolderLock(sys.argv[1]):
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("lock", sys.argv[2])  # without openfield.io's imports
+lock = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(lock)
+with lock.FolderLock(sys.argv[1]):
     print("locked", flush=True)
     sys.stdin.readline()
 """
@@ -98,7 +101,7 @@ with FolderLock(sys.argv[1]):
 
 def _holder(folder):
     """A child process holding ``folder``'s lock until its stdin gets a line."""
-    proc = subprocess.Popen([sys.executable, "-c", _HOLD, str(folder)], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD, str(folder), lock_mod.__file__], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=_env())
     assert proc.stdout.readline().strip() == "locked"
     return proc
