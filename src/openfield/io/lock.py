@@ -29,6 +29,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -348,3 +349,40 @@ def is_locked_by_other(folder: str | os.PathLike[str]) -> bool:
             return False
     except FolderLockedError:
         return True
+
+
+@contextlib.contextmanager
+def claim_output_folder(folder: str | os.PathLike[str], wait_s: float = 0.0) -> Iterator[FolderLock]:
+    """Lock an output folder for a run and remove what killed runs left in it.
+
+    The one call a command that writes into ``folder`` needs: it takes the
+    folder's :class:`FolderLock` (refusing or waiting as that does), then
+    removes stale temporary files (:func:`openfield.io.files.clean_stale_temporaries`),
+    and releases the lock when the block ends, also on an exception.
+
+    Parameters
+    ----------
+    folder
+        The output folder (created if missing).
+    wait_s
+        How long to wait for another run on the folder before refusing.
+
+    Yields
+    ------
+    FolderLock
+        The held lock.
+
+    Raises
+    ------
+    FolderLockedError
+        Another live run holds the folder.
+    OutputStorageError
+        The folder cannot be created or written.
+    """
+    from openfield.io.files import clean_stale_temporaries
+
+    with FolderLock(folder, wait_s=wait_s) as lock:
+        removed = clean_stale_temporaries(folder)
+        if removed:
+            log.warning("%s: removed %d temporary file(s) left by an interrupted run", folder, len(removed))
+        yield lock

@@ -183,3 +183,27 @@ def test_bad_options(tmp_path):
         FolderLock(tmp_path, wait_s=-1)
     with pytest.raises(OpenfieldError, match="output folder not found"):
         FolderLock(tmp_path / "missing", create=False).acquire()
+
+
+def test_claim_output_folder_locks_and_cleans(tmp_path, caplog):
+    from openfield.io.lock import claim_output_folder
+
+    out = tmp_path / "new out"
+    with claim_output_folder(out):
+        assert held_by_this_process(out)
+    stale = out / ".m_pose.openfield-tmp-abcdefgh.csv"
+    stale.write_text("half")
+    (out / "m_pose.csv").write_text("done")
+    with pytest.raises(KeyError), claim_output_folder(out):
+        assert not stale.exists() and (out / "m_pose.csv").exists()
+        raise KeyError("crash")
+    assert not held_by_this_process(out) and sorted(p.name for p in out.iterdir()) == ["m_pose.csv"]
+    assert "removed 1 temporary file(s) left by an interrupted run" in caplog.text
+    stale.write_text("half")
+    proc = holder(out)
+    try:
+        with pytest.raises(FolderLockedError), claim_output_folder(out):
+            pass
+        assert stale.exists()  # refused: nothing touched
+    finally:
+        proc.communicate("\n", timeout=30)
