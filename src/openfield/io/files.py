@@ -91,7 +91,7 @@ def _storage_error(exc: OSError, path: Path, tmp: Path | None = None) -> OutputS
 
 
 def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDWR if os.name == "nt" else os.O_RDONLY)  # Windows syncs only writable handles
     try:
         os.fsync(fd)
     finally:
@@ -194,9 +194,14 @@ def clean_stale_temporaries(folder: str | os.PathLike[str], recursive: bool = Tr
                 here = Path(root)
                 for name in sorted(files):
                     if TEMP_NAME.match(name) and not (here / name).is_symlink():
-                        with contextlib.suppress(FileNotFoundError):
+                        try:
                             (here / name).unlink()
-                            removed.append(here / name)
+                        except FileNotFoundError:
+                            continue
+                        except OSError as exc:
+                            log.warning("%s: cannot remove this temporary file (%s)", here / name, exc.strerror)
+                            continue
+                        removed.append(here / name)
                 if not recursive:
                     break
                 dirs[:] = [d for d in dirs if not is_locked_by_other(here / d)]

@@ -123,7 +123,7 @@ def pid_alive(pid: int) -> bool:
 
 def _describe(record: dict[str, Any]) -> str:
     if not record.get("pid"):
-        return "another process (no details recorded yet)"
+        return "no details recorded yet"
     text = f"PID {record['pid']} on {record.get('host', '?')}"
     if record.get("started"):
         text += f", since {record['started']}"
@@ -349,6 +349,8 @@ def is_locked_by_other(folder: str | os.PathLike[str]) -> bool:
             return False
     except FolderLockedError:
         return True
+    except OpenfieldError:  # cannot even open the lock file (read-only): no run can be writing there
+        return False
 
 
 @contextlib.contextmanager

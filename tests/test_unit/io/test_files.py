@@ -239,3 +239,18 @@ def test_paths_with_spaces_non_ascii_and_symlinks(tmp_path):
     stale = _plant(real, ".souris é 1.openfield-tmp-abcdefgh.csv")
     assert clean_stale_temporaries(link) == [link / stale.name]
     assert [p.name for p in real.iterdir()] == ["souris é 1.csv"]
+
+
+def test_a_temporary_that_cannot_be_removed_is_reported_and_skipped(tmp_path, monkeypatch, caplog):
+    a = _plant(tmp_path, ".a.openfield-tmp-abcdefgh.csv")
+    b = _plant(tmp_path, ".b.openfield-tmp-abcdefgh.csv")
+    real_unlink = files_mod.Path.unlink
+
+    def unlink(self, *args, **kwargs):
+        if self.name == a.name:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_unlink(self, *args, **kwargs)
+
+    monkeypatch.setattr(files_mod.Path, "unlink", unlink)
+    assert clean_stale_temporaries(tmp_path) == [b]
+    assert a.exists() and "cannot remove this temporary file (Permission denied)" in caplog.text

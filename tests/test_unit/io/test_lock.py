@@ -207,3 +207,23 @@ def test_claim_output_folder_locks_and_cleans(tmp_path, caplog):
         assert stale.exists()  # refused: nothing touched
     finally:
         proc.communicate("\n", timeout=30)
+
+
+def test_a_read_only_folder_is_a_storage_error(tmp_path, monkeypatch):
+    import errno
+
+    from openfield.errors import OutputStorageError
+
+    real_open = os.open
+
+    def read_only(path, flags, *args):
+        if str(path).endswith(LOCK_NAME):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(lock_mod.os, "open", read_only)
+    with pytest.raises(OutputStorageError, match=r"cannot write output: the file system is read-only") as info:
+        FolderLock(tmp_path).acquire()
+    assert info.value.path == str(tmp_path)
+    (tmp_path / LOCK_NAME).write_text("")
+    assert not is_locked_by_other(tmp_path)  # nobody can be writing there
