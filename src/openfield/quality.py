@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from openfield.errors import OpenfieldError
 
@@ -71,6 +72,19 @@ START_WINDOW_S = 1.0
 #: ``short_recording``: an open-field test lasts 5-60 min; under a minute the
 #: measures are not comparable.
 SHORT_RECORDING_S = 60.0
+
+
+#: One line per flag for the report's QC table and the console (the numbers are
+#: in :meth:`QualityRecord.message`, logged when the video is analysed).
+FLAG_DESCRIPTIONS = {
+    "truncated": "fewer frames than the file announces: cut short or damaged",
+    "fps_suspect": "frame rate implausible or variable (times from the timestamps)",
+    "high_missing": f"animal not found in more than {HIGH_MISSING_FRACTION:.0%} of frames",
+    "low_contrast": "animal hard to separate from the floor",
+    "arena_partial": "arena found only partly",
+    "animal_not_found_at_start": f"no animal in the first {START_WINDOW_S:g} s",
+    "short_recording": f"shorter than {SHORT_RECORDING_S:g} s",
+}
 
 
 @dataclass(frozen=True)
@@ -390,3 +404,31 @@ def parse_qc_flags(text: Any) -> list[str]:
     if unknown:
         raise OpenfieldError(f"unknown QC flag(s) {', '.join(unknown)}; known: {', '.join(QC_FLAGS)}")
     return flags
+
+
+def qc_overview(summary: pd.DataFrame) -> pd.DataFrame:
+    """The report's QC table: flagged videos first, each with its flags and what they mean.
+
+    Parameters
+    ----------
+    summary
+        One row per video with ``video`` and ``qc_flags`` (as in ``summary_all.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``video``, ``qc_flags``, ``reason``; flagged videos first
+        (most flags first), then the others, each group in its original order.
+    """
+    for col in ("video", "qc_flags"):
+        if col not in summary.columns:
+            raise OpenfieldError(f"the summary has no {col!r} column")
+    flags = [parse_qc_flags(v) for v in summary["qc_flags"]]
+    table = pd.DataFrame({
+        "video": summary["video"].to_numpy(),
+        "qc_flags": [";".join(f) for f in flags],
+        "reason": ["; ".join(FLAG_DESCRIPTIONS[x] for x in f) for f in flags],
+        "_n": [len(f) for f in flags],
+    })
+    table = table.sort_values("_n", ascending=False, kind="stable").drop(columns="_n")
+    return table.reset_index(drop=True)

@@ -196,3 +196,19 @@ def test_a_variable_frame_rate_video(tmp_path):
     rec = q.assess_quality(frames_read=ts.frames_read, frames_expected=ts.frames_expected, fps=ts.container_fps,
                            fraction_missing=0, timestamps_s=times)
     assert "fps_suspect" in rec.flags and "truncated" not in rec.flags
+
+
+def test_qc_overview_puts_flagged_videos_first():
+    import pandas as pd
+
+    summary = pd.DataFrame({"video": ["a.mp4", "b.mp4", "c.mp4", "d.mp4"],
+                            "qc_flags": [float("nan"), "short_recording", "truncated;high_missing", ""],
+                            "distance_cm": [1.0, 2.0, 3.0, 4.0]})
+    table = q.qc_overview(summary)
+    assert table["video"].tolist() == ["c.mp4", "b.mp4", "a.mp4", "d.mp4"]
+    assert table["qc_flags"].tolist() == ["truncated;high_missing", "short_recording", "", ""]
+    assert table["reason"][0] == ("fewer frames than the file announces: cut short or damaged; "
+                                  "animal not found in more than 10% of frames")
+    assert set(q.FLAG_DESCRIPTIONS) == set(q.QC_FLAGS)
+    with pytest.raises(OpenfieldError, match="no 'qc_flags' column"):
+        q.qc_overview(summary.drop(columns="qc_flags"))
