@@ -10,7 +10,7 @@ Three input forms, one output layout:
 ``videos + labels``
     A video and a CSV of behaviour intervals (``start_s, end_s, behavior``)
     per video, read and mapped to classes by
-    :func:`openfield.behavior.timeline.read_interval_labels`; frames no
+    :func:`openfield.behavior.labels.read_interval_labels`; frames no
     interval covers are ``normal``. The source is the video.
 ``clips``
     Short videos whose file name gives the class (``rear_plus_hstacked.mp4``
@@ -136,7 +136,7 @@ def clip_class(path: str | os.PathLike[str]) -> str | None:
     ``rear_plus_hstacked.mp4`` -> ``rearing``: the name (without a
     ``_hstacked`` suffix) is looked up in :data:`CLIP_CLASSES`, then
     understood as a behaviour name by
-    :func:`openfield.behavior.timeline.map_label_name` (``rear*``,
+    :func:`openfield.behavior.labels.map_label_name` (``rear*``,
     ``groom*``, ``normal``/``other``).
 
     Returns
@@ -149,7 +149,7 @@ def clip_class(path: str | os.PathLike[str]) -> str | None:
     OpenfieldError
         When the name gives no class.
     """
-    from openfield.behavior.timeline import BACKGROUND_NAMES, map_label_name
+    from openfield.behavior.labels import BACKGROUND_NAMES, map_label_name
 
     path = Path(path)
     name = _CLIP_SUFFIX.sub("", path.stem).lower()
@@ -362,13 +362,14 @@ def pose_centres(path: str | os.PathLike[str], min_confidence: float = 0.5) -> n
 def video_frame_labels(video: str | os.PathLike[str], labels: str | os.PathLike[str]) -> np.ndarray:
     """Per-frame classes of a video from its interval label CSV.
 
-    Uses :func:`openfield.behavior.timeline.read_interval_labels` (unknown
+    Uses :func:`openfield.behavior.labels.read_interval_labels` (unknown
     behaviour names and ``end_s < start_s`` are errors) and
     :func:`~openfield.behavior.timeline.intervals_to_frames`; uncovered
     frames are :data:`BACKGROUND_CLASS`. With several raters, the majority
     label of each frame is used.
     """
-    from openfield.behavior.timeline import intervals_to_frames, majority_vote, read_interval_labels
+    from openfield.behavior.labels import majority_vote, read_interval_labels
+    from openfield.behavior.timeline import intervals_to_frames
 
     info = video_info(video)
     fps, n_frames = info.fps, info.n_frames
