@@ -44,7 +44,7 @@ from tqdm.auto import tqdm
 from openfield.behavior.crops import Cropper, CropSettings, median_background
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write, write_csv, write_json
-from openfield.io.images import VIDEO_SUFFIXES
+from openfield.io.images import VIDEO_SUFFIXES, read_image
 from openfield.io.video import iter_indexed_frames, video_info
 
 log = logging.getLogger(__name__)
@@ -250,13 +250,6 @@ class _Builder:
         return rel
 
 
-def _read_image(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise OpenfieldError("cannot read as an image (corrupt or unknown format)", path)
-    return image
-
-
 def _add_folders(builder: _Builder, folders: Path) -> None:
     if not folders.is_dir():
         raise OpenfieldError("class folder root not found (expected DIR/<class>/*.png)", folders)
@@ -280,11 +273,11 @@ def _add_folders(builder: _Builder, folders: Path) -> None:
         if builder.settings.crop.mode == "animal" and len(items) >= 5:
             # the median of up to 25 images spread over the source (never all of them in memory)
             pick = np.unique(np.linspace(0, len(items) - 1, num=min(25, len(items))).astype(int))
-            background = median_background([_read_image(items[i][1]) for i in pick])
+            background = median_background([read_image(items[i][1]) for i in pick])
         cropper = Cropper(builder.settings.crop, background)
         rows = []
         for i, (label, p) in enumerate(items):
-            image = _read_image(p)
+            image = read_image(p)
             if background is not None and image.shape != background.shape:
                 raise OpenfieldError(f"image size {image.shape[:2]} differs from the other images of "
                                      f"source {source} {background.shape[:2]}", p)

@@ -240,11 +240,10 @@ def load_model(model_dir: str | os.PathLike[str], device: Any = None) -> tuple[A
 
 
 def read_rgb(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an image file as RGB ``uint8``, with a clear error."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise OpenfieldError("cannot read as an image (corrupt or unknown format)", path)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    """Read an image file as RGB ``uint8`` (:func:`openfield.io.images.read_image`), with a clear error."""
+    from openfield.io.images import read_image
+
+    return cv2.cvtColor(read_image(path), cv2.COLOR_BGR2RGB)
 
 
 def augment_image(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -67,6 +67,25 @@ def nonneg_float(text: str) -> float:
     return value
 
 
+def fraction(low_open: bool = True, high_closed: bool = True) -> Any:
+    """argparse type: a number in ``(0, 1]`` (or ``[0, 1)`` with ``low_open=False, high_closed=False``)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+        low_ok = value > 0 if low_open else value >= 0
+        high_ok = value <= 1 if high_closed else value < 1
+        if not (low_ok and high_ok):
+            span = f"{'(' if low_open else '['}0, 1{']' if high_closed else ')'}"
+            raise argparse.ArgumentTypeError(f"must be in {span}, got {text}")
+        return value
+
+    parse.__name__ = "fraction"
+    return parse
+
+
 def int_at_least(low: int) -> Any:
     """argparse type: a whole number >= ``low``."""
 

@@ -13,7 +13,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from openfield.commands.behavior_options import int_at_least, nonneg_float, require, require_files
+from openfield.commands.behavior_options import fraction, int_at_least, nonneg_float, require, require_files
 from openfield.errors import OpenfieldError
 
 log = logging.getLogger(__name__)
@@ -43,17 +43,18 @@ def add_dataset(group: argparse._SubParsersAction) -> None:
                    help="optional DeepLabCut pose CSV per video to centre the crops")
     p.add_argument("--clips", nargs="+", type=Path,
                    help="a folder of clips, or clip files; the class comes from the file name")
-    p.add_argument("--panels", type=int, default=3,
+    p.add_argument("--panels", type=int_at_least(1), default=3,
                    help="side-by-side panels in each clip, each its own source (default 3)")
-    p.add_argument("--every", type=int, default=1, help="keep every n-th video frame (default 1: all)")
+    p.add_argument("--every", type=int_at_least(1), default=1, help="keep every n-th video frame (default 1: all)")
     p.add_argument("--crop", choices=["animal", "full"], default="animal",
                    help="square around the mouse (default) or the full frame")
-    p.add_argument("--crop-fraction", type=float, default=0.5,
+    p.add_argument("--crop-fraction", type=fraction(), default=0.5,
                    help="side of the crop as a fraction of the frame's shorter side (default 0.5)")
-    p.add_argument("--crop-size", type=int, default=0, help="side of the crop in pixels (overrides the fraction)")
+    p.add_argument("--crop-size", type=int_at_least(0), default=0,
+                   help="side of the crop in pixels (overrides the fraction)")
     p.add_argument("--animal", choices=["auto", "dark", "light"], default="auto",
                    help="the mouse's contrast with the floor, for the blob detector")
-    p.add_argument("--val-fraction", type=float, default=0.3,
+    p.add_argument("--val-fraction", type=fraction(low_open=False, high_closed=False), default=0.3,
                    help="fraction of the sources of each class kept for validation (default 0.3)")
     p.add_argument("--split-by", choices=["source", "clip"], default="source",
                    help="unit of the split: a source (video / clip panel) or a whole clip")
@@ -82,14 +83,16 @@ def add_train(group: argparse._SubParsersAction) -> None:
                    help="hub id or local checkpoint (default google/vit-base-patch16-224-in21k)")
     p.add_argument("--from-scratch", action="store_true",
                    help="build a new ViT from a config (no download; see --layers, --hidden-size, --image-size)")
-    p.add_argument("--layers", type=int, default=4, help="from scratch: transformer layers (default 4)")
-    p.add_argument("--hidden-size", type=int, default=128, help="from scratch: width (default 128)")
-    p.add_argument("--image-size", type=int, default=64, help="from scratch: input side in pixels (default 64)")
-    p.add_argument("--patch-size", type=int, default=0, help="from scratch: patch side (default image size / 8)")
-    p.add_argument("--epochs", type=int, default=30, help="most epochs (default 30)")
+    p.add_argument("--layers", type=int_at_least(1), default=4, help="from scratch: transformer layers (default 4)")
+    p.add_argument("--hidden-size", type=int_at_least(1), default=128, help="from scratch: width (default 128)")
+    p.add_argument("--image-size", type=int_at_least(1), default=64,
+                   help="from scratch: input side in pixels (default 64)")
+    p.add_argument("--patch-size", type=int_at_least(0), default=0,
+                   help="from scratch: patch side (default image size / 8)")
+    p.add_argument("--epochs", type=int_at_least(1), default=30, help="most epochs (default 30)")
     p.add_argument("--batch-size", type=int_at_least(0), default=0, help="default 64 on GPU, 16 on CPU")
-    p.add_argument("--lr", type=float, default=0.0, help="learning rate (default 3e-4 scratch, 5e-5 fine-tune)")
-    p.add_argument("--patience", type=int, default=6,
+    p.add_argument("--lr", type=nonneg_float, default=0.0, help="learning rate (default 3e-4 scratch, 5e-5 fine-tune)")
+    p.add_argument("--patience", type=int_at_least(1), default=6,
                    help="stop after this many epochs without a better validation macro-F1 (default 6)")
     p.add_argument("--balance", choices=["weights", "sampler", "none"], default="weights",
                    help="class imbalance: weighted loss (default), balanced sampling, or none")
