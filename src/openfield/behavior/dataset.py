@@ -32,9 +32,11 @@ from __future__ import annotations
 import logging
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -330,26 +332,30 @@ def _add_video(
         builder.finish(source, r)
 
 
-def pose_centres(path: str | os.PathLike[str], min_confidence: float = 0.5) -> np.ndarray:
-    """Per-frame animal centre ``(n_frames, 2)`` from a DeepLabCut pose file.
+def animal_centres(ds: Any, min_confidence: float = 0.5) -> np.ndarray:
+    """Per-frame animal centre ``(n_frames, 2)`` of a pose Dataset (``openfield.io.pose`` layout).
 
     The centre is the median of the animal's keypoints (arena points left
     out) whose confidence is at least ``min_confidence``; NaN when none is.
+    Used to place the ViT's crops from the pose a run already has.
     """
-    from openfield.io.pose import ARENA_KEYPOINTS, read_dlc
+    from openfield.io.pose import ARENA_KEYPOINTS
 
-    ds = read_dlc(path)
     keep = [k for k in ds["keypoints"].values if str(k).lower() not in ARENA_KEYPOINTS]
     one = ds.sel(keypoints=keep).isel(individuals=0)
     pos = one["position"].transpose("time", "keypoints", "space").values
     conf = one["confidence"].transpose("time", "keypoints").values
     pos = np.where((conf >= min_confidence)[..., None], pos, np.nan)
-    with np.errstate(all="ignore"):
-        import warnings
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames give NaN
+        return np.nanmedian(pos, axis=1)
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanmedian(pos, axis=1)
+
+def pose_centres(path: str | os.PathLike[str], min_confidence: float = 0.5) -> np.ndarray:
+    """:func:`animal_centres` of a DeepLabCut pose file."""
+    from openfield.io.pose import read_dlc
+
+    return animal_centres(read_dlc(path), min_confidence)
 
 
 def video_frame_labels(video: str | os.PathLike[str], labels: str | os.PathLike[str]) -> np.ndarray:

@@ -406,6 +406,8 @@ def fit_length_threshold(body_length_ratio: np.ndarray, y: np.ndarray, positive:
         raise OpenfieldError("no frame has a body length: cannot fit the baseline")
     r, truth = r[ok], truth[ok]
     candidates = np.unique(np.quantile(r, np.linspace(0.01, 0.99, 99)))
+    # F1 of all 99 candidate thresholds at once, vectorised (openfield.behavior.metrics scores one
+    # labelling at a time; this is the same F1 = 2 TP / (predicted + true))
     called = r[None, :] < candidates[:, None]  # (thresholds, frames)
     tp = (called & truth).sum(axis=1)
     f1 = 2 * tp / np.maximum(called.sum(axis=1) + truth.sum(), 1)
