@@ -212,6 +212,7 @@ def test_bad_inputs_are_one_line_errors(sample_data, monkeypatch, capsys, tmp_pa
         assert str(tmp_path) in err[0] or str(folder) in err[0]
 
 
+@pytest.mark.real_data
 def test_predict_refuses_pose_without_the_model_body_parts(sample_data, monkeypatch, capsys, tmp_path):
     folder = sample_data / "oft_pose_rearing"
     ds = read_dlc(folder / POSE, fps=FPS).isel(time=slice(0, 300))

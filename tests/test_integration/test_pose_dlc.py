@@ -90,8 +90,8 @@ def test_evaluate_matches_an_independent_rmse(trained, tmp_path):
         cut = err[idx][lik[idx] >= row["pcutoff"]]
         expected = np.nanmean(cut) if np.isfinite(cut).any() else np.nan
         assert row[f"{name}_rmse_pcutoff_px"] == pytest.approx(expected, abs=0.006, nan_ok=True)
-    # untrained for 1 epoch: errors are large, but they are pixel distances inside the image
-    assert 0 < row["test_rmse_px"] < np.hypot(640, 480)
+    # 1 epoch from a seeded random start: measured 2026-11-30 train 305 px, test 303 px (an untrained network)
+    assert row["test_rmse_px"] == pytest.approx(303, rel=0.25)
 
 
 def test_analyze_clip_and_read_it(trained, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -73,9 +74,12 @@ def test_saved_model_reloads_and_predicts(toy_model):
 
 
 def test_rerun_skips_and_evaluate(toy_model, tmp_path):
-    weights = toy_model["model"] / "model.safetensors"
+    # on copies: if the skip failed, retraining must not change the session's shared model
+    model_dir = shutil.copytree(toy_model["model"], tmp_path / "model")
+    training_dir = shutil.copytree(toy_model["training"], tmp_path / "training")
+    weights = model_dir / "model.safetensors"
     before = weights.stat().st_mtime_ns
-    train(toy_model["dataset"], toy_model["model"], toy_model["training"], tiny_settings())
+    train(toy_model["dataset"], model_dir, training_dir, tiny_settings())
     assert weights.stat().st_mtime_ns == before
     m = evaluate_model(toy_model["model"], toy_model["dataset"], tmp_path, split="val", device="cpu")
     assert m["macro_f1"] == pytest.approx(1.0)
