@@ -1,0 +1,374 @@
+"""Locomotor bouts: where the animal runs, and how hard it speeds up and slows down.
+
+A bout starts as a run of *moving* frames (speed above a threshold, held for
+a minimum time). Long runs are split at *arrests*, and each bout is extended
+back to where the animal started to move and forward to where it was still
+again:
+
+* **Arrest** (after Drai, Benjamini & Golani 2000, who cut exploratory paths
+  into progression segments separated by arrests/lingering): a local speed
+  minimum inside a run is an arrest when it is below ``arrest_fraction``
+  (0.5) of *both* the highest speed before it and after it (within the
+  segment being split) *and* below ``arrest_speed_cm_s`` (5 cm/s). The
+  relative test keeps the ordinary ripple of a gallop in one bout (a dip to
+  70% of the peak is not a stop); the absolute ceiling keeps a fast animal
+  that slows from 40 to 15 cm/s in one bout, since at 15 cm/s it is still
+  progressing. Below 5 cm/s a mouse's body barely progresses: that is the
+  lingering range of the speed distributions of Drai et al. (their
+  "lingering" mode sits at a few cm/s, progression segments peak at tens of
+  cm/s). Splits are made deepest first, and never leave a piece shorter
+  than the moving minimum.
+* **Start**: the speed minimum just before the threshold crossing, at most
+  ``search_s`` (1 s) back and never before the previous bout's end. To be
+  robust against resting jitter the start is the *last* frame whose speed
+  is within ``rest_tolerance_cm_s`` of that minimum (the jitter of a resting
+  animal does not pull the start back into the rest). The end is found the
+  same way forward from the last moving frame.
+* **Peaks**: the local speed maxima reaching ``peak_fraction`` (0.8) of the
+  bout's top speed. The rising phase runs from the start to the first of
+  them, the falling phase from the last of them to the end.
+
+Per bout: mean acceleration ``(speed at the first peak - speed at the
+start) / rise time``, mean deceleration ``(speed at the last peak - speed
+at the end) / fall time`` (a positive magnitude), peak acceleration and
+peak deceleration (largest and most negative ``d speed / dt`` in the rising
+and falling phases; deceleration as a positive magnitude), distance, top
+speed, zone at the start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from openfield.errors import OpenfieldError
+
+#: Columns of the per-bout table (``<stem>_locomotor_bouts.csv``).
+BOUT_COLUMNS = [
+    "bout", "start_s", "end_s", "duration_s", "distance_cm", "peak_speed_cm_s", "rise_s", "fall_s",
+    "mean_acceleration_cm_s2", "mean_deceleration_cm_s2", "peak_acceleration_cm_s2",
+    "peak_deceleration_cm_s2", "zone",
+]
+
+#: Zones with their own bout summary (names as in :mod:`openfield.zones`).
+ZONES = ("center", "border")
+
+_MEANS = {
+    "mean_bout_acceleration": "mean_acceleration_cm_s2",
+    "mean_bout_deceleration": "mean_deceleration_cm_s2",
+    "mean_bout_peak_acceleration": "peak_acceleration_cm_s2",
+    "mean_bout_peak_deceleration": "peak_deceleration_cm_s2",
+}
+
+#: Keys of :func:`summarize_bouts`, whole recording then per zone.
+SUMMARY_COLUMNS = ["locomotor_bouts"] + [f"{k}_cm_s2" for k in _MEANS] + [
+    c for z in ZONES for c in [f"locomotor_bouts_{z}"] + [f"{k}_{z}_cm_s2" for k in _MEANS]
+]
+
+
+@dataclass(frozen=True)
+class BoutConfig:
+    """Options of the bout analysis (defaults in brackets).
+
+    Attributes
+    ----------
+    moving_threshold_cm_s
+        Speed above which the animal moves [2].
+    moving_min_s
+        Shortest run of moving frames that makes a bout [0.25].
+    search_s
+        How far before the threshold crossing (after the last moving frame)
+        the start (end) is looked for [1].
+    arrest_fraction
+        A speed minimum below this fraction of both neighbouring peaks ... [0.5]
+    arrest_speed_cm_s
+        ... and below this speed is an arrest that splits a run [5].
+    peak_fraction
+        Local maxima reaching this fraction of the bout's top speed are its peaks [0.8].
+    rest_tolerance_cm_s
+        Speed jitter of a resting animal [None: from the data, see :func:`rest_tolerance`].
+    """
+
+    moving_threshold_cm_s: float = 2.0
+    moving_min_s: float = 0.25
+    search_s: float = 1.0
+    arrest_fraction: float = 0.5
+    arrest_speed_cm_s: float = 5.0
+    peak_fraction: float = 0.8
+    rest_tolerance_cm_s: float | None = None
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and lengths of the runs of True."""
+    m = np.r_[False, np.asarray(mask, bool), False].astype(np.int8)
+    d = np.diff(m)
+    starts = np.flatnonzero(d == 1)
+    return starts, np.flatnonzero(d == -1) - starts
+
+
+def moving_mask(speed: np.ndarray, fps: float, threshold: float, min_s: float) -> np.ndarray:
+    """Frames in runs of ``speed > threshold`` lasting at least ``min_s`` (NaN: not moving)."""
+    fast = np.nan_to_num(np.asarray(speed, float), nan=0.0) > threshold
+    starts, lengths = _runs(fast)
+    min_frames = max(1, int(np.ceil(min_s * fps - 1e-9)))
+    out = np.zeros(len(fast), bool)
+    for s, n in zip(starts, lengths, strict=True):
+        if n >= min_frames:
+            out[s : s + n] = True
+    return out
+
+
+def rest_tolerance(speed: np.ndarray, moving: np.ndarray, threshold: float) -> float:
+    """Speed jitter of the resting animal: the median speed of the frames not moving.
+
+    Bounded to ``[0.02, 0.25] * threshold``; ``0.1 * threshold`` when no
+    frame rests.
+    """
+    rest = np.asarray(speed, float)[~np.asarray(moving, bool)]
+    rest = rest[np.isfinite(rest)]
+    tol = float(np.median(rest)) if len(rest) else 0.1 * threshold
+    return float(np.clip(tol, 0.02 * threshold, 0.25 * threshold))
+
+
+def _local_minima(s: np.ndarray) -> np.ndarray:
+    """Indices ``i`` (not the ends) with ``s[i-1] > s[i] <= s[i+1]``."""
+    if len(s) < 3:
+        return np.zeros(0, int)
+    i = np.arange(1, len(s) - 1)
+    return i[(s[i - 1] > s[i]) & (s[i] <= s[i + 1])]
+
+
+def _split_at_arrests(s: np.ndarray, lo: int, hi: int, cfg: BoutConfig, min_frames: int) -> list[int]:
+    """Arrest frames inside ``[lo, hi]`` (indices into ``s``), deepest first, recursively."""
+    seg = s[lo : hi + 1]
+    cand = _local_minima(seg) + lo
+    for m in cand[np.argsort(s[cand], kind="stable")]:
+        if m - lo < min_frames or hi - m < min_frames:
+            continue
+        left, right = np.nanmax(s[lo : m + 1]), np.nanmax(s[m : hi + 1])
+        if min(left, right) <= cfg.moving_threshold_cm_s:  # a piece that never moves is no bout
+            continue
+        if s[m] <= cfg.arrest_fraction * min(left, right) and s[m] <= cfg.arrest_speed_cm_s:
+            m = int(m)
+            return _split_at_arrests(s, lo, m, cfg, min_frames) + [m] + _split_at_arrests(s, m, hi, cfg,
+                                                                                           min_frames)
+    return []
+
+
+def _rest_edge(s: np.ndarray, frames: np.ndarray, tol: float) -> int:
+    """The frame nearest the bout, of ``frames`` (ordered away from the bout), within ``tol`` of their minimum."""
+    vals = s[frames]
+    ok = np.isfinite(vals)
+    if not ok.any():
+        return int(frames[0])
+    # stop at the first gap: the search never crosses missing frames
+    if not ok.all():
+        first_bad = int(np.argmin(ok))
+        frames, vals = frames[:first_bad], vals[:first_bad]
+    m = float(np.min(vals))
+    return int(frames[np.flatnonzero(vals <= m + tol)[0]])
+
+
+def find_bouts(
+    speed: np.ndarray,
+    fps: float,
+    moving: np.ndarray | None = None,
+    config: BoutConfig | None = None,
+) -> np.ndarray:
+    """Frame indices of each bout: start, first peak, last peak, end.
+
+    Parameters
+    ----------
+    speed
+        Speed per frame (cm/s), NaN where unknown.
+    fps
+        Frame rate.
+    moving
+        Moving frames; default :func:`moving_mask` with the config's
+        threshold and minimum duration.
+    config
+        Options.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(bouts, 4)`` integer array, in time order; consecutive bouts
+        share at most one frame (an arrest).
+    """
+    cfg = config or BoutConfig()
+    if not (np.isfinite(fps) and fps > 0):
+        raise OpenfieldError(f"fps must be a positive number, got {fps}")
+    s = np.asarray(speed, float)
+    n = len(s)
+    if moving is None:
+        moving = moving_mask(s, fps, cfg.moving_threshold_cm_s, cfg.moving_min_s)
+    moving = np.asarray(moving, bool)
+    if moving.shape != s.shape:
+        raise OpenfieldError(f"the moving mask has {moving.shape} frames, the speed {s.shape}")
+    tol = cfg.rest_tolerance_cm_s
+    if tol is None:
+        tol = rest_tolerance(s, moving, cfg.moving_threshold_cm_s)
+    search = max(1, int(round(cfg.search_s * fps)))
+    min_frames = max(1, int(np.ceil(cfg.moving_min_s * fps - 1e-9)))
+    starts, lengths = _runs(moving)
+    out: list[tuple[int, int, int, int]] = []
+    prev_end = 0
+    for j, (a, length) in enumerate(zip(starts, lengths, strict=True)):
+        b = int(a + length - 1)
+        next_start = int(starts[j + 1]) if j + 1 < len(starts) else n - 1
+        back = np.arange(int(a), max(prev_end, int(a) - search) - 1, -1)
+        fwd = np.arange(b, min(next_start, b + search) + 1)
+        start = _rest_edge(s, back, tol)
+        end = _rest_edge(s, fwd, tol)
+        cuts = [start] + _split_at_arrests(s, start, end, cfg, min_frames) + [end]
+        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+            seg = s[lo : hi + 1]
+            top = np.nanmax(seg)
+            peaks = np.flatnonzero(seg >= cfg.peak_fraction * top)
+            peaks = peaks[[_is_local_max(seg, p) for p in peaks]]
+            if not len(peaks):
+                peaks = np.array([int(np.nanargmax(seg))])
+            out.append((lo, lo + int(peaks[0]), lo + int(peaks[-1]), hi))
+        prev_end = end
+    return np.array(out, dtype=int).reshape(-1, 4)
+
+
+def _is_local_max(seg: np.ndarray, i: int) -> bool:
+    left = seg[i - 1] if i > 0 else -np.inf
+    right = seg[i + 1] if i + 1 < len(seg) else -np.inf
+    return bool(seg[i] >= np.nan_to_num(left, nan=-np.inf) and seg[i] >= np.nan_to_num(right, nan=-np.inf))
+
+
+def in_bout_mask(bounds: np.ndarray, n: int) -> np.ndarray:
+    """Per frame: inside a bout (start to end, both included)."""
+    out = np.zeros(n, bool)
+    for start, _, _, end in np.asarray(bounds, int).reshape(-1, 4):
+        out[start : end + 1] = True
+    return out
+
+
+def bout_table(
+    speed: np.ndarray,
+    fps: float,
+    acceleration: np.ndarray | None = None,
+    xy_cm: np.ndarray | None = None,
+    zone: np.ndarray | None = None,
+    moving: np.ndarray | None = None,
+    config: BoutConfig | None = None,
+    bounds: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """One row per locomotor bout (columns :data:`BOUT_COLUMNS`).
+
+    Parameters
+    ----------
+    speed
+        Speed per frame (cm/s).
+    fps
+        Frame rate.
+    acceleration
+        Signed ``d speed / dt`` per frame (cm/s²); default ``numpy.gradient``
+        of ``speed``.
+    xy_cm
+        ``(frames, 2)`` positions for the distance (path length); default
+        the integral of the speed.
+    zone
+        Zone name per frame; the bout's zone is the one at its start
+        (empty without).
+    moving, config
+        As :func:`find_bouts`.
+    bounds
+        The result of :func:`find_bouts`, if already computed.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    s = np.asarray(speed, float)
+    if bounds is None:
+        bounds = find_bouts(s, fps, moving, config)
+    acc = np.gradient(s, 1.0 / fps) if acceleration is None else np.asarray(acceleration, float)
+    if xy_cm is not None:
+        xy = np.asarray(xy_cm, float)
+        step = np.r_[0.0, np.linalg.norm(np.diff(xy, axis=0), axis=1)]
+    else:
+        step = np.r_[0.0, 0.5 * (s[1:] + s[:-1]) / fps]
+    rows = []
+    for k, (start, p1, p2, end) in enumerate(np.asarray(bounds, int).reshape(-1, 4)):
+        rise, fall = (p1 - start) / fps, (end - p2) / fps
+        nan = float("nan")
+        rows.append({
+            "bout": k + 1,
+            "start_s": start / fps,
+            "end_s": end / fps,
+            "duration_s": (end - start) / fps,
+            "distance_cm": float(np.nansum(step[start + 1 : end + 1])),
+            "peak_speed_cm_s": float(np.nanmax(s[start : end + 1])),
+            "rise_s": rise,
+            "fall_s": fall,
+            "mean_acceleration_cm_s2": (s[p1] - s[start]) / rise if rise > 0 else nan,
+            "mean_deceleration_cm_s2": (s[p2] - s[end]) / fall if fall > 0 else nan,
+            "peak_acceleration_cm_s2": float(np.nanmax(acc[start : p1 + 1])) if rise > 0 else nan,
+            "peak_deceleration_cm_s2": float(-np.nanmin(acc[p2 : end + 1])) if fall > 0 else nan,
+            "zone": "" if zone is None else str(np.asarray(zone)[start]),
+        })
+    return pd.DataFrame(rows, columns=BOUT_COLUMNS)
+
+
+def summarize_bouts(table: pd.DataFrame, has_zones: bool = True) -> dict[str, Any]:
+    """Bout count and mean bout measures, whole recording and per zone of start.
+
+    Keys :data:`SUMMARY_COLUMNS`; means over bouts (NaN without bouts),
+    decelerations as positive magnitudes; per-zone values NaN when
+    ``has_zones`` is False.
+    """
+    def block(t: pd.DataFrame, suffix: str) -> dict[str, Any]:
+        d: dict[str, Any] = {f"locomotor_bouts{suffix}": len(t)}
+        for key, col in _MEANS.items():
+            v = t[col].to_numpy(float)
+            v = v[np.isfinite(v)]
+            d[f"{key}{suffix}_cm_s2"] = float(v.mean()) if len(v) else float("nan")
+        return d
+
+    out = block(table, "")
+    for z in ZONES:
+        if has_zones:
+            out.update(block(table[table["zone"] == z], f"_{z}"))
+        else:
+            out.update({k: float("nan") for k in block(table.iloc[:0], f"_{z}")})
+    return {k: out[k] for k in SUMMARY_COLUMNS}
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def plot_bouts(table: pd.DataFrame, title: str | None = None) -> Any:
+    """Peak speed against mean acceleration, a point per bout (coloured by zone of start).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 4))
+    colours = {"center": "tab:orange", "border": "tab:blue"}
+    for zone, grp in table.groupby("zone", sort=True):
+        ax.scatter(grp["peak_speed_cm_s"], grp["mean_acceleration_cm_s2"], s=14, alpha=0.7,
+                   color=colours.get(str(zone), "tab:grey"), label=str(zone) or "bouts")
+    ax.set_xlabel("peak speed (cm/s)")
+    ax.set_ylabel("mean acceleration of the bout (cm/s²)")
+    ax.set_title(title or f"{len(table)} locomotor bouts")
+    if len(table):
+        ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def mark_bouts(ax: Any, table: pd.DataFrame, color: str = "tab:green", alpha: float = 0.15) -> Any:
+    """Shade each bout (start to end, in seconds) on a time axis; returns ``ax``."""
+    for start, end in zip(table["start_s"], table["end_s"], strict=True):
+        ax.axvspan(start, end, color=color, alpha=alpha, lw=0)
+    return ax
