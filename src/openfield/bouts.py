@@ -24,8 +24,10 @@ again:
   is within ``rest_tolerance_cm_s`` of that minimum (the jitter of a resting
   animal does not pull the start back into the rest). The end is found the
   same way forward from the last moving frame.
-* **Peaks**: the local speed maxima reaching ``peak_fraction`` (0.8) of the
-  bout's top speed. The rising phase runs from the start to the first of
+* **Peaks**: the bout's top speed, and the local speed maxima reaching
+  ``peak_fraction`` (0.8) of it with a prominence of at least
+  ``peak_prominence`` (0.1) of it (so speed jitter near the top makes no
+  peak). The rising phase runs from the start to the first of
   them, the falling phase from the last of them to the end.
 
 Per bout: mean acceleration ``(speed at the first peak - speed at the
@@ -43,6 +45,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.signal import find_peaks
 
 from openfield.errors import OpenfieldError
 
@@ -87,7 +90,10 @@ class BoutConfig:
     arrest_speed_cm_s
         ... and below this speed is an arrest that splits a run [5].
     peak_fraction
-        Local maxima reaching this fraction of the bout's top speed are its peaks [0.8].
+        Local maxima reaching this fraction of the bout's top speed are its peaks [0.8] ...
+    peak_prominence
+        ... if they stand out by this fraction of the top speed (a real dip
+        follows them, not speed jitter) [0.1]; the top itself always is one.
     rest_tolerance_cm_s
         Speed jitter of a resting animal [None: from the data, see :func:`rest_tolerance`].
     """
@@ -98,6 +104,7 @@ class BoutConfig:
     arrest_fraction: float = 0.5
     arrest_speed_cm_s: float = 5.0
     peak_fraction: float = 0.8
+    peak_prominence: float = 0.1
     rest_tolerance_cm_s: float | None = None
 
 
@@ -195,8 +202,12 @@ def find_bouts(
     Returns
     -------
     numpy.ndarray
-        ``(bouts, 4)`` integer array, in time order; consecutive bouts
-        share at most one frame (an arrest).
+        ``(bouts, 4)`` frame positions, in time order; consecutive bouts
+        share at most one frame (an arrest). Peaks and arrests are frames; a
+        start (end) at rest is put half-way between the last resting frame
+        and the next (previous) one, where the animal left (reached) rest
+        on average, so the frame interval does not bias the rise and fall
+        times.
     """
     cfg = config or BoutConfig()
     if not (np.isfinite(fps) and fps > 0):
@@ -214,7 +225,7 @@ def find_bouts(
     search = max(1, int(round(cfg.search_s * fps)))
     min_frames = max(1, int(np.ceil(cfg.moving_min_s * fps - 1e-9)))
     starts, lengths = _runs(moving)
-    out: list[tuple[int, int, int, int]] = []
+    out: list[tuple[float, float, float, float]] = []
     prev_end = 0
     for j, (a, length) in enumerate(zip(starts, lengths, strict=True)):
         b = int(a + length - 1)
@@ -227,26 +238,22 @@ def find_bouts(
         for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
             seg = s[lo : hi + 1]
             top = np.nanmax(seg)
-            peaks = np.flatnonzero(seg >= cfg.peak_fraction * top)
-            peaks = peaks[[_is_local_max(seg, p) for p in peaks]]
-            if not len(peaks):
-                peaks = np.array([int(np.nanargmax(seg))])
-            out.append((lo, lo + int(peaks[0]), lo + int(peaks[-1]), hi))
+            peaks, _ = find_peaks(np.nan_to_num(seg, nan=0.0), height=cfg.peak_fraction * top,
+                                  prominence=cfg.peak_prominence * top)
+            peaks = np.union1d(peaks, [int(np.nanargmax(seg))])
+            # a rest edge lies somewhere between the last resting frame and the next: half-way on average
+            t0 = lo + 0.5 if lo == start and lo < lo + peaks[0] else float(lo)
+            t1 = hi - 0.5 if hi == end and hi > lo + peaks[-1] else float(hi)
+            out.append((t0, float(lo + peaks[0]), float(lo + peaks[-1]), t1))
         prev_end = end
-    return np.array(out, dtype=int).reshape(-1, 4)
-
-
-def _is_local_max(seg: np.ndarray, i: int) -> bool:
-    left = seg[i - 1] if i > 0 else -np.inf
-    right = seg[i + 1] if i + 1 < len(seg) else -np.inf
-    return bool(seg[i] >= np.nan_to_num(left, nan=-np.inf) and seg[i] >= np.nan_to_num(right, nan=-np.inf))
+    return np.array(out, dtype=float).reshape(-1, 4)
 
 
 def in_bout_mask(bounds: np.ndarray, n: int) -> np.ndarray:
-    """Per frame: inside a bout (start to end, both included)."""
+    """Per frame: inside a bout (the frames around its start and end included)."""
     out = np.zeros(n, bool)
-    for start, _, _, end in np.asarray(bounds, int).reshape(-1, 4):
-        out[start : end + 1] = True
+    for start, _, _, end in np.asarray(bounds, float).reshape(-1, 4):
+        out[int(np.floor(start)) : int(np.ceil(end)) + 1] = True
     return out
 
 
@@ -295,24 +302,28 @@ def bout_table(
         step = np.r_[0.0, np.linalg.norm(np.diff(xy, axis=0), axis=1)]
     else:
         step = np.r_[0.0, 0.5 * (s[1:] + s[:-1]) / fps]
+    frames = np.arange(len(s))
     rows = []
-    for k, (start, p1, p2, end) in enumerate(np.asarray(bounds, int).reshape(-1, 4)):
+    nan = float("nan")
+    for k, (start, p1f, p2f, end) in enumerate(np.asarray(bounds, float).reshape(-1, 4)):
+        p1, p2 = int(p1f), int(p2f)
+        i0, i1 = int(np.floor(start)), int(np.ceil(end))
+        s0, s1 = np.interp(start, frames, s), np.interp(end, frames, s)
         rise, fall = (p1 - start) / fps, (end - p2) / fps
-        nan = float("nan")
         rows.append({
             "bout": k + 1,
             "start_s": start / fps,
             "end_s": end / fps,
             "duration_s": (end - start) / fps,
-            "distance_cm": float(np.nansum(step[start + 1 : end + 1])),
-            "peak_speed_cm_s": float(np.nanmax(s[start : end + 1])),
+            "distance_cm": float(np.nansum(step[i0 + 1 : i1 + 1])),
+            "peak_speed_cm_s": float(np.nanmax(s[i0 : i1 + 1])),
             "rise_s": rise,
             "fall_s": fall,
-            "mean_acceleration_cm_s2": (s[p1] - s[start]) / rise if rise > 0 else nan,
-            "mean_deceleration_cm_s2": (s[p2] - s[end]) / fall if fall > 0 else nan,
-            "peak_acceleration_cm_s2": float(np.nanmax(acc[start : p1 + 1])) if rise > 0 else nan,
-            "peak_deceleration_cm_s2": float(-np.nanmin(acc[p2 : end + 1])) if fall > 0 else nan,
-            "zone": "" if zone is None else str(np.asarray(zone)[start]),
+            "mean_acceleration_cm_s2": (s[p1] - s0) / rise if rise > 0 else nan,
+            "mean_deceleration_cm_s2": (s[p2] - s1) / fall if fall > 0 else nan,
+            "peak_acceleration_cm_s2": float(np.nanmax(acc[i0 : p1 + 1])) if rise > 0 else nan,
+            "peak_deceleration_cm_s2": float(-np.nanmin(acc[p2 : i1 + 1])) if fall > 0 else nan,
+            "zone": "" if zone is None else str(np.asarray(zone)[int(round(start))]),
         })
     return pd.DataFrame(rows, columns=BOUT_COLUMNS)
 
