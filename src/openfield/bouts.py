@@ -150,33 +150,22 @@ def _local_minima(s: np.ndarray) -> np.ndarray:
 
 def _split_at_arrests(s: np.ndarray, lo: int, hi: int, cfg: BoutConfig, min_frames: int) -> list[int]:
     """Arrest frames inside ``[lo, hi]`` (indices into ``s``), deepest first, recursively."""
+    if hi - lo < 2 * min_frames:
+        return []
     seg = s[lo : hi + 1]
-    cand = _local_minima(seg) + lo
-    for m in cand[np.argsort(s[cand], kind="stable")]:
-        if m - lo < min_frames or hi - m < min_frames:
-            continue
-        left, right = np.nanmax(s[lo : m + 1]), np.nanmax(s[m : hi + 1])
-        if min(left, right) <= cfg.moving_threshold_cm_s:  # a piece that never moves is no bout
-            continue
-        if s[m] <= cfg.arrest_fraction * min(left, right) and s[m] <= cfg.arrest_speed_cm_s:
-            m = int(m)
-            return _split_at_arrests(s, lo, m, cfg, min_frames) + [m] + _split_at_arrests(s, m, hi, cfg,
-                                                                                           min_frames)
-    return []
-
-
-def _rest_edge(s: np.ndarray, frames: np.ndarray, tol: float) -> int:
-    """The frame nearest the bout, of ``frames`` (ordered away from the bout), within ``tol`` of their minimum."""
-    vals = s[frames]
-    ok = np.isfinite(vals)
+    cand = _local_minima(seg)
+    cand = cand[(cand >= min_frames) & (cand <= len(seg) - 1 - min_frames)]
+    if not len(cand):
+        return []
+    left = np.maximum.accumulate(seg)[cand]  # highest speed before each minimum
+    right = np.maximum.accumulate(seg[::-1])[::-1][cand]  # and after it
+    low = np.minimum(left, right)
+    v = seg[cand]
+    ok = (low > cfg.moving_threshold_cm_s) & (v <= cfg.arrest_fraction * low) & (v <= cfg.arrest_speed_cm_s)
     if not ok.any():
-        return int(frames[0])
-    # stop at the first gap: the search never crosses missing frames
-    if not ok.all():
-        first_bad = int(np.argmin(ok))
-        frames, vals = frames[:first_bad], vals[:first_bad]
-    m = float(np.min(vals))
-    return int(frames[np.flatnonzero(vals <= m + tol)[0]])
+        return []
+    m = lo + int(cand[ok][np.argmin(v[ok])])  # the deepest arrest first
+    return _split_at_arrests(s, lo, m, cfg, min_frames) + [m] + _split_at_arrests(s, m, hi, cfg, min_frames)
 
 
 def find_bouts(
@@ -214,6 +203,8 @@ def find_bouts(
         raise OpenfieldError(f"fps must be a positive number, got {fps}")
     s = np.asarray(speed, float)
     n = len(s)
+    if s.ndim != 1:
+        raise OpenfieldError(f"the speed must be one value per frame, got shape {s.shape}")
     if moving is None:
         moving = moving_mask(s, fps, cfg.moving_threshold_cm_s, cfg.moving_min_s)
     moving = np.asarray(moving, bool)
@@ -225,28 +216,67 @@ def find_bouts(
     search = max(1, int(round(cfg.search_s * fps)))
     min_frames = max(1, int(np.ceil(cfg.moving_min_s * fps - 1e-9)))
     starts, lengths = _runs(moving)
-    out: list[tuple[float, float, float, float]] = []
-    prev_end = 0
-    for j, (a, length) in enumerate(zip(starts, lengths, strict=True)):
-        b = int(a + length - 1)
-        next_start = int(starts[j + 1]) if j + 1 < len(starts) else n - 1
-        back = np.arange(int(a), max(prev_end, int(a) - search) - 1, -1)
-        fwd = np.arange(b, min(next_start, b + search) + 1)
-        start = _rest_edge(s, back, tol)
-        end = _rest_edge(s, fwd, tol)
-        cuts = [start] + _split_at_arrests(s, start, end, cfg, min_frames) + [end]
-        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
-            seg = s[lo : hi + 1]
-            top = np.nanmax(seg)
-            peaks, _ = find_peaks(np.nan_to_num(seg, nan=0.0), height=cfg.peak_fraction * top,
-                                  prominence=cfg.peak_prominence * top)
-            peaks = np.union1d(peaks, [int(np.nanargmax(seg))])
-            # a rest edge lies somewhere between the last resting frame and the next: half-way on average
-            t0 = lo + 0.5 if lo == start and lo < lo + peaks[0] else float(lo)
-            t1 = hi - 0.5 if hi == end and hi > lo + peaks[-1] else float(hi)
-            out.append((t0, float(lo + peaks[0]), float(lo + peaks[-1]), t1))
-        prev_end = end
-    return np.array(out, dtype=float).reshape(-1, 4)
+    if not len(starts):
+        return np.zeros((0, 4))
+    s0 = np.nan_to_num(s, nan=0.0)
+    first, last = starts, starts + lengths - 1
+    # start: back from the crossing, never past the previous run; end: forward, never past the next
+    start = _rest_edges(s, first, np.maximum(np.r_[0, last[:-1]], first - search), -1, tol)
+    end = _rest_edges(s, last, np.minimum(np.r_[first[1:], n - 1], last + search), 1, tol)
+    start = np.maximum(start, np.r_[0, end[:-1]])  # never before the previous bout's end
+    # arrests: only runs with a frame slow enough, away from their ends, can hold one
+    inner_lo, inner_hi = start + min_frames, end - min_frames
+    maybe = np.flatnonzero(inner_hi >= inner_lo)
+    if len(maybe):
+        slow = _reduce_pairs(np.fmin, s0, inner_lo[maybe], inner_hi[maybe]) <= cfg.arrest_speed_cm_s
+        maybe = maybe[slow]
+    cuts = [np.asarray(_split_at_arrests(s0, int(start[j]), int(end[j]), cfg, min_frames), int) for j in maybe]
+    cuts_all = np.concatenate([np.zeros(0, int), *cuts])  # strictly inside runs: never a rest edge
+    lo = np.sort(np.r_[start, cuts_all])
+    hi = np.sort(np.r_[end, cuts_all])
+    lo_is_rest, hi_is_rest = np.isin(lo, start), np.isin(hi, end)
+    # peaks: the top, and (rarely needed) other prominent local maxima near it
+    top = _reduce_pairs(np.fmax, s0, lo, hi)
+    seg_len = hi - lo + 1
+    seg_id = np.repeat(np.arange(len(lo)), seg_len)
+    offsets = np.r_[0, np.cumsum(seg_len)[:-1]]
+    idx = lo[seg_id] + np.arange(len(seg_id)) - offsets[seg_id]
+    vals = s0[idx]
+    big = np.iinfo(np.int64).max
+    top_i = np.minimum.reduceat(np.where(vals == top[seg_id], idx, big), offsets)
+    local_max = np.zeros(n, bool)
+    local_max[1:-1] = (s0[1:-1] >= s0[:-2]) & (s0[1:-1] >= s0[2:])
+    high = local_max[idx] & (vals >= cfg.peak_fraction * top[seg_id]) & (idx > lo[seg_id]) & (idx < hi[seg_id])
+    p1, p2 = top_i.copy(), top_i.copy()
+    for k in np.flatnonzero(np.add.reduceat(high.astype(int), offsets) > 1):
+        seg = s0[lo[k] : hi[k] + 1]
+        peaks, _ = find_peaks(seg, height=cfg.peak_fraction * top[k], prominence=cfg.peak_prominence * top[k])
+        peaks = np.union1d(peaks + lo[k], [top_i[k]])
+        p1[k], p2[k] = peaks[0], peaks[-1]
+    # a rest edge lies somewhere between the last resting frame and the next: half-way on average
+    t0 = np.where(lo_is_rest & (lo < p1), lo + 0.5, lo)
+    t1 = np.where(hi_is_rest & (hi > p2), hi - 0.5, hi)
+    return np.c_[t0, p1, p2, t1].astype(float)
+
+
+def _reduce_pairs(ufunc: Any, arr: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``ufunc`` over ``arr[lo:hi + 1]`` for each pair (``hi >= lo``), NaN-padded at the end."""
+    if not len(lo):
+        return np.zeros(0)
+    padded = np.r_[np.asarray(arr, float), np.nan]
+    return ufunc.reduceat(padded, np.c_[lo, np.asarray(hi) + 1].ravel())[::2]
+
+
+def _rest_edges(s: np.ndarray, origin: np.ndarray, limit: np.ndarray, step: int, tol: float) -> np.ndarray:
+    """For each run: from ``origin`` towards ``limit`` (by ``step``), the first frame within ``tol`` of
+    the lowest speed met before the limit or a missing frame."""
+    width = int(np.max(step * (limit - origin))) + 1 if len(origin) else 1
+    idx = origin[:, None] + step * np.arange(max(width, 1))[None, :]
+    inside = step * (limit[:, None] - idx) >= 0
+    vals = s[np.clip(idx, 0, len(s) - 1)]
+    ok = np.cumprod(inside & np.isfinite(vals), axis=1).astype(bool)
+    lowest = np.where(ok, vals, np.inf).min(axis=1)
+    return origin + step * np.argmax(ok & (vals <= lowest[:, None] + tol), axis=1)
 
 
 def in_bout_mask(bounds: np.ndarray, n: int) -> np.ndarray:
@@ -302,30 +332,39 @@ def bout_table(
         step = np.r_[0.0, np.linalg.norm(np.diff(xy, axis=0), axis=1)]
     else:
         step = np.r_[0.0, 0.5 * (s[1:] + s[:-1]) / fps]
-    frames = np.arange(len(s))
-    rows = []
-    nan = float("nan")
-    for k, (start, p1f, p2f, end) in enumerate(np.asarray(bounds, float).reshape(-1, 4)):
-        p1, p2 = int(p1f), int(p2f)
-        i0, i1 = int(np.floor(start)), int(np.ceil(end))
-        s0, s1 = np.interp(start, frames, s), np.interp(end, frames, s)
+    bd = np.asarray(bounds, float).reshape(-1, 4)
+    start, end = bd[:, 0], bd[:, 3]
+    p1, p2 = bd[:, 1].astype(int), bd[:, 2].astype(int)
+    i0, i1 = np.floor(start).astype(int), np.ceil(end).astype(int)
+    n = len(s)
+
+    def at(x: np.ndarray) -> np.ndarray:  # speed at fractional frames
+        i = np.floor(x).astype(int)
+        j = np.minimum(i + 1, n - 1)
+        return s[i] + (x - i) * (s[j] - s[i])
+
+    with np.errstate(invalid="ignore", divide="ignore"):
         rise, fall = (p1 - start) / fps, (end - p2) / fps
-        rows.append({
-            "bout": k + 1,
+        cum = np.r_[0.0, np.nancumsum(step[1:])]
+        nan = np.full(len(bd), np.nan)
+        table = pd.DataFrame({
+            "bout": np.arange(1, len(bd) + 1),
             "start_s": start / fps,
             "end_s": end / fps,
             "duration_s": (end - start) / fps,
-            "distance_cm": float(np.nansum(step[i0 + 1 : i1 + 1])),
-            "peak_speed_cm_s": float(np.nanmax(s[i0 : i1 + 1])),
+            "distance_cm": cum[i1] - cum[i0],
+            "peak_speed_cm_s": _reduce_pairs(np.fmax, s, i0, i1),
             "rise_s": rise,
             "fall_s": fall,
-            "mean_acceleration_cm_s2": (s[p1] - s0) / rise if rise > 0 else nan,
-            "mean_deceleration_cm_s2": (s[p2] - s1) / fall if fall > 0 else nan,
-            "peak_acceleration_cm_s2": float(np.nanmax(acc[i0 : p1 + 1])) if rise > 0 else nan,
-            "peak_deceleration_cm_s2": float(-np.nanmin(acc[p2 : i1 + 1])) if fall > 0 else nan,
-            "zone": "" if zone is None else str(np.asarray(zone)[int(round(start))]),
+            "mean_acceleration_cm_s2": np.where(rise > 0, (s[p1] - at(start)) / rise, nan),
+            "mean_deceleration_cm_s2": np.where(fall > 0, (s[p2] - at(end)) / fall, nan),
+            "peak_acceleration_cm_s2": np.where(rise > 0, _reduce_pairs(np.fmax, acc, i0, p1), nan),
+            "peak_deceleration_cm_s2": np.where(fall > 0, -_reduce_pairs(np.fmin, acc, p2, i1), nan),
+            "zone": (np.asarray(zone)[np.round(start).astype(int)].astype(str) if zone is not None
+                     else np.full(len(bd), "", dtype=object)),
         })
-    return pd.DataFrame(rows, columns=BOUT_COLUMNS)
+    return table[BOUT_COLUMNS]
+
 
 
 def summarize_bouts(table: pd.DataFrame, has_zones: bool = True) -> dict[str, Any]:
