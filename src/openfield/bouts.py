@@ -224,8 +224,9 @@ def find_bouts(
     start = _rest_edges(s, first, np.maximum(np.r_[0, last[:-1]], first - search), -1, tol)
     end = _rest_edges(s, last, np.minimum(np.r_[first[1:], n - 1], last + search), 1, tol)
     start = np.maximum(start, np.r_[0, end[:-1]])  # never before the previous bout's end
-    # arrests: only runs with a frame slow enough, away from their ends, can hold one
-    inner_lo, inner_hi = start + min_frames, end - min_frames
+    # arrests: only runs with a frame slow enough, inside the moving run and away from the bout's
+    # ends, can hold one (before the crossing, the piece left of a minimum never moves)
+    inner_lo, inner_hi = np.maximum(first, start + min_frames), np.minimum(last, end - min_frames)
     maybe = np.flatnonzero(inner_hi >= inner_lo)
     if len(maybe):
         slow = _reduce_pairs(np.fmin, s0, inner_lo[maybe], inner_hi[maybe]) <= cfg.arrest_speed_cm_s
@@ -418,7 +419,8 @@ def plot_bouts(table: pd.DataFrame, title: str | None = None) -> Any:
 
 
 def mark_bouts(ax: Any, table: pd.DataFrame, color: str = "tab:green", alpha: float = 0.15) -> Any:
-    """Shade each bout (start to end, in seconds) on a time axis; returns ``ax``."""
-    for start, end in zip(table["start_s"], table["end_s"], strict=True):
-        ax.axvspan(start, end, color=color, alpha=alpha, lw=0)
+    """Shade each bout (start to end, in seconds) on a time axis, alternating two shades so that
+    bouts split at an arrest stay apart; returns ``ax``."""
+    for k, (start, end) in enumerate(zip(table["start_s"], table["end_s"], strict=True)):
+        ax.axvspan(start, end, color=color, alpha=alpha * (2 if k % 2 else 1), lw=0)
     return ax

@@ -94,3 +94,16 @@ def test_more_noise_more_smoothing():
     soft = smoothing.smooth_track(xy, 30.0, noise_cm=0.3)
     width = [int(((o[:, 0] > 0.1) & (o[:, 0] < 0.9)).sum()) for o in (sharp, soft)]
     assert width[0] < width[1]
+
+
+@pytest.mark.parametrize(("fps", "noise"), [(25.0, 0.03), (60.0, 0.001), (200.0, 1.0)])
+def test_steady_state_covariance_matches_scipy(fps, noise):
+    from scipy.linalg import solve_discrete_are
+
+    q, r = smoothing.JERK_DENSITY_CM2_S5, noise**2
+    f, _, _, h, p_pred = smoothing._ca_model(fps, q, r)
+    dt = 1 / fps
+    qm = q * np.array([[dt**5 / 20, dt**4 / 8, dt**3 / 6], [dt**4 / 8, dt**3 / 3, dt**2 / 2],
+                       [dt**3 / 6, dt**2 / 2, dt]])
+    ref = solve_discrete_are(f.T, h.T, qm / r, np.array([[1.0]])) * r
+    np.testing.assert_allclose(p_pred, ref, rtol=1e-9)
