@@ -16,10 +16,13 @@ again:
   progressing. Below 5 cm/s a mouse's body barely progresses: that is the
   lingering range of the speed distributions of Drai et al. (their
   "lingering" mode sits at a few cm/s, progression segments peak at tens of
-  cm/s). Splits are made deepest first, and never leave a piece shorter
-  than the moving minimum.
+  cm/s). Arrests are looked for inside the run of moving frames only (a
+  twitch too short to count as moving is no bout), deepest first, and never
+  leave a piece shorter than the moving minimum.
 * **Start**: the speed minimum just before the threshold crossing, at most
-  ``search_s`` (1 s) back and never before the previous bout's end. To be
+  ``search_s`` (1 s) back, never before the previous bout's end, and not
+  past an earlier movement (the search stops where the speed, going back,
+  rises again by more than half the moving threshold). To be
   robust against resting jitter the start is the *last* frame whose speed
   is within ``rest_tolerance_cm_s`` of that minimum (the jitter of a resting
   animal does not pull the start back into the rest). The end is found the
@@ -148,13 +151,17 @@ def _local_minima(s: np.ndarray) -> np.ndarray:
     return i[(s[i - 1] > s[i]) & (s[i] <= s[i + 1])]
 
 
-def _split_at_arrests(s: np.ndarray, lo: int, hi: int, cfg: BoutConfig, min_frames: int) -> list[int]:
-    """Arrest frames inside ``[lo, hi]`` (indices into ``s``), deepest first, recursively."""
+def _split_at_arrests(
+    s: np.ndarray, lo: int, hi: int, cfg: BoutConfig, min_frames: int, within: tuple[int, int]
+) -> list[int]:
+    """Arrest frames inside ``[lo, hi]`` (indices into ``s``) and ``within`` (the moving run), deepest
+    first, recursively."""
     if hi - lo < 2 * min_frames:
         return []
     seg = s[lo : hi + 1]
     cand = _local_minima(seg)
-    cand = cand[(cand >= min_frames) & (cand <= len(seg) - 1 - min_frames)]
+    cand = cand[(cand >= max(min_frames, within[0] - lo)) & (cand <= min(len(seg) - 1 - min_frames,
+                                                                          within[1] - lo))]
     if not len(cand):
         return []
     left = np.maximum.accumulate(seg)[cand]  # highest speed before each minimum
@@ -165,7 +172,8 @@ def _split_at_arrests(s: np.ndarray, lo: int, hi: int, cfg: BoutConfig, min_fram
     if not ok.any():
         return []
     m = lo + int(cand[ok][np.argmin(v[ok])])  # the deepest arrest first
-    return _split_at_arrests(s, lo, m, cfg, min_frames) + [m] + _split_at_arrests(s, m, hi, cfg, min_frames)
+    return (_split_at_arrests(s, lo, m, cfg, min_frames, within) + [m]
+            + _split_at_arrests(s, m, hi, cfg, min_frames, within))
 
 
 def find_bouts(
@@ -221,17 +229,20 @@ def find_bouts(
     s0 = np.nan_to_num(s, nan=0.0)
     first, last = starts, starts + lengths - 1
     # start: back from the crossing, never past the previous run; end: forward, never past the next
-    start = _rest_edges(s, first, np.maximum(np.r_[0, last[:-1]], first - search), -1, tol)
-    end = _rest_edges(s, last, np.minimum(np.r_[first[1:], n - 1], last + search), 1, tol)
+    rise = 0.5 * cfg.moving_threshold_cm_s
+    start = _rest_edges(s, first, np.maximum(np.r_[0, last[:-1]], first - search), -1, tol, rise)
+    end = _rest_edges(s, last, np.minimum(np.r_[first[1:], n - 1], last + search), 1, tol, rise)
     start = np.maximum(start, np.r_[0, end[:-1]])  # never before the previous bout's end
     # arrests: only runs with a frame slow enough, inside the moving run and away from the bout's
     # ends, can hold one (before the crossing, the piece left of a minimum never moves)
     inner_lo, inner_hi = np.maximum(first, start + min_frames), np.minimum(last, end - min_frames)
-    maybe = np.flatnonzero(inner_hi >= inner_lo)
-    if len(maybe):
-        slow = _reduce_pairs(np.fmin, s0, inner_lo[maybe], inner_hi[maybe]) <= cfg.arrest_speed_cm_s
-        maybe = maybe[slow]
-    cuts = [np.asarray(_split_at_arrests(s0, int(start[j]), int(end[j]), cfg, min_frames), int) for j in maybe]
+    slow_min = np.zeros(n + 1, int)  # running count of local minima slow enough to be arrests
+    slow_min[2:n] = np.cumsum((s0[:-2] > s0[1:-1]) & (s0[1:-1] <= s0[2:]) & (s0[1:-1] <= cfg.arrest_speed_cm_s))
+    slow_min[n] = slow_min[n - 1]
+    maybe = np.flatnonzero((inner_hi >= inner_lo)
+                           & (slow_min[np.minimum(inner_hi + 1, n)] > slow_min[np.clip(inner_lo, 0, n)]))
+    cuts = [np.asarray(_split_at_arrests(s0, int(start[j]), int(end[j]), cfg, min_frames,
+                                                (int(first[j]), int(last[j]))), int) for j in maybe]
     cuts_all = np.concatenate([np.zeros(0, int), *cuts])  # strictly inside runs: never a rest edge
     lo = np.sort(np.r_[start, cuts_all])
     hi = np.sort(np.r_[end, cuts_all])
@@ -268,14 +279,19 @@ def _reduce_pairs(ufunc: Any, arr: np.ndarray, lo: np.ndarray, hi: np.ndarray) -
     return ufunc.reduceat(padded, np.c_[lo, np.asarray(hi) + 1].ravel())[::2]
 
 
-def _rest_edges(s: np.ndarray, origin: np.ndarray, limit: np.ndarray, step: int, tol: float) -> np.ndarray:
+def _rest_edges(
+    s: np.ndarray, origin: np.ndarray, limit: np.ndarray, step: int, tol: float, rise: float
+) -> np.ndarray:
     """For each run: from ``origin`` towards ``limit`` (by ``step``), the first frame within ``tol`` of
-    the lowest speed met before the limit or a missing frame."""
+    the lowest speed met before the limit, a missing frame, or the speed rising again by more than
+    ``rise`` (an earlier movement)."""
     width = int(np.max(step * (limit - origin))) + 1 if len(origin) else 1
     idx = origin[:, None] + step * np.arange(max(width, 1))[None, :]
     inside = step * (limit[:, None] - idx) >= 0
     vals = s[np.clip(idx, 0, len(s) - 1)]
     ok = np.cumprod(inside & np.isfinite(vals), axis=1).astype(bool)
+    running_min = np.minimum.accumulate(np.where(ok, vals, np.inf), axis=1)
+    ok &= np.cumprod(vals <= running_min + rise, axis=1).astype(bool)
     lowest = np.where(ok, vals, np.inf).min(axis=1)
     return origin + step * np.argmax(ok & (vals <= lowest[:, None] + tol), axis=1)
 

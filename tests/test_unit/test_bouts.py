@@ -83,6 +83,17 @@ def test_pieces_shorter_than_moving_min_are_not_split_off():
     assert len(t) == 1
 
 
+def test_a_twitch_too_short_to_be_moving_is_no_bout():
+    # 0.1 s above 2 cm/s (shorter than the 0.25 s moving minimum), a dip, then a bout: one bout
+    sp = _trace((1, 0, 0), (0.05, 0, 6), (0.05, 6, 0.5), (0.3, 0.5, 0.5), (0.6, 0.5, 25), (0.6, 25, 0), (1, 0, 0))
+    t = bouts.bout_table(sp, 100.0)
+    assert len(t) == 1
+    assert t.peak_speed_cm_s.iloc[0] == pytest.approx(25)
+    # the bout starts where its own rise starts (1.4 s), not back at the rest before the twitch
+    assert t.start_s.iloc[0] == pytest.approx(1.4, abs=0.011)
+    assert t.rise_s.iloc[0] == pytest.approx(0.6, abs=0.011)
+
+
 def test_mask_summary_and_zones():
     sp = _trace((1, 0, 0), (1, 0, 20), (0.5, 20, 0), (1, 0, 0), (0.5, 0, 10), (0.5, 10, 0), (1, 0, 0))
     zone = np.where(np.arange(len(sp)) < 300, "center", "border")
