@@ -92,11 +92,15 @@ def main() -> None:
     t_pose = timeit(lambda: analyze_pose(ds, cal, KinematicsConfig()))
     t_rts = timeit(lambda: smoothing.smooth_track(xy, FPS, smoothing.estimate_noise_cm(xy, FPS)))
     t_bouts = timeit(lambda: bout_stage(xy))
+    # what the stage replaces inside analyze_pose: its Savitzky-Golay smoothing and speed
+    t_old = timeit(lambda: speed_acceleration(cleaning.smooth(xy, cleaning.window_frames(0.25, FPS, 2), 2), FPS))
     s = bout_stage(xy)
     print(f"analyze_pose: {t_pose * 1000:.0f} ms")
     print(f"noise estimate + RTS smoothing: {t_rts * 1000:.0f} ms")
     print(f"bout stage (noise, RTS, speed, bouts, summary, mask): {t_bouts * 1000:.0f} ms "
           f"= {100 * t_bouts / t_pose:.0f}% of analyze_pose; {s['locomotor_bouts']} bouts")
+    print(f"Savitzky-Golay smoothing + speed it replaces: {t_old * 1000:.0f} ms; "
+          f"added: {(t_bouts - t_old) * 1000:.0f} ms = {100 * (t_bouts - t_old) / t_pose:.0f}% of analyze_pose")
 
 
 if __name__ == "__main__":
