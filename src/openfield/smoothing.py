@@ -47,8 +47,10 @@ def _third_differences(xy_cm: np.ndarray) -> np.ndarray:
     xy = np.asarray(xy_cm, dtype=float)
     if xy.ndim != 2 or xy.shape[1] != 2:
         raise OpenfieldError(f"a track must have shape (frames, 2), got {xy.shape}")
-    d3 = np.diff(xy, n=3, axis=0).ravel()
-    return d3[np.isfinite(d3)]
+    d3 = np.diff(xy, n=3, axis=0)
+    # a position repeated exactly (a frozen or rendered still frame) is no evidence of zero noise
+    d3 = d3[np.isfinite(d3).all(axis=1) & (d3 != 0).any(axis=1)].ravel()
+    return d3
 
 
 def estimate_noise_cm(xy_cm: np.ndarray, fps: float) -> float:
@@ -67,7 +69,10 @@ def estimate_noise_cm(xy_cm: np.ndarray, fps: float) -> float:
     -------
     float
         ``1.4826 * median(|third difference|) / sqrt(20)``; NaN when fewer
-        than 10 third differences exist.
+        than 10 third differences exist. Third differences that are exactly
+        zero on both axes (the same position repeated, as a tracker gives on
+        identical rendered frames) are left out: they are not noise-free
+        measurements, and would pull the median to zero.
     """
     if not (np.isfinite(fps) and fps > 0):
         raise OpenfieldError(f"fps must be a positive number, got {fps}")

@@ -648,6 +648,9 @@ def truth_summary(
 
 # --------------------------------------------------------------------------- minimum-jerk bouts
 
+#: Time (s) the animal takes, in the middle of a rest, to turn on the spot towards its next bout.
+TURN_S = 0.5
+
 #: Peak acceleration of a minimum-jerk ramp from 0 to ``v`` over ``T``: ``PEAK_ACC_FACTOR * v / T``.
 PEAK_ACC_FACTOR = 1.875
 
@@ -750,6 +753,12 @@ def bouts_trajectory(
         after = t >= t_end
         x[after], y[after] = pos
         hd[after] = b.heading_rad
+        if i + 1 < len(bouts) and b.pause_s > 0:  # turn on the spot towards the next bout, during the rest
+            turn = min(TURN_S, b.pause_s / 2)
+            t_turn = t_end + (b.pause_s - turn) / 2
+            sel = (t >= t_turn) & (t < t_end + b.pause_s)
+            d_h = (bouts[i + 1].heading_rad - b.heading_rad + np.pi) % (2 * np.pi) - np.pi
+            hd[sel] = b.heading_rad + d_h * _mj(np.clip((t[sel] - t_turn) / turn, 0, 1))
         t0 = t_end + b.pause_s
     return pd.DataFrame({"frame": np.arange(n), "time_s": t, "x_cm": x, "y_cm": y, "heading_rad": hd,
                          "speed_cm_s": sp, "acceleration_cm_s2": ac, "leg": idx, "phase": phase})

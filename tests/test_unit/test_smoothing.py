@@ -107,3 +107,13 @@ def test_steady_state_covariance_matches_scipy(fps, noise):
                        [dt**3 / 6, dt**2 / 2, dt]])
     ref = solve_discrete_are(f.T, h.T, qm / r, np.array([[1.0]])) * r
     np.testing.assert_allclose(p_pred, ref, rtol=1e-9)
+
+
+def test_noise_estimate_ignores_exactly_repeated_positions():
+    """A tracker on identical rendered frames repeats the position exactly: that is no zero noise."""
+    traj = synthetic.bouts_trajectory(PLAN, 30.0, START)
+    xy = synthetic.observe_track(traj, 10.0, 0.03, 0.0, seed=2) / 10.0
+    still = (traj.speed_cm_s == 0).to_numpy()
+    xy[still] = traj[["x_cm", "y_cm"]].to_numpy()[still]  # exact at rest, noisy while moving
+    assert still.mean() > 0.4
+    assert smoothing.estimate_noise_cm(xy, 30.0) == pytest.approx(0.03, rel=0.3)

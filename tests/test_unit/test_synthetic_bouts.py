@@ -79,3 +79,19 @@ def test_make_trajectory_motion_switch():
     assert set(t.phase) == {"accelerate", "decelerate", "stop"}
     with pytest.raises(ValueError, match="motion"):
         synthetic.make_trajectory(motion="zigzag")
+
+
+def test_turns_on_the_spot_mid_rest():
+    plan, start = synthetic.make_bout_plan(30.0, seed=4)
+    fps = 50.0
+    traj = synthetic.bouts_trajectory(plan, fps, start)
+    truth = synthetic.bouts_truth(plan, start)
+    for b, nxt in zip(truth.itertuples(), truth.iloc[1:].itertuples(), strict=False):
+        i0, i1 = int(np.ceil(b.start_s * fps)), int(np.ceil(nxt.start_s * fps))
+        bout_heading = plan[b.bout - 1].heading_rad
+        # the heading is the bout's through the bout, the next bout's before it starts; the body stays put
+        np.testing.assert_allclose(traj.heading_rad[i0 : int(b.end_s * fps)], bout_heading)
+        diff = (traj.heading_rad[i1 - 1] - plan[nxt.bout - 1].heading_rad + np.pi) % (2 * np.pi) - np.pi
+        assert abs(diff) < 1e-9
+        rest = slice(int(np.ceil(b.end_s * fps)) + 1, i1)
+        assert np.ptp(traj.x_cm[rest]) < 1e-9 and np.ptp(traj.y_cm[rest]) < 1e-9
