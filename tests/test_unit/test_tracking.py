@@ -10,11 +10,11 @@ import pytest
 from openfield import synthetic
 from openfield.errors import OpenfieldError
 from openfield.io import read_dlc
+from openfield.segmentation import measure_animal
 from openfield.tracking import (
     KEYPOINTS,
     SCORER,
     TrackerConfig,
-    measure_component,
     orient,
     track_image,
     track_video,
@@ -96,12 +96,13 @@ def test_body_is_the_trunk_not_the_blob_centroid():
         assert np.linalg.norm(plain - kp["body"]) > 5.0  # why the trunk is used
 
 
-def test_measure_component_on_an_ellipse_with_a_tail():
+def test_measure_animal_on_an_ellipse_with_a_tail():
     """A drawn ellipse with a thin tail: body at its centre, ends at its tips, tail cue towards the tail."""
     mask = np.zeros((200, 300), np.uint8)
     cv2.ellipse(mask, (150, 100), (50, 20), 0, 0, 360, 255, -1)
     cv2.line(mask, (100, 100), (30, 90), 255, 3)  # tail leaves the left end
-    blob = measure_component(mask, None, TrackerConfig())
+    config = TrackerConfig()
+    blob = measure_animal(mask, None, config.trunk_fraction, config.opening_fraction)
     np.testing.assert_allclose(blob.body, [150, 100], atol=0.5)
     ends = sorted(blob.ends.tolist())
     np.testing.assert_allclose(ends[0], [100.5, 100], atol=2.0)
