@@ -1,15 +1,19 @@
 """A classical, DeepLabCut-free tracker: head, body and tail base from the animal's blob.
 
-In the spirit of ezTrack. Per frame:
+In the spirit of ezTrack. The per-frame steps use the shared animal
+segmenter (:mod:`openfield.segmentation`); the choice of the head over
+time is in :mod:`openfield.orientation`. Per frame:
 
 1. **Foreground.** For a video, the difference from a background model (the
-   per-pixel median of frames spread over the video, in which the moving
-   animal vanishes), signed by the animal's polarity (dark animal on a light
-   floor or the reverse), thresholded once per video (Otsu on the first
-   frame's difference, or a given threshold). For a single image there is no
-   background model: the floor is estimated by a grey-level closing (dark
-   animal) or opening (light animal) wider than the animal, which erases the
-   animal and keeps uneven lighting.
+   per-pixel median of frames in which the moving animal vanishes: frames
+   spread over the first ``background_window_s`` seconds, decoded by the same
+   pass that then tracks; frames spread over the whole video, found by
+   seeking, when the animal did not move enough in that window), signed by
+   the animal's polarity (dark animal on a light floor or the reverse),
+   thresholded once per video (Otsu on the first frame's difference, or a
+   given threshold). For a single image there is no background model: the
+   floor is a smooth surface fitted to the image's floor pixels
+   (:func:`openfield.segmentation.floor_model`).
 2. **Blob.** Inside the arena floor (polygon from the calibration or found
    on the background, widened by a margin), the largest blob of plausible
    size; after the first detection only a window around the last position is
@@ -24,14 +28,7 @@ In the spirit of ezTrack. Per frame:
    the half-width removes the tail; the two ends of what remains along its
    principal axis are the nose and the tail base. What the opening removed
    (the tail) says which end is the tail base.
-5. **Which end is the head, over time.** A two-state hidden Markov model
-   over the whole recording: the state is which end is the head; each frame
-   gives evidence from the direction of motion (when the animal moves faster
-   than ``min_speed_body_lengths_s``) and from the tail; a switch of ends
-   between consecutive frames costs in proportion to how far the labelled
-   ends would jump. The Viterbi path gives the head, so the head stays on
-   the same end through pauses; the posterior probability of the chosen
-   state goes into the head and tail likelihoods.
+5. **Which end is the head, over time**: :func:`openfield.orientation.orient`.
 
 The likelihood of the body is the blob's quality: its area against the
 running median area (a blob merged with a shadow or cut in half scores low)
@@ -58,9 +55,8 @@ from tqdm.auto import tqdm
 
 from openfield.calibration import detect_arena
 from openfield.errors import OpenfieldError
-from openfield.io.images import video_background
 from openfield.io.pose import from_numpy, write_dlc_csv
-from openfield.io.video import iter_frames, video_info
+from openfield.io.video import VideoInfo, VideoReader, video_background, video_info
 from openfield.orientation import orient
 from openfield.segmentation import (
     AnimalMeasure,
@@ -71,6 +67,7 @@ from openfield.segmentation import (
     floor_polarity,
     largest_component,
     measure_animal,
+    median_background,
     open_mask,
     otsu_level,
     threshold,
@@ -97,7 +94,12 @@ class TrackerConfig:
         Foreground threshold in grey levels of difference from the
         background; None picks it by Otsu's method on the first frame.
     background_frames
-        Frames spread over the video whose median is the background.
+        Frames whose median is the background.
+    background_window_s
+        The background frames are spread over the video's first seconds,
+        decoded in the tracking pass itself (no seeking); when the animal
+        is not found in at least 80% of them (it sat still), they are
+        spread over the whole video instead. 0: always the whole video.
     arena_margin_fraction
         The arena floor polygon is widened by this fraction of its shorter
         side (a rearing animal's head leans over the wall).
@@ -129,6 +131,7 @@ class TrackerConfig:
     animal: str = "auto"
     threshold: float | None = None
     background_frames: int = 25
+    background_window_s: float = 20.0
     arena_margin_fraction: float = 0.04
     min_area_px: int = 30
     max_area_fraction: float = 0.15
@@ -147,6 +150,8 @@ class TrackerConfig:
     def __post_init__(self) -> None:
         if self.animal not in ("auto", "dark", "light"):
             raise OpenfieldError(f"animal must be auto, dark or light, not {self.animal!r}")
+        if self.background_window_s < 0:
+            raise OpenfieldError(f"background window must be >= 0 s, got {self.background_window_s}")
         if self.threshold is not None and not 0 < self.threshold < 255:
             raise OpenfieldError(f"threshold must be between 0 and 255 grey levels, got {self.threshold}")
 
@@ -404,19 +409,77 @@ def track_video(
     Returns
     -------
     xarray.Dataset
-        See :func:`track_frames`.
+        See :func:`track_frames`; its attributes also hold
+        ``frames_expected`` (the container's frame count), ``frames_read``,
+        ``frames_failed`` (see :class:`openfield.io.video.VideoReader`) and
+        ``background`` (how the background model was made).
     """
     config = config or TrackerConfig()
     info = video_info(path, fps)
-    background = video_background(path, n_frames=config.background_frames)
-    if arena_corners_px is None:
-        try:
-            arena_corners_px = detect_arena(background)
-        except OpenfieldError as exc:
-            log.warning("%s: %s; searching the whole image for the animal", path, exc.message)
-    mask = arena_mask(background.shape[:2], arena_corners_px, config.arena_margin_fraction)
-    return track_frames(iter_frames(path), background, mask, info.fps, config, n_frames=info.n_frames,
-                        progress=progress, desc=Path(path).name, source_file=str(path))
+    corners = arena_corners_px
+    background, how = None, "sampled over the whole video"
+    if config.background_window_s > 0 and info.n_frames > config.background_frames:
+        background, corners = _background_from_start(path, info, config, arena_corners_px)
+        how = f"first {config.background_window_s:g} s"
+        if background is None:
+            log.info("%s: the animal did not move enough in the first %g s for a background; "
+                     "sampling the whole video", path, config.background_window_s)
+    if background is None:
+        background = video_background(path, n_frames=config.background_frames)
+        how = "sampled over the whole video"
+        corners = arena_corners_px if arena_corners_px is not None else _find_arena(background, path)
+    mask = arena_mask(background.shape[:2], corners, config.arena_margin_fraction)
+    reader = VideoReader(path)
+    ds = track_frames(reader.frames(), background, mask, info.fps, config, n_frames=info.n_frames,
+                      progress=progress, desc=Path(path).name, source_file=str(path))
+    ds.attrs.update(frames_expected=reader.frames_expected, frames_read=reader.frames_read,
+                    frames_failed=reader.frames_failed, background=how)
+    return ds
+
+
+def _find_arena(background: np.ndarray, path: str | os.PathLike[str]) -> np.ndarray | None:
+    try:
+        return detect_arena(background)
+    except OpenfieldError as exc:
+        log.warning("%s: %s; searching the whole image for the animal", path, exc.message)
+        return None
+
+
+def _background_from_start(
+    path: str | os.PathLike[str], info: VideoInfo, config: TrackerConfig, corners: np.ndarray | None
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Median of frames spread over the video's first seconds, if the animal moved there.
+
+    The animal is looked for in each of those frames (difference from their
+    median, either sign, inside the floor); when it is found in fewer than
+    80% of them, it sat still long enough to stay in the median, and
+    ``(None, corners)`` is returned.
+
+    Returns
+    -------
+    background : numpy.ndarray or None
+    corners : numpy.ndarray or None
+        The given corners, or the arena found on the background.
+    """
+    n = config.background_frames
+    window = min(info.n_frames, max(n, int(round(config.background_window_s * info.fps))))
+    step = max(1, window // n)
+    frames = [f for _, f in VideoReader(path, every=step, limit=step * n)]
+    background = median_background(frames, n=n)
+    if background is None:
+        return None, corners
+    if corners is None:
+        corners = _find_arena(background, path)
+    mask = arena_mask(background.shape[:2], corners, config.arena_margin_fraction)
+    bg = to_gray(background)
+    diffs = [difference(to_gray(f), bg, "any") for f in frames]
+    level = max(otsu_level(np.concatenate([d[mask > 0] for d in diffs])), 12.0)
+    max_area = config.max_area_fraction * float(np.count_nonzero(mask))
+    found = sum(largest_component(open_mask(cv2.bitwise_and(threshold(d, level), mask), 1),
+                                  config.min_area_px, max_area) is not None for d in diffs)
+    if found < 0.8 * len(frames):
+        return None, corners
+    return background, corners
 
 
 def tail_ray_cue(diff: np.ndarray, floor_mask: np.ndarray, blob: AnimalMeasure) -> float:
