@@ -11,12 +11,12 @@ from openfield import synthetic
 from openfield.errors import OpenfieldError
 from openfield.io import read_dlc, write_dlc_csv
 from openfield.io.video import VideoReader
+from openfield.orientation import orient
 from openfield.segmentation import measure_animal
 from openfield.tracking import (
     KEYPOINTS,
     SCORER,
     TrackerConfig,
-    orient,
     track_image,
     track_video,
     track_video_to_file,
