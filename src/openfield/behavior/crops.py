@@ -156,9 +156,8 @@ def find_animal_centre(
         bg = cv2.GaussianBlur(to_gray(background), (5, 5), 0)
         if bg.shape != gray.shape:
             raise OpenfieldError(f"background is {bg.shape}, frame is {gray.shape}: sizes differ")
-        # either sign of difference: a moving blob of the wrong colour is told apart below,
-        # by the contrast mask (a signed difference would lose the animal where it passes
-        # over darker marks of the floor)
+        # either sign of difference (the crops' own rule, kept: its 50 px test on the labelled frames
+        # was set with it); whether the moving blob has the animal's colour is checked below
         mask = threshold(difference(gray, bg, "any"), min_level=25.0)
         mask = cv2.dilate(mask, np.ones((5, 5), np.uint8))  # join the pieces of one animal
         mask = open_mask(mask, _opening_radius(mask.shape))
