@@ -56,7 +56,7 @@ from tqdm.auto import tqdm
 from openfield.calibration import detect_arena
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy, write_dlc_csv
-from openfield.io.video import VideoInfo, VideoReader, video_background, video_info
+from openfield.io.video import VideoInfo, VideoReader, sample_frames, video_background, video_info
 from openfield.orientation import orient
 from openfield.segmentation import (
     AnimalMeasure,
@@ -463,8 +463,7 @@ def _background_from_start(
     """
     n = config.background_frames
     window = min(info.n_frames, max(n, int(round(config.background_window_s * info.fps))))
-    step = max(1, window // n)
-    frames = [f for _, f in VideoReader(path, every=step, limit=step * n)]
+    frames = sample_frames(path, n, window=window)
     background = median_background(frames, n=n)
     if background is None:
         return None, corners

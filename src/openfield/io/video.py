@@ -260,11 +260,21 @@ def iter_frames(path: str | os.PathLike[str]) -> Iterator[np.ndarray]:
     yield from VideoReader(path).frames()
 
 
-def sample_frames(path: str | os.PathLike[str], n_frames: int = 25) -> list[np.ndarray]:
-    """Up to ``n_frames`` frames spread evenly over a video, found by seeking.
+def sample_frames(path: str | os.PathLike[str], n_frames: int = 25, window: int | None = None) -> list[np.ndarray]:
+    """Up to ``n_frames`` frames spread evenly over a video, or over its first ``window`` frames.
 
-    Reads only those frames (never the whole video); the seeks cost up to a
-    key-frame interval of decoding each.
+    Parameters
+    ----------
+    path
+        The video file.
+    n_frames
+        How many frames.
+    window
+        None: spread over the whole video, each found by seeking (only
+        those frames are read, but each seek costs up to a key-frame
+        interval of decoding). A number: every ``window // n_frames``-th of
+        the first ``window`` frames, decoded in one sequential pass from the
+        start (no seeking).
 
     Raises
     ------
@@ -272,6 +282,11 @@ def sample_frames(path: str | os.PathLike[str], n_frames: int = 25) -> list[np.n
         When the file cannot be opened or none of the frames decodes.
     """
     path = Path(path)
+    if n_frames < 1:
+        raise OpenfieldError(f"n_frames must be >= 1, got {n_frames}")
+    if window is not None:
+        step = max(1, window // n_frames)
+        return [frame for _, frame in VideoReader(path, every=step, limit=step * n_frames)]
     cap = _open(path)
     frames = []
     try:
@@ -289,12 +304,13 @@ def sample_frames(path: str | os.PathLike[str], n_frames: int = 25) -> list[np.n
     return frames
 
 
-def video_background(path: str | os.PathLike[str], n_frames: int = 25) -> np.ndarray:
-    """Per-pixel median of ``n_frames`` frames spread evenly over a video (the moving animal vanishes).
+def video_background(path: str | os.PathLike[str], n_frames: int = 25, window: int | None = None) -> np.ndarray:
+    """Per-pixel median of frames sampled by :func:`sample_frames` (the moving animal vanishes).
 
-    Reads only those frames (:func:`sample_frames`), never the whole video.
+    ``window`` None samples the whole video by seeking; a number of frames
+    samples the video's start in one sequential pass.
     """
-    return np.median(np.stack(sample_frames(path, n_frames)), axis=0).astype(np.uint8)
+    return np.median(np.stack(sample_frames(path, n_frames, window)), axis=0).astype(np.uint8)
 
 
 def write_clip(

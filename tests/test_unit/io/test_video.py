@@ -104,5 +104,8 @@ def test_background_from_sampled_frames(tmp_path):
     frames = sample_frames(path, 4)
     assert len(frames) == 4
     assert [int(round(f.mean() / 10)) for f in frames] == [0, 3, 7, 11]  # spread over the video
+    # the first 8 frames, every 2nd, in one pass from the start
+    start = sample_frames(path, 4, window=8)
+    assert [int(round(f.mean() / 10)) for f in start] == [0, 2, 4, 6]
     # frames 0, 5 and 11 are uniform at grey ~0, ~50 and ~110: their median is frame 5, pixel by pixel
     np.testing.assert_array_equal(video_background(path, 3), sample_frames(path, 3)[1])
