@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -21,6 +24,8 @@ from openfield.errors import OpenfieldError
 from openfield.io.images import VIDEO_SUFFIXES
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,12 @@ class VideoReader:
     max_failures
         Consecutive frames that fail to decode before the file is taken to
         end there (only inside the announced frame count).
+    prefetch
+        Decode in a background thread, up to this many frames ahead of the
+        consumer (OpenCV decodes without holding the GIL, so decoding and
+        the consumer's work overlap on two cores); 0: decode in the
+        consumer's thread. The counters then run ahead of the frames
+        consumed, and are final when the iteration ends.
 
     Raises
     ------
@@ -159,6 +170,7 @@ class VideoReader:
         start: int = 0,
         limit: int | None = None,
         max_failures: int = 8,
+        prefetch: int = 0,
     ) -> None:
         if every < 1:
             raise OpenfieldError(f"every must be >= 1, got {every}")
@@ -168,6 +180,7 @@ class VideoReader:
             raise OpenfieldError(f"limit must be >= 0, got {limit}")
         self.path = Path(path)
         self.every, self.start, self.limit, self.max_failures = every, start, limit, max(1, max_failures)
+        self.prefetch = max(0, int(prefetch))
         cap = _open(self.path)
         try:
             self.fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
@@ -186,6 +199,9 @@ class VideoReader:
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(frame index, BGR uint8 frame)``; the counters are updated as it goes."""
+        return prefetch(self._read(), self.prefetch) if self.prefetch else self._read()
+
+    def _read(self) -> Iterator[tuple[int, np.ndarray]]:
         cap = _open(self.path)
         self.frames_read = self.frames_decoded = self.frames_failed = 0
         self.truncated = False
@@ -231,6 +247,50 @@ class VideoReader:
         """The frames alone, without their index."""
         for _, frame in self:
             yield frame
+
+
+_DONE = object()
+
+
+def prefetch(items: Iterator[T], depth: int) -> Iterator[T]:
+    """Run an iterator in a background thread, up to ``depth`` items ahead; its errors are raised here.
+
+    Stopping early (``break``, ``close()``) stops the thread at its next item.
+    """
+    q: queue.Queue = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer
+            put(exc)
+
+    thread = threading.Thread(target=work, daemon=True, name="openfield-decode")
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def iter_indexed_frames(

@@ -109,3 +109,26 @@ def test_background_from_sampled_frames(tmp_path):
     assert [int(round(f.mean() / 10)) for f in start] == [0, 2, 4, 6]
     # frames 0, 5 and 11 are uniform at grey ~0, ~50 and ~110: their median is frame 5, pixel by pixel
     np.testing.assert_array_equal(video_background(path, 3), sample_frames(path, 3)[1])
+
+
+def test_prefetch_reads_the_same_and_stops_cleanly(tmp_path):
+    """Decoding in a background thread: the same frames and counts; an early stop; errors reach the caller."""
+    import threading
+
+    from openfield.io.video import VideoReader
+
+    path = _write_mjpg(tmp_path / "v.avi")
+    plain = VideoReader(path, every=2)
+    ahead = VideoReader(path, every=2, prefetch=4)
+    a, b = list(plain), list(ahead)
+    assert [i for i, _ in a] == [i for i, _ in b] == list(range(0, 40, 2))
+    assert all(np.array_equal(x, y) for (_, x), (_, y) in zip(a, b, strict=True))
+    assert (ahead.frames_read, ahead.frames_decoded, ahead.frames_expected) == (40, 20, 40)
+    it = iter(VideoReader(path, prefetch=2))
+    next(it)
+    it.close()  # the consumer stops early: the decoding thread ends
+    assert not any(t.name == "openfield-decode" and t.is_alive() for t in threading.enumerate())
+    bad = tmp_path / "bad.avi"
+    bad.write_bytes(b"not a video at all" * 50)
+    with pytest.raises(OpenfieldError, match="bad.avi"):
+        list(VideoReader(bad, prefetch=2))
