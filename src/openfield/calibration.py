@@ -507,7 +507,7 @@ def measure_mouse(image: np.ndarray, animal: str = "auto") -> dict[str, Any]:
     mask = segment_animal(image, animal)
     # 0.35 of the half-width (the tracker takes 0.4): keeps more of the snout's point, which the
     # nose-to-tail-base length includes
-    m = measure_animal(mask, opening_fraction=0.35)
+    m = measure_animal(mask, opening_fraction=0.35, largest_piece=True)
     if m is None:
         raise OpenfieldError("the animal's outline vanished when removing the tail; is it too small?")
     along = (m.ends - m.centre) @ m.axis

@@ -394,6 +394,7 @@ def measure_animal(
     diff: np.ndarray | None = None,
     trunk_fraction: float = 0.7,
     opening_fraction: float = 0.4,
+    largest_piece: bool = False,
 ) -> AnimalMeasure | None:
     """Body, ends, size and tail cue of one blob.
 
@@ -418,6 +419,10 @@ def measure_animal(
         half-width. The tracker takes 0.4 (a cleaner tail cue); the mouse
         calibration 0.35, which keeps more of the snout's point in the
         nose-to-tail-base length it measures.
+    largest_piece
+        Measure only the largest piece left by the opening (the mouse
+        calibration: a stray fragment must not lengthen the animal); the
+        tracker keeps every piece, which its accuracy figures were set with.
 
     Returns
     -------
@@ -437,6 +442,12 @@ def measure_animal(
     opened = cv2.morphologyEx(m, cv2.MORPH_OPEN, disc(radius))
     if not opened.any():
         opened = m
+    elif largest_piece:
+        piece = largest_component(opened)
+        if piece is not None:
+            x, y, w, h = piece.bbox
+            opened = np.zeros_like(m)
+            opened[y:y + h, x:x + w] = piece.mask
     mo = cv2.moments(opened, binaryImage=True)
     c = np.array([mo["m10"] / mo["m00"], mo["m01"] / mo["m00"]])
     theta = 0.5 * np.arctan2(2 * mo["mu11"], mo["mu20"] - mo["mu02"])

@@ -145,3 +145,16 @@ def test_nothing_to_find():
     assert measure_animal(np.zeros((20, 20), np.uint8)) is None
     with pytest.raises(OpenfieldError, match="blob selection"):
         largest_component(np.zeros((20, 20), np.uint8), by="size")
+
+
+def test_largest_piece_leaves_out_a_fragment_beyond_the_tail():
+    """A lump at the end of a thin tail survives the opening; the calibration's measure leaves it out."""
+    mask = np.zeros((200, 360), np.uint8)
+    cv2.ellipse(mask, (150, 100), (40, 15), 0, 0, 360, 255, -1)
+    cv2.line(mask, (110, 100), (50, 100), 255, 2)  # the tail
+    cv2.circle(mask, (45, 100), 8, 255, -1)  # a lump on its tip (a dropping it touches)
+    alone = measure_animal(mask, opening_fraction=0.35, largest_piece=True)
+    assert alone.extent == pytest.approx(80, rel=0.03)
+    np.testing.assert_allclose(alone.centre, (150, 100), atol=0.5)
+    every = measure_animal(mask, opening_fraction=0.35)
+    assert every.extent > 110  # from the lump to the nose
