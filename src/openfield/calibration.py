@@ -34,7 +34,7 @@ import numpy as np
 from openfield import __version__
 from openfield.errors import OpenfieldError
 from openfield.io.files import write_json
-from openfield.segmentation import measure_animal, segment_animal, to_gray
+from openfield.segmentation import arena_mask, measure_animal, segment_animal, to_gray
 
 log = logging.getLogger(__name__)
 
@@ -504,7 +504,11 @@ def measure_mouse(image: np.ndarray, animal: str = "auto") -> dict[str, Any]:
         ``length_px``, ``width_px``, ``center_px``, ``axis_endpoints_px``
         (2x2), ``area_px``.
     """
-    mask = segment_animal(image, animal)
+    try:
+        floor = arena_mask(image.shape[:2], detect_arena(image), 0.01)
+    except OpenfieldError:
+        floor = None  # no arena in view: the whole image, blobs at its edges left out
+    mask = segment_animal(image, animal, floor)
     # 0.35 of the half-width (the tracker takes 0.4): keeps more of the snout's point, which the
     # nose-to-tail-base length includes
     m = measure_animal(mask, opening_fraction=0.35, largest_piece=True)

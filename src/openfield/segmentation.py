@@ -223,6 +223,31 @@ def floor_model(gray: np.ndarray, floor_mask: np.ndarray, animal: str) -> np.nda
     return np.clip(bg, 0, 255).astype(np.uint8)
 
 
+def arena_mask(shape: tuple[int, int], corners_px: np.ndarray | None, margin_fraction: float) -> np.ndarray:
+    """Mask (uint8 0/255) of the arena floor polygon widened by a margin.
+
+    Parameters
+    ----------
+    shape
+        Image height and width.
+    corners_px
+        Floor corners ``(4, 2)``, or None for the whole image.
+    margin_fraction
+        Widening as a fraction of the polygon's shorter side.
+    """
+    h, w = shape
+    if corners_px is None:
+        return np.full((h, w), 255, np.uint8)
+    mask = np.zeros((h, w), np.uint8)
+    c = np.asarray(corners_px, dtype=float).reshape(4, 2)
+    cv2.fillPoly(mask, [np.round(c).astype(np.int32)], 255)
+    sides = np.linalg.norm(np.roll(c, -1, axis=0) - c, axis=1)
+    r = int(round(margin_fraction * sides.min()))
+    if r > 0:
+        mask = cv2.dilate(mask, disc(r))
+    return mask
+
+
 # --------------------------------------------------------------------------- the blob
 
 
@@ -522,14 +547,49 @@ def refine_outline(gray: np.ndarray, blob: np.ndarray, animal: str) -> np.ndarra
     return np.where(labels == int(np.argmax(overlap)), 255, 0).astype(np.uint8)
 
 
-def segment_animal(image: np.ndarray, animal: str = "auto", min_area: int = 20,
-                   max_area_fraction: float = 0.25) -> np.ndarray:
-    """Binary mask (``uint8`` 0/255) of the animal in one image: the largest contrasting blob.
+def image_foreground(
+    gray: np.ndarray, floor_mask: np.ndarray, animal: str, level: float | None = None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Background, difference and threshold of a single image (no video to take a median from).
 
-    Otsu's split of the grey levels, the largest blob of the animal's
-    polarity away from the image edges (walls and the area outside the arena
-    touch them), its outline refined half-way between the animal's and the
-    floor's brightness (:func:`refine_outline`).
+    The background is :func:`floor_model`; the threshold, unless given, is
+    the second of two Otsu levels of the difference inside the floor
+    (floor | walls, marks and tail | animal: walls near the floor's edge
+    differ from the fitted floor about half as much as a dark animal does),
+    at least 12 grey levels.
+
+    Returns
+    -------
+    background, diff : numpy.ndarray
+        ``uint8`` images.
+    level : float
+        Foreground threshold in grey levels.
+    """
+    background = floor_model(gray, floor_mask, animal)
+    diff = difference(gray, background, animal)
+    if level is None:
+        values = diff[floor_mask > 0]
+        t1 = max(otsu_level(values), 12.0)
+        level = max(otsu_level(values[values > t1]), t1) if np.count_nonzero(values > t1) > 10 else t1
+    return background, diff, float(level)
+
+
+def segment_animal(
+    image: np.ndarray,
+    animal: str = "auto",
+    floor_mask: np.ndarray | None = None,
+    min_area: int = 20,
+    max_area_fraction: float = 0.25,
+) -> np.ndarray:
+    """Binary mask (``uint8`` 0/255) of the animal in one image, without a background model.
+
+    The floor is modelled by a smooth surface fitted to the image's floor
+    pixels (:func:`floor_model`, which absorbs uneven lighting); the
+    difference from it is split at two Otsu levels (floor | walls, marks
+    and tail | animal), and the thickest blob of plausible size is the
+    animal (thin wall edges lose), its outline refined half-way between the
+    animal's and the floor's brightness (:func:`refine_outline`). Without a
+    floor mask, blobs touching the image edge (walls, the room) are left out.
 
     Parameters
     ----------
@@ -538,6 +598,9 @@ def segment_animal(image: np.ndarray, animal: str = "auto", min_area: int = 20,
     animal
         ``"dark"`` (dark mouse on a light floor), ``"light"`` or ``"auto"``
         (:func:`floor_polarity`).
+    floor_mask
+        ``uint8`` mask of the arena floor (:func:`arena_mask`), or None for
+        the whole image.
     min_area
         Smallest blob in pixels.
     max_area_fraction
@@ -553,11 +616,11 @@ def segment_animal(image: np.ndarray, animal: str = "auto", min_area: int = 20,
     h, w = gray.shape
     if animal == "auto":
         animal = floor_polarity(gray)
-    flag = cv2.THRESH_BINARY_INV if animal == "dark" else cv2.THRESH_BINARY
-    _, mask = cv2.threshold(gray, 0, 255, flag | cv2.THRESH_OTSU)
-    # the blob must not touch the image edge: on a still image, walls and the image borders
-    # fall on the animal's side of a global split
-    blob = largest_component(mask, min_area, max_area_fraction * h * w, exclude_edge=True)
+    mask = np.full((h, w), 255, np.uint8) if floor_mask is None else floor_mask
+    _, diff, level = image_foreground(gray, mask, animal)
+    fg = open_mask(cv2.bitwise_and(threshold(diff, level), mask), 1)
+    blob = largest_component(fg, min_area, max_area_fraction * h * w, by="thickness",
+                             exclude_edge=floor_mask is None)
     if blob is None:
-        raise OpenfieldError(f"no {animal} animal found (no contrasting blob away from the image edges)")
+        raise OpenfieldError(f"no {animal} animal found (no contrasting blob on the floor)")
     return refine_outline(gray, blob.full_mask((h, w)), animal)

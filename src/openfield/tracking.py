@@ -61,11 +61,11 @@ from openfield.io.video import VideoInfo, VideoReader, sample_frames, video_back
 from openfield.orientation import orient
 from openfield.segmentation import (
     AnimalMeasure,
+    arena_mask,
     background_polarity,
     difference,
-    disc,
-    floor_model,
     floor_polarity,
+    image_foreground,
     largest_component,
     measure_animal,
     median_background,
@@ -158,31 +158,6 @@ class TrackerConfig:
 
 
 # --------------------------------------------------------------------------- per frame
-
-
-def arena_mask(shape: tuple[int, int], corners_px: np.ndarray | None, margin_fraction: float) -> np.ndarray:
-    """Mask (uint8 0/255) of the arena floor polygon widened by a margin.
-
-    Parameters
-    ----------
-    shape
-        Image height and width.
-    corners_px
-        Floor corners ``(4, 2)``, or None for the whole image.
-    margin_fraction
-        Widening as a fraction of the polygon's shorter side.
-    """
-    h, w = shape
-    if corners_px is None:
-        return np.full((h, w), 255, np.uint8)
-    mask = np.zeros((h, w), np.uint8)
-    c = np.asarray(corners_px, dtype=float).reshape(4, 2)
-    cv2.fillPoly(mask, [np.round(c).astype(np.int32)], 255)
-    sides = np.linalg.norm(np.roll(c, -1, axis=0) - c, axis=1)
-    r = int(round(margin_fraction * sides.min()))
-    if r > 0:
-        mask = cv2.dilate(mask, disc(r))
-    return mask
 
 
 class FrameTracker:
@@ -562,16 +537,7 @@ def track_image(
             arena_corners_px = None
     # a narrow margin: without a background model the walls beside the floor would count as foreground
     mask = arena_mask(gray.shape, arena_corners_px, 0.25 * config.arena_margin_fraction)
-    background = floor_model(gray, mask, animal)
-    diff = difference(gray, background, animal)
-    if config.threshold is None:
-        # two Otsu levels: floor | walls, marks and tail | animal (walls near the floor's edge
-        # differ from the fitted floor about half as much as a dark animal does)
-        values = diff[mask > 0]
-        t1 = max(otsu_level(values), 12.0)
-        level = max(otsu_level(values[values > t1]), t1) if np.count_nonzero(values > t1) > 10 else t1
-    else:
-        level = config.threshold
+    background, diff, level = image_foreground(gray, mask, animal, config.threshold)
     cfg = TrackerConfig(**{**asdict(config), "animal": animal, "threshold": level})
     tracker = FrameTracker(background, mask, cfg, select="thickness")
     blob, q = tracker.update(gray)
