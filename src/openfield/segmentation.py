@@ -10,10 +10,11 @@ numpy arrays, and the callers differ only in the parameters they pass:
    :func:`floor_polarity` (one image: the floor covers most of it) or
    :func:`background_polarity` (the sign of the strong differences from a
    background model).
-2. **Foreground.** Either the difference from a background model
-   (:func:`difference`; the background is a median of frames,
-   :func:`median_background`, or a smooth floor fitted to one image,
-   :func:`floor_model`), or the contrast with the floor's colour
+2. **Foreground.** Inside the arena floor (:func:`arena_mask`), either the
+   difference from a background model (:func:`difference`; the background
+   is a median of frames, :func:`median_background`, or for one image a
+   smooth floor fitted to it, :func:`floor_model`, with its two-level
+   threshold, :func:`image_foreground`), or the contrast with the floor's colour
    (:func:`floor_contrast`), thresholded (:func:`threshold`, with
    :func:`otsu_level`) and cleaned by a morphological opening
    (:func:`open_mask`, :func:`disc`).
@@ -25,7 +26,8 @@ numpy arrays, and the callers differ only in the parameters they pass:
    (:func:`measure_animal`).
 
 :func:`segment_animal` strings them together for a single image without a
-background model.
+video (the mouse calibration; the crops' last resort); the tracker's
+:class:`openfield.tracking.FrameTracker` for the frames of a video.
 """
 
 from __future__ import annotations
