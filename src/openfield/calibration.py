@@ -34,6 +34,7 @@ import numpy as np
 from openfield import __version__
 from openfield.errors import OpenfieldError
 from openfield.io.files import write_json
+from openfield.segmentation import arena_mask, measure_animal, segment_animal, to_gray
 
 log = logging.getLogger(__name__)
 
@@ -206,12 +207,6 @@ def side_scales(corners_px: np.ndarray, size_cm: tuple[float, float]) -> np.ndar
 # --------------------------------------------------------------------------- arena
 
 
-def _to_gray(image: np.ndarray) -> np.ndarray:
-    if image.ndim == 3:
-        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    return image
-
-
 def _refine_quad(contour: np.ndarray, quad: np.ndarray) -> np.ndarray:
     """Sub-pixel corners: fit a line to each side's contour points and intersect."""
     pts = contour.reshape(-1, 2).astype(float)
@@ -277,7 +272,7 @@ def detect_arena(image: np.ndarray, floor: str = "auto", min_area_fraction: floa
     """
     if floor not in ("auto", "light", "dark"):
         raise OpenfieldError(f"floor must be auto, light or dark, not {floor!r}")
-    gray = cv2.GaussianBlur(_to_gray(image), (5, 5), 0)
+    gray = cv2.GaussianBlur(to_gray(image), (5, 5), 0)
     candidates = []
     for mask in _floor_masks(gray, floor):
         found = _quad_from_mask(mask, min_area_fraction)
@@ -486,76 +481,22 @@ def calibrate_from_bodyparts(
 # --------------------------------------------------------------------------- mouse
 
 
-def segment_animal(image: np.ndarray, animal: str = "auto") -> np.ndarray:
-    """Binary mask (uint8, 0/255) of the animal: the largest contrasting blob.
-
-    Parameters
-    ----------
-    image
-        BGR or grey top-view image.
-    animal
-        ``"dark"`` (dark mouse on a light floor), ``"light"`` or ``"auto"``
-        (the opposite of the image's dominant brightness, i.e. the floor's).
-
-    Returns
-    -------
-    numpy.ndarray
-        Mask of the single blob taken as the animal.
-    """
-    if animal not in ("auto", "dark", "light"):
-        raise OpenfieldError(f"animal must be auto, dark or light, not {animal!r}")
-    gray = _to_gray(image)
-    h, w = gray.shape
-    if animal == "auto":
-        # The floor covers most of the image: compare the median with Otsu's split.
-        t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-        animal = "dark" if np.median(gray) > t else "light"
-    flag = cv2.THRESH_BINARY_INV if animal == "dark" else cv2.THRESH_BINARY
-    _, mask = cv2.threshold(gray, 0, 255, flag | cv2.THRESH_OTSU)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    best, best_area = 0, 0
-    for i in range(1, n):
-        x, y, bw, bh, area = stats[i]
-        touches_edge = x == 0 or y == 0 or x + bw >= w or y + bh >= h
-        if touches_edge or area < 20 or area > 0.25 * h * w:
-            continue  # walls, image borders and the floor itself are not the animal
-        if area > best_area:
-            best, best_area = i, area
-    if best == 0:
-        raise OpenfieldError(f"no {animal} animal found (no contrasting blob away from the image edges)")
-    blob = np.where(labels == best, 255, 0).astype(np.uint8)
-    # Re-threshold half-way between the animal's and the floor's own brightness next to it,
-    # so the outline sits where pixels are half covered (Otsu's split also sees the walls).
-    ring = cv2.dilate(blob, np.ones((9, 9), np.uint8)) & ~cv2.dilate(blob, np.ones((5, 5), np.uint8))
-    animal_level = float(np.median(gray[blob > 0]))
-    floor_level = float(np.median(gray[ring > 0]))
-    mid = (animal_level + floor_level) / 2
-    local = (gray < mid) if animal == "dark" else (gray > mid)
-    near = cv2.dilate(blob, np.ones((7, 7), np.uint8)) > 0
-    refined = (local & near).astype(np.uint8) * 255
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(refined, connectivity=8)
-    if n < 2:
-        return blob
-    overlap = np.bincount(labels[blob > 0], minlength=n)
-    overlap[0] = 0
-    return np.where(labels == int(np.argmax(overlap)), 255, 0).astype(np.uint8)
-
-
 def measure_mouse(image: np.ndarray, animal: str = "auto") -> dict[str, Any]:
     """Nose-to-tail-base length of the animal in pixels.
 
-    The tail is far thinner than the body: an opening with a disc of
-    about a third of the body's half-width removes it and leaves the body
-    and head (their rounded ends survive an opening by a disc smaller than
-    their own curvature). The length is the extent of what remains along
-    its principal axis.
+    The animal is segmented by :func:`openfield.segmentation.segment_animal`
+    and measured by :func:`openfield.segmentation.measure_animal`: the thin
+    tail is removed by an opening with a disc of about a third of the body's
+    half-width, and the length is the extent of what remains along its
+    principal axis.
 
     Parameters
     ----------
     image
         BGR or grey top-view image with one animal.
     animal
-        See :func:`segment_animal`.
+        ``"dark"``, ``"light"`` or ``"auto"`` (see
+        :func:`openfield.segmentation.segment_animal`).
 
     Returns
     -------
@@ -563,33 +504,24 @@ def measure_mouse(image: np.ndarray, animal: str = "auto") -> dict[str, Any]:
         ``length_px``, ``width_px``, ``center_px``, ``axis_endpoints_px``
         (2x2), ``area_px``.
     """
-    mask = segment_animal(image, animal)
-    dist = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
-    half_width = float(dist.max())
-    radius = max(1, int(round(0.35 * half_width)))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    body = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(body, connectivity=8)
-    if n < 2:
+    try:
+        floor = arena_mask(image.shape[:2], detect_arena(image), 0.01)
+    except OpenfieldError:
+        floor = None  # no arena in view: the whole image, blobs at its edges left out
+    mask = segment_animal(image, animal, floor)
+    # 0.35 of the half-width (the tracker takes 0.4): keeps more of the snout's point, which the
+    # nose-to-tail-base length includes
+    m = measure_animal(mask, opening_fraction=0.35, largest_piece=True)
+    if m is None:
         raise OpenfieldError("the animal's outline vanished when removing the tail; is it too small?")
-    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    ys, xs = np.nonzero(labels == largest)
-    pts = np.c_[xs, ys].astype(float)
-    center = pts.mean(axis=0)
-    cov = np.cov((pts - center).T)
-    evals, evecs = np.linalg.eigh(cov)
-    axis = evecs[:, np.argmax(evals)]
-    proj = (pts - center) @ axis
-    perp = (pts - center) @ np.array([-axis[1], axis[0]])
-    length = float(proj.max() - proj.min())
-    width = float(perp.max() - perp.min())
-    ends = np.array([center + proj.min() * axis, center + proj.max() * axis])
+    along = (m.ends - m.centre) @ m.axis
+    ends = m.centre + np.sort(along)[:, None] * m.axis
     return {
-        "length_px": length,
-        "width_px": width,
-        "center_px": center.tolist(),
+        "length_px": m.extent,
+        "width_px": m.width,
+        "center_px": m.centre.tolist(),
         "axis_endpoints_px": ends.tolist(),
-        "area_px": int(len(pts)),
+        "area_px": int(m.area),
     }
 
 
@@ -609,7 +541,7 @@ def calibrate_mouse(
     mouse_length_cm
         The animal's nose-to-tail-base length in cm.
     animal
-        See :func:`segment_animal`.
+        See :func:`openfield.segmentation.segment_animal`.
     names
         Labels for the images (file names).
     disagreement_warn

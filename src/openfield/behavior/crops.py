@@ -6,11 +6,12 @@ square around it:
 
 1. from pose, when a keypoint table is given (the median of the animal's
    confident keypoints);
-2. else from a simple blob detector: the largest blob that differs from the
-   video's median background (a moving animal) if it is also darker (or
-   lighter) than the floor; else the largest thick blob of the animal's
-   contrast (an animal that never moved, or a light change elsewhere);
-   then :func:`openfield.calibration.segment_animal`;
+2. else from the shared animal segmenter (:mod:`openfield.segmentation`):
+   the largest blob that differs from the video's median background (a
+   moving animal) if it is also darker (or lighter) than the floor; else
+   the largest thick blob of the animal's contrast with the floor (an
+   animal that never moved, or a light change elsewhere); then
+   :func:`openfield.segmentation.segment_animal`;
 3. else the last known centre (or the image centre).
 
 Everything here is a pure function of arrays, except :class:`Cropper`, which
@@ -25,8 +26,18 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-from openfield.calibration import segment_animal
 from openfield.errors import OpenfieldError
+from openfield.segmentation import (
+    check_polarity,
+    difference,
+    floor_contrast,
+    largest_component,
+    median_background,  # noqa: F401  (re-exported: behavior.dataset imports it from here)
+    open_mask,
+    segment_animal,
+    threshold,
+    to_gray,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +74,7 @@ class CropSettings:
             raise OpenfieldError(f"crop size fraction must be in (0, 1], got {self.size_fraction}")
         if self.size_px < 0:
             raise OpenfieldError(f"crop size must be >= 0 pixels, got {self.size_px}")
-        if self.animal not in ("auto", "dark", "light"):
-            raise OpenfieldError(f"animal must be auto, dark or light, not {self.animal!r}")
+        check_polarity(self.animal)
 
     def side(self, height: int, width: int) -> int:
         """Side of the crop square in pixels for a frame of this size."""
@@ -83,11 +93,6 @@ class CropSettings:
         return cls(**{k: d[k] for k in ("mode", "size_fraction", "size_px", "animal") if k in d})
 
 
-def to_gray(image: np.ndarray) -> np.ndarray:
-    """Grey ``uint8`` copy of a BGR or grey image."""
-    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-
-
 def _largest_blob_centre(
     mask: np.ndarray, min_area: int, max_area: int, max_span: float = 0.6
 ) -> tuple[float, float] | None:
@@ -96,17 +101,8 @@ def _largest_blob_centre(
     Blobs spanning more than ``max_span`` of the image width or height
     (arena walls, shadows along an edge) are not an animal.
     """
-    h, w = mask.shape[:2]
-    n, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    best, best_area = 0, 0
-    for i in range(1, n):
-        area = int(stats[i, cv2.CC_STAT_AREA])
-        too_long = stats[i, cv2.CC_STAT_WIDTH] > max_span * w or stats[i, cv2.CC_STAT_HEIGHT] > max_span * h
-        if min_area <= area <= max_area and area > best_area and not too_long:
-            best, best_area = i, area
-    if best == 0:
-        return None
-    return float(centroids[best, 0]), float(centroids[best, 1])
+    blob = largest_component(mask, min_area, max_area, max_span=max_span)
+    return None if blob is None else (float(blob.centroid[0]), float(blob.centroid[1]))
 
 
 def find_animal_centre(
@@ -160,11 +156,11 @@ def find_animal_centre(
         bg = cv2.GaussianBlur(to_gray(background), (5, 5), 0)
         if bg.shape != gray.shape:
             raise OpenfieldError(f"background is {bg.shape}, frame is {gray.shape}: sizes differ")
-        diff = cv2.absdiff(gray, bg)
-        otsu, _ = cv2.threshold(diff, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-        _, mask = cv2.threshold(diff, max(25.0, otsu), 255, cv2.THRESH_BINARY)
+        # either sign of difference (the crops' own rule, kept: its 50 px test on the labelled frames
+        # was set with it); whether the moving blob has the animal's colour is checked below
+        mask = threshold(difference(gray, bg, "any"), min_level=25.0)
         mask = cv2.dilate(mask, np.ones((5, 5), np.uint8))  # join the pieces of one animal
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _opening_kernel(mask.shape))
+        mask = open_mask(mask, _opening_radius(mask.shape))
         moving_centre = _largest_blob_centre(mask, min_area, max_area)
         if moving_centre is not None:
             # a moving blob that is also animal-coloured is the animal; one that is not
@@ -193,37 +189,14 @@ def _contrast_mask(image: np.ndarray, animal: str = "auto") -> np.ndarray:
     the frame's median; thin structures (wall edges, panel borders, tape)
     are removed by an opening.
     """
-    if image.ndim == 2:
-        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    lab = cv2.cvtColor(cv2.GaussianBlur(image, (5, 5), 0), cv2.COLOR_BGR2LAB).astype(np.float32)
-    floor = np.median(lab.reshape(-1, 3), axis=0)
-    dist = np.sqrt(((lab - floor) ** 2).sum(axis=2))
-    if animal == "auto":
-        animal = "dark" if floor[0] > 127 else "light"
-    wrong_side = lab[..., 0] >= floor[0] if animal == "dark" else lab[..., 0] <= floor[0]
-    dist[wrong_side] = 0
-    dist8 = np.clip(dist, 0, 255).astype(np.uint8)
-    otsu, _ = cv2.threshold(dist8, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    _, mask = cv2.threshold(dist8, max(40.0, otsu), 255, cv2.THRESH_BINARY)
-    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, _opening_kernel(mask.shape))
+    contrast, _ = floor_contrast(image, animal)
+    mask = threshold(contrast, min_level=40.0)
+    return open_mask(mask, _opening_radius(mask.shape))
 
 
-def _opening_kernel(shape: tuple[int, ...]) -> np.ndarray:
-    """Disc about 1/40 of the shorter side: removes lines thinner than a mouse."""
-    k = max(3, min(shape[:2]) // 40) | 1
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-
-
-def median_background(images: list[np.ndarray], n: int = 25) -> np.ndarray | None:
-    """Per-pixel median of up to ``n`` images spread over a list (the animal moves away).
-
-    Returns None when there are fewer than 5 images or their sizes differ:
-    the median of a few frames would still contain the animal.
-    """
-    if len(images) < 5 or len({im.shape for im in images}) != 1:
-        return None
-    pick = np.unique(np.linspace(0, len(images) - 1, num=min(n, len(images))).astype(int))
-    return np.median(np.stack([images[i] for i in pick]), axis=0).astype(np.uint8)
+def _opening_radius(shape: tuple[int, ...]) -> int:
+    """Radius of a disc about 1/40 of the shorter side: removes lines thinner than a mouse."""
+    return (max(3, min(shape[:2]) // 40) | 1) // 2
 
 
 def crop_square(image: np.ndarray, centre: tuple[float, float], side: int) -> np.ndarray:

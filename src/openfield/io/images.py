@@ -41,25 +41,7 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
 
 
 def video_background(path: str | os.PathLike[str], n_frames: int = 25) -> np.ndarray:
-    """Median of ``n_frames`` frames spread evenly over a video.
+    """Median of ``n_frames`` frames spread evenly over a video: :func:`openfield.io.video.video_background`."""
+    from openfield.io.video import video_background as _video_background
 
-    Reads only those frames (seeking), never the whole video.
-    """
-    path = Path(path)
-    cap = cv2.VideoCapture(str(path))
-    try:
-        if not cap.isOpened():
-            raise OpenfieldError("cannot open as a video (corrupt or unknown format)", path)
-        total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        indices = np.linspace(0, max(total - 1, 0), num=max(1, min(n_frames, total))).astype(int)
-        frames = []
-        for idx in np.unique(indices):
-            cap.set(cv2.CAP_PROP_POS_FRAMES, int(idx))
-            ok, frame = cap.read()
-            if ok and frame is not None:
-                frames.append(frame)
-    finally:
-        cap.release()
-    if not frames:
-        raise OpenfieldError("the video has no readable frames", path)
-    return np.median(np.stack(frames), axis=0).astype(np.uint8)
+    return _video_background(path, n_frames)

@@ -1,17 +1,31 @@
-"""Reading videos frame by frame (never a whole video in memory), with clear errors."""
+"""Reading videos frame by frame (never a whole video in memory), with clear errors.
+
+:class:`VideoReader` is the one reader: it streams frames (every n-th, from
+a start, up to a limit) and counts the frames read against the frames the
+container announced and the frames that failed to decode.
+:func:`video_background` is the median of frames sampled over a video.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
 
 from openfield.errors import OpenfieldError
 from openfield.io.images import VIDEO_SUFFIXES
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -102,51 +116,261 @@ def video_info(path: str | os.PathLike[str], fps: float | None = None) -> VideoI
                      width=int(frame.shape[1]), height=int(frame.shape[0]))
 
 
+class VideoReader:
+    """Stream a video's frames, counting what was read against what the container announced.
+
+    The one video reader of the package: frames are decoded one at a time
+    (never a whole video in memory); frames skipped by ``every`` are grabbed
+    but not converted into images. A frame that fails to decode in the middle
+    of a file is skipped and counted (:attr:`frames_failed`), and reading
+    goes on; a file that ends before the frame count its container announced
+    (a copy cut short) stops early, and :attr:`truncated` says so.
+
+    Parameters
+    ----------
+    path
+        The video file.
+    every
+        Yield every ``every``-th frame (counted from ``start``).
+    start
+        Index of the first frame read (frames before it are grabbed, so the
+        index stays exact also where seeking is not).
+    limit
+        Read at most this many frames of the video from ``start`` (yielded
+        or skipped); None: to the end.
+    max_failures
+        Consecutive frames that fail to decode before the file is taken to
+        end there (only inside the announced frame count).
+    prefetch
+        Decode in a background thread, up to this many frames ahead of the
+        consumer (OpenCV decodes without holding the GIL, so decoding and
+        the consumer's work overlap on two cores); 0: decode in the
+        consumer's thread. The counters then run ahead of the frames
+        consumed, and are final when the iteration ends.
+
+    Raises
+    ------
+    OpenfieldError
+        When the file is missing, a folder or cannot be opened, when the
+        arguments are out of range, and (while iterating) when the video
+        yields no frame at all.
+
+    Examples
+    --------
+    >>> reader = VideoReader("mouse.avi", every=2)  # doctest: +SKIP
+    >>> for index, frame in reader:  # doctest: +SKIP
+    ...     ...
+    >>> reader.frames_read, reader.frames_expected, reader.frames_failed  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        every: int = 1,
+        start: int = 0,
+        limit: int | None = None,
+        max_failures: int = 8,
+        prefetch: int = 0,
+    ) -> None:
+        if every < 1:
+            raise OpenfieldError(f"every must be >= 1, got {every}")
+        if start < 0:
+            raise OpenfieldError(f"start must be >= 0, got {start}")
+        if limit is not None and limit < 0:
+            raise OpenfieldError(f"limit must be >= 0, got {limit}")
+        self.path = Path(path)
+        self.every, self.start, self.limit, self.max_failures = every, start, limit, max(1, max_failures)
+        self.prefetch = max(0, int(prefetch))
+        cap = _open(self.path)
+        try:
+            self.fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+            #: Frame count announced by the container (0 when it does not say).
+            self.frames_expected = max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0), 0)
+        finally:
+            cap.release()
+        #: Frames of the video passed so far (decoded or skipped by ``every``), from frame 0.
+        self.frames_read = 0
+        #: Frames yielded so far.
+        self.frames_decoded = 0
+        #: Frames that failed to decode in the middle of the file and were skipped.
+        self.frames_failed = 0
+        #: True once the stream ended before the announced frame count.
+        self.truncated = False
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        """Yield ``(frame index, BGR uint8 frame)``; the counters are updated as it goes."""
+        return prefetch(self._read(), self.prefetch) if self.prefetch else self._read()
+
+    def _read(self) -> Iterator[tuple[int, np.ndarray]]:
+        cap = _open(self.path)
+        self.frames_read = self.frames_decoded = self.frames_failed = 0
+        self.truncated = False
+        stop = None if self.limit is None else self.start + self.limit
+        idx = 0
+        pending = 0  # failures not yet known to be followed by a good frame
+        try:
+            while stop is None or idx < stop:
+                keep = idx >= self.start and (idx - self.start) % self.every == 0
+                if keep:
+                    ok, frame = cap.read()
+                    ok = ok and frame is not None
+                else:
+                    ok, frame = cap.grab(), None
+                if not ok:
+                    if not (self.frames_expected and idx < self.frames_expected):
+                        break  # the end, where the container said
+                    pending += 1
+                    idx += 1
+                    if pending >= self.max_failures:
+                        break  # the file ends early
+                    continue
+                self.frames_failed += pending
+                pending = 0
+                idx += 1
+                self.frames_read = idx
+                if keep:
+                    self.frames_decoded += 1
+                    yield idx - 1, frame
+        finally:
+            cap.release()
+        if self.frames_read == 0 and stop != 0 and self.start == 0:
+            raise OpenfieldError("the video has no readable frames (corrupt or empty file)", self.path)
+        end = self.frames_expected if stop is None else min(self.frames_expected, stop)
+        self.truncated = bool(self.frames_expected) and self.frames_read < end
+        if self.truncated:
+            log.warning("%s: read %d of the %d frames the file announces (truncated or damaged file)",
+                        self.path, self.frames_read, self.frames_expected)
+        if self.frames_failed:
+            log.warning("%s: %d frame(s) could not be decoded and were skipped", self.path, self.frames_failed)
+
+    def frames(self) -> Iterator[np.ndarray]:
+        """The frames alone, without their index."""
+        for _, frame in self:
+            yield frame
+
+
+_DONE = object()
+
+
+def prefetch(items: Iterator[T], depth: int) -> Iterator[T]:
+    """Run an iterator in a background thread, up to ``depth`` items ahead; its errors are raised here.
+
+    Stopping early (``break``, ``close()``) stops the thread at its next item.
+    """
+    q: queue.Queue = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer
+            put(exc)
+
+    thread = threading.Thread(target=work, daemon=True, name="openfield-decode")
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
 def iter_indexed_frames(
     path: str | os.PathLike[str], every: int = 1, max_frames: int | None = None
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(frame index, frame)`` for every ``every``-th frame (BGR ``uint8``).
 
-    Frames in between are grabbed but not decoded into images; reading
-    stops after ``max_frames`` frames of the video (kept or not).
+    A thin wrapper of :class:`VideoReader` (``limit=max_frames``), kept for
+    callers that do not need its counts.
 
     Raises
     ------
     OpenfieldError
         When the file cannot be opened or yields no frame at all.
     """
-    if every < 1:
-        raise OpenfieldError(f"every must be >= 1, got {every}")
-    path = Path(path)
-    cap = _open(path)
-    idx = 0
-    try:
-        while max_frames is None or idx < max_frames:
-            if idx % every:
-                if not cap.grab():
-                    break
-            else:
-                ok, frame = cap.read()
-                if not ok or frame is None:
-                    break
-                yield idx, frame
-            idx += 1
-    finally:
-        cap.release()
-    if idx == 0 and max_frames != 0:
-        raise OpenfieldError("the video has no readable frames (corrupt or empty file)", path)
+    yield from VideoReader(path, every=every, limit=max_frames)
 
 
 def iter_frames(path: str | os.PathLike[str]) -> Iterator[np.ndarray]:
-    """Yield the frames of a video one at a time (BGR ``uint8``).
+    """Yield the frames of a video one at a time (BGR ``uint8``); see :class:`VideoReader`.
 
     Raises
     ------
     OpenfieldError
         When the file cannot be opened or yields no frame at all.
     """
-    for _, frame in iter_indexed_frames(path):
-        yield frame
+    yield from VideoReader(path).frames()
+
+
+def sample_frames(path: str | os.PathLike[str], n_frames: int = 25, window: int | None = None) -> list[np.ndarray]:
+    """Up to ``n_frames`` frames spread evenly over a video, or over its first ``window`` frames.
+
+    Parameters
+    ----------
+    path
+        The video file.
+    n_frames
+        How many frames.
+    window
+        None: spread over the whole video, each found by seeking (only
+        those frames are read, but each seek costs up to a key-frame
+        interval of decoding). A number: every ``window // n_frames``-th of
+        the first ``window`` frames, decoded in one sequential pass from the
+        start (no seeking).
+
+    Raises
+    ------
+    OpenfieldError
+        When the file cannot be opened or none of the frames decodes.
+    """
+    path = Path(path)
+    if n_frames < 1:
+        raise OpenfieldError(f"n_frames must be >= 1, got {n_frames}")
+    if window is not None:
+        step = max(1, window // n_frames)
+        return [frame for _, frame in VideoReader(path, every=step, limit=step * n_frames)]
+    cap = _open(path)
+    frames = []
+    try:
+        total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        indices = np.linspace(0, max(total - 1, 0), num=max(1, min(n_frames, total))).astype(int)
+        for idx in np.unique(indices):
+            cap.set(cv2.CAP_PROP_POS_FRAMES, int(idx))
+            ok, frame = cap.read()
+            if ok and frame is not None:
+                frames.append(frame)
+    finally:
+        cap.release()
+    if not frames:
+        raise OpenfieldError("the video has no readable frames", path)
+    return frames
+
+
+def video_background(path: str | os.PathLike[str], n_frames: int = 25, window: int | None = None) -> np.ndarray:
+    """Per-pixel median of frames sampled by :func:`sample_frames` (the moving animal vanishes).
+
+    ``window`` None samples the whole video by seeking; a number of frames
+    samples the video's start in one sequential pass.
+    """
+    return np.median(np.stack(sample_frames(path, n_frames, window)), axis=0).astype(np.uint8)
 
 
 def write_clip(

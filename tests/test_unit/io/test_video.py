@@ -51,3 +51,84 @@ def test_every_nth_frame_and_limit(tmp_path):
     assert [i for i, _ in iter_indexed_frames(path, every=2, max_frames=5)] == [0, 2, 4]
     with pytest.raises(OpenfieldError, match="every"):
         next(iter_indexed_frames(path, every=0))
+
+
+def _write_mjpg(path, n=40, fps=20.0, size=(64, 48)):
+    """A Motion-JPEG AVI of noisy frames (noise keeps each frame's size similar), frame i at grey ~6 i."""
+    rng = np.random.default_rng(0)
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+    for i in range(n):
+        w.write((rng.integers(0, 8, (size[1], size[0], 3)) + 6 * i).astype(np.uint8))
+    w.release()
+    return path
+
+
+def test_reader_counts_frames_read_and_expected(tmp_path):
+    from openfield.io.video import VideoReader
+
+    path = _write_mjpg(tmp_path / "v.avi")
+    reader = VideoReader(path)
+    levels = [int(round((f.mean() - 3.5) / 6)) for _, f in reader]
+    assert levels == list(range(40))
+    assert (reader.frames_read, reader.frames_expected, reader.frames_decoded) == (40, 40, 40)
+    assert reader.frames_failed == 0 and not reader.truncated
+    # every 3rd frame from frame 2, at most 10 frames of the video: 2, 5, 8, 11
+    reader = VideoReader(path, every=3, start=2, limit=10)
+    assert [i for i, _ in reader] == [2, 5, 8, 11]
+    assert (reader.frames_read, reader.frames_decoded) == (12, 4) and not reader.truncated
+    for bad in ({"every": 0}, {"start": -1}, {"limit": -2}):
+        with pytest.raises(OpenfieldError, match=f"{next(iter(bad))} must be"):
+            VideoReader(path, **bad)
+
+
+def test_reader_on_a_file_cut_in_half(tmp_path, caplog):
+    """A copy cut short: the frames that are there, no exception, read < expected, a warning naming it."""
+    from openfield.io.video import VideoReader
+
+    whole = _write_mjpg(tmp_path / "whole.avi")
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: len(data) // 2])
+    reader = VideoReader(cut)
+    frames = [f for _, f in reader]
+    assert 0 < reader.frames_read < reader.frames_expected == 40
+    assert len(frames) == reader.frames_read and reader.truncated
+    assert [int(round((f.mean() - 3.5) / 6)) for f in frames[:-1]] == list(range(len(frames) - 1))
+    assert "cut.avi: read" in caplog.text and "of the 40 frames" in caplog.text
+
+
+def test_background_from_sampled_frames(tmp_path):
+    from openfield.io.video import sample_frames, video_background
+
+    path = _write(tmp_path / "v.mp4", n=12)
+    frames = sample_frames(path, 4)
+    assert len(frames) == 4
+    assert [int(round(f.mean() / 10)) for f in frames] == [0, 3, 7, 11]  # spread over the video
+    # the first 8 frames, every 2nd, in one pass from the start
+    start = sample_frames(path, 4, window=8)
+    assert [int(round(f.mean() / 10)) for f in start] == [0, 2, 4, 6]
+    # frames 0, 5 and 11 are uniform at grey ~0, ~50 and ~110: their median is frame 5, pixel by pixel
+    np.testing.assert_array_equal(video_background(path, 3), sample_frames(path, 3)[1])
+
+
+def test_prefetch_reads_the_same_and_stops_cleanly(tmp_path):
+    """Decoding in a background thread: the same frames and counts; an early stop; errors reach the caller."""
+    import threading
+
+    from openfield.io.video import VideoReader
+
+    path = _write_mjpg(tmp_path / "v.avi")
+    plain = VideoReader(path, every=2)
+    ahead = VideoReader(path, every=2, prefetch=4)
+    a, b = list(plain), list(ahead)
+    assert [i for i, _ in a] == [i for i, _ in b] == list(range(0, 40, 2))
+    assert all(np.array_equal(x, y) for (_, x), (_, y) in zip(a, b, strict=True))
+    assert (ahead.frames_read, ahead.frames_decoded, ahead.frames_expected) == (40, 20, 40)
+    it = iter(VideoReader(path, prefetch=2))
+    next(it)
+    it.close()  # the consumer stops early: the decoding thread ends
+    assert not any(t.name == "openfield-decode" and t.is_alive() for t in threading.enumerate())
+    bad = tmp_path / "bad.avi"
+    bad.write_bytes(b"not a video at all" * 50)
+    with pytest.raises(OpenfieldError, match="bad.avi"):
+        list(VideoReader(bad, prefetch=2))
