@@ -102,7 +102,10 @@ def study_html(t: StudyTables, title: str = "Open-field study") -> str:
     parts += ["<h2>Measures per animal</h2><p>Box: median and quartiles; dots: one animal each.</p>",
               f"<img alt='box plots' src='data:image/png;base64,{_png(box_plots(t.videos, t.measures, groups))}'>"]
     if t.settings.get("bin_min") is not None:
-        parts += [f"<h2>Time bins ({t.settings['bin_min']:g} min)</h2><p>Mean ± SEM per group.</p>",
+        part = t.bins[t.bins["partial"].astype(bool)]
+        short = (f" The last bin is partial ({', '.join(sorted({f'{x:g} s' for x in part['bin_length_s']}))}): "
+                 "sums over it are smaller." if len(part) else "")
+        parts += [f"<h2>Time bins ({t.settings['bin_min']:g} min)</h2><p>Mean ± SEM per group.{short}</p>",
                   f"<img alt='bins' src='data:image/png;base64,"
                   f"{_png(bin_curves(t.groups_bins, t.bin_measures, groups))}'>"]
     shown = [c for c in t.stats.columns if c != "df_num" or t.stats["df_num"].notna().any()]
