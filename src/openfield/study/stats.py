@@ -36,7 +36,7 @@ GROUP_COLUMNS = ["group", "measure", "n", "mean", "sd", "sem", "median", "q1", "
 DUNNETT_SEED = 20240511
 
 #: Optimisers of the mixed model, tried in turn (Powell copes with a random-intercept variance near 0).
-METHODS = ["powell", "lbfgs"]
+METHODS = ["bfgs", "powell"]
 
 
 # --------------------------------------------------------------------------- descriptives
@@ -184,6 +184,13 @@ def linear_trend(dose: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> d
             "slope": float(res.slope), "ci_low": float(res.slope - half), "ci_high": float(res.slope + half)}
 
 
+def _fit_ml(model: Any) -> Any:
+    try:
+        return model.fit(reml=False, method=METHODS)
+    except np.linalg.LinAlgError:  # a singular Hessian at the boundary: derivative-free instead
+        return model.fit(reml=False, method="powell")
+
+
 def mixed_model(long: pd.DataFrame, value: str = "value") -> dict[str, Any]:
     """Linear mixed model ``value ~ group * bin`` with a random intercept per subject (statsmodels).
 
@@ -211,8 +218,7 @@ def mixed_model(long: pd.DataFrame, value: str = "value") -> dict[str, Any]:
         warnings.simplefilter("always", ConvergenceWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)
-        full = smf.mixedlm("y ~ C(group) * bin", d, groups=d["subject"]).fit(reml=False, method=METHODS)
-        reduced = smf.mixedlm("y ~ bin", d, groups=d["subject"]).fit(reml=False, method=METHODS)
+        full, reduced = (_fit_ml(smf.mixedlm(f, d, groups=d["subject"])) for f in ("y ~ C(group) * bin", "y ~ bin"))
     lr = max(0.0, 2 * (full.llf - reduced.llf))
     df = len(full.fe_params) - len(reduced.fe_params)
     converged = bool(full.converged and reduced.converged
