@@ -275,6 +275,12 @@ def compare_groups(
             rows.append(_row(m, "welch_t" if len(groups) == 2 else "welch_anova",
                              note=f"skipped: fewer than 2 groups with n >= 2 ({note})"))
             continue
+        if np.ptp(np.concatenate([samples[g] for g in ok])) == 0:
+            rows.append(_row(m, "welch_t" if len(ok) == 2 else "welch_anova",
+                             note="skipped: the measure has the same value in every animal"))
+            continue
+        flat = [g for g in ok if np.ptp(samples[g]) == 0]
+        flat_note = "skipped: zero variance in group(s) " + ", ".join(repr(g) for g in flat)
         if len(ok) == 2:
             a, b = (ok[1], ok[0]) if control in ok else (ok[0], ok[1])
             xa, xb = samples[a], samples[b]
@@ -289,9 +295,12 @@ def compare_groups(
         else:
             xs = [samples[g] for g in ok]
             n_all = int(sum(len(x) for x in xs))
-            f, df1, df2, p = welch_anova(xs)
-            rows.append(_row(m, "welch_anova", "all", "", n_all, statistic=f, df=df2, df_num=df1, p_value=p,
-                             note=note))
+            if flat:  # Welch's weights n / s^2 are infinite
+                rows.append(_row(m, "welch_anova", "all", "", n_all, note="; ".join(x for x in (flat_note, note) if x)))
+            else:
+                f, df1, df2, p = welch_anova(xs)
+                rows.append(_row(m, "welch_anova", "all", "", n_all, statistic=f, df=df2, df_num=df1, p_value=p,
+                                 note=note))
             h, dfk, p = kruskal(xs)
             rows.append(_row(m, "kruskal", "all", "", n_all, statistic=h, df=dfk, p_value=p,
                              effect_size=h / (n_all - 1), effect_size_name="epsilon_squared", note=note))

@@ -163,3 +163,14 @@ def test_welch_t_false_positives_and_power_by_simulation():
     a, b = rng.normal(1.5, 1, (500, 10)), rng.normal(0, 1, (500, 10))
     _, _, p = st.welch_t(a, b, axis=1)
     assert np.mean(p < 0.05) >= 0.8
+
+
+def test_constant_and_zero_variance_measures_are_skipped_with_a_reason():
+    v = pd.DataFrame({"group": list("aaabbbccc"), "same": [5.0] * 9,
+                      "flat": [1.0, 1.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0]})
+    out = st.compare_groups(v, ["same", "flat"])
+    same = out[out["measure"] == "same"]
+    assert len(same) == 1 and same["note"].iloc[0] == "skipped: the measure has the same value in every animal"
+    wa = out[(out["measure"] == "flat") & (out["test"] == "welch_anova")].iloc[0]
+    assert np.isnan(wa["p_value"]) and wa["note"] == "skipped: zero variance in group(s) 'a'"
+    assert out[(out["measure"] == "flat") & (out["test"] == "kruskal")]["p_value"].notna().all()
