@@ -163,3 +163,32 @@ def test_missing_results_allowed_unmatched_and_small_groups_listed(results, tmp_
     groups = pd.read_csv(out / "groups.csv")
     assert groups.loc[(groups["group"] == "lonely") & (groups["measure"] == "distance_cm"), "n"].tolist() == [1]
     assert np.isnan(groups.loc[(groups["group"] == "lonely"), "sd"]).all()
+
+
+def test_behaviour_tables_join_the_study(results, tmp_path):
+    import shutil
+
+    res_dir, design = results
+    copy = tmp_path / "results"
+    shutil.copytree(res_dir, copy)
+    for frames_path in copy.glob("*_kinematics.csv"):
+        stem = frames_path.name[: -len("_kinematics.csv")]
+        n = len(pd.read_csv(frames_path))
+        labels = np.where(np.arange(n) < 150, "rearing", "other")  # 10 s of rearing at 15 fps, in the first bin
+        pd.DataFrame({"frame": np.arange(n), "time_s": np.arange(n) / 15, "label": labels}).to_csv(
+            copy / f"{stem}_behavior.csv", index=False)
+        pd.DataFrame([{"file": stem, "time_rearing_s": 10.0, "bouts_rearing": 1}]).to_csv(
+            copy / f"{stem}_behavior_summary.csv", index=False)
+    out = tmp_path / "study"
+    assert main(["study", str(copy), "--design", str(design), "--bin-min", "0.25",
+                 "--measures", "time_rearing_s,bouts_rearing", "-o", str(out)]) == 0
+    bins = pd.read_csv(out / "bins.csv")
+    assert bins.groupby("bin")["time_rearing_s"].mean().tolist() == pytest.approx([10.0, 0, 0, 0])
+    videos = pd.read_csv(out / "videos.csv")
+    assert (videos["time_rearing_s"] == 10.0).all() and (videos["bouts_rearing"] == 1).all()
+    stats = pd.read_csv(out / "stats.csv")
+    assert set(stats["measure"]) == {"time_rearing_s", "bouts_rearing"}
+    per_animal = stats[stats["test"] != "mixed_model"]
+    assert per_animal["note"].str.startswith("skipped: the measure has the same value").all()
+    mm = stats[stats["test"] == "mixed_model"].iloc[0]  # rearing per bin: 10, 0, 0 s in both groups
+    assert mm["measure"] == "time_rearing_s" and mm["p_value"] > 0.05
