@@ -105,6 +105,9 @@ class Recording:
 def find_results(results_dirs: list[str | os.PathLike[str]]) -> dict[str, Recording]:
     """Every recording with a summary and a per-frame table in the results folders, by stem.
 
+    A ``<name>_summary.csv`` without ``<name>_kinematics.csv`` beside it
+    (e.g. ``<stem>_behavior_summary.csv``) is not a recording.
+
     Raises
     ------
     OpenfieldError
@@ -120,8 +123,8 @@ def find_results(results_dirs: list[str | os.PathLike[str]]) -> dict[str, Record
             if stem.endswith("_behavior") or stem == "summary_all":
                 continue
             frames = d / f"{stem}_kinematics.csv"
-            if not frames.exists():
-                raise OpenfieldError(f"{s.name} has no per-frame table {frames.name} beside it", d)
+            if not frames.exists():  # another stage's summary (behaviour, bouts...), or an unfinished recording:
+                continue  # a design row that names it is then listed as having no results
             if stem in found:
                 raise OpenfieldError(f"recording {stem!r} is in two results folders: "
                                      f"{found[stem].summary.parent} and {d}")

@@ -69,7 +69,8 @@ def test_find_results(tmp_path):
     with pytest.raises(OpenfieldError, match="no results in this folder"):
         find_results([a, b])
     (b / "m1_summary.csv").write_text("x\n")
-    with pytest.raises(OpenfieldError, match="has no per-frame table m1_kinematics.csv"):
+    (b / "m1_bouts_summary.csv").write_text("x\n")
+    with pytest.raises(OpenfieldError, match="no results in this folder"):  # no per-frame table: not a recording
         find_results([a, b])
     (b / "m1_kinematics.csv").write_text("x\n")
     with pytest.raises(OpenfieldError, match="recording 'm1' is in two results folders"):
