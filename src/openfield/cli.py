@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "openfield.commands.demo",
     "openfield.commands.behavior",
     "openfield.commands.pose",
+    "openfield.commands.study",
 ]
 
 

@@ -1,0 +1,193 @@
+"""The design sheet of a study, the results found on disk, and the match between them.
+
+A design sheet (CSV or XLSX) has one row per recorded animal: ``video``
+(the file name, with or without extension, or its stem) and ``group``
+(required); optionally ``subject`` (default: the video's stem), ``dose``,
+``sex``, ``session``, ``arena`` and any other columns, carried into every
+output. A results folder is the output of ``openfield run`` or ``openfield
+kinematics``: per recording ``<stem>_summary.csv`` and
+``<stem>_kinematics.csv`` (and ``<stem>_behavior.csv`` /
+``<stem>_behavior_summary.csv`` with behaviour).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from openfield.errors import OpenfieldError
+
+#: Extensions stripped from the ``video`` column to get the stem.
+KNOWN_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".mpg", ".mpeg", ".wmv", ".m4v", ".csv", ".h5"}
+
+REQUIRED = ("video", "group")
+
+
+def video_stem(name: str) -> str:
+    """A design's ``video`` value without folder and known extension."""
+    p = Path(str(name).strip())
+    return p.stem if p.suffix.lower() in KNOWN_SUFFIXES else p.name
+
+
+def read_design(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read and check a design sheet.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The sheet's columns (names stripped, ``video``/``group``/``subject``
+        and the other known names lower-cased) plus ``stem``; ``subject``
+        filled with the stem where missing.
+
+    Raises
+    ------
+    OpenfieldError
+        File missing or unreadable, no ``video`` or ``group`` column, empty
+        cells in them, or duplicate rows (the same video, and arena, twice).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise OpenfieldError("design sheet not found", path)
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            df = pd.read_excel(path, dtype=str)
+        elif path.suffix.lower() == ".csv":
+            df = pd.read_csv(path, dtype=str, skipinitialspace=True)
+        else:
+            raise OpenfieldError("the design sheet must be a .csv or .xlsx file", path)
+    except (ValueError, ImportError, pd.errors.ParserError) as exc:
+        if isinstance(exc, OpenfieldError):
+            raise
+        raise OpenfieldError(f"cannot read the design sheet ({exc})", path) from exc
+    known = {"video", "group", "subject", "dose", "sex", "session", "arena"}
+    df.columns = [c.strip().lower() if c.strip().lower() in known else c.strip() for c in map(str, df.columns)]
+    df = df.dropna(how="all")
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise OpenfieldError(f"the design sheet has no {' or '.join(repr(c) for c in missing)} column "
+                             f"(it has: {', '.join(df.columns)})", path)
+    for c in df.columns:
+        if df[c].dtype == object:
+            df[c] = df[c].str.strip()
+    for c in REQUIRED:
+        empty = df[c].isna() | (df[c] == "")
+        if empty.any():
+            rows = ", ".join(str(i + 2) for i in df.index[empty])
+            raise OpenfieldError(f"empty {c!r} in row(s) {rows}", path)
+    df = df.reset_index(drop=True)
+    df["stem"] = df["video"].map(video_stem)
+    key = ["stem", "arena"] if "arena" in df.columns else ["stem"]
+    dup = df.duplicated(key, keep=False)
+    if dup.any():
+        names = sorted(set(df.loc[dup, "video"]))
+        raise OpenfieldError(f"duplicate rows for: {', '.join(names)} (one row per video"
+                             f"{' and arena' if 'arena' in df.columns else ''})", path)
+    if "subject" not in df.columns:
+        df["subject"] = df["stem"]
+    df["subject"] = df["subject"].fillna(df["stem"]).replace("", pd.NA).fillna(df["stem"])
+    return df
+
+
+@dataclass
+class Recording:
+    """One recording's result files."""
+
+    stem: str
+    summary: Path
+    kinematics: Path
+    behavior: Path | None = None
+    behavior_summary: Path | None = None
+
+
+def find_results(results_dirs: list[str | os.PathLike[str]]) -> dict[str, Recording]:
+    """Every recording with a summary and a per-frame table in the results folders, by stem.
+
+    A ``<name>_summary.csv`` without ``<name>_kinematics.csv`` beside it
+    (e.g. ``<stem>_behavior_summary.csv``) is not a recording.
+
+    Raises
+    ------
+    OpenfieldError
+        A folder is missing or has no results, or two folders hold the same stem.
+    """
+    found: dict[str, Recording] = {}
+    for d in map(Path, results_dirs):
+        if not d.is_dir():
+            raise OpenfieldError("results folder not found", d)
+        here = 0
+        for s in sorted(d.glob("*_summary.csv")):
+            stem = s.name[: -len("_summary.csv")]
+            if stem.endswith("_behavior") or stem == "summary_all":
+                continue
+            frames = d / f"{stem}_kinematics.csv"
+            if not frames.exists():  # another stage's summary (behaviour, bouts...), or an unfinished recording:
+                continue  # a design row that names it is then listed as having no results
+            if stem in found:
+                raise OpenfieldError(f"recording {stem!r} is in two results folders: "
+                                     f"{found[stem].summary.parent} and {d}")
+            beh, beh_sum = d / f"{stem}_behavior.csv", d / f"{stem}_behavior_summary.csv"
+            found[stem] = Recording(stem, s, frames, beh if beh.exists() else None,
+                                    beh_sum if beh_sum.exists() else None)
+            here += 1
+        if not here:
+            raise OpenfieldError("no results in this folder (no <name>_summary.csv with <name>_kinematics.csv; "
+                                 "run 'openfield run' or 'openfield kinematics' first)", d)
+    return found
+
+
+@dataclass
+class Match:
+    """A design matched to results."""
+
+    design: pd.DataFrame  # rows with results, plus column ``recording``: the recording's stem
+    missing: pd.DataFrame  # design rows without results
+    unmatched: list[str] = field(default_factory=list)  # results without a design row
+
+
+def _find(stem: str, stems: list[str]) -> list[str]:
+    if stem in stems:
+        return [stem]
+    # a pose file's stem is the video's stem + DeepLabCut's scorer ("mouse1DLC_resnet50_...")
+    return [s for s in stems if s.startswith(stem + "DLC")]
+
+
+def match_design(design: pd.DataFrame, results: dict[str, Recording], allow_missing: bool = False,
+                 design_path: str | os.PathLike[str] | None = None) -> Match:
+    """Pair each design row with its recording.
+
+    Raises
+    ------
+    OpenfieldError
+        Design rows without results (all listed) unless ``allow_missing``;
+        a row that matches several recordings.
+    """
+    stems = sorted(results)
+    found, missing_rows = [], []
+    for i, row in design.iterrows():
+        hits = _find(row["stem"], stems)
+        if len(hits) > 1:
+            raise OpenfieldError(f"video {row['video']!r} matches several results: {', '.join(hits)}", design_path)
+        if hits:
+            found.append((i, hits[0]))
+        else:
+            missing_rows.append(i)
+    if missing_rows and not allow_missing:
+        names = ", ".join(design.loc[missing_rows, "video"].astype(str))
+        raise OpenfieldError(f"no results for {len(missing_rows)} design row(s): {names} "
+                             "(--allow-missing to go on without them)", design_path)
+    used = [s for _, s in found]
+    dup = sorted({s for s in used if used.count(s) > 1})
+    if dup:
+        why = (" (several arenas per video are not supported yet: results hold one animal per video)"
+               if "arena" in design.columns else "")
+        raise OpenfieldError(f"several design rows point to the same results: {', '.join(dup)}{why}", design_path)
+    matched = design.loc[[i for i, _ in found]].copy()
+    matched["recording"] = used
+    missing = design.loc[missing_rows].copy()
+    missing["recording"] = ""
+    missing["reason"] = "no results found"
+    unmatched = [s for s in stems if s not in set(used)]
+    return Match(matched.reset_index(drop=True), missing.reset_index(drop=True), unmatched)

@@ -1,0 +1,138 @@
+"""Read a study's inputs from disk and write its outputs (the I/O layer of :mod:`openfield.study`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from openfield.errors import OpenfieldError
+from openfield.io.files import atomic_write, write_csv, write_json
+from openfield.study import design as design_mod
+from openfield.study.analysis import StudyTables, run_study
+from openfield.study.report import study_html
+from openfield.study.workbook import workbook_bytes
+
+log = logging.getLogger(__name__)
+
+#: The files ``write_study`` writes in the study folder.
+OUTPUT_FILES = ["design.csv", "videos.csv", "bins.csv", "groups.csv", "groups_bins.csv", "stats.csv",
+                "study.xlsx", "study.html", "study.json"]
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise OpenfieldError(f"cannot read ({exc})", path) from exc
+
+
+def load_study(
+    results_dirs: Sequence[str | os.PathLike[str]],
+    design_path: str | os.PathLike[str],
+    bin_min: float | None = None,
+    control: str | None = None,
+    measures: Sequence[str] | None = None,
+    allow_missing: bool = False,
+) -> StudyTables:
+    """Read the design and the results, match them and run the study (nothing is written).
+
+    Raises
+    ------
+    OpenfieldError
+        Any problem with the design, the results or the options.
+    """
+    design = design_mod.read_design(design_path)
+    results = design_mod.find_results(list(results_dirs))
+    match = design_mod.match_design(design, results, allow_missing, design_path)
+    summaries, frames, behaviors = {}, {}, {}
+    for stem in match.design["recording"]:
+        rec = results[stem]
+        s = _read_csv(rec.summary)
+        if len(s) != 1:
+            raise OpenfieldError(f"expected one summary row, found {len(s)}", rec.summary)
+        row = s.iloc[0].to_dict()
+        if rec.behavior_summary is not None:
+            b = _read_csv(rec.behavior_summary)
+            row.update({k: v for k, v in b.iloc[0].to_dict().items() if k not in row and k != "file"})
+        summaries[stem] = row
+        fr = _read_csv(rec.kinematics)
+        need = {"x_cm", "y_cm", "speed_cm_s", "acceleration_cm_s2", "zone", "moving"}
+        if need - set(fr.columns):
+            raise OpenfieldError(f"not a per-frame kinematics table: no {', '.join(sorted(need - set(fr.columns)))}",
+                                 rec.kinematics)
+        frames[stem] = fr
+        behaviors[stem] = None
+        if rec.behavior is not None:
+            beh = _read_csv(rec.behavior)
+            if len(beh) == len(fr) and "label" in beh.columns:
+                behaviors[stem] = beh
+            else:
+                log.warning("%s: %d behaviour frames for %d kinematics frames: behaviour left out of the bins",
+                            rec.behavior, len(beh), len(fr))
+    tables = run_study(match.design, summaries, frames, behaviors, bin_min, control, measures,
+                       match.missing, match.unmatched)
+    tables.settings.update(design=str(design_path), results=[str(d) for d in results_dirs],
+                           allow_missing=allow_missing)
+    return tables
+
+
+def save_study(tables: StudyTables, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write the study's tables, workbook, report and settings in ``out_dir``.
+
+    Everything is built in memory first, then each file is written atomically;
+    ``study.json`` (the settings and warnings) is written last.
+    """
+    out_dir = Path(out_dir)
+    csvs = {"design": tables.design, "videos": tables.videos, "bins": tables.bins, "groups": tables.groups,
+            "groups_bins": tables.groups_bins, "stats": tables.stats}
+    xlsx = workbook_bytes({k: csvs[k] for k in ("design", "videos", "bins", "groups", "stats")})
+    page = study_html(tables)
+    written = [write_csv(df, out_dir / f"{name}.csv") for name, df in csvs.items()]
+    with atomic_write(out_dir / "study.xlsx") as tmp:
+        tmp.write_bytes(xlsx)
+    written.append(out_dir / "study.xlsx")
+    with atomic_write(out_dir / "study.html") as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    written.append(out_dir / "study.html")
+    written.append(write_json({"settings": tables.settings, "warnings": tables.warnings}, out_dir / "study.json"))
+    return written
+
+
+def write_study(
+    results_dirs: Sequence[str | os.PathLike[str]],
+    design_path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    bin_min: float | None = None,
+    control: str | None = None,
+    measures: Sequence[str] | None = None,
+    allow_missing: bool = False,
+) -> StudyTables:
+    """Run a study on results folders and write it (the function ``openfield run --design`` calls).
+
+    Parameters
+    ----------
+    results_dirs
+        Output folders of ``openfield run`` / ``openfield kinematics``.
+    design_path
+        The design sheet (.csv or .xlsx).
+    out_dir
+        The study folder: ``OUTPUT_FILES``.
+    bin_min, control, measures, allow_missing
+        See :func:`openfield.study.analysis.run_study` and
+        :func:`openfield.study.design.match_design`.
+
+    Returns
+    -------
+    StudyTables
+        Nothing is written when an error is raised.
+    """
+    tables = load_study(results_dirs, design_path, bin_min, control, measures, allow_missing)
+    for w in tables.warnings:
+        log.warning("study: %s", w)
+    save_study(tables, out_dir)
+    log.info("study: %d animals in %d groups -> %s", len(tables.videos), tables.videos["group"].nunique(), out_dir)
+    return tables
