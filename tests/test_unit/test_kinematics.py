@@ -1,5 +1,7 @@
 """Kinematics against analytic answers: circle, accelerate-cruise-decelerate, centre stays."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -307,5 +309,6 @@ def test_missing_start_and_end_are_not_called_gaps(caplog):
     ("center_fraction", float("nan"), "--center-fraction", "between 0 and 1 (exclusive)"),
 ])
 def test_config_refuses_values_out_of_range(field, value, option, allowed):
-    with pytest.raises(OpenfieldError, match=f"{option} \\({field}\\) must be {allowed.replace('(', '.').replace(')', '.')}"):
+    expected = f"{option} ({field}) must be {allowed}"
+    with pytest.raises(OpenfieldError, match=re.escape(expected)):
         KinematicsConfig(**{field: value})

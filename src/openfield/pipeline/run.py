@@ -30,7 +30,7 @@ from openfield.io.video import video_info
 from openfield.kinematics import SUMMARY_COLUMNS
 from openfield.pipeline import steps
 from openfield.pipeline.config import BEHAVIOR_COLUMNS, PoseFilesConfig, RunConfig
-from openfield.pipeline.ledger import Ledger
+from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.pipeline.outputs import write_batch_summary, write_report
 from openfield.pipeline.paths import check_unique_stems, find_videos, output_paths
 from openfield.tracking import TrackerConfig
@@ -57,6 +57,8 @@ class VideoResult:
         The steps that ran, in order.
     outputs
         Main output files by name (e.g. ``pose``).
+    fingerprint
+        The summary step's fingerprint (covers every step before it).
     """
 
     video: Path
@@ -65,6 +67,7 @@ class VideoResult:
     error: str | None = None
     steps_run: list[str] = field(default_factory=list)
     outputs: dict[str, Path] = field(default_factory=dict)
+    fingerprint: str | None = None
 
 
 def _status(ledger: Ledger) -> str:
@@ -101,16 +104,13 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     else:
         assert config.arena_size_cm is not None
         cal, cal_fp = steps.calibration_step(ledger, video, config.arena_size_cm)
-    pose: Any
     if config.pose == "classic":
-        pose_fp, pose_path, ds = steps.tracker_pose_step(ledger, video, config.tracker, cal, cal_fp, info.fps,
-                                                         config.progress)
-        pose = ds if ds is not None else pose_path
+        pose_fp, pose_path = steps.tracker_pose_step(ledger, video, config.tracker, cal, cal_fp, info.fps,
+                                                     config.progress)
     else:
         assert config.dlc_config is not None
         pose_fp, pose_path = steps.dlc_pose_step(ledger, video, Path(config.dlc_config))
-        pose = pose_path
-    kin_fp, summary = steps.kinematics_step(ledger, pose, info.fps, cal, config.kinematics, [pose_fp, cal_fp],
+    kin_fp, summary = steps.kinematics_step(ledger, pose_path, info.fps, cal, config.kinematics, [pose_fp, cal_fp],
                                             plot=config.plots)
     row = {"video": video.name, **{k: summary[k] for k in SUMMARY_COLUMNS}}
     inputs = [kin_fp]
@@ -118,14 +118,14 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
         beh_fp, totals = steps.behavior_step(ledger, video, Path(config.behavior_model), config.progress)
         row.update({k: totals.get(k, float("nan")) for k in BEHAVIOR_COLUMNS})
         inputs.append(beh_fp)
-    row = steps.summary_step(ledger, row, inputs)
+    fp, row = steps.summary_step(ledger, row, inputs)
     if ledger.ran:
         log.info("%s: %.1f cm in %.1f s, mean speed %.2f cm/s (ran: %s)", video.name, row["distance_cm"],
                  row["duration_s"], row["mean_speed_cm_s"], ", ".join(ledger.ran))
     else:
         log.info("%s: every step up to date, skipped", video.name)
     return VideoResult(video, _status(ledger), row, steps_run=list(ledger.ran),
-                       outputs={"pose": pose_path, **output_paths(video.stem, out_dir)})
+                       outputs={**output_paths(video.stem, out_dir), "pose": pose_path}, fingerprint=fp)
 
 
 def run_videos(
@@ -160,9 +160,30 @@ def run_videos(
             message = exc.message if exc.path else str(exc)
             log.error("%s: %s", video, message)
             results.append(VideoResult(video, "failed", error=message))
-    write_batch_summary(out_dir, results, "video")
-    write_report(out_dir, results)
+    _batch_outputs(out_dir, results, "video", config.overwrite, report=True)
     return results
+
+
+#: The stem of the batch's own step record (``OUT/.openfield/__batch__.json``).
+BATCH_STEM = "__batch__"
+
+
+def _batch_outputs(out_dir: Path, results: list[VideoResult], name_column: str, overwrite: bool,
+                   report: bool) -> None:
+    """``summary_all.csv`` (and ``report.html``), unless every input and outcome is as last time."""
+    ledger = Ledger(out_dir, BATCH_STEM, overwrite)
+    fp = fingerprint("batch", {"name_column": name_column, "report": report},
+                     inputs=[r.fingerprint or f"{r.status} {r.video} {r.error}" for r in results])
+    if ledger.current("batch", fp):
+        log.info("%s: batch summary and report up to date", out_dir)
+        return
+    outputs = {}
+    table = write_batch_summary(out_dir, results, name_column)
+    if table is not None:
+        outputs["summary_all"] = table
+    if report:
+        outputs["report"] = write_report(out_dir, results)
+    ledger.record("batch", fp, outputs)
 
 
 def process_pose_file(pose_file: str | os.PathLike[str], out_dir: str | os.PathLike[str],
@@ -183,15 +204,15 @@ def process_pose_file(pose_file: str | os.PathLike[str], out_dir: str | os.PathL
         [pose_fp] + ([cal_fp] if cal_fp else []), plot=config.plots,
         arena_bodyparts=config.arena_bodyparts, arena_size_cm=config.arena_size_cm,
     )
-    row = steps.summary_step(ledger, {"file": pose_file.name, **{k: summary[k] for k in SUMMARY_COLUMNS}},
-                             [kin_fp])
+    fp, row = steps.summary_step(ledger, {"file": pose_file.name, **{k: summary[k] for k in SUMMARY_COLUMNS}},
+                                 [kin_fp])
     if ledger.ran:
         log.info("%s: %.1f cm in %.1f s, mean speed %.2f cm/s -> %s", pose_file.name, row["distance_cm"],
                  row["duration_s"], row["mean_speed_cm_s"], out_dir)
     else:
         log.info("%s: up to date, skipped", pose_file.name)
     return VideoResult(pose_file, _status(ledger), row, steps_run=list(ledger.ran),
-                       outputs=output_paths(pose_file.stem, out_dir))
+                       outputs=output_paths(pose_file.stem, out_dir), fingerprint=fp)
 
 
 def run_pose_files(
@@ -217,7 +238,7 @@ def run_pose_files(
     results = [process_pose_file(path, out_dir, config)
                for path in tqdm(files, desc="kinematics", unit="file", disable=not config.progress or len(files) < 2)]
     if len(files) > 1:
-        write_batch_summary(Path(out_dir), results, "file")
+        _batch_outputs(Path(out_dir), results, "file", config.overwrite, report=False)
     return results
 
 
@@ -265,7 +286,7 @@ def track_videos(
         try:
             ledger = Ledger(Path(out_dir), video.stem, overwrite)
             fps_used = video_info(video, fps).fps
-            _, path, _ = steps.tracker_pose_step(ledger, video, tracker, calibration, cal_fp, fps_used, progress)
+            _, path = steps.tracker_pose_step(ledger, video, tracker, calibration, cal_fp, fps_used, progress)
             results.append(VideoResult(video, _status(ledger), steps_run=list(ledger.ran), outputs={"pose": path}))
         except OpenfieldError as exc:
             log.error("%s", exc)

@@ -71,7 +71,7 @@ def tracker_pose_step(
     cal_fp: str | None,
     fps: float | None,
     progress: bool,
-) -> tuple[str, Path, xr.Dataset | None]:
+) -> tuple[str, Path]:
     """The classical tracker -> ``<stem>_pose.csv`` (DeepLabCut layout).
 
     Parameters
@@ -83,15 +83,15 @@ def tracker_pose_step(
     -------
     fingerprint : str
     path : Path
-        The pose CSV.
-    dataset : xarray.Dataset or None
-        The pose when tracked now (None when skipped: read the file).
+        The pose CSV. The next step reads it back even when just written:
+        the CSV's decimal text is the pose of record, so a resumed run gives
+        the very numbers of a fresh one (parsing can move a float by 1 ulp).
     """
     path = output_paths(ledger.stem, ledger.out_dir)["pose"]
     fp = fingerprint("pose", {"method": "classic", "tracker": asdict(config), "fps": fps},
                      inputs=[cal_fp] if cal_fp else [], sources=[video])
     if ledger.current("pose", fp):
-        return fp, path, None
+        return fp, path
     corners = None if cal is None else cal.arena_corners_px
     ds = tracking.track_video(video, config, corners, fps, progress)
     if not (ds["position"].sel(keypoints="body").notnull()).any():
@@ -102,7 +102,7 @@ def tracker_pose_step(
     write_dlc_csv(ds, path, scorer=tracking.SCORER)
     ledger.record("pose", fp, {"pose": path})
     log.info("%s: tracked -> %s", video.name, path.name)
-    return fp, path, ds
+    return fp, path
 
 
 def dlc_pose_step(ledger: Ledger, video: Path, dlc_config: Path) -> tuple[str, Path]:
@@ -227,7 +227,7 @@ def behavior_step(ledger: Ledger, video: Path, model_dir: Path, progress: bool) 
     return fp, values
 
 
-def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> dict[str, Any]:
+def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> tuple[str, dict[str, Any]]:
     """The one-row ``<stem>_summary.csv`` (written last: the video is finished).
 
     Parameters
@@ -240,7 +240,9 @@ def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> dict
 
     Returns
     -------
-    dict
+    fingerprint : str
+        Covers every step before (the batch's files depend on it).
+    row : dict
         The row.
     """
     import pandas as pd
@@ -249,10 +251,10 @@ def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> dict
     fp = fingerprint("summary", {"columns": list(row)}, inputs=inputs)
     rec = ledger.current("summary", fp)
     if rec:
-        return rec["values"]
+        return fp, rec["values"]
     write_csv(pd.DataFrame([row]), path)
     ledger.record("summary", fp, {"summary": path}, row)
-    return row
+    return fp, row
 
 
 __all__ = [
