@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from openfield.behavior import labels as lb
+from openfield.behavior import metrics as bm
 from openfield.behavior import pose as bp
 from openfield.behavior import timeline as tl
 from openfield.io.pose import from_numpy, read_dlc
@@ -101,10 +103,10 @@ def _rearing_rows(table: pd.DataFrame, name: str) -> dict[str, float]:
 def bench_real(data: Path) -> None:
     folder = data / "oft_pose_rearing"
     ds = read_dlc(folder / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=FPS)
-    labels = tl.read_interval_labels(folder / "OFT_38_labels.csv")
+    labels = lb.read_interval_labels(folder / "OFT_38_labels.csv")
     per = tl.intervals_to_frames(labels, ds.sizes["time"], FPS, beyond_end="crop")
     arena = bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0))
-    human = tl.evaluate_frames(None, per, bp.CLASSES)
+    human = bm.evaluate_frames(None, per, bp.CLASSES)
     hr = human[human["class"] == "rearing"]
     print(
         "raters, rearing F1 (all 1998 frames):",
@@ -124,9 +126,9 @@ def bench_real(data: Path) -> None:
     ratio = bp.pose_features(ds, arena, windows_s=(1.0,))["body_length_ratio"].to_numpy()
     base = tl.smooth_labels(bp.predict_length_threshold(ratio, model.baseline_threshold), FPS, 0.4)[k:]
     held = {r: v[k:] for r, v in per.items()}
-    held["majority"] = tl.majority_vote(per, tie="other")[k:]
-    tm = tl.evaluate_frames(pred, held, bp.CLASSES, pred_name="model")
-    tb = tl.evaluate_frames(base, held, bp.CLASSES, pred_name="baseline")
+    held["majority"] = lb.majority_vote(per, tie="other")[k:]
+    tm = bm.evaluate_frames(pred, held, bp.CLASSES, pred_name="model")
+    tb = bm.evaluate_frames(base, held, bp.CLASSES, pred_name="baseline")
     hh = tm[(tm["class"] == "rearing") & (tm["kind"] == "rater-vs-rater") & (tm["compared"] != "majority")]
     print("(b) trained on 0-60 s, scored on 60-80 s (498 frames)")
     print("    model   ", _rearing_rows(tm, "model"))

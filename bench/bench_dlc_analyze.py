@@ -24,6 +24,7 @@ from pathlib import Path
 
 import cv2
 
+from openfield.device import resolve_device
 from openfield.io.video import write_clip
 from openfield.pose import dlc
 
@@ -54,7 +55,7 @@ def main() -> None:
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--device", default="auto")
     args = parser.parse_args()
-    device = dlc.resolve_device(args.device)
+    device = resolve_device(args.device)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         clip = write_clip(args.video, Path(tmp) / "clip.mp4", args.frames)

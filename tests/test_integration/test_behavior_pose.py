@@ -13,8 +13,11 @@ import pandas as pd
 import pytest
 
 from openfield import cli
+from openfield.behavior import outputs
 from openfield.behavior import pose as bp
 from openfield.behavior import timeline as tl
+from openfield.behavior.labels import read_interval_labels
+from openfield.behavior.metrics import evaluate_frames
 from openfield.io.pose import read_dlc, write_dlc_csv
 
 FPS = 25.0
@@ -129,9 +132,9 @@ def test_train_predict_evaluate_beats_baseline_on_heldout_block(sample_data, tmp
     assert ((table["kind"] == "rater-vs-rater") & (table["class"] == "rearing")).sum() == 3
 
     # the baseline on the same held-out frames
-    model = bp.PoseBehaviorModel.load(model_path)
+    model = outputs.load_pose_model(model_path)
     per_rater = tl.intervals_to_frames(
-        tl.read_interval_labels(folder / LABELS), ds.sizes["time"], FPS, beyond_end="crop"
+        read_interval_labels(folder / LABELS), ds.sizes["time"], FPS, beyond_end="crop"
     )
     ratio = bp.pose_features(ds, bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0)), windows_s=(1.0,))
     base = tl.smooth_labels(
@@ -139,7 +142,7 @@ def test_train_predict_evaluate_beats_baseline_on_heldout_block(sample_data, tmp
         FPS,
         model.min_bout_s,
     )
-    base_table = tl.evaluate_frames(
+    base_table = evaluate_frames(
         base[held],
         {k: v[held] for k, v in per_rater.items()},
         ["rearing", "grooming", "other"],
@@ -209,13 +212,14 @@ def test_bad_inputs_are_one_line_errors(sample_data, monkeypatch, capsys, tmp_pa
         assert str(tmp_path) in err[0] or str(folder) in err[0]
 
 
+@pytest.mark.real_data
 def test_predict_refuses_pose_without_the_model_body_parts(sample_data, monkeypatch, capsys, tmp_path):
     folder = sample_data / "oft_pose_rearing"
     ds = read_dlc(folder / POSE, fps=FPS).isel(time=slice(0, 300))
     n = ds.sizes["time"]
     rater = np.where((np.arange(n) // 50) % 2 == 1, "rearing", "other").astype(object)
     model, _ = bp.train_pose_model([bp.Recording("part", ds, {"r": rater})], windows_s=(0.5,), n_blocks=2)
-    model.save(tmp_path / "m.joblib")
+    outputs.save_pose_model(model, tmp_path / "m.joblib")
     no_nose = tmp_path / "no_nose.csv"
     write_dlc_csv(ds.sel(keypoints=[k for k in ds["keypoints"].values if k != "nose"]), no_nose)
     rc = run_cli(
@@ -240,7 +244,7 @@ def test_evaluate_command_with_another_class_list(tmp_path, monkeypatch):
     classes = ["rearing", "grooming", "normal"]
     prob = np.tile([0.1, 0.1, 0.8], (50, 1))
     prob[10:20] = [0.8, 0.1, 0.1]  # rearing 1.0-2.0 s at 10 fps
-    tl.write_behavior_outputs(tmp_path, "clip", prob, classes, fps=10.0, min_bout_s=0.0)
+    outputs.write_behavior_outputs(tmp_path, "clip", prob, classes, fps=10.0, min_bout_s=0.0)
     labels = tmp_path / "labels.csv"
     labels.write_text("rater,start_s,end_s,behavior\nA,1.0,2.0,Supported\nA,3,4,other\nB,1.5,2.5,Supported\n")
     rc = run_cli(monkeypatch, "behavior", "evaluate", "--pred", tmp_path / "clip_behavior.csv", "--labels", labels)

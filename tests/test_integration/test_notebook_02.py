@@ -10,6 +10,7 @@ from nbclient import NotebookClient
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "02_acceleration_calculation.ipynb"
 
 
+@pytest.mark.real_data
 def test_notebook_02_runs(sample_data, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENFIELD_SAMPLE_DATA", str(sample_data))
     monkeypatch.setenv("OPENFIELD_OUTPUT_DIR", str(tmp_path / "out"))

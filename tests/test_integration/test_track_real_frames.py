@@ -16,6 +16,8 @@ import pytest
 from openfield.calibration import detect_arena
 from openfield.tracking import track_image
 
+pytestmark = pytest.mark.real_data
+
 
 def _labels(root):
     """The labelled table: one row per image, snout/tailbase x, y; the index may span several columns."""

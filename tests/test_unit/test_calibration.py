@@ -107,6 +107,7 @@ def test_arena_not_found_in_featureless_image():
         detect_arena(img)
 
 
+@pytest.mark.real_data
 def test_arena_on_real_dlc_openfield_video(sample_data):
     """Corners read by eye on the --show image of the median background: within 10 px."""
     bg = read_image(sample_data / "dlc_openfield" / "videos" / "m3v1mp4.mp4")
@@ -119,6 +120,7 @@ def test_arena_on_real_dlc_openfield_video(sample_data):
     assert np.abs(detect_arena(frame) - by_eye_m4s1).max() < 10
 
 
+@pytest.mark.real_data
 def test_arena_from_tracked_corners(sample_data):
     ds = read_dlc(sample_data / "oft_pose_rearing" / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=25)
     cal = calibrate_from_bodyparts(ds, ("tl", "tr", "br", "bl"), (42, 42))

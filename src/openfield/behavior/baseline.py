@@ -13,7 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from openfield.behavior.vit import classification_metrics, write_metrics
+from openfield.behavior.metrics import classification_metrics
+from openfield.behavior.outputs import write_metrics
 from openfield.errors import OpenfieldError
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def baseline_logistic(
     Returns
     -------
     dict
-        :func:`~openfield.behavior.vit.classification_metrics` of the validation split.
+        :func:`~openfield.behavior.metrics.classification_metrics` of the validation split.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline

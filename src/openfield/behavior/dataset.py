@@ -10,7 +10,7 @@ Three input forms, one output layout:
 ``videos + labels``
     A video and a CSV of behaviour intervals (``start_s, end_s, behavior``)
     per video, read and mapped to classes by
-    :func:`openfield.behavior.timeline.read_interval_labels`; frames no
+    :func:`openfield.behavior.labels.read_interval_labels`; frames no
     interval covers are ``normal``. The source is the video.
 ``clips``
     Short videos whose file name gives the class (``rear_plus_hstacked.mp4``
@@ -32,9 +32,11 @@ from __future__ import annotations
 import logging
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -44,7 +46,7 @@ from tqdm.auto import tqdm
 from openfield.behavior.crops import Cropper, CropSettings, median_background
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write, write_csv, write_json
-from openfield.io.images import VIDEO_SUFFIXES
+from openfield.io.images import VIDEO_SUFFIXES, read_image
 from openfield.io.video import iter_indexed_frames, video_info
 
 log = logging.getLogger(__name__)
@@ -136,7 +138,7 @@ def clip_class(path: str | os.PathLike[str]) -> str | None:
     ``rear_plus_hstacked.mp4`` -> ``rearing``: the name (without a
     ``_hstacked`` suffix) is looked up in :data:`CLIP_CLASSES`, then
     understood as a behaviour name by
-    :func:`openfield.behavior.timeline.map_label_name` (``rear*``,
+    :func:`openfield.behavior.labels.map_label_name` (``rear*``,
     ``groom*``, ``normal``/``other``).
 
     Returns
@@ -149,7 +151,7 @@ def clip_class(path: str | os.PathLike[str]) -> str | None:
     OpenfieldError
         When the name gives no class.
     """
-    from openfield.behavior.timeline import BACKGROUND_NAMES, map_label_name
+    from openfield.behavior.labels import BACKGROUND_NAMES, map_label_name
 
     path = Path(path)
     name = _CLIP_SUFFIX.sub("", path.stem).lower()
@@ -250,13 +252,6 @@ class _Builder:
         return rel
 
 
-def _read_image(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise OpenfieldError("cannot read as an image (corrupt or unknown format)", path)
-    return image
-
-
 def _add_folders(builder: _Builder, folders: Path) -> None:
     if not folders.is_dir():
         raise OpenfieldError("class folder root not found (expected DIR/<class>/*.png)", folders)
@@ -280,11 +275,11 @@ def _add_folders(builder: _Builder, folders: Path) -> None:
         if builder.settings.crop.mode == "animal" and len(items) >= 5:
             # the median of up to 25 images spread over the source (never all of them in memory)
             pick = np.unique(np.linspace(0, len(items) - 1, num=min(25, len(items))).astype(int))
-            background = median_background([_read_image(items[i][1]) for i in pick])
+            background = median_background([read_image(items[i][1]) for i in pick])
         cropper = Cropper(builder.settings.crop, background)
         rows = []
         for i, (label, p) in enumerate(items):
-            image = _read_image(p)
+            image = read_image(p)
             if background is not None and image.shape != background.shape:
                 raise OpenfieldError(f"image size {image.shape[:2]} differs from the other images of "
                                      f"source {source} {background.shape[:2]}", p)
@@ -337,38 +332,43 @@ def _add_video(
         builder.finish(source, r)
 
 
-def pose_centres(path: str | os.PathLike[str], min_confidence: float = 0.5) -> np.ndarray:
-    """Per-frame animal centre ``(n_frames, 2)`` from a DeepLabCut pose file.
+def animal_centres(ds: Any, min_confidence: float = 0.5) -> np.ndarray:
+    """Per-frame animal centre ``(n_frames, 2)`` of a pose Dataset (``openfield.io.pose`` layout).
 
     The centre is the median of the animal's keypoints (arena points left
     out) whose confidence is at least ``min_confidence``; NaN when none is.
+    Used to place the ViT's crops from the pose a run already has.
     """
-    from openfield.io.pose import ARENA_KEYPOINTS, read_dlc
+    from openfield.io.pose import ARENA_KEYPOINTS
 
-    ds = read_dlc(path)
     keep = [k for k in ds["keypoints"].values if str(k).lower() not in ARENA_KEYPOINTS]
     one = ds.sel(keypoints=keep).isel(individuals=0)
     pos = one["position"].transpose("time", "keypoints", "space").values
     conf = one["confidence"].transpose("time", "keypoints").values
     pos = np.where((conf >= min_confidence)[..., None], pos, np.nan)
-    with np.errstate(all="ignore"):
-        import warnings
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames give NaN
+        return np.nanmedian(pos, axis=1)
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanmedian(pos, axis=1)
+
+def pose_centres(path: str | os.PathLike[str], min_confidence: float = 0.5) -> np.ndarray:
+    """:func:`animal_centres` of a DeepLabCut pose file."""
+    from openfield.io.pose import read_dlc
+
+    return animal_centres(read_dlc(path), min_confidence)
 
 
 def video_frame_labels(video: str | os.PathLike[str], labels: str | os.PathLike[str]) -> np.ndarray:
     """Per-frame classes of a video from its interval label CSV.
 
-    Uses :func:`openfield.behavior.timeline.read_interval_labels` (unknown
+    Uses :func:`openfield.behavior.labels.read_interval_labels` (unknown
     behaviour names and ``end_s < start_s`` are errors) and
     :func:`~openfield.behavior.timeline.intervals_to_frames`; uncovered
     frames are :data:`BACKGROUND_CLASS`. With several raters, the majority
     label of each frame is used.
     """
-    from openfield.behavior.timeline import intervals_to_frames, majority_vote, read_interval_labels
+    from openfield.behavior.labels import majority_vote, read_interval_labels
+    from openfield.behavior.timeline import intervals_to_frames
 
     info = video_info(video)
     fps, n_frames = info.fps, info.n_frames

@@ -7,9 +7,10 @@ reaching into the past and the future) and learn the behaviour from human
 labels with gradient-boosted trees.
 
 Body parts are recognised by name (case-insensitive, common DeepLabCut
-spellings, see :data:`BODY_PART_ALIASES`) into *roles*; whatever roles a file
-has are used. A model remembers the roles and features it was trained with and
-refuses a pose file that lacks them.
+spellings, the one vocabulary of :mod:`openfield.bodyparts`) into *roles*
+(:func:`feature_roles`); whatever roles a file has are used. A model
+remembers the roles and features it was trained with and refuses a pose file
+that lacks them.
 
 Units: lengths are in units of the animal's median body length in the
 recording (so features do not depend on the camera's zoom), speeds in body
@@ -20,10 +21,8 @@ seconds (so a model works at any frame rate).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,30 +30,17 @@ import pandas as pd
 import xarray as xr
 
 from openfield import __version__
-from openfield.behavior import timeline as tl
+from openfield.behavior.labels import BACKGROUND_NAMES, majority_vote
+from openfield.behavior.metrics import evaluate_frames
+from openfield.behavior.timeline import labels_from_probabilities, smooth_labels
+from openfield.bodyparts import resolve_body_parts
 from openfield.calibration import Calibration, apply_homography, homography_from_corners
 from openfield.errors import OpenfieldError
-from openfield.io.files import atomic_write
 
 log = logging.getLogger(__name__)
 
 #: The classes the pose classifier predicts; ``other`` is the background.
 CLASSES = ("rearing", "grooming", "other")
-
-#: Roles -> accepted body-part names (lower case).
-BODY_PART_ALIASES: dict[str, tuple[str, ...]] = {
-    "nose": ("nose", "snout"),
-    "head": ("headcentre", "headcenter", "head_centre", "head_center", "head"),
-    "neck": ("neck",),
-    "ear_left": ("earl", "leftear", "left_ear", "ear_left", "earleft"),
-    "ear_right": ("earr", "rightear", "right_ear", "ear_right", "earright"),
-    "body": ("bodycentre", "bodycenter", "body_centre", "body_center", "body", "centroid", "midbody"),
-    "side_left": ("bcl", "bodyl", "body_left", "leftside", "left_side", "side_left"),
-    "side_right": ("bcr", "bodyr", "body_right", "rightside", "right_side", "side_right"),
-    "hip_left": ("hipl", "lefthip", "left_hip", "hip_left"),
-    "hip_right": ("hipr", "righthip", "right_hip", "hip_right"),
-    "tailbase": ("tailbase", "tail_base", "tail-base", "tailstart"),
-}
 
 #: Roles of the head, whose likelihoods are features (they drop when a top view loses the head).
 HEAD_ROLES = ("nose", "head", "ear_left", "ear_right")
@@ -65,14 +51,20 @@ DEFAULT_WINDOWS_S = (0.2, 0.5, 1.0, 2.0)
 #: Arena corner body-part names, in the order top-left, top-right, bottom-right, bottom-left.
 CORNER_NAMES = (("tl", "arena_tl"), ("tr", "arena_tr"), ("br", "arena_br"), ("bl", "arena_bl"))
 
-_MODEL_KIND = "openfield.behavior.pose model"
-
 
 # --------------------------------------------------------------------------- body parts
 
 
-def resolve_body_parts(keypoints: Sequence[str]) -> dict[str, str]:
-    """Map roles to the file's body-part names.
+def feature_roles(keypoints: Sequence[str]) -> dict[str, str]:
+    """Map the roles the features use to a pose file's body-part names.
+
+    The roles are those of the one body-part vocabulary
+    (:func:`openfield.bodyparts.resolve_body_parts`), with one rule of the
+    features: a file whose only head point is ``head`` (the tracker's, the
+    tip of the animal's front end, or a DeepLabCut ``headcentre`` without
+    nose, neck or ears) has it as the front point, role ``nose``. So the tracker's
+    head/body/tail and a nose/bodycentre/tailbase file at the same
+    coordinates give the same features, under the same names.
 
     Parameters
     ----------
@@ -84,14 +76,10 @@ def resolve_body_parts(keypoints: Sequence[str]) -> dict[str, str]:
     dict
         Role -> body-part name, for every role found.
     """
-    lower = {str(k).lower(): str(k) for k in keypoints}
-    found = {}
-    for role, names in BODY_PART_ALIASES.items():
-        for name in names:
-            if name in lower:
-                found[role] = lower[name]
-                break
-    return found
+    roles = resolve_body_parts(keypoints)
+    if "head" in roles and not any(r in roles for r in ("nose", "neck", "ear_left", "ear_right")):
+        roles = {("nose" if r == "head" else r): k for r, k in roles.items()}
+    return roles
 
 
 def _pair_mid(points: dict[str, np.ndarray], a: str, b: str) -> np.ndarray | None:
@@ -315,7 +303,7 @@ def pose_features(
     if fps is None or not fps > 0:
         raise OpenfieldError("the frame rate is unknown: give --fps (features are computed in seconds)", source)
     fps = float(fps)
-    roles = resolve_body_parts([str(k) for k in ds["keypoints"].values])
+    roles = feature_roles([str(k) for k in ds["keypoints"].values])
     problem = required_roles_message(roles)
     if problem:
         raise OpenfieldError(problem, source)
@@ -418,6 +406,8 @@ def fit_length_threshold(body_length_ratio: np.ndarray, y: np.ndarray, positive:
         raise OpenfieldError("no frame has a body length: cannot fit the baseline")
     r, truth = r[ok], truth[ok]
     candidates = np.unique(np.quantile(r, np.linspace(0.01, 0.99, 99)))
+    # F1 of all 99 candidate thresholds at once, vectorised (openfield.behavior.metrics scores one
+    # labelling at a time; this is the same F1 = 2 TP / (predicted + true))
     called = r[None, :] < candidates[:, None]  # (thresholds, frames)
     tp = (called & truth).sum(axis=1)
     f1 = 2 * tp / np.maximum(called.sum(axis=1) + truth.sum(), 1)
@@ -572,7 +562,7 @@ class PoseBehaviorModel:
     baseline_threshold
         Body-length-ratio threshold of the baseline fitted on the same data.
     cv
-        Cross-validation summary (records of :func:`~openfield.behavior.timeline.evaluate_frames`).
+        Cross-validation summary (records of :func:`~openfield.behavior.metrics.evaluate_frames`).
     training
         Provenance: files, frames per class, label mapping.
     """
@@ -592,6 +582,15 @@ class PoseBehaviorModel:
     training: dict[str, Any] = field(default_factory=dict)
     software_version: str = __version__
 
+    def missing_body_parts(self, keypoints: Sequence[str]) -> list[str]:
+        """The body parts the model needs that ``keypoints`` lack, as ``"name (role)"``; empty when none.
+
+        Lets a caller refuse a pose before any work (e.g. a tracker pose for a
+        model trained on ears and hips).
+        """
+        found = feature_roles(keypoints)
+        return [f"{self.roles[r]} ({r})" for r in self.roles if r not in found]
+
     def features(self, ds: xr.Dataset, arena: ArenaGeometry | None = None) -> pd.DataFrame:
         """The model's features of a recording, checking its body parts and arena fit.
 
@@ -602,8 +601,7 @@ class PoseBehaviorModel:
             model uses wall distances and no arena is known.
         """
         source = ds.attrs.get("source_file")
-        found = resolve_body_parts([str(k) for k in ds["keypoints"].values])
-        missing = [f"{self.roles[r]} ({r})" for r in self.roles if r not in found]
+        missing = self.missing_body_parts([str(k) for k in ds["keypoints"].values])
         if missing:
             raise OpenfieldError(
                 f"the model was trained on body parts this pose file lacks: {', '.join(missing)}; "
@@ -630,42 +628,6 @@ class PoseBehaviorModel:
         with limit_threads(n_threads):
             return full_probabilities(self.estimator, feats, self.classes)
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the model with joblib (atomically)."""
-        import joblib
-
-        payload = {"kind": _MODEL_KIND, **self.__dict__}
-        with atomic_write(path) as tmp:
-            joblib.dump(payload, tmp)
-        return Path(path)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> PoseBehaviorModel:
-        """Read a model written by :meth:`save`.
-
-        Raises
-        ------
-        OpenfieldError
-            Missing file, not a joblib file, not an openfield pose model.
-        """
-        import joblib
-
-        path = Path(path)
-        if not path.exists():
-            raise OpenfieldError("model file not found", path)
-        try:
-            payload = joblib.load(path)
-        except Exception as exc:  # joblib/pickle raise many types on a foreign file
-            raise OpenfieldError(f"cannot read as a joblib model file ({type(exc).__name__}: {exc})", path) from exc
-        if not isinstance(payload, dict) or payload.get("kind") != _MODEL_KIND:
-            raise OpenfieldError("not an openfield pose behaviour model (made by 'behavior pose-train')", path)
-        payload = dict(payload)
-        payload.pop("kind")
-        try:
-            return cls(**payload)
-        except TypeError as exc:
-            raise OpenfieldError(f"model file from an incompatible openfield version ({exc})", path) from exc
-
 
 @dataclass
 class Recording:
@@ -679,7 +641,7 @@ class Recording:
     @property
     def majority(self) -> np.ndarray:
         """Majority of the raters (ties to the background class ``other``)."""
-        return tl.majority_vote(self.per_rater, tie="other")
+        return majority_vote(self.per_rater, tie="other")
 
 
 def _recording_features(
@@ -732,7 +694,7 @@ def train_pose_model(
     Returns
     -------
     tuple
-        The model and the cross-validation table: :func:`~openfield.behavior.timeline.evaluate_frames`
+        The model and the cross-validation table: :func:`~openfield.behavior.metrics.evaluate_frames`
         rows of the pooled held-out predictions of the model (``compared``
         = ``model``) and of the body-length baseline (``baseline``) against
         each rater and the majority, plus the raters against each other
@@ -758,7 +720,7 @@ def train_pose_model(
     fps_list = [float(r.ds.attrs["fps"]) for r in recordings]
     gap = int(np.ceil(max(windows_s) / 2 * max(fps_list))) + 1
     folds = block_folds(groups, n_blocks, gap)
-    background = next((c for c in classes if c in tl.BACKGROUND_NAMES), classes[-1])
+    background = next((c for c in classes if c in BACKGROUND_NAMES), classes[-1])
     oof_model = np.empty(len(y), dtype=object)
     oof_base = np.empty(len(y), dtype=object)
     for k, (train, test) in enumerate(folds):
@@ -772,10 +734,10 @@ def train_pose_model(
         # smoothing within each recording's part of the test block
         fps_test = fps_list[int(np.searchsorted(offsets, test[0], side="right") - 1)]
         proba = full_probabilities(est, X.iloc[test], classes)
-        oof_model[test] = tl.labels_from_probabilities(proba, classes, fps_test, min_bout_s)
+        oof_model[test] = labels_from_probabilities(proba, classes, fps_test, min_bout_s)
         thr = fit_length_threshold(X["body_length_ratio"].to_numpy()[train], y[train])
         base = predict_length_threshold(X["body_length_ratio"].to_numpy()[test], thr, background)
-        oof_base[test] = tl.smooth_labels(base, fps_test, min_bout_s)
+        oof_base[test] = smooth_labels(base, fps_test, min_bout_s)
     per_rater_all: dict[str, list[np.ndarray]] = {}
     raters = sorted({r for rec in recordings for r in rec.per_rater})
     for rater in raters:
@@ -784,10 +746,10 @@ def train_pose_model(
     refs = {rater: np.concatenate(v) for rater, v in per_rater_all.items() if all(x is not None for x in v)}
     refs_with_majority = {**refs, "majority": y.astype(object)}
     for name, pred in (("model", oof_model), ("baseline", oof_base)):
-        t = tl.evaluate_frames(pred, refs_with_majority, classes, pred_name=name)
+        t = evaluate_frames(pred, refs_with_majority, classes, pred_name=name)
         tables.append(t[t["kind"] == "prediction"])
     if len(refs) > 1:
-        t = tl.evaluate_frames(None, refs, classes)
+        t = evaluate_frames(None, refs, classes)
         tables.append(t)
     cv_table = pd.concat(tables, ignore_index=True)
     cv_table.insert(0, "cv", "recordings" if len(recordings) > 1 else f"{n_blocks} time blocks")
@@ -795,10 +757,10 @@ def train_pose_model(
         estimator = make_estimator(seed).fit(X, y)
     threshold = fit_length_threshold(X["body_length_ratio"].to_numpy(), y)
     roles = dict(
-        feats[0].attrs.get("roles") or resolve_body_parts([str(k) for k in recordings[0].ds["keypoints"].values])
+        feats[0].attrs.get("roles") or feature_roles([str(k) for k in recordings[0].ds["keypoints"].values])
     )
     for r in recordings[1:]:
-        other = resolve_body_parts([str(k) for k in r.ds["keypoints"].values])
+        other = feature_roles([str(k) for k in r.ds["keypoints"].values])
         roles = {k: v for k, v in roles.items() if k in other}
     model = PoseBehaviorModel(
         estimator=estimator,

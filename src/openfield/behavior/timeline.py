@@ -1,8 +1,12 @@
-"""Per-frame behaviour timelines: interval labels, bouts, totals, ethogram, evaluation.
+"""Per-frame behaviour timelines: intervals <-> frames, smoothing, bouts, totals.
 
-This module is shared by every behaviour classifier (pose-based, image-based)
-and knows no class list of its own: classes are whatever strings the caller
-uses (e.g. ``rearing / grooming / other`` or ``rearing / grooming / normal``).
+This module is pure (arrays and tables in, arrays and tables out), is shared
+by every behaviour classifier (pose-based, image-based) and knows no class
+list of its own: classes are whatever strings the caller uses (e.g.
+``rearing / grooming / other`` or ``rearing / grooming / normal``). Reading
+label files is :mod:`openfield.behavior.labels`; scores are
+:mod:`openfield.behavior.metrics`; figures :mod:`openfield.behavior.plots`;
+files :mod:`openfield.behavior.outputs`.
 
 Time conventions
 ----------------
@@ -27,237 +31,21 @@ Bouts are maximal runs of one label; a bout of frames ``a .. b-1`` has
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from openfield.behavior.labels import BACKGROUND_NAMES, default_behaviors
 from openfield.errors import OpenfieldError
-from openfield.io.files import save_figure, write_csv
 
 log = logging.getLogger(__name__)
-
-#: Label names (lower case) that are bookkeeping rows of scoring software, not behaviour.
-IGNORED_LABELS = frozenset({"start/end", "startend", "start", "end", "_default"})
-
-#: Label names (lower case) that mean "no behaviour of interest" (the background class).
-BACKGROUND_NAMES = frozenset({"other", "normal", "none"})
-
-#: Exact (lower-case) names understood by default, and what they become.
-#: ``None`` means the row is bookkeeping and is ignored.
-DEFAULT_LABEL_MAPPING: dict[str, str | None] = {
-    "supported": "rearing",
-    "unsupported": "rearing",
-    **{name: None for name in IGNORED_LABELS},
-    **{name: "other" for name in BACKGROUND_NAMES},
-}
-
-#: Name prefixes understood by default (checked after the exact names).
-DEFAULT_LABEL_PREFIXES: dict[str, str] = {"rear": "rearing", "groom": "grooming"}
-
-REQUIRED_LABEL_COLUMNS = ("start_s", "end_s", "behavior")
-
-#: Columns naming the recording: a label table must hold one recording only.
-RECORDING_COLUMNS = ("id", "video", "recording", "file")
 
 # rounding of times x fps before taking frame indices: absorbs binary floating-point
 # error (e.g. 1.02 * 25 = 25.500000000000004) without moving any real boundary
 _DECIMALS = 6
-
-
-# --------------------------------------------------------------------------- labels in
-
-
-def map_label_name(name: str, mapping: Mapping[str, str | None] | None = None) -> tuple[bool, str | None]:
-    """Translate one label name to a class.
-
-    Parameters
-    ----------
-    name
-        A behaviour name as written by a rater (any case, surrounding spaces ignored).
-    mapping
-        Extra or overriding names (case-insensitive) -> class, or ``None`` to
-        ignore rows with that name. Checked before the defaults.
-
-    Returns
-    -------
-    tuple
-        ``(known, class_or_None)``: ``known`` is False when neither the mapping
-        nor the defaults understand the name.
-    """
-    key = str(name).strip().lower()
-    if mapping:
-        user = {str(k).strip().lower(): v for k, v in mapping.items()}
-        if key in user:
-            return True, user[key]
-    if key in DEFAULT_LABEL_MAPPING:
-        return True, DEFAULT_LABEL_MAPPING[key]
-    for prefix, cls in DEFAULT_LABEL_PREFIXES.items():
-        if key.startswith(prefix):
-            return True, cls
-    return False, None
-
-
-def labels_from_frame(
-    df: pd.DataFrame,
-    source: str | os.PathLike[str] | None = None,
-    mapping: Mapping[str, str | None] | None = None,
-    unknown: str = "error",
-    default_rater: str = "rater",
-) -> pd.DataFrame:
-    """Validate an interval table and map its names to classes.
-
-    Parameters
-    ----------
-    df
-        Table with columns ``start_s``, ``end_s``, ``behavior`` and
-        optionally ``rater`` (other columns are ignored).
-    source
-        The file it came from, named in error messages and kept in
-        ``attrs["source_file"]``.
-    mapping
-        See :func:`map_label_name`.
-    unknown
-        ``"error"`` (default): names that are not understood raise an error
-        listing them all; ``"other"``: they become the background class
-        ``"other"`` (listed in a warning).
-    default_rater
-        Rater name when the table has no ``rater`` column.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``start_s``, ``end_s`` (float, seconds), ``behavior`` (our
-        class), ``rater`` (str), ``label`` (the original name); bookkeeping
-        rows removed; sorted by rater then start.
-
-    Raises
-    ------
-    OpenfieldError
-        Missing columns, empty table, non-numeric or negative times,
-        ``end_s < start_s``, unknown names (with ``unknown="error"``),
-        several recordings in one table (column ``ID``, ``video``,
-        ``recording`` or ``file``).
-    """
-    if unknown not in ("error", "other"):
-        raise ValueError(f"unknown must be 'error' or 'other', not {unknown!r}")
-    cols = {str(c).strip().lower(): c for c in df.columns}
-    missing = [c for c in REQUIRED_LABEL_COLUMNS if c not in cols]
-    if missing:
-        raise OpenfieldError(
-            f"label table is missing column(s) {', '.join(missing)}; expected start_s, end_s, "
-            f"behavior and optionally rater, found {[str(c) for c in df.columns]}",
-            source,
-        )
-    for key in RECORDING_COLUMNS:
-        if key in cols:
-            ids = pd.unique(df[cols[key]].dropna().astype(str))
-            if len(ids) > 1:
-                shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
-                raise OpenfieldError(
-                    f"the label table holds {len(ids)} recordings (column {cols[key]}: {shown}); "
-                    "give one label file per recording",
-                    source,
-                )
-    out = pd.DataFrame(
-        {
-            "start_s": df[cols["start_s"]],
-            "end_s": df[cols["end_s"]],
-            "label": df[cols["behavior"]],
-            "rater": df[cols["rater"]] if "rater" in cols else default_rater,
-        }
-    )
-    if out["label"].isna().any():
-        rows = (np.flatnonzero(out["label"].isna().to_numpy()) + 2).tolist()[:10]
-        raise OpenfieldError(f"empty behavior name on line(s) {rows}", source)
-    out["label"] = out["label"].astype(str).str.strip()
-    out["rater"] = out["rater"].astype(str).str.strip()
-    for col in ("start_s", "end_s"):
-        values = pd.to_numeric(out[col], errors="coerce")
-        bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
-        if bad.any():
-            rows = (np.flatnonzero(bad.to_numpy()) + 2).tolist()[:10]
-            raise OpenfieldError(f"column {col} has a missing or non-numeric time on line(s) {rows}", source)
-        out[col] = values.astype(float)
-    mapped = [map_label_name(name, mapping) for name in out["label"]]
-    unknown_names = sorted({n for n, (known, _) in zip(out["label"], mapped, strict=True) if not known})
-    if unknown_names:
-        if unknown == "error":
-            raise OpenfieldError(
-                f"unknown behavior name(s) {unknown_names}: map them to a class "
-                "(e.g. --label-map NAME=other) or treat all unknown names as other",
-                source,
-            )
-        log.warning("%s: unknown behavior name(s) %s counted as other", source or "labels", unknown_names)
-    out["behavior"] = [cls if known else "other" for known, cls in mapped]
-    out = out[[not (known and cls is None) for known, cls in mapped]]
-    bad_order = out["end_s"] < out["start_s"]
-    if bad_order.any():
-        first = out[bad_order].iloc[0]
-        raise OpenfieldError(
-            f"{int(bad_order.sum())} interval(s) end before they start, e.g. {first['label']} "
-            f"from {first['start_s']} s to {first['end_s']} s (rater {first['rater']})",
-            source,
-        )
-    if (out["start_s"] < 0).any():
-        raise OpenfieldError("an interval starts at a negative time", source)
-    if out.empty:
-        raise OpenfieldError("no behaviour intervals in the label table (only bookkeeping rows?)", source)
-    out = out.sort_values(["rater", "start_s"], kind="stable").reset_index(drop=True)
-    out = out[["start_s", "end_s", "behavior", "rater", "label"]]
-    out.attrs["source_file"] = None if source is None else str(source)
-    return out
-
-
-def read_interval_labels(
-    path: str | os.PathLike[str],
-    mapping: Mapping[str, str | None] | None = None,
-    unknown: str = "error",
-) -> pd.DataFrame:
-    """Read behaviour intervals (CSV: ``start_s, end_s, behavior[, rater]``).
-
-    Names are mapped to classes by :func:`map_label_name`: by default
-    ``Supported``, ``Unsupported`` and ``rear*`` are ``rearing``, ``groom*``
-    is ``grooming``, ``other``/``normal``/``none`` are ``other``, and the
-    bookkeeping rows ``Start/End``, ``StartEnd``, ``_DEFAULT`` are dropped.
-    Without a ``rater`` column, the file's stem is the rater.
-
-    Parameters
-    ----------
-    path
-        The CSV file.
-    mapping
-        Extra or overriding name -> class (``None``: ignore the name).
-    unknown
-        ``"error"`` or ``"other"``, see :func:`labels_from_frame`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        See :func:`labels_from_frame`; ``attrs["source_file"]`` is the path.
-
-    Raises
-    ------
-    OpenfieldError
-        Naming the file: not found, not a table, missing columns,
-        ``end_s < start_s``, unknown names (all listed).
-    """
-    path = Path(path)
-    if not path.exists():
-        raise OpenfieldError("label file not found", path)
-    if path.is_dir():
-        raise OpenfieldError("is a folder, expected a CSV of behaviour intervals", path)
-    try:
-        df = pd.read_csv(path)
-    except pd.errors.EmptyDataError as exc:
-        raise OpenfieldError("label file is empty", path) from exc
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise OpenfieldError(f"cannot read as a CSV table ({exc})", path) from exc
-    return labels_from_frame(df, source=path, mapping=mapping, unknown=unknown, default_rater=path.stem)
-
 
 # --------------------------------------------------------------------------- frames
 
@@ -291,7 +79,7 @@ def intervals_to_frames(
     Parameters
     ----------
     labels_df
-        From :func:`read_interval_labels` (columns ``start_s``, ``end_s``,
+        From :func:`~openfield.behavior.labels.read_interval_labels` (columns ``start_s``, ``end_s``,
         ``behavior``, ``rater``).
     n_frames
         Number of frames of the recording.
@@ -352,46 +140,6 @@ def intervals_to_frames(
                 frames[a:b] = background if beh in BACKGROUND_NAMES else beh
         out[str(rater)] = frames
     return out
-
-
-def majority_vote(per_rater: Mapping[str, np.ndarray], tie: str | None = None) -> np.ndarray:
-    """Per-frame label chosen by most raters.
-
-    Parameters
-    ----------
-    per_rater
-        Rater -> per-frame labels, all the same length.
-    tie
-        Label for frames where two or more labels have the same highest
-        count; ``None`` (default): among the tied labels, the one of the
-        first rater (in the mapping's order) that chose one of them.
-
-    Returns
-    -------
-    numpy.ndarray
-        Per-frame labels (object dtype).
-    """
-    if not per_rater:
-        raise ValueError("majority_vote needs at least one rater")
-    stack = np.stack([np.asarray(v, dtype=object) for v in per_rater.values()])  # (raters, frames)
-    n_raters, n_frames = stack.shape
-    names, codes = np.unique(stack.astype(str), return_inverse=True)
-    codes = codes.reshape(stack.shape)
-    counts = np.zeros((len(names), n_frames), dtype=np.int64)
-    for r in range(n_raters):
-        np.add.at(counts, (codes[r], np.arange(n_frames)), 1)
-    best = counts.max(axis=0)
-    is_tied = (counts == best).sum(axis=0) > 1
-    winner = counts.argmax(axis=0)
-    if is_tied.any():
-        if tie is not None:
-            result = names[winner].astype(object)
-            result[is_tied] = tie
-            return result
-        for r in range(n_raters - 1, -1, -1):  # first rater last, so it wins
-            chosen = is_tied & (counts[codes[r], np.arange(n_frames)] == best)
-            winner = np.where(chosen, codes[r], winner)
-    return names[winner].astype(object)
 
 
 # --------------------------------------------------------------------------- bouts
@@ -523,12 +271,8 @@ def behavior_totals(bouts: pd.DataFrame, duration_s: float, behaviors: Sequence[
     return out
 
 
-def default_behaviors(classes: Sequence[str]) -> list[str]:
-    """The classes that are behaviours of interest (all but :data:`BACKGROUND_NAMES`)."""
-    return [c for c in classes if c not in BACKGROUND_NAMES]
 
-
-# --------------------------------------------------------------------------- outputs
+# --------------------------------------------------------------------------- probabilities
 
 
 def labels_from_probabilities(
@@ -542,326 +286,190 @@ def labels_from_probabilities(
     return smooth_labels(raw, fps, min_bout_s)
 
 
-def plot_ethogram(
-    labels: np.ndarray,
-    fps: float,
-    classes: Sequence[str],
-    probabilities: np.ndarray | None = None,
-    title: str = "",
-    references: Mapping[str, np.ndarray] | None = None,
-) -> Any:
-    """Ethogram: one row of bars per behaviour, optional probability traces and reference rows.
+
+def smooth_probabilities(probabilities: np.ndarray, fps: float, window_s: float) -> np.ndarray:
+    """Centred moving average of per-frame class probabilities.
 
     Parameters
     ----------
-    labels
-        Per-frame labels to draw.
+    probabilities
+        ``(n_frames, n_classes)``.
     fps
         Frames per second.
-    classes
-        Class order (background classes are not drawn as bars).
-    probabilities
-        ``(n_frames, n_classes)``, drawn below when given.
-    title
-        Figure title.
-    references
-        Name -> per-frame labels (e.g. human raters) drawn as extra rows.
+    window_s
+        Window length in seconds; it covers ``round(window_s * fps)``
+        frames, made odd so it is centred (1 or less: no smoothing). At the
+        ends, the average is over the frames inside the recording.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    numpy.ndarray
+        Same shape; rows still sum to 1.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    behaviors = default_behaviors(classes) or list(classes)
-    colors = {b: plt.cm.tab10(i % 10) for i, b in enumerate(behaviors)}
-    rows = [("prediction", np.asarray(labels, dtype=object))]
-    rows += [(str(k), np.asarray(v, dtype=object)) for k, v in (references or {}).items()]
-    n_plots = 2 if probabilities is not None else 1
-    fig, axes = plt.subplots(
-        n_plots,
-        1,
-        figsize=(10, 1.2 + 0.45 * len(rows) + (1.8 if n_plots == 2 else 0)),
-        sharex=True,
-        squeeze=False,
-        gridspec_kw={"height_ratios": [max(1, len(rows)), 2][:n_plots]},
-    )
-    ax = axes[0, 0]
-    for r, (_name, seq) in enumerate(rows):
-        bouts = find_bouts(seq, fps)
-        for b in behaviors:
-            sel = bouts[bouts["behavior"] == b]
-            if len(sel):
-                ax.broken_barh(
-                    list(zip(sel["start_s"], sel["duration_s"], strict=True)),
-                    (r - 0.4, 0.8),
-                    facecolors=colors[b],
-                    label=b if r == 0 else None,
-                )
-    ax.set_yticks(range(len(rows)), [name for name, _ in rows])
-    ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlim(0, len(labels) / fps if len(labels) else 1)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=colors[b]) for b in behaviors]
-    ax.legend(handles, behaviors, loc="upper right", fontsize=8, ncol=len(behaviors))
-    if title:
-        ax.set_title(title)
-    if probabilities is not None:
-        pax = axes[1, 0]
-        t = np.arange(len(probabilities)) / fps
-        for i, c in enumerate(classes):
-            if c in colors:
-                pax.plot(t, probabilities[:, i], color=colors[c], lw=0.8, label=f"p({c})")
-        pax.set_ylim(0, 1)
-        pax.set_ylabel("probability")
-        pax.legend(loc="upper right", fontsize=8)
-    axes[-1, 0].set_xlabel("time (s)")
-    fig.tight_layout()
-    return fig
+    p = np.asarray(probabilities, dtype=float)
+    if window_s < 0:
+        raise OpenfieldError(f"the smoothing window must be >= 0 s, got {window_s}")
+    k = int(round(window_s * fps))
+    if k <= 1 or len(p) == 0:
+        return p.copy()
+    k += 1 - k % 2
+    half = k // 2
+    c = np.cumsum(np.vstack([np.zeros((1, p.shape[1])), p]), axis=0)
+    idx = np.arange(len(p))
+    lo, hi = np.maximum(idx - half, 0), np.minimum(idx + half + 1, len(p))
+    return (c[hi] - c[lo]) / (hi - lo)[:, None]
 
 
-def write_behavior_outputs(
-    out_dir: str | os.PathLike[str],
-    stem: str,
+def hold_probabilities(probabilities: np.ndarray, every: int, n_frames: int) -> np.ndarray:
+    """Per-frame probabilities when only every ``every``-th frame was classified.
+
+    Row ``j`` (frame ``j * every``) is held for frames ``j*every .. j*every
+    + every - 1``; the result has ``n_frames`` rows.
+    """
+    p = np.repeat(np.asarray(probabilities, dtype=float), every, axis=0)
+    if len(p) < n_frames:
+        raise ValueError(f"{len(probabilities)} rows x {every} do not cover {n_frames} frames")
+    return p[:n_frames]
+
+
+# --------------------------------------------------------------------------- one recording
+
+
+@dataclass
+class BehaviorTimeline:
+    """The behaviour of one recording, frame by frame, and the tables made from it.
+
+    Made by :func:`behavior_timeline` from a classifier's probabilities; the
+    per-frame table, bouts and totals written by
+    :mod:`openfield.behavior.outputs` come from here.
+
+    Attributes
+    ----------
+    classes
+        Class names, in the column order of ``probabilities``.
+    fps
+        Frames per second.
+    probabilities
+        ``(n_frames, n_classes)`` class probabilities (after smoothing).
+    labels
+        Per-frame labels (most probable class, short bouts removed).
+    min_bout_s, window_s
+        The settings that made the labels.
+    behaviors
+        The behaviours summarised (by default every class but the background).
+    """
+
+    classes: list[str]
+    fps: float
+    probabilities: np.ndarray
+    labels: np.ndarray
+    min_bout_s: float
+    window_s: float = 0.0
+    behaviors: list[str] = field(default_factory=list)
+
+    @property
+    def n_frames(self) -> int:
+        """Number of frames."""
+        return len(self.labels)
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the recording in seconds."""
+        return self.n_frames / self.fps
+
+    def per_frame(self) -> pd.DataFrame:
+        """``frame``, ``time_s`` (s), ``label`` and ``p_<class>`` for each class, one row per frame."""
+        n = self.n_frames
+        table = pd.DataFrame({"frame": np.arange(n), "time_s": np.arange(n) / self.fps, "label": self.labels})
+        for i, c in enumerate(self.classes):
+            table[f"p_{c}"] = self.probabilities[:, i]
+        return table
+
+    def bouts(self) -> pd.DataFrame:
+        """Every bout, background included (:func:`find_bouts`)."""
+        return find_bouts(self.labels, self.fps)
+
+    def totals(self) -> dict[str, float]:
+        """Time, fraction, bouts and latency of each behaviour (:func:`behavior_totals`)."""
+        return behavior_totals(self.bouts(), self.duration_s, self.behaviors)
+
+    def summary(self, video: str, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """One summary row: ``extra`` first, then ``video``, ``fps``, ``min_bout_s`` and :meth:`totals`."""
+        row = {**dict(extra or {}), "video": video, "fps": float(self.fps), "min_bout_s": float(self.min_bout_s)}
+        row.update(self.totals())
+        return row
+
+    def to_dataset(self) -> Any:
+        """The timeline as an ``xarray.Dataset`` on a ``time`` axis (s).
+
+        Variables ``label`` (time) and ``probability`` (time, behavior_class);
+        ``attrs`` hold ``fps``, ``min_bout_s`` and ``window_s``. Its ``time``
+        coordinate is that of a pose Dataset of the same recording, so the two merge.
+        """
+        import xarray as xr
+
+        time = np.arange(self.n_frames) / self.fps
+        return xr.Dataset(
+            {
+                "label": ("time", np.asarray(self.labels, dtype=str)),
+                "probability": (("time", "behavior_class"), np.asarray(self.probabilities, dtype=float)),
+            },
+            coords={"time": time, "behavior_class": list(self.classes)},
+            attrs={"fps": float(self.fps), "min_bout_s": float(self.min_bout_s), "window_s": float(self.window_s)},
+        )
+
+
+def behavior_timeline(
     probabilities: np.ndarray,
     classes: Sequence[str],
     fps: float,
     min_bout_s: float,
+    window_s: float = 0.0,
     behaviors: Sequence[str] | None = None,
-    summary_extra: Mapping[str, Any] | None = None,
-) -> dict[str, Path]:
-    """Write the per-frame, bout, summary and ethogram outputs of one recording.
+) -> BehaviorTimeline:
+    """Per-frame labels of one recording from its class probabilities.
 
-    The label of a frame is its most probable class, after bouts shorter
-    than ``min_bout_s`` are removed (:func:`smooth_labels`).
+    The probabilities are averaged over a centred ``window_s`` window
+    (:func:`smooth_probabilities`; 0: as given); each frame's label is its
+    most probable class, then bouts shorter than ``min_bout_s`` are merged
+    into their neighbours (:func:`labels_from_probabilities`).
 
     Parameters
     ----------
-    out_dir
-        Output folder (created if missing).
-    stem
-        Recording name; files are ``<stem>_behavior.csv`` (``frame``,
-        ``time_s``, ``label``, ``p_<class>`` per class),
-        ``<stem>_bouts.csv`` (``behavior``, ``start_s``, ``end_s``,
-        ``duration_s``; every bout, background included),
-        ``<stem>_behavior_summary.csv`` (one row: ``video``, ``fps``,
-        ``min_bout_s`` and :func:`behavior_totals`) and
-        ``<stem>_ethogram.png``.
     probabilities
-        ``(n_frames, n_classes)`` class probabilities.
+        ``(n_frames, n_classes)`` raw class probabilities.
     classes
         Class names, in the column order of ``probabilities``.
     fps
         Frames per second.
     min_bout_s
-        Shortest bout kept, in seconds.
+        Shortest bout kept (s).
+    window_s
+        Moving-average window of the probabilities (s).
     behaviors
-        Behaviours summarised; default all classes but the background
-        (:data:`BACKGROUND_NAMES`).
-    summary_extra
-        Columns put first in the summary row (e.g. ``{"file": "m1.csv"}``, the
-        key of the kinematics summary, so the two tables join).
+        Behaviours summarised; default every class but the background
+        (:data:`~openfield.behavior.labels.BACKGROUND_NAMES`).
 
     Returns
     -------
-    dict
-        ``behavior``, ``bouts``, ``summary``, ``ethogram`` -> written path.
-    """
-    out_dir = Path(out_dir)
-    probabilities = np.asarray(probabilities, dtype=float)
-    classes = [str(c) for c in classes]
-    if fps is None or not fps > 0:
-        raise OpenfieldError(f"fps must be a positive number, got {fps}")
-    labels = labels_from_probabilities(probabilities, classes, fps, min_bout_s)
-    n = len(labels)
-    per_frame = pd.DataFrame({"frame": np.arange(n), "time_s": np.arange(n) / fps, "label": labels})
-    for i, c in enumerate(classes):
-        per_frame[f"p_{c}"] = probabilities[:, i]
-    bouts = find_bouts(labels, fps)
-    behaviors = list(behaviors) if behaviors is not None else default_behaviors(classes)
-    summary = {**dict(summary_extra or {}), "video": stem, "fps": float(fps), "min_bout_s": float(min_bout_s)}
-    summary.update(behavior_totals(bouts, n / fps, behaviors))
-    paths = {
-        "behavior": write_csv(per_frame, out_dir / f"{stem}_behavior.csv"),
-        "bouts": write_csv(bouts[["behavior", "start_s", "end_s", "duration_s"]], out_dir / f"{stem}_bouts.csv"),
-        "summary": write_csv(pd.DataFrame([summary]), out_dir / f"{stem}_behavior_summary.csv"),
-    }
-    fig = plot_ethogram(labels, fps, classes, probabilities, title=stem)
-    paths["ethogram"] = save_figure(fig, out_dir / f"{stem}_ethogram.png")
-    log.info("%s: %s", stem, ", ".join(f"{k}={v:.3g}" for k, v in summary.items() if isinstance(v, int | float)))
-    return paths
-
-
-def read_behavior_csv(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, float]:
-    """Read a ``<stem>_behavior.csv`` written by :func:`write_behavior_outputs`.
-
-    Parameters
-    ----------
-    path
-        The per-frame behaviour CSV.
-
-    Returns
-    -------
-    tuple
-        The table and its frame rate (from ``time_s``).
+    BehaviorTimeline
 
     Raises
     ------
     OpenfieldError
-        Missing file or columns, fewer than two frames, uneven time steps.
+        fps not positive, negative window or minimum bout.
     """
-    path = Path(path)
-    if not path.exists():
-        raise OpenfieldError("prediction file not found", path)
-    try:
-        df = pd.read_csv(path)
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise OpenfieldError(f"cannot read as a CSV table ({exc})", path) from exc
-    missing = [c for c in ("frame", "time_s", "label") if c not in df.columns]
-    if missing:
-        raise OpenfieldError(
-            f"not a per-frame behaviour table: missing column(s) {', '.join(missing)} "
-            "(expected frame, time_s, label, p_<class>...)",
-            path,
-        )
-    if len(df) < 2:
-        raise OpenfieldError("needs at least two frames", path)
-    steps = np.diff(pd.to_numeric(df["time_s"], errors="coerce").to_numpy(float))
-    uneven = (steps.max() - steps.min()) > 1e-6 * steps.mean() + 1e-9
-    if not np.all(np.isfinite(steps)) or steps.min() <= 0 or uneven:
-        raise OpenfieldError("time_s is not evenly spaced and increasing", path)
-    df["label"] = df["label"].astype(str)
-    return df, float(1.0 / steps.mean())
-
-
-# --------------------------------------------------------------------------- evaluation
-
-
-def _prf(reference: np.ndarray, compared: np.ndarray, classes: Sequence[str]) -> pd.DataFrame:
-    from sklearn.metrics import precision_recall_fscore_support
-
-    p, r, f, s = precision_recall_fscore_support(
-        np.asarray(reference, dtype=str),
-        np.asarray(compared, dtype=str),
-        labels=list(classes),
-        zero_division=np.nan,
+    if fps is None or not np.isfinite(fps) or not fps > 0:
+        raise OpenfieldError(f"fps must be a positive number, got {fps}")
+    classes = [str(c) for c in classes]
+    probs = smooth_probabilities(np.asarray(probabilities, dtype=float), fps, window_s)
+    labels = labels_from_probabilities(probs, classes, fps, min_bout_s)
+    return BehaviorTimeline(
+        classes=classes,
+        fps=float(fps),
+        probabilities=probs,
+        labels=labels,
+        min_bout_s=float(min_bout_s),
+        window_s=float(window_s),
+        behaviors=list(behaviors) if behaviors is not None else default_behaviors(classes),
     )
-    n_pred = [(np.asarray(compared, dtype=str) == c).sum() for c in classes]
-    return pd.DataFrame(
-        {
-            "class": list(classes),
-            "precision": p,
-            "recall": r,
-            "f1": f,
-            "n_reference": s.astype(int),
-            "n_compared": np.asarray(n_pred, dtype=int),
-        }
-    )
-
-
-def evaluate_frames(
-    pred: np.ndarray | None,
-    per_rater: Mapping[str, np.ndarray],
-    classes: Sequence[str],
-    pred_name: str = "prediction",
-) -> pd.DataFrame:
-    """Frame-level precision, recall and F1 per class: prediction vs raters, raters vs raters.
-
-    Parameters
-    ----------
-    pred
-        Predicted per-frame labels, or ``None`` for the raters only.
-    per_rater
-        Rater -> per-frame labels, same length as ``pred``.
-    classes
-        Classes to score (one-vs-rest each).
-    pred_name
-        Name of the prediction in the ``compared`` column.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (comparison, class): ``kind`` (``"prediction"`` or
-        ``"rater-vs-rater"``, the human ceiling), ``reference`` (the rater
-        taken as truth), ``compared``, ``class``, ``precision``, ``recall``,
-        ``f1``, ``n_reference`` and ``n_compared`` (frames of the class),
-        ``n_frames``. Rater pairs appear once (F1 is symmetric; precision
-        and recall swap). A score with a zero denominator is NaN (e.g.
-        grooming when nobody scored any).
-    """
-    raters = list(per_rater)
-    lengths = {len(v) for v in per_rater.values()} | ({len(pred)} if pred is not None else set())
-    if len(lengths) > 1:
-        raise OpenfieldError(f"the label sequences have different lengths: {sorted(lengths)} frames")
-    tables = []
-    if pred is not None:
-        for r in raters:
-            t = _prf(per_rater[r], pred, classes)
-            t.insert(0, "compared", pred_name)
-            t.insert(0, "reference", r)
-            t.insert(0, "kind", "prediction")
-            tables.append(t)
-    for i, a in enumerate(raters):
-        for b in raters[i + 1 :]:
-            t = _prf(per_rater[a], per_rater[b], classes)
-            t.insert(0, "compared", b)
-            t.insert(0, "reference", a)
-            t.insert(0, "kind", "rater-vs-rater")
-            tables.append(t)
-    if not tables:
-        raise OpenfieldError("nothing to compare: give a prediction or at least two raters")
-    out = pd.concat(tables, ignore_index=True)
-    out["n_frames"] = int(next(iter(lengths)))
-    return out
-
-
-def plot_evaluation(table: pd.DataFrame, title: str = "") -> Any:
-    """Bar chart of F1 per class: each comparison of :func:`evaluate_frames` one bar.
-
-    Parameters
-    ----------
-    table
-        From :func:`evaluate_frames` (several predictions may be concatenated).
-    title
-        Figure title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    classes = list(dict.fromkeys(table["class"]))
-    comps = list(dict.fromkeys(table["compared"] + " vs " + table["reference"]))
-    fig, axes = plt.subplots(
-        1, len(classes), figsize=(3.2 * len(classes) + 1, 0.35 * len(comps) + 1.5), sharey=True, squeeze=False
-    )
-    for ax, c in zip(axes[0], classes, strict=True):
-        sub = table[table["class"] == c]
-        names = (sub["compared"] + " vs " + sub["reference"]).tolist()
-        colors = ["tab:blue" if k == "prediction" else "tab:gray" for k in sub["kind"]]
-        y = [comps.index(n) for n in names]
-        ax.barh(y, sub["f1"].fillna(0), color=colors)
-        for yi, f in zip(y, sub["f1"], strict=True):
-            ax.text(
-                0.01,
-                yi,
-                "n/a" if np.isnan(f) else f"{f:.2f}",
-                va="center",
-                fontsize=8,
-                color="white" if not np.isnan(f) and f > 0.15 else "black",
-            )
-        ax.set_xlim(0, 1)
-        ax.set_title(c)
-        ax.set_xlabel("F1 (frames)")
-    axes[0, 0].set_yticks(range(len(comps)), comps)
-    axes[0, 0].invert_yaxis()
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig

@@ -2,7 +2,7 @@
 
 Hugging Face ``transformers`` does the modelling
 (``AutoImageProcessor`` + ``AutoModelForImageClassification``); PyTorch the
-training loop; scikit-learn the metrics. The default checkpoint is
+training loop; scikit-learn the metrics (:mod:`openfield.behavior.metrics`). The default checkpoint is
 ``google/vit-base-patch16-224-in21k`` from the hub; any local checkpoint
 folder or hub id works, and ``from_scratch`` builds a small ViT from a config
 (no download, what works offline).
@@ -34,6 +34,10 @@ import numpy as np
 import pandas as pd
 
 from openfield.behavior.crops import CropSettings
+from openfield.behavior.metrics import classification_metrics
+from openfield.behavior.outputs import write_metrics
+from openfield.behavior.plots import plot_training
+from openfield.device import autocast_dtype, pick_device
 from openfield.errors import OpenfieldError
 from openfield.io.files import save_figure, write_csv, write_json
 
@@ -102,29 +106,6 @@ class TrainSettings:
                 raise OpenfieldError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise OpenfieldError(f"device must be auto, cpu or cuda, not {self.device!r}")
-
-
-# --------------------------------------------------------------------------- devices
-
-
-def pick_device(device: str = "auto") -> Any:
-    """The torch device to use: CUDA when present (``"auto"``), else CPU."""
-    import torch
-
-    if device == "cuda" and not torch.cuda.is_available():
-        raise OpenfieldError("--device cuda asked for, but no CUDA GPU is available")
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(device)
-
-
-def autocast_dtype(device: Any) -> Any:
-    """Mixed-precision type on a GPU (bf16 when supported, else fp16); None on CPU."""
-    import torch
-
-    if device.type != "cuda":
-        return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
 # --------------------------------------------------------------------------- models
@@ -259,11 +240,10 @@ def load_model(model_dir: str | os.PathLike[str], device: Any = None) -> tuple[A
 
 
 def read_rgb(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an image file as RGB ``uint8``, with a clear error."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise OpenfieldError("cannot read as an image (corrupt or unknown format)", path)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    """Read an image file as RGB ``uint8`` (:func:`openfield.io.images.read_image`), with a clear error."""
+    from openfield.io.images import read_image
+
+    return cv2.cvtColor(read_image(path), cv2.COLOR_BGR2RGB)
 
 
 def augment_image(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -336,99 +316,6 @@ def predict_files(
     return np.concatenate(out) if out else np.zeros((0, n_classes))
 
 
-# --------------------------------------------------------------------------- metrics
-
-
-def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str]) -> dict:
-    """Per-class precision, recall, F1; macro-F1; balanced accuracy; confusion matrix.
-
-    Parameters
-    ----------
-    y_true, y_pred
-        True and predicted class names.
-    classes
-        Class order of the tables.
-
-    Returns
-    -------
-    dict
-        ``per_class`` (DataFrame: ``class, precision, recall, f1,
-        support``), ``macro_f1``, ``balanced_accuracy``, ``accuracy``,
-        ``confusion`` (DataFrame, rows true class, columns predicted), ``n``.
-        Macro-F1 averages the classes present in ``y_true``; a class never
-        predicted has precision 0.
-    """
-    from sklearn.metrics import (
-        accuracy_score,
-        balanced_accuracy_score,
-        confusion_matrix,
-        f1_score,
-        precision_recall_fscore_support,
-    )
-
-    y_true = np.asarray(y_true, dtype=str)
-    y_pred = np.asarray(y_pred, dtype=str)
-    classes = [str(c) for c in classes]
-    if len(y_true) == 0:
-        raise OpenfieldError("no images to evaluate (is the validation split empty?)")
-    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
-    present = [c for c in classes if c in set(y_true)]
-    per_class = pd.DataFrame({"class": classes, "precision": p, "recall": r, "f1": f, "support": s})
-    cm = confusion_matrix(y_true, y_pred, labels=classes)
-    return {
-        "per_class": per_class,
-        "macro_f1": float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)),
-        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
-        "accuracy": float(accuracy_score(y_true, y_pred)),
-        "confusion": pd.DataFrame(cm, index=pd.Index(classes, name="true"), columns=classes),
-        "n": int(len(y_true)),
-    }
-
-
-def plot_confusion(confusion: pd.DataFrame, title: str = "") -> Any:
-    """Confusion matrix figure (counts, and row-normalised colours)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    cm = confusion.to_numpy()
-    frac = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(1.2 * len(cm) + 2, 1.1 * len(cm) + 1.5))
-    ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
-    for i in range(len(cm)):
-        for j in range(len(cm)):
-            colour = "white" if frac[i, j] > 0.5 else "black"
-            ax.text(j, i, str(cm[i, j]), ha="center", va="center", color=colour)
-    ax.set_xticks(range(len(cm)), confusion.columns, rotation=30)
-    ax.set_yticks(range(len(cm)), confusion.index)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    return fig
-
-
-def write_metrics(
-    metrics: dict, out_dir: str | os.PathLike[str], prefix: str, title: str = ""
-) -> dict[str, Path]:
-    """Write ``<prefix>_metrics.json``, ``_per_class.csv``, ``_confusion.csv`` and ``_confusion.png``."""
-    out = Path(out_dir)
-    summary = {k: metrics[k] for k in ("macro_f1", "balanced_accuracy", "accuracy", "n")}
-    summary["per_class"] = metrics["per_class"].to_dict(orient="records")
-    summary["confusion"] = {"classes": list(metrics["confusion"].columns),
-                            "matrix": metrics["confusion"].to_numpy().tolist()}
-    return {
-        "metrics": write_json(summary, out / f"{prefix}_metrics.json"),
-        "per_class": write_csv(metrics["per_class"], out / f"{prefix}_per_class.csv"),
-        "confusion_csv": write_csv(metrics["confusion"], out / f"{prefix}_confusion.csv", index=True),
-        "confusion_png": save_figure(
-            plot_confusion(metrics["confusion"], title), out / f"{prefix}_confusion.png"
-        ),
-    }
-
-
 # --------------------------------------------------------------------------- training
 
 
@@ -436,30 +323,6 @@ def _class_weights(labels: np.ndarray, n_classes: int) -> np.ndarray:
     counts = np.bincount(labels, minlength=n_classes).astype(float)
     weights = np.where(counts > 0, len(labels) / (n_classes * np.maximum(counts, 1)), 0.0)
     return weights
-
-
-def plot_training(history: pd.DataFrame) -> Any:
-    """Loss and validation macro-F1 per epoch."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.2))
-    a1.plot(history["epoch"], history["train_loss"], "o-", label="train")
-    if history["val_loss"].notna().any():
-        a1.plot(history["epoch"], history["val_loss"], "o-", label="validation")
-    a1.set_xlabel("epoch")
-    a1.set_ylabel("loss (cross-entropy)")
-    a1.legend()
-    a2.plot(history["epoch"], history["val_macro_f1"], "o-", label="macro-F1")
-    a2.plot(history["epoch"], history["val_balanced_accuracy"], "s--", label="balanced accuracy")
-    a2.set_ylim(0, 1)
-    a2.set_xlabel("epoch")
-    a2.set_ylabel("validation")
-    a2.legend()
-    fig.tight_layout()
-    return fig
 
 
 def train(
@@ -486,7 +349,7 @@ def train(
         Where logs and curves go: ``training_log.csv`` (``epoch``,
         ``train_loss``, ``val_loss``, ``val_macro_f1``,
         ``val_balanced_accuracy``, ``seconds``), ``training_curves.png``
-        and the validation metrics (:func:`write_metrics`, prefix ``val``).
+        and the validation metrics (:func:`~openfield.behavior.outputs.write_metrics`, prefix ``val``).
     settings
         Training settings.
     overwrite
@@ -669,7 +532,7 @@ def evaluate_model(
     Returns
     -------
     dict
-        :func:`classification_metrics` output plus ``paths``.
+        :func:`~openfield.behavior.metrics.classification_metrics` output plus ``paths``.
     """
     from openfield.behavior.dataset import read_manifest
 

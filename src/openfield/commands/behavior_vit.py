@@ -3,7 +3,8 @@
 These three sub-subcommands are added to the ``behavior`` group of
 :mod:`openfield.commands.behavior` (its ``ACTIONS`` list holds
 :func:`add_dataset`, :func:`add_train` and :func:`add_predict`). Heavy
-libraries (torch, transformers) are imported only when a command runs.
+libraries (torch, transformers) are imported only when a command runs, after
+the arguments are checked; a missing one is named with what to install.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ import argparse
 import logging
 from pathlib import Path
 
+from openfield.commands.behavior_options import fraction, int_at_least, nonneg_float, require, require_files
+from openfield.errors import OpenfieldError
+
 log = logging.getLogger(__name__)
 
-
-def add_subcommands(group: argparse._SubParsersAction) -> None:
-    """Add ``dataset``, ``train`` and ``predict`` to the ``behavior`` group's subparsers."""
-    add_dataset(group)
-    add_train(group)
-    add_predict(group)
+#: Libraries the Vision Transformer actions need.
+VIT_PACKAGES = ("torch", "transformers", "sklearn")
 
 
 def add_dataset(group: argparse._SubParsersAction) -> None:
@@ -43,17 +43,18 @@ def add_dataset(group: argparse._SubParsersAction) -> None:
                    help="optional DeepLabCut pose CSV per video to centre the crops")
     p.add_argument("--clips", nargs="+", type=Path,
                    help="a folder of clips, or clip files; the class comes from the file name")
-    p.add_argument("--panels", type=int, default=3,
+    p.add_argument("--panels", type=int_at_least(1), default=3,
                    help="side-by-side panels in each clip, each its own source (default 3)")
-    p.add_argument("--every", type=int, default=1, help="keep every n-th video frame (default 1: all)")
+    p.add_argument("--every", type=int_at_least(1), default=1, help="keep every n-th video frame (default 1: all)")
     p.add_argument("--crop", choices=["animal", "full"], default="animal",
                    help="square around the mouse (default) or the full frame")
-    p.add_argument("--crop-fraction", type=float, default=0.5,
+    p.add_argument("--crop-fraction", type=fraction(), default=0.5,
                    help="side of the crop as a fraction of the frame's shorter side (default 0.5)")
-    p.add_argument("--crop-size", type=int, default=0, help="side of the crop in pixels (overrides the fraction)")
+    p.add_argument("--crop-size", type=int_at_least(0), default=0,
+                   help="side of the crop in pixels (overrides the fraction)")
     p.add_argument("--animal", choices=["auto", "dark", "light"], default="auto",
                    help="the mouse's contrast with the floor, for the blob detector")
-    p.add_argument("--val-fraction", type=float, default=0.3,
+    p.add_argument("--val-fraction", type=fraction(low_open=False, high_closed=False), default=0.3,
                    help="fraction of the sources of each class kept for validation (default 0.3)")
     p.add_argument("--split-by", choices=["source", "clip"], default="source",
                    help="unit of the split: a source (video / clip panel) or a whole clip")
@@ -82,14 +83,16 @@ def add_train(group: argparse._SubParsersAction) -> None:
                    help="hub id or local checkpoint (default google/vit-base-patch16-224-in21k)")
     p.add_argument("--from-scratch", action="store_true",
                    help="build a new ViT from a config (no download; see --layers, --hidden-size, --image-size)")
-    p.add_argument("--layers", type=int, default=4, help="from scratch: transformer layers (default 4)")
-    p.add_argument("--hidden-size", type=int, default=128, help="from scratch: width (default 128)")
-    p.add_argument("--image-size", type=int, default=64, help="from scratch: input side in pixels (default 64)")
-    p.add_argument("--patch-size", type=int, default=0, help="from scratch: patch side (default image size / 8)")
-    p.add_argument("--epochs", type=int, default=30, help="most epochs (default 30)")
-    p.add_argument("--batch-size", type=int, default=0, help="default 64 on GPU, 16 on CPU")
-    p.add_argument("--lr", type=float, default=0.0, help="learning rate (default 3e-4 scratch, 5e-5 fine-tune)")
-    p.add_argument("--patience", type=int, default=6,
+    p.add_argument("--layers", type=int_at_least(1), default=4, help="from scratch: transformer layers (default 4)")
+    p.add_argument("--hidden-size", type=int_at_least(1), default=128, help="from scratch: width (default 128)")
+    p.add_argument("--image-size", type=int_at_least(1), default=64,
+                   help="from scratch: input side in pixels (default 64)")
+    p.add_argument("--patch-size", type=int_at_least(0), default=0,
+                   help="from scratch: patch side (default image size / 8)")
+    p.add_argument("--epochs", type=int_at_least(1), default=30, help="most epochs (default 30)")
+    p.add_argument("--batch-size", type=int_at_least(0), default=0, help="default 64 on GPU, 16 on CPU")
+    p.add_argument("--lr", type=nonneg_float, default=0.0, help="learning rate (default 3e-4 scratch, 5e-5 fine-tune)")
+    p.add_argument("--patience", type=int_at_least(1), default=6,
                    help="stop after this many epochs without a better validation macro-F1 (default 6)")
     p.add_argument("--balance", choices=["weights", "sampler", "none"], default="weights",
                    help="class imbalance: weighted loss (default), balanced sampling, or none")
@@ -116,16 +119,16 @@ def add_predict(group: argparse._SubParsersAction) -> None:
     p.add_argument("videos", nargs="+", type=Path, help="video file(s)")
     p.add_argument("--model", required=True, type=Path, help="model folder from `openfield behavior train`")
     p.add_argument("-o", "--output", required=True, type=Path, help="output folder")
-    p.add_argument("--min-bout-s", type=float, default=0.5,
+    p.add_argument("--min-bout-s", type=nonneg_float, default=0.5,
                    help="bouts shorter than this are merged into their neighbours (default 0.5 s)")
-    p.add_argument("--window-s", type=float, default=0.5,
+    p.add_argument("--window-s", type=nonneg_float, default=0.5,
                    help="moving-average window of the probabilities (default 0.5 s; 0: none)")
-    p.add_argument("--every", type=int, default=1,
+    p.add_argument("--every", type=int_at_least(1), default=1,
                    help="classify every n-th frame, holding the result in between (default 1)")
-    p.add_argument("--max-frames", type=int, default=None, help="analyse only the first N frames")
+    p.add_argument("--max-frames", type=int_at_least(1), default=None, help="analyse only the first N frames")
     p.add_argument("--poses", nargs="+", type=Path, default=[],
                    help="optional DeepLabCut pose CSV per video (same order) to centre the crops")
-    p.add_argument("--batch-size", type=int, default=0, help="default 64 on GPU, 16 on CPU")
+    p.add_argument("--batch-size", type=int_at_least(0), default=0, help="default 64 on GPU, 16 on CPU")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--overwrite", action="store_true", help="recompute finished videos")
     p.set_defaults(func=run_predict)
@@ -159,6 +162,7 @@ def run_dataset(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     """Run ``openfield behavior train``."""
+    require(*VIT_PACKAGES, action="train")
     from openfield.behavior.vit import DEFAULT_CHECKPOINT, TrainSettings, train
 
     settings = TrainSettings(
@@ -196,20 +200,33 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    """Run ``openfield behavior predict``."""
-    from openfield.behavior.video import predict_video
-    from openfield.errors import OpenfieldError
-
+    """Run ``openfield behavior predict``; a video whose outputs match these settings is skipped."""
     if args.poses and len(args.poses) != len(args.videos):
         raise OpenfieldError(
             f"{len(args.videos)} video(s) but {len(args.poses)} pose file(s): give one per video or none"
         )
+    require_files(args.videos, "video")
+    require_files(args.poses, "pose file")
+    if not args.model.is_dir():
+        raise OpenfieldError("model folder not found", args.model)
+    require(*VIT_PACKAGES, action="predict")
+
+    from openfield.behavior import outputs
+    from openfield.behavior.video import predict_video
+
     for i, video in enumerate(args.videos):
-        r = predict_video(
-            video, args.model, args.output, min_bout_s=args.min_bout_s, window_s=args.window_s,
-            batch_size=args.batch_size, device=args.device, every=args.every, max_frames=args.max_frames,
-            overwrite=args.overwrite, pose=args.poses[i] if args.poses else None,
-        )
+        pose = args.poses[i] if args.poses else None
+        settings = outputs.prediction_settings(video, args.model, args.min_bout_s, args.window_s, args.every,
+                                               args.max_frames, pose)
+        r = None if args.overwrite else outputs.read_prediction_record(args.output, video.stem)
+        if r is not None and r.get("key") == settings:
+            log.info("%s: already analysed with these settings, skipped (--overwrite to redo)", video.name)
+        else:
+            r = predict_video(
+                video, args.model, args.output, min_bout_s=args.min_bout_s, window_s=args.window_s,
+                batch_size=args.batch_size, device=args.device, every=args.every, max_frames=args.max_frames,
+                pose=pose,
+            )
         totals = ", ".join(
             f"{b}: {r[f'time_{b}_s']:.1f} s in {r[f'bouts_{b}']} bouts"
             for b in r["classes"] if f"time_{b}_s" in r

@@ -2,6 +2,8 @@
 
 Subcommands map one to one to :mod:`openfield.pose.dlc`; DeepLabCut is
 imported only when a subcommand runs, so ``openfield --help`` stays fast.
+Every numeric option is checked before any work (:func:`check_options`): a
+bad value is one line on stderr naming the option and its allowed range.
 """
 
 from __future__ import annotations
@@ -10,7 +12,35 @@ import argparse
 import logging
 from pathlib import Path
 
+from openfield.device import DEVICES
+from openfield.errors import OpenfieldError
+
 log = logging.getLogger("openfield")
+
+#: Smallest allowed value of each integer option, and its unit.
+OPTION_MINIMA = {
+    "numframes": (1, ""),
+    "epochs": (1, ""),
+    "shuffle": (1, ""),
+    "batch_size": (1, ""),
+    "save_epochs": (1, ""),
+    "crop_size": (32, " px"),
+}
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse out-of-range option values before any work.
+
+    Raises
+    ------
+    OpenfieldError
+        ``--OPTION must be at least N, got V`` for the first bad value.
+    """
+    for dest, (minimum, unit) in OPTION_MINIMA.items():
+        value = getattr(args, dest, None)
+        if value is not None and value < minimum:
+            option = "--" + dest.replace("_", "-")
+            raise OpenfieldError(f"{option} must be at least {minimum}{unit}, got {value}{unit}")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--config", type=Path, required=True)
     t.add_argument("--epochs", type=int, help="epochs (default: the model config's, 200)")
     t.add_argument("--net", help="network type, e.g. resnet_50, cspnext_s, hrnet_w32 (default: config's)")
-    t.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    t.add_argument("--device", default="auto", choices=DEVICES)
     start = t.add_mutually_exclusive_group()
     start.add_argument("--weights", type=Path,
                        help="local weights to start from: DeepLabCut snapshot or backbone state dict")
@@ -63,7 +93,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("evaluate", help="train and test RMSE (px) of the last snapshot, to a CSV")
     ev.add_argument("--config", type=Path, required=True)
     ev.add_argument("--shuffle", type=int, default=1)
-    ev.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    ev.add_argument("--device", default="auto", choices=DEVICES)
     ev.add_argument("-o", "--output", type=Path, help="CSV (default: evaluation.csv in the project)")
     ev.set_defaults(func=run_evaluate)
 
@@ -75,17 +105,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="DeepLabCut's SuperAnimal-TopViewMouse instead of a trained project")
     a.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     a.add_argument("--batch-size", type=int, default=8)
-    a.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    a.add_argument("--device", default="auto", choices=DEVICES)
     a.add_argument("--shuffle", type=int, default=1)
     a.add_argument("--filter", default="median", choices=["median", "openfield", "none"],
                    help="DeepLabCut's median filter over 5 frames (default), openfield's cleaning "
                         "(likelihood cut-off, gaps, smoothing), or none")
     a.add_argument("--labeled-video", action="store_true", help="also write a video with the points drawn")
+    a.add_argument("--overwrite", action="store_true", help="analyse again videos whose output exists")
     a.set_defaults(func=run_analyze)
 
 
 def run_create(args: argparse.Namespace) -> int:
     """``openfield pose create``."""
+    check_options(args)
     from openfield.pose import dlc
 
     config = dlc.create_project(args.name, args.videos, args.bodyparts, args.project_dir,
@@ -96,6 +128,7 @@ def run_create(args: argparse.Namespace) -> int:
 
 def run_extract(args: argparse.Namespace) -> int:
     """``openfield pose extract``."""
+    check_options(args)
     from openfield.pose import dlc
 
     for folder in dlc.extract_frames(args.config, args.numframes):
@@ -105,6 +138,7 @@ def run_extract(args: argparse.Namespace) -> int:
 
 def run_label(args: argparse.Namespace) -> int:
     """``openfield pose label``."""
+    check_options(args)
     from openfield.pose import dlc
 
     dlc.label_frames(args.config)
@@ -113,6 +147,7 @@ def run_label(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     """``openfield pose train``."""
+    check_options(args)
     from openfield.pose import dlc
 
     snapshot = dlc.train(args.config, epochs=args.epochs, net=args.net, device=args.device,
@@ -125,6 +160,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """``openfield pose evaluate``: print the table and write the CSV."""
+    check_options(args)
     from openfield.pose import dlc
 
     result = dlc.evaluate(args.config, shuffle=args.shuffle, device=args.device, out=args.output)
@@ -134,15 +170,17 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def run_analyze(args: argparse.Namespace) -> int:
     """``openfield pose analyze``."""
+    check_options(args)
     from openfield.pose import dlc
 
     if args.superanimal:
         paths = dlc.analyze_superanimal(args.videos, args.output, batch_size=args.batch_size,
-                                        device=args.device, labeled_video=args.labeled_video)
+                                        device=args.device, labeled_video=args.labeled_video,
+                                        overwrite=args.overwrite)
     else:
         paths = dlc.analyze_videos(args.videos, args.config, args.output, shuffle=args.shuffle,
                                    batch_size=args.batch_size, device=args.device, filter=args.filter,
-                                   labeled_video=args.labeled_video)
+                                   labeled_video=args.labeled_video, overwrite=args.overwrite)
     for path in paths:
         print(path)
     return 0

@@ -2,6 +2,7 @@
 
 :mod:`openfield.pose.dlc` wraps DeepLabCut 3 (PyTorch engine): project
 creation, frame extraction and labelling, training, evaluation and video
-analysis. It is the only module that imports ``deeplabcut``, and it does so
-lazily, inside its functions; importing this package stays cheap.
+analysis, one module per job. Only :mod:`openfield.pose.dlc.session` imports
+``deeplabcut``, and it does so lazily, when a step runs; importing this
+package stays cheap.
 """

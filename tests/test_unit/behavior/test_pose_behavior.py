@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from openfield.behavior import outputs as out
 from openfield.behavior import pose as bp
 from openfield.behavior import timeline as tl
+from openfield.behavior.metrics import evaluate_frames
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
 
@@ -107,8 +110,40 @@ def test_missing_body_parts_and_fps_are_errors():
 
 
 def test_body_part_names_are_recognised_case_insensitively():
-    roles = bp.resolve_body_parts(["Snout", "leftear", "RightEar", "tail_base", "tl"])
+    roles = bp.feature_roles(["Snout", "leftear", "RightEar", "tail_base", "tl"])
     assert roles == {"nose": "Snout", "ear_left": "leftear", "ear_right": "RightEar", "tailbase": "tail_base"}
+    # the tracker's three points: its head is the front point, its tail the rear (not the body)
+    assert bp.feature_roles(["head", "body", "tail"]) == {"nose": "head", "body": "body", "tailbase": "tail"}
+    # a head centre beside a nose, ears or neck keeps its own role
+    assert bp.feature_roles(["nose", "headcentre", "tailbase"]) == {
+        "nose": "nose", "head": "headcentre", "tailbase": "tailbase"
+    }
+    assert bp.feature_roles(["headcentre", "neck", "tailbase"])["head"] == "headcentre"
+
+
+def test_tracker_pose_and_nose_bodycentre_tailbase_give_the_same_features():
+    rng = np.random.default_rng(3)
+    n = 120
+    tail = np.c_[300 + np.cumsum(rng.normal(0, 1, n)), 300 + np.cumsum(rng.normal(0, 1, n))]
+    length = 50 * (1 - 0.25 * ((np.arange(n) // 30) % 2))  # the body shortens in every other 30-frame block
+    angle = np.cumsum(rng.normal(0, 0.05, n))
+    axis = np.c_[np.cos(angle), np.sin(angle)]
+    pos = np.stack([tail + axis * length[:, None], tail + axis * length[:, None] * 0.5 + 2, tail], axis=1)
+    conf = rng.uniform(0.6, 1.0, (n, 3))
+    tracker = from_numpy(pos, conf, ["head", "body", "tail"], fps=FPS, source_file="m1_pose.csv")
+    dlc = from_numpy(pos, conf, ["nose", "bodycentre", "tailbase"], fps=FPS, source_file="m1DLC.csv")
+    a, b = bp.pose_features(tracker), bp.pose_features(dlc)
+    pd.testing.assert_frame_equal(a, b)
+    assert a.attrs["roles"] == {"nose": "head", "body": "body", "tailbase": "tail"}
+    # the rear point is the tail: body length is head-to-tail, its median the 50 px and 37.5 px blocks'
+    assert a.attrs["median_body_length_px"] == pytest.approx(np.median(length), rel=1e-6)
+    assert {"dist_nose_body", "dist_nose_tailbase", "speed_tailbase", "likelihood_nose"} <= set(a.columns)
+    # a model trained on one pose accepts the other
+    y = np.where((np.arange(n) // 30) % 2 == 1, "rearing", "other").astype(object)
+    model, _ = bp.train_pose_model([bp.Recording("t", tracker, {"r": y})], windows_s=(0.2,), n_blocks=2)
+    assert model.missing_body_parts(["nose", "bodycentre", "tailbase"]) == []
+    np.testing.assert_allclose(model.predict_proba(dlc), model.predict_proba(tracker))
+    assert model.missing_body_parts(["head", "body"]) == ["tail (tailbase)"]
 
 
 def test_baseline_threshold_separates_short_bodies():
@@ -154,8 +189,8 @@ def test_model_round_trip_and_refusals(tmp_path, small_model):
     model, cv, ds = small_model
     f1 = cv[(cv["compared"] == "model") & (cv["reference"] == "r1") & (cv["class"] == "rearing")]["f1"]
     assert f1.iloc[0] > 0.9  # a 25 % shorter body is easy to see on held-out blocks
-    path = model.save(tmp_path / "m.joblib")
-    loaded = bp.PoseBehaviorModel.load(path)
+    path = out.save_pose_model(model, tmp_path / "m.joblib")
+    loaded = out.load_pose_model(path)
     assert loaded.classes == ["rearing", "grooming", "other"]
     assert loaded.feature_names == model.feature_names
     proba = loaded.predict_proba(ds)
@@ -171,12 +206,12 @@ def test_model_round_trip_and_refusals(tmp_path, small_model):
     bad = tmp_path / "bad.joblib"
     bad.write_text("hello")
     with pytest.raises(OpenfieldError, match="cannot read as a joblib model"):
-        bp.PoseBehaviorModel.load(bad)
+        out.load_pose_model(bad)
     import joblib
 
     joblib.dump({"a": 1}, tmp_path / "dict.joblib")
     with pytest.raises(OpenfieldError, match="not an openfield pose behaviour model"):
-        bp.PoseBehaviorModel.load(tmp_path / "dict.joblib")
+        out.load_pose_model(tmp_path / "dict.joblib")
 
 
 def test_model_with_arena_needs_an_arena(small_model):
@@ -243,7 +278,7 @@ def test_several_recordings_leave_one_out_and_other_fps():
     # windows are in seconds: the same behaviour filmed at 50 fps is recognised by the 25-fps model
     ds50, y50 = _rearing_track(50.0, seed=5)
     labels = tl.labels_from_probabilities(model.predict_proba(ds50), model.classes, 50.0, 0.2)
-    table = tl.evaluate_frames(labels, {"truth": y50}, model.classes)
+    table = evaluate_frames(labels, {"truth": y50}, model.classes)
     assert table[(table["class"] == "rearing")]["f1"].iloc[0] > 0.9
 
 

@@ -1,4 +1,4 @@
-"""Known-answer tests of the behaviour timeline: labels -> frames, votes, bouts, totals, F1."""
+"""Known-answer tests of the behaviour timeline: intervals -> frames, bouts, totals, probabilities -> labels."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from openfield.behavior import labels as lb
 from openfield.behavior import timeline as tl
 from openfield.errors import OpenfieldError
 
@@ -13,89 +14,7 @@ from openfield.errors import OpenfieldError
 def _labels(rows, rater="r1"):
     df = pd.DataFrame(rows, columns=["start_s", "end_s", "behavior"])
     df["rater"] = rater
-    return tl.labels_from_frame(df, source="labels.csv")
-
-
-# --------------------------------------------------------------------------- reading labels
-
-
-def test_read_interval_labels_maps_default_names(tmp_path):
-    path = tmp_path / "lab.csv"
-    path.write_text(
-        "ID,rater,start_s,end_s,behavior\n"
-        "a,Jin,0.0,1.0,Start/End\n"
-        "a,Jin,1.0,2.0,Supported\n"
-        "a,Jin,2.0,3.0,Unsupported\n"
-        "a,Ann,0.5,1.5,Rearing_wall\n"
-        "a,Ann,3.0,4.0,grooming\n"
-        "a,Ann,0.0,0.1,_DEFAULT\n"
-        "a,Ann,4.0,4.5,StartEnd\n"
-        "a,Ann,5.0,6.0,other\n"
-    )
-    df = tl.read_interval_labels(path)
-    assert list(df.columns) == ["start_s", "end_s", "behavior", "rater", "label"]
-    assert df.attrs["source_file"] == str(path)
-    got = sorted(zip(df["rater"], df["start_s"], df["behavior"], strict=True))
-    assert got == [
-        ("Ann", 0.5, "rearing"),
-        ("Ann", 3.0, "grooming"),
-        ("Ann", 5.0, "other"),
-        ("Jin", 1.0, "rearing"),
-        ("Jin", 2.0, "rearing"),
-    ]
-
-
-def test_read_interval_labels_without_rater_uses_file_stem(tmp_path):
-    path = tmp_path / "scorer_b.csv"
-    path.write_text("start_s,end_s,behavior\n1,2,Supported\n")
-    assert tl.read_interval_labels(path)["rater"].tolist() == ["scorer_b"]
-
-
-def test_unknown_names_are_all_listed(tmp_path):
-    path = tmp_path / "lab.csv"
-    path.write_text("start_s,end_s,behavior\n1,2,Sniffing\n3,4,Supported\n5,6,Digging\n7,8,Sniffing\n")
-    with pytest.raises(OpenfieldError) as exc:
-        tl.read_interval_labels(path)
-    msg = str(exc.value)
-    assert str(path) in msg and "['Digging', 'Sniffing']" in msg
-    # explicit mapping or "unknown=other" accept them
-    df = tl.read_interval_labels(path, mapping={"sniffing": "other", "Digging": None})
-    assert df["behavior"].tolist() == ["other", "rearing", "other"]
-    df = tl.read_interval_labels(path, unknown="other")
-    assert df["behavior"].tolist() == ["other", "rearing", "other", "other"]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("start,end_s,behavior\n1,2,Supported\n", "missing column(s) start_s"),
-        ("start_s,end_s,behavior\n3,2,Supported\n", "end before they start"),
-        ("start_s,end_s,behavior\n1,x,Supported\n", "non-numeric"),
-        ("start_s,end_s,behavior\n1,2,StartEnd\n", "no behaviour intervals"),
-        ("", "empty"),
-    ],
-)
-def test_bad_label_files_name_the_file_and_problem(tmp_path, text, expected):
-    path = tmp_path / "bad.csv"
-    path.write_text(text)
-    with pytest.raises(OpenfieldError) as exc:
-        tl.read_interval_labels(path)
-    assert str(path) in str(exc.value) and expected in str(exc.value)
-
-
-def test_labels_of_several_recordings_in_one_file_are_refused(tmp_path):
-    path = tmp_path / "all.csv"
-    path.write_text("ID,start_s,end_s,behavior\nOFT_38,1,2,Supported\nOFT_39,1,2,Supported\n")
-    with pytest.raises(OpenfieldError, match="holds 2 recordings"):
-        tl.read_interval_labels(path)
-
-
-def test_missing_label_file(tmp_path):
-    with pytest.raises(OpenfieldError, match="label file not found"):
-        tl.read_interval_labels(tmp_path / "nope.csv")
-
-
-# --------------------------------------------------------------------------- frames
+    return lb.labels_from_frame(df, source="labels.csv")
 
 
 @pytest.mark.parametrize("fps", [10.0, 25.0, 29.97, 30.0])
@@ -155,27 +74,10 @@ def test_several_raters_each_get_frames():
     assert per["b"].tolist() == ["other"] + ["rearing"] * 4 + ["other"]
 
 
-# --------------------------------------------------------------------------- majority
-
-
-def test_majority_vote_three_raters():
-    per = {
-        "a": np.array(["r", "r", "g", "o", "o"], dtype=object),
-        "b": np.array(["r", "o", "g", "g", "o"], dtype=object),
-        "c": np.array(["o", "o", "r", "g", "r"], dtype=object),
-    }
-    assert tl.majority_vote(per).tolist() == ["r", "o", "g", "g", "o"]
-
-
-def test_majority_vote_ties():
-    per = {"a": np.array(["r", "o", "g"], dtype=object), "b": np.array(["o", "r", "g"], dtype=object)}
-    assert tl.majority_vote(per).tolist() == ["r", "o", "g"]  # first rater wins ties
-    assert tl.majority_vote(per, tie="o").tolist() == ["o", "o", "g"]
-    per3 = {**per, "c": np.array(["g", "g", "r"], dtype=object)}
-    assert tl.majority_vote(per3).tolist() == ["r", "o", "g"]
-
-
-# --------------------------------------------------------------------------- bouts
+def test_frames_between_uses_the_centre_rule():
+    assert tl.frames_between(0.26, 0.54, fps=10, n_frames=10) == slice(3, 5)
+    assert tl.frames_between(60.0, None, fps=25, n_frames=1998) == slice(1500, 1998)
+    assert tl.frames_between(100.0, None, fps=25, n_frames=1998) == slice(1998, 1998)
 
 
 def _seq(spec):
@@ -221,83 +123,75 @@ def test_smooth_labels_edges_and_fps():
     assert (tl.smooth_labels(labels, fps=30, min_bout_s=0.1) == "r").sum() == 3
 
 
-# --------------------------------------------------------------------------- evaluation
+# --------------------------------------------------------------------------- probabilities -> timeline
 
 
-def test_evaluate_frames_hand_made_f1():
-    ref = np.array(["r"] * 4 + ["o"] * 6, dtype=object)
-    pred = np.array(["r", "r", "r", "o", "r", "r", "o", "o", "o", "o"], dtype=object)
-    rater2 = np.array(["r"] * 4 + ["o"] * 5 + ["r"], dtype=object)
-    table = tl.evaluate_frames(pred, {"A": ref, "B": rater2}, classes=["r", "g", "o"])
-    row = table[(table["reference"] == "A") & (table["class"] == "r")].iloc[0]
-    # TP 3, FP 2, FN 1: precision 3/5, recall 3/4, F1 = 2*3/(2*3+2+1) = 6/9
-    assert row["kind"] == "prediction"
-    assert row["precision"] == pytest.approx(0.6)
-    assert row["recall"] == pytest.approx(0.75)
-    assert row["f1"] == pytest.approx(6 / 9)
-    assert row["n_reference"] == 4 and row["n_compared"] == 5
-    # nobody scored g: undefined, not 0 or 1
-    g = table[(table["reference"] == "A") & (table["class"] == "g")].iloc[0]
-    assert np.isnan(g["f1"])
-    # the human ceiling: A vs B on r: TP 4, FP 1, FN 0 -> 8/9
-    hum = table[(table["kind"] == "rater-vs-rater") & (table["class"] == "r")]
-    assert len(hum) == 1 and hum.iloc[0]["f1"] == pytest.approx(8 / 9)
-    fig = tl.plot_evaluation(table)
-    assert len(fig.axes) == 3
+def test_smooth_probabilities_known_values():
+    p = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    s = tl.smooth_probabilities(p, fps=10, window_s=0.3)  # 3-frame centred window
+    np.testing.assert_allclose(s[:, 0], [1 / 2, 2 / 3, 2 / 3, 2 / 3, 1 / 2])
+    np.testing.assert_allclose(s.sum(axis=1), 1)
+    np.testing.assert_array_equal(tl.smooth_probabilities(p, 10, 0.0), p)
+    s4 = tl.smooth_probabilities(p, fps=10, window_s=0.4)  # 4 frames -> made odd: 5
+    np.testing.assert_allclose(s4[2, 0], 3 / 5)
+    with pytest.raises(OpenfieldError, match="window"):
+        tl.smooth_probabilities(p, 10, -1)
 
 
-def test_evaluate_frames_length_mismatch():
-    with pytest.raises(OpenfieldError, match="different lengths"):
-        tl.evaluate_frames(np.array(["r"] * 3), {"A": np.array(["r"] * 4)}, ["r"])
+def test_hold_probabilities():
+    p = np.array([[1.0, 0.0], [0.0, 1.0]])
+    np.testing.assert_array_equal(tl.hold_probabilities(p, 3, 5)[:, 0], [1, 1, 1, 0, 0])
 
 
-# --------------------------------------------------------------------------- outputs
+CLASSES = ["grooming", "normal", "rearing"]
 
 
-def test_write_behavior_outputs_round_trip(tmp_path):
+def _onehot(labels, high=0.8):
+    low = (1 - high) / (len(CLASSES) - 1)
+    p = np.full((len(labels), len(CLASSES)), low)
+    p[np.arange(len(labels)), [CLASSES.index(x) for x in labels]] = high
+    return p
+
+
+def test_known_probability_sequence_gives_known_bouts_and_totals():
     fps = 10.0
-    n = 50
-    classes = ["rearing", "grooming", "normal"]
-    truth = _seq([("normal", 12), ("rearing", 8), ("normal", 1), ("rearing", 9), ("grooming", 20)])
-    prob = np.full((n, 3), 0.1)
-    prob[np.arange(n), [classes.index(c) for c in truth]] = 0.8
-    paths = tl.write_behavior_outputs(tmp_path, "vid", prob, classes, fps, min_bout_s=0.3)
-    assert sorted(p.name for p in paths.values()) == [
-        "vid_behavior.csv",
-        "vid_behavior_summary.csv",
-        "vid_bouts.csv",
-        "vid_ethogram.png",
-    ]
-    per = pd.read_csv(paths["behavior"])
-    assert list(per.columns) == ["frame", "time_s", "label", "p_rearing", "p_grooming", "p_normal"]
-    np.testing.assert_allclose(per["time_s"], np.arange(n) / fps)
-    # the 1-frame normal gap between two rearing bouts is smoothed away
-    assert per["label"].tolist() == _seq([("normal", 12), ("rearing", 18), ("grooming", 20)]).tolist()
-    bouts = pd.read_csv(paths["bouts"])
-    assert list(bouts.columns) == ["behavior", "start_s", "end_s", "duration_s"]
-    assert bouts["behavior"].tolist() == ["normal", "rearing", "grooming"]
-    summary = pd.read_csv(paths["summary"])
-    assert len(summary) == 1 and summary["video"].iloc[0] == "vid"
-    assert summary["time_rearing_s"].iloc[0] == pytest.approx(1.8)
-    assert summary["bouts_rearing"].iloc[0] == 1
-    assert summary["latency_rearing_s"].iloc[0] == pytest.approx(1.2)
-    assert summary["time_grooming_s"].iloc[0] == pytest.approx(2.0)
-    assert "time_normal_s" not in summary.columns
-    df, got_fps = tl.read_behavior_csv(paths["behavior"])
-    assert got_fps == pytest.approx(fps)
+    labels = ["normal"] * 10 + ["rearing"] * 15 + ["normal"] * 5 + ["grooming"] * 20
+    labels[17] = "grooming"  # a one-frame flicker: removed by the 0.3 s window
+    labels[40:42] = ["rearing", "rearing"]  # a 0.2 s bout: survives the window, removed by min_bout_s
+    timeline = tl.behavior_timeline(_onehot(labels), CLASSES, fps, min_bout_s=0.5, window_s=0.3)
+    bouts = timeline.bouts()
+    assert bouts.behavior.tolist() == ["normal", "rearing", "normal", "grooming"]
+    np.testing.assert_allclose(bouts.start_s, [0.0, 1.0, 2.5, 3.0])
+    np.testing.assert_allclose(bouts.end_s, [1.0, 2.5, 3.0, 5.0])
+    np.testing.assert_allclose(bouts.duration_s, [1.0, 1.5, 0.5, 2.0])
+    s = timeline.summary("syn", {"file": "syn.avi"})
+    assert list(s)[:4] == ["file", "video", "fps", "min_bout_s"]
+    assert s["time_rearing_s"] == pytest.approx(1.5) and s["bouts_rearing"] == 1 and s["latency_rearing_s"] == 1.0
+    assert s["time_grooming_s"] == pytest.approx(2.0) and s["bouts_grooming"] == 1
+    assert s["latency_grooming_s"] == pytest.approx(3.0) and s["duration_s"] == pytest.approx(5.0)
+    assert "time_normal_s" not in s  # the background is not a behaviour
+    per_frame = timeline.per_frame()
+    assert per_frame.columns.tolist() == ["frame", "time_s", "label", "p_grooming", "p_normal", "p_rearing"]
+    np.testing.assert_allclose(per_frame.time_s, np.arange(50) / fps)
+    # the totals equal what the per-frame table counts
+    assert (per_frame.label == "rearing").sum() / fps == pytest.approx(s["time_rearing_s"])
+    # the stored probabilities are the smoothed ones: frame 17 is rearing after the 3-frame window
+    assert per_frame.loc[17, "p_rearing"] == pytest.approx((0.8 + 0.1 + 0.8) / 3)
 
 
-def test_frames_between_uses_the_centre_rule():
-    assert tl.frames_between(0.26, 0.54, fps=10, n_frames=10) == slice(3, 5)
-    assert tl.frames_between(60.0, None, fps=25, n_frames=1998) == slice(1500, 1998)
-    assert tl.frames_between(100.0, None, fps=25, n_frames=1998) == slice(1998, 1998)
+def test_timeline_as_a_dataset_on_the_time_axis():
+    timeline = tl.behavior_timeline(_onehot(["normal"] * 4 + ["rearing"] * 6), CLASSES, 5.0, min_bout_s=0.0)
+    ds = timeline.to_dataset()
+    np.testing.assert_allclose(ds["time"], np.arange(10) / 5.0)
+    assert ds["label"].values.tolist() == ["normal"] * 4 + ["rearing"] * 6
+    assert ds["probability"].sel(behavior_class="rearing").values[-1] == pytest.approx(0.8)
+    assert ds.attrs["fps"] == 5.0
 
 
-def test_summary_extra_columns_come_first(tmp_path):
-    prob = np.tile([0.9, 0.1], (20, 1))
-    paths = tl.write_behavior_outputs(
-        tmp_path, "m1", prob, ["rearing", "other"], 10.0, 0.0, summary_extra={"file": "m1.csv"}
-    )
-    summary = pd.read_csv(paths["summary"])
-    assert list(summary.columns[:2]) == ["file", "video"] and summary["file"].iloc[0] == "m1.csv"
-    assert summary["time_rearing_s"].iloc[0] == pytest.approx(2.0)
+def test_behavior_timeline_bad_settings():
+    p = _onehot(["normal"] * 4)
+    for fps in (0, -1, float("nan")):
+        with pytest.raises(OpenfieldError, match="fps"):
+            tl.behavior_timeline(p, CLASSES, fps, 0.0)
+    with pytest.raises(OpenfieldError, match="minimum bout"):
+        tl.behavior_timeline(p, CLASSES, 10.0, -0.1)

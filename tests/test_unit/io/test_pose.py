@@ -37,6 +37,7 @@ def test_h5_is_read_like_csv(tmp_path):
     assert back.attrs["fps"] is None
 
 
+@pytest.mark.real_data
 def test_real_deeplabcut_file(sample_data):
     ds = read_dlc(sample_data / "oft_pose_rearing" / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=25)
     assert ds.sizes["time"] == 1998

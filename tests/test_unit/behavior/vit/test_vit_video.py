@@ -1,4 +1,4 @@
-"""Whole-video prediction: smoothing and bout arithmetic with known answers, streaming, re-runs."""
+"""Whole-video prediction: known bouts from a synthetic video, streaming, the files, re-runs of the command."""
 
 from __future__ import annotations
 
@@ -9,60 +9,9 @@ import pandas as pd
 import pytest
 from vit_synthetic import toy_frame, write_video
 
-from openfield.behavior.video import (
-    hold_probabilities,
-    predict_video,
-    smooth_probabilities,
-    write_video_outputs,
-)
+from openfield.behavior.video import classify_video, predict_video
+from openfield.cli import main
 from openfield.errors import OpenfieldError
-
-CLASSES = ["grooming", "normal", "rearing"]
-
-
-def _onehot(labels, high=0.8):
-    low = (1 - high) / (len(CLASSES) - 1)
-    p = np.full((len(labels), len(CLASSES)), low)
-    p[np.arange(len(labels)), [CLASSES.index(x) for x in labels]] = high
-    return p
-
-
-def test_smooth_probabilities_known_values():
-    p = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
-    s = smooth_probabilities(p, fps=10, window_s=0.3)  # 3-frame centred window
-    np.testing.assert_allclose(s[:, 0], [1 / 2, 2 / 3, 2 / 3, 2 / 3, 1 / 2])
-    np.testing.assert_allclose(s.sum(axis=1), 1)
-    np.testing.assert_array_equal(smooth_probabilities(p, 10, 0.0), p)
-    s4 = smooth_probabilities(p, fps=10, window_s=0.4)  # 4 frames -> made odd: 5
-    np.testing.assert_allclose(s4[2, 0], 3 / 5)
-    with pytest.raises(OpenfieldError, match="window"):
-        smooth_probabilities(p, 10, -1)
-
-
-def test_hold_probabilities():
-    p = np.array([[1.0, 0.0], [0.0, 1.0]])
-    np.testing.assert_array_equal(hold_probabilities(p, 3, 5)[:, 0], [1, 1, 1, 0, 0])
-
-
-def test_known_probability_sequence_gives_known_bouts(tmp_path):
-    fps = 10.0
-    labels = ["normal"] * 10 + ["rearing"] * 15 + ["normal"] * 5 + ["grooming"] * 20
-    labels[17] = "grooming"  # a one-frame flicker: removed by the 0.3 s window
-    labels[40:42] = ["rearing", "rearing"]  # a 0.2 s bout: survives the window, removed by min_bout_s
-    paths = write_video_outputs(tmp_path, "syn", _onehot(labels), CLASSES, fps, window_s=0.3, min_bout_s=0.5)
-    bouts = pd.read_csv(paths["bouts"])
-    assert bouts.behavior.tolist() == ["normal", "rearing", "normal", "grooming"]
-    np.testing.assert_allclose(bouts.start_s, [0.0, 1.0, 2.5, 3.0])
-    np.testing.assert_allclose(bouts.end_s, [1.0, 2.5, 3.0, 5.0])
-    np.testing.assert_allclose(bouts.duration_s, [1.0, 1.5, 0.5, 2.0])
-    s = pd.read_csv(paths["summary"]).iloc[0]
-    assert s.time_rearing_s == pytest.approx(1.5) and s.bouts_rearing == 1 and s.latency_rearing_s == 1.0
-    assert s.time_grooming_s == pytest.approx(2.0) and s.bouts_grooming == 1
-    assert s.latency_grooming_s == pytest.approx(3.0) and s.duration_s == pytest.approx(5.0)
-    per_frame = pd.read_csv(paths["behavior"])
-    assert per_frame.columns.tolist() == ["frame", "time_s", "label", "p_grooming", "p_normal", "p_rearing"]
-    np.testing.assert_allclose(per_frame.time_s, np.arange(50) / fps, atol=1e-6)
-    assert paths["ethogram"].stat().st_size > 0
 
 
 def _segment_video(path, segments, fps=10.0, seed=0):
@@ -85,13 +34,37 @@ def test_predict_video_end_to_end(toy_model, tmp_path):
     assert r["latency_grooming_s"] == pytest.approx(2.8) and r["time_grooming_s"] == pytest.approx(0.8)
     per_frame = pd.read_csv(out / "clip_behavior.csv")
     assert len(per_frame) == 36 and per_frame.frame.tolist() == list(range(36))
-    # a re-run with the same settings is skipped; the marker records it
-    mtime = (out / "clip_behavior.csv").stat().st_mtime_ns
-    again = predict_video(video, toy_model["model"], out, min_bout_s=0.3, window_s=0.0, progress=False)
-    assert (out / "clip_behavior.csv").stat().st_mtime_ns == mtime and again["time_rearing_s"] == r["time_rearing_s"]
-    assert json.loads((out / "clip_vit_predict.json").read_text())["n_frames"] == 36
+    record = json.loads((out / "clip_vit_predict.json").read_text())
+    assert record["n_frames"] == 36 and record["key"]["min_bout_s"] == 0.3
     summary = pd.read_csv(out / "clip_behavior_summary.csv")
     assert summary.columns[:2].tolist() == ["file", "video"] and summary.file[0] == "clip.avi"
+    # the pure part gives the same timeline without writing anything
+    found = classify_video(video, toy_model["model"], min_bout_s=0.3, window_s=0.0, batch_size=7,
+                           device="cpu", progress=False)
+    assert found.timeline.labels.tolist() == per_frame.label.tolist()
+    assert found.timeline.totals()["time_rearing_s"] == pytest.approx(1.2)
+
+
+def test_predict_command_skips_finished_videos_and_redoes_changed_ones(toy_model, tmp_path, capsys):
+    video = _segment_video(tmp_path / "clip.avi", [("normal", 6), ("rearing", 6)])
+    out = tmp_path / "out"
+    args = ["behavior", "predict", str(video), "--model", str(toy_model["model"]), "-o", str(out),
+            "--device", "cpu", "--window-s", "0"]
+    assert main(args) == 0
+    per_frame = out / "clip_behavior.csv"
+    first = per_frame.stat().st_mtime_ns
+    assert main(args) == 0  # same settings: skipped
+    assert per_frame.stat().st_mtime_ns == first
+    assert "1.2 s analysed" in capsys.readouterr().out
+    assert main([*args, "--min-bout-s", "0.2"]) == 0  # an option changed: redone
+    second = per_frame.stat().st_mtime_ns
+    assert second != first
+    assert main([*args, "--min-bout-s", "0.2", "--overwrite"]) == 0  # forced
+    assert per_frame.stat().st_mtime_ns != second
+    # a direct call always computes (whether to run is the caller's decision)
+    before = per_frame.stat().st_mtime_ns
+    predict_video(video, toy_model["model"], out, min_bout_s=0.2, window_s=0, device="cpu", progress=False)
+    assert per_frame.stat().st_mtime_ns != before
 
 
 def test_predict_every_nth_and_first_frames(toy_model, tmp_path):
@@ -109,6 +82,8 @@ def test_predict_bad_inputs(toy_model, tmp_path):
     video = _segment_video(tmp_path / "c.avi", [("normal", 3)])
     with pytest.raises(OpenfieldError, match="no_model: model folder not found"):
         predict_video(video, tmp_path / "no_model", tmp_path)
+    with pytest.raises(OpenfieldError, match="must be >= 0"):
+        classify_video(video, toy_model["model"], min_bout_s=-1)
     with pytest.raises(OpenfieldError, match="video not found"):
         predict_video(tmp_path / "missing.mp4", toy_model["model"], tmp_path)
     bad = tmp_path / "bad.mp4"

@@ -1,0 +1,315 @@
+"""Behaviour labels from human raters: interval tables, name mapping, majority of raters.
+
+Raters score behaviour as intervals ``[start_s, end_s)`` with a behaviour name;
+names are mapped to our classes (:func:`map_label_name`), the intervals are
+placed on frames by :func:`openfield.behavior.timeline.intervals_to_frames`,
+and several raters of one recording become one label per frame by
+:func:`majority_vote`. Classes are whatever strings the caller uses (e.g.
+``rearing / grooming / other``); the background names are
+:data:`BACKGROUND_NAMES`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from openfield.errors import OpenfieldError
+
+log = logging.getLogger(__name__)
+
+#: Label names (lower case) that are bookkeeping rows of scoring software, not behaviour.
+IGNORED_LABELS = frozenset({"start/end", "startend", "start", "end", "_default"})
+
+#: Label names (lower case) that mean "no behaviour of interest" (the background class).
+BACKGROUND_NAMES = frozenset({"other", "normal", "none"})
+
+#: Exact (lower-case) names understood by default, and what they become.
+#: ``None`` means the row is bookkeeping and is ignored.
+DEFAULT_LABEL_MAPPING: dict[str, str | None] = {
+    "supported": "rearing",
+    "unsupported": "rearing",
+    **{name: None for name in IGNORED_LABELS},
+    **{name: "other" for name in BACKGROUND_NAMES},
+}
+
+#: Name prefixes understood by default (checked after the exact names).
+DEFAULT_LABEL_PREFIXES: dict[str, str] = {"rear": "rearing", "groom": "grooming"}
+
+REQUIRED_LABEL_COLUMNS = ("start_s", "end_s", "behavior")
+
+#: Columns naming the recording: a label table must hold one recording only.
+RECORDING_COLUMNS = ("id", "video", "recording", "file")
+
+
+def parse_label_map(items: Sequence[str]) -> dict[str, str | None]:
+    """Parse ``NAME=CLASS`` items (``--label-map``) into a name -> class mapping.
+
+    Parameters
+    ----------
+    items
+        E.g. ``["Sniff=other", "Start=ignore"]``; class ``ignore`` (any case)
+        drops the rows with that name.
+
+    Returns
+    -------
+    dict
+        E.g. ``{"Sniff": "other", "Start": None}``, for :func:`map_label_name`.
+
+    Raises
+    ------
+    OpenfieldError
+        For an item that is not ``NAME=CLASS``.
+    """
+    out: dict[str, str | None] = {}
+    for item in items:
+        name, sep, cls = item.partition("=")
+        if not sep or not name.strip() or not cls.strip():
+            raise OpenfieldError(f"--label-map expects NAME=CLASS, got {item!r}")
+        cls = cls.strip()
+        out[name.strip()] = None if cls.lower() == "ignore" else cls
+    return out
+
+
+def map_label_name(name: str, mapping: Mapping[str, str | None] | None = None) -> tuple[bool, str | None]:
+    """Translate one label name to a class.
+
+    Parameters
+    ----------
+    name
+        A behaviour name as written by a rater (any case, surrounding spaces ignored).
+    mapping
+        Extra or overriding names (case-insensitive) -> class, or ``None`` to
+        ignore rows with that name. Checked before the defaults.
+
+    Returns
+    -------
+    tuple
+        ``(known, class_or_None)``: ``known`` is False when neither the mapping
+        nor the defaults understand the name.
+    """
+    key = str(name).strip().lower()
+    if mapping:
+        user = {str(k).strip().lower(): v for k, v in mapping.items()}
+        if key in user:
+            return True, user[key]
+    if key in DEFAULT_LABEL_MAPPING:
+        return True, DEFAULT_LABEL_MAPPING[key]
+    for prefix, cls in DEFAULT_LABEL_PREFIXES.items():
+        if key.startswith(prefix):
+            return True, cls
+    return False, None
+
+
+def labels_from_frame(
+    df: pd.DataFrame,
+    source: str | os.PathLike[str] | None = None,
+    mapping: Mapping[str, str | None] | None = None,
+    unknown: str = "error",
+    default_rater: str = "rater",
+) -> pd.DataFrame:
+    """Validate an interval table and map its names to classes.
+
+    Parameters
+    ----------
+    df
+        Table with columns ``start_s``, ``end_s``, ``behavior`` and
+        optionally ``rater`` (other columns are ignored).
+    source
+        The file it came from, named in error messages and kept in
+        ``attrs["source_file"]``.
+    mapping
+        See :func:`map_label_name`.
+    unknown
+        ``"error"`` (default): names that are not understood raise an error
+        listing them all; ``"other"``: they become the background class
+        ``"other"`` (listed in a warning).
+    default_rater
+        Rater name when the table has no ``rater`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``start_s``, ``end_s`` (float, seconds), ``behavior`` (our
+        class), ``rater`` (str), ``label`` (the original name); bookkeeping
+        rows removed; sorted by rater then start.
+
+    Raises
+    ------
+    OpenfieldError
+        Missing columns, empty table, non-numeric or negative times,
+        ``end_s < start_s``, unknown names (with ``unknown="error"``),
+        several recordings in one table (column ``ID``, ``video``,
+        ``recording`` or ``file``).
+    """
+    if unknown not in ("error", "other"):
+        raise ValueError(f"unknown must be 'error' or 'other', not {unknown!r}")
+    cols = {str(c).strip().lower(): c for c in df.columns}
+    missing = [c for c in REQUIRED_LABEL_COLUMNS if c not in cols]
+    if missing:
+        raise OpenfieldError(
+            f"label table is missing column(s) {', '.join(missing)}; expected start_s, end_s, "
+            f"behavior and optionally rater, found {[str(c) for c in df.columns]}",
+            source,
+        )
+    for key in RECORDING_COLUMNS:
+        if key in cols:
+            ids = pd.unique(df[cols[key]].dropna().astype(str))
+            if len(ids) > 1:
+                shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+                raise OpenfieldError(
+                    f"the label table holds {len(ids)} recordings (column {cols[key]}: {shown}); "
+                    "give one label file per recording",
+                    source,
+                )
+    out = pd.DataFrame(
+        {
+            "start_s": df[cols["start_s"]],
+            "end_s": df[cols["end_s"]],
+            "label": df[cols["behavior"]],
+            "rater": df[cols["rater"]] if "rater" in cols else default_rater,
+        }
+    )
+    if out["label"].isna().any():
+        rows = (np.flatnonzero(out["label"].isna().to_numpy()) + 2).tolist()[:10]
+        raise OpenfieldError(f"empty behavior name on line(s) {rows}", source)
+    out["label"] = out["label"].astype(str).str.strip()
+    out["rater"] = out["rater"].astype(str).str.strip()
+    for col in ("start_s", "end_s"):
+        values = pd.to_numeric(out[col], errors="coerce")
+        bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+        if bad.any():
+            rows = (np.flatnonzero(bad.to_numpy()) + 2).tolist()[:10]
+            raise OpenfieldError(f"column {col} has a missing or non-numeric time on line(s) {rows}", source)
+        out[col] = values.astype(float)
+    mapped = [map_label_name(name, mapping) for name in out["label"]]
+    unknown_names = sorted({n for n, (known, _) in zip(out["label"], mapped, strict=True) if not known})
+    if unknown_names:
+        if unknown == "error":
+            raise OpenfieldError(
+                f"unknown behavior name(s) {unknown_names}: map them to a class "
+                "(e.g. --label-map NAME=other) or treat all unknown names as other",
+                source,
+            )
+        log.warning("%s: unknown behavior name(s) %s counted as other", source or "labels", unknown_names)
+    out["behavior"] = [cls if known else "other" for known, cls in mapped]
+    out = out[[not (known and cls is None) for known, cls in mapped]]
+    bad_order = out["end_s"] < out["start_s"]
+    if bad_order.any():
+        first = out[bad_order].iloc[0]
+        raise OpenfieldError(
+            f"{int(bad_order.sum())} interval(s) end before they start, e.g. {first['label']} "
+            f"from {first['start_s']} s to {first['end_s']} s (rater {first['rater']})",
+            source,
+        )
+    if (out["start_s"] < 0).any():
+        raise OpenfieldError("an interval starts at a negative time", source)
+    if out.empty:
+        raise OpenfieldError("no behaviour intervals in the label table (only bookkeeping rows?)", source)
+    out = out.sort_values(["rater", "start_s"], kind="stable").reset_index(drop=True)
+    out = out[["start_s", "end_s", "behavior", "rater", "label"]]
+    out.attrs["source_file"] = None if source is None else str(source)
+    return out
+
+
+def read_interval_labels(
+    path: str | os.PathLike[str],
+    mapping: Mapping[str, str | None] | None = None,
+    unknown: str = "error",
+) -> pd.DataFrame:
+    """Read behaviour intervals (CSV: ``start_s, end_s, behavior[, rater]``).
+
+    Names are mapped to classes by :func:`map_label_name`: by default
+    ``Supported``, ``Unsupported`` and ``rear*`` are ``rearing``, ``groom*``
+    is ``grooming``, ``other``/``normal``/``none`` are ``other``, and the
+    bookkeeping rows ``Start/End``, ``StartEnd``, ``_DEFAULT`` are dropped.
+    Without a ``rater`` column, the file's stem is the rater.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    mapping
+        Extra or overriding name -> class (``None``: ignore the name).
+    unknown
+        ``"error"`` or ``"other"``, see :func:`labels_from_frame`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`labels_from_frame`; ``attrs["source_file"]`` is the path.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the file: not found, not a table, missing columns,
+        ``end_s < start_s``, unknown names (all listed).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise OpenfieldError("label file not found", path)
+    if path.is_dir():
+        raise OpenfieldError("is a folder, expected a CSV of behaviour intervals", path)
+    try:
+        df = pd.read_csv(path)
+    except pd.errors.EmptyDataError as exc:
+        raise OpenfieldError("label file is empty", path) from exc
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise OpenfieldError(f"cannot read as a CSV table ({exc})", path) from exc
+    return labels_from_frame(df, source=path, mapping=mapping, unknown=unknown, default_rater=path.stem)
+
+
+def majority_vote(per_rater: Mapping[str, np.ndarray], tie: str | None = None) -> np.ndarray:
+    """Per-frame label chosen by most raters.
+
+    Parameters
+    ----------
+    per_rater
+        Rater -> per-frame labels, all the same length.
+    tie
+        Label for frames where two or more labels have the same highest
+        count; ``None`` (default): among the tied labels, the one of the
+        first rater (in the mapping's order) that chose one of them.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per-frame labels (object dtype).
+    """
+    if not per_rater:
+        raise ValueError("majority_vote needs at least one rater")
+    stack = np.stack([np.asarray(v, dtype=object) for v in per_rater.values()])  # (raters, frames)
+    n_raters, n_frames = stack.shape
+    names, codes = np.unique(stack.astype(str), return_inverse=True)
+    codes = codes.reshape(stack.shape)
+    counts = np.zeros((len(names), n_frames), dtype=np.int64)
+    for r in range(n_raters):
+        np.add.at(counts, (codes[r], np.arange(n_frames)), 1)
+    best = counts.max(axis=0)
+    is_tied = (counts == best).sum(axis=0) > 1
+    winner = counts.argmax(axis=0)
+    if is_tied.any():
+        if tie is not None:
+            result = names[winner].astype(object)
+            result[is_tied] = tie
+            return result
+        for r in range(n_raters - 1, -1, -1):  # first rater last, so it wins
+            chosen = is_tied & (counts[codes[r], np.arange(n_frames)] == best)
+            winner = np.where(chosen, codes[r], winner)
+    return names[winner].astype(object)
+
+
+
+def default_behaviors(classes: Sequence[str]) -> list[str]:
+    """The classes that are behaviours of interest (all but :data:`BACKGROUND_NAMES`)."""
+    return [c for c in classes if c not in BACKGROUND_NAMES]
+
+
+def background_class(classes: Sequence[str], default: str = "other") -> str:
+    """The background class among ``classes`` (the first of :data:`BACKGROUND_NAMES`), else ``default``."""
+    return next((c for c in classes if c in BACKGROUND_NAMES), default)

@@ -1,0 +1,331 @@
+"""Behaviour files: the one place that writes and reads them.
+
+A thin layer: the tables and figures are built by pure functions
+(:class:`openfield.behavior.timeline.BehaviorTimeline`,
+:mod:`openfield.behavior.metrics`, :mod:`openfield.behavior.plots`); this
+module only names the files, writes them atomically through
+:mod:`openfield.io.files` and reads them back with clear errors.
+
+Files of one recording ``<stem>`` in an output folder:
+``<stem>_behavior.csv`` (``frame``, ``time_s``, ``label``, ``p_<class>``),
+``<stem>_bouts.csv`` (``behavior``, ``start_s``, ``end_s``, ``duration_s``),
+``<stem>_behavior_summary.csv`` (one row of totals), ``<stem>_ethogram.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from openfield.behavior.plots import plot_confusion, plot_ethogram, plot_evaluation
+from openfield.behavior.timeline import BehaviorTimeline, behavior_timeline
+from openfield.errors import OpenfieldError
+from openfield.io.files import atomic_write, save_figure, write_csv, write_json
+
+log = logging.getLogger(__name__)
+
+#: Kind stored in a pose model file, checked when it is read back.
+POSE_MODEL_KIND = "openfield.behavior.pose model"
+
+
+# --------------------------------------------------------------------------- per-recording timeline
+
+
+def write_timeline(
+    out_dir: str | os.PathLike[str],
+    stem: str,
+    timeline: BehaviorTimeline,
+    summary_extra: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Path], dict[str, Any]]:
+    """Write the per-frame, bout, summary and ethogram files of one recording.
+
+    Parameters
+    ----------
+    out_dir
+        Output folder (created if missing).
+    stem
+        Recording name (the files' prefix and the summary's ``video``).
+    timeline
+        From :func:`~openfield.behavior.timeline.behavior_timeline`.
+    summary_extra
+        Columns put first in the summary row (e.g. ``{"file": "m1.csv"}``, the
+        key of the kinematics summary, so the two tables join).
+
+    Returns
+    -------
+    tuple
+        ``{"behavior", "bouts", "summary", "ethogram"} -> path`` and the summary row.
+    """
+    out_dir = Path(out_dir)
+    summary = timeline.summary(stem, summary_extra)
+    bouts = timeline.bouts()[["behavior", "start_s", "end_s", "duration_s"]]
+    paths = {
+        "behavior": write_csv(timeline.per_frame(), out_dir / f"{stem}_behavior.csv"),
+        "bouts": write_csv(bouts, out_dir / f"{stem}_bouts.csv"),
+        "summary": write_csv(pd.DataFrame([summary]), out_dir / f"{stem}_behavior_summary.csv"),
+    }
+    fig = plot_ethogram(timeline.labels, timeline.fps, timeline.classes, timeline.probabilities, title=stem)
+    paths["ethogram"] = save_figure(fig, out_dir / f"{stem}_ethogram.png")
+    log.info("%s: %s", stem, ", ".join(f"{k}={v:.3g}" for k, v in summary.items() if isinstance(v, int | float)))
+    return paths, summary
+
+
+def write_behavior_outputs(
+    out_dir: str | os.PathLike[str],
+    stem: str,
+    probabilities: np.ndarray,
+    classes: Sequence[str],
+    fps: float,
+    min_bout_s: float,
+    behaviors: Sequence[str] | None = None,
+    summary_extra: Mapping[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Label frames from class probabilities and write the files of one recording.
+
+    The label of a frame is its most probable class, after bouts shorter
+    than ``min_bout_s`` are removed
+    (:func:`~openfield.behavior.timeline.behavior_timeline`, no probability
+    smoothing); the files are those of :func:`write_timeline`.
+
+    Parameters
+    ----------
+    out_dir, stem, summary_extra
+        See :func:`write_timeline`.
+    probabilities
+        ``(n_frames, n_classes)`` class probabilities.
+    classes
+        Class names, in the column order of ``probabilities``.
+    fps
+        Frames per second.
+    min_bout_s
+        Shortest bout kept, in seconds.
+    behaviors
+        Behaviours summarised; default all classes but the background.
+
+    Returns
+    -------
+    dict
+        ``behavior``, ``bouts``, ``summary``, ``ethogram`` -> written path.
+    """
+    timeline = behavior_timeline(probabilities, classes, fps, min_bout_s, behaviors=behaviors)
+    return write_timeline(out_dir, stem, timeline, summary_extra)[0]
+
+
+def write_summary_table(rows: Sequence[Mapping[str, Any]], path: str | os.PathLike[str]) -> Path:
+    """Write summary rows of several recordings as one CSV (e.g. ``behavior_summary.csv``)."""
+    return write_csv(pd.DataFrame(list(rows)), path)
+
+
+def read_behavior_csv(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, float]:
+    """Read a ``<stem>_behavior.csv`` written by :func:`write_timeline`.
+
+    Parameters
+    ----------
+    path
+        The per-frame behaviour CSV.
+
+    Returns
+    -------
+    tuple
+        The table and its frame rate (from ``time_s``).
+
+    Raises
+    ------
+    OpenfieldError
+        Missing file or columns, fewer than two frames, uneven time steps.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise OpenfieldError("prediction file not found", path)
+    try:
+        df = pd.read_csv(path)
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise OpenfieldError(f"cannot read as a CSV table ({exc})", path) from exc
+    missing = [c for c in ("frame", "time_s", "label") if c not in df.columns]
+    if missing:
+        raise OpenfieldError(
+            f"not a per-frame behaviour table: missing column(s) {', '.join(missing)} "
+            "(expected frame, time_s, label, p_<class>...)",
+            path,
+        )
+    if len(df) < 2:
+        raise OpenfieldError("needs at least two frames", path)
+    steps = np.diff(pd.to_numeric(df["time_s"], errors="coerce").to_numpy(float))
+    uneven = (steps.max() - steps.min()) > 1e-6 * steps.mean() + 1e-9
+    if not np.all(np.isfinite(steps)) or steps.min() <= 0 or uneven:
+        raise OpenfieldError("time_s is not evenly spaced and increasing", path)
+    df["label"] = df["label"].astype(str)
+    df.attrs["source_file"] = str(path)
+    return df, float(1.0 / steps.mean())
+
+
+
+
+# --------------------------------------------------------------------------- whole-video prediction record
+
+
+def prediction_record_path(out_dir: str | os.PathLike[str], stem: str) -> Path:
+    """``<out_dir>/<stem>_vit_predict.json``: settings, totals and timing of a ViT prediction."""
+    return Path(out_dir) / f"{stem}_vit_predict.json"
+
+
+def prediction_settings(
+    video: str | os.PathLike[str],
+    model_dir: str | os.PathLike[str],
+    min_bout_s: float,
+    window_s: float,
+    every: int,
+    max_frames: int | None,
+    pose: str | os.PathLike[str] | None,
+) -> dict[str, Any]:
+    """The settings of a ViT video prediction, as stored under ``key`` in its record.
+
+    Two predictions with equal settings (same files, same model weights by
+    modification time, same options) give the same outputs.
+    """
+    mdir = Path(model_dir)
+    weights = sorted(mdir.glob("*.safetensors")) + sorted(mdir.glob("*.bin")) if mdir.is_dir() else []
+    return {
+        "video": str(Path(video).resolve()),
+        "model": str(mdir.resolve()),
+        "model_mtime": max((p.stat().st_mtime for p in weights), default=0.0),
+        "min_bout_s": min_bout_s,
+        "window_s": window_s,
+        "every": every,
+        "max_frames": max_frames,
+        "pose": None if pose is None else str(Path(pose).resolve()),
+    }
+
+
+def write_prediction_record(record: Mapping[str, Any], out_dir: str | os.PathLike[str], stem: str) -> Path:
+    """Write the record of a finished video prediction (last, after its other files)."""
+    return write_json(dict(record), prediction_record_path(out_dir, stem))
+
+
+def read_prediction_record(out_dir: str | os.PathLike[str], stem: str) -> dict[str, Any] | None:
+    """The record of a finished prediction whose files all exist, else None (unreadable: None)."""
+    path = prediction_record_path(out_dir, stem)
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    if not isinstance(record, dict) or not all(Path(p).exists() for p in record.get("paths", {}).values()):
+        return None
+    return record
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def write_evaluation(table: pd.DataFrame, prefix: str | os.PathLike[str], title: str = "") -> dict[str, Path]:
+    """Write an evaluation table as ``PREFIX.csv`` and its F1 bars as ``PREFIX.png``.
+
+    Parameters
+    ----------
+    table
+        From :func:`~openfield.behavior.metrics.evaluate_frames`.
+    prefix
+        Path without extension.
+    title
+        Figure title.
+
+    Returns
+    -------
+    dict
+        ``csv`` and ``png`` -> written path.
+    """
+    prefix = Path(prefix)
+    return {
+        "csv": write_csv(table, prefix.with_name(prefix.name + ".csv")),
+        "png": save_figure(plot_evaluation(table, title=title), prefix.with_name(prefix.name + ".png")),
+    }
+
+
+def write_metrics(
+    metrics: Mapping[str, Any], out_dir: str | os.PathLike[str], prefix: str, title: str = ""
+) -> dict[str, Path]:
+    """Write ``<prefix>_metrics.json``, ``_per_class.csv``, ``_confusion.csv`` and ``_confusion.png``.
+
+    Parameters
+    ----------
+    metrics
+        From :func:`~openfield.behavior.metrics.classification_metrics`.
+    out_dir
+        Output folder.
+    prefix
+        File name prefix (e.g. ``val``, ``baseline``).
+    title
+        Title of the confusion figure.
+
+    Returns
+    -------
+    dict
+        ``metrics``, ``per_class``, ``confusion_csv``, ``confusion_png`` -> written path.
+    """
+    from openfield.behavior.metrics import metrics_summary
+
+    out = Path(out_dir)
+    return {
+        "metrics": write_json(metrics_summary(metrics), out / f"{prefix}_metrics.json"),
+        "per_class": write_csv(metrics["per_class"], out / f"{prefix}_per_class.csv"),
+        "confusion_csv": write_csv(metrics["confusion"], out / f"{prefix}_confusion.csv", index=True),
+        "confusion_png": save_figure(plot_confusion(metrics["confusion"], title), out / f"{prefix}_confusion.png"),
+    }
+
+
+# --------------------------------------------------------------------------- pose models
+
+
+def save_pose_model(model: Any, path: str | os.PathLike[str]) -> Path:
+    """Write a :class:`~openfield.behavior.pose.PoseBehaviorModel` with joblib (atomically)."""
+    import joblib
+
+    payload = {"kind": POSE_MODEL_KIND, **model.__dict__}
+    with atomic_write(path) as tmp:
+        joblib.dump(payload, tmp)
+    return Path(path)
+
+
+def load_pose_model(path: str | os.PathLike[str]) -> Any:
+    """Read a pose model written by :func:`save_pose_model`.
+
+    Returns
+    -------
+    openfield.behavior.pose.PoseBehaviorModel
+
+    Raises
+    ------
+    OpenfieldError
+        Missing file, not a joblib file, not an openfield pose model, or one
+        from an incompatible version.
+    """
+    import joblib
+
+    from openfield.behavior.pose import PoseBehaviorModel
+
+    path = Path(path)
+    if not path.exists():
+        raise OpenfieldError("model file not found", path)
+    if path.is_dir():
+        raise OpenfieldError("is a folder, expected a .joblib pose model (made by 'behavior pose-train')", path)
+    try:
+        payload = joblib.load(path)
+    except Exception as exc:  # joblib/pickle raise many types on a foreign file
+        raise OpenfieldError(f"cannot read as a joblib model file ({type(exc).__name__}: {exc})", path) from exc
+    if not isinstance(payload, dict) or payload.get("kind") != POSE_MODEL_KIND:
+        raise OpenfieldError("not an openfield pose behaviour model (made by 'behavior pose-train')", path)
+    payload = dict(payload)
+    payload.pop("kind")
+    try:
+        return PoseBehaviorModel(**payload)
+    except TypeError as exc:
+        raise OpenfieldError(f"model file from an incompatible openfield version ({exc})", path) from exc

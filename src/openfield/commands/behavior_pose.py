@@ -1,0 +1,181 @@
+"""``openfield behavior pose-train | pose-predict``: the classifier on pose features.
+
+Arguments are parsed and checked here (before any work); features, training
+and prediction are :mod:`openfield.behavior.pose`, files
+:mod:`openfield.behavior.outputs`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from openfield.commands.behavior_options import (
+    add_arena_options,
+    add_label_options,
+    arena_calibration,
+    arena_for,
+    int_at_least,
+    nonneg_float,
+    positive_float,
+    require,
+    require_files,
+    required_fps,
+)
+from openfield.errors import OpenfieldError
+
+log = logging.getLogger(__name__)
+
+#: Libraries the pose classifier needs.
+POSE_PACKAGES = ("sklearn", "joblib", "threadpoolctl")
+
+
+# --------------------------------------------------------------------------- pose-train
+
+
+def add_pose_train(sub: argparse._SubParsersAction) -> None:
+    """``behavior pose-train``."""
+    p = sub.add_parser(
+        "pose-train",
+        help="train a rearing/grooming classifier on DeepLabCut pose and interval labels",
+        description="Train a gradient-boosting classifier of rearing / grooming / other on per-frame pose "
+        "features, with labels from one or more raters (trained on their majority). Cross-validation "
+        "by recording, or by contiguous time blocks for a single recording, is reported against each "
+        "rater, with a body-length-threshold baseline and the raters' own agreement.",
+    )
+    p.add_argument("pose", nargs="+", type=Path, metavar="POSE", help="DeepLabCut .csv/.h5 files")
+    p.add_argument(
+        "--labels",
+        nargs="+",
+        type=Path,
+        required=True,
+        metavar="LABELS",
+        help="interval CSV (start_s, end_s, behavior[, rater]) per pose file, same order",
+    )
+    p.add_argument("--fps", type=positive_float, help="frames per second of the videos (required)")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL.joblib")
+    add_label_options(p)
+    add_arena_options(p)
+    p.add_argument(
+        "--cv-blocks",
+        type=int_at_least(2),
+        default=5,
+        help="time blocks for cross-validation of a single recording (default 5)",
+    )
+    p.add_argument(
+        "--min-bout-s",
+        type=nonneg_float,
+        default=0.4,
+        help="shortest bout kept in predictions, s (default 0.4)",
+    )
+    p.add_argument("--threads", type=int_at_least(1), default=1, help="classifier threads (default 1)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run_pose_train)
+
+
+def run_pose_train(args: argparse.Namespace) -> int:
+    """Train, cross-validate and save a pose behaviour model."""
+    fps = required_fps(args)
+    require(*POSE_PACKAGES, action="pose-train")
+    if len(args.labels) != len(args.pose):
+        raise OpenfieldError(
+            f"{len(args.pose)} pose file(s) but {len(args.labels)} label file(s): give one label file per "
+            "pose file, in the same order"
+        )
+    require_files(args.pose, "pose file")
+    require_files(args.labels, "label file")
+
+    from openfield.behavior import outputs
+    from openfield.behavior import pose as bp
+    from openfield.behavior.labels import BACKGROUND_NAMES, parse_label_map, read_interval_labels
+    from openfield.behavior.timeline import intervals_to_frames
+    from openfield.io.pose import read_dlc
+
+    mapping = parse_label_map(args.label_map)
+    calibration = arena_calibration(args)
+    recs = []
+    for pose_path, label_path in zip(args.pose, args.labels, strict=True):
+        labels = read_interval_labels(label_path, mapping, unknown=args.unknown_labels)
+        bad = sorted(set(labels["behavior"]) - set(bp.CLASSES) - BACKGROUND_NAMES)
+        if bad:
+            raise OpenfieldError(f"classes {bad} are not among {list(bp.CLASSES)}", label_path)
+        ds = read_dlc(pose_path, fps=fps)
+        per_rater = intervals_to_frames(
+            labels,
+            ds.sizes["time"],
+            fps,
+            background="other",
+            beyond_end="crop" if args.crop_labels else "error",
+        )
+        recs.append(bp.Recording(pose_path.stem, ds, per_rater, arena_for(ds, calibration, args)))
+        log.info("%s: %d frames, raters %s", pose_path.name, ds.sizes["time"], ", ".join(per_rater))
+    model, cv = bp.train_pose_model(
+        recs, n_blocks=args.cv_blocks, min_bout_s=args.min_bout_s, seed=args.seed, n_threads=args.threads
+    )
+    out = Path(args.output)
+    outputs.save_pose_model(model, out)
+    title = f"held-out frames ({cv['cv'].iloc[0]})"
+    written = outputs.write_evaluation(cv, out.with_name(out.stem + "_cv"), title=title)
+    for _, row in cv[(cv["class"] == "rearing") & (cv["kind"] == "prediction")].iterrows():
+        log.info("cross-validated rearing F1, %s vs %s: %.3f", row["compared"], row["reference"], row["f1"])
+    log.info("wrote %s, %s, %s", out, written["csv"], written["png"])
+    return 0
+
+
+# --------------------------------------------------------------------------- pose-predict
+
+
+def add_pose_predict(sub: argparse._SubParsersAction) -> None:
+    """``behavior pose-predict``."""
+    p = sub.add_parser(
+        "pose-predict",
+        help="per-frame rearing/grooming, bouts and totals from pose with a trained model",
+        description="Apply a pose-train model: writes OUT/<stem>_behavior.csv, <stem>_bouts.csv, "
+        "<stem>_behavior_summary.csv, <stem>_ethogram.png per pose file and OUT/behavior_summary.csv.",
+    )
+    p.add_argument("pose", nargs="+", type=Path, metavar="POSE", help="DeepLabCut .csv/.h5 files")
+    p.add_argument("--model", type=Path, required=True, metavar="MODEL.joblib")
+    p.add_argument("--fps", type=positive_float, help="frames per second of the videos (required)")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="OUT", help="output folder")
+    add_arena_options(p)
+    p.add_argument(
+        "--min-bout-s", type=nonneg_float, default=None, help="shortest bout kept, s (default: the model's)"
+    )
+    p.add_argument("--threads", type=int_at_least(1), default=1, help="classifier threads (default 1)")
+    p.set_defaults(func=run_pose_predict)
+
+
+def run_pose_predict(args: argparse.Namespace) -> int:
+    """Predict behaviour for each pose file and write the timeline outputs."""
+    fps = required_fps(args)
+    require(*POSE_PACKAGES, action="pose-predict")
+    stems = [p.stem for p in args.pose]
+    if len(set(stems)) != len(stems):
+        raise OpenfieldError("two pose files have the same name; their outputs would overwrite each other")
+    require_files(args.pose, "pose file")
+
+    from openfield.behavior import outputs
+    from openfield.behavior.timeline import behavior_timeline
+    from openfield.io.pose import read_dlc
+
+    model = outputs.load_pose_model(args.model)
+    calibration = arena_calibration(args)
+    if model.fps_trained and any(abs(fps - f) > 1e-6 for f in model.fps_trained):
+        log.info(
+            "model trained at %s fps, applied at %g fps (features are in seconds)",
+            ", ".join(f"{f:g}" for f in model.fps_trained),
+            fps,
+        )
+    min_bout = model.min_bout_s if args.min_bout_s is None else args.min_bout_s
+    rows = []
+    for path in args.pose:
+        ds = read_dlc(path, fps=fps)
+        arena = arena_for(ds, calibration, args) if model.uses_arena else None
+        proba = model.predict_proba(ds, arena, args.threads)
+        timeline = behavior_timeline(proba, model.classes, fps, min_bout)
+        paths, summary = outputs.write_timeline(args.output, path.stem, timeline, summary_extra={"file": path.name})
+        rows.append(summary)
+        log.info("%s: wrote %s", path.name, ", ".join(p.name for p in paths.values()))
+    outputs.write_summary_table(rows, Path(args.output) / "behavior_summary.csv")
+    return 0

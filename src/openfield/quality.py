@@ -1,0 +1,434 @@
+"""Quality control of one video's analysis: the QC columns and flags of every summary.
+
+:func:`assess_quality` turns what the reader, the tracker and the cleaning
+step measured into the summary's QC columns (:data:`QC_COLUMNS`) and a
+``;``-separated list of flags from a fixed vocabulary (:data:`QC_FLAGS`),
+each with a one-line reason for the report and the console. Every threshold
+is a named constant below; ``docs/quality.md`` explains each flag.
+
+Pure functions only; reading the per-frame timestamps of a video is in
+:mod:`openfield.io.timestamps`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from openfield.errors import OpenfieldError
+
+#: The summary's QC columns, in order.
+QC_COLUMNS = ["frames_expected", "frames_read", "fraction_missing", "fraction_interpolated", "jumps_removed",
+              "tracking_noise_cm", "qc_flags"]
+
+#: The flag vocabulary, in the order flags are listed.
+QC_FLAGS = ("truncated", "fps_suspect", "high_missing", "low_contrast", "arena_partial",
+            "animal_not_found_at_start", "short_recording")
+
+#: Frames a video may lack against its container's count before it is
+#: ``truncated`` (with :data:`TRUNCATED_TOLERANCE_FRACTION`, the larger wins):
+#: some containers estimate the count from duration x fps, off by a frame or two.
+TRUNCATED_TOLERANCE_FRAMES = 2
+
+#: Fraction of the container's frame count a video may lack before it is
+#: ``truncated``: 0.5 %, i.e. 9 s of a 30-min recording.
+TRUNCATED_TOLERANCE_FRACTION = 0.005
+
+#: Lowest plausible frame rate (frames/s); below it the container's value is
+#: ``fps_suspect`` (often a missing or default header field).
+FPS_MIN = 1.0
+
+#: Highest plausible frame rate (frames/s) for an open-field camera.
+FPS_MAX = 500.0
+
+#: Coefficient of variation (std / mean) of the intervals between frame
+#: timestamps above which the frame rate is variable (``fps_suspect``, and
+#: times must come from the timestamps): a constant-rate video stays near 0
+#: (below 0.06 even with 1-ms rounding at 120 frames/s).
+TIMESTAMP_CV_MAX = 0.1
+
+#: Relative difference between the container's frame rate and the one the
+#: timestamps give (1 / median interval) above which the rate is ``fps_suspect``.
+FPS_MISMATCH_MAX = 0.05
+
+#: Fraction of frames without a position (before interpolation) above which
+#: the video is ``high_missing``.
+HIGH_MISSING_FRACTION = 0.1
+
+#: Difference between the animal's and the floor's median grey level (0-255)
+#: below which the animal is hard to separate from the floor (``low_contrast``).
+LOW_CONTRAST_GREY_LEVELS = 20.0
+
+#: Seconds from the start in which the animal must be found at least once,
+#: else ``animal_not_found_at_start`` (started before the animal was placed,
+#: or the tracker locked on late).
+START_WINDOW_S = 1.0
+
+#: Recordings shorter than this (seconds, frames read / fps) are
+#: ``short_recording``: an open-field test lasts 5-60 min; under a minute the
+#: measures are not comparable.
+SHORT_RECORDING_S = 60.0
+
+
+#: One line per flag for the report's QC table and the console (the numbers are
+#: in :meth:`QualityRecord.message`, logged when the video is analysed).
+FLAG_DESCRIPTIONS = {
+    "truncated": "fewer frames than the file announces: cut short or damaged",
+    "fps_suspect": "frame rate implausible or variable (times from the timestamps)",
+    "high_missing": f"animal not found in more than {HIGH_MISSING_FRACTION:.0%} of frames",
+    "low_contrast": "animal hard to separate from the floor",
+    "arena_partial": "arena found only partly",
+    "animal_not_found_at_start": f"no animal in the first {START_WINDOW_S:g} s",
+    "short_recording": f"shorter than {SHORT_RECORDING_S:g} s",
+}
+
+
+@dataclass(frozen=True)
+class QCThresholds:
+    """The thresholds of the flags (defaults: the module's constants)."""
+
+    truncated_tolerance_frames: int = TRUNCATED_TOLERANCE_FRAMES
+    truncated_tolerance_fraction: float = TRUNCATED_TOLERANCE_FRACTION
+    fps_min: float = FPS_MIN
+    fps_max: float = FPS_MAX
+    timestamp_cv_max: float = TIMESTAMP_CV_MAX
+    fps_mismatch_max: float = FPS_MISMATCH_MAX
+    high_missing_fraction: float = HIGH_MISSING_FRACTION
+    low_contrast_grey_levels: float = LOW_CONTRAST_GREY_LEVELS
+    start_window_s: float = START_WINDOW_S
+    short_recording_s: float = SHORT_RECORDING_S
+
+
+@dataclass(frozen=True)
+class QualityRecord:
+    """One video's QC: the columns of :data:`QC_COLUMNS` plus a reason per flag.
+
+    Attributes
+    ----------
+    frames_expected
+        Frame count from the container (None when it does not say).
+    frames_read
+        Frames decoded.
+    fraction_missing, fraction_interpolated
+        Fractions of frames without a detected position, and filled in.
+    jumps_removed
+        Positions removed as implausible jumps.
+    tracking_noise_cm
+        Estimated position noise (None when unknown).
+    flags
+        The flags raised, in :data:`QC_FLAGS` order.
+    reasons
+        One line per flag saying why.
+    """
+
+    frames_expected: int | None
+    frames_read: int
+    fraction_missing: float
+    fraction_interpolated: float
+    jumps_removed: int
+    tracking_noise_cm: float | None
+    flags: tuple[str, ...] = ()
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def qc_flags(self) -> str:
+        """The flags joined with ``;`` (empty when the video looks fine)."""
+        return ";".join(self.flags)
+
+    def as_row(self) -> dict[str, Any]:
+        """The summary columns (:data:`QC_COLUMNS`); unknown numbers are NaN."""
+        return {
+            "frames_expected": math.nan if self.frames_expected is None else self.frames_expected,
+            "frames_read": self.frames_read,
+            "fraction_missing": self.fraction_missing,
+            "fraction_interpolated": self.fraction_interpolated,
+            "jumps_removed": self.jumps_removed,
+            "tracking_noise_cm": math.nan if self.tracking_noise_cm is None else self.tracking_noise_cm,
+            "qc_flags": self.qc_flags,
+        }
+
+    def message(self) -> str:
+        """All reasons on one line (for a warning naming the video), empty when none."""
+        return "; ".join(f"{f}: {self.reasons[f]}" for f in self.flags)
+
+
+def frame_interval_cv(timestamps_s: Any) -> float:
+    """Coefficient of variation (std / mean) of the intervals between frame times.
+
+    Parameters
+    ----------
+    timestamps_s
+        Per-frame times in seconds, increasing.
+
+    Returns
+    -------
+    float
+        0 for a constant rate; NaN with fewer than 3 frames.
+    """
+    t = np.asarray(timestamps_s, dtype=float)
+    if t.size < 3:
+        return math.nan
+    dt = np.diff(t)
+    mean = float(dt.mean())
+    return float(dt.std() / mean) if mean > 0 else math.inf
+
+
+def timestamps_irregular(timestamps_s: Any, cv_max: float = TIMESTAMP_CV_MAX) -> bool:
+    """True when frame times are not evenly spaced (variable frame rate, or not increasing).
+
+    Then times should come from the timestamps (:func:`frame_times_from_timestamps`),
+    not from frame index / fps.
+    """
+    t = np.asarray(timestamps_s, dtype=float)
+    if t.size < 3:
+        return False
+    if not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
+        return True
+    return frame_interval_cv(t) > cv_max
+
+
+def frame_times_from_timestamps(timestamps_ms: Any) -> np.ndarray:
+    """Per-frame times in seconds from the first frame, from the decoder's timestamps.
+
+    For variable-frame-rate videos, where frame index / fps is wrong.
+
+    Parameters
+    ----------
+    timestamps_ms
+        Per-frame presentation times in milliseconds (as
+        :func:`openfield.io.timestamps.read_frame_timestamps` returns).
+
+    Returns
+    -------
+    numpy.ndarray
+        Times in seconds, the first 0.
+
+    Raises
+    ------
+    OpenfieldError
+        When a timestamp is missing (not finite) or the times do not increase.
+    """
+    t = np.asarray(timestamps_ms, dtype=float)
+    if t.ndim != 1 or t.size == 0:
+        raise OpenfieldError(f"timestamps must be a non-empty 1-D sequence, got shape {t.shape}")
+    if not np.all(np.isfinite(t)):
+        raise OpenfieldError(f"{int((~np.isfinite(t)).sum())} frame timestamp(s) missing")
+    bad = np.flatnonzero(np.diff(t) <= 0)
+    if bad.size:
+        i = int(bad[0]) + 1
+        raise OpenfieldError(f"frame timestamps do not increase (frame {i}: {t[i]:.3f} ms after {t[i - 1]:.3f} ms)")
+    return (t - t[0]) / 1000.0
+
+
+def tracking_noise_cm(x_cm: Any, y_cm: Any) -> float:
+    """Estimate the position noise (cm) from frame-to-frame jitter.
+
+    For a smooth path sampled fast, the second difference
+    ``x[t+1] - 2 x[t] + x[t-1]`` is dominated by independent noise of
+    standard deviation ``sigma``, for which it has standard deviation
+    ``sigma * sqrt(6)``. Robustly: ``sigma = 1.4826 * MAD / sqrt(6)`` per axis,
+    combined as the root mean square of the two axes. Missing frames
+    (NaN) are left out.
+
+    Parameters
+    ----------
+    x_cm, y_cm
+        Positions in cm, one per frame.
+
+    Returns
+    -------
+    float
+        The noise in cm; NaN with fewer than 3 consecutive valid frames.
+    """
+    sig = []
+    for v in (x_cm, y_cm):
+        d2 = np.diff(np.asarray(v, dtype=float), n=2)
+        d2 = d2[np.isfinite(d2)]
+        if d2.size == 0:
+            return math.nan
+        mad = float(np.median(np.abs(d2 - np.median(d2))))
+        sig.append(1.4826 * mad / math.sqrt(6.0))
+    return float(math.sqrt((sig[0] ** 2 + sig[1] ** 2) / 2))
+
+
+def found_at_start(found: Any, fps: float, window_s: float = START_WINDOW_S) -> bool:
+    """True when the animal is found in at least one frame of the first ``window_s`` seconds.
+
+    Parameters
+    ----------
+    found
+        Per-frame booleans: a position was detected.
+    fps
+        Frames per second.
+    window_s
+        Length of the start window.
+    """
+    f = np.asarray(found, dtype=bool)
+    n = max(1, int(math.ceil(window_s * fps)))
+    return bool(f[:n].any())
+
+
+def assess_quality(
+    *,
+    frames_read: int,
+    fps: float,
+    fraction_missing: float,
+    fraction_interpolated: float = 0.0,
+    jumps_removed: int = 0,
+    frames_expected: int | None = None,
+    timestamps_s: Any = None,
+    tracking_noise_cm: float | None = None,
+    contrast: float | None = None,
+    arena_partial: bool | None = None,
+    animal_found_at_start: bool | None = None,
+    duration_s: float | None = None,
+    thresholds: QCThresholds | None = None,
+) -> QualityRecord:
+    """The QC columns and flags of one video.
+
+    Parameters
+    ----------
+    frames_read
+        Frames decoded.
+    fps
+        The container's frame rate (frames/s).
+    fraction_missing
+        Fraction of frames without a detected position (before interpolation).
+    fraction_interpolated
+        Fraction of frames whose position was filled in.
+    jumps_removed
+        Positions removed as implausible jumps.
+    frames_expected
+        The container's frame count; None or <= 0 when it does not say
+        (then ``truncated`` cannot be judged).
+    timestamps_s
+        Per-frame times in seconds, if read (for ``fps_suspect``).
+    tracking_noise_cm
+        Position noise estimate (:func:`tracking_noise_cm`), if known.
+    contrast
+        Difference between the animal's and the floor's median grey level
+        (0-255), if known.
+    arena_partial
+        True when the arena was found only partly (a side cut off or hidden).
+    animal_found_at_start
+        Whether the animal was found in the first seconds (:func:`found_at_start`).
+    duration_s
+        Length of the recording; by default from the timestamps, else
+        ``frames_read / fps``.
+    thresholds
+        Flag thresholds (default: the module's constants).
+
+    Returns
+    -------
+    QualityRecord
+    """
+    th = thresholds or QCThresholds()
+    if frames_read < 0:
+        raise OpenfieldError(f"frames_read must be >= 0, got {frames_read}")
+    expected = int(frames_expected) if frames_expected is not None and frames_expected > 0 else None
+    reasons: dict[str, str] = {}
+
+    if expected is not None:
+        tolerance = max(th.truncated_tolerance_frames, th.truncated_tolerance_fraction * expected)
+        lost = expected - frames_read
+        if lost > tolerance:
+            reasons["truncated"] = (f"read {frames_read} of the {expected} frames the file announces "
+                                    f"({lost / expected:.0%} missing: cut short or damaged)")
+
+    fps_ok = math.isfinite(fps) and th.fps_min <= fps <= th.fps_max
+    if not fps_ok:
+        reasons["fps_suspect"] = f"the file's frame rate {fps:g} is outside {th.fps_min:g}-{th.fps_max:g} frames/s"
+    t = None if timestamps_s is None else np.asarray(timestamps_s, dtype=float)
+    if t is not None and t.size >= 3:
+        if timestamps_irregular(t, th.timestamp_cv_max):
+            cv = frame_interval_cv(t) if np.all(np.diff(t) > 0) else math.nan
+            why = (f"frame intervals vary (coefficient of variation {cv:.2f} > {th.timestamp_cv_max:g}): "
+                   "variable frame rate, times taken from the timestamps" if math.isfinite(cv)
+                   else "frame timestamps do not increase")
+            reasons.setdefault("fps_suspect", why)
+        elif fps_ok:
+            ts_fps = 1.0 / float(np.median(np.diff(t)))
+            if abs(ts_fps - fps) / fps > th.fps_mismatch_max:
+                reasons["fps_suspect"] = (f"the file says {fps:g} frames/s but its timestamps give "
+                                          f"{ts_fps:.3g} frames/s")
+
+    if fraction_missing > th.high_missing_fraction:
+        reasons["high_missing"] = (f"no position in {fraction_missing:.0%} of frames "
+                                   f"(> {th.high_missing_fraction:.0%})")
+    if contrast is not None and contrast < th.low_contrast_grey_levels:
+        reasons["low_contrast"] = (f"animal and floor differ by {contrast:.0f} grey levels "
+                                   f"(< {th.low_contrast_grey_levels:g})")
+    if arena_partial:
+        reasons["arena_partial"] = "the arena was found only partly (a side cut off or hidden)"
+    if animal_found_at_start is False:
+        reasons["animal_not_found_at_start"] = f"no animal found in the first {th.start_window_s:g} s"
+
+    if duration_s is None:
+        if t is not None and t.size >= 2 and np.all(np.isfinite(t)):
+            duration_s = float(t[-1] - t[0]) + float(np.median(np.diff(t)))
+        elif fps_ok:
+            duration_s = frames_read / fps
+    if duration_s is not None and duration_s < th.short_recording_s:
+        reasons["short_recording"] = f"{duration_s:.1f} s long (< {th.short_recording_s:g} s)"
+
+    flags = tuple(f for f in QC_FLAGS if f in reasons)
+    return QualityRecord(
+        frames_expected=expected,
+        frames_read=int(frames_read),
+        fraction_missing=float(fraction_missing),
+        fraction_interpolated=float(fraction_interpolated),
+        jumps_removed=int(jumps_removed),
+        tracking_noise_cm=None if tracking_noise_cm is None or not math.isfinite(tracking_noise_cm)
+        else float(tracking_noise_cm),
+        flags=flags,
+        reasons={f: reasons[f] for f in flags},
+    )
+
+
+def parse_qc_flags(text: Any) -> list[str]:
+    """The flags of a ``qc_flags`` cell (read back from a CSV: may be empty or NaN).
+
+    Raises
+    ------
+    OpenfieldError
+        On a flag outside :data:`QC_FLAGS`.
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
+        return []
+    flags = [f.strip() for f in str(text).split(";") if f.strip()]
+    unknown = [f for f in flags if f not in QC_FLAGS]
+    if unknown:
+        raise OpenfieldError(f"unknown QC flag(s) {', '.join(unknown)}; known: {', '.join(QC_FLAGS)}")
+    return flags
+
+
+def qc_overview(summary: pd.DataFrame) -> pd.DataFrame:
+    """The report's QC table: flagged videos first, each with its flags and what they mean.
+
+    Parameters
+    ----------
+    summary
+        One row per video with ``video`` and ``qc_flags`` (as in ``summary_all.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``video``, ``qc_flags``, ``reason``; flagged videos first
+        (most flags first), then the others, each group in its original order.
+    """
+    for col in ("video", "qc_flags"):
+        if col not in summary.columns:
+            raise OpenfieldError(f"the summary has no {col!r} column")
+    flags = [parse_qc_flags(v) for v in summary["qc_flags"]]
+    table = pd.DataFrame({
+        "video": summary["video"].to_numpy(),
+        "qc_flags": [";".join(f) for f in flags],
+        "reason": ["; ".join(FLAG_DESCRIPTIONS[x] for x in f) for f in flags],
+        "_n": [len(f) for f in flags],
+    })
+    table = table.sort_values("_n", ascending=False, kind="stable").drop(columns="_n")
+    return table.reset_index(drop=True)

@@ -1,0 +1,191 @@
+"""Locomotor bouts: known answers on hand-made speed traces and on minimum-jerk motion."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from openfield import bouts, cleaning, smoothing, synthetic
+from openfield.errors import OpenfieldError
+from openfield.kinematics import speed_acceleration
+
+FPS = 30.0
+
+
+def _trace(*pieces: tuple[float, float, float], fps: float = 100.0) -> np.ndarray:
+    """Piecewise-linear speed: (duration_s, from, to) pieces."""
+    out = [np.linspace(a, b, int(round(d * fps)), endpoint=False) for d, a, b in pieces]
+    return np.concatenate(out + [np.array([pieces[-1][2]])])
+
+
+def test_triangle_bout_known_answer():
+    # rest 1 s, 0 -> 20 cm/s in 1 s, 20 -> 0 in 0.5 s, rest 1 s, at 100 fps
+    sp = _trace((1, 0, 0), (1, 0, 20), (0.5, 20, 0), (1, 0, 0))
+    t = bouts.bout_table(sp, 100.0, config=bouts.BoutConfig(rest_tolerance_cm_s=1e-9))
+    assert len(t) == 1
+    b = t.iloc[0]
+    assert b.start_s == pytest.approx(1.0, abs=0.011)
+    assert b.end_s == pytest.approx(2.5, abs=0.011)
+    assert b.rise_s == pytest.approx(1.0, abs=0.011)
+    assert b.fall_s == pytest.approx(0.5, abs=0.011)
+    assert b.peak_speed_cm_s == pytest.approx(20.0)
+    assert b.mean_acceleration_cm_s2 == pytest.approx(20.0, rel=0.02)
+    assert b.mean_deceleration_cm_s2 == pytest.approx(40.0, rel=0.03)
+    assert b.peak_acceleration_cm_s2 == pytest.approx(20.0, rel=0.01)
+    assert b.peak_deceleration_cm_s2 == pytest.approx(40.0, rel=0.01)
+    assert b.distance_cm == pytest.approx(0.5 * 20 * 1.5, rel=0.01)  # integral of the speed
+    assert list(t.columns) == bouts.BOUT_COLUMNS
+
+
+def test_start_is_robust_against_resting_jitter():
+    rng = np.random.default_rng(3)
+    sp = _trace((2, 0, 0), (1, 0, 20), (1, 20, 0), (1, 0, 0))
+    rest = np.arange(len(sp)) < 200
+    sp[rest] = rng.uniform(0.0, 0.2, rest.sum())
+    sp[150] = 0.0  # the deepest resting frame is half a second before the start
+    b = bouts.bout_table(sp, 100.0).iloc[0]
+    # the start is the last resting frame, not the deepest one: within 0.05 s of the true 2.0 s
+    assert b.start_s == pytest.approx(2.0, abs=0.05)
+    assert b.rise_s == pytest.approx(1.0, abs=0.05)
+
+
+def test_start_search_is_limited_to_one_second():
+    sp = _trace((3, 0.5, 0.0), (0.6, 0.0, 20), (0.6, 20, 0), (1, 0, 0))  # a slow 3 s drift, then a bout
+    b = bouts.bout_table(sp, 100.0, config=bouts.BoutConfig(rest_tolerance_cm_s=1e-9)).iloc[0]
+    crossing = 3.0 + 0.6 * 2.0 / 20  # where the speed passes 2 cm/s
+    assert b.start_s >= crossing - 1.0 - 1e-9
+    assert b.start_s == pytest.approx(3.0, abs=0.011)
+
+
+@pytest.mark.parametrize(("dip", "expected"), [(3.0, 2), (15.0, 1), (8.0, 1)])
+def test_arrest_rule(dip, expected):
+    # peaks 25 and 20 cm/s; a dip to 3 cm/s is an arrest (< 0.5 x both peaks and < 5 cm/s);
+    # to 15 (60 % of the lower peak) is a ripple; to 8 (< 0.5 x both, but > 5 cm/s) still progression
+    sp = _trace((1, 0, 0), (0.6, 0, 25), (0.4, 25, dip), (0.5, dip, 20), (0.6, 20, 0), (1, 0, 0))
+    t = bouts.bout_table(sp, 100.0)
+    assert len(t) == expected
+    if expected == 2:
+        assert t.end_s.iloc[0] == pytest.approx(t.start_s.iloc[1])  # they share the arrest frame
+        assert t.end_s.iloc[0] == pytest.approx(2.0, abs=0.011)
+        assert t.peak_speed_cm_s.tolist() == pytest.approx([25, 20])
+        assert t.mean_deceleration_cm_s2.iloc[0] == pytest.approx((25 - dip) / 0.4, rel=0.03)
+        assert t.mean_acceleration_cm_s2.iloc[1] == pytest.approx((20 - dip) / 0.5, rel=0.03)
+
+
+def test_pieces_shorter_than_moving_min_are_not_split_off():
+    sp = _trace((1, 0, 0), (0.6, 0, 25), (0.05, 25, 3), (0.05, 3, 20), (0.6, 20, 0), (1, 0, 0))
+    t = bouts.bout_table(sp, 100.0, config=bouts.BoutConfig(moving_min_s=1.0))
+    assert len(t) == 1
+
+
+def test_a_twitch_too_short_to_be_moving_is_no_bout():
+    # 0.1 s above 2 cm/s (shorter than the 0.25 s moving minimum), a dip, then a bout: one bout
+    sp = _trace((1, 0, 0), (0.05, 0, 6), (0.05, 6, 0.5), (0.3, 0.5, 0.5), (0.6, 0.5, 25), (0.6, 25, 0), (1, 0, 0))
+    t = bouts.bout_table(sp, 100.0)
+    assert len(t) == 1
+    assert t.peak_speed_cm_s.iloc[0] == pytest.approx(25)
+    # the bout starts where its own rise starts (1.4 s), not back at the rest before the twitch
+    assert t.start_s.iloc[0] == pytest.approx(1.4, abs=0.011)
+    assert t.rise_s.iloc[0] == pytest.approx(0.6, abs=0.011)
+
+
+def test_mask_summary_and_zones():
+    sp = _trace((1, 0, 0), (1, 0, 20), (0.5, 20, 0), (1, 0, 0), (0.5, 0, 10), (0.5, 10, 0), (1, 0, 0))
+    zone = np.where(np.arange(len(sp)) < 300, "center", "border")
+    bounds = bouts.find_bouts(sp, 100.0, config=bouts.BoutConfig(rest_tolerance_cm_s=1e-9))
+    t = bouts.bout_table(sp, 100.0, zone=zone, bounds=bounds)
+    assert t.zone.tolist() == ["center", "border"]
+    mask = bouts.in_bout_mask(bounds, len(sp))
+    assert mask.sum() == (np.ceil(bounds[:, 3]) - np.floor(bounds[:, 0]) + 1).sum()
+    assert not mask[:100].any() and mask[150] and not mask[300]
+    s = bouts.summarize_bouts(t)
+    assert list(s) == bouts.SUMMARY_COLUMNS
+    assert s["locomotor_bouts"] == 2
+    assert s["mean_bout_acceleration_cm_s2"] == pytest.approx((20 + 20) / 2, rel=0.03)
+    assert s["mean_bout_deceleration_cm_s2"] == pytest.approx((40 + 20) / 2, rel=0.03)
+    assert s["locomotor_bouts_center"] == 1 and s["locomotor_bouts_border"] == 1
+    assert s["mean_bout_deceleration_center_cm_s2"] == pytest.approx(40, rel=0.03)
+    assert s["mean_bout_deceleration_border_cm_s2"] == pytest.approx(20, rel=0.03)
+    no_zones = bouts.summarize_bouts(t, has_zones=False)
+    assert np.isnan(no_zones["mean_bout_acceleration_center_cm_s2"])
+    assert np.isnan(no_zones["locomotor_bouts_border"])
+    empty = bouts.summarize_bouts(bouts.bout_table(np.zeros(100), 100.0))
+    assert empty["locomotor_bouts"] == 0 and np.isnan(empty["mean_bout_acceleration_cm_s2"])
+
+
+def test_bad_input():
+    with pytest.raises(OpenfieldError, match="fps"):
+        bouts.find_bouts(np.zeros(10), 0.0)
+    with pytest.raises(OpenfieldError, match="moving mask"):
+        bouts.find_bouts(np.zeros(10), 30.0, moving=np.zeros(9, bool))
+
+
+def test_figures():
+    sp = _trace((1, 0, 0), (1, 0, 20), (0.5, 20, 0), (1, 0, 0), (0.5, 0, 10), (0.5, 10, 0), (1, 0, 0))
+    t = bouts.bout_table(sp, 100.0, zone=np.full(len(sp), "border"))
+    fig = bouts.plot_bouts(t)
+    pts = fig.axes[0].collections[0].get_offsets()
+    assert len(pts) == 2
+    np.testing.assert_allclose(np.asarray(pts)[:, 0], t.peak_speed_cm_s)
+    np.testing.assert_allclose(np.asarray(pts)[:, 1], t.mean_acceleration_cm_s2)
+    fig2, ax = plt.subplots()
+    assert bouts.mark_bouts(ax, t) is ax
+    assert len(ax.patches) == 2
+    plt.close(fig)
+    plt.close(fig2)
+
+
+# --------------------------------------------------------------------------- minimum-jerk motion (the issue's proof)
+
+PLAN, START = synthetic.make_bout_plan(120.0, seed=1)
+TRUTH = synthetic.bouts_truth(PLAN, START, 1.0, (40.0, 40.0))
+
+
+def _measure(fps: float, px_per_cm: float, jitter_cm: float = 0.03, drop: float = 0.03,
+             seed: int = 2) -> tuple[pd.DataFrame, float]:
+    """Observed track -> noise -> gap filling -> RTS smoothing -> speed -> bouts."""
+    traj = synthetic.bouts_trajectory(PLAN, fps, START)
+    xy = synthetic.observe_track(traj, px_per_cm, jitter_cm, drop, seed) / px_per_cm
+    noise = smoothing.estimate_noise_cm(xy, fps)
+    filled, _ = cleaning.interpolate_gaps(xy, int(round(0.5 * fps)))
+    smooth = smoothing.smooth_track(filled, fps, noise)
+    speed, acc = speed_acceleration(smooth, fps)
+    return bouts.bout_table(speed, fps, acc, smooth), noise
+
+
+def test_minimum_jerk_bouts_against_truth():
+    table, noise = _measure(FPS, 10.0)
+    truth = bouts.summarize_bouts(TRUTH)
+    got = bouts.summarize_bouts(table)
+    assert truth["locomotor_bouts"] == len(PLAN) == 35
+    assert got["locomotor_bouts"] == truth["locomotor_bouts"]
+    for key, tol in [("mean_bout_acceleration_cm_s2", 0.10), ("mean_bout_deceleration_cm_s2", 0.10),
+                     ("mean_bout_peak_acceleration_cm_s2", 0.15), ("mean_bout_peak_deceleration_cm_s2", 0.15)]:
+        assert got[key] == pytest.approx(truth[key], rel=tol), key
+    assert table.distance_cm.sum() == pytest.approx(TRUTH.distance_cm.sum(), rel=0.02)
+    # bout by bout: the same bouts, found where they are
+    np.testing.assert_allclose(table.start_s, TRUTH.start_s, atol=0.25)
+    np.testing.assert_allclose(table.end_s, TRUTH.end_s, atol=0.25)
+    np.testing.assert_allclose(table.peak_speed_cm_s, TRUTH.peak_speed_cm_s, rtol=0.05)
+    np.testing.assert_allclose(table.distance_cm, TRUTH.distance_cm, rtol=0.05)
+    assert noise == pytest.approx(0.03, rel=0.3)
+
+
+def test_same_motion_at_other_frame_rates_and_resolutions():
+    keys = ["mean_bout_acceleration_cm_s2", "mean_bout_deceleration_cm_s2",
+            "mean_bout_peak_acceleration_cm_s2", "mean_bout_peak_deceleration_cm_s2"]
+    rows = []
+    for fps in (25.0, 30.0, 60.0):
+        for ppc in (5.0, 15.0):
+            table, _ = _measure(fps, ppc, seed=int(fps + ppc))
+            s = bouts.summarize_bouts(table)
+            assert s["locomotor_bouts"] == len(PLAN), (fps, ppc)
+            rows.append([s[k] for k in keys])
+    values = np.array(rows)
+    spread = values.max(axis=0) / values.min(axis=0) - 1
+    assert (spread <= 0.10).all(), dict(zip(keys, spread, strict=True))

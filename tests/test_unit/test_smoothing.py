@@ -1,0 +1,137 @@
+"""Noise estimate and noise-aware smoothing: known noise, known motion, a textbook RTS as the reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from openfield import cleaning, smoothing, synthetic
+from openfield.errors import OpenfieldError
+
+PLAN, START = synthetic.make_bout_plan(60.0, seed=3)
+
+
+@pytest.mark.parametrize("fps", [25.0, 60.0])
+@pytest.mark.parametrize("jitter", [0.03, 0.1])
+def test_noise_estimate_on_moving_track(fps, jitter):
+    traj = synthetic.bouts_trajectory(PLAN, fps, START)
+    xy = synthetic.observe_track(traj, 10.0, jitter, 0.03, seed=1) / 10.0
+    assert smoothing.estimate_noise_cm(xy, fps) == pytest.approx(jitter, rel=0.3)
+
+
+def test_noise_estimate_without_noise_and_too_short():
+    traj = synthetic.bouts_trajectory(PLAN, 30.0, START)
+    exact = traj[["x_cm", "y_cm"]].to_numpy()
+    assert smoothing.estimate_noise_cm(exact, 30.0) < 0.003  # only the motion's own third differences
+    assert np.isnan(smoothing.estimate_noise_cm(exact[:5], 30.0))
+    with pytest.raises(OpenfieldError, match="fps"):
+        smoothing.estimate_noise_cm(exact, -1.0)
+    with pytest.raises(OpenfieldError, match="shape"):
+        smoothing.estimate_noise_cm(exact[:, 0], 30.0)
+
+
+def _textbook_rts(z: np.ndarray, f: np.ndarray, qm: np.ndarray, r: float, p0: np.ndarray) -> np.ndarray:
+    """Kalman filter and Rauch-Tung-Striebel smoother, step by step (the reference; filterpy's
+    ``rts_smoother`` agreed to 4e-6 cm when checked, but is not a dependency)."""
+    h = np.array([[1.0, 0.0, 0.0]])
+    x, p = np.array([z[0], 0.0, 0.0]), p0.copy()
+    xs, ps, xp, pp = [], [], [], []
+    for k, zk in enumerate(z):
+        if k:
+            x, p = f @ x, f @ p @ f.T + qm
+        xp.append(x)
+        pp.append(p)
+        gain = p @ h.T / (h @ p @ h.T + r)
+        x = x + (gain * (zk - h @ x)).ravel()
+        p = (np.eye(3) - gain @ h) @ p
+        xs.append(x)
+        ps.append(p)
+    out = [xs[-1]]
+    for k in range(len(z) - 2, -1, -1):
+        c = ps[k] @ f.T @ np.linalg.inv(pp[k + 1])
+        out.append(xs[k] + c @ (out[-1] - xp[k + 1]))
+    return np.array(out[::-1])[:, 0]
+
+
+def test_steady_state_rts_matches_the_textbook_smoother():
+    fps, q, r = 30.0, smoothing.JERK_DENSITY_CM2_S5, 0.05**2
+    f, k, c, h, p_pred = smoothing._ca_model(fps, q, r)
+    rng = np.random.default_rng(0)
+    t = np.arange(400) / fps
+    z = 5 * np.sin(t) + rng.normal(0, 0.05, len(t))
+    dt = 1 / fps
+    qm = q * np.array([[dt**5 / 20, dt**4 / 8, dt**3 / 6], [dt**4 / 8, dt**3 / 3, dt**2 / 2],
+                       [dt**3 / 6, dt**2 / 2, dt]])
+    ref = _textbook_rts(z, f, qm, r, p_pred)
+    ours = smoothing._rts_stretch(z, *smoothing._rts_filters(f, k, c, h))
+    # the same smoother away from the ends (ours starts at rest, the reference from its prior)
+    np.testing.assert_allclose(ours[60:-60], ref[60:-60], atol=1e-4)
+    assert np.abs(ours - 5 * np.sin(t))[60:-60].std() < 0.02  # and it smooths: 0.05 cm noise in
+
+
+def test_smoothing_reduces_error_and_keeps_gaps():
+    fps = 30.0
+    traj = synthetic.bouts_trajectory(PLAN, fps, START)
+    true = traj[["x_cm", "y_cm"]].to_numpy()
+    xy = synthetic.observe_track(traj, 10.0, 0.05, 0.0, seed=4) / 10.0
+    xy[300:340] = np.nan
+    out = smoothing.smooth_track(xy, fps)
+    assert np.isnan(out[300:340]).all() and np.isfinite(np.delete(out, range(300, 340), axis=0)).all()
+    ok = np.isfinite(out).all(axis=1)
+    raw_err = np.sqrt(np.mean((xy[ok] - true[ok]) ** 2))
+    err = np.sqrt(np.mean((out[ok] - true[ok]) ** 2))
+    assert raw_err == pytest.approx(0.05, rel=0.1)
+    assert err < 0.5 * raw_err
+    # distance: jitter adds path length (+40% raw); what is left after smoothing is the jitter at rest,
+    # under 5% here and half what the old fixed 0.25 s Savitzky-Golay window leaves
+    def length(a: np.ndarray) -> float:
+        return float(np.nansum(np.linalg.norm(np.diff(a, axis=0), axis=1)))
+
+    d_true = np.linalg.norm(np.diff(true, axis=0), axis=1)[ok[1:] & ok[:-1]].sum()
+    excess = length(out) / d_true - 1
+    assert 0 < excess < 0.05
+    assert excess < 0.5 * (length(cleaning.smooth(xy, 9, 2)) / d_true - 1)
+
+
+def test_window_override_is_savitzky_golay():
+    rng = np.random.default_rng(1)
+    xy = np.cumsum(rng.normal(0, 0.1, (200, 2)), axis=0)
+    out = smoothing.smooth_track(xy, 30.0, window_s=0.25)
+    np.testing.assert_allclose(out, cleaning.smooth(xy, cleaning.window_frames(0.25, 30.0, 2), 2))
+    with pytest.raises(OpenfieldError, match="window"):
+        smoothing.smooth_track(xy, 30.0, window_s=-1)
+    with pytest.raises(OpenfieldError, match="jerk"):
+        smoothing.smooth_track(xy, 30.0, jerk_density=0)
+
+
+def test_more_noise_more_smoothing():
+    """The smoother follows the noise: a noisier track is smoothed more (a step is spread wider)."""
+    z = np.r_[np.zeros(100), np.ones(100)]
+    xy = np.c_[z, z]
+    sharp = smoothing.smooth_track(xy, 30.0, noise_cm=0.01)
+    soft = smoothing.smooth_track(xy, 30.0, noise_cm=0.3)
+    width = [int(((o[:, 0] > 0.1) & (o[:, 0] < 0.9)).sum()) for o in (sharp, soft)]
+    assert width[0] < width[1]
+
+
+@pytest.mark.parametrize(("fps", "noise"), [(25.0, 0.03), (60.0, 0.001), (200.0, 1.0)])
+def test_steady_state_covariance_matches_scipy(fps, noise):
+    from scipy.linalg import solve_discrete_are
+
+    q, r = smoothing.JERK_DENSITY_CM2_S5, noise**2
+    f, _, _, h, p_pred = smoothing._ca_model(fps, q, r)
+    dt = 1 / fps
+    qm = q * np.array([[dt**5 / 20, dt**4 / 8, dt**3 / 6], [dt**4 / 8, dt**3 / 3, dt**2 / 2],
+                       [dt**3 / 6, dt**2 / 2, dt]])
+    ref = solve_discrete_are(f.T, h.T, qm / r, np.array([[1.0]])) * r
+    np.testing.assert_allclose(p_pred, ref, rtol=1e-9)
+
+
+def test_noise_estimate_ignores_exactly_repeated_positions():
+    """A tracker on identical rendered frames repeats the position exactly: that is no zero noise."""
+    traj = synthetic.bouts_trajectory(PLAN, 30.0, START)
+    xy = synthetic.observe_track(traj, 10.0, 0.03, 0.0, seed=2) / 10.0
+    still = (traj.speed_cm_s == 0).to_numpy()
+    xy[still] = traj[["x_cm", "y_cm"]].to_numpy()[still]  # exact at rest, noisy while moving
+    assert still.mean() > 0.4
+    assert smoothing.estimate_noise_cm(xy, 30.0) == pytest.approx(0.03, rel=0.3)
