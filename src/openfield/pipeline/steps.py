@@ -124,10 +124,10 @@ def dlc_pose_step(ledger: Ledger, video: Path, dlc_config: Path) -> tuple[str, P
             f"--pose dlc is not available here ({exc}); install the 'pose' extra "
             "(pip install openfield[pose]) or use --pose classic"
         ) from exc
-    if "pose" in ledger.records:  # made with other settings, and DeepLabCut skips a video whose output exists
-        for old in ledger.out_dir.glob(f"{ledger.stem}DLC*"):
-            old.unlink()
-    outputs = dlc.analyze_videos([video], dlc_config, ledger.out_dir)
+    # outputs recorded with other settings (or --overwrite) are redone; DeepLabCut files already there
+    # without a record (e.g. from `openfield pose analyze`) are taken as they are
+    redo = ledger.overwrite or "pose" in ledger.records
+    outputs = dlc.analyze_videos([video], dlc_config, ledger.out_dir, overwrite=redo)
     if not outputs:
         raise OpenfieldError("DeepLabCut produced no pose file", video)
     path = Path(outputs[0])
