@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from openfield.kinematics import FRAME_COLUMNS, SUMMARY_COLUMNS
-from openfield.run import BEHAVIOR_COLUMNS
+from openfield.pipeline import BEHAVIOR_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"

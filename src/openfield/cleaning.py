@@ -15,6 +15,8 @@ from scipy.signal import savgol_filter
 
 def mask_low_likelihood(xy: np.ndarray, likelihood: np.ndarray, cutoff: float) -> np.ndarray:
     """Set points whose likelihood is below ``cutoff`` (or NaN) to NaN."""
+    # the rule of movement.filtering.filter_by_confidence (data.where(confidence >= threshold)), on the
+    # (n, 2) reference track that kinematics builds (a body part or the centroid), not on a whole Dataset
     out = np.array(xy, dtype=float, copy=True)
     bad = ~(np.asarray(likelihood, dtype=float) >= cutoff)
     out[bad] = np.nan
@@ -89,6 +91,8 @@ def interpolate_gaps(xy: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.ndarr
     interpolated : numpy.ndarray
         Boolean mask of the filled frames.
     """
+    # movement.filtering.interpolate_over_time(max_gap=n) fills the same gaps, but returns no mask of the
+    # filled frames, which the per-frame table and fraction_interpolated need
     xy = np.asarray(xy, dtype=float)
     missing = np.isnan(xy).any(axis=1)
     filled = pd.DataFrame(np.where(missing[:, None], np.nan, xy)).interpolate(
@@ -115,6 +119,8 @@ def smooth(xy: np.ndarray, window: int, polyorder: int = 2) -> np.ndarray:
 
     Stretches shorter than the window are left as they are; NaN stays NaN.
     """
+    # not movement.filtering.savgol_filter: it filters across gaps, so one NaN spreads over a window;
+    # ours filters each tracked stretch on its own
     out = np.array(xy, dtype=float, copy=True)
     if window <= polyorder:
         return out

@@ -2,7 +2,7 @@
 
 :func:`run_demo` renders a video with :func:`openfield.synthetic.render_video`
 (dark mouse, motion blur, pixel noise, slightly tilted camera), runs
-:func:`openfield.run.run_batch` on it exactly as ``openfield run VIDEO
+:func:`openfield.pipeline.run_videos` on it exactly as ``openfield run VIDEO
 --arena-size-cm W H`` would (arena found on the video, classical tracker),
 and compares each measure with the value computed from the exact
 trajectory (:func:`openfield.synthetic.truth_summary`: analytic speeds and
@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from openfield.calibration import Calibration
-from openfield.kinematics import KinematicsConfig, analyze_pose
-from openfield.run import RunConfig, run_batch
+from openfield.kinematics import KinematicsConfig, analyze_pose, summarize
+from openfield.pipeline import RunConfig, run_videos
 from openfield.synthetic import pose_from_trajectory, render_video, truth_summary
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def run_demo(
                      progress=progress)
     geometry = json.loads(geometry_path.read_text())
     size = tuple(geometry["arena_size_cm"])
-    results = run_batch([video], results_dir, RunConfig(arena_size_cm=size, progress=progress))
+    results = run_videos([video], results_dir, RunConfig(arena_size_cm=size, progress=progress))
     if results[0].summary is None:
         raise RuntimeError(f"the demo video failed: {results[0].error}")
     measured = results[0].summary
@@ -103,7 +103,7 @@ def run_demo(
                                       np.array(geometry["homography"]), size, geometry["fps"],
                                       geometry["mouse_length_cm"], with_corners=False)
     calibration = Calibration.load(results_dir / f"{DEMO_NAME}_calibration.json")
-    perfect = analyze_pose(exact_pose, calibration, KinematicsConfig(), geometry["fps"]).summary
+    perfect = summarize(analyze_pose(exact_pose, calibration, KinematicsConfig(), geometry["fps"]))
     rows = []
     for key, unit in COMPARED.items():
         m, t, p = float(measured[key]), float(truth[key]), float(perfect[key])

@@ -22,10 +22,8 @@ interpolation of short gaps and Savitzky-Golay smoothing.
 from __future__ import annotations
 
 import logging
-import os
 import warnings
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -36,6 +34,7 @@ from openfield import cleaning, zones
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.pose import ARENA_KEYPOINTS
+from openfield.provenance import log_step
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +74,23 @@ FRAME_COLUMNS = [
 ]
 
 
+def _check(name: str, flag: str, value: float, low: float, high: float = float("inf"),
+           low_open: bool = False, high_open: bool = False) -> None:
+    """Refuse a value outside its range with a message naming the option and the range."""
+    ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+    if not ok:  # also NaN
+        if high == float("inf"):
+            allowed = f"{'greater than' if low_open else 'at least'} {low:g}"
+        else:
+            allowed = (f"between {low:g} and {high:g}"
+                       + (" (exclusive)" if low_open and high_open else " (inclusive)" if not (low_open or high_open)
+                          else ""))
+        raise OpenfieldError(f"{flag} ({name}) must be {allowed}, got {value!r}")
+
+
 @dataclass
 class KinematicsConfig:
-    """Options of the kinematics step (defaults in brackets).
+    """Options of the kinematics step (defaults in brackets), checked when made.
 
     Attributes
     ----------
@@ -85,21 +98,27 @@ class KinematicsConfig:
         Reference point [None: the first of ``DEFAULT_BODYPARTS`` present,
         else the per-frame centroid of the animal's points].
     likelihood_cutoff
-        Points below it become gaps [0.6].
+        Points below it become gaps, in [0, 1] [0.6].
     max_speed_cm_s
-        Physical limit; faster jumps are removed [150].
+        Physical limit, > 0; faster jumps are removed [150].
     max_gap_s
-        Gaps up to this long are interpolated [0.5].
+        Gaps up to this long are interpolated, >= 0 (0: none) [0.5].
     smooth_window_s
-        Savitzky-Golay window [0.25].
+        Savitzky-Golay window, > 0 [0.25].
     smooth_polyorder
-        Savitzky-Golay polynomial order [2].
+        Savitzky-Golay polynomial order, >= 0 [2].
     moving_threshold_cm_s
-        Speed above which the animal moves [2].
+        Speed above which the animal moves, >= 0 [2].
     moving_min_s
-        Shortest movement bout counted as moving [0.25].
+        Shortest movement bout counted as moving, >= 0 [0.25].
     center_fraction
-        Side of the centre zone as a fraction of the arena side [0.5].
+        Side of the centre zone as a fraction of the arena side, in (0, 1) [0.5].
+
+    Raises
+    ------
+    OpenfieldError
+        A value out of its range, naming the option (as on the command line)
+        and the allowed range.
     """
 
     bodypart: str | None = None
@@ -112,16 +131,19 @@ class KinematicsConfig:
     moving_min_s: float = 0.25
     center_fraction: float = 0.5
 
-
-@dataclass
-class KinematicsResult:
-    """Per-frame table, one-row summary and what was done to the track."""
-
-    frames: pd.DataFrame
-    summary: dict[str, Any]
-    arena_size_cm: tuple[float, float] | None
-    config: KinematicsConfig
-    cleaning_report: dict[str, Any] = field(default_factory=dict)
+    def __post_init__(self) -> None:
+        if self.bodypart is not None and not str(self.bodypart).strip():
+            raise OpenfieldError("--bodypart (bodypart) must be a body-part name, got an empty string")
+        _check("likelihood_cutoff", "--likelihood-cutoff", self.likelihood_cutoff, 0.0, 1.0)
+        _check("max_speed_cm_s", "--max-speed", self.max_speed_cm_s, 0.0, low_open=True)
+        _check("max_gap_s", "--max-gap", self.max_gap_s, 0.0)
+        _check("smooth_window_s", "--smooth-window", self.smooth_window_s, 0.0, low_open=True)
+        if int(self.smooth_polyorder) != self.smooth_polyorder or self.smooth_polyorder < 0:
+            raise OpenfieldError(f"smooth_polyorder must be a whole number >= 0, got {self.smooth_polyorder!r}")
+        _check("moving_threshold_cm_s", "--moving-threshold", self.moving_threshold_cm_s, 0.0)
+        _check("moving_min_s", "--moving-min", self.moving_min_s, 0.0)
+        _check("center_fraction", "--center-fraction", self.center_fraction, 0.0, 1.0, low_open=True,
+               high_open=True)
 
 
 # --------------------------------------------------------------------------- reference point
@@ -190,6 +212,8 @@ def speed_acceleration(xy_cm: np.ndarray, fps: float) -> tuple[np.ndarray, np.nd
     (``numpy.gradient``: central inside, one-sided at its ends); a stretch of
     a single frame has no speed (NaN).
     """
+    # not movement.kinematics.compute_speed: it differentiates across gaps (NaN on both sides of each);
+    # ours differentiates each tracked stretch to its ends (equal inside a stretch: tested)
     xy = np.asarray(xy_cm, dtype=float)
     speed = np.full(len(xy), np.nan)
     acc = np.full(len(xy), np.nan)
@@ -235,49 +259,13 @@ def _acc_dec(acc: np.ndarray) -> tuple[float, float]:
             float(-neg.mean()) if len(neg) else float("nan"))
 
 
-def kinematics_table(
-    xy_cm: np.ndarray,
-    fps: float,
-    config: KinematicsConfig,
-    arena_size_cm: tuple[float, float] | None = None,
-    interpolated: np.ndarray | None = None,
-) -> pd.DataFrame:
-    """Per-frame table from a cleaned, smoothed track in cm.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``FRAME_COLUMNS``; ``zone`` is empty without an arena.
-    """
-    n = len(xy_cm)
-    speed, acc = speed_acceleration(xy_cm, fps)
-    if arena_size_cm is not None:
-        zone = zones.assign_zones(xy_cm, arena_size_cm, config.center_fraction)
-    else:
-        zone = np.full(n, zones.UNKNOWN, dtype=object)
-    return pd.DataFrame(
-        {
-            "frame": np.arange(n),
-            "time_s": np.arange(n) / fps,
-            "x_cm": xy_cm[:, 0],
-            "y_cm": xy_cm[:, 1],
-            "speed_cm_s": speed,
-            "acceleration_cm_s2": acc,
-            "zone": zone,
-            "moving": moving_mask(speed, fps, config.moving_threshold_cm_s, config.moving_min_s),
-            "interpolated": np.zeros(n, bool) if interpolated is None else np.asarray(interpolated, bool),
-        }
-    )
-
-
-def summarize(frames: pd.DataFrame, fps: float, has_zones: bool) -> dict[str, Any]:
-    """The one-row summary of a per-frame table (see ``SUMMARY_COLUMNS``)."""
-    xy = frames[["x_cm", "y_cm"]].to_numpy()
+def _summary_of(xy: np.ndarray, speed: np.ndarray, acc: np.ndarray, zone: np.ndarray, moving: np.ndarray,
+                interpolated: np.ndarray, fps: float, has_zones: bool) -> dict[str, Any]:
+    """The measures of one track (see ``SUMMARY_COLUMNS``), from per-frame arrays."""
+    # distance: steps between consecutive tracked frames only. movement.kinematics.compute_path_length
+    # would bridge a gap (nan_policy="ffill") or scale for it; a step across a gap is not measured motion
     step = np.r_[np.nan, np.linalg.norm(np.diff(xy, axis=0), axis=1)]
-    speed = frames["speed_cm_s"].to_numpy()
-    acc = frames["acceleration_cm_s2"].to_numpy()
-    zone = frames["zone"].to_numpy()
-    n = len(frames)
+    n = len(xy)
     mean_acc, mean_dec = _acc_dec(acc)
     out: dict[str, Any] = {
         "duration_s": n / fps,
@@ -286,8 +274,8 @@ def summarize(frames: pd.DataFrame, fps: float, has_zones: bool) -> dict[str, An
         "max_speed_cm_s": float(np.nanmax(speed)) if np.isfinite(speed).any() else float("nan"),
         "mean_acceleration_cm_s2": mean_acc,
         "mean_deceleration_cm_s2": mean_dec,
-        "time_moving_s": float(frames["moving"].sum() / fps),
-        "fraction_interpolated": float(frames["interpolated"].mean()) if n else float("nan"),
+        "time_moving_s": float(moving.sum() / fps),
+        "fraction_interpolated": float(interpolated.mean()) if n else float("nan"),
         "fraction_missing": float(np.isnan(xy).any(axis=1).mean()) if n else float("nan"),
     }
     nan = float("nan")
@@ -325,7 +313,11 @@ def clean_track(
     interpolated : numpy.ndarray
         Frames filled by interpolation.
     report : dict
-        Counts of frames dropped at each step and of gaps left open.
+        Counts of frames dropped at each step; the gaps left open between
+        tracked frames (``gaps_left_open``, ``longest_gap_s``) and, apart
+        from them, the untracked stretches at the very start and end of the
+        recording (``missing_start_s``, ``missing_end_s``), which are not
+        gaps and are never interpolated.
     """
     n = len(xy_px)
     xy = cleaning.mask_low_likelihood(xy_px, likelihood, config.likelihood_cutoff)
@@ -336,6 +328,9 @@ def clean_track(
     xy_cm, interpolated = cleaning.interpolate_gaps(xy_cm, max_gap)
     missing = np.isnan(xy_cm).any(axis=1)
     starts, lengths = cleaning.runs(missing)
+    at_start = starts == 0
+    at_end = (starts + lengths == n) & ~at_start
+    inner = ~at_start & ~at_end
     window = cleaning.window_frames(config.smooth_window_s, fps, config.smooth_polyorder)
     xy_cm = cleaning.smooth(xy_cm, window, config.smooth_polyorder)
     report = {
@@ -344,11 +339,26 @@ def clean_track(
         "jump_frames_removed": int(jumps.sum()),
         "interpolated_frames": int(interpolated.sum()),
         "missing_frames": int(missing.sum()),
-        "gaps_left_open": int(len(starts)),
-        "longest_gap_s": float(lengths.max() / fps) if len(lengths) else 0.0,
+        "gaps_left_open": int(inner.sum()),
+        "longest_gap_s": float(lengths[inner].max() / fps) if inner.any() else 0.0,
+        "missing_start_s": float(lengths[at_start].sum() / fps),
+        "missing_end_s": float(lengths[at_end].sum() / fps),
         "smooth_window_frames": window,
     }
     return xy_cm, interpolated, report
+
+
+def _log_missing(source: str, report: dict[str, Any], max_gap_s: float) -> None:
+    """Say truthfully what is missing: gaps between tracked frames, and the untracked start and end."""
+    if report["gaps_left_open"]:
+        log.warning("%s: %d gap(s) between tracked frames longer than %.2f s left missing (longest %.2f s)",
+                    source, report["gaps_left_open"], max_gap_s, report["longest_gap_s"])
+    if report["missing_start_s"] > 0:
+        log.warning("%s: no position in the first %.2f s (the track starts later; not interpolated)", source,
+                    report["missing_start_s"])
+    if report["missing_end_s"] > 0:
+        log.warning("%s: no position in the last %.2f s (the track ends earlier; not interpolated)", source,
+                    report["missing_end_s"])
 
 
 def analyze_pose(
@@ -356,13 +366,13 @@ def analyze_pose(
     calibration: Calibration,
     config: KinematicsConfig | None = None,
     fps: float | None = None,
-) -> KinematicsResult:
-    """Kinematics of a pose dataset.
+) -> xr.Dataset:
+    """Kinematics of a pose dataset, added to it on the same ``time`` axis.
 
     Parameters
     ----------
     ds
-        Pose dataset (:func:`openfield.io.read_dlc`).
+        Pose dataset (:func:`openfield.io.read_dlc`); not modified.
     calibration
         Pixel-to-cm calibration; zones need one with an arena.
     config
@@ -372,7 +382,17 @@ def analyze_pose(
 
     Returns
     -------
-    KinematicsResult
+    xarray.Dataset
+        The pose variables plus, per frame (``time`` in s):
+        ``reference_position`` (time, space; cleaned and smoothed, cm),
+        ``speed`` (cm/s), ``acceleration`` (signed, cm/s²), ``zone``
+        (``"center"``, ``"border"``, or ``""`` where unknown), ``moving``
+        and ``interpolated`` (bool); each variable's ``units`` in its attrs.
+        ``attrs`` add ``fps``, ``calibration`` (its dict), ``arena_size_cm``
+        (None without an arena), ``center_fraction``, ``reference_point``,
+        ``cleaning`` (what cleaning did, see :func:`clean_track`) and a
+        ``log`` record (:func:`openfield.provenance.log_step`). Make the
+        tables with :func:`frames_table` and :func:`summarize`.
     """
     config = config or KinematicsConfig()
     source = ds.attrs.get("source_file")
@@ -381,6 +401,7 @@ def analyze_pose(
         raise OpenfieldError("fps unknown: give the video's frame rate (--fps)", source)
     if not (np.isfinite(fps) and fps > 0):
         raise OpenfieldError(f"fps must be a positive number, got {fps}", source)
+    fps = float(fps)
     xy_px, lik, name = reference_track(ds, config.bodypart)
     if not np.any(lik >= config.likelihood_cutoff):
         raise OpenfieldError(
@@ -390,93 +411,59 @@ def analyze_pose(
         )
     xy_cm, interpolated, report = clean_track(xy_px, lik, calibration, fps, config)
     report["reference_point"] = name
-    if report["gaps_left_open"]:
-        log.warning(
-            "%s: %d gap(s) longer than %.2f s left missing (longest %.2f s, %.1f%% of frames)",
-            source or "pose", report["gaps_left_open"], config.max_gap_s, report["longest_gap_s"],
-            100 * report["missing_frames"] / max(1, report["frames"]),
-        )
+    _log_missing(source or "pose", report, config.max_gap_s)
     arena = calibration.arena_size_cm if calibration.has_arena else None
     if arena is None:
         log.warning("%s: the calibration has no arena (method %r): zone measures are left empty",
                     source or "pose", calibration.method)
-    frames = kinematics_table(xy_cm, fps, config, arena, interpolated)
-    summary = summarize(frames, fps, arena is not None)
-    summary.update(reference_point=name, fps=float(fps), px_per_cm=calibration.px_per_cm,
-                   calibration_method=calibration.method)
-    summary = {k: summary[k] for k in SUMMARY_COLUMNS}
-    return KinematicsResult(frames, summary, arena, config, report)
+    n = len(xy_cm)
+    speed, acc = speed_acceleration(xy_cm, fps)
+    if arena is not None:
+        zone = zones.assign_zones(xy_cm, arena, config.center_fraction)
+    else:
+        zone = np.full(n, zones.UNKNOWN, dtype=object)
+    out = ds.assign_coords(time=np.arange(n) / fps)
+    out.attrs = dict(ds.attrs)
+    out["reference_position"] = (("time", "space"), xy_cm, {"units": "cm", "keypoint": name})
+    out["speed"] = ("time", speed, {"units": "cm/s"})
+    out["acceleration"] = ("time", acc, {"units": "cm/s^2"})
+    out["zone"] = ("time", zone.astype(str), {"units": ""})
+    out["moving"] = ("time", moving_mask(speed, fps, config.moving_threshold_cm_s, config.moving_min_s),
+                     {"units": ""})
+    out["interpolated"] = ("time", np.asarray(interpolated, bool), {"units": ""})
+    out.attrs.update(fps=fps, time_unit="seconds", calibration=calibration.to_dict(),
+                     arena_size_cm=None if arena is None else tuple(arena),
+                     center_fraction=float(config.center_fraction), reference_point=name, cleaning=report)
+    return log_step(out, "kinematics", {**asdict(config), "fps": fps})
 
 
-def process_pose_file(
-    pose_path: str | os.PathLike[str],
-    out_dir: str | os.PathLike[str],
-    calibration: Calibration | None = None,
-    fps: float | None = None,
-    config: KinematicsConfig | None = None,
-    arena_bodyparts: tuple[str, str, str, str] | None = None,
-    arena_size_cm: tuple[float, float] | None = None,
-    plots: bool = True,
-    overwrite: bool = False,
-) -> KinematicsResult | None:
-    """Read a pose file, compute kinematics, write tables and plots.
+def summarize(ds: xr.Dataset) -> dict[str, Any]:
+    """The one-row summary of :func:`analyze_pose`'s result, keys in ``SUMMARY_COLUMNS`` order."""
+    fps = float(ds.attrs["fps"])
+    cal = ds.attrs["calibration"]
+    zone = ds["zone"].values.astype(object)
+    out = _summary_of(ds["reference_position"].transpose("time", "space").values, ds["speed"].values,
+                      ds["acceleration"].values, zone, ds["moving"].values, ds["interpolated"].values, fps,
+                      ds.attrs.get("arena_size_cm") is not None)
+    out.update(reference_point=ds.attrs["reference_point"], fps=fps, px_per_cm=float(cal["px_per_cm"]),
+               calibration_method=cal["method"])
+    return {k: out[k] for k in SUMMARY_COLUMNS}
 
-    Parameters
-    ----------
-    pose_path
-        DeepLabCut .csv or .h5.
-    out_dir
-        Output folder (created).
-    calibration
-        Calibration; or give ``arena_bodyparts`` and ``arena_size_cm`` to
-        calibrate from arena corners tracked in the pose file.
-    fps
-        Frame rate of the video.
-    config
-        Kinematics options.
-    arena_bodyparts, arena_size_cm
-        Corner body parts (tl, tr, br, bl) and floor size in cm.
-    plots
-        Also write the PNG plots.
-    overwrite
-        Recompute even if this file's summary is already there and newer
-        than the pose file.
 
-    Returns
-    -------
-    KinematicsResult or None
-        None when skipped because the outputs were already there.
-    """
-    from openfield.calibration import calibrate_from_bodyparts
-    from openfield.io import read_dlc, write_csv
-
-    pose_path = Path(pose_path)
-    out_dir = Path(out_dir)
-    stem = pose_path.stem
-    frames_path = out_dir / f"{stem}_kinematics.csv"
-    summary_path = out_dir / f"{stem}_summary.csv"
-    if (not overwrite and summary_path.exists() and frames_path.exists() and pose_path.exists()
-            and summary_path.stat().st_mtime >= pose_path.stat().st_mtime):
-        log.info("%s: already done (%s), skipped", pose_path.name, summary_path)
-        return None
-    ds = read_dlc(pose_path, fps=fps)
-    if arena_bodyparts is not None:
-        if arena_size_cm is None:
-            raise OpenfieldError("--arena-from-bodyparts needs --arena-size-cm W H")
-        calibration = calibrate_from_bodyparts(ds, arena_bodyparts, arena_size_cm)
-    if calibration is None:
-        raise OpenfieldError("no calibration: give --calibration or --arena-from-bodyparts")
-    result = analyze_pose(ds, calibration, config, fps)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if plots:
-        from openfield import plots as plotting
-
-        plotting.write_kinematics_plots(result, out_dir, stem)
-    write_csv(result.frames.round(4), frames_path)
-    summary = pd.DataFrame([{"file": pose_path.name, **result.summary}])
-    write_csv(summary, summary_path)  # written last: its presence marks the file as done
-    log.info("%s: %.1f cm in %.1f s, mean speed %.2f cm/s -> %s", pose_path.name,
-             result.summary["distance_cm"], result.summary["duration_s"],
-             result.summary["mean_speed_cm_s"], out_dir)
-    return result
-
+def frames_table(ds: xr.Dataset) -> pd.DataFrame:
+    """The per-frame table of :func:`analyze_pose`'s result (columns ``FRAME_COLUMNS``, cm and s)."""
+    n = ds.sizes["time"]
+    xy = ds["reference_position"].transpose("time", "space").values
+    return pd.DataFrame(
+        {
+            "frame": np.arange(n),
+            "time_s": np.arange(n) / float(ds.attrs["fps"]),
+            "x_cm": xy[:, 0],
+            "y_cm": xy[:, 1],
+            "speed_cm_s": ds["speed"].values,
+            "acceleration_cm_s2": ds["acceleration"].values,
+            "zone": ds["zone"].values.astype(object),
+            "moving": ds["moving"].values,
+            "interpolated": ds["interpolated"].values,
+        }
+    )

@@ -2,14 +2,12 @@
 
 Each function takes a per-frame kinematics table and returns a matplotlib
 figure (no display needed: matplotlib falls back to Agg without one, and
-notebooks show the figures inline); :func:`write_kinematics_plots`
-saves them as PNG atomically.
+notebooks show the figures inline); :func:`kinematics_figures` makes the
+three of a kinematics result. Saving them is the pipeline's job.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -18,7 +16,6 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from openfield import zones
-from openfield.io.files import save_figure
 
 
 def _arena_axes(ax: Any, arena_size_cm: tuple[float, float] | None, center_fraction: float,
@@ -107,15 +104,23 @@ def speed_figure(frames: pd.DataFrame, title: str = "") -> Any:
     return fig
 
 
-def write_kinematics_plots(result: Any, out_dir: str | os.PathLike[str], stem: str) -> dict[str, Path]:
-    """Save trajectory, heat map and speed plots of a :class:`KinematicsResult` as PNG."""
-    out_dir = Path(out_dir)
-    fps = result.summary["fps"]
-    frac = result.config.center_fraction
+def kinematics_figures(ds: Any, title: str = "") -> dict[str, Any]:
+    """Trajectory, heat map and speed figures of :func:`openfield.kinematics.analyze_pose`'s result.
+
+    Returns
+    -------
+    dict
+        ``trajectory``, ``heatmap``, ``speed`` -> matplotlib figure (the
+        pipeline saves them as ``<stem>_<name>.png``; close them when done).
+    """
+    from openfield.kinematics import frames_table
+
+    frames = frames_table(ds)
+    arena = ds.attrs.get("arena_size_cm")
+    arena = None if arena is None else tuple(arena)
+    frac = float(ds.attrs.get("center_fraction", 0.5))
     return {
-        "trajectory": save_figure(trajectory_figure(result.frames, result.arena_size_cm, frac, stem),
-                                  out_dir / f"{stem}_trajectory.png"),
-        "heatmap": save_figure(heatmap_figure(result.frames, result.arena_size_cm, fps, center_fraction=frac,
-                                              title=stem), out_dir / f"{stem}_heatmap.png"),
-        "speed": save_figure(speed_figure(result.frames, stem), out_dir / f"{stem}_speed.png"),
+        "trajectory": trajectory_figure(frames, arena, frac, title),
+        "heatmap": heatmap_figure(frames, arena, float(ds.attrs["fps"]), center_fraction=frac, title=title),
+        "speed": speed_figure(frames, title),
     }

@@ -1,9 +1,10 @@
 """One self-contained HTML page for a batch: per video the plots and measures, and a comparison.
 
 The page embeds its images as base64 PNG, so it can be mailed or archived
-as a single file. It is built from the files ``openfield run`` leaves in
-the output folder (``<stem>_summary.csv`` and the PNG plots), so a resumed
-batch gets a complete report.
+as a single file. :func:`report_html` makes the page's text from the
+summaries and the PNG bytes it is given; the pipeline
+(:func:`openfield.pipeline.write_report`) reads the plots a run left in its
+output folder, so a resumed batch gets a complete report, and writes the page.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import logging
-import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from openfield import __version__  # noqa: E402
-from openfield.io.files import atomic_write, save_figure  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +63,15 @@ COMPARED = ["distance_cm", "mean_speed_cm_s", "time_moving_s", "time_center_s", 
             "mean_acceleration_cm_s2"]
 
 
-def _b64_png(path: Path) -> str:
-    return base64.b64encode(path.read_bytes()).decode("ascii")
+def _b64_png(png: bytes) -> str:
+    return base64.b64encode(png).decode("ascii")
 
 
-def _img(path: Path, alt: str) -> str:
-    if not path.exists():
+def _img(png: bytes | None, alt: str, wide: bool = False) -> str:
+    if png is None:
         return f'<p class="missing">{html.escape(alt)}: not available</p>'
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{_b64_png(path)}">'
+    cls = "class='wide' " if wide else ""
+    return f'<img {cls}alt="{html.escape(alt)}" src="data:image/png;base64,{_b64_png(png)}">'
 
 
 def _fmt(value: Any) -> str:
@@ -123,32 +123,43 @@ table.all td,table.all th{font-size:0.8em;padding:2px 5px} .scroll{overflow-x:au
 """
 
 
-def write_report(out_dir: str | os.PathLike[str], results: Sequence[Any], title: str = "openfield report") -> Path:
-    """Write ``out_dir/report.html`` for a batch.
+def report_html(
+    results: Sequence[Any],
+    images: Mapping[str, Mapping[str, bytes]],
+    comparison_png: bytes | None = None,
+    folder: str = "",
+    title: str = "openfield report",
+) -> str:
+    """The HTML page of a batch.
 
     Parameters
     ----------
-    out_dir
-        The run's output folder (holds the summaries and plots).
     results
-        :class:`openfield.run.VideoResult` objects (``video``, ``status``,
-        ``summary``, ``error``).
+        :class:`openfield.pipeline.VideoResult` objects (``video``,
+        ``status``, ``summary``, ``error``).
+    images
+        Per video stem, PNG bytes by kind: ``trajectory``, ``heatmap``,
+        ``speed`` (shown as "not available" when absent) and ``ethogram``
+        (shown when present).
+    comparison_png
+        The :func:`comparison_figure` as PNG bytes, if any.
+    folder
+        The output folder, named in the page.
     title
         Page title.
 
     Returns
     -------
-    Path
-        The HTML file.
+    str
+        The self-contained page.
     """
-    out_dir = Path(out_dir)
     ok = [r for r in results if r.summary is not None]
     failed = [r for r in results if r.summary is None]
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
              f"<style>{_CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
              f"<p class='meta'>{len(ok)} video(s) analysed, {len(failed)} failed; openfield {__version__}; "
-             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; folder {html.escape(str(out_dir))}</p>"]
+             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; folder {html.escape(str(folder))}</p>"]
     if ok:
         table = pd.DataFrame([r.summary for r in ok])
         cols = ["video"] + [k for k in OVERVIEW if k in table.columns]
@@ -157,33 +168,29 @@ def write_report(out_dir: str | os.PathLike[str], results: Sequence[Any], title:
                        for c in cols)
         body = "".join("<tr>" + "".join(f"<td>{_fmt(row[c])}</td>" for c in cols) + "</tr>"
                        for _, row in table.iterrows())
-        comparison = save_figure(comparison_figure(table), out_dir / "comparison.png")
         parts += ["<h2>All videos</h2>", f"<div class='scroll'><table class='all'><tr>{head}</tr>{body}</table></div>",
-                  "<p>Table: <code>summary_all.csv</code>.</p>",
-                  f"<img class='wide' alt='comparison' src='data:image/png;base64,{_b64_png(comparison)}'>"]
+                  "<p>Table: <code>summary_all.csv</code>.</p>"]
+        if comparison_png is not None:
+            parts.append(f"<img class='wide' alt='comparison' src='data:image/png;base64,{_b64_png(comparison_png)}'>")
     if failed:
-        items = "".join(f"<li><b>{html.escape(r.video.name)}</b>: {html.escape(r.error or 'failed')}</li>"
+        items = "".join(f"<li><b>{html.escape(Path(r.video).name)}</b>: {html.escape(r.error or 'failed')}</li>"
                         for r in failed)
         parts += ["<h2 class='failed'>Failed</h2>", f"<ul class='failed'>{items}</ul>"]
     for r in ok:
         stem = Path(r.video).stem
+        pngs = images.get(stem, {})
         parts += [f"<section class='video'><h2>{html.escape(Path(r.video).name)}</h2>",
                   "<div class='row'>",
-                  _img(out_dir / f"{stem}_trajectory.png", "trajectory and zones"),
-                  _img(out_dir / f"{stem}_heatmap.png", "occupancy heat map"),
+                  _img(pngs.get("trajectory"), "trajectory and zones"),
+                  _img(pngs.get("heatmap"), "occupancy heat map"),
                   "</div>",
-                  _img(out_dir / f"{stem}_speed.png", "speed and acceleration").replace("<img ", "<img class='wide' "),
-                  (_img(out_dir / f"{stem}_ethogram.png", "ethogram").replace("<img ", "<img class='wide' ")
-                   if (out_dir / f"{stem}_ethogram.png").exists() else ""),
+                  _img(pngs.get("speed"), "speed and acceleration", wide=True),
+                  _img(pngs["ethogram"], "ethogram", wide=True) if "ethogram" in pngs else "",
                   summary_table(r.summary),
                   f"<p class='meta'>Per-frame table: <code>{html.escape(stem)}_kinematics.csv</code>; "
                   f"pose: <code>{html.escape(stem)}_pose.csv</code>.</p></section>"]
     parts.append("</body></html>")
-    path = out_dir / "report.html"
-    with atomic_write(path) as tmp:
-        tmp.write_text("\n".join(parts), encoding="utf-8")
-    log.info("report: %s", path)
-    return path
+    return "\n".join(parts)
 
 
 def embedded_images(html_text: str) -> list[bytes]:

@@ -26,6 +26,8 @@ def center_bounds(arena_size_cm: tuple[float, float], fraction: float = 0.5) -> 
 
 def assign_zones(xy_cm: np.ndarray, arena_size_cm: tuple[float, float], fraction: float = 0.5) -> np.ndarray:
     """Zone of each frame: ``"center"``, ``"border"``, or ``""`` where the position is missing."""
+    # a rectangle test, not movement.roi.PolygonOfInterest.contains_point: the centre's edges count as
+    # centre here (as the published measures do), and no shapely geometry per frame is needed
     xy = np.asarray(xy_cm, dtype=float)
     x0, x1, y0, y1 = center_bounds(arena_size_cm, fraction)
     inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)

@@ -14,6 +14,7 @@ from openfield import synthetic
 from openfield.cli import main
 from openfield.io import write_dlc_csv
 from openfield.kinematics import FRAME_COLUMNS, SUMMARY_COLUMNS
+from openfield.pipeline import STATE_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 ARENA = (40.0, 40.0)
@@ -58,7 +59,14 @@ def test_calibrate_then_kinematics_batch(scene, capsys):
     before = (out / "mouse1DLC_resnet50_summary.csv").stat().st_mtime_ns
     assert main(["kinematics", *poses, "--calibration", str(cal), "--fps", "30", "-o", str(out)]) == 0
     assert (out / "mouse1DLC_resnet50_summary.csv").stat().st_mtime_ns == before
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != STATE_DIR]  # no temp files left
+    # a changed kinematics option redoes each file's kinematics (without --overwrite), nothing else changes
+    assert main(["kinematics", *poses, "--calibration", str(cal), "--fps", "30", "-o", str(out),
+                 "--center-fraction", "0.25", "--no-plots"]) == 0
+    assert (out / "mouse1DLC_resnet50_summary.csv").stat().st_mtime_ns > before
+    changed = pd.read_csv(out / "summary_all.csv")
+    assert (changed["time_center_s"] < batch["time_center_s"]).all()
+    assert changed["distance_cm"].tolist() == batch["distance_cm"].tolist()
 
 
 @pytest.mark.real_data
@@ -126,6 +134,39 @@ def test_bad_inputs(scene, capsys, tmp_path):
     (tmp_path / "corrupt.png").write_bytes(b"\x89PNG garbage")
     _bad(["calibrate", "mouse", str(tmp_path / "corrupt.png"), "--mouse-length-cm", "9"], capsys, tmp_path,
          "corrupt.png: cannot read as an image")
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--center-fraction", "1.5"], "--center-fraction (center_fraction) must be between 0 and 1"),
+    (["--center-fraction", "-0.5"], "--center-fraction (center_fraction) must be between 0 and 1"),
+    (["--likelihood-cutoff", "2"], "--likelihood-cutoff (likelihood_cutoff) must be between 0 and 1"),
+    (["--max-speed", "0"], "--max-speed (max_speed_cm_s) must be greater than 0"),
+    (["--max-gap", "-0.1"], "--max-gap (max_gap_s) must be at least 0"),
+    (["--smooth-window", "-1"], "--smooth-window (smooth_window_s) must be greater than 0"),
+    (["--smooth-window", "0"], "--smooth-window (smooth_window_s) must be greater than 0"),
+    (["--moving-threshold", "-1"], "--moving-threshold (moving_threshold_cm_s) must be at least 0"),
+    (["--moving-min", "-1"], "--moving-min (moving_min_s) must be at least 0"),
+    (["--fps", "-25"], "--fps must be a positive number"),
+    (["--arena-from-bodyparts", "tl", "tr", "br", "bl"], "--arena-from-bodyparts needs --arena-size-cm"),
+    (["--arena-from-bodyparts", "tl", "tr", "br", "bl", "--arena-size-cm", "42", "0"],
+     "--arena-size-cm must be two positive numbers"),
+])
+def test_kinematics_refuses_bad_options_before_any_work(scene, capsys, tmp_path, options, message):
+    cal = scene / "cal.json"
+    h = synthetic.camera_homography(ARENA, (640, 480), tilt=0.15)
+    from openfield.calibration import calibrate_arena
+
+    img, _ = synthetic.render_frame((20, 20), 0.0, ARENA, h)
+    calibrate_arena([img], ARENA).save(cal)
+    out = tmp_path / "out"
+    source = [] if "--arena-from-bodyparts" in options else ["--calibration", str(cal)]
+    fps = [] if "--fps" in options else ["--fps", "30"]
+    assert main(["kinematics", str(scene / "mouse1DLC_resnet50.csv"), "-o", str(out), *source, *fps,
+                 *options]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("openfield kinematics: error: ") and message in err, err
+    assert not out.exists()
 
 
 def test_debug_shows_traceback(scene):

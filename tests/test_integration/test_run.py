@@ -1,4 +1,5 @@
-"""``openfield run`` end to end: a batch with a corrupt file, resume after an interruption, the report."""
+"""``openfield run`` end to end: a batch with a corrupt file, resume after an interruption, re-runs that redo
+exactly the steps an option affects, options refused before any work, the report."""
 
 import subprocess
 import sys
@@ -7,12 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import openfield.run as run_mod
-from openfield import synthetic
+from openfield import calibration, kinematics, plots, synthetic, tracking
 from openfield.cli import main
 from openfield.errors import OpenfieldError
+from openfield.pipeline import STATE_DIR, RunConfig, find_videos, run_videos
 from openfield.report import embedded_images
-from openfield.run import RunConfig, find_videos, run_batch
 
 ARENA = (40.0, 40.0)
 
@@ -37,9 +37,10 @@ def test_run_with_a_corrupt_video(batch, tmp_path, capsys):
     out = tmp_path / "out"
     rc = main(["run", str(folder), "-o", str(out), "--arena-size-cm", "40", "40"])
     assert rc == 1  # some video failed
-    printed = capsys.readouterr().out
-    assert "2 of 3 video(s) analysed" in printed
-    assert "FAILED" in printed and "broken.mp4" in printed and "cannot open as a video" in printed
+    captured = capsys.readouterr()
+    assert "2 of 3 video(s) analysed" in captured.out
+    failed = [line for line in captured.err.splitlines() if "FAILED" in line]  # failure lines go to stderr
+    assert len(failed) == 1 and "broken.mp4" in failed[0] and "cannot open as a video" in failed[0]
     table = pd.read_csv(out / "summary_all.csv")
     assert table["video"].tolist() == ["mouse_a.mp4", "mouse_b.mp4"]
     for _, row in table.iterrows():
@@ -67,34 +68,35 @@ def test_interrupted_batch_resumes(batch, tmp_path, monkeypatch):
     videos = [folder / "mouse_a.mp4", folder / "mouse_b.mp4"]
     out = tmp_path / "out"
     config = RunConfig(arena_size_cm=ARENA, progress=False)
-    real_analyze = run_mod.analyze_pose
+    real_analyze = kinematics.analyze_pose
 
     def interrupt_on_b(ds, *args, **kwargs):
         if "mouse_b" in str(ds.attrs.get("source_file")):
             raise KeyboardInterrupt  # Ctrl-C after b's tracking, during its kinematics
         return real_analyze(ds, *args, **kwargs)
 
-    monkeypatch.setattr(run_mod, "analyze_pose", interrupt_on_b)
+    monkeypatch.setattr(kinematics, "analyze_pose", interrupt_on_b)
     with pytest.raises(KeyboardInterrupt):
-        run_batch(videos, out, config)
+        run_videos(videos, out, config)
     assert (out / "mouse_a_summary.csv").exists()
     assert (out / "mouse_b_pose.csv").exists()
     assert not (out / "mouse_b_summary.csv").exists()
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no half-written file
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != STATE_DIR]  # no half-written file
+    assert sorted(p.name for p in (out / STATE_DIR).iterdir()) == ["mouse_a.json", "mouse_b.json"]
     a_done = (out / "mouse_a_summary.csv").stat().st_mtime_ns
     b_pose = (out / "mouse_b_pose.csv").stat().st_mtime_ns
 
-    monkeypatch.setattr(run_mod, "analyze_pose", real_analyze)
-    results = run_batch(videos, out, config)
+    monkeypatch.setattr(kinematics, "analyze_pose", real_analyze)
+    results = run_videos(videos, out, config)
     assert [r.status for r in results] == ["skipped", "done"]
     assert (out / "mouse_a_summary.csv").stat().st_mtime_ns == a_done  # not redone
     assert (out / "mouse_b_pose.csv").stat().st_mtime_ns == b_pose  # tracking not redone
     assert len(pd.read_csv(out / "summary_all.csv")) == 2
     assert len(embedded_images((out / "report.html").read_text())) == 7
     # a third run does nothing
-    assert [r.status for r in run_batch(videos, out, config)] == ["skipped", "skipped"]
+    assert [r.status for r in run_videos(videos, out, config)] == ["skipped", "skipped"]
     # --overwrite redoes everything (after changing an option)
-    redo = run_batch(videos[:1], out, RunConfig(arena_size_cm=ARENA, progress=False, overwrite=True))
+    redo = run_videos(videos[:1], out, RunConfig(arena_size_cm=ARENA, progress=False, overwrite=True))
     assert [r.status for r in redo] == ["done"]
     assert (out / "mouse_a_summary.csv").stat().st_mtime_ns > a_done
 
@@ -102,7 +104,7 @@ def test_interrupted_batch_resumes(batch, tmp_path, monkeypatch):
 def test_dlc_pose_is_lazy_and_explains_when_missing(batch, tmp_path, monkeypatch):
     folder, _ = batch
     # in a fresh interpreter: the command line and the batch runner import neither DeepLabCut nor torch
-    code = ("import sys, openfield.cli, openfield.run; openfield.cli.build_parser(); "
+    code = ("import sys, openfield.cli, openfield.pipeline; openfield.cli.build_parser(); "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'deeplabcut', 'torch', 'transformers'}))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
@@ -111,7 +113,7 @@ def test_dlc_pose_is_lazy_and_explains_when_missing(batch, tmp_path, monkeypatch
     monkeypatch.setitem(sys.modules, "openfield.pose.dlc", None)  # as if the module were absent
     monkeypatch.delattr(openfield.pose, "dlc", raising=False)  # also if an earlier test imported it
     config = RunConfig(arena_size_cm=ARENA, pose="dlc", dlc_config=tmp_path / "config.yaml", progress=False)
-    results = run_batch([folder / "mouse_a.mp4"], tmp_path / "out", config)
+    results = run_videos([folder / "mouse_a.mp4"], tmp_path / "out", config)
     assert results[0].status == "failed" and "--pose dlc is not available" in results[0].error
     with pytest.raises(OpenfieldError, match="needs --dlc-config"):
         RunConfig(arena_size_cm=ARENA, pose="dlc")
@@ -165,7 +167,7 @@ def test_track_command(batch, tmp_path, capsys):
     rc = main(["track", str(folder / "mouse_a.mp4"), str(folder / "broken.mp4"), "-o", str(out)])
     assert rc == 1
     assert capsys.readouterr().out.strip() == str(out / "mouse_a_pose.csv")
-    assert sorted(p.name for p in out.iterdir()) == ["mouse_a_pose.csv"]
+    assert sorted(p.name for p in out.iterdir() if p.name != STATE_DIR) == ["mouse_a_pose.csv"]
     from openfield.io import read_dlc
 
     ds = read_dlc(out / "mouse_a_pose.csv", fps=20)
@@ -183,10 +185,11 @@ def test_video_without_an_animal_is_reported(tmp_path):
     for _ in range(40):
         w.write(img)
     w.release()
-    results = run_batch([path], tmp_path / "out", RunConfig(arena_size_cm=ARENA, progress=False))
+    results = run_videos([path], tmp_path / "out", RunConfig(arena_size_cm=ARENA, progress=False))
     assert results[0].status == "failed"
     assert "found no animal in any frame" in results[0].error
     assert not (tmp_path / "out" / "empty_summary.csv").exists()
+    assert not (tmp_path / "out" / "empty_pose.csv").exists()  # nothing half-done
     assert not (tmp_path / "out" / "summary_all.csv").exists()
     assert "empty.mp4" in (tmp_path / "out" / "report.html").read_text()
 
@@ -202,7 +205,7 @@ def test_arena_not_found_is_reported(tmp_path):
         cv2.circle(frame, (60 + 5 * i, 120), 12, (20, 20, 20), -1)
         w.write(frame)
     w.release()
-    results = run_batch([path], tmp_path / "out", RunConfig(arena_size_cm=ARENA, progress=False))
+    results = run_videos([path], tmp_path / "out", RunConfig(arena_size_cm=ARENA, progress=False))
     assert results[0].status == "failed"
     assert "arena not found" in results[0].error
 
@@ -238,14 +241,150 @@ def test_run_with_behavior_model(batch, tmp_path):
         assert row[f"bouts_{b}"] == runs
     html = (out / "report.html").read_text()
     assert "alt=\"ethogram\"" in html
+    # a re-run with the same model does not classify again
+    marker = (out / "mouse_a_vit_predict.json").stat().st_mtime_ns
+    assert main(["run", str(folder / "mouse_a.mp4"), "-o", str(out), "--arena-size-cm", "40", "40",
+                 "--behavior-model", str(model)]) == 0
+    assert (out / "mouse_a_vit_predict.json").stat().st_mtime_ns == marker
     with pytest.raises(OpenfieldError, match="behaviour model folder not found"):
         RunConfig(arena_size_cm=ARENA, behavior_model=tmp_path / "nope")
 
 
-def test_dlc_rerun_reuses_the_filtered_pose(tmp_path):
-    """A re-run finds DeepLabCut's filtered output (what analyze_videos returned), not the raw one."""
-    for name in ("mouse_aDLC_resnet50_x.h5", "mouse_aDLC_resnet50_x_filtered.h5"):
-        (tmp_path / name).write_bytes(b"")
-    config = RunConfig(arena_size_cm=ARENA, pose="dlc", dlc_config=tmp_path / "config.yaml", progress=False)
-    pose = run_mod._pose_for(tmp_path / "mouse_a.mp4", tmp_path, {}, None, 30.0, config)
-    assert pose.name == "mouse_aDLC_resnet50_x_filtered.h5"
+def test_dlc_pose_through_the_pipeline(batch, tmp_path, monkeypatch):
+    """--pose dlc: the file DeepLabCut returns (the filtered one) is the pose; a re-run does not analyse
+    again; a changed DeepLabCut config does, with overwrite (DeepLabCut would keep its old outputs)."""
+    import types
+
+    import openfield.pose
+    from openfield.io import from_numpy, write_dlc_csv
+
+    folder, _ = batch
+    calls = []
+
+    def analyze_videos(videos, config_path, out_dir, overwrite=False):
+        (video,) = videos
+        stem = video.stem
+        assert overwrite == bool(calls), "outputs made with other settings must be redone"
+        calls.append(video)
+        n = 120  # 6 s at 20 fps, a mouse sitting still at the image's centre
+        ds = from_numpy(np.tile([[200.0, 150.0]], (n, 1, 1)), np.ones((n, 1)), ["bodycentre"], fps=20)
+        write_dlc_csv(ds, out_dir / f"{stem}DLC_resnet50_x.csv", scorer="DLC_resnet50_x")
+        return [write_dlc_csv(ds, out_dir / f"{stem}DLC_resnet50_x_filtered.csv", scorer="DLC_resnet50_x")]
+
+    fake = types.ModuleType("openfield.pose.dlc")
+    fake.analyze_videos = analyze_videos
+    monkeypatch.setitem(sys.modules, "openfield.pose.dlc", fake)
+    monkeypatch.setattr(openfield.pose, "dlc", fake, raising=False)
+    dlc_config = tmp_path / "config.yaml"
+    dlc_config.write_text("Task: x\n")
+    config = RunConfig(arena_size_cm=ARENA, pose="dlc", dlc_config=dlc_config, progress=False, plots=False)
+    out = tmp_path / "out"
+    (result,) = run_videos([folder / "mouse_a.mp4"], out, config)
+    assert result.status == "done" and len(calls) == 1
+    assert result.outputs["pose"].name == "mouse_aDLC_resnet50_x_filtered.csv"
+    assert result.summary["reference_point"] == "bodycentre"
+    assert result.summary["distance_cm"] == pytest.approx(0, abs=1e-9)
+    (again,) = run_videos([folder / "mouse_a.mp4"], out, config)
+    assert again.status == "skipped" and len(calls) == 1
+    dlc_config.write_text("Task: retrained\n")
+    (redo,) = run_videos([folder / "mouse_a.mp4"], out, config)
+    assert redo.steps_run == ["pose", "kinematics", "summary"] and len(calls) == 2  # not the calibration
+
+
+class StageCalls:
+    """Counts the calls of the stage functions (the real ones still run)."""
+
+    STAGES = {"calibrate": (calibration, "calibrate_arena"), "track": (tracking, "track_video"),
+              "kinematics": (kinematics, "analyze_pose"), "plots": (plots, "kinematics_figures")}
+
+    def __init__(self, monkeypatch):
+        self.counts = dict.fromkeys(self.STAGES, 0)
+        for name, (module, attr) in self.STAGES.items():
+            monkeypatch.setattr(module, attr, self._spy(name, getattr(module, attr)))
+
+    def _spy(self, name, real):
+        def spy(*args, **kwargs):
+            self.counts[name] += 1
+            return real(*args, **kwargs)
+
+        return spy
+
+    def take(self):
+        counts, self.counts = self.counts, dict.fromkeys(self.STAGES, 0)
+        return counts
+
+
+def test_rerun_redoes_exactly_the_steps_an_option_affects(tmp_path, monkeypatch):
+    """The proof of the settings fingerprint: counted calls of each stage over a series of re-runs."""
+    sv = synthetic.render_video(tmp_path / "video", "mouse_a", fps=20, duration_s=3, image_size=(320, 240),
+                                animal="dark", seed=10)
+    calls = StageCalls(monkeypatch)
+    out = tmp_path / "out"
+    base = ["run", str(sv.video), "-o", str(out), "--arena-size-cm", "40", "40", "--no-plots"]
+
+    def mtimes():
+        return {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
+
+    assert main(base) == 0
+    assert calls.take() == {"calibrate": 1, "track": 1, "kinematics": 1, "plots": 0}
+    first = mtimes()
+    summary = pd.read_csv(out / "mouse_a_summary.csv").iloc[0]
+    # nothing changed: no work, no file rewritten, not even the batch's table and report
+    assert main(base) == 0
+    assert calls.take() == {"calibrate": 0, "track": 0, "kinematics": 0, "plots": 0}
+    assert mtimes() == first
+    # a kinematics option: kinematics and summary again, not calibration or tracking
+    assert main([*base, "--center-fraction", "0.3"]) == 0
+    assert calls.take() == {"calibrate": 0, "track": 0, "kinematics": 1, "plots": 0}
+    now = mtimes()
+    assert now["mouse_a_pose.csv"] == first["mouse_a_pose.csv"]
+    assert now["mouse_a_calibration.json"] == first["mouse_a_calibration.json"]
+    assert now["mouse_a_summary.csv"] > first["mouse_a_summary.csv"]
+    changed = pd.read_csv(out / "mouse_a_summary.csv").iloc[0]
+    assert changed.time_center_s < summary.time_center_s  # a smaller centre square
+    assert changed.distance_cm == summary.distance_cm
+    # the tracker's option: tracking and everything after it, not the calibration
+    assert main([*base, "--center-fraction", "0.3", "--animal", "dark"]) == 0
+    assert calls.take() == {"calibrate": 0, "track": 1, "kinematics": 1, "plots": 0}
+    # the floor size: everything
+    assert main([*base, "--center-fraction", "0.3", "--animal", "dark", "--arena-size-cm", "40", "41"]) == 0
+    assert calls.take() == {"calibrate": 1, "track": 1, "kinematics": 1, "plots": 0}
+    # --overwrite forces every step
+    assert main([*base, "--center-fraction", "0.3", "--animal", "dark", "--arena-size-cm", "40", "41",
+                 "--overwrite"]) == 0
+    assert calls.take() == {"calibrate": 1, "track": 1, "kinematics": 1, "plots": 0}
+    # a missing output redoes its step only; plots asked for are drawn without tracking again
+    (out / "mouse_a_kinematics.csv").unlink()
+    assert main([*base[:-1], "--center-fraction", "0.3", "--animal", "dark", "--arena-size-cm", "40", "41"]) == 0
+    assert calls.take() == {"calibrate": 0, "track": 0, "kinematics": 1, "plots": 1}
+    assert (out / "mouse_a_kinematics.csv").exists() and (out / "mouse_a_heatmap.png").exists()
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--center-fraction", "1.5"], "--center-fraction (center_fraction) must be between 0 and 1"),
+    (["--center-fraction", "0"], "--center-fraction (center_fraction) must be between 0 and 1"),
+    (["--likelihood-cutoff", "1.2"], "--likelihood-cutoff (likelihood_cutoff) must be between 0 and 1"),
+    (["--likelihood-cutoff", "-0.1"], "--likelihood-cutoff (likelihood_cutoff) must be between 0 and 1"),
+    (["--max-speed", "0"], "--max-speed (max_speed_cm_s) must be greater than 0"),
+    (["--max-speed", "-150"], "--max-speed (max_speed_cm_s) must be greater than 0"),
+    (["--max-gap", "-1"], "--max-gap (max_gap_s) must be at least 0"),
+    (["--smooth-window", "0"], "--smooth-window (smooth_window_s) must be greater than 0"),
+    (["--moving-threshold", "-2"], "--moving-threshold (moving_threshold_cm_s) must be at least 0"),
+    (["--moving-min", "-0.25"], "--moving-min (moving_min_s) must be at least 0"),
+    (["--fps", "0"], "--fps must be a positive number"),
+    (["--fps", "-30"], "--fps must be a positive number"),
+    (["--arena-size-cm", "0", "40"], "--arena-size-cm must be two positive numbers"),
+    (["--arena-size-cm", "40", "-40"], "--arena-size-cm must be two positive numbers"),
+])
+def test_run_refuses_bad_options_before_any_work(batch, tmp_path, capsys, monkeypatch, options, message):
+    folder, _ = batch
+    calls = StageCalls(monkeypatch)
+    out = tmp_path / "out"
+    argv = ["run", str(folder / "mouse_a.mp4"), "-o", str(out)]
+    argv += options if "--arena-size-cm" in options else ["--arena-size-cm", "40", "40", *options]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("openfield run: error: ") and message in err, err
+    assert not out.exists()  # no output folder, nothing written
+    assert sum(calls.take().values()) == 0

@@ -1,5 +1,7 @@
 """Kinematics against analytic answers: circle, accelerate-cruise-decelerate, centre stays."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,9 +15,11 @@ from openfield.kinematics import (
     SUMMARY_COLUMNS,
     KinematicsConfig,
     analyze_pose,
+    frames_table,
     moving_mask,
     reference_track,
     speed_acceleration,
+    summarize,
 )
 
 FPS = 30.0
@@ -60,7 +64,7 @@ def test_circle_distance_speed_zones_exact():
     traj = circle()
     ds, cal = pose_and_calibration(traj, (40, 40))
     res = analyze_pose(ds, cal, KinematicsConfig())
-    s = res.summary
+    s = summarize(res)
     n = len(traj)
     assert s["distance_cm"] == pytest.approx(15.0 * (n - 1) / FPS, rel=0.01)
     assert s["mean_speed_cm_s"] == pytest.approx(15.0, rel=0.01)
@@ -77,20 +81,21 @@ def test_circle_distance_speed_zones_exact():
     assert s["distance_center_cm"] == pytest.approx(step[in_center].sum(), rel=0.02)
     assert s["distance_center_cm"] + s["distance_border_cm"] == pytest.approx(s["distance_cm"])
     assert s["fraction_missing"] == 0 and s["fraction_interpolated"] == 0
-    assert list(res.summary) == SUMMARY_COLUMNS
-    np.testing.assert_allclose(res.frames[["x_cm", "y_cm"]], traj[["x_cm", "y_cm"]], atol=0.02)
+    assert list(summarize(res)) == SUMMARY_COLUMNS
+    np.testing.assert_allclose(frames_table(res)[["x_cm", "y_cm"]], traj[["x_cm", "y_cm"]], atol=0.02)
 
 
 def test_circle_with_noise_drops_and_outliers():
     traj = circle(duration=30.0)
     ds, cal = pose_and_calibration(traj, (40, 40), noise_cm=0.05, drop=0.05, outliers=12, seed=1)
     res = analyze_pose(ds, cal, KinematicsConfig())
-    s = res.summary
+    s = summarize(res)
     n = len(traj)
-    assert res.cleaning_report["jump_frames_removed"] == 12  # the 12 injected jumps, no false alarm
+    report = res.attrs["cleaning"]
+    assert report["jump_frames_removed"] == 12  # the 12 injected jumps, no false alarm
     injected_low = (ds.confidence.sel(keypoints="body").values[:, 0] < 0.6).sum()  # 38 frames
-    assert res.cleaning_report["low_likelihood_frames"] == injected_low
-    assert s["fraction_interpolated"] == pytest.approx((res.cleaning_report["low_likelihood_frames"] + 12) / n)
+    assert report["low_likelihood_frames"] == injected_low
+    assert s["fraction_interpolated"] == pytest.approx((report["low_likelihood_frames"] + 12) / n)
     assert s["distance_cm"] == pytest.approx(15.0 * (n - 1) / FPS, rel=0.01)
     assert s["mean_speed_cm_s"] == pytest.approx(15.0, rel=0.01)
     true_zone = zones.assign_zones(traj[["x_cm", "y_cm"]].to_numpy(), (40, 40))
@@ -118,32 +123,32 @@ def test_acceleration_and_deceleration_known_constant():
     traj = straight_run()
     ds, cal = pose_and_calibration(traj, CORRIDOR, tilt=0.1)
     res = analyze_pose(ds, cal, KinematicsConfig())
-    s = res.summary
+    s = summarize(res)
     assert s["mean_acceleration_cm_s2"] == pytest.approx(ACC, rel=0.05)
     assert s["mean_deceleration_cm_s2"] == pytest.approx(ACC, rel=0.05)
     assert s["max_speed_cm_s"] == pytest.approx(20.0, rel=0.01)
     assert s["distance_cm"] == pytest.approx(180.0, rel=0.01)
-    acc = res.frames["acceleration_cm_s2"].to_numpy()
+    acc = frames_table(res)["acceleration_cm_s2"].to_numpy()
     for phase, expected in (("accelerate", ACC), ("decelerate", -ACC), ("cruise", 0.0)):
         sel = (traj["phase"] == phase).to_numpy()
         assert acc[sel].mean() == pytest.approx(expected, abs=0.05 * ACC)
     # the stop at the start is not moving, the run is
-    moving = res.frames["moving"].to_numpy()
+    moving = frames_table(res)["moving"].to_numpy()
     assert not moving[: int(0.5 * FPS)].any()
     assert moving[(traj["phase"] == "cruise").to_numpy()].all()
     # speed follows the analytic profile
-    np.testing.assert_allclose(res.frames["speed_cm_s"], traj["speed_cm_s"], atol=0.5)
+    np.testing.assert_allclose(frames_table(res)["speed_cm_s"], traj["speed_cm_s"], atol=0.5)
 
 
 def test_acceleration_with_noise_per_phase():
     traj = straight_run()
     ds, cal = pose_and_calibration(traj, CORRIDOR, tilt=0.1, noise_cm=0.02, drop=0.02, seed=4)
     res = analyze_pose(ds, cal, KinematicsConfig())
-    acc = res.frames["acceleration_cm_s2"].to_numpy()
+    acc = frames_table(res)["acceleration_cm_s2"].to_numpy()
     for phase, expected in (("accelerate", ACC), ("decelerate", -ACC)):
         sel = (traj["phase"] == phase).to_numpy()
         assert np.nanmean(acc[sel]) == pytest.approx(expected, rel=0.05)
-    assert res.summary["distance_cm"] == pytest.approx(180.0, rel=0.01)
+    assert summarize(res)["distance_cm"] == pytest.approx(180.0, rel=0.01)
 
 
 def test_stay_in_centre_of_known_length():
@@ -153,7 +158,7 @@ def test_stay_in_centre_of_known_length():
     ]
     traj = synthetic.legs_trajectory(legs, FPS, start_pause_s=2.0)
     ds, cal = pose_and_calibration(traj, (40, 40))
-    s = analyze_pose(ds, cal, KinematicsConfig()).summary
+    s = summarize(analyze_pose(ds, cal, KinematicsConfig()))
     true_zone = zones.assign_zones(traj[["x_cm", "y_cm"]].to_numpy(), (40, 40))
     in_c = np.flatnonzero(true_zone == "center")
     assert s["center_entries"] == 1
@@ -170,12 +175,12 @@ def test_speed_matches_movement_package():
     traj["x_cm"] += 3 * np.sin(traj["time_s"])  # not constant speed
     ds, cal = pose_and_calibration(traj, (40, 40), noise_cm=0.03, seed=2)
     res = analyze_pose(ds, cal, KinematicsConfig())
-    xy = res.frames[["x_cm", "y_cm"]].to_numpy()
+    xy = frames_table(res)[["x_cm", "y_cm"]].to_numpy()
     pos = xr.DataArray(xy[:, :, None, None], dims=("time", "space", "keypoints", "individuals"),
-                       coords={"time": res.frames["time_s"].to_numpy(), "space": ["x", "y"],
+                       coords={"time": frames_table(res)["time_s"].to_numpy(), "space": ["x", "y"],
                                "keypoints": ["body"], "individuals": ["m"]})
     theirs = compute_speed(pos).squeeze().values
-    np.testing.assert_allclose(res.frames["speed_cm_s"].to_numpy()[1:-1], theirs[1:-1], rtol=1e-9)
+    np.testing.assert_allclose(frames_table(res)["speed_cm_s"].to_numpy()[1:-1], theirs[1:-1], rtol=1e-9)
 
 
 def test_speed_acceleration_of_known_polynomial():
@@ -223,6 +228,89 @@ def test_without_arena_zones_are_empty(caplog):
     h = synthetic.camera_homography((40, 40), (640, 480))
     cal = Calibration(method="points", px_per_cm=h[0, 0])
     res = analyze_pose(ds, cal)
-    assert np.isnan(res.summary["time_center_s"]) and np.isnan(res.summary["center_entries"])
-    assert res.summary["mean_speed_cm_s"] == pytest.approx(15.0, rel=0.01)
+    assert np.isnan(summarize(res)["time_center_s"]) and np.isnan(summarize(res)["center_entries"])
+    assert summarize(res)["mean_speed_cm_s"] == pytest.approx(15.0, rel=0.01)
     assert "no arena" in caplog.text
+
+
+# --------------------------------------------------------------------------- in-memory data model
+
+
+def _line_pose(n=90, speed_cm_s=10.0, px_per_cm=10.0, missing=()):
+    """A body point moving along x at a known speed, seen by a camera with a known scale (no files)."""
+    t = np.arange(n) / FPS
+    xy = np.c_[50 + speed_cm_s * px_per_cm * t, np.full(n, 200.0)]
+    pos = xy[:, None, :].copy()
+    conf = np.ones((n, 1))
+    for a, b in missing:
+        conf[a:b] = 0.0
+    ds = from_numpy(pos, conf, ["body"], fps=FPS)
+    h = np.diag([1 / px_per_cm, 1 / px_per_cm, 1.0])
+    cal = Calibration(method="arena", px_per_cm=px_per_cm, homography=h,
+                      arena_corners_px=[[0, 0], [400, 0], [400, 400], [0, 400]], arena_size_cm=(40.0, 40.0))
+    return ds, cal
+
+
+def test_analyze_pose_adds_kinematics_to_the_dataset():
+    """A point moving at 10 cm/s gives a speed variable of 10 cm/s on the pose's own time axis."""
+    ds, cal = _line_pose()
+    res = analyze_pose(ds, cal, KinematicsConfig(center_fraction=0.5))
+    assert res.sizes["time"] == ds.sizes["time"]
+    np.testing.assert_allclose(res["time"].values, np.arange(90) / FPS)
+    np.testing.assert_allclose(res["speed"].values, 10.0, rtol=1e-9)
+    np.testing.assert_allclose(res["acceleration"].values, 0.0, atol=1e-9)
+    np.testing.assert_allclose(res["reference_position"].sel(space="x").values, 5 + 10 * np.arange(90) / FPS)
+    assert res["speed"].attrs["units"] == "cm/s" and res["reference_position"].attrs["units"] == "cm"
+    assert res["moving"].values.all() and not res["interpolated"].values.any()
+    # x from 5 to ~34.7 cm at y = 20 cm: centre zone is 10..30 cm
+    x = res["reference_position"].sel(space="x").values
+    np.testing.assert_array_equal(res["zone"].values == "center", (x >= 10) & (x <= 30))
+    assert res.attrs["fps"] == FPS and res.attrs["calibration"]["px_per_cm"] == 10.0
+    assert res.attrs["arena_size_cm"] == (40.0, 40.0) and res.attrs["reference_point"] == "body"
+    (entry,) = res.attrs["log"]
+    assert entry["step"] == "kinematics" and entry["parameters"]["center_fraction"] == 0.5
+    assert {"openfield_version", "datetime"} <= set(entry)
+    assert "speed" not in ds  # the input is not modified
+    s = summarize(res)
+    assert list(s) == SUMMARY_COLUMNS
+    assert s["mean_speed_cm_s"] == pytest.approx(10.0) and s["distance_cm"] == pytest.approx(10.0 * 89 / FPS)
+    assert s["time_center_s"] == pytest.approx((res["zone"].values == "center").sum() / FPS)
+    table = frames_table(res)
+    assert table["speed_cm_s"].tolist() == pytest.approx([10.0] * 90)
+
+
+def test_missing_start_and_end_are_not_called_gaps(caplog):
+    """Untracked frames at the very start/end are reported as such, not as gaps between tracked frames."""
+    ds, cal = _line_pose(n=120, missing=[(0, 7), (113, 120)])  # 0.23 s at each end, shorter than max_gap
+    res = analyze_pose(ds, cal, KinematicsConfig(max_gap_s=0.5))
+    report = res.attrs["cleaning"]
+    assert report["gaps_left_open"] == 0 and report["longest_gap_s"] == 0
+    assert report["missing_start_s"] == pytest.approx(7 / FPS) and report["missing_end_s"] == pytest.approx(7 / FPS)
+    assert "gap(s)" not in caplog.text
+    assert "no position in the first 0.23 s" in caplog.text and "no position in the last 0.23 s" in caplog.text
+    caplog.clear()
+    ds, cal = _line_pose(n=120, missing=[(40, 70)])  # 1 s inside: a real gap, left open
+    report = analyze_pose(ds, cal, KinematicsConfig(max_gap_s=0.5)).attrs["cleaning"]
+    assert report["gaps_left_open"] == 1 and report["longest_gap_s"] == pytest.approx(1.0)
+    assert report["missing_start_s"] == 0 and report["missing_end_s"] == 0
+    assert "1 gap(s) between tracked frames longer than 0.50 s left missing (longest 1.00 s)" in caplog.text
+    assert "first" not in caplog.text
+
+
+@pytest.mark.parametrize(("field", "value", "option", "allowed"), [
+    ("likelihood_cutoff", 1.5, "--likelihood-cutoff", "between 0 and 1"),
+    ("likelihood_cutoff", -0.1, "--likelihood-cutoff", "between 0 and 1"),
+    ("max_speed_cm_s", 0.0, "--max-speed", "greater than 0"),
+    ("max_speed_cm_s", -5.0, "--max-speed", "greater than 0"),
+    ("max_gap_s", -0.5, "--max-gap", "at least 0"),
+    ("smooth_window_s", 0.0, "--smooth-window", "greater than 0"),
+    ("moving_threshold_cm_s", -1.0, "--moving-threshold", "at least 0"),
+    ("moving_min_s", -0.25, "--moving-min", "at least 0"),
+    ("center_fraction", 1.5, "--center-fraction", "between 0 and 1 (exclusive)"),
+    ("center_fraction", 0.0, "--center-fraction", "between 0 and 1 (exclusive)"),
+    ("center_fraction", float("nan"), "--center-fraction", "between 0 and 1 (exclusive)"),
+])
+def test_config_refuses_values_out_of_range(field, value, option, allowed):
+    expected = f"{option} ({field}) must be {allowed}"
+    with pytest.raises(OpenfieldError, match=re.escape(expected)):
+        KinematicsConfig(**{field: value})

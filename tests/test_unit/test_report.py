@@ -1,4 +1,4 @@
-"""The HTML report: numbers as in the summaries, images embedded, failures listed."""
+"""The HTML report: numbers as in the summaries, images embedded, failures listed (text in memory)."""
 
 from pathlib import Path
 from types import SimpleNamespace
@@ -7,7 +7,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from openfield.report import comparison_figure, embedded_images, summary_table, write_report
+from openfield.pipeline import write_report
+from openfield.report import comparison_figure, embedded_images, report_html, summary_table
 
 
 def _png(path: Path) -> Path:
@@ -18,24 +19,41 @@ def _png(path: Path) -> Path:
     return path
 
 
-def test_report_content(tmp_path):
-    for stem in ("a", "b"):
-        for kind in ("trajectory", "heatmap", "speed"):
-            _png(tmp_path / f"{stem}_{kind}.png")
+def _results():
     ok = [SimpleNamespace(video=Path(f"{s}.mp4"), status="done", error=None,
                           summary={"video": f"{s}.mp4", "distance_cm": d, "mean_speed_cm_s": d / 100,
                                    "time_moving_s": 50.0, "time_center_s": 12.5, "center_entries": 3,
                                    "mean_acceleration_cm_s2": 20.0, "latency_center_s": float("nan")})
           for s, d in (("a", 1234.5678), ("b", 987.0))]
     bad = SimpleNamespace(video=Path("c.mp4"), status="failed", summary=None, error="cannot open as a video")
-    html = write_report(tmp_path, [*ok, bad]).read_text()
+    return [*ok, bad]
+
+
+def test_report_html_in_memory():
+    """The page from summaries and PNG bytes, no files: numbers, failures, images embedded as given."""
+    images = {"a": {"trajectory": b"\x89PNG-a-traj", "heatmap": b"\x89PNG-a-heat", "speed": b"\x89PNG-a-speed"},
+              "b": {"trajectory": b"\x89PNG-b-traj", "ethogram": b"\x89PNG-b-etho"}}
+    html = report_html(_results(), images, comparison_png=b"\x89PNG-cmp", folder="OUT")
     assert "1234.57" in html and "987.00" in html and "12.35" in html
     assert "<b>c.mp4</b>: cannot open as a video" in html
-    assert "2 video(s) analysed, 1 failed" in html
+    assert "2 video(s) analysed, 1 failed" in html and "folder OUT" in html
+    assert embedded_images(html) == [b"\x89PNG-cmp", b"\x89PNG-a-traj", b"\x89PNG-a-heat", b"\x89PNG-a-speed",
+                                     b"\x89PNG-b-traj", b"\x89PNG-b-etho"]
+    assert html.count("not available") == 2  # b's heat map and speed plot
+    assert html.count('alt="ethogram"') == 1
+
+
+def test_report_content(tmp_path):
+    """The pipeline's writer reads the plots of the output folder and embeds them as they are."""
+    for stem in ("a", "b"):
+        for kind in ("trajectory", "heatmap", "speed"):
+            _png(tmp_path / f"{stem}_{kind}.png")
+    html = write_report(tmp_path, _results()).read_text()
+    assert "1234.57" in html and "987.00" in html and "12.35" in html
     images = embedded_images(html)
     assert len(images) == 1 + 2 * 3
     assert images[1] == (tmp_path / "a_trajectory.png").read_bytes()  # embedded as they are
-    assert (tmp_path / "comparison.png").exists()
+    assert images[0] == (tmp_path / "comparison.png").read_bytes()
 
 
 def test_summary_table_units_and_missing_values():

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
+
+from openfield.commands.options import add_kinematics_options, kinematics_config
 
 log = logging.getLogger("openfield")
 
@@ -14,8 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "run", help="the main job: every measure and a report from videos (resumable)",
         description="Per video: calibration, pose (classical tracker or DeepLabCut), kinematics and plots; "
-                    "then OUT/summary_all.csv and OUT/report.html. Finished videos are skipped on a re-run; "
-                    "a broken video is reported and the others go on.",
+                    "then OUT/summary_all.csv and OUT/report.html. A re-run redoes only the steps whose "
+                    "options or inputs changed; a broken video is reported and the others go on.",
     )
     p.add_argument("inputs", nargs="+", type=Path, metavar="VIDEO_OR_FOLDER")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
@@ -28,35 +31,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dlc-config", type=Path, help="DeepLabCut config.yaml (for --pose dlc)")
     p.add_argument("--fps", type=float, help="frame rate, if the video files do not store it")
     p.add_argument("--animal", choices=("auto", "dark", "light"), default="auto")
-    p.add_argument("--center-fraction", type=float, default=0.5,
-                   help="side of the centre square as a fraction of the arena side (default 0.5)")
     p.add_argument("--behavior-model", type=Path, metavar="DIR",
                    help="trained behaviour ViT (openfield behavior train): adds rearing/grooming to the summary")
     p.add_argument("--overwrite", action="store_true",
-                   help="redo videos already finished (after changing an option)")
+                   help="redo every step, even those whose options and inputs did not change")
+    add_kinematics_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the batch; exit 1 when some video failed."""
+    """Check every option, run the batch; exit 1 when some video failed."""
     from openfield.calibration import Calibration
-    from openfield.kinematics import KinematicsConfig
-    from openfield.run import RunConfig, run_batch
+    from openfield.pipeline import RunConfig, run_videos
     from openfield.tracking import TrackerConfig
 
     config = RunConfig(
         calibration=Calibration.load(args.calibration) if args.calibration else None,
         arena_size_cm=tuple(args.arena_size_cm) if args.arena_size_cm else None,
         pose=args.pose, dlc_config=args.dlc_config, fps=args.fps,
-        tracker=TrackerConfig(animal=args.animal),
-        kinematics=KinematicsConfig(center_fraction=args.center_fraction), overwrite=args.overwrite,
-        behavior_model=args.behavior_model,
+        tracker=TrackerConfig(animal=args.animal), kinematics=kinematics_config(args),
+        plots=not args.no_plots, overwrite=args.overwrite, behavior_model=args.behavior_model,
     )
-    results = run_batch(args.inputs, args.output, config)
+    results = run_videos(args.inputs, args.output, config)
     failed = [r for r in results if r.status == "failed"]
     done = len(results) - len(failed)
     print(f"{done} of {len(results)} video(s) analysed -> {args.output / 'summary_all.csv'}, "
           f"{args.output / 'report.html'}")
     for r in failed:
-        print(f"FAILED {r.video}: {r.error}")
+        print(f"openfield run: FAILED {r.video}: {r.error}", file=sys.stderr)
     return 1 if failed else 0

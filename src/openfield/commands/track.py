@@ -14,7 +14,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "track", help="track head, body and tail base with the classical (DeepLabCut-free) tracker",
         description="Per video: OUT/<video stem>_pose.csv in DeepLabCut layout (scorer openfield-classic, "
-                    "body parts head, body, tail; likelihood = blob quality). Existing outputs are kept.",
+                    "body parts head, body, tail; likelihood = blob quality). A video tracked before with the "
+                    "same options is not tracked again.",
     )
     p.add_argument("videos", nargs="+", type=Path, metavar="VIDEO")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
@@ -25,24 +26,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="dark animal on a light floor, or the reverse (default: auto)")
     p.add_argument("--threshold", type=float, help="foreground threshold, grey levels (default: Otsu)")
     p.add_argument("--fps", type=float, help="frame rate, if the video file does not store it")
-    p.add_argument("--overwrite", action="store_true", help="track again videos already done")
+    p.add_argument("--overwrite", action="store_true", help="track again videos that are up to date")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Track each video; a failure is reported and the others go on."""
     from openfield.calibration import Calibration
-    from openfield.errors import OpenfieldError
-    from openfield.tracking import TrackerConfig, track_video_to_file
+    from openfield.pipeline import track_videos
+    from openfield.tracking import TrackerConfig
 
     config = TrackerConfig(animal=args.animal, threshold=args.threshold)
-    corners = Calibration.load(args.calibration).arena_corners_px if args.calibration else None
-    failed = 0
-    for video in args.videos:
-        try:
-            out = track_video_to_file(video, args.output, config, corners, args.fps, overwrite=args.overwrite)
-            print(out)
-        except OpenfieldError as exc:
-            failed += 1
-            log.error("%s", exc)
-    return 1 if failed else 0
+    calibration = Calibration.load(args.calibration) if args.calibration else None
+    results = track_videos(args.videos, args.output, config, calibration, args.fps, overwrite=args.overwrite)
+    for r in results:
+        if r.status != "failed":
+            print(r.outputs["pose"])
+    return 1 if any(r.status == "failed" for r in results) else 0

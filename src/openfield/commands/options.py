@@ -1,0 +1,41 @@
+"""Options shared by several subcommands, so that ``run`` and ``kinematics`` take the same ones."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the parsers are built without importing the stages (scipy and all)
+    from openfield.kinematics import KinematicsConfig
+
+
+def add_kinematics_options(parser: argparse.ArgumentParser) -> None:
+    """Add every kinematics option (``--bodypart`` ... ``--no-plots``) to a subcommand."""
+    g = parser.add_argument_group("kinematics (checked before any work)")
+    g.add_argument("--bodypart", help="reference point (default: body, else the animal's centroid)")
+    g.add_argument("--likelihood-cutoff", type=float, default=0.6,
+                   help="points below it are gaps, 0 to 1 (default 0.6)")
+    g.add_argument("--max-speed", type=float, default=150.0, help="physical limit in cm/s, > 0 (default 150)")
+    g.add_argument("--max-gap", type=float, default=0.5,
+                   help="longest gap interpolated, s, >= 0 (default 0.5)")
+    g.add_argument("--smooth-window", type=float, default=0.25,
+                   help="Savitzky-Golay window, s, > 0 (default 0.25)")
+    g.add_argument("--moving-threshold", type=float, default=2.0, help="cm/s, >= 0 (default 2)")
+    g.add_argument("--moving-min", type=float, default=0.25,
+                   help="shortest movement bout, s, >= 0 (default 0.25)")
+    g.add_argument("--center-fraction", type=float, default=0.5,
+                   help="side of the centre square as a fraction of the arena side, between 0 and 1 "
+                        "(default 0.5)")
+    g.add_argument("--no-plots", action="store_true", help="do not draw the PNG plots")
+
+
+def kinematics_config(args: argparse.Namespace) -> KinematicsConfig:
+    """The checked :class:`KinematicsConfig` of the parsed options (raises OpenfieldError naming a bad one)."""
+    from openfield.kinematics import KinematicsConfig
+
+    return KinematicsConfig(
+        bodypart=args.bodypart, likelihood_cutoff=args.likelihood_cutoff, max_speed_cm_s=args.max_speed,
+        max_gap_s=args.max_gap, smooth_window_s=args.smooth_window,
+        moving_threshold_cm_s=args.moving_threshold, moving_min_s=args.moving_min,
+        center_fraction=args.center_fraction,
+    )

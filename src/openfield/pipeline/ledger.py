@@ -1,0 +1,158 @@
+"""One resume mechanism: a settings fingerprint per step, kept per video in ``OUT/.openfield/<stem>.json``.
+
+A step's fingerprint is the SHA-256 of its name, its settings (as JSON),
+the openfield version, the fingerprints of the steps it consumes, and for
+source files (the video, a user's pose file, a DeepLabCut config, a model's
+files) their resolved path, size and modification time. A step runs when its
+fingerprint differs from the recorded one or one of its recorded outputs is
+missing (or when asked to overwrite); otherwise it is skipped and what it
+produced is read back. So changing a kinematics option redoes kinematics
+and what follows, never tracking.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from openfield import __version__
+from openfield.io.files import write_json
+
+log = logging.getLogger(__name__)
+
+#: Folder of the per-video step records, inside the output folder.
+STATE_DIR = ".openfield"
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready copy of ``value`` (numpy scalars and arrays, paths and tuples made plain)."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, os.PathLike):
+        return str(value)
+    return value
+
+
+def source_identity(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Resolved path, size and modification time (ns) of a source file (``missing`` when absent)."""
+    p = Path(path).resolve()
+    try:
+        st = p.stat()
+    except OSError:
+        return {"path": str(p), "missing": True}
+    return {"path": str(p), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def fingerprint(
+    step: str,
+    settings: Mapping[str, Any],
+    inputs: Iterable[str] = (),
+    sources: Iterable[str | os.PathLike[str]] = (),
+) -> str:
+    """The fingerprint of a step (see the module docstring).
+
+    Parameters
+    ----------
+    step
+        The step's name.
+    settings
+        Its options (JSON-ready after :func:`plain`).
+    inputs
+        Fingerprints of the steps whose results it consumes.
+    sources
+        Files it reads that no step made.
+
+    Returns
+    -------
+    str
+        A hex SHA-256.
+    """
+    payload = {"step": step, "settings": plain(settings), "openfield_version": __version__,
+               "inputs": list(inputs), "sources": [source_identity(s) for s in sources]}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class Ledger:
+    """The step records of one video (or pose file) in one output folder.
+
+    Attributes
+    ----------
+    out_dir
+        The output folder.
+    stem
+        The video's (or pose file's) name without extension.
+    overwrite
+        Treat every step as changed.
+    records
+        Step name -> ``{"fingerprint", "outputs" (name -> file name in
+        out_dir), "values" (small JSON results such as a summary row),
+        "datetime"}``.
+    ran
+        Steps run by this process, in order.
+    """
+
+    out_dir: Path
+    stem: str
+    overwrite: bool = False
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ran: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.out_dir = Path(self.out_dir)
+        if self.path.exists():
+            try:
+                self.records = dict(json.loads(self.path.read_text()).get("steps", {}))
+            except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+                log.warning("%s: unreadable step record, every step is redone", self.path)
+                self.records = {}
+
+    @property
+    def path(self) -> Path:
+        """The record file, ``OUT/.openfield/<stem>.json``."""
+        return self.out_dir / STATE_DIR / f"{self.stem}.json"
+
+    def current(self, step: str, fp: str) -> dict[str, Any] | None:
+        """The record of ``step`` if it is up to date (same fingerprint, outputs present), else None."""
+        rec = self.records.get(step)
+        if self.overwrite or rec is None or rec.get("fingerprint") != fp:
+            return None
+        if not all((self.out_dir / name).exists() for name in rec.get("outputs", {}).values()):
+            return None
+        log.debug("%s: %s unchanged, skipped", self.stem, step)
+        return rec
+
+    def output(self, step: str, name: str) -> Path:
+        """A recorded output of a step."""
+        return self.out_dir / self.records[step]["outputs"][name]
+
+    def record(self, step: str, fp: str, outputs: Mapping[str, Path], values: Mapping[str, Any] | None = None
+               ) -> None:
+        """Store that ``step`` finished with fingerprint ``fp`` (the record file is written atomically)."""
+        self.records[step] = {
+            "fingerprint": fp,
+            "outputs": {k: Path(p).name for k, p in outputs.items()},
+            "values": plain(dict(values or {})),
+            "datetime": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        self.ran.append(step)
+        write_json({"stem": self.stem, "openfield_version": __version__, "steps": self.records}, self.path)

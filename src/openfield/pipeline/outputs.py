@@ -1,0 +1,66 @@
+"""The batch's files: ``summary_all.csv`` and ``report.html`` (with ``comparison.png``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from openfield.io.files import atomic_write, save_figure, write_csv
+from openfield.kinematics import SUMMARY_COLUMNS
+from openfield.pipeline.config import BEHAVIOR_COLUMNS
+from openfield.pipeline.paths import PLOTS
+
+log = logging.getLogger(__name__)
+
+
+def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str = "video") -> Path | None:
+    """``summary_all.csv``: one row per finished input (None, and no file, when none finished)."""
+    rows = [r.summary for r in results if r.summary is not None]
+    if not rows:
+        return None
+    extra = [c for c in BEHAVIOR_COLUMNS if any(c in r for r in rows)]
+    path = write_csv(pd.DataFrame(rows, columns=[name_column, *SUMMARY_COLUMNS, *extra]),
+                     Path(out_dir) / "summary_all.csv")
+    log.info("batch summary: %s", path)
+    return path
+
+
+def write_report(out_dir: str | Path, results: Sequence[Any], title: str = "openfield report") -> Path:
+    """``report.html`` from the results and the plots in ``out_dir`` (also writes ``comparison.png``).
+
+    Parameters
+    ----------
+    out_dir
+        The run's output folder (holds the plots).
+    results
+        :class:`~openfield.pipeline.run.VideoResult` objects.
+    title
+        Page title.
+
+    Returns
+    -------
+    Path
+        The HTML file.
+    """
+    from openfield import report
+
+    out_dir = Path(out_dir)
+    ok = [r for r in results if r.summary is not None]
+    comparison = None
+    if ok:
+        fig = report.comparison_figure(pd.DataFrame([r.summary for r in ok]))
+        comparison = save_figure(fig, out_dir / "comparison.png").read_bytes()
+    images = {}
+    for r in ok:
+        stem = Path(r.video).stem
+        found = {kind: out_dir / f"{stem}_{kind}.png" for kind in (*PLOTS, "ethogram")}
+        images[stem] = {kind: p.read_bytes() for kind, p in found.items() if p.exists()}
+    path = out_dir / "report.html"
+    with atomic_write(path) as tmp:
+        tmp.write_text(report.report_html(results, images, comparison, str(out_dir), title), encoding="utf-8")
+    log.info("report: %s", path)
+    return path

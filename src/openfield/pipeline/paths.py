@@ -1,0 +1,82 @@
+"""Which files go where: the inputs found, and the names of a video's outputs."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from openfield.errors import OpenfieldError
+from openfield.io.images import VIDEO_SUFFIXES
+
+log = logging.getLogger(__name__)
+
+#: The PNG plots of the kinematics step, ``<stem>_<name>.png``.
+PLOTS = ("trajectory", "heatmap", "speed")
+
+
+def output_paths(stem: str, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """The files a video (or pose file) with this stem produces in ``out_dir``.
+
+    Returns
+    -------
+    dict
+        ``calibration``, ``pose`` (the tracker's; DeepLabCut names its own),
+        ``kinematics``, ``summary``, and the plots ``trajectory``,
+        ``heatmap``, ``speed``.
+    """
+    out_dir = Path(out_dir)
+    return {
+        "calibration": out_dir / f"{stem}_calibration.json",
+        "pose": out_dir / f"{stem}_pose.csv",
+        "kinematics": out_dir / f"{stem}_kinematics.csv",
+        "summary": out_dir / f"{stem}_summary.csv",
+        **{name: out_dir / f"{stem}_{name}.png" for name in PLOTS},
+    }
+
+
+def find_videos(inputs: list[str | os.PathLike[str]]) -> list[Path]:
+    """Expand files and folders into a sorted list of video files.
+
+    Parameters
+    ----------
+    inputs
+        Video files and/or folders (searched non-recursively for video
+        extensions).
+
+    Returns
+    -------
+    list of Path
+        Without duplicates, in the given order (folders sorted by name).
+
+    Raises
+    ------
+    OpenfieldError
+        A path that does not exist, no video at all, or two videos whose
+        outputs would collide.
+    """
+    videos: list[Path] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in VIDEO_SUFFIXES)
+            if not found:
+                log.warning("%s: no video files in this folder", p)
+            videos.extend(found)
+        elif p.exists():
+            videos.append(p)
+        else:
+            raise OpenfieldError("not found", p)
+    unique = list(dict.fromkeys(v.resolve() for v in videos))
+    if not unique:
+        raise OpenfieldError("no videos to process (extensions: " + ", ".join(sorted(VIDEO_SUFFIXES)) + ")")
+    check_unique_stems(unique)
+    return unique
+
+
+def check_unique_stems(paths: list[Path]) -> None:
+    """Refuse inputs that share a file stem: their outputs would overwrite each other."""
+    stems = [p.stem for p in paths]
+    dupes = sorted({s for s in stems if stems.count(s) > 1})
+    if dupes:
+        raise OpenfieldError(f"several inputs share the name(s) {', '.join(dupes)}; their outputs would collide")

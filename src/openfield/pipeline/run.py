@@ -1,0 +1,294 @@
+"""The pipeline's entry points: videos or pose files in, every measure and a report out, resumable.
+
+Per video, in ``OUT`` (``<stem>`` is the video's name without extension):
+
+1. calibration: the given one, or the arena found on the video's median
+   background with the given floor size -> ``<stem>_calibration.json``;
+2. pose: the classical tracker -> ``<stem>_pose.csv``, or DeepLabCut
+   (``pose="dlc"``) -> its ``.h5``;
+3. kinematics -> ``<stem>_kinematics.csv`` and the PNG plots;
+4. behaviour (with a model) -> ``<stem>_behavior.csv``, bouts, ethogram;
+5. summary -> ``<stem>_summary.csv``.
+
+Each step runs only when its settings fingerprint changed or an output is
+missing (:mod:`openfield.pipeline.ledger`); every file is written
+atomically. A video that fails is reported and the others go on. Finally
+``summary_all.csv`` and ``report.html`` are written for the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openfield.calibration import Calibration
+from openfield.errors import OpenfieldError
+from openfield.io.video import video_info
+from openfield.kinematics import SUMMARY_COLUMNS
+from openfield.pipeline import steps
+from openfield.pipeline.config import BEHAVIOR_COLUMNS, PoseFilesConfig, RunConfig
+from openfield.pipeline.ledger import Ledger, fingerprint
+from openfield.pipeline.outputs import write_batch_summary, write_report
+from openfield.pipeline.paths import check_unique_stems, find_videos, output_paths
+from openfield.tracking import TrackerConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class VideoResult:
+    """Outcome of one video (or pose file).
+
+    Attributes
+    ----------
+    video
+        The input file.
+    status
+        ``"done"`` (some step ran now), ``"skipped"`` (every step was up to
+        date) or ``"failed"``.
+    summary
+        The summary row (None when failed, or when no summary is made).
+    error
+        The error message when failed.
+    steps_run
+        The steps that ran, in order.
+    outputs
+        Main output files by name (e.g. ``pose``).
+    fingerprint
+        The summary step's fingerprint (covers every step before it).
+    """
+
+    video: Path
+    status: str
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+    steps_run: list[str] = field(default_factory=list)
+    outputs: dict[str, Path] = field(default_factory=dict)
+    fingerprint: str | None = None
+
+
+def _status(ledger: Ledger) -> str:
+    return "done" if ledger.ran else "skipped"
+
+
+def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str], config: RunConfig) -> VideoResult:
+    """Calibration, pose, kinematics, behaviour and summary of one video, each step only if needed.
+
+    Parameters
+    ----------
+    video
+        The video file.
+    out_dir
+        Output folder.
+    config
+        Run options.
+
+    Returns
+    -------
+    VideoResult
+        ``status`` "done" or "skipped".
+
+    Raises
+    ------
+    OpenfieldError
+        When this video cannot be processed (:func:`run_videos` goes on with the others).
+    """
+    video, out_dir = Path(video), Path(out_dir)
+    ledger = Ledger(out_dir, video.stem, config.overwrite)
+    info = video_info(video, config.fps)
+    if config.calibration is not None:
+        cal, cal_fp = config.calibration, steps.given_calibration(config.calibration)
+    else:
+        assert config.arena_size_cm is not None
+        cal, cal_fp = steps.calibration_step(ledger, video, config.arena_size_cm)
+    if config.pose == "classic":
+        pose_fp, pose_path = steps.tracker_pose_step(ledger, video, config.tracker, cal, cal_fp, info.fps,
+                                                     config.progress)
+    else:
+        assert config.dlc_config is not None
+        pose_fp, pose_path = steps.dlc_pose_step(ledger, video, Path(config.dlc_config))
+    kin_fp, summary = steps.kinematics_step(ledger, pose_path, info.fps, cal, config.kinematics, [pose_fp, cal_fp],
+                                            plot=config.plots)
+    row = {"video": video.name, **{k: summary[k] for k in SUMMARY_COLUMNS}}
+    inputs = [kin_fp]
+    if config.behavior_model is not None:
+        beh_fp, totals = steps.behavior_step(ledger, video, Path(config.behavior_model), config.progress)
+        row.update({k: totals.get(k, float("nan")) for k in BEHAVIOR_COLUMNS})
+        inputs.append(beh_fp)
+    fp, row = steps.summary_step(ledger, row, inputs)
+    if ledger.ran:
+        log.info("%s: %.1f cm in %.1f s, mean speed %.2f cm/s (ran: %s)", video.name, row["distance_cm"],
+                 row["duration_s"], row["mean_speed_cm_s"], ", ".join(ledger.ran))
+    else:
+        log.info("%s: every step up to date, skipped", video.name)
+    return VideoResult(video, _status(ledger), row, steps_run=list(ledger.ran),
+                       outputs={**output_paths(video.stem, out_dir), "pose": pose_path}, fingerprint=fp)
+
+
+def run_videos(
+    inputs: list[str | os.PathLike[str]], out_dir: str | os.PathLike[str], config: RunConfig
+) -> list[VideoResult]:
+    """Process every video (one failure does not stop the others); write ``summary_all.csv`` and the report.
+
+    Parameters
+    ----------
+    inputs
+        Video files and/or folders.
+    out_dir
+        Output folder (created).
+    config
+        Run options (checked when made).
+
+    Returns
+    -------
+    list of VideoResult
+        One per video, in order.
+    """
+    from tqdm.auto import tqdm
+
+    out_dir = Path(out_dir)
+    videos = find_videos(inputs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for video in tqdm(videos, desc="videos", unit="video", disable=not config.progress or len(videos) < 2):
+        try:
+            results.append(process_video(video, out_dir, config))
+        except OpenfieldError as exc:
+            message = exc.message if exc.path else str(exc)
+            log.error("%s: %s", video, message)
+            results.append(VideoResult(video, "failed", error=message))
+    _batch_outputs(out_dir, results, "video", config.overwrite, report=True)
+    return results
+
+
+#: The stem of the batch's own step record (``OUT/.openfield/__batch__.json``).
+BATCH_STEM = "__batch__"
+
+
+def _batch_outputs(out_dir: Path, results: list[VideoResult], name_column: str, overwrite: bool,
+                   report: bool) -> None:
+    """``summary_all.csv`` (and ``report.html``), unless every input and outcome is as last time."""
+    ledger = Ledger(out_dir, BATCH_STEM, overwrite)
+    fp = fingerprint("batch", {"name_column": name_column, "report": report},
+                     inputs=[r.fingerprint or f"{r.status} {r.video} {r.error}" for r in results])
+    if ledger.current("batch", fp):
+        log.info("%s: batch summary and report up to date", out_dir)
+        return
+    outputs = {}
+    table = write_batch_summary(out_dir, results, name_column)
+    if table is not None:
+        outputs["summary_all"] = table
+    if report:
+        outputs["report"] = write_report(out_dir, results)
+    ledger.record("batch", fp, outputs)
+
+
+def process_pose_file(pose_file: str | os.PathLike[str], out_dir: str | os.PathLike[str],
+                      config: PoseFilesConfig) -> VideoResult:
+    """Kinematics, plots and summary of one pose file (the file is the pose step), each only if needed.
+
+    Returns
+    -------
+    VideoResult
+        ``status`` "done" or "skipped"; ``summary`` has ``file`` first.
+    """
+    pose_file, out_dir = Path(pose_file), Path(out_dir)
+    ledger = Ledger(out_dir, pose_file.stem, config.overwrite)
+    pose_fp = steps.pose_file_step(pose_file, config.fps)
+    cal_fp = steps.given_calibration(config.calibration) if config.calibration is not None else None
+    kin_fp, summary = steps.kinematics_step(
+        ledger, pose_file, config.fps, config.calibration, config.kinematics,
+        [pose_fp] + ([cal_fp] if cal_fp else []), plot=config.plots,
+        arena_bodyparts=config.arena_bodyparts, arena_size_cm=config.arena_size_cm,
+    )
+    fp, row = steps.summary_step(ledger, {"file": pose_file.name, **{k: summary[k] for k in SUMMARY_COLUMNS}},
+                                 [kin_fp])
+    if ledger.ran:
+        log.info("%s: %.1f cm in %.1f s, mean speed %.2f cm/s -> %s", pose_file.name, row["distance_cm"],
+                 row["duration_s"], row["mean_speed_cm_s"], out_dir)
+    else:
+        log.info("%s: up to date, skipped", pose_file.name)
+    return VideoResult(pose_file, _status(ledger), row, steps_run=list(ledger.ran),
+                       outputs=output_paths(pose_file.stem, out_dir), fingerprint=fp)
+
+
+def run_pose_files(
+    pose_files: list[str | os.PathLike[str]], out_dir: str | os.PathLike[str], config: PoseFilesConfig
+) -> list[VideoResult]:
+    """Kinematics of pose files; ``summary_all.csv`` when there are several.
+
+    Every file is checked to exist before any work; a file that fails stops
+    the batch (its error names the file), as the command has always done.
+
+    Returns
+    -------
+    list of VideoResult
+        One per file, in order.
+    """
+    from tqdm.auto import tqdm
+
+    files = [Path(p) for p in pose_files]
+    for path in files:
+        if not path.exists():
+            raise OpenfieldError("file not found", path)
+    check_unique_stems(files)
+    results = [process_pose_file(path, out_dir, config)
+               for path in tqdm(files, desc="kinematics", unit="file", disable=not config.progress or len(files) < 2)]
+    if len(files) > 1:
+        _batch_outputs(Path(out_dir), results, "file", config.overwrite, report=False)
+    return results
+
+
+def track_videos(
+    videos: list[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    tracker: TrackerConfig | None = None,
+    calibration: Calibration | None = None,
+    fps: float | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> list[VideoResult]:
+    """The pose step alone with the classical tracker: ``OUT/<stem>_pose.csv`` per video.
+
+    Parameters
+    ----------
+    videos
+        Video files.
+    out_dir
+        Output folder.
+    tracker
+        Tracker options.
+    calibration
+        Its arena corners limit the search; None: the arena is found on each
+        video's background, else the whole image is searched.
+    fps
+        Frame rate if the files do not store it.
+    overwrite
+        Track again videos that are up to date.
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    list of VideoResult
+        ``outputs["pose"]`` the pose CSV; failed videos reported, the others go on.
+    """
+    from openfield.pipeline.config import check_fps
+
+    check_fps(fps)
+    tracker = tracker or TrackerConfig()
+    cal_fp = steps.given_calibration(calibration) if calibration is not None else None
+    results = []
+    for video in map(Path, videos):
+        try:
+            ledger = Ledger(Path(out_dir), video.stem, overwrite)
+            fps_used = video_info(video, fps).fps
+            _, path = steps.tracker_pose_step(ledger, video, tracker, calibration, cal_fp, fps_used, progress)
+            results.append(VideoResult(video, _status(ledger), steps_run=list(ledger.ran), outputs={"pose": path}))
+        except OpenfieldError as exc:
+            log.error("%s", exc)
+            results.append(VideoResult(video, "failed", error=exc.message if exc.path else str(exc)))
+    return results
