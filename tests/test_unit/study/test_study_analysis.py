@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from study_kin import kinematics_of
 
 from openfield.errors import OpenfieldError
-from openfield.kinematics import KinematicsConfig, kinematics_table, summarize
 from openfield.study import run_study
 
 FPS = 10.0
@@ -18,8 +18,7 @@ def _animals():
         dose = [0, 1, 3][i // 3]
         speed = 4 + 4 * (i // 3) + 0.3 * (i % 3)
         t = np.arange(int(60 * FPS)) / FPS
-        fr = kinematics_table(np.c_[2 + speed * t / 10, 20 + 0 * t], FPS, KinematicsConfig())
-        s = summarize(fr, FPS, False)
+        fr, s = kinematics_of(np.c_[2 + speed * t / 10, 20 + 0 * t], FPS)
         s.update(fps=FPS, mean_bout_acceleration_cm_s2=float(speed), reference_point="body")  # a new column
         stem = f"m{i}DLC_resnet50"
         design.append({"video": f"m{i}.mp4", "group": ["vehicle", "low", "high"][i // 3], "dose": str(dose),

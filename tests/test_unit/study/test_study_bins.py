@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from study_kin import kinematics_of
 
 from openfield import synthetic, zones
-from openfield.kinematics import KinematicsConfig, kinematics_table, summarize
 from openfield.study.bins import ADDITIVE, BIN_MEASURES, bin_measures, center_entry_frames
 
 
@@ -13,7 +13,7 @@ def test_straight_line_at_10_cm_s():
     fps = 10.0
     t = np.arange(250) / fps  # 25 s, 1 cm per frame along x
     xy = np.c_[5 + 10 * t, np.full_like(t, 20.0)]  # x = 5 + 10 t: 10 cm/s
-    frames = kinematics_table(xy, fps, KinematicsConfig())
+    frames, _ = kinematics_of(xy, fps)
     b = bin_measures(frames, fps, 10.0)
     # frame 0 has no step; bin 0 holds frames 0-99 (99 steps of 1 cm), bin 1 frames 100-199, bin 2 frames 200-249
     assert b["distance_cm"].to_numpy() == pytest.approx([99.0, 100.0, 50.0])
@@ -30,8 +30,7 @@ def test_bins_add_up_to_summarize():
     traj = synthetic.make_trajectory(fps=fps, duration_s=95, arena_size_cm=arena, seed=4)
     xy = traj[["x_cm", "y_cm"]].to_numpy()
     xy[300:340] = np.nan  # a gap: steps and zones undefined there
-    frames = kinematics_table(xy, fps, KinematicsConfig(), arena)
-    whole = summarize(frames, fps, True)
+    frames, whole = kinematics_of(xy, fps, arena)
     b = bin_measures(frames, fps, 20.0)
     assert len(b) == int(np.ceil(len(frames) / (20 * fps)))
     assert b["bin_length_s"].sum() == pytest.approx(whole["duration_s"], abs=1e-12)
@@ -52,7 +51,7 @@ def test_center_entries_per_frame_match_zones():
 
 def test_behaviour_times_per_bin():
     fps = 10.0
-    frames = kinematics_table(np.c_[np.arange(40.0), np.zeros(40)], fps, KinematicsConfig())
+    frames, _ = kinematics_of(np.c_[np.arange(40.0), np.zeros(40)], fps)
     labels = ["rearing"] * 15 + ["normal"] * 20 + ["grooming"] * 5
     b = bin_measures(frames, fps, 2.0, pd.DataFrame({"label": labels}))
     assert b["time_rearing_s"].tolist() == [1.5, 0.0]
