@@ -26,8 +26,8 @@ from openfield import kinematics, plots, tracking
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.files import save_figure, write_csv, write_json
-from openfield.io.images import video_background
 from openfield.io.pose import read_dlc, write_dlc_csv
+from openfield.io.video import video_background
 from openfield.pipeline.config import BEHAVIOR_COLUMNS
 from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.pipeline.paths import PLOTS, output_paths
