@@ -387,8 +387,9 @@ def track_video(
     xarray.Dataset
         See :func:`track_frames`; its attributes also hold
         ``frames_expected`` (the container's frame count), ``frames_read``,
-        ``frames_failed`` (see :class:`openfield.io.video.VideoReader`) and
-        ``background`` (how the background model was made).
+        ``frames_failed`` (see :class:`openfield.io.video.VideoReader`),
+        ``background`` (how the background model was made) and
+        ``timestamps_ms`` (the decoder's time of every frame read, ms).
     """
     config = config or TrackerConfig()
     info = video_info(path, fps)
@@ -409,7 +410,8 @@ def track_video(
     ds = track_frames(reader.frames(), background, mask, info.fps, config, n_frames=info.n_frames,
                       progress=progress, desc=Path(path).name, source_file=str(path))
     ds.attrs.update(frames_expected=reader.frames_expected, frames_read=reader.frames_read,
-                    frames_failed=reader.frames_failed, background=how)
+                    frames_failed=reader.frames_failed, background=how,
+                    timestamps_ms=np.asarray(reader.timestamps_ms, dtype=float))
     return ds
 
 
