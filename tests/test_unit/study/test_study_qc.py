@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from openfield import kinematics
 from openfield.calibration import Calibration
@@ -21,6 +22,7 @@ def _animal(speed):
     return kinematics.summarize(res), kinematics.frames_table(res)
 
 
+@pytest.mark.slow  # the study's statistics on every default measure: ~8 s
 def test_qc_columns_are_carried_but_not_compared():
     design, summaries, frames = [], {}, {}
     for i in range(6):
