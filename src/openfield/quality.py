@@ -191,6 +191,35 @@ def timestamps_irregular(timestamps_s: Any, cv_max: float = TIMESTAMP_CV_MAX) ->
     return frame_interval_cv(t) > cv_max
 
 
+def timestamp_summary(timestamps_s: Any) -> dict[str, Any]:
+    """What the QC needs of a video's frame times, small enough to keep in a step record.
+
+    Parameters
+    ----------
+    timestamps_s
+        Per-frame times (seconds, or any unit: only ratios are used, but
+        ``timestamps_fps`` assumes seconds).
+
+    Returns
+    -------
+    dict
+        ``frames`` (count), ``increasing`` (every interval > 0 and finite),
+        ``frame_interval_cv`` (:func:`frame_interval_cv`, NaN when not
+        increasing) and ``timestamps_fps`` (1 / median interval, NaN with
+        fewer than 2 frames).
+    """
+    t = np.asarray(timestamps_s, dtype=float).ravel()
+    increasing = bool(np.all(np.isfinite(t)) and np.all(np.diff(t) > 0))
+    dt = np.diff(t)
+    med = float(np.median(dt)) if dt.size and increasing else math.nan
+    return {
+        "frames": int(t.size),
+        "increasing": increasing,
+        "frame_interval_cv": frame_interval_cv(t) if increasing else math.nan,
+        "timestamps_fps": 1.0 / med if med > 0 else math.nan,
+    }
+
+
 def frame_times_from_timestamps(timestamps_ms: Any) -> np.ndarray:
     """Per-frame times in seconds from the first frame, from the decoder's timestamps.
 
@@ -281,6 +310,7 @@ def assess_quality(
     jumps_removed: int = 0,
     frames_expected: int | None = None,
     timestamps_s: Any = None,
+    timestamp_stats: dict[str, Any] | None = None,
     tracking_noise_cm: float | None = None,
     contrast: float | None = None,
     arena_partial: bool | None = None,
@@ -307,6 +337,9 @@ def assess_quality(
         (then ``truncated`` cannot be judged).
     timestamps_s
         Per-frame times in seconds, if read (for ``fps_suspect``).
+    timestamp_stats
+        Instead of ``timestamps_s``: their :func:`timestamp_summary` (what a
+        pipeline keeps of them between runs).
     tracking_noise_cm
         Position noise estimate (:func:`tracking_noise_cm`), if known.
     contrast
@@ -343,15 +376,16 @@ def assess_quality(
     if not fps_ok:
         reasons["fps_suspect"] = f"the file's frame rate {fps:g} is outside {th.fps_min:g}-{th.fps_max:g} frames/s"
     t = None if timestamps_s is None else np.asarray(timestamps_s, dtype=float)
-    if t is not None and t.size >= 3:
-        if timestamps_irregular(t, th.timestamp_cv_max):
-            cv = frame_interval_cv(t) if np.all(np.diff(t) > 0) else math.nan
+    stats = timestamp_summary(t) if t is not None else timestamp_stats
+    if stats and stats.get("frames", 0) >= 3:
+        cv = stats.get("frame_interval_cv", math.nan)
+        if not stats.get("increasing", True) or (cv is not None and math.isfinite(cv) and cv > th.timestamp_cv_max):
             why = (f"frame intervals vary (coefficient of variation {cv:.2f} > {th.timestamp_cv_max:g}): "
-                   "variable frame rate, times taken from the timestamps" if math.isfinite(cv)
+                   "variable frame rate" if stats.get("increasing", True)
                    else "frame timestamps do not increase")
             reasons.setdefault("fps_suspect", why)
-        elif fps_ok:
-            ts_fps = 1.0 / float(np.median(np.diff(t)))
+        elif fps_ok and stats.get("timestamps_fps") and math.isfinite(stats["timestamps_fps"]):
+            ts_fps = float(stats["timestamps_fps"])
             if abs(ts_fps - fps) / fps > th.fps_mismatch_max:
                 reasons["fps_suspect"] = (f"the file says {fps:g} frames/s but its timestamps give "
                                           f"{ts_fps:.3g} frames/s")

@@ -45,6 +45,10 @@ MEASURES = {
     "latency_center_s": ("Latency to centre", "s"),
     "fraction_interpolated": ("Frames interpolated", "fraction"),
     "fraction_missing": ("Frames missing", "fraction"),
+    "frames_expected": ("Frames in the file", ""),
+    "frames_read": ("Frames read", ""),
+    "jumps_removed": ("Jumps removed", "frames"),
+    "tracking_noise_cm": ("Tracking noise", "cm"),
     "time_rearing_s": ("Time rearing", "s"),
     "bouts_rearing": ("Rearing bouts", ""),
     "latency_rearing_s": ("Latency to rearing", "s"),
@@ -120,7 +124,50 @@ table{border-collapse:collapse;font-size:0.9em;margin:0.5em 0}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:left} td.num{text-align:right}
 table.all td,table.all th{font-size:0.8em;padding:2px 5px} .scroll{overflow-x:auto}
 .failed{color:#a00}
+table.qc tr.flagged td{background:#fff4e5} table.qc td.flags{color:#a35200;font-weight:600}
+table.qc tr.clean td.flags{color:#2a7a2a;font-weight:400}
 """
+
+
+def qc_table(results: Sequence[Any]) -> str:
+    """HTML table of the quality checks: flagged videos first, each with its flags and why.
+
+    Parameters
+    ----------
+    results
+        Results with a ``summary`` holding ``qc_flags`` (and optionally a
+        ``qc_message``: the reasons with their numbers; else each flag's
+        :data:`openfield.quality.FLAG_DESCRIPTIONS` line).
+
+    Returns
+    -------
+    str
+        The table, or "" when no summary has QC columns.
+    """
+    from openfield.quality import qc_overview
+
+    ok = [r for r in results if r.summary is not None and "qc_flags" in r.summary]
+    if not ok:
+        return ""
+    names = [Path(r.video).name for r in ok]
+    summary = pd.DataFrame({"video": names, "qc_flags": [r.summary["qc_flags"] for r in ok]})
+    overview = qc_overview(summary)
+    detail = {name: getattr(r, "qc_message", "") for name, r in zip(names, ok, strict=True)}
+    counts = {name: (r.summary.get("frames_read"), r.summary.get("frames_expected")) for name, r in
+              zip(names, ok, strict=True)}
+    rows = []
+    for _, row in overview.iterrows():
+        flagged = bool(row["qc_flags"])
+        read, expected = counts[row["video"]]
+        why = (detail.get(row["video"]) or row["reason"]) if flagged else "no flag"
+        rows.append(f"<tr class='{'flagged' if flagged else 'clean'}'><td>{html.escape(str(row['video']))}</td>"
+                    f"<td class='flags'>{html.escape(row['qc_flags'].replace(';', ', ')) or 'ok'}</td>"
+                    f"<td class='num'>{_fmt(read)} / {_fmt(expected)}</td><td>{html.escape(why)}</td></tr>")
+    n = sum(bool(f) for f in overview["qc_flags"])
+    return (f"<h2>Quality checks</h2><p>{n} of {len(overview)} video(s) flagged; flagged videos first "
+            "(flags and thresholds: <code>docs/quality.md</code>).</p>"
+            "<table class='qc'><tr><th>Video</th><th>Flags</th><th>Frames read / in the file</th>"
+            f"<th>Why</th></tr>{''.join(rows)}</table>")
 
 
 def report_html(
@@ -160,6 +207,9 @@ def report_html(
              f"<h1>{html.escape(title)}</h1>",
              f"<p class='meta'>{len(ok)} video(s) analysed, {len(failed)} failed; openfield {__version__}; "
              f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; folder {html.escape(str(folder))}</p>"]
+    qc = qc_table(results)
+    if qc:
+        parts.append(qc)
     if ok:
         table = pd.DataFrame([r.summary for r in ok])
         cols = ["video"] + [k for k in OVERVIEW if k in table.columns]

@@ -56,7 +56,7 @@ from tqdm.auto import tqdm
 
 from openfield.calibration import detect_arena
 from openfield.errors import OpenfieldError
-from openfield.io.pose import from_numpy, write_dlc_csv
+from openfield.io.pose import from_numpy
 from openfield.io.video import VideoInfo, VideoReader, sample_frames, video_background, video_info
 from openfield.orientation import orient
 from openfield.segmentation import (
@@ -387,8 +387,9 @@ def track_video(
     xarray.Dataset
         See :func:`track_frames`; its attributes also hold
         ``frames_expected`` (the container's frame count), ``frames_read``,
-        ``frames_failed`` (see :class:`openfield.io.video.VideoReader`) and
-        ``background`` (how the background model was made).
+        ``frames_failed`` (see :class:`openfield.io.video.VideoReader`),
+        ``background`` (how the background model was made) and
+        ``timestamps_ms`` (the decoder's time of every frame read, ms).
     """
     config = config or TrackerConfig()
     info = video_info(path, fps)
@@ -409,7 +410,8 @@ def track_video(
     ds = track_frames(reader.frames(), background, mask, info.fps, config, n_frames=info.n_frames,
                       progress=progress, desc=Path(path).name, source_file=str(path))
     ds.attrs.update(frames_expected=reader.frames_expected, frames_read=reader.frames_read,
-                    frames_failed=reader.frames_failed, background=how)
+                    frames_failed=reader.frames_failed, background=how,
+                    timestamps_ms=np.asarray(reader.timestamps_ms, dtype=float))
     return ds
 
 
@@ -549,26 +551,3 @@ def track_image(
     return {"head": head[0], "body": blob.body, "tail": tail[0], "likelihood": q,
             "head_probability": float(prob[0])}
 
-
-def track_video_to_file(
-    video: str | os.PathLike[str],
-    out_dir: str | os.PathLike[str],
-    config: TrackerConfig | None = None,
-    arena_corners_px: np.ndarray | None = None,
-    fps: float | None = None,
-    overwrite: bool = False,
-    progress: bool = True,
-) -> Path:
-    """Deprecated: track a video and write ``OUT/<stem>_pose.csv``; use :func:`track_video`.
-
-    Kept only until ``openfield track`` and ``run.py`` move onto the
-    pipeline, which writes the pose itself; an existing output is kept
-    unless ``overwrite``.
-    """
-    out = Path(out_dir) / f"{Path(video).stem}_pose.csv"
-    if out.exists() and not overwrite:
-        log.info("%s exists; skipping tracking", out)
-        return out
-    write_dlc_csv(track_video(video, config, arena_corners_px, fps, progress), out, scorer=SCORER)
-    log.info("wrote %s", out)
-    return out

@@ -74,7 +74,6 @@ def test_compare_output_folders_sees_differences(video_and_reference, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="wired in phase 2: run.py must call claim_output_folder at start")
 def test_a_resumed_run_removes_the_temporaries_a_killed_run_left(video_and_reference, tmp_path):
     video, ref, _ = video_and_reference
     out = tmp_path / "out"
@@ -86,7 +85,6 @@ def test_a_resumed_run_removes_the_temporaries_a_killed_run_left(video_and_refer
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="wired in phase 2: run.py must hold the folder lock (claim_output_folder)")
 def test_two_concurrent_runs_on_one_folder(video_and_reference, tmp_path):
     video, _, _ = video_and_reference
     out = tmp_path / "out"

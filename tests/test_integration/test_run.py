@@ -288,7 +288,7 @@ def test_dlc_pose_through_the_pipeline(batch, tmp_path, monkeypatch):
     assert again.status == "skipped" and len(calls) == 1
     dlc_config.write_text("Task: retrained\n")
     (redo,) = run_videos([folder / "mouse_a.mp4"], out, config)
-    assert redo.steps_run == ["pose", "kinematics", "summary"] and len(calls) == 2  # not the calibration
+    assert redo.steps_run == ["pose", "kinematics", "quality", "summary"] and len(calls) == 2  # not the calibration
 
 
 class StageCalls:

@@ -212,3 +212,22 @@ def test_qc_overview_puts_flagged_videos_first():
     assert set(q.FLAG_DESCRIPTIONS) == set(q.QC_FLAGS)
     with pytest.raises(OpenfieldError, match="no 'qc_flags' column"):
         q.qc_overview(summary.drop(columns="qc_flags"))
+
+
+def test_timestamp_summary_judges_like_the_timestamps():
+    """What a step record keeps of the frame times gives the same fps_suspect verdict as the times."""
+    from openfield.quality import assess_quality, timestamp_summary
+
+    regular = np.arange(300) / 30.0
+    s = timestamp_summary(regular)
+    assert s["frames"] == 300 and s["increasing"] and s["frame_interval_cv"] < 1e-9
+    assert s["timestamps_fps"] == pytest.approx(30.0)
+    rng = np.random.default_rng(1)
+    cases = [regular, np.cumsum(rng.uniform(0.01, 0.06, 300)), regular * 30 / 25, regular[::-1]]
+    for t in cases:
+        a = assess_quality(frames_read=300, fps=30.0, fraction_missing=0.0, timestamps_s=t)
+        b = assess_quality(frames_read=300, fps=30.0, fraction_missing=0.0, timestamp_stats=timestamp_summary(t))
+        assert ("fps_suspect" in a.flags) == ("fps_suspect" in b.flags)
+    flags = [("fps_suspect" in assess_quality(frames_read=300, fps=30.0, fraction_missing=0.0,
+                                              timestamp_stats=timestamp_summary(t)).flags) for t in cases]
+    assert flags == [False, True, True, True]  # regular; variable; 25 frames/s in a 30 frames/s file; decreasing

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from openfield.pipeline import write_report
-from openfield.report import comparison_figure, embedded_images, report_html, summary_table
+from openfield.report import comparison_figure, embedded_images, qc_table, report_html, summary_table
 
 
 def _png(path: Path) -> Path:
@@ -73,3 +73,26 @@ def test_comparison_figure_bars_are_the_values():
     assert heights[0] == [10.0, 30.0]
     assert heights[3] == [1.0, 0.0]  # a missing value draws no bar
     assert heights[4] == [1, 4]
+
+
+def test_qc_table_puts_flagged_videos_first_with_their_reasons():
+    def result(name, flags, message="", read=100, expected=100):
+        return SimpleNamespace(video=Path(name), status="done", error=None, qc_message=message,
+                               summary={"video": name, "qc_flags": flags, "frames_read": read,
+                                        "frames_expected": expected})
+
+    results = [result("clean.mp4", ""),
+               result("cut.avi", "truncated;short_recording", "truncated: read 50 of the 100 frames", 50),
+               result("late.mp4", "animal_not_found_at_start"),  # no message kept: the flag's description
+               SimpleNamespace(video=Path("bad.mp4"), status="failed", summary=None, error="x")]
+    html = qc_table(results)
+    rows = html.split("<tr")[2:]
+    assert [r.split("<td>")[1].split("<")[0] for r in rows] == ["cut.avi", "late.mp4", "clean.mp4"]
+    assert "truncated, short_recording" in rows[0] and "read 50 of the 100 frames" in rows[0]
+    assert "50 / 100" in rows[0] and "class='flagged'" in rows[0]
+    assert "no animal in the first 1 s" in rows[1]
+    assert "class='clean'" in rows[2] and ">ok<" in rows[2]
+    assert "2 of 3 video(s) flagged" in html
+    page = report_html(results, {}, folder="OUT")
+    assert page.index("Quality checks") < page.index("All videos")
+    assert qc_table(_results()) == ""  # summaries without QC columns: no table

@@ -19,7 +19,6 @@ from openfield.tracking import (
     TrackerConfig,
     track_image,
     track_video,
-    track_video_to_file,
 )
 
 SIZE = (400, 300)
@@ -182,16 +181,6 @@ def test_pose_csv_layout(videos, tmp_path):
     ds = read_dlc(out, fps=25)
     conf = ds["confidence"].values
     assert ((conf >= 0) & (conf <= 1)).all() and np.median(conf) > 0.8
-
-
-def test_deprecated_track_video_to_file_keeps_existing_output(videos, tmp_path):
-    """Kept until `openfield track` and run.py move onto the pipeline; then delete with this test."""
-    sv = videos["light_animal"]
-    out = track_video_to_file(sv.video, tmp_path, progress=False)
-    assert out == tmp_path / "light_animal_pose.csv"
-    mtime = out.stat().st_mtime_ns
-    track_video_to_file(sv.video, tmp_path, progress=False)
-    assert out.stat().st_mtime_ns == mtime  # already done: kept
 
 
 def test_likelihood_drops_when_the_blob_is_wrong(videos, tmp_path):

@@ -35,6 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="trained behaviour ViT (openfield behavior train): adds rearing/grooming to the summary")
     p.add_argument("--overwrite", action="store_true",
                    help="redo every step, even those whose options and inputs did not change")
+    p.add_argument("--wait-s", type=float, default=0.0, metavar="S",
+                   help="if another run holds the output folder, wait up to S seconds for it (default: refuse)")
     add_kinematics_options(p)
     p.set_defaults(func=run)
 
@@ -52,11 +54,17 @@ def run(args: argparse.Namespace) -> int:
         tracker=TrackerConfig(animal=args.animal), kinematics=kinematics_config(args),
         plots=not args.no_plots, overwrite=args.overwrite, behavior_model=args.behavior_model,
     )
-    results = run_videos(args.inputs, args.output, config)
+    results = run_videos(args.inputs, args.output, config, wait_s=args.wait_s)
     failed = [r for r in results if r.status == "failed"]
     done = len(results) - len(failed)
     print(f"{done} of {len(results)} video(s) analysed -> {args.output / 'summary_all.csv'}, "
           f"{args.output / 'report.html'}")
     for r in failed:
         print(f"openfield run: FAILED {r.video}: {r.error}", file=sys.stderr)
+    flagged = [r for r in results if r.qc_flags]
+    if flagged:
+        print(f"openfield run: {len(flagged)} video(s) flagged by the quality checks (see the report's QC table):",
+              file=sys.stderr)
+    for r in flagged:
+        print(f"openfield run: check {r.video.name}: {r.qc_flags} ({r.qc_message})", file=sys.stderr)
     return 1 if failed else 0

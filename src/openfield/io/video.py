@@ -22,6 +22,7 @@ import numpy as np
 
 from openfield.errors import OpenfieldError
 from openfield.io.images import VIDEO_SUFFIXES
+from openfield.io.timestamps import frame_timestamp_ms
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +197,8 @@ class VideoReader:
         self.frames_failed = 0
         #: True once the stream ended before the announced frame count.
         self.truncated = False
+        #: The decoder's presentation time (ms) of every frame passed so far (read or grabbed).
+        self.timestamps_ms: list[float] = []
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(frame index, BGR uint8 frame)``; the counters are updated as it goes."""
@@ -205,6 +208,7 @@ class VideoReader:
         cap = _open(self.path)
         self.frames_read = self.frames_decoded = self.frames_failed = 0
         self.truncated = False
+        self.timestamps_ms = []
         stop = None if self.limit is None else self.start + self.limit
         idx = 0
         pending = 0  # failures not yet known to be followed by a good frame
@@ -227,6 +231,7 @@ class VideoReader:
                 self.frames_failed += pending
                 pending = 0
                 idx += 1
+                self.timestamps_ms.append(frame_timestamp_ms(cap))
                 self.frames_read = idx
                 if keep:
                     self.frames_decoded += 1

@@ -13,6 +13,7 @@ from openfield.io.files import atomic_write, save_figure, write_csv
 from openfield.kinematics import SUMMARY_COLUMNS
 from openfield.pipeline.config import BEHAVIOR_COLUMNS
 from openfield.pipeline.paths import PLOTS
+from openfield.quality import QC_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,8 @@ def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str 
     rows = [r.summary for r in results if r.summary is not None]
     if not rows:
         return None
-    extra = [c for c in BEHAVIOR_COLUMNS if any(c in r for r in rows)]
+    extra = [c for c in [*QC_COLUMNS, *BEHAVIOR_COLUMNS]
+             if c not in SUMMARY_COLUMNS and any(c in r for r in rows)]
     path = write_csv(pd.DataFrame(rows, columns=[name_column, *SUMMARY_COLUMNS, *extra]),
                      Path(out_dir) / "summary_all.csv")
     log.info("batch summary: %s", path)

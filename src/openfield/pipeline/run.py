@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from openfield.calibration import Calibration
-from openfield.errors import OpenfieldError
+from openfield.errors import OpenfieldError, OutputStorageError
+from openfield.io.lock import claim_output_folder
 from openfield.io.video import video_info
 from openfield.kinematics import SUMMARY_COLUMNS
 from openfield.pipeline import steps
@@ -33,6 +34,7 @@ from openfield.pipeline.config import BEHAVIOR_COLUMNS, PoseFilesConfig, RunConf
 from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.pipeline.outputs import write_batch_summary, write_report
 from openfield.pipeline.paths import check_unique_stems, find_videos, output_paths
+from openfield.quality import QC_COLUMNS
 from openfield.tracking import TrackerConfig
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,9 @@ class VideoResult:
         Main output files by name (e.g. ``pose``).
     fingerprint
         The summary step's fingerprint (covers every step before it).
+    qc_message
+        Why the video is flagged (every QC flag's reason with its numbers;
+        empty when none); the flags are the summary's ``qc_flags``.
     """
 
     video: Path
@@ -68,6 +73,13 @@ class VideoResult:
     steps_run: list[str] = field(default_factory=list)
     outputs: dict[str, Path] = field(default_factory=dict)
     fingerprint: str | None = None
+    qc_message: str = ""
+
+    @property
+    def qc_flags(self) -> str:
+        """The summary's ``qc_flags`` (empty when none, or without a summary)."""
+        flags = (self.summary or {}).get("qc_flags", "")
+        return flags if isinstance(flags, str) else ""
 
 
 def _status(ledger: Ledger) -> str:
@@ -112,8 +124,15 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
         pose_fp, pose_path = steps.dlc_pose_step(ledger, video, Path(config.dlc_config))
     kin_fp, summary = steps.kinematics_step(ledger, pose_path, info.fps, cal, config.kinematics, [pose_fp, cal_fp],
                                             plot=config.plots)
+    if config.pose == "classic":
+        reader = dict(ledger.records.get("pose", {}).get("values", {}))
+    else:  # DeepLabCut read the video itself: the container's count against the pose's length
+        reader = {"frames_expected": info.n_frames if info.n_frames > 1 else None}
+    qc_fp, qc = steps.quality_step(ledger, pose_path, info.fps, cal, config.kinematics, summary, reader,
+                                   (info.width, info.height), [pose_fp, kin_fp])
     row = {"video": video.name, **{k: summary[k] for k in SUMMARY_COLUMNS}}
-    inputs = [kin_fp]
+    row.update({k: qc[k] for k in QC_COLUMNS if k not in row})
+    inputs = [kin_fp, qc_fp]
     if config.behavior_model is not None:
         beh_fp, totals = steps.behavior_step(ledger, video, Path(config.behavior_model), config.progress)
         row.update({k: totals.get(k, float("nan")) for k in BEHAVIOR_COLUMNS})
@@ -125,13 +144,19 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     else:
         log.info("%s: every step up to date, skipped", video.name)
     return VideoResult(video, _status(ledger), row, steps_run=list(ledger.ran),
-                       outputs={**output_paths(video.stem, out_dir), "pose": pose_path}, fingerprint=fp)
+                       outputs={**output_paths(video.stem, out_dir), "pose": pose_path}, fingerprint=fp,
+                       qc_message=qc.get("qc_message", ""))
 
 
 def run_videos(
-    inputs: list[str | os.PathLike[str]], out_dir: str | os.PathLike[str], config: RunConfig
+    inputs: list[str | os.PathLike[str]], out_dir: str | os.PathLike[str], config: RunConfig, wait_s: float = 0.0
 ) -> list[VideoResult]:
     """Process every video (one failure does not stop the others); write ``summary_all.csv`` and the report.
+
+    The whole batch holds the output folder's lock
+    (:func:`openfield.io.lock.claim_output_folder`, which also removes the
+    temporary files a killed run left); a full or read-only output folder
+    stops the batch at once.
 
     Parameters
     ----------
@@ -141,26 +166,38 @@ def run_videos(
         Output folder (created).
     config
         Run options (checked when made).
+    wait_s
+        How long to wait for another run holding the folder before refusing.
 
     Returns
     -------
     list of VideoResult
         One per video, in order.
+
+    Raises
+    ------
+    FolderLockedError
+        Another live run holds the output folder (its PID and host named).
+    OutputStorageError
+        The output folder cannot take a file (full disk, read-only...): the
+        batch stops; finished videos' outputs stay as they are.
     """
     from tqdm.auto import tqdm
 
     out_dir = Path(out_dir)
     videos = find_videos(inputs)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    results = []
-    for video in tqdm(videos, desc="videos", unit="video", disable=not config.progress or len(videos) < 2):
-        try:
-            results.append(process_video(video, out_dir, config))
-        except OpenfieldError as exc:
-            message = exc.message if exc.path else str(exc)
-            log.error("%s: %s", video, message)
-            results.append(VideoResult(video, "failed", error=message))
-    _batch_outputs(out_dir, results, "video", config.overwrite, report=True)
+    with claim_output_folder(out_dir, wait_s):
+        results = []
+        for video in tqdm(videos, desc="videos", unit="video", disable=not config.progress or len(videos) < 2):
+            try:
+                results.append(process_video(video, out_dir, config))
+            except OutputStorageError:
+                raise  # the folder, not this video: every later video would fail the same way
+            except OpenfieldError as exc:
+                message = exc.message if exc.path else str(exc)
+                log.error("%s: %s", video, message)
+                results.append(VideoResult(video, "failed", error=message))
+        _batch_outputs(out_dir, results, "video", config.overwrite, report=True)
     return results
 
 
@@ -216,12 +253,14 @@ def process_pose_file(pose_file: str | os.PathLike[str], out_dir: str | os.PathL
 
 
 def run_pose_files(
-    pose_files: list[str | os.PathLike[str]], out_dir: str | os.PathLike[str], config: PoseFilesConfig
+    pose_files: list[str | os.PathLike[str]], out_dir: str | os.PathLike[str], config: PoseFilesConfig,
+    wait_s: float = 0.0,
 ) -> list[VideoResult]:
     """Kinematics of pose files; ``summary_all.csv`` when there are several.
 
     Every file is checked to exist before any work; a file that fails stops
     the batch (its error names the file), as the command has always done.
+    The batch holds the output folder's lock (see :func:`run_videos`).
 
     Returns
     -------
@@ -235,10 +274,11 @@ def run_pose_files(
         if not path.exists():
             raise OpenfieldError("file not found", path)
     check_unique_stems(files)
-    results = [process_pose_file(path, out_dir, config)
-               for path in tqdm(files, desc="kinematics", unit="file", disable=not config.progress or len(files) < 2)]
-    if len(files) > 1:
-        _batch_outputs(Path(out_dir), results, "file", config.overwrite, report=False)
+    with claim_output_folder(out_dir, wait_s):
+        results = [process_pose_file(path, out_dir, config) for path in
+                   tqdm(files, desc="kinematics", unit="file", disable=not config.progress or len(files) < 2)]
+        if len(files) > 1:
+            _batch_outputs(Path(out_dir), results, "file", config.overwrite, report=False)
     return results
 
 
@@ -282,13 +322,17 @@ def track_videos(
     tracker = tracker or TrackerConfig()
     cal_fp = steps.given_calibration(calibration) if calibration is not None else None
     results = []
-    for video in map(Path, videos):
-        try:
-            ledger = Ledger(Path(out_dir), video.stem, overwrite)
-            fps_used = video_info(video, fps).fps
-            _, path = steps.tracker_pose_step(ledger, video, tracker, calibration, cal_fp, fps_used, progress)
-            results.append(VideoResult(video, _status(ledger), steps_run=list(ledger.ran), outputs={"pose": path}))
-        except OpenfieldError as exc:
-            log.error("%s", exc)
-            results.append(VideoResult(video, "failed", error=exc.message if exc.path else str(exc)))
+    with claim_output_folder(out_dir):
+        for video in map(Path, videos):
+            try:
+                ledger = Ledger(Path(out_dir), video.stem, overwrite)
+                fps_used = video_info(video, fps).fps
+                _, path = steps.tracker_pose_step(ledger, video, tracker, calibration, cal_fp, fps_used, progress)
+                results.append(VideoResult(video, _status(ledger), steps_run=list(ledger.ran),
+                                           outputs={"pose": path}))
+            except OutputStorageError:
+                raise
+            except OpenfieldError as exc:
+                log.error("%s", exc)
+                results.append(VideoResult(video, "failed", error=exc.message if exc.path else str(exc)))
     return results

@@ -19,15 +19,16 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from openfield import calibration as calibration_mod
-from openfield import kinematics, plots, tracking
+from openfield import cleaning, kinematics, plots, quality, tracking
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.files import save_figure, write_csv, write_json
-from openfield.io.images import video_background
 from openfield.io.pose import read_dlc, write_dlc_csv
+from openfield.io.video import video_background
 from openfield.pipeline.config import BEHAVIOR_COLUMNS
 from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.pipeline.paths import PLOTS, output_paths
@@ -83,7 +84,11 @@ def tracker_pose_step(
     -------
     fingerprint : str
     path : Path
-        The pose CSV. The next step reads it back even when just written:
+        The pose CSV (its record's ``values`` keep what the reader counted:
+        ``frames_expected``, ``frames_read``, ``frames_failed``, the frame
+        times' :func:`openfield.quality.timestamp_summary` and, when the
+        tracker measures it, ``contrast``, for :func:`quality_step`). The
+        next step reads it back even when just written:
         the CSV's decimal text is the pose of record, so a resumed run gives
         the very numbers of a fresh one (parsing can move a float by 1 ulp).
     """
@@ -100,9 +105,21 @@ def tracker_pose_step(
             video,
         )
     write_dlc_csv(ds, path, scorer=tracking.SCORER)
-    ledger.record("pose", fp, {"pose": path})
+    ledger.record("pose", fp, {"pose": path}, _reader_values(ds))
     log.info("%s: tracked -> %s", video.name, path.name)
     return fp, path
+
+
+def _reader_values(ds: xr.Dataset) -> dict[str, Any]:
+    """What the tracker's reader counted, for the QC (see :func:`tracker_pose_step`)."""
+    values: dict[str, Any] = {k: int(ds.attrs[k]) for k in ("frames_expected", "frames_read", "frames_failed")
+                              if k in ds.attrs}
+    times = ds.attrs.get("timestamps_ms")
+    if times is not None and len(times):
+        values["timestamps"] = quality.timestamp_summary(np.asarray(times, dtype=float) / 1000.0)
+    if ds.attrs.get("contrast") is not None:
+        values["contrast"] = float(ds.attrs["contrast"])
+    return values
 
 
 def dlc_pose_step(ledger: Ledger, video: Path, dlc_config: Path) -> tuple[str, Path]:
@@ -257,6 +274,105 @@ def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> tupl
     return fp, row
 
 
+def quality_step(
+    ledger: Ledger,
+    pose: Path,
+    fps: float,
+    cal: Calibration,
+    config: kinematics.KinematicsConfig,
+    summary: dict[str, Any],
+    reader: dict[str, Any],
+    image_size: tuple[int, int] | None,
+    inputs: list[str],
+) -> tuple[str, dict[str, Any]]:
+    """The video's quality record (:func:`openfield.quality.assess_quality`): no file, kept in the record.
+
+    Parameters
+    ----------
+    pose
+        The pose file (the tracker's CSV or DeepLabCut's file).
+    fps
+        The frame rate used.
+    cal
+        The calibration (px -> cm; its arena corners for ``arena_partial``).
+    config
+        The kinematics options (reference point, likelihood cut-off, jump limit).
+    summary
+        The kinematics summary: its ``fraction_missing`` and
+        ``fraction_interpolated`` (after cleaning) and, if there,
+        ``tracking_noise_cm`` are used as they are.
+    reader
+        What the video reader counted (``frames_expected``, ``frames_read``,
+        ``timestamps``, ``contrast``; see :func:`tracker_pose_step`); missing
+        counts come from the pose file's length.
+    image_size
+        ``(width, height)`` of the video's frames, for ``arena_partial``.
+    inputs
+        Fingerprints of the pose and kinematics steps.
+
+    Returns
+    -------
+    fingerprint : str
+    values : dict
+        :data:`openfield.quality.QC_COLUMNS` -> value, plus ``qc_message``
+        (every flag's reason with its numbers, one line).
+    """
+    settings = {"thresholds": asdict(quality.QCThresholds()), "image_size": image_size}
+    fp = fingerprint("quality", settings, inputs=inputs)
+    rec = ledger.current("quality", fp)
+    if rec:
+        return fp, rec["values"]
+    ds = read_dlc(pose, fps=fps)
+    xy_px, lik, _ = kinematics.reference_track(ds, config.bodypart)
+    xy = cleaning.mask_low_likelihood(xy_px, lik, config.likelihood_cutoff)
+    found = ~np.isnan(xy).any(axis=1)
+    _, _, report = kinematics.clean_track(xy_px, lik, cal, fps, config)
+    noise = summary.get("tracking_noise_cm")
+    if noise is None:
+        xy_cm = cal.px_to_cm(xy)
+        noise = quality.tracking_noise_cm(xy_cm[:, 0], xy_cm[:, 1])
+    n = len(found)
+    record = quality.assess_quality(
+        frames_read=int(reader.get("frames_read", n)),
+        fps=fps,
+        fraction_missing=float(1.0 - found.mean()) if n else 1.0,
+        fraction_interpolated=float(summary.get("fraction_interpolated", 0.0)),
+        jumps_removed=int(report["jump_frames_removed"]),
+        frames_expected=reader.get("frames_expected"),
+        timestamp_stats=reader.get("timestamps"),
+        tracking_noise_cm=noise,
+        contrast=reader.get("contrast"),
+        arena_partial=arena_outside_image(cal, image_size),
+        animal_found_at_start=quality.found_at_start(found, fps),
+    )
+    values = record.as_row()
+    # the kinematics' own columns stay as it computed them (after cleaning)
+    values.update({k: summary[k] for k in ("fraction_missing", "fraction_interpolated") if k in summary})
+    values["qc_message"] = record.message()
+    ledger.record("quality", fp, {}, values)
+    if record.flags:
+        log.warning("%s: QC flags %s: %s", ledger.stem, record.qc_flags, record.message())
+    return fp, values
+
+
+#: Pixels an arena corner may lie outside the image before the arena counts as cut off.
+ARENA_OUTSIDE_TOLERANCE_PX = 2.0
+
+
+def arena_outside_image(cal: Calibration | None, image_size: tuple[int, int] | None) -> bool | None:
+    """True when a corner of the calibration's arena lies outside the image (``arena_partial``).
+
+    None when unknown (no arena, or no image size).
+    """
+    if cal is None or cal.arena_corners_px is None or image_size is None:
+        return None
+    w, h = image_size
+    c = np.asarray(cal.arena_corners_px, dtype=float)
+    tol = ARENA_OUTSIDE_TOLERANCE_PX
+    return bool(np.any(c[:, 0] < -tol) or np.any(c[:, 0] > w - 1 + tol)
+                or np.any(c[:, 1] < -tol) or np.any(c[:, 1] > h - 1 + tol))
+
+
 __all__ = [
     "PLOTS",
     "behavior_step",
@@ -265,6 +381,7 @@ __all__ = [
     "given_calibration",
     "kinematics_step",
     "pose_file_step",
+    "quality_step",
     "summary_step",
     "tracker_pose_step",
 ]

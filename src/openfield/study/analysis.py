@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 
 from openfield.errors import OpenfieldError
+from openfield.quality import QC_COLUMNS
 from openfield.study import bins as binning
 from openfield.study import stats
 
 #: Summary columns that describe the recording, not the animal: kept in videos.csv, not tested by default.
-NOT_MEASURES = {"fps", "px_per_cm", "fraction_interpolated", "fraction_missing", "duration_s"}
+NOT_MEASURES = {"fps", "px_per_cm", "fraction_interpolated", "fraction_missing", "duration_s", *QC_COLUMNS}
 
 #: Design columns added by the reader, not the user.
 _INTERNAL = ["stem", "recording", "included", "reason"]

@@ -11,6 +11,7 @@ import pandas as pd
 
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write, write_csv, write_json
+from openfield.io.lock import claim_output_folder
 from openfield.study import design as design_mod
 from openfield.study.analysis import StudyTables, run_study
 from openfield.study.report import study_html
@@ -133,6 +134,7 @@ def write_study(
     tables = load_study(results_dirs, design_path, bin_min, control, measures, allow_missing)
     for w in tables.warnings:
         log.warning("study: %s", w)
-    save_study(tables, out_dir)
+    with claim_output_folder(out_dir):  # one writer at a time; what a killed one left is removed
+        save_study(tables, out_dir)
     log.info("study: %d animals in %d groups -> %s", len(tables.videos), tables.videos["group"].nunique(), out_dir)
     return tables

@@ -72,6 +72,9 @@ def test_reader_counts_frames_read_and_expected(tmp_path):
     assert levels == list(range(40))
     assert (reader.frames_read, reader.frames_expected, reader.frames_decoded) == (40, 40, 40)
     assert reader.frames_failed == 0 and not reader.truncated
+    # the decoder's time of each frame: 50 ms apart at 20 frames/s, one per frame
+    assert len(reader.timestamps_ms) == 40
+    np.testing.assert_allclose(np.diff(reader.timestamps_ms), 50.0, atol=1e-6)
     # every 3rd frame from frame 2, at most 10 frames of the video: 2, 5, 8, 11
     reader = VideoReader(path, every=3, start=2, limit=10)
     assert [i for i, _ in reader] == [2, 5, 8, 11]
