@@ -31,8 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dlc-config", type=Path, help="DeepLabCut config.yaml (for --pose dlc)")
     p.add_argument("--fps", type=float, help="frame rate, if the video files do not store it")
     p.add_argument("--animal", choices=("auto", "dark", "light"), default="auto")
-    p.add_argument("--behavior-model", type=Path, metavar="DIR",
-                   help="trained behaviour ViT (openfield behavior train): adds rearing/grooming to the summary")
+    p.add_argument("--behavior-model", type=Path, metavar="MODEL",
+                   help="pose classifier (.joblib, openfield behavior pose-train) fed the run's pose, or a "
+                        "behaviour ViT folder (openfield behavior train): adds rearing/grooming to the summary, "
+                        "<stem>_behavior.csv, <stem>_bouts.csv and the ethogram")
     p.add_argument("--overwrite", action="store_true",
                    help="redo every step, even those whose options and inputs did not change")
     add_kinematics_options(p)
