@@ -237,15 +237,17 @@ def behavior_step(
     from openfield.behavior.outputs import behavior_model_kind
 
     model = Path(model)
-    if pose is None:
+    if pose is None and "pose" in ledger.records:
         pose, pose_fp = ledger.output("pose", "pose"), ledger.records["pose"]["fingerprint"]
-    if cal is None and "calibration" in ledger.records:
-        cal = Calibration.load(ledger.output("calibration", "calibration"))
-        cal_fp = ledger.records["calibration"]["fingerprint"]
-    if fps is None:
-        fps = ledger.records.get("kinematics", {}).get("values", {}).get("fps") or video_info(video).fps
     kind = behavior_model_kind(model)
     if kind == "pose":
+        if pose is None:
+            raise OpenfieldError("a pose behaviour model needs the run's pose; none was recorded", video)
+        if cal is None and "calibration" in ledger.records:
+            cal = Calibration.load(ledger.output("calibration", "calibration"))
+            cal_fp = ledger.records["calibration"]["fingerprint"]
+        if fps is None:
+            fps = ledger.records.get("kinematics", {}).get("values", {}).get("fps") or video_info(video).fps
         return _pose_behavior(ledger, video, model, Path(pose), pose_fp or "", cal, cal_fp, float(fps))
     model_files = sorted(p for p in model.iterdir() if p.is_file())
     fp = fingerprint("behavior", {"kind": "vit", "model": str(model.resolve())}, inputs=[pose_fp or ""],
