@@ -51,7 +51,8 @@ def add_pose_train(sub: argparse._SubParsersAction) -> None:
         type=Path,
         required=True,
         metavar="LABELS",
-        help="interval CSV (start_s, end_s, behavior[, rater]) per pose file, same order",
+        help="labels per pose file, same order: interval CSV (start_s, end_s, behavior[, rater]), BORIS export "
+        "(aggregated or tabular events) or per-frame 0/1 table (see --labels-format)",
     )
     p.add_argument("--fps", type=positive_float, help="frames per second of the videos (required)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL.joblib")
@@ -88,7 +89,7 @@ def run_pose_train(args: argparse.Namespace) -> int:
 
     from openfield.behavior import outputs
     from openfield.behavior import pose as bp
-    from openfield.behavior.labels import BACKGROUND_NAMES, parse_label_map, read_interval_labels
+    from openfield.behavior.labels import BACKGROUND_NAMES, parse_label_map, read_labels
     from openfield.behavior.timeline import intervals_to_frames
     from openfield.io.pose import read_dlc
 
@@ -96,11 +97,11 @@ def run_pose_train(args: argparse.Namespace) -> int:
     calibration = arena_calibration(args)
     recs = []
     for pose_path, label_path in zip(args.pose, args.labels, strict=True):
-        labels = read_interval_labels(label_path, mapping, unknown=args.unknown_labels)
+        ds = read_dlc(pose_path, fps=fps)
+        labels = read_labels(label_path, fps, ds.sizes["time"], mapping, args.unknown_labels, args.labels_format)
         bad = sorted(set(labels["behavior"]) - set(bp.CLASSES) - BACKGROUND_NAMES)
         if bad:
             raise OpenfieldError(f"classes {bad} are not among {list(bp.CLASSES)}", label_path)
-        ds = read_dlc(pose_path, fps=fps)
         per_rater = intervals_to_frames(
             labels,
             ds.sizes["time"],
