@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="pose classifier (.joblib, openfield behavior pose-train) fed the run's pose, or a "
                         "behaviour ViT folder (openfield behavior train): adds rearing/grooming to the summary, "
                         "<stem>_behavior.csv, <stem>_bouts.csv and the ethogram")
+    p.add_argument("--labeled-video", action="store_true",
+                   help="also write OUT/<stem>_labeled.mp4: the pose, the zone and the behaviour (with its "
+                        "probability) drawn on each frame")
     p.add_argument("--overwrite", action="store_true",
                    help="redo every step, even those whose options and inputs did not change")
     add_kinematics_options(p)
@@ -53,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         pose=args.pose, dlc_config=args.dlc_config, fps=args.fps,
         tracker=TrackerConfig(animal=args.animal), kinematics=kinematics_config(args),
         plots=not args.no_plots, overwrite=args.overwrite, behavior_model=args.behavior_model,
+        labeled_video=args.labeled_video,
     )
     results = run_videos(args.inputs, args.output, config)
     failed = [r for r in results if r.status == "failed"]

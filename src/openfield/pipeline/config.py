@@ -66,6 +66,10 @@ class RunConfig:
         bouts and latency join each video's summary and the ethogram joins
         the report. A pose classifier needing body parts the run's pose
         lacks is refused here, before any video.
+    labeled_video
+        Also write ``<stem>_labeled.mp4``: the pose, the zone and (with a
+        behaviour model) the behaviour and its probability drawn on each
+        frame (:mod:`openfield.overlay`).
     progress
         Show progress bars.
     overwrite
@@ -88,6 +92,7 @@ class RunConfig:
     kinematics: KinematicsConfig = field(default_factory=KinematicsConfig)
     plots: bool = True
     behavior_model: Path | None = None
+    labeled_video: bool = False
     progress: bool = True
     overwrite: bool = False
 

@@ -300,6 +300,56 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
     return fp, values
 
 
+def labeled_video_step(
+    ledger: Ledger,
+    video: Path,
+    fps: float,
+    cal: Calibration | None,
+    inputs: list[str],
+    progress: bool,
+) -> str:
+    """The labelled MP4 (:func:`openfield.overlay.write_labeled_video`) -> ``<stem>_labeled.mp4``.
+
+    Draws the pose the pose step recorded, the zone of each frame from
+    ``<stem>_kinematics.csv`` and, when the behaviour step ran, the label
+    and its probability from ``<stem>_behavior.csv``.
+
+    Parameters
+    ----------
+    fps
+        The frame rate the run uses.
+    cal
+        The calibration (its arena corners are drawn), or None.
+    inputs
+        Fingerprints of the pose, kinematics and (if any) behaviour steps.
+
+    Returns
+    -------
+    str
+        The step's fingerprint.
+    """
+    import pandas as pd
+
+    from openfield import overlay
+
+    path = ledger.out_dir / f"{ledger.stem}_labeled.mp4"
+    fp = fingerprint("labeled_video", {"fps": fps}, inputs=inputs, sources=[video])
+    if ledger.current("labeled_video", fp):
+        return fp
+    ds = read_dlc(ledger.output("pose", "pose"), fps=fps)
+    zones = pd.read_csv(ledger.output("kinematics", "kinematics"))["zone"].astype(str).tolist()
+    labels = probabilities = None
+    if "behavior" in ledger.records:
+        frames = pd.read_csv(ledger.output("behavior", "behavior"))
+        labels = frames["label"].astype(str).tolist()
+        probabilities = [float(frames.at[i, f"p_{lab}"]) if f"p_{lab}" in frames else float("nan")
+                         for i, lab in enumerate(labels)]
+    corners = None if cal is None else cal.arena_corners_px
+    overlay.write_labeled_video(video, path, ds, labels, probabilities, zones, corners, fps, progress=progress)
+    ledger.record("labeled_video", fp, {"labeled_video": path})
+    return fp
+
+
 def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> tuple[str, dict[str, Any]]:
     """The one-row ``<stem>_summary.csv`` (written last: the video is finished).
 
@@ -337,6 +387,7 @@ __all__ = [
     "dlc_pose_step",
     "given_calibration",
     "kinematics_step",
+    "labeled_video_step",
     "pose_file_step",
     "summary_step",
     "tracker_pose_step",
