@@ -9,6 +9,7 @@ before any video.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pandas as pd
 import pytest
@@ -77,8 +78,11 @@ def test_run_with_a_pose_classifier(video, tmp_path):
                                      min_bout_s=0.1)
     model = outputs.save_pose_model(trained, tmp_path / "rearing.joblib")
     pose_stamp = (out / "mouse_pose.csv").stat().st_mtime_ns
-    assert main(["run", str(video), "-o", str(out), *ARENA, "--behavior-model", str(model)]) == 0
+    assert main(["run", str(video), "-o", str(out), *ARENA, "--behavior-model", str(model), "--labeled-video"]) == 0
     assert (out / "mouse_pose.csv").stat().st_mtime_ns == pose_stamp  # the pose is the run's, not redone
+    cap = cv2.VideoCapture(str(out / "mouse_labeled.mp4"))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == ds.sizes["time"]
+    cap.release()
     frames = pd.read_csv(out / "mouse_behavior.csv")
     assert len(frames) == ds.sizes["time"]  # every frame of the video labelled
     assert frames["label"].isin(["rearing", "grooming", "other"]).all()
@@ -139,3 +143,21 @@ def test_model_needing_missing_body_parts_refused_up_front(video, tmp_path, caps
                          (cfg, "not a behaviour model: expected a .joblib")):
         with pytest.raises(OpenfieldError, match=message):
             RunConfig(arena_size_cm=(40.0, 40.0), behavior_model=bad)
+
+
+def test_pose_predict_writes_the_labeled_video(video, tmp_path):
+    from openfield.io.pose import write_dlc_csv
+    from openfield.io.video import video_info
+
+    n = video_info(video).n_frames
+    model = train_model(tmp_path / "m.joblib")
+    ds, _ = labelled_pose(("head", "body", "tail"), n=n, seed=2)
+    write_dlc_csv(ds, tmp_path / "mouse.csv")
+    out = tmp_path / "out"
+    assert main(["behavior", "pose-predict", str(tmp_path / "mouse.csv"), "--model", str(model), "--fps", "20",
+                 "-o", str(out), "--labeled-video", str(video)]) == 0
+    cap = cv2.VideoCapture(str(out / "mouse_labeled.mp4"))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == n
+    cap.release()
+    assert main(["behavior", "pose-predict", str(tmp_path / "mouse.csv"), "--model", str(model), "--fps", "20",
+                 "-o", str(out), "--labeled-video", str(video), str(video)]) == 2

@@ -11,6 +11,8 @@ import argparse
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from openfield.commands.behavior_options import (
     add_arena_options,
     add_label_options,
@@ -144,6 +146,14 @@ def add_pose_predict(sub: argparse._SubParsersAction) -> None:
         "--min-bout-s", type=nonneg_float, default=None, help="shortest bout kept, s (default: the model's)"
     )
     p.add_argument("--threads", type=int_at_least(1), default=1, help="classifier threads (default 1)")
+    p.add_argument(
+        "--labeled-video",
+        nargs="+",
+        type=Path,
+        metavar="VIDEO",
+        help="the video of each pose file (same order): writes OUT/<stem>_labeled.mp4 with the pose and the "
+        "behaviour (with its probability) drawn on each frame",
+    )
     p.set_defaults(func=run_pose_predict)
 
 
@@ -155,6 +165,14 @@ def run_pose_predict(args: argparse.Namespace) -> int:
     if len(set(stems)) != len(stems):
         raise OpenfieldError("two pose files have the same name; their outputs would overwrite each other")
     require_files(args.pose, "pose file")
+    videos = args.labeled_video or []
+    if videos:
+        if len(videos) != len(args.pose):
+            raise OpenfieldError(
+                f"{len(args.pose)} pose file(s) but {len(videos)} --labeled-video video(s): give one video per "
+                "pose file, in the same order"
+            )
+        require_files(videos, "video")
 
     from openfield.behavior import outputs
     from openfield.behavior.timeline import behavior_timeline
@@ -178,5 +196,14 @@ def run_pose_predict(args: argparse.Namespace) -> int:
         paths, summary = outputs.write_timeline(args.output, path.stem, timeline, summary_extra={"file": path.name})
         rows.append(summary)
         log.info("%s: wrote %s", path.name, ", ".join(p.name for p in paths.values()))
+        if videos:
+            from openfield.overlay import write_labeled_video
+
+            video = videos[args.pose.index(path)]
+            chosen = [model.classes.index(lab) for lab in timeline.labels]
+            p_label = timeline.probabilities[np.arange(len(chosen)), chosen]
+            corners = None if calibration is None else calibration.arena_corners_px
+            write_labeled_video(video, Path(args.output) / f"{path.stem}_labeled.mp4", ds, list(timeline.labels),
+                                p_label, None, corners, fps)
     outputs.write_summary_table(rows, Path(args.output) / "behavior_summary.csv")
     return 0
