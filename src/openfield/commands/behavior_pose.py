@@ -73,6 +73,12 @@ def add_pose_train(sub: argparse._SubParsersAction) -> None:
         help="shortest bout kept in predictions, s (default 0.4)",
     )
     p.add_argument("--threads", type=int_at_least(1), default=1, help="classifier threads (default 1)")
+    p.add_argument(
+        "--extended-features",
+        action="store_true",
+        help="add the features meant for a head/body/tail pose (running-median body length, past/future "
+        "length change, head motion around the body, corner geometry)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run_pose_train)
 
@@ -114,7 +120,8 @@ def run_pose_train(args: argparse.Namespace) -> int:
         recs.append(bp.Recording(pose_path.stem, ds, per_rater, arena_for(ds, calibration, args)))
         log.info("%s: %d frames, raters %s", pose_path.name, ds.sizes["time"], ", ".join(per_rater))
     model, cv = bp.train_pose_model(
-        recs, n_blocks=args.cv_blocks, min_bout_s=args.min_bout_s, seed=args.seed, n_threads=args.threads
+        recs, n_blocks=args.cv_blocks, min_bout_s=args.min_bout_s, seed=args.seed, n_threads=args.threads,
+        extended=args.extended_features,
     )
     out = Path(args.output)
     outputs.save_pose_model(model, out)
