@@ -375,6 +375,8 @@ def pose_features(
         base["body_wall_cm"] = wall_distance(anchors.get("bodypt", anchors["rear"]), arena.size_cm)
     if extended:
         base.update(extended_features(anchors, length / med, fps, arena))
+        if "silhouette" in ds:
+            base.update(silhouette_features(ds["silhouette"]))
     base_df = pd.DataFrame(base)
     feats = pd.concat([base_df, _rolling(base_df, fps, windows_s)], axis=1)
     feats = feats.astype(np.float32)
@@ -450,6 +452,30 @@ def extended_features(
         out["front_corner_cm"] = np.min(np.linalg.norm(front[:, None, :] - corners[None], axis=2), axis=1)
         out["front_minus_body_wall_cm"] = (wall_distance(front, arena.size_cm)
                                            - wall_distance(body if body is not None else rear, arena.size_cm))
+    return out
+
+
+def silhouette_features(silhouette: xr.DataArray) -> dict[str, np.ndarray]:
+    """The tracker's silhouette (``ds["silhouette"]``, :func:`openfield.tracking.track_frames`) as features.
+
+    Returns
+    -------
+    dict
+        ``silhouette_area_ratio``, ``silhouette_length_ratio``,
+        ``silhouette_width_ratio`` (each over its median in the recording)
+        and ``silhouette_aspect`` (width over length): a rearing mouse seen
+        from above is shorter and rounder.
+    """
+    out = {}
+    values = {str(m): silhouette.sel(silhouette_measure=m).values.astype(float)
+              for m in silhouette["silhouette_measure"].values}
+    for name in ("area", "length", "width"):
+        v = values.get(f"{name}_px")
+        if v is not None and np.isfinite(v).any():
+            out[f"silhouette_{name}_ratio"] = v / np.nanmedian(v)
+    if "length_px" in values and "width_px" in values:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["silhouette_aspect"] = values["width_px"] / values["length_px"]
     return out
 
 
