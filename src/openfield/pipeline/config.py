@@ -148,7 +148,13 @@ def check_behavior_model(path: Path, keypoints: list[str]) -> str:
 
     kind = behavior_model_kind(path)
     if kind == "pose":
-        model = load_pose_model(path)
+        try:
+            model = load_pose_model(path)
+        except ImportError as exc:
+            raise OpenfieldError(
+                f"a pose behaviour model needs scikit-learn and joblib ({exc}); install the 'behavior' extra",
+                path,
+            ) from exc
         missing = model.missing_body_parts(keypoints)
         if missing:
             raise OpenfieldError(
