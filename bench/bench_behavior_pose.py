@@ -1,6 +1,6 @@
 """Benchmark: pose behaviour features on an hour of pose, and the held-out F1 on the real recording.
 
-Run: ``PYTHONPATH=src .venv/bin/python bench/bench_behavior_pose.py [--real-data]``.
+Run: ``PYTHONPATH=src .venv/bin/python bench/bench_behavior_pose.py [--real-data | --three-points]``.
 
 1. Features (:func:`openfield.behavior.pose.pose_features`) of a synthetic
    1-hour, 25-fps recording with the 13 animal points and 4 arena corners of
@@ -11,6 +11,10 @@ Run: ``PYTHONPATH=src .venv/bin/python bench/bench_behavior_pose.py [--real-data
    agreement: (a) 5 contiguous time blocks, each held out once (what
    ``openfield behavior pose-train --cv-blocks 5`` reports); (b) trained on
    0-60 s, scored on 60-80 s.
+
+3. With ``--three-points``: OFT_38 reduced to nose -> head, bodycentre -> body,
+   tailbase -> tail (the classical tracker's three points), 5 time blocks,
+   without and with the extended features (model selection only).
 
 Results go to bench/RESULTS.md by hand, with the machine and date.
 """
@@ -100,6 +104,51 @@ def _rearing_rows(table: pd.DataFrame, name: str) -> dict[str, float]:
     return dict(zip(r["reference"], r["f1"].round(3), strict=True))
 
 
+#: The OFT_38 points kept by ``--points tracker``, renamed as the classical tracker names its three.
+TRACKER_POINTS = {"nose": "head", "bodycentre": "body", "tailbase": "tail"}
+
+
+def three_points(ds):
+    """OFT_38 reduced to the tracker's head, body and tail (plus the arena corners, for the arena)."""
+    keep = [*TRACKER_POINTS, *CORNERS]
+    out = ds.sel(keypoints=keep)
+    return out.assign_coords(keypoints=[TRACKER_POINTS.get(k, k) for k in keep])
+
+
+def bench_three_points(data: Path, extended: bool) -> None:
+    """Model selection on three points: 5 time blocks, against each rater (no held-out final figure)."""
+    folder = data / "oft_pose_rearing"
+    ds = three_points(read_dlc(folder / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=FPS))
+    labels = lb.read_interval_labels(folder / "OFT_38_labels.csv")
+    per = tl.intervals_to_frames(labels, ds.sizes["time"], FPS, beyond_end="crop")
+    arena = bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0))
+    t0 = time.perf_counter()
+    _, cv = bp.train_pose_model([bp.Recording("OFT_38", ds, per, arena)], n_blocks=5, min_bout_s=0.4,
+                                extended=extended)
+    print(f"three points (head, body, tail), extended features {extended}: 5 held-out time blocks, pooled "
+          f"({time.perf_counter() - t0:.0f} s)")
+    print("    model   ", _rearing_rows(cv, "model"))
+    print("    baseline", _rearing_rows(cv, "baseline"))
+    hr = cv[(cv["class"] == "rearing") & (cv["kind"] == "rater-vs-rater")]
+    print("    raters  ", {f"{a}-{b}": round(f, 3) for a, b, f in zip(hr["reference"], hr["compared"], hr["f1"],
+                                                                      strict=True)})
+    if not extended:
+        return
+    # the final figure, computed once after the choice of features: trained on 0-60 s, scored on 60-80 s
+    k = int(60 * FPS)
+    train = bp.Recording("first60", ds.isel(time=slice(0, k)), {r: v[:k] for r, v in per.items()}, arena)
+    model, _ = bp.train_pose_model([train], n_blocks=5, min_bout_s=0.4, extended=True)
+    pred = tl.labels_from_probabilities(model.predict_proba(ds, arena), model.classes, FPS, 0.4)[k:]
+    held = {r: v[k:] for r, v in per.items()}
+    held["majority"] = lb.majority_vote(per, tie="other")[k:]
+    tm = bm.evaluate_frames(pred, held, bp.CLASSES, pred_name="model")
+    hh = tm[(tm["class"] == "rearing") & (tm["kind"] == "rater-vs-rater") & (tm["compared"] != "majority")]
+    print("    final: trained on 0-60 s, scored on 60-80 s (498 frames)")
+    print("    model   ", _rearing_rows(tm, "model"))
+    print("    raters  ", {f"{a}-{b}": round(f, 3) for a, b, f in zip(hh["reference"], hh["compared"], hh["f1"],
+                                                                      strict=True)})
+
+
 def bench_real(data: Path) -> None:
     folder = data / "oft_pose_rearing"
     ds = read_dlc(folder / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=FPS)
@@ -142,12 +191,19 @@ def bench_real(data: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real-data", action="store_true", help="also score the real OFT_38 recording")
+    parser.add_argument("--three-points", action="store_true",
+                        help="only OFT_38 reduced to head/body/tail, with and without the extended features")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, python {platform.python_version()}")
+    root = Path(__file__).resolve().parents[1]
+    data = Path(os.environ.get("OPENFIELD_SAMPLE_DATA", root.parent / "shared" / "data"))
+    if args.three_points:
+        for extended in (False, True):
+            bench_three_points(data, extended)
+        return
     bench_features()
     if args.real_data:
-        root = Path(__file__).resolve().parents[1]
-        bench_real(Path(os.environ.get("OPENFIELD_SAMPLE_DATA", root.parent / "shared" / "data")))
+        bench_real(data)
 
 
 if __name__ == "__main__":

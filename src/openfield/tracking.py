@@ -82,6 +82,9 @@ KEYPOINTS = ("head", "body", "tail")
 #: Scorer name in the DeepLabCut-layout CSV.
 SCORER = "openfield-classic"
 
+#: The silhouette measures :func:`track_frames` keeps per frame (``ds["silhouette"]``).
+SILHOUETTE_MEASURES = ("area_px", "length_px", "width_px")
+
 
 @dataclass(frozen=True)
 class TrackerConfig:
@@ -320,11 +323,15 @@ def track_frames(
     -------
     xarray.Dataset
         Pose dataset with keypoints head, body, tail (pixels) and their
-        likelihoods; scorer ``openfield-classic``.
+        likelihoods; scorer ``openfield-classic``; and ``silhouette``
+        (time, silhouette_measure): the blob's ``area_px`` (px², tail
+        included), ``length_px`` (nose to tail base along its axis) and
+        ``width_px`` (across it), NaN where no animal was found
+        (:class:`openfield.segmentation.AnimalMeasure`).
     """
     config = config or TrackerConfig()
     tracker = FrameTracker(background, floor_mask, config)
-    bodies, ends, tips, cues, quality = [], [], [], [], []
+    bodies, ends, tips, cues, quality, shapes = [], [], [], [], [], []
     nan2 = np.full(2, np.nan)
     for frame in tqdm(frames, total=n_frames, disable=not progress, desc=desc, unit="frame", leave=False):
         blob, q = tracker.update(frame)
@@ -333,11 +340,13 @@ def track_frames(
             ends.append(np.full((2, 2), np.nan))
             tips.append(np.full((2, 2), np.nan))
             cues.append(0.0)
+            shapes.append((np.nan, np.nan, np.nan))
         else:
             bodies.append(blob.body)
             ends.append(blob.ends)
             tips.append(blob.tips)
             cues.append(blob.tail_cue)
+            shapes.append((blob.area, blob.extent, blob.width))
         quality.append(q)
     if not bodies:
         raise OpenfieldError("no frames to track", source_file)
@@ -352,6 +361,10 @@ def track_frames(
     log.debug("full-frame searches: %d of %d frames", tracker.full_searches, len(body))
     ds = from_numpy(position, confidence, list(KEYPOINTS), fps=fps, source_file=source_file,
                     source_software="openfield-classic", scorer=SCORER)
+    # the silhouette the tracker measured: a rearing mouse seen from above is shorter and rounder
+    ds["silhouette"] = xr.DataArray(np.array(shapes, dtype=float).reshape(-1, len(SILHOUETTE_MEASURES)),
+                                    dims=("time", "silhouette_measure"),
+                                    coords={"time": ds["time"], "silhouette_measure": list(SILHOUETTE_MEASURES)})
     ds.attrs["tracker_config"] = str(asdict(config))
     ds.attrs["animal"] = tracker.animal
     ds.attrs["threshold"] = float(tracker.threshold or 0.0)

@@ -257,3 +257,31 @@ def test_evaluate_command_with_another_class_list(tmp_path, monkeypatch):
     human = table[(table["class"] == "rearing") & (table["kind"] == "rater-vs-rater")]
     assert len(human) == 1 and human["f1"].iloc[0] == pytest.approx(0.5)
     assert set(table["class"]) == set(classes)
+
+
+@pytest.mark.real_data
+@pytest.mark.slow
+def test_boris_export_trains_the_same_model_as_the_interval_csv(sample_data, tmp_path, monkeypatch):
+    """OFT_38's intervals written as a BORIS aggregated-events export (one observation per rater, BORIS's
+    columns, tab-separated): pose-train gives the very predictions of the interval CSV's model."""
+    folder = sample_data / "oft_pose_rearing"
+    ds = read_dlc(folder / POSE, fps=FPS)
+    write_dlc_csv(ds.isel(time=slice(0, int(30 * FPS))), tmp_path / "part.csv")
+    raw = pd.read_csv(folder / LABELS)
+    columns = ["Observation id", "Observation date", "Description", "Media file", "Total length", "FPS", "Subject",
+               "Behavior", "Behavioral category", "Modifiers", "Behavior type", "Start (s)", "Stop (s)",
+               "Duration (s)", "Comment start", "Comment stop"]
+    lines = ["\t".join(columns)]
+    for r in raw.itertuples():
+        lines.append("\t".join([r.rater, "2024-01-01 10:00:00", "", "OFT_38.mp4", "80.000", "25.0",
+                                "No focal subject", r.behavior, "", "", "STATE", f"{r.start_s:.3f}",
+                                f"{r.end_s:.3f}", f"{r.end_s - r.start_s:.3f}", "", ""]))
+    (tmp_path / "boris.tsv").write_text("\n".join(lines) + "\n")
+    predictions = {}
+    for name, labels in (("csv", folder / LABELS), ("boris", tmp_path / "boris.tsv")):
+        model = tmp_path / f"{name}.joblib"
+        assert run_cli(monkeypatch, "behavior", "pose-train", tmp_path / "part.csv", "--labels", labels,
+                       "--fps", FPS, "-o", model, "--crop-labels", "--cv-blocks", 2) == 0
+        predictions[name] = outputs.load_pose_model(model).predict_proba(ds)
+    np.testing.assert_array_equal(predictions["boris"], predictions["csv"])
+    assert predictions["csv"][:, 0].max() > 0.5  # rearing is found (a trained model, not a constant)

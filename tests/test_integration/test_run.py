@@ -246,7 +246,7 @@ def test_run_with_behavior_model(batch, tmp_path):
     assert main(["run", str(folder / "mouse_a.mp4"), "-o", str(out), "--arena-size-cm", "40", "40",
                  "--behavior-model", str(model)]) == 0
     assert (out / "mouse_a_vit_predict.json").stat().st_mtime_ns == marker
-    with pytest.raises(OpenfieldError, match="behaviour model folder not found"):
+    with pytest.raises(OpenfieldError, match="behaviour model not found"):
         RunConfig(arena_size_cm=ARENA, behavior_model=tmp_path / "nope")
 
 

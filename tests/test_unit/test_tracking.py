@@ -220,3 +220,25 @@ def test_each_head_cue_suffices_and_continuity_alone_does_not(videos, weights, e
     ds = track_video(sv.video, TrackerConfig(**weights), arena_corners_px=corners, progress=False)
     _, _, heading_ok = _errors(sv, ds)
     assert (heading_ok.mean() >= 0.95) == enough
+
+
+def test_silhouette_measures_beside_the_pose(videos):
+    """The tracker keeps the blob's area, length and width per frame; the length is the nose-to-tail-base
+    extent its own head and tail points span, and the pose features turn them into ratios."""
+    from openfield.behavior import pose as bp
+
+    ds = track_video(videos["light_animal"].video, progress=False)
+    sil = ds["silhouette"]
+    assert list(sil["silhouette_measure"].values) == ["area_px", "length_px", "width_px"]
+    assert sil.sizes["time"] == ds.sizes["time"]
+    length = sil.sel(silhouette_measure="length_px").values
+    width = sil.sel(silhouette_measure="width_px").values
+    pos = ds["position"].isel(individuals=0)
+    head_tail = np.linalg.norm((pos.sel(keypoints="head") - pos.sel(keypoints="tail")).transpose("time", "space")
+                               .values, axis=1)
+    assert np.nanmedian(length) == pytest.approx(np.nanmedian(head_tail), rel=0.2)
+    assert np.nanmedian(width) < 0.8 * np.nanmedian(length)
+    assert np.nanmedian(sil.sel(silhouette_measure="area_px").values) > np.nanmedian(length * width) * 0.5
+    feats = bp.pose_features(ds, windows_s=(0.5,), extended=True)
+    np.testing.assert_allclose(feats["silhouette_length_ratio"], length / np.nanmedian(length), rtol=1e-5)
+    assert "silhouette_length_ratio" not in bp.pose_features(ds, windows_s=(0.5,)).columns

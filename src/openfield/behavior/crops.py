@@ -32,7 +32,6 @@ from openfield.segmentation import (
     difference,
     floor_contrast,
     largest_component,
-    median_background,  # noqa: F401  (re-exported: behavior.dataset imports it from here)
     open_mask,
     segment_animal,
     threshold,

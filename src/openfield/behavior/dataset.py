@@ -43,11 +43,12 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from openfield.behavior.crops import Cropper, CropSettings, median_background
+from openfield.behavior.crops import Cropper, CropSettings
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write, write_csv, write_json
 from openfield.io.images import VIDEO_SUFFIXES, read_image
-from openfield.io.video import iter_indexed_frames, video_info
+from openfield.io.video import VideoReader, video_background, video_info
+from openfield.segmentation import median_background
 
 log = logging.getLogger(__name__)
 
@@ -194,8 +195,6 @@ def split_panels(frame: np.ndarray, panels: int) -> list[np.ndarray]:
 def _video_background(path: Path, crop: CropSettings) -> np.ndarray | None:
     if crop.mode != "animal":
         return None
-    from openfield.io.images import video_background
-
     return video_background(path)
 
 
@@ -308,7 +307,7 @@ def _add_video(
     croppers = [Cropper(s.crop, bg) for bg in bgs]
     rows: list[list[dict]] = [[] for _ in range(panels)]
     group = stem if s.split_by == "clip" else None
-    for idx, frame in tqdm(iter_indexed_frames(video, s.every), desc=video.name, unit="frame",
+    for idx, frame in tqdm(VideoReader(video, every=s.every), desc=video.name, unit="frame",
                            total=(n_frames + s.every - 1) // s.every or None, leave=False):
         if frame_labels is not None:
             if idx >= len(frame_labels):

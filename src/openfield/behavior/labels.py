@@ -313,3 +313,244 @@ def default_behaviors(classes: Sequence[str]) -> list[str]:
 def background_class(classes: Sequence[str], default: str = "other") -> str:
     """The background class among ``classes`` (the first of :data:`BACKGROUND_NAMES`), else ``default``."""
     return next((c for c in classes if c in BACKGROUND_NAMES), default)
+
+
+# --------------------------------------------------------------------------- other tools' label files
+
+#: Label file formats :func:`read_labels` reads (``auto``: detected from the file).
+LABEL_FORMATS = ("auto", "intervals", "boris", "frames")
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    """The file's rows as lists of cells (tab- or comma-separated, whichever the file uses)."""
+    import csv
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise OpenfieldError(f"cannot read as a text table ({exc})", path) from exc
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        raise OpenfieldError("label file is empty", path)
+    delimiter = "\t" if sum("\t" in line for line in lines) > sum("," in line for line in lines) / 2 else ","
+    return [[c.strip() for c in row] for row in csv.reader(lines, delimiter=delimiter)]
+
+
+def _boris_header(rows: list[list[str]]) -> tuple[int, str] | None:
+    """Index and kind (``aggregated``/``tabular``) of a BORIS export's table header row, or None."""
+    for i, row in enumerate(rows[:60]):
+        cells = set(row)
+        if "Behavior" not in cells:
+            continue
+        if {"Start (s)", "Stop (s)"} <= cells:
+            return i, "aggregated"
+        if "Time" in cells and ("Status" in cells or "Behavior type" in cells):
+            return i, "tabular"
+    return None
+
+
+def detect_label_format(path: str | os.PathLike[str]) -> str:
+    """``intervals``, ``boris`` or ``frames``: what a label file is, from its header.
+
+    A BORIS export has a ``Behavior`` column with ``Start (s)``/``Stop (s)``
+    (aggregated events) or ``Time`` and ``Status``/``Behavior type``
+    (tabular events), possibly below BORIS's header block; an interval table
+    has ``start_s``, ``end_s`` and ``behavior``; anything else is read as a
+    per-frame 0/1 table.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise OpenfieldError("label file not found", path)
+    if path.is_dir():
+        raise OpenfieldError("is a folder, expected a label file", path)
+    rows = _read_rows(path)
+    if _boris_header(rows) is not None:
+        return "boris"
+    header = {c.lower() for c in rows[0]}
+    if set(REQUIRED_LABEL_COLUMNS) <= header:
+        return "intervals"
+    return "frames"
+
+
+def boris_intervals(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """State events of a BORIS export as intervals ``start_s, end_s, behavior, rater``.
+
+    Reads the two tabular exports BORIS writes (``boris/export_observation.py``
+    of github.com/olivierfriard/BORIS, v9.12.3: ``export_aggregated_events``
+    and ``export_tabular_events``; its test files
+    ``tests/files/test_export_aggregated_events_test_full_1.tsv`` and
+    ``test_export_events_tabular.tsv``), as TSV or CSV:
+
+    * *aggregated events*: one row per event with ``Observation id``,
+      ``Behavior``, ``Behavior type`` (``STATE`` or ``POINT``), ``Start (s)``
+      and ``Stop (s)``;
+    * *tabular events*: one row per START/STOP (column ``Status`` in older
+      versions, ``Behavior type`` in newer ones) with its ``Time``, possibly
+      after BORIS's header block (``Observation id``, media files, date,
+      independent variables...). A state's START is paired with the next
+      STOP of the same behaviour (and subject).
+
+    POINT events (no duration) are left out. Each observation id is one
+    rater (an export of several observations of the same video is several
+    raters); without the column, the file's stem.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the file: no BORIS table header, missing columns, a START
+        without its STOP (or a STOP without a START), a non-numeric time.
+    """
+    path = Path(path)
+    rows = _read_rows(path)
+    found = _boris_header(rows)
+    if found is None:
+        raise OpenfieldError("not a BORIS export (no table header with Behavior and Start (s)/Time)", path)
+    at, kind = found
+    header = rows[at]
+    body = [r + [""] * (len(header) - len(r)) for r in rows[at + 1:] if any(r)]
+    df = pd.DataFrame([r[: len(header)] for r in body], columns=header)
+    block_id = next((r[1] for r in rows[:at] if len(r) > 1 and r[0] == "Observation id"), None)
+    if "Observation id" in df.columns:
+        rater = df["Observation id"].astype(str)
+    else:
+        rater = pd.Series(block_id or path.stem, index=df.index)
+
+    def times(col: str) -> np.ndarray:
+        values = pd.to_numeric(df[col], errors="coerce")
+        if values.isna().any():
+            line = int(np.flatnonzero(values.isna().to_numpy())[0]) + at + 2
+            raise OpenfieldError(f"BORIS column {col!r} has a missing or non-numeric time on line {line}", path)
+        return values.to_numpy(float)
+
+    if kind == "aggregated":
+        state = (df["Behavior type"].str.upper() == "STATE") if "Behavior type" in df.columns else True
+        keep = df[state].index
+        out = pd.DataFrame({"start_s": times("Start (s)")[keep], "end_s": times("Stop (s)")[keep],
+                            "behavior": df.loc[keep, "Behavior"].to_numpy(), "rater": rater[keep].to_numpy()})
+        return out
+    status_col = "Status" if "Status" in df.columns else "Behavior type"
+    t = times("Time")
+    subject = df["Subject"] if "Subject" in df.columns else pd.Series("", index=df.index)
+    records: list[tuple[float, float, str, str]] = []
+    open_at: dict[tuple[str, str, str], tuple[float, int]] = {}
+    for i, (status, behavior) in enumerate(zip(df[status_col].str.upper(), df["Behavior"], strict=True)):
+        key = (rater.iloc[i], subject.iloc[i], behavior)
+        line = i + at + 2
+        if status == "START":
+            if key in open_at:
+                raise OpenfieldError(
+                    f"BORIS START of {behavior!r} at {open_at[key][0]:g} s (line {open_at[key][1]}) has no STOP "
+                    f"before the next START at {t[i]:g} s", path)
+            open_at[key] = (t[i], line)
+        elif status == "STOP":
+            if key not in open_at:
+                raise OpenfieldError(f"BORIS STOP of {behavior!r} at {t[i]:g} s (line {line}) has no START", path)
+            start, _ = open_at.pop(key)
+            records.append((start, t[i], behavior, key[0]))
+    if open_at:
+        (_, _, behavior), (start, line) = next(iter(open_at.items()))
+        raise OpenfieldError(f"BORIS START of {behavior!r} at {start:g} s (line {line}) has no STOP", path)
+    return pd.DataFrame(records, columns=["start_s", "end_s", "behavior", "rater"])
+
+
+def frame_table_intervals(df: pd.DataFrame, fps: float, source: str | os.PathLike[str] | None = None
+                          ) -> pd.DataFrame:
+    """A per-frame 0/1 table (one column per behaviour, one row per frame, as SimBA writes) as intervals.
+
+    Columns holding only 0 and 1 are behaviours (a frame-number column and
+    feature columns are passed over); each run of 1s becomes an interval
+    ``[first / fps, (last + 1) / fps)``, and each run of frames with no
+    behaviour an ``other`` interval, so that
+    :func:`~openfield.behavior.timeline.intervals_to_frames` gives back the
+    table's frames. ``attrs["n_frames"]`` is the number of rows.
+
+    Raises
+    ------
+    OpenfieldError
+        No 0/1 column, or a bad frame rate.
+    """
+    if fps is None or not np.isfinite(fps) or fps <= 0:
+        raise OpenfieldError(f"a per-frame label table needs the frame rate (got fps={fps})", source)
+    values = df.apply(pd.to_numeric, errors="coerce")
+    binary = [c for c in df.columns if values[c].notna().all() and values[c].isin([0, 1]).all()
+              and not str(c).lower().startswith(("frame", "unnamed"))]
+    if not binary:
+        raise OpenfieldError(
+            "not a label table: no start_s/end_s/behavior columns, no BORIS header, and no 0/1 column "
+            "(one per behaviour, one row per frame)", source)
+    on = values[binary].to_numpy(dtype=bool)
+    rows = []
+
+    def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+        edges = np.diff(np.r_[0, mask.astype(np.int8), 0])
+        return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+    for j, name in enumerate(binary):
+        rows += [(a / fps, b / fps, str(name)) for a, b in runs(on[:, j])]
+    rows += [(a / fps, b / fps, "other") for a, b in runs(~on.any(axis=1))]
+    out = pd.DataFrame(rows, columns=["start_s", "end_s", "behavior"])
+    out.attrs["n_frames"] = len(df)
+    return out
+
+
+def read_labels(
+    path: str | os.PathLike[str],
+    fps: float | None = None,
+    n_frames: int | None = None,
+    mapping: Mapping[str, str | None] | None = None,
+    unknown: str = "error",
+    fmt: str = "auto",
+) -> pd.DataFrame:
+    """Read one recording's labels in any supported format, as :func:`read_interval_labels` does.
+
+    Parameters
+    ----------
+    path
+        An interval CSV (``start_s, end_s, behavior[, rater]``), a BORIS
+        export (:func:`boris_intervals`) or a per-frame 0/1 table
+        (:func:`frame_table_intervals`).
+    fps
+        Frame rate (needed for a per-frame table).
+    n_frames
+        Frames of the pose the labels go with: a per-frame table with more
+        rows is refused.
+    mapping, unknown
+        See :func:`labels_from_frame` (behaviour names, column names of a
+        per-frame table, BORIS behaviours alike).
+    fmt
+        One of :data:`LABEL_FORMATS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`labels_from_frame`.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the file, one line: see the readers; an unmapped name.
+    """
+    if fmt not in LABEL_FORMATS:
+        raise OpenfieldError(f"--labels-format must be one of {', '.join(LABEL_FORMATS)}, not {fmt!r}")
+    path = Path(path)
+    kind = detect_label_format(path) if fmt == "auto" else fmt
+    if kind == "intervals":
+        return read_interval_labels(path, mapping, unknown)
+    if kind == "boris":
+        table = boris_intervals(path)
+        if table.empty:
+            raise OpenfieldError("no state events (START/STOP) in the BORIS export", path)
+        return labels_from_frame(table, source=path, mapping=mapping, unknown=unknown, default_rater=path.stem)
+    try:
+        first = path.read_text(encoding="utf-8-sig").split("\n", 1)[0]
+        df = pd.read_csv(path, sep="\t" if "\t" in first else ",")
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise OpenfieldError(f"cannot read as a CSV table ({exc})", path) from exc
+    if n_frames is not None and len(df) > n_frames:
+        raise OpenfieldError(
+            f"the per-frame label table has {len(df)} rows but the pose has {n_frames} frames "
+            "(labels of another recording, or of a longer video?)", path)
+    table = frame_table_intervals(df, fps, path)  # type: ignore[arg-type]
+    out = labels_from_frame(table, source=path, mapping=mapping, unknown=unknown, default_rater=path.stem)
+    out.attrs["n_frames"] = table.attrs["n_frames"]
+    return out

@@ -295,6 +295,32 @@ def save_pose_model(model: Any, path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
+def behavior_model_kind(path: str | os.PathLike[str]) -> str:
+    """What a ``--behavior-model`` is: ``"pose"`` (a ``.joblib`` file) or ``"vit"`` (a model folder).
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the path: it does not exist, or is a file that is not a ``.joblib``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return "vit"
+    if not path.exists():
+        raise OpenfieldError(
+            "behaviour model not found (give a pose model .joblib from 'openfield behavior pose-train' "
+            "or a ViT folder from 'openfield behavior train')",
+            path,
+        )
+    if path.suffix.lower() != ".joblib":
+        raise OpenfieldError(
+            "not a behaviour model: expected a .joblib pose model ('openfield behavior pose-train') "
+            "or a ViT folder ('openfield behavior train')",
+            path,
+        )
+    return "pose"
+
+
 def load_pose_model(path: str | os.PathLike[str]) -> Any:
     """Read a pose model written by :func:`save_pose_model`.
 

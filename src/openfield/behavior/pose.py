@@ -260,6 +260,7 @@ def pose_features(
     windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
     min_likelihood: float = 0.5,
     max_gap_s: float = 0.5,
+    extended: bool = False,
 ) -> pd.DataFrame:
     """Per-frame posture and movement features of one recording.
 
@@ -277,6 +278,9 @@ def pose_features(
         (likelihoods themselves are kept as features).
     max_gap_s
         Missing positions are interpolated across gaps up to this long.
+    extended
+        Add the features meant for a three-point pose (head, body, tail;
+        :func:`extended_features`).
 
     Returns
     -------
@@ -369,12 +373,110 @@ def pose_features(
     if arena is not None:
         base["nose_wall_cm"] = wall_distance(anchors["front"], arena.size_cm)
         base["body_wall_cm"] = wall_distance(anchors.get("bodypt", anchors["rear"]), arena.size_cm)
+    if extended:
+        base.update(extended_features(anchors, length / med, fps, arena))
+        if "silhouette" in ds:
+            base.update(silhouette_features(ds["silhouette"]))
     base_df = pd.DataFrame(base)
     feats = pd.concat([base_df, _rolling(base_df, fps, windows_s)], axis=1)
     feats = feats.astype(np.float32)
     feats.attrs["roles"] = dict(roles)
     feats.attrs["median_body_length_px"] = med
     return feats
+
+
+def extended_features(
+    anchors: Mapping[str, np.ndarray],
+    length_ratio: np.ndarray,
+    fps: float,
+    arena: ArenaGeometry | None = None,
+    median_window_s: float = 10.0,
+    shift_s: float = 0.5,
+) -> dict[str, np.ndarray]:
+    """Features that work with head, body and tail only (``pose_features(..., extended=True)``).
+
+    Parameters
+    ----------
+    anchors
+        ``front``, ``rear`` and (if any) ``bodypt`` positions ``(n, 2)``, in
+        the units of ``pose_features`` (pixels, or arena cm with an arena).
+    length_ratio
+        Front-to-rear length over its median.
+    fps
+        Frames per second.
+    arena
+        With an arena (positions then in cm): corner features.
+    median_window_s
+        Window of the animal's own running median body length (s).
+    shift_s
+        Lag of the past and future changes (s).
+
+    Returns
+    -------
+    dict
+        ``length_vs_running_median`` (length over its running median: a
+        rearing mouse seen from above shortens against its own recent
+        posture), ``length_change_past``/``length_change_future`` (length now
+        minus ``shift_s`` ago, in ``shift_s`` minus now), ``dist_body_tail``
+        (body lengths), ``head_rel_speed`` (speed of the front point around
+        the body point, body lengths/s: high while grooming or scanning),
+        ``body_still_head_moving`` (``head_rel_speed / (body speed + 0.1)``:
+        large when the body is still and the head moves around it, as in
+        grooming), and with an arena ``front_corner_cm`` (distance of the
+        front point to the nearest corner) and ``front_minus_body_wall_cm``
+        (negative when the head is nearer the wall than the body).
+    """
+    n = len(length_ratio)
+    med = pd.Series(length_ratio).rolling(max(3, int(round(median_window_s * fps))), center=True,
+                                          min_periods=1).median().to_numpy()
+    lag = max(1, int(round(shift_s * fps)))
+    series = pd.Series(length_ratio)
+    out = {
+        "length_vs_running_median": length_ratio / med,
+        "length_change_past": (series - series.shift(lag)).to_numpy(),
+        "length_change_future": (series.shift(-lag) - series).to_numpy(),
+    }
+    front, rear = anchors["front"], anchors["rear"]
+    scale = np.nanmedian(np.linalg.norm(front - rear, axis=1))
+    body = anchors.get("bodypt")
+    if body is not None and body is not rear and n > 1:
+        out["dist_body_tail"] = np.linalg.norm(body - rear, axis=1) / scale
+        rel = front - body
+        rel_speed = np.linalg.norm(np.gradient(rel, axis=0), axis=1) * fps / scale
+        body_speed = np.linalg.norm(np.gradient(body, axis=0), axis=1) * fps / scale
+        out["head_rel_speed"] = rel_speed
+        out["body_still_head_moving"] = rel_speed / (body_speed + 0.1)
+    if arena is not None:
+        w, h = arena.size_cm
+        corners = np.array([[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]])
+        out["front_corner_cm"] = np.min(np.linalg.norm(front[:, None, :] - corners[None], axis=2), axis=1)
+        out["front_minus_body_wall_cm"] = (wall_distance(front, arena.size_cm)
+                                           - wall_distance(body if body is not None else rear, arena.size_cm))
+    return out
+
+
+def silhouette_features(silhouette: xr.DataArray) -> dict[str, np.ndarray]:
+    """The tracker's silhouette (``ds["silhouette"]``, :func:`openfield.tracking.track_frames`) as features.
+
+    Returns
+    -------
+    dict
+        ``silhouette_area_ratio``, ``silhouette_length_ratio``,
+        ``silhouette_width_ratio`` (each over its median in the recording)
+        and ``silhouette_aspect`` (width over length): a rearing mouse seen
+        from above is shorter and rounder.
+    """
+    out = {}
+    values = {str(m): silhouette.sel(silhouette_measure=m).values.astype(float)
+              for m in silhouette["silhouette_measure"].values}
+    for name in ("area", "length", "width"):
+        v = values.get(f"{name}_px")
+        if v is not None and np.isfinite(v).any():
+            out[f"silhouette_{name}_ratio"] = v / np.nanmedian(v)
+    if "length_px" in values and "width_px" in values:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["silhouette_aspect"] = values["width_px"] / values["length_px"]
+    return out
 
 
 # --------------------------------------------------------------------------- baseline
@@ -581,6 +683,7 @@ class PoseBehaviorModel:
     cv: list[dict[str, Any]] = field(default_factory=list)
     training: dict[str, Any] = field(default_factory=dict)
     software_version: str = __version__
+    extended_features: bool = False
 
     def missing_body_parts(self, keypoints: Sequence[str]) -> list[str]:
         """The body parts the model needs that ``keypoints`` lack, as ``"name (role)"``; empty when none.
@@ -615,7 +718,8 @@ class PoseBehaviorModel:
                 source,
             )
         feats = pose_features(
-            ds, arena if self.uses_arena else None, self.windows_s, self.min_likelihood, self.max_gap_s
+            ds, arena if self.uses_arena else None, self.windows_s, self.min_likelihood, self.max_gap_s,
+            self.extended_features,
         )
         absent = [f for f in self.feature_names if f not in feats.columns]
         if absent:
@@ -650,8 +754,10 @@ def _recording_features(
     windows_s: Sequence[float],
     min_likelihood: float,
     max_gap_s: float,
+    extended: bool = False,
 ) -> list[pd.DataFrame]:
-    feats = [pose_features(r.ds, r.arena if uses_arena else None, windows_s, min_likelihood, max_gap_s) for r in recs]
+    feats = [pose_features(r.ds, r.arena if uses_arena else None, windows_s, min_likelihood, max_gap_s, extended)
+             for r in recs]
     common = [c for c in feats[0].columns if all(c in f.columns for f in feats[1:])]
     dropped = sorted(set().union(*[set(f.columns) for f in feats]) - set(common))
     if dropped:
@@ -669,6 +775,7 @@ def train_pose_model(
     max_gap_s: float = 0.5,
     seed: int = 0,
     n_threads: int = 1,
+    extended: bool = False,
 ) -> tuple[PoseBehaviorModel, pd.DataFrame]:
     """Cross-validate, then fit the classifier on all frames (majority of the raters).
 
@@ -690,6 +797,8 @@ def train_pose_model(
         Random seed of the classifier.
     n_threads
         Threads for the classifier (see :func:`limit_threads`).
+    extended
+        Add the three-point features (:func:`extended_features`).
 
     Returns
     -------
@@ -706,7 +815,7 @@ def train_pose_model(
     uses_arena = all(r.arena is not None for r in recordings)
     if not uses_arena and any(r.arena is not None for r in recordings):
         log.warning("the arena is known for some recordings only: wall distances not used")
-    feats = _recording_features(recordings, uses_arena, windows_s, min_likelihood, max_gap_s)
+    feats = _recording_features(recordings, uses_arena, windows_s, min_likelihood, max_gap_s, extended)
     X = pd.concat(feats, ignore_index=True)
     y = np.concatenate([r.majority for r in recordings]).astype(str)
     present = [c for c in classes if (y == c).any()]
@@ -774,6 +883,7 @@ def train_pose_model(
         fps_trained=fps_list,
         min_bout_s=min_bout_s,
         baseline_threshold=threshold,
+        extended_features=extended,
         cv=cv_table.to_dict("records"),
         training={
             "recordings": [r.name for r in recordings],

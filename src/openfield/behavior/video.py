@@ -33,7 +33,7 @@ import numpy as np
 from openfield.behavior.crops import Cropper, CropSettings
 from openfield.behavior.timeline import BehaviorTimeline, behavior_timeline, hold_probabilities
 from openfield.errors import OpenfieldError
-from openfield.io.video import iter_indexed_frames, video_info
+from openfield.io.video import VideoReader, video_background, video_info
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,10 @@ _DONE = object()
 
 
 def _frame_batches(
-    video: Path,
+    reader: VideoReader,
     cropper: Cropper,
     batch_size: int,
     every: int,
-    max_frames: int | None,
     centres: np.ndarray | None = None,
 ) -> Iterator[tuple[list[np.ndarray], int]]:
     """Yield ``(RGB crops, frames read so far)`` batches; runs in the decode thread.
@@ -56,7 +55,7 @@ def _frame_batches(
     """
     batch: list[np.ndarray] = []
     n_read = 0
-    for idx, frame in iter_indexed_frames(video, 1, max_frames):
+    for idx, frame in reader:
         n_read = idx + 1
         if idx % every == 0:
             centre = None
@@ -148,7 +147,8 @@ def video_probabilities(
     -------
     tuple
         ``(probabilities (n_frames, n_classes), fps, timing)``; ``timing``
-        has ``n_frames``, ``n_classified``, ``seconds`` and
+        has ``n_frames``, ``n_classified``, ``frames_failed`` (frames that
+        failed to decode and were skipped), ``seconds`` and
         ``frames_per_s`` (frames of video per second of wall time).
     """
     from tqdm.auto import tqdm
@@ -160,17 +160,14 @@ def video_probabilities(
     fps, n_total = info.fps, info.n_frames
     if every < 1:
         raise OpenfieldError(f"--every must be >= 1, got {every}")
-    background = None
-    if crop.mode == "animal":
-        from openfield.io.images import video_background
-
-        background = video_background(video)
+    background = video_background(video) if crop.mode == "animal" else None
     cropper = Cropper(crop, background)
     expected = min(n_total, max_frames) if max_frames else n_total
     t0 = time.perf_counter()
     probs, n_read = [], 0
     bar = tqdm(total=expected or None, desc=video.name, unit="frame", disable=not progress)
-    for batch, n_read_now in _prefetch(_frame_batches(video, cropper, batch_size, every, max_frames, centres)):
+    reader = VideoReader(video, limit=max_frames)
+    for batch, n_read_now in _prefetch(_frame_batches(reader, cropper, batch_size, every, centres)):
         if batch:
             probs.append(predict_batch(model, to_pixel_values(batch, processor), device))
         bar.update(n_read_now - n_read)
@@ -186,6 +183,7 @@ def video_probabilities(
     timing = {
         "n_frames": int(n_read),
         "n_classified": int(sum(len(x) for x in probs)),
+        "frames_failed": int(reader.frames_failed),
         "seconds": seconds,
         "frames_per_s": n_read / seconds if seconds > 0 else float("nan"),
     }
@@ -369,7 +367,7 @@ def predict_video(
 def decode_rate(video_path: str | os.PathLike[str], max_frames: int | None = None) -> dict:
     """Plain decoding speed of a video (frames per second, :mod:`openfield.io.video`), for comparison."""
     t0, n = time.perf_counter(), 0
-    for _ in iter_indexed_frames(video_path, 1, max_frames):
+    for _ in VideoReader(video_path, limit=max_frames):
         n += 1
     seconds = time.perf_counter() - t0
     return {"n_frames": n, "seconds": seconds, "frames_per_s": n / seconds if seconds > 0 else float("nan")}

@@ -67,11 +67,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     from openfield.behavior import outputs
     from openfield.behavior.evaluate import evaluate_prediction
-    from openfield.behavior.labels import parse_label_map, read_interval_labels
+    from openfield.behavior.labels import parse_label_map, read_labels
 
     mapping = parse_label_map(args.label_map)
     pred, fps = outputs.read_behavior_csv(args.pred)
-    labels = read_interval_labels(args.labels, mapping, unknown=args.unknown_labels)
+    labels = read_labels(args.labels, fps, len(pred), mapping, args.unknown_labels, args.labels_format)
     table = evaluate_prediction(pred, fps, labels, args.start_s, args.end_s, crop_labels=args.crop_labels)
     prefix = Path(args.output or args.pred.with_name(args.pred.stem + "_evaluation"))
     written = outputs.write_evaluation(table, prefix, title=args.pred.name)

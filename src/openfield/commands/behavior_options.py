@@ -119,6 +119,14 @@ def add_label_options(p: argparse.ArgumentParser) -> None:
         help="label names not understood: stop with a list of them (default), or count them as other",
     )
     p.add_argument(
+        "--labels-format",
+        choices=("auto", "intervals", "boris", "frames"),
+        default="auto",
+        help="label file format: interval CSV, BORIS export (aggregated or tabular events, state events "
+        "with start and stop), per-frame 0/1 table (one column per behaviour, as SimBA writes); default: "
+        "detected from the file",
+    )
+    p.add_argument(
         "--crop-labels",
         action="store_true",
         help="accept labels that run past the end of the pose (scored on a longer video) and cut them",

@@ -11,6 +11,8 @@ import argparse
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from openfield.commands.behavior_options import (
     add_arena_options,
     add_label_options,
@@ -51,7 +53,8 @@ def add_pose_train(sub: argparse._SubParsersAction) -> None:
         type=Path,
         required=True,
         metavar="LABELS",
-        help="interval CSV (start_s, end_s, behavior[, rater]) per pose file, same order",
+        help="labels per pose file, same order: interval CSV (start_s, end_s, behavior[, rater]), BORIS export "
+        "(aggregated or tabular events) or per-frame 0/1 table (see --labels-format)",
     )
     p.add_argument("--fps", type=positive_float, help="frames per second of the videos (required)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="MODEL.joblib")
@@ -70,6 +73,12 @@ def add_pose_train(sub: argparse._SubParsersAction) -> None:
         help="shortest bout kept in predictions, s (default 0.4)",
     )
     p.add_argument("--threads", type=int_at_least(1), default=1, help="classifier threads (default 1)")
+    p.add_argument(
+        "--extended-features",
+        action="store_true",
+        help="add the features meant for a head/body/tail pose (running-median body length, past/future "
+        "length change, head motion around the body, corner geometry)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run_pose_train)
 
@@ -88,7 +97,7 @@ def run_pose_train(args: argparse.Namespace) -> int:
 
     from openfield.behavior import outputs
     from openfield.behavior import pose as bp
-    from openfield.behavior.labels import BACKGROUND_NAMES, parse_label_map, read_interval_labels
+    from openfield.behavior.labels import BACKGROUND_NAMES, parse_label_map, read_labels
     from openfield.behavior.timeline import intervals_to_frames
     from openfield.io.pose import read_dlc
 
@@ -96,11 +105,11 @@ def run_pose_train(args: argparse.Namespace) -> int:
     calibration = arena_calibration(args)
     recs = []
     for pose_path, label_path in zip(args.pose, args.labels, strict=True):
-        labels = read_interval_labels(label_path, mapping, unknown=args.unknown_labels)
+        ds = read_dlc(pose_path, fps=fps)
+        labels = read_labels(label_path, fps, ds.sizes["time"], mapping, args.unknown_labels, args.labels_format)
         bad = sorted(set(labels["behavior"]) - set(bp.CLASSES) - BACKGROUND_NAMES)
         if bad:
             raise OpenfieldError(f"classes {bad} are not among {list(bp.CLASSES)}", label_path)
-        ds = read_dlc(pose_path, fps=fps)
         per_rater = intervals_to_frames(
             labels,
             ds.sizes["time"],
@@ -111,7 +120,8 @@ def run_pose_train(args: argparse.Namespace) -> int:
         recs.append(bp.Recording(pose_path.stem, ds, per_rater, arena_for(ds, calibration, args)))
         log.info("%s: %d frames, raters %s", pose_path.name, ds.sizes["time"], ", ".join(per_rater))
     model, cv = bp.train_pose_model(
-        recs, n_blocks=args.cv_blocks, min_bout_s=args.min_bout_s, seed=args.seed, n_threads=args.threads
+        recs, n_blocks=args.cv_blocks, min_bout_s=args.min_bout_s, seed=args.seed, n_threads=args.threads,
+        extended=args.extended_features,
     )
     out = Path(args.output)
     outputs.save_pose_model(model, out)
@@ -143,6 +153,14 @@ def add_pose_predict(sub: argparse._SubParsersAction) -> None:
         "--min-bout-s", type=nonneg_float, default=None, help="shortest bout kept, s (default: the model's)"
     )
     p.add_argument("--threads", type=int_at_least(1), default=1, help="classifier threads (default 1)")
+    p.add_argument(
+        "--labeled-video",
+        nargs="+",
+        type=Path,
+        metavar="VIDEO",
+        help="the video of each pose file (same order): writes OUT/<stem>_labeled.mp4 with the pose and the "
+        "behaviour (with its probability) drawn on each frame",
+    )
     p.set_defaults(func=run_pose_predict)
 
 
@@ -154,6 +172,14 @@ def run_pose_predict(args: argparse.Namespace) -> int:
     if len(set(stems)) != len(stems):
         raise OpenfieldError("two pose files have the same name; their outputs would overwrite each other")
     require_files(args.pose, "pose file")
+    videos = args.labeled_video or []
+    if videos:
+        if len(videos) != len(args.pose):
+            raise OpenfieldError(
+                f"{len(args.pose)} pose file(s) but {len(videos)} --labeled-video video(s): give one video per "
+                "pose file, in the same order"
+            )
+        require_files(videos, "video")
 
     from openfield.behavior import outputs
     from openfield.behavior.timeline import behavior_timeline
@@ -177,5 +203,14 @@ def run_pose_predict(args: argparse.Namespace) -> int:
         paths, summary = outputs.write_timeline(args.output, path.stem, timeline, summary_extra={"file": path.name})
         rows.append(summary)
         log.info("%s: wrote %s", path.name, ", ".join(p.name for p in paths.values()))
+        if videos:
+            from openfield.overlay import write_labeled_video
+
+            video = videos[args.pose.index(path)]
+            chosen = [model.classes.index(lab) for lab in timeline.labels]
+            p_label = timeline.probabilities[np.arange(len(chosen)), chosen]
+            corners = None if calibration is None else calibration.arena_corners_px
+            write_labeled_video(video, Path(args.output) / f"{path.stem}_labeled.mp4", ds, list(timeline.labels),
+                                p_label, None, corners, fps)
     outputs.write_summary_table(rows, Path(args.output) / "behavior_summary.csv")
     return 0

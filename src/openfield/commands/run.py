@@ -31,8 +31,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dlc-config", type=Path, help="DeepLabCut config.yaml (for --pose dlc)")
     p.add_argument("--fps", type=float, help="frame rate, if the video files do not store it")
     p.add_argument("--animal", choices=("auto", "dark", "light"), default="auto")
-    p.add_argument("--behavior-model", type=Path, metavar="DIR",
-                   help="trained behaviour ViT (openfield behavior train): adds rearing/grooming to the summary")
+    p.add_argument("--behavior-model", type=Path, metavar="MODEL",
+                   help="pose classifier (.joblib, openfield behavior pose-train) fed the run's pose, or a "
+                        "behaviour ViT folder (openfield behavior train): adds rearing/grooming to the summary, "
+                        "<stem>_behavior.csv, <stem>_bouts.csv and the ethogram")
+    p.add_argument("--labeled-video", action="store_true",
+                   help="also write OUT/<stem>_labeled.mp4: the pose, the zone and the behaviour (with its "
+                        "probability) drawn on each frame")
     p.add_argument("--overwrite", action="store_true",
                    help="redo every step, even those whose options and inputs did not change")
     p.add_argument("--wait-s", type=float, default=0.0, metavar="S",
@@ -53,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         pose=args.pose, dlc_config=args.dlc_config, fps=args.fps,
         tracker=TrackerConfig(animal=args.animal), kinematics=kinematics_config(args),
         plots=not args.no_plots, overwrite=args.overwrite, behavior_model=args.behavior_model,
+        labeled_video=args.labeled_video,
     )
     results = run_videos(args.inputs, args.output, config, wait_s=args.wait_s)
     failed = [r for r in results if r.status == "failed"]

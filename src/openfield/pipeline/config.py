@@ -59,9 +59,17 @@ class RunConfig:
     plots
         Write the PNG plots (and show them in the report).
     behavior_model
-        Folder of a trained behaviour ViT (``openfield behavior train``);
-        when given, rearing and grooming time, bouts and latency join each
-        video's summary and the ethogram joins the report.
+        A pose classifier (``.joblib`` from ``openfield behavior
+        pose-train``), fed the pose the run produces, or the folder of a
+        trained behaviour ViT (``openfield behavior train``), whose crops
+        are centred on that pose; when given, rearing and grooming time,
+        bouts and latency join each video's summary and the ethogram joins
+        the report. A pose classifier needing body parts the run's pose
+        lacks is refused here, before any video.
+    labeled_video
+        Also write ``<stem>_labeled.mp4``: the pose, the zone and (with a
+        behaviour model) the behaviour and its probability drawn on each
+        frame (:mod:`openfield.overlay`).
     progress
         Show progress bars.
     overwrite
@@ -84,6 +92,7 @@ class RunConfig:
     kinematics: KinematicsConfig = field(default_factory=KinematicsConfig)
     plots: bool = True
     behavior_model: Path | None = None
+    labeled_video: bool = False
     progress: bool = True
     overwrite: bool = False
 
@@ -96,8 +105,64 @@ class RunConfig:
         check_fps(self.fps)
         if self.pose == "dlc" and self.dlc_config is None:
             raise OpenfieldError("--pose dlc needs --dlc-config path/to/config.yaml")
-        if self.behavior_model is not None and not Path(self.behavior_model).is_dir():
-            raise OpenfieldError("behaviour model folder not found", self.behavior_model)
+        if self.behavior_model is not None:
+            check_behavior_model(Path(self.behavior_model), self.pose_keypoints())
+
+    def pose_keypoints(self) -> list[str]:
+        """The body parts the run's pose will have: the tracker's, or those of the DeepLabCut config."""
+        if self.pose == "classic":
+            return list(TRACKER_KEYPOINTS)
+        from openfield.pose.dlc.checks import read_project_config
+
+        assert self.dlc_config is not None
+        cfg = read_project_config(self.dlc_config)
+        parts = cfg.get("multianimalbodyparts") or cfg.get("bodyparts") or []
+        return [str(b) for b in parts] + [str(b) for b in cfg.get("uniquebodyparts") or []]
+
+
+#: The classical tracker's body parts.
+TRACKER_KEYPOINTS = ("head", "body", "tail")
+
+
+def check_behavior_model(path: Path, keypoints: list[str]) -> str:
+    """Refuse a behaviour model that does not exist, or a pose classifier needing body parts the pose lacks.
+
+    Parameters
+    ----------
+    path
+        ``--behavior-model``: a ``.joblib`` pose classifier or a ViT folder.
+    keypoints
+        The body parts the run's pose will have.
+
+    Returns
+    -------
+    str
+        ``"pose"`` or ``"vit"``.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the model: not found, not a model, or the missing body parts.
+    """
+    from openfield.behavior.outputs import behavior_model_kind, load_pose_model
+
+    kind = behavior_model_kind(path)
+    if kind == "pose":
+        try:
+            model = load_pose_model(path)
+        except ImportError as exc:
+            raise OpenfieldError(
+                f"a pose behaviour model needs scikit-learn and joblib ({exc}); install the 'behavior' extra",
+                path,
+            ) from exc
+        missing = model.missing_body_parts(keypoints)
+        if missing:
+            raise OpenfieldError(
+                f"--behavior-model needs body parts the run's pose lacks: {', '.join(missing)} "
+                f"(the pose has {', '.join(keypoints)})",
+                path,
+            )
+    return kind
 
 
 @dataclass

@@ -134,9 +134,12 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     row.update({k: qc[k] for k in QC_COLUMNS if k not in row})
     inputs = [kin_fp, qc_fp]
     if config.behavior_model is not None:
-        beh_fp, totals = steps.behavior_step(ledger, video, Path(config.behavior_model), config.progress)
+        beh_fp, totals = steps.behavior_step(ledger, video, Path(config.behavior_model), config.progress,
+                                             pose=pose_path, pose_fp=pose_fp, cal=cal, cal_fp=cal_fp, fps=info.fps)
         row.update({k: totals.get(k, float("nan")) for k in BEHAVIOR_COLUMNS})
         inputs.append(beh_fp)
+    if config.labeled_video:
+        steps.labeled_video_step(ledger, video, info.fps, cal, [pose_fp, *inputs], config.progress)
     fp, row = steps.summary_step(ledger, row, inputs)
     if ledger.ran:
         log.info("%s: %.1f cm in %.1f s, mean speed %.2f cm/s (ran: %s)", video.name, row["distance_cm"],

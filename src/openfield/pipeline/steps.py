@@ -28,7 +28,7 @@ from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.files import save_figure, write_csv, write_json
 from openfield.io.pose import read_dlc, write_dlc_csv
-from openfield.io.video import video_background
+from openfield.io.video import video_background, video_info
 from openfield.pipeline.config import BEHAVIOR_COLUMNS
 from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.pipeline.paths import PLOTS, output_paths
@@ -211,11 +211,38 @@ def kinematics_step(
     return fp, summary
 
 
-def behavior_step(ledger: Ledger, video: Path, model_dir: Path, progress: bool) -> tuple[str, dict[str, Any]]:
-    """Rearing and grooming with a trained ViT -> ``<stem>_behavior.csv``, bouts, summary, ethogram.
+def behavior_step(
+    ledger: Ledger,
+    video: Path,
+    model: Path,
+    progress: bool,
+    pose: Path | None = None,
+    pose_fp: str | None = None,
+    cal: Calibration | None = None,
+    cal_fp: str | None = None,
+    fps: float | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Rearing and grooming from the run's own pose -> ``<stem>_behavior.csv``, bouts, summary, ethogram.
 
-    The one place the pipeline calls the behaviour stage
-    (:func:`openfield.behavior.video.predict_video`).
+    The one place the pipeline calls the behaviour stage. ``model`` is either
+    a pose classifier (``.joblib``, :mod:`openfield.behavior.pose`), applied
+    to the pose file the pose step wrote (tracker CSV or DeepLabCut file), or
+    a ViT folder (:func:`openfield.behavior.video.predict_video`), whose crops
+    are centred on that pose (no second detection). The fingerprint covers
+    the model's file(s), the settings and the pose step's fingerprint (and
+    the calibration's when the model uses the walls).
+
+    Parameters
+    ----------
+    pose, pose_fp
+        The pose file and its step's fingerprint; None: those recorded by
+        the pose step in ``ledger``.
+    cal, cal_fp
+        The calibration (for a model using the walls) and its fingerprint;
+        None: the one recorded by the calibration step, if any.
+    fps
+        The frame rate the run uses; None: the one the kinematics step
+        recorded, else the video's own.
 
     Returns
     -------
@@ -223,16 +250,31 @@ def behavior_step(ledger: Ledger, video: Path, model_dir: Path, progress: bool) 
     totals : dict
         ``BEHAVIOR_COLUMNS`` -> value.
     """
-    model_dir = Path(model_dir)
-    model_files = sorted(p for p in model_dir.iterdir() if p.is_file())
-    fp = fingerprint("behavior", {"model": str(model_dir.resolve())}, sources=[video, *model_files])
+    from openfield.behavior.outputs import behavior_model_kind
+
+    model = Path(model)
+    if pose is None and "pose" in ledger.records:
+        pose, pose_fp = ledger.output("pose", "pose"), ledger.records["pose"]["fingerprint"]
+    kind = behavior_model_kind(model)
+    if kind == "pose":
+        if pose is None:
+            raise OpenfieldError("a pose behaviour model needs the run's pose; none was recorded", video)
+        if cal is None and "calibration" in ledger.records:
+            cal = Calibration.load(ledger.output("calibration", "calibration"))
+            cal_fp = ledger.records["calibration"]["fingerprint"]
+        if fps is None:
+            fps = ledger.records.get("kinematics", {}).get("values", {}).get("fps") or video_info(video).fps
+        return _pose_behavior(ledger, video, model, Path(pose), pose_fp or "", cal, cal_fp, float(fps))
+    model_files = sorted(p for p in model.iterdir() if p.is_file())
+    fp = fingerprint("behavior", {"kind": "vit", "model": str(model.resolve())}, inputs=[pose_fp or ""],
+                     sources=[video, *model_files])
     rec = ledger.current("behavior", fp)
     if rec:
         return fp, rec["values"]
     try:
         from openfield.behavior.video import predict_video  # lazy: torch only when asked for
 
-        totals = predict_video(video, model_dir, ledger.out_dir, overwrite=True, progress=progress)
+        totals = predict_video(video, model, ledger.out_dir, overwrite=True, progress=progress, pose=pose)
     except ImportError as exc:
         raise OpenfieldError(
             f"--behavior-model needs the 'behavior' extra ({exc}); install it with "
@@ -242,6 +284,86 @@ def behavior_step(ledger: Ledger, video: Path, model_dir: Path, progress: bool) 
     outputs = {k: Path(v) for k, v in totals.get("paths", {}).items()}
     ledger.record("behavior", fp, outputs, values)
     return fp, values
+
+
+def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, pose_fp: str,
+                   cal: Calibration | None, cal_fp: str | None, fps: float) -> tuple[str, dict[str, Any]]:
+    """:func:`behavior_step` with a pose classifier."""
+    try:
+        from openfield.behavior import outputs as behavior_outputs
+        from openfield.behavior.pose import arena_geometry
+        from openfield.behavior.timeline import behavior_timeline
+
+        model = behavior_outputs.load_pose_model(model_path)
+    except ImportError as exc:
+        raise OpenfieldError(
+            f"a pose behaviour model needs scikit-learn and joblib ({exc}); install the 'behavior' extra"
+        ) from exc
+    inputs = [pose_fp] + ([cal_fp] if model.uses_arena and cal_fp else [])
+    settings = {"kind": "pose", "min_bout_s": model.min_bout_s, "fps": fps}
+    fp = fingerprint("behavior", settings, inputs=inputs, sources=[model_path])
+    rec = ledger.current("behavior", fp)
+    if rec:
+        return fp, rec["values"]
+    ds = read_dlc(pose, fps=fps)
+    arena = arena_geometry(ds, cal) if model.uses_arena else None
+    proba = model.predict_proba(ds, arena)
+    timeline = behavior_timeline(proba, model.classes, fps, model.min_bout_s)
+    paths, summary = behavior_outputs.write_timeline(ledger.out_dir, ledger.stem, timeline, {"file": video.name})
+    values = {k: summary.get(k, math.nan) for k in BEHAVIOR_COLUMNS}
+    ledger.record("behavior", fp, paths, values)
+    log.info("%s: behaviour from the pose (%s) -> %s", video.name, model_path.name, paths["behavior"].name)
+    return fp, values
+
+
+def labeled_video_step(
+    ledger: Ledger,
+    video: Path,
+    fps: float,
+    cal: Calibration | None,
+    inputs: list[str],
+    progress: bool,
+) -> str:
+    """The labelled MP4 (:func:`openfield.overlay.write_labeled_video`) -> ``<stem>_labeled.mp4``.
+
+    Draws the pose the pose step recorded, the zone of each frame from
+    ``<stem>_kinematics.csv`` and, when the behaviour step ran, the label
+    and its probability from ``<stem>_behavior.csv``.
+
+    Parameters
+    ----------
+    fps
+        The frame rate the run uses.
+    cal
+        The calibration (its arena corners are drawn), or None.
+    inputs
+        Fingerprints of the pose, kinematics and (if any) behaviour steps.
+
+    Returns
+    -------
+    str
+        The step's fingerprint.
+    """
+    import pandas as pd
+
+    from openfield import overlay
+
+    path = ledger.out_dir / f"{ledger.stem}_labeled.mp4"
+    fp = fingerprint("labeled_video", {"fps": fps}, inputs=inputs, sources=[video])
+    if ledger.current("labeled_video", fp):
+        return fp
+    ds = read_dlc(ledger.output("pose", "pose"), fps=fps)
+    zones = pd.read_csv(ledger.output("kinematics", "kinematics"))["zone"].astype(str).tolist()
+    labels = probabilities = None
+    if "behavior" in ledger.records:
+        frames = pd.read_csv(ledger.output("behavior", "behavior"))
+        labels = frames["label"].astype(str).tolist()
+        probabilities = [float(frames.at[i, f"p_{lab}"]) if f"p_{lab}" in frames else float("nan")
+                         for i, lab in enumerate(labels)]
+    corners = None if cal is None else cal.arena_corners_px
+    overlay.write_labeled_video(video, path, ds, labels, probabilities, zones, corners, fps, progress=progress)
+    ledger.record("labeled_video", fp, {"labeled_video": path})
+    return fp
 
 
 def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> tuple[str, dict[str, Any]]:
@@ -380,6 +502,7 @@ __all__ = [
     "dlc_pose_step",
     "given_calibration",
     "kinematics_step",
+    "labeled_video_step",
     "pose_file_step",
     "quality_step",
     "summary_step",

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from vit_synthetic import mouse_frame
 
-from openfield.behavior.crops import Cropper, CropSettings, crop_square, find_animal_centre, median_background
+from openfield.behavior.crops import Cropper, CropSettings, crop_square, find_animal_centre
 from openfield.errors import OpenfieldError
+from openfield.segmentation import median_background
 
 
 def test_centre_from_background_difference():

@@ -99,6 +99,7 @@ def test_pose_centres_place_the_crops(tmp_path):
     from openfield.behavior.dataset import pose_centres
     from openfield.behavior.video import _frame_batches
     from openfield.io.pose import from_numpy, write_dlc_csv
+    from openfield.io.video import VideoReader
 
     video = write_video(tmp_path / "m.avi", [mouse_frame((60, 80), (20, 30), radius=6)] * 4, 10.0)
     # pose: frames 0-1 put the animal at (60, 40) (snout and tail base around it), frames 2-3 unknown
@@ -109,7 +110,7 @@ def test_pose_centres_place_the_crops(tmp_path):
     centres = pose_centres(tmp_path / "m.csv")
     np.testing.assert_allclose(centres[:2], [[60, 40], [60, 40]])
     assert np.isnan(centres[2:]).all()
-    crops = [c for batch, _ in _frame_batches(video, Cropper(CropSettings(size_px=10)), 8, 1, None, centres)
+    crops = [c for batch, _ in _frame_batches(VideoReader(video), Cropper(CropSettings(size_px=10)), 8, 1, centres)
              for c in batch]
     assert len(crops) == 4
     assert crops[0][5, 5, 0] > 150 and crops[1][5, 5, 0] > 150  # floor at the pose centre
