@@ -81,7 +81,8 @@ SUMMARY_COLUMNS = [
 ]
 
 FRAME_COLUMNS = [
-    "frame", "time_s", "x_cm", "y_cm", "speed_cm_s", "acceleration_cm_s2", "zone", "moving", "interpolated",
+    "frame", "time_s", "x_cm", "y_cm", "speed_cm_s", "acceleration_cm_s2", "zone", "moving", "in_bout",
+    "interpolated",
 ]
 
 
@@ -508,6 +509,7 @@ def frames_table(ds: xr.Dataset) -> pd.DataFrame:
             "acceleration_cm_s2": ds["acceleration"].values,
             "zone": ds["zone"].values.astype(object),
             "moving": ds["moving"].values,
+            "in_bout": ds["in_bout"].values,
             "interpolated": ds["interpolated"].values,
         }
     )

@@ -25,10 +25,10 @@ from matplotlib.patches import Rectangle
 from openfield import zones
 
 #: A trace over time with more frames than this is drawn as a min/max envelope of this many bins.
-TRACE_BINS = 2000
+TRACE_BINS = 1000
 
 #: The trajectory figure draws at most this many points (every k-th frame).
-TRAJECTORY_POINTS = 20000
+TRAJECTORY_POINTS = 5000
 
 
 def envelope(t: np.ndarray, y: np.ndarray, bins: int = TRACE_BINS) -> tuple[np.ndarray, np.ndarray]:

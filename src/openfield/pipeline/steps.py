@@ -156,9 +156,12 @@ def write_frames_table(frames: Any, path: Path) -> Path:
         col = frames[name].to_numpy()
         if col.dtype.kind == "f":
             col = np.round(col, 4)
+        elif col.dtype.kind == "b":  # as pandas writes them
+            col = np.where(col, "True", "False")
         cols[name] = pa.array(col, from_pandas=True)
-    with atomic_write(path) as tmp:
-        pacsv.write_csv(pa.table(cols), tmp, pacsv.WriteOptions(quoting_style="none"))
+    with atomic_write(path) as tmp, open(tmp, "wb") as f:
+        f.write((",".join(frames.columns) + "\n").encode())
+        pacsv.write_csv(pa.table(cols), f, pacsv.WriteOptions(include_header=False, quoting_style="none"))
     return path
 
 
