@@ -18,8 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "classical tracker and prints each measure next to its analytic value.",
     )
     p.add_argument("-o", "--output", type=Path, default=Path("demo_output"), help="folder (default demo_output/)")
-    p.add_argument("--duration", type=float, default=20.0, help="video length in seconds (default 20; shorter videos have few bouts, so their bout means "
-                        "are less precise)")
+    p.add_argument("--duration", type=float, default=20.0,
+                   help="video length in seconds (default 20; shorter videos have few bouts, so their bout "
+                        "means are less precise)")
     p.set_defaults(func=run)
 
 
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     table, report = run_demo(args.output, duration_s=args.duration)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("\nmeasured: from the video (classical tracker); true: analytic (speeds and accelerations of the "
-          "minimum-jerk bouts, true positions, the bout plan);\nexact_track: the true positions through the same kinematics, so measured - exact_track "
-          "is the tracker's part of the error.")
+          "minimum-jerk bouts, true positions, the bout plan);\nexact_track: the true positions through the same "
+          "kinematics, so measured - exact_track is the tracker's part of the error.")
     print(f"\nreport: {report}")
     return 0
