@@ -243,3 +243,15 @@ def test_locomotor_bouts_of_minimum_jerk_motion_through_the_command(tmp_path):
     assert summary["tracking_noise_cm"] == pytest.approx(0.03, rel=0.3)
     for zone in ("center", "border"):
         assert summary[f"locomotor_bouts_{zone}"] == (table["zone"] == zone).sum()
+    frames = pd.read_csv(out / "mjDLC_resnet50_kinematics.csv")
+    assert list(frames.columns) == FRAME_COLUMNS and frames["moving"].dtype == bool
+    # the whole-recording mean acceleration counts frames inside bouts only
+    inside = frames["in_bout"].to_numpy() & (frames["acceleration_cm_s2"].to_numpy() > 1e-6)
+    assert summary["mean_acceleration_cm_s2"] == pytest.approx(frames["acceleration_cm_s2"][inside].mean(), rel=1e-3)
+    # the same table as Parquet
+    assert main(["kinematics", str(pose), "--arena-from-bodyparts", "tl", "tr", "br", "bl", "--arena-size-cm",
+                 "40", "40", "--fps", "30", "-o", str(out), "--no-plots", "--table-format", "parquet"]) == 0
+    parquet = pd.read_parquet(out / "mjDLC_resnet50_kinematics.parquet")
+    assert list(parquet.columns) == FRAME_COLUMNS
+    np.testing.assert_allclose(parquet["speed_cm_s"], frames["speed_cm_s"], atol=1e-4)
+    assert (parquet["zone"].fillna("") == frames["zone"].fillna("")).all()
