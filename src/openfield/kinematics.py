@@ -6,9 +6,14 @@ Definitions (``p_i`` the smoothed position of the reference point at frame
 - speed :math:`v_i = |(p_{i+1} - p_{i-1}) / (2\,dt)|` (central differences,
   one-sided at the ends of each tracked stretch), cm/s;
 - acceleration :math:`a_i = (v_{i+1} - v_{i-1}) / (2\,dt)`, signed, cm/s²;
-  acceleration phases are frames with :math:`a > 0`, deceleration phases
-  frames with :math:`a < 0` (:math:`|a| < 10^{-6}` counts as zero); the mean deceleration is reported as a
-  positive magnitude;
+  the whole-recording (and per-zone) ``mean_acceleration`` /
+  ``mean_deceleration`` average the frames with :math:`a > 0` /
+  :math:`a < 0` (:math:`|a| < 10^{-6}` counts as zero) *inside locomotor
+  bouts* only (:mod:`openfield.bouts`), so the jitter of a resting animal
+  does not dilute them; the deceleration is a positive magnitude;
+- locomotor bouts (:mod:`openfield.bouts`): per bout, mean acceleration
+  ``(peak - starting speed) / rise time`` and the like; their means over
+  bouts go into the summary (``locomotor_bouts``, ``mean_bout_*``);
 - distance :math:`\sum_i |p_i - p_{i-1}|` over consecutive tracked frames;
   a step counts in the zone of the frame it arrives in;
 - moving: speed above a threshold (default 2 cm/s) held for at least a
@@ -16,7 +21,11 @@ Definitions (``p_i`` the smoothed position of the reference point at frame
 
 Before that the reference point is cleaned (:mod:`openfield.cleaning`):
 likelihood cut-off, conversion to cm, removal of impossible jumps,
-interpolation of short gaps and Savitzky-Golay smoothing.
+interpolation of short gaps and smoothing: by default a
+Rauch-Tung-Striebel smoother with a constant-acceleration model whose
+measurement noise is estimated from the recording
+(:mod:`openfield.smoothing`, reported as ``tracking_noise_cm``); with
+``smooth_window_s`` a Savitzky-Golay filter of that window instead.
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from openfield import cleaning, zones
+from openfield import bouts, cleaning, smoothing, zones
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.pose import ARENA_KEYPOINTS
@@ -67,10 +76,13 @@ SUMMARY_COLUMNS = [
     "fps",
     "px_per_cm",
     "calibration_method",
+    *bouts.SUMMARY_COLUMNS,
+    "tracking_noise_cm",
 ]
 
 FRAME_COLUMNS = [
-    "frame", "time_s", "x_cm", "y_cm", "speed_cm_s", "acceleration_cm_s2", "zone", "moving", "interpolated",
+    "frame", "time_s", "x_cm", "y_cm", "speed_cm_s", "acceleration_cm_s2", "zone", "moving", "in_bout",
+    "interpolated",
 ]
 
 
@@ -104,7 +116,8 @@ class KinematicsConfig:
     max_gap_s
         Gaps up to this long are interpolated, >= 0 (0: none) [0.5].
     smooth_window_s
-        Savitzky-Golay window, > 0 [0.25].
+        Savitzky-Golay window, > 0 [None: the noise-aware RTS smoother of
+        :func:`openfield.smoothing.smooth_track`].
     smooth_polyorder
         Savitzky-Golay polynomial order, >= 0 [2].
     moving_threshold_cm_s
@@ -113,6 +126,8 @@ class KinematicsConfig:
         Shortest movement bout counted as moving, >= 0 [0.25].
     center_fraction
         Side of the centre zone as a fraction of the arena side, in (0, 1) [0.5].
+    table_format
+        Per-frame table as ``"csv"`` or ``"parquet"`` [csv].
 
     Raises
     ------
@@ -125,11 +140,12 @@ class KinematicsConfig:
     likelihood_cutoff: float = 0.6
     max_speed_cm_s: float = 150.0
     max_gap_s: float = 0.5
-    smooth_window_s: float = 0.25
+    smooth_window_s: float | None = None
     smooth_polyorder: int = 2
     moving_threshold_cm_s: float = 2.0
     moving_min_s: float = 0.25
     center_fraction: float = 0.5
+    table_format: str = "csv"
 
     def __post_init__(self) -> None:
         if self.bodypart is not None and not str(self.bodypart).strip():
@@ -137,13 +153,16 @@ class KinematicsConfig:
         _check("likelihood_cutoff", "--likelihood-cutoff", self.likelihood_cutoff, 0.0, 1.0)
         _check("max_speed_cm_s", "--max-speed", self.max_speed_cm_s, 0.0, low_open=True)
         _check("max_gap_s", "--max-gap", self.max_gap_s, 0.0)
-        _check("smooth_window_s", "--smooth-window", self.smooth_window_s, 0.0, low_open=True)
+        if self.smooth_window_s is not None:
+            _check("smooth_window_s", "--smooth-window", self.smooth_window_s, 0.0, low_open=True)
         if int(self.smooth_polyorder) != self.smooth_polyorder or self.smooth_polyorder < 0:
             raise OpenfieldError(f"smooth_polyorder must be a whole number >= 0, got {self.smooth_polyorder!r}")
         _check("moving_threshold_cm_s", "--moving-threshold", self.moving_threshold_cm_s, 0.0)
         _check("moving_min_s", "--moving-min", self.moving_min_s, 0.0)
         _check("center_fraction", "--center-fraction", self.center_fraction, 0.0, 1.0, low_open=True,
                high_open=True)
+        if self.table_format not in ("csv", "parquet"):
+            raise OpenfieldError(f"--table-format (table_format) must be csv or parquet, got {self.table_format!r}")
 
 
 # --------------------------------------------------------------------------- reference point
@@ -230,16 +249,8 @@ def speed_acceleration(xy_cm: np.ndarray, fps: float) -> tuple[np.ndarray, np.nd
     return speed, acc
 
 
-def moving_mask(speed: np.ndarray, fps: float, threshold: float, min_s: float) -> np.ndarray:
-    """Frames in runs of ``speed > threshold`` lasting at least ``min_s``."""
-    fast = np.nan_to_num(speed, nan=0.0) > threshold
-    starts, lengths = cleaning.runs(fast)
-    min_frames = max(1, int(np.ceil(min_s * fps - 1e-9)))
-    out = np.zeros(len(speed), bool)
-    for s, n in zip(starts, lengths, strict=True):
-        if n >= min_frames:
-            out[s : s + n] = True
-    return out
+#: One rule for moving frames: speed above a threshold held for a minimum time (:func:`openfield.bouts.moving_mask`).
+moving_mask = bouts.moving_mask
 
 
 def _mean_or_nan(x: np.ndarray) -> float:
@@ -260,13 +271,19 @@ def _acc_dec(acc: np.ndarray) -> tuple[float, float]:
 
 
 def _summary_of(xy: np.ndarray, speed: np.ndarray, acc: np.ndarray, zone: np.ndarray, moving: np.ndarray,
-                interpolated: np.ndarray, fps: float, has_zones: bool) -> dict[str, Any]:
-    """The measures of one track (see ``SUMMARY_COLUMNS``), from per-frame arrays."""
+                interpolated: np.ndarray, fps: float, has_zones: bool,
+                in_bout: np.ndarray | None = None) -> dict[str, Any]:
+    """The measures of one track (see ``SUMMARY_COLUMNS``), from per-frame arrays.
+
+    Mean acceleration and deceleration count only the frames ``in_bout``
+    (all frames when None).
+    """
+    acc_b = acc if in_bout is None else np.where(in_bout, acc, np.nan)
     # distance: steps between consecutive tracked frames only. movement.kinematics.compute_path_length
     # would bridge a gap (nan_policy="ffill") or scale for it; a step across a gap is not measured motion
     step = np.r_[np.nan, np.linalg.norm(np.diff(xy, axis=0), axis=1)]
     n = len(xy)
-    mean_acc, mean_dec = _acc_dec(acc)
+    mean_acc, mean_dec = _acc_dec(acc_b)
     out: dict[str, Any] = {
         "duration_s": n / fps,
         "distance_cm": float(np.nansum(step)),
@@ -284,7 +301,7 @@ def _summary_of(xy: np.ndarray, speed: np.ndarray, acc: np.ndarray, zone: np.nda
         out[f"time_{z}_s"] = float(in_z.sum() / fps) if has_zones else nan
         out[f"distance_{z}_cm"] = float(np.nansum(step[in_z])) if has_zones else nan
         out[f"mean_speed_{z}_cm_s"] = _mean_or_nan(speed[in_z]) if has_zones else nan
-        a, d = _acc_dec(acc[in_z]) if has_zones else (nan, nan)
+        a, d = _acc_dec(acc_b[in_z]) if has_zones else (nan, nan)
         out[f"mean_acceleration_{z}_cm_s2"] = a
         out[f"mean_deceleration_{z}_cm_s2"] = d
     if has_zones:
@@ -317,13 +334,17 @@ def clean_track(
         tracked frames (``gaps_left_open``, ``longest_gap_s``) and, apart
         from them, the untracked stretches at the very start and end of the
         recording (``missing_start_s``, ``missing_end_s``), which are not
-        gaps and are never interpolated.
+        gaps and are never interpolated; the smoother used (``smoother``:
+        ``"rts"`` or ``"savitzky-golay"``, ``smooth_window_frames`` None
+        for RTS) and the tracking noise estimated before gap filling
+        (``tracking_noise_cm``, :func:`openfield.smoothing.estimate_noise_cm`).
     """
     n = len(xy_px)
     xy = cleaning.mask_low_likelihood(xy_px, likelihood, config.likelihood_cutoff)
     low = int(np.isnan(xy).any(axis=1).sum() - np.isnan(xy_px).any(axis=1).sum())
     xy_cm = calibration.px_to_cm(xy)
     xy_cm, jumps = cleaning.remove_jumps(xy_cm, fps, config.max_speed_cm_s)
+    noise = smoothing.estimate_noise_cm(xy_cm, fps)  # before gap filling: only measured positions
     max_gap = int(round(config.max_gap_s * fps))
     xy_cm, interpolated = cleaning.interpolate_gaps(xy_cm, max_gap)
     missing = np.isnan(xy_cm).any(axis=1)
@@ -331,8 +352,12 @@ def clean_track(
     at_start = starts == 0
     at_end = (starts + lengths == n) & ~at_start
     inner = ~at_start & ~at_end
-    window = cleaning.window_frames(config.smooth_window_s, fps, config.smooth_polyorder)
-    xy_cm = cleaning.smooth(xy_cm, window, config.smooth_polyorder)
+    if config.smooth_window_s is None:
+        window = None
+        xy_cm = smoothing.smooth_track(xy_cm, fps, noise_cm=noise)
+    else:
+        window = cleaning.window_frames(config.smooth_window_s, fps, config.smooth_polyorder)
+        xy_cm = cleaning.smooth(xy_cm, window, config.smooth_polyorder)
     report = {
         "frames": n,
         "low_likelihood_frames": low,
@@ -344,6 +369,8 @@ def clean_track(
         "missing_start_s": float(lengths[at_start].sum() / fps),
         "missing_end_s": float(lengths[at_end].sum() / fps),
         "smooth_window_frames": window,
+        "smoother": "rts" if window is None else "savitzky-golay",
+        "tracking_noise_cm": float(noise),
     }
     return xy_cm, interpolated, report
 
@@ -386,13 +413,17 @@ def analyze_pose(
         The pose variables plus, per frame (``time`` in s):
         ``reference_position`` (time, space; cleaned and smoothed, cm),
         ``speed`` (cm/s), ``acceleration`` (signed, cm/s²), ``zone``
-        (``"center"``, ``"border"``, or ``""`` where unknown), ``moving``
-        and ``interpolated`` (bool); each variable's ``units`` in its attrs.
+        (``"center"``, ``"border"``, or ``""`` where unknown), ``moving``,
+        ``in_bout`` (inside a locomotor bout) and ``interpolated`` (bool);
+        each variable's ``units`` in its attrs.
         ``attrs`` add ``fps``, ``calibration`` (its dict), ``arena_size_cm``
         (None without an arena), ``center_fraction``, ``reference_point``,
-        ``cleaning`` (what cleaning did, see :func:`clean_track`) and a
+        ``cleaning`` (what cleaning did, see :func:`clean_track`),
+        ``bout_bounds`` (:func:`openfield.bouts.find_bouts`'s frames per
+        bout: start, first peak, last peak, end) and a
         ``log`` record (:func:`openfield.provenance.log_step`). Make the
-        tables with :func:`frames_table` and :func:`summarize`.
+        tables with :func:`frames_table`, :func:`bout_table` and
+        :func:`summarize`.
     """
     config = config or KinematicsConfig()
     source = ds.attrs.get("source_file")
@@ -428,12 +459,16 @@ def analyze_pose(
     out["speed"] = ("time", speed, {"units": "cm/s"})
     out["acceleration"] = ("time", acc, {"units": "cm/s^2"})
     out["zone"] = ("time", zone.astype(str), {"units": ""})
-    out["moving"] = ("time", moving_mask(speed, fps, config.moving_threshold_cm_s, config.moving_min_s),
-                     {"units": ""})
+    moving = moving_mask(speed, fps, config.moving_threshold_cm_s, config.moving_min_s)
+    bounds = bouts.find_bouts(speed, fps, moving, bouts.BoutConfig(
+        moving_threshold_cm_s=config.moving_threshold_cm_s, moving_min_s=config.moving_min_s))
+    out["moving"] = ("time", moving, {"units": ""})
+    out["in_bout"] = ("time", bouts.in_bout_mask(bounds, n), {"units": ""})
     out["interpolated"] = ("time", np.asarray(interpolated, bool), {"units": ""})
     out.attrs.update(fps=fps, time_unit="seconds", calibration=calibration.to_dict(),
                      arena_size_cm=None if arena is None else tuple(arena),
-                     center_fraction=float(config.center_fraction), reference_point=name, cleaning=report)
+                     center_fraction=float(config.center_fraction), reference_point=name, cleaning=report,
+                     bout_bounds=[[float(v) for v in row] for row in bounds])
     return log_step(out, "kinematics", {**asdict(config), "fps": fps})
 
 
@@ -442,12 +477,22 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
     fps = float(ds.attrs["fps"])
     cal = ds.attrs["calibration"]
     zone = ds["zone"].values.astype(object)
+    has_zones = ds.attrs.get("arena_size_cm") is not None
     out = _summary_of(ds["reference_position"].transpose("time", "space").values, ds["speed"].values,
                       ds["acceleration"].values, zone, ds["moving"].values, ds["interpolated"].values, fps,
-                      ds.attrs.get("arena_size_cm") is not None)
+                      has_zones, ds["in_bout"].values)
     out.update(reference_point=ds.attrs["reference_point"], fps=fps, px_per_cm=float(cal["px_per_cm"]),
-               calibration_method=cal["method"])
+               calibration_method=cal["method"], tracking_noise_cm=ds.attrs["cleaning"]["tracking_noise_cm"])
+    out.update(bouts.summarize_bouts(bout_table(ds), has_zones=has_zones))
     return {k: out[k] for k in SUMMARY_COLUMNS}
+
+
+def bout_table(ds: xr.Dataset) -> pd.DataFrame:
+    """The per-bout table of :func:`analyze_pose`'s result (columns :data:`openfield.bouts.BOUT_COLUMNS`)."""
+    zone = ds["zone"].values.astype(object) if ds.attrs.get("arena_size_cm") is not None else None
+    bounds = np.asarray(ds.attrs["bout_bounds"], float).reshape(-1, 4)
+    return bouts.bout_table(ds["speed"].values, float(ds.attrs["fps"]), ds["acceleration"].values,
+                            ds["reference_position"].transpose("time", "space").values, zone=zone, bounds=bounds)
 
 
 def frames_table(ds: xr.Dataset) -> pd.DataFrame:
@@ -464,6 +509,7 @@ def frames_table(ds: xr.Dataset) -> pd.DataFrame:
             "acceleration_cm_s2": ds["acceleration"].values,
             "zone": ds["zone"].values.astype(object),
             "moving": ds["moving"].values,
+            "in_bout": ds["in_bout"].values,
             "interpolated": ds["interpolated"].values,
         }
     )

@@ -1,13 +1,20 @@
-"""Plots people look at: trajectory with zones, occupancy heat map, speed and acceleration.
+"""Plots people look at: trajectory with zones, occupancy heat map, speed and acceleration, bouts.
 
 Each function takes a per-frame kinematics table and returns a matplotlib
 figure (no display needed: matplotlib falls back to Agg without one, and
 notebooks show the figures inline); :func:`kinematics_figures` makes the
-three of a kinematics result. Saving them is the pipeline's job.
+four of a kinematics result. Saving them is the pipeline's job.
+
+Long recordings draw what the eye can see: a trace over time is reduced to
+the minimum and maximum of each of :data:`TRACE_BINS` time bins (every
+peak and trough stays visible at the figure's resolution), the trajectory
+to at most :data:`TRAJECTORY_POINTS` points (every k-th frame), and the heat
+map is a 2-D histogram of every frame.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -16,6 +23,44 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from openfield import zones
+
+#: A trace over time with more frames than this is drawn as a min/max envelope of this many bins.
+TRACE_BINS = 1000
+
+#: The trajectory figure draws at most this many points (every k-th frame).
+TRAJECTORY_POINTS = 5000
+
+
+def envelope(t: np.ndarray, y: np.ndarray, bins: int = TRACE_BINS) -> tuple[np.ndarray, np.ndarray]:
+    """A trace reduced to its minimum and maximum per time bin, in time order (NaN bins stay gaps).
+
+    Traces of up to ``2 * bins`` samples are returned unchanged.
+    """
+    t, y = np.asarray(t, float), np.asarray(y, float)
+    if len(y) <= 2 * bins:
+        return t, y
+    k = int(np.ceil(len(y) / bins))
+    m = len(y) // k * k
+    head = y[:m].reshape(-1, k)
+    tail = y[m:]
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN bins: NaN, a gap in the line
+        lo = np.r_[np.nanmin(head, axis=1), [np.nanmin(tail)] if len(tail) else []]
+        hi = np.r_[np.nanmax(head, axis=1), [np.nanmax(tail)] if len(tail) else []]
+    starts = np.r_[t[:m:k], [t[m]] if len(tail) else []]
+    ends = np.r_[t[k - 1 : m : k], [t[-1]] if len(tail) else []]
+    tt = np.c_[starts, ends].ravel()
+    yy = np.c_[lo, hi].ravel()
+    return tt, yy
+
+
+def _spans(t: np.ndarray, mask: np.ndarray) -> list[tuple[float, float]]:
+    """``(start, width)`` in time of each run of True (for ``broken_barh``)."""
+    m = np.r_[False, np.asarray(mask, bool), False].astype(np.int8)
+    d = np.diff(m)
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1
+    dt = float(t[1] - t[0]) if len(t) > 1 else 1.0
+    return [(float(t[a]) - dt / 2, float(t[b] - t[a]) + dt) for a, b in zip(starts, ends, strict=True)]
 
 
 def _arena_axes(ax: Any, arena_size_cm: tuple[float, float] | None, center_fraction: float,
@@ -45,8 +90,10 @@ def trajectory_figure(
     """Path of the reference point over the arena, coloured by time, with the zones."""
     fig, ax = plt.subplots(figsize=(6, 6))
     _arena_axes(ax, arena_size_cm, center_fraction)
-    ax.plot(frames["x_cm"], frames["y_cm"], color="0.6", lw=0.6, zorder=1)
-    sc = ax.scatter(frames["x_cm"], frames["y_cm"], c=frames["time_s"], s=2, cmap="viridis", zorder=2)
+    step = max(1, int(np.ceil(len(frames) / TRAJECTORY_POINTS)))
+    x, y, t = (frames[c].to_numpy(float)[::step] for c in ("x_cm", "y_cm", "time_s"))
+    ax.plot(x, y, color="0.6", lw=0.6, zorder=1)
+    sc = ax.scatter(x, y, c=t, s=2, cmap="viridis", zorder=2, rasterized=True)
     fig.colorbar(sc, ax=ax, label="time (s)", shrink=0.8)
     ax.set_title(title or "Trajectory")
     if arena_size_cm is not None:
@@ -82,20 +129,36 @@ def heatmap_figure(
     return fig
 
 
-def speed_figure(frames: pd.DataFrame, title: str = "") -> Any:
-    """Speed and acceleration over time, with moving periods shaded."""
+def speed_figure(frames: pd.DataFrame, title: str = "", bouts: pd.DataFrame | None = None) -> Any:
+    """Speed and acceleration over time, with moving periods (or, given ``bouts``, the bouts) shaded.
+
+    Parameters
+    ----------
+    frames
+        Per-frame table.
+    title
+        Figure title.
+    bouts
+        Per-bout table (``start_s``, ``end_s``): each bout shaded, two
+        alternating shades so that bouts split at an arrest stay apart.
+    """
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 5), sharex=True)
-    t = frames["time_s"].to_numpy()
-    ax1.plot(t, frames["speed_cm_s"], lw=0.8, color="tab:blue")
-    moving = frames["moving"].to_numpy(bool)
-    ax1.fill_between(t, 0, 1, where=moving, transform=ax1.get_xaxis_transform(), color="tab:green",
-                     alpha=0.12, label="moving", step="mid")
+    t = frames["time_s"].to_numpy(float)
+    ax1.plot(*envelope(t, frames["speed_cm_s"].to_numpy(float)), lw=0.8, color="tab:blue")
+    if bouts is not None:
+        spans = [(float(a), float(b - a)) for a, b in zip(bouts["start_s"], bouts["end_s"], strict=True)]
+        for k, alpha in ((0, 0.15), (1, 0.3)):
+            ax1.broken_barh(spans[k::2], (0, 1), transform=ax1.get_xaxis_transform(), color="tab:green",
+                            alpha=alpha, lw=0, label=f"{len(spans)} locomotor bouts" if k == 0 else None)
+    else:
+        ax1.broken_barh(_spans(t, frames["moving"].to_numpy(bool)), (0, 1), transform=ax1.get_xaxis_transform(),
+                        color="tab:green", alpha=0.12, lw=0, label="moving")
     ax1.set_ylabel("speed (cm/s)")
     ax1.legend(loc="upper right", fontsize=8)
-    acc = frames["acceleration_cm_s2"].to_numpy()
-    ax2.plot(t, acc, lw=0.6, color="0.3")
-    ax2.fill_between(t, 0, acc, where=acc > 0, color="tab:red", alpha=0.4, label="acceleration")
-    ax2.fill_between(t, 0, acc, where=acc < 0, color="tab:blue", alpha=0.4, label="deceleration")
+    tt, acc = envelope(t, frames["acceleration_cm_s2"].to_numpy(float))
+    ax2.plot(tt, acc, lw=0.6, color="0.3")
+    ax2.fill_between(tt, 0, acc, where=acc > 0, color="tab:red", alpha=0.4, label="acceleration")
+    ax2.fill_between(tt, 0, acc, where=acc < 0, color="tab:blue", alpha=0.4, label="deceleration")
     ax2.axhline(0, color="black", lw=0.5)
     ax2.set_ylabel("acceleration (cm/s²)")
     ax2.set_xlabel("time (s)")
@@ -105,22 +168,27 @@ def speed_figure(frames: pd.DataFrame, title: str = "") -> Any:
 
 
 def kinematics_figures(ds: Any, title: str = "") -> dict[str, Any]:
-    """Trajectory, heat map and speed figures of :func:`openfield.kinematics.analyze_pose`'s result.
+    """Trajectory, heat map, speed and bout figures of :func:`openfield.kinematics.analyze_pose`'s result.
 
     Returns
     -------
     dict
-        ``trajectory``, ``heatmap``, ``speed`` -> matplotlib figure (the
-        pipeline saves them as ``<stem>_<name>.png``; close them when done).
+        ``trajectory``, ``heatmap``, ``speed`` (bouts shaded) and ``bouts``
+        (peak speed against mean acceleration, a point per bout) ->
+        matplotlib figure (the pipeline saves them as
+        ``<stem>_<name>.png``; close them when done).
     """
-    from openfield.kinematics import frames_table
+    from openfield.bouts import plot_bouts
+    from openfield.kinematics import bout_table, frames_table
 
     frames = frames_table(ds)
+    table = bout_table(ds)
     arena = ds.attrs.get("arena_size_cm")
     arena = None if arena is None else tuple(arena)
     frac = float(ds.attrs.get("center_fraction", 0.5))
     return {
         "trajectory": trajectory_figure(frames, arena, frac, title),
         "heatmap": heatmap_figure(frames, arena, float(ds.attrs["fps"]), center_fraction=frac, title=title),
-        "speed": speed_figure(frames, title),
+        "speed": speed_figure(frames, title, bouts=table),
+        "bout_acceleration": plot_bouts(table, title=f"{title}: {len(table)} locomotor bouts" if title else None),
     }

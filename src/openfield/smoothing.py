@@ -20,7 +20,9 @@ made the bout accelerations 15-40% too high.) The model being
 time-invariant, the smoother runs at its steady state, written as linear
 recursive filters (:func:`scipy.signal.lfilter`), forward then backward, so
 an hour at 30 fps takes milliseconds. Each stretch of tracked frames is
-smoothed on its own (NaN gaps stay NaN).
+smoothed on its own (NaN gaps stay NaN), extended at both ends by its odd
+reflection (:data:`PAD_S`, as :func:`scipy.signal.filtfilt` pads), so a
+stretch that starts or ends in motion keeps its speed there.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ D3_NOISE_GAIN = 20.0
 JERK_DENSITY_CM2_S5 = 3000.0
 #: Noise floor (cm): below it, the track is treated as exact to this precision.
 MIN_NOISE_CM = 1e-3
+#: Each stretch is extended at both ends by its odd reflection over this long (s), so that the
+#: filters' start (at rest) does not bend a track that starts or ends in motion.
+PAD_S = 1.0
 #: Savitzky-Golay polynomial order of the ``window_s`` override.
 SG_POLYORDER = 2
 
@@ -198,7 +203,12 @@ def smooth_track(
     forward, backward = _rts_filters(*_ca_model(fps, q, r)[:4])
     valid = np.isfinite(xy).all(axis=1)
     starts, lengths = cleaning.runs(valid)
+    pad_max = int(np.ceil(PAD_S * fps))
     for s, n in zip(starts, lengths, strict=True):
+        pad = min(n - 1, pad_max)
         for axis in range(2):
-            xy[s : s + n, axis] = _rts_stretch(xy[s : s + n, axis], forward, backward)
+            z = xy[s : s + n, axis]
+            if pad > 0:  # odd reflection: a stretch that starts or ends in motion keeps its velocity
+                z = np.r_[2 * z[0] - z[pad:0:-1], z, 2 * z[-1] - z[-2 : -pad - 2 : -1]]
+            xy[s : s + n, axis] = _rts_stretch(z, forward, backward)[pad : pad + n]
     return xy

@@ -519,7 +519,8 @@ def render_video(
     progress
         Show a progress bar.
     motion
-        Kind of motion when ``trajectory`` is None (see :func:`make_trajectory`).
+        Kind of motion when ``trajectory`` is None (see :func:`make_trajectory`); recorded in
+        ``<name>_arena.json`` (say which kind a given ``trajectory`` is).
 
     Returns
     -------
@@ -585,6 +586,7 @@ def render_video(
         "motion_blur": bool(motion_blur),
         "noise_sd": float(noise_sd),
         "seed": int(seed),
+        "motion": motion,
     }
     json.dumps(geometry)  # fail here, not half-way through writing, if something is not JSON
     geometry_path = write_json(geometry, out_dir / f"{name}_arena.json")

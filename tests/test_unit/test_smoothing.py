@@ -135,3 +135,17 @@ def test_noise_estimate_ignores_exactly_repeated_positions():
     xy[still] = traj[["x_cm", "y_cm"]].to_numpy()[still]  # exact at rest, noisy while moving
     assert still.mean() > 0.4
     assert smoothing.estimate_noise_cm(xy, 30.0) == pytest.approx(0.03, rel=0.3)
+
+
+@pytest.mark.parametrize("noise", [0.001, 0.05])
+def test_a_stretch_that_starts_and_ends_in_motion_keeps_its_speed(noise):
+    """Odd-reflection padding: a straight line at 12 cm/s stays exact to its ends (no start at rest)."""
+    fps = 30.0
+    t = np.arange(90) / fps
+    xy = np.c_[3 + 12 * t, 5 - 4 * t]
+    xy[40:43] = np.nan  # two stretches, each in motion at both ends
+    out = smoothing.smooth_track(xy, fps, noise_cm=noise)
+    np.testing.assert_allclose(out, xy, atol=1e-3)
+    for a, b in ((0, 40), (43, 90)):  # speed to the very ends (started at rest it was 13% low at the ends)
+        v = np.gradient(out[a:b], 1 / fps, axis=0)
+        np.testing.assert_allclose(np.hypot(v[:, 0], v[:, 1]), np.hypot(12, 4), rtol=0.01)

@@ -13,12 +13,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``openfield demo``."""
     p = subparsers.add_parser(
         "demo", help="render a synthetic video, run the main job on it, compare with the ground truth",
-        description="Renders a 20 s synthetic open-field video (dark mouse, motion blur, noise, slightly tilted "
-                    "camera), runs `openfield run` on it with the classical tracker and prints each measure "
-                    "next to its true value.",
+        description="Renders a 20 s synthetic open-field video (dark mouse moving in minimum-jerk locomotor "
+                    "bouts, motion blur, noise, slightly tilted camera), runs `openfield run` on it with the "
+                    "classical tracker and prints each measure next to its analytic value.",
     )
     p.add_argument("-o", "--output", type=Path, default=Path("demo_output"), help="folder (default demo_output/)")
-    p.add_argument("--duration", type=float, default=20.0, help="video length in seconds (default 20)")
+    p.add_argument("--duration", type=float, default=20.0,
+                   help="video length in seconds (default 20; shorter videos have few bouts, so their bout "
+                        "means are less precise)")
     p.set_defaults(func=run)
 
 
@@ -28,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
 
     table, report = run_demo(args.output, duration_s=args.duration)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print("\nmeasured: from the video (classical tracker); true: from the exact trajectory (analytic speeds and "
-          "accelerations);\nexact_track: the true positions through the same kinematics, so measured - exact_track "
-          "is the tracker's part of the error.")
+    print("\nmeasured: from the video (classical tracker); true: analytic (speeds and accelerations of the "
+          "minimum-jerk bouts, true positions, the bout plan);\nexact_track: the true positions through the same "
+          "kinematics, so measured - exact_track is the tracker's part of the error.")
     print(f"\nreport: {report}")
     return 0

@@ -18,14 +18,17 @@ def add_kinematics_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--max-speed", type=float, default=150.0, help="physical limit in cm/s, > 0 (default 150)")
     g.add_argument("--max-gap", type=float, default=0.5,
                    help="longest gap interpolated, s, >= 0 (default 0.5)")
-    g.add_argument("--smooth-window", type=float, default=0.25,
-                   help="Savitzky-Golay window, s, > 0 (default 0.25)")
+    g.add_argument("--smooth-window", type=float, default=None,
+                   help="Savitzky-Golay window, s, > 0 (default: none; a smoother fitted to the tracking noise "
+                        "estimated from each recording)")
     g.add_argument("--moving-threshold", type=float, default=2.0, help="cm/s, >= 0 (default 2)")
     g.add_argument("--moving-min", type=float, default=0.25,
                    help="shortest movement bout, s, >= 0 (default 0.25)")
     g.add_argument("--center-fraction", type=float, default=0.5,
                    help="side of the centre square as a fraction of the arena side, between 0 and 1 "
                         "(default 0.5)")
+    g.add_argument("--table-format", choices=("csv", "parquet"), default="csv",
+                   help="per-frame table <stem>_kinematics.csv or .parquet (default csv)")
     g.add_argument("--no-plots", action="store_true", help="do not draw the PNG plots")
 
 
@@ -37,5 +40,5 @@ def kinematics_config(args: argparse.Namespace) -> KinematicsConfig:
         bodypart=args.bodypart, likelihood_cutoff=args.likelihood_cutoff, max_speed_cm_s=args.max_speed,
         max_gap_s=args.max_gap, smooth_window_s=args.smooth_window,
         moving_threshold_cm_s=args.moving_threshold, moving_min_s=args.moving_min,
-        center_fraction=args.center_fraction,
+        center_fraction=args.center_fraction, table_format=args.table_format,
     )

@@ -12,7 +12,7 @@ from openfield.io.images import VIDEO_SUFFIXES
 log = logging.getLogger(__name__)
 
 #: The PNG plots of the kinematics step, ``<stem>_<name>.png``.
-PLOTS = ("trajectory", "heatmap", "speed")
+PLOTS = ("trajectory", "heatmap", "speed", "bout_acceleration")
 
 
 def output_paths(stem: str, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
@@ -22,14 +22,16 @@ def output_paths(stem: str, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
     -------
     dict
         ``calibration``, ``pose`` (the tracker's; DeepLabCut names its own),
-        ``kinematics``, ``summary``, and the plots ``trajectory``,
-        ``heatmap``, ``speed``.
+        ``kinematics``, ``locomotor_bouts`` (the per-bout table),
+        ``summary``, and the plots ``trajectory``, ``heatmap``, ``speed``,
+        ``bouts``.
     """
     out_dir = Path(out_dir)
     return {
         "calibration": out_dir / f"{stem}_calibration.json",
         "pose": out_dir / f"{stem}_pose.csv",
         "kinematics": out_dir / f"{stem}_kinematics.csv",
+        "locomotor_bouts": out_dir / f"{stem}_locomotor_bouts.csv",
         "summary": out_dir / f"{stem}_summary.csv",
         **{name: out_dir / f"{stem}_{name}.png" for name in PLOTS},
     }

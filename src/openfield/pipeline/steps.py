@@ -26,7 +26,7 @@ from openfield import calibration as calibration_mod
 from openfield import cleaning, kinematics, plots, quality, tracking
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
-from openfield.io.files import save_figure, write_csv, write_json
+from openfield.io.files import atomic_write, save_figure, write_csv, write_json
 from openfield.io.pose import read_dlc, write_dlc_csv
 from openfield.io.video import video_background, video_info
 from openfield.pipeline.config import BEHAVIOR_COLUMNS
@@ -157,6 +157,31 @@ def pose_file_step(pose_file: Path, fps: float) -> str:
     return fingerprint("pose", {"method": "file", "fps": fps}, sources=[pose_file])
 
 
+def write_frames_table(frames: Any, path: Path) -> Path:
+    """The per-frame table, atomically: CSV (4 decimals, written by pyarrow: ~10x pandas) or Parquet."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if path.suffix == ".parquet":
+        with atomic_write(path) as tmp:
+            pq.write_table(pa.Table.from_pandas(frames, preserve_index=False), tmp)
+        return path
+    cols = {}
+    for name in frames.columns:
+        col = frames[name].to_numpy()
+        if col.dtype.kind == "f":
+            col = np.round(col, 4)
+        elif col.dtype.kind == "b":  # as pandas writes them
+            col = np.where(col, "True", "False")
+        cols[name] = pa.array(col, from_pandas=True)
+    with atomic_write(path) as tmp, open(tmp, "wb") as f:
+        f.write((",".join(frames.columns) + "\n").encode())
+        pacsv.write_csv(pa.table(cols), f, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    return path
+
+
 def kinematics_step(
     ledger: Ledger,
     pose: xr.Dataset | Path,
@@ -168,7 +193,8 @@ def kinematics_step(
     arena_bodyparts: tuple[str, str, str, str] | None = None,
     arena_size_cm: tuple[float, float] | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """Kinematics and plots -> ``<stem>_kinematics.csv`` and ``<stem>_<plot>.png``.
+    """Kinematics and plots -> ``<stem>_kinematics.csv`` (or ``.parquet``), ``<stem>_locomotor_bouts.csv``
+    and ``<stem>_<plot>.png``.
 
     Parameters
     ----------
@@ -201,11 +227,15 @@ def kinematics_step(
     if cal is None:
         raise OpenfieldError("no calibration: give --calibration or --arena-from-bodyparts")
     result = kinematics.analyze_pose(ds, cal, config, fps)
-    outputs = {"kinematics": paths["kinematics"]}
+    table_path = paths["kinematics"]
+    if config.table_format == "parquet":
+        table_path = table_path.with_suffix(".parquet")
+    outputs = {"kinematics": table_path, "locomotor_bouts": paths["locomotor_bouts"]}
     if plot:
         for name, fig in plots.kinematics_figures(result, ledger.stem).items():
             outputs[name] = save_figure(fig, paths[name])
-    write_csv(kinematics.frames_table(result).round(4), paths["kinematics"])
+    write_frames_table(kinematics.frames_table(result), table_path)
+    write_csv(kinematics.bout_table(result).round(4), paths["locomotor_bouts"])
     summary = kinematics.summarize(result)
     ledger.record("kinematics", fp, outputs, summary)
     return fp, summary
