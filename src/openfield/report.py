@@ -235,7 +235,8 @@ def report_html(
                   _img(pngs.get("heatmap"), "occupancy heat map"),
                   "</div>",
                   _img(pngs.get("speed"), "speed and acceleration", wide=True),
-                  _img(pngs.get("bout_acceleration"), "locomotor bouts: peak speed vs mean acceleration"),
+                  (_img(pngs["bout_acceleration"], "locomotor bouts: peak speed vs mean acceleration")
+                   if "bout_acceleration" in pngs else ""),
                   _img(pngs["ethogram"], "ethogram", wide=True) if "ethogram" in pngs else "",
                   summary_table(r.summary),
                   f"<p class='meta'>Per-frame table: <code>{html.escape(stem)}_kinematics.csv</code>; "

@@ -31,16 +31,18 @@ def _results():
 
 def test_report_html_in_memory():
     """The page from summaries and PNG bytes, no files: numbers, failures, images embedded as given."""
-    images = {"a": {"trajectory": b"\x89PNG-a-traj", "heatmap": b"\x89PNG-a-heat", "speed": b"\x89PNG-a-speed"},
+    images = {"a": {"trajectory": b"\x89PNG-a-traj", "heatmap": b"\x89PNG-a-heat", "speed": b"\x89PNG-a-speed",
+                    "bout_acceleration": b"\x89PNG-a-bouts"},
               "b": {"trajectory": b"\x89PNG-b-traj", "ethogram": b"\x89PNG-b-etho"}}
     html = report_html(_results(), images, comparison_png=b"\x89PNG-cmp", folder="OUT")
     assert "1234.57" in html and "987.00" in html and "12.35" in html
     assert "<b>c.mp4</b>: cannot open as a video" in html
     assert "2 video(s) analysed, 1 failed" in html and "folder OUT" in html
     assert embedded_images(html) == [b"\x89PNG-cmp", b"\x89PNG-a-traj", b"\x89PNG-a-heat", b"\x89PNG-a-speed",
-                                     b"\x89PNG-b-traj", b"\x89PNG-b-etho"]
+                                     b"\x89PNG-a-bouts", b"\x89PNG-b-traj", b"\x89PNG-b-etho"]
     assert html.count("not available") == 2  # b's heat map and speed plot
     assert html.count('alt="ethogram"') == 1
+    assert html.count('alt="locomotor bouts: peak speed vs mean acceleration"') == 1  # only where there is one
 
 
 def test_report_content(tmp_path):

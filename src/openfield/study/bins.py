@@ -7,7 +7,10 @@ definitions are those of :func:`openfield.kinematics.summarize`, applied to
 each bin's frames: a step counts in the bin (and zone) of the frame it
 arrives in, a centre entry in the bin of its first frame in the centre.
 So distances, times and entries of the bins add up exactly to the whole
-recording's; means (speed, acceleration) are means over the bin's frames.
+recording's; means are means over the bin's frames: speed over all of them,
+acceleration and deceleration over the frames inside locomotor bouts (the
+``in_bout`` column, as in the summary; every frame for tables written
+before it existed).
 """
 
 from __future__ import annotations
@@ -78,6 +81,8 @@ def bin_measures(frames: pd.DataFrame, fps: float, bin_s: float | None,
     step = np.r_[np.nan, np.linalg.norm(np.diff(xy, axis=0), axis=1)] if n else np.zeros(0)
     speed = frames["speed_cm_s"].to_numpy(float)
     acc = frames["acceleration_cm_s2"].to_numpy(float)
+    if "in_bout" in frames:  # the summary's definition: acceleration inside locomotor bouts only
+        acc = np.where(frames["in_bout"].astype(bool).to_numpy(), acc, np.nan)
     zone = frames["zone"].fillna(zones.UNKNOWN).astype(str).to_numpy(object)
     has_zones = bool(np.isin(zone, [zones.CENTER, zones.BORDER]).any())
     moving = frames["moving"].astype(bool).to_numpy()

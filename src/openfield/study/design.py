@@ -105,7 +105,7 @@ class Recording:
 def find_results(results_dirs: list[str | os.PathLike[str]]) -> dict[str, Recording]:
     """Every recording with a summary and a per-frame table in the results folders, by stem.
 
-    A ``<name>_summary.csv`` without ``<name>_kinematics.csv`` beside it
+    A ``<name>_summary.csv`` without ``<name>_kinematics.csv`` (or ``.parquet``) beside it
     (e.g. ``<stem>_behavior_summary.csv``) is not a recording.
 
     Raises
@@ -123,6 +123,8 @@ def find_results(results_dirs: list[str | os.PathLike[str]]) -> dict[str, Record
             if stem.endswith("_behavior") or stem == "summary_all":
                 continue
             frames = d / f"{stem}_kinematics.csv"
+            if not frames.exists():  # `--table-format parquet`
+                frames = d / f"{stem}_kinematics.parquet"
             if not frames.exists():  # another stage's summary (behaviour, bouts...), or an unfinished recording:
                 continue  # a design row that names it is then listed as having no results
             if stem in found:

@@ -26,8 +26,8 @@ OUTPUT_FILES = ["design.csv", "videos.csv", "bins.csv", "groups.csv", "groups_bi
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path)
-    except (ValueError, pd.errors.ParserError) as exc:
+        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise OpenfieldError(f"cannot read ({exc})", path) from exc
 
 

@@ -75,6 +75,11 @@ def test_find_results(tmp_path):
     (b / "m1_kinematics.csv").write_text("x\n")
     with pytest.raises(OpenfieldError, match="recording 'm1' is in two results folders"):
         find_results([a, b])
+    (b / "m1_kinematics.csv").unlink()
+    (b / "m2_summary.csv").write_text("x\n")
+    (b / "m2_kinematics.parquet").write_bytes(b"PAR1")  # `--table-format parquet`
+    r = find_results([a, b])
+    assert r["m2"].kinematics == b / "m2_kinematics.parquet"
 
 
 def test_units_and_workbook():
