@@ -50,13 +50,13 @@ def test_run_with_a_corrupt_video(batch, tmp_path, capsys):
         assert row.time_center_s == pytest.approx(t["time_center_s"], abs=0.3)
     for stem in ("mouse_a", "mouse_b"):
         for suffix in ("_pose.csv", "_calibration.json", "_kinematics.csv", "_summary.csv", "_trajectory.png",
-                       "_heatmap.png", "_speed.png"):
+                       "_heatmap.png", "_speed.png", "_locomotor_bouts.csv", "_bout_acceleration.png"):
             assert (out / f"{stem}{suffix}").exists(), suffix
     assert not list(out.glob("broken*"))
     html = (out / "report.html").read_text()
     assert "broken.mp4" in html and "cannot open as a video" in html
     images = embedded_images(html)
-    assert len(images) == 1 + 3 * 2  # comparison, then trajectory, heat map, speed per video
+    assert len(images) == 1 + 4 * 2  # comparison, then trajectory, heat map, speed, per-bout plot per video
     assert all(img.startswith(b"\x89PNG\r\n\x1a\n") for img in images)
     assert "src=\"http" not in html and "src='http" not in html  # self-contained
     # the report's table shows the summary's numbers
@@ -388,3 +388,31 @@ def test_run_refuses_bad_options_before_any_work(batch, tmp_path, capsys, monkey
     assert err.startswith("openfield run: error: ") and message in err, err
     assert not out.exists()  # no output folder, nothing written
     assert sum(calls.take().values()) == 0
+
+
+def test_run_with_a_design_writes_the_study(batch, tmp_path, capsys):
+    """``--design``: the study of the run's own results in OUT/study; a bad study option refused before any work."""
+    folder, _ = batch
+    design = tmp_path / "design.csv"
+    design.write_text("video,group,dose\nmouse_a.mp4,vehicle,0\nmouse_b,drug,3\n")
+    out = tmp_path / "out"
+    bad = main(["run", str(folder), "-o", str(out), "--arena-size-cm", "40", "40", "--design", str(design),
+                "--control", "placebo"])
+    assert bad == 2 and not out.exists()  # refused before any video
+    assert "--control 'placebo' is not a group of the design (groups: drug, vehicle)" in capsys.readouterr().err
+    assert main(["run", str(folder), "-o", str(out), "--arena-size-cm", "40", "40", "--bin-min", "0"]) == 2
+    assert not out.exists()
+    rc = main(["run", str(folder), "-o", str(out), "--arena-size-cm", "40", "40", "--design", str(design),
+               "--bin-min", "0.05", "--control", "vehicle"])
+    assert rc == 1  # broken.mp4 failed; the study still covers the two animals of the design
+    study = out / "study"
+    videos = pd.read_csv(study / "videos.csv")
+    summary = pd.read_csv(out / "summary_all.csv").set_index("video")
+    assert videos["group"].tolist() == ["vehicle", "drug"] and videos["dose"].tolist() == [0, 3]
+    assert videos["distance_cm"].to_numpy() == pytest.approx(summary.loc[["mouse_a.mp4", "mouse_b.mp4"],
+                                                                         "distance_cm"].to_numpy())
+    bins = pd.read_csv(study / "bins.csv")
+    assert bins.groupby("recording")["distance_cm"].sum().to_numpy() == pytest.approx(
+        videos.set_index("recording").loc[sorted(videos["recording"]), "distance_cm"].to_numpy(),
+        abs=1e-3)  # bins add up the per-frame table, written to 4 decimals
+    assert (study / "study.xlsx").exists() and (study / "study.html").exists()

@@ -42,8 +42,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="redo every step, even those whose options and inputs did not change")
     p.add_argument("--wait-s", type=float, default=0.0, metavar="S",
                    help="if another run holds the output folder, wait up to S seconds for it (default: refuse)")
+    study = p.add_argument_group("study (at the end of the run: openfield study on OUT, into OUT/study)")
+    study.add_argument("--design", type=Path, metavar="DESIGN",
+                       help="design sheet .csv or .xlsx (video, group, ...): also write the study outputs")
+    study.add_argument("--bin-min", type=float, metavar="M", help="time bins of M minutes (with --design)")
+    study.add_argument("--control", metavar="GROUP", help="reference group (with --design)")
+    study.add_argument("--allow-missing", action="store_true",
+                       help="with --design: go on without design rows whose video failed or is absent")
     add_kinematics_options(p)
     p.set_defaults(func=run)
+
+
+def check_study_options(args: argparse.Namespace) -> None:
+    """Refuse study options that cannot work, before any video is processed.
+
+    Raises
+    ------
+    OpenfieldError
+        ``--bin-min``/``--control`` without ``--design``, a bin length that is not positive, or a design sheet
+        that cannot be read (missing file, no ``video``/``group`` column, duplicate rows), or a control group
+        absent from it.
+    """
+    from openfield.errors import OpenfieldError
+
+    if args.design is None:
+        if args.bin_min is not None or args.control is not None or args.allow_missing:
+            raise OpenfieldError("--bin-min, --control and --allow-missing need --design DESIGN.csv")
+        return
+    if args.bin_min is not None and not args.bin_min > 0:
+        raise OpenfieldError(f"--bin-min must be a positive number of minutes, got {args.bin_min}")
+    from openfield.study.design import read_design
+
+    design = read_design(args.design)
+    if args.control is not None and args.control not in set(design["group"].astype(str)):
+        groups = ", ".join(sorted(set(design["group"].astype(str))))
+        raise OpenfieldError(f"--control {args.control!r} is not a group of the design (groups: {groups})",
+                             args.design)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from openfield.pipeline import RunConfig, run_videos
     from openfield.tracking import TrackerConfig
 
+    check_study_options(args)
     config = RunConfig(
         calibration=Calibration.load(args.calibration) if args.calibration else None,
         arena_size_cm=tuple(args.arena_size_cm) if args.arena_size_cm else None,
@@ -73,4 +108,11 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
     for r in flagged:
         print(f"openfield run: check {r.video.name}: {r.qc_flags} ({r.qc_message})", file=sys.stderr)
+    if args.design is not None:
+        from openfield.study import write_study
+
+        study_dir = args.output / "study"
+        write_study([args.output], args.design, study_dir, bin_min=args.bin_min, control=args.control,
+                    allow_missing=args.allow_missing)
+        print(f"study -> {study_dir / 'study.html'}, {study_dir / 'study.xlsx'}")
     return 1 if failed else 0
