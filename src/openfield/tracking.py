@@ -331,7 +331,7 @@ def track_frames(
     """
     config = config or TrackerConfig()
     tracker = FrameTracker(background, floor_mask, config)
-    bodies, ends, tips, cues, quality, shapes = [], [], [], [], [], []
+    bodies, ends, tips, cues, quality, shapes, contrasts = [], [], [], [], [], [], []
     nan2 = np.full(2, np.nan)
     for frame in tqdm(frames, total=n_frames, disable=not progress, desc=desc, unit="frame", leave=False):
         blob, q = tracker.update(frame)
@@ -347,6 +347,7 @@ def track_frames(
             tips.append(blob.tips)
             cues.append(blob.tail_cue)
             shapes.append((blob.area, blob.extent, blob.width))
+            contrasts.append(blob.contrast)
         quality.append(q)
     if not bodies:
         raise OpenfieldError("no frames to track", source_file)
@@ -368,6 +369,11 @@ def track_frames(
     ds.attrs["tracker_config"] = str(asdict(config))
     ds.attrs["animal"] = tracker.animal
     ds.attrs["threshold"] = float(tracker.threshold or 0.0)
+    # the animal's difference from the floor (grey levels, median over the frames it was found in): the
+    # quality check's low_contrast flag
+    found_contrast = np.asarray(contrasts, float)
+    found_contrast = found_contrast[np.isfinite(found_contrast)]
+    ds.attrs["contrast"] = float(np.median(found_contrast)) if len(found_contrast) else None
     return ds
 
 

@@ -242,3 +242,12 @@ def test_silhouette_measures_beside_the_pose(videos):
     feats = bp.pose_features(ds, windows_s=(0.5,), extended=True)
     np.testing.assert_allclose(feats["silhouette_length_ratio"], length / np.nanmedian(length), rtol=1e-5)
     assert "silhouette_length_ratio" not in bp.pose_features(ds, windows_s=(0.5,)).columns
+
+
+@pytest.mark.parametrize("name", ["straight_dark", "light_animal"])
+def test_contrast_with_the_floor_is_measured(videos, name):
+    """The rendered mouse differs from the floor by 195 (dark: 30 on 225) or 180 (light: 225 on 45) grey
+    levels; the tracker's median over found frames is that, less the blur at the outline."""
+    truth = {"straight_dark": 195.0, "light_animal": 180.0}[name]
+    ds = track_video(videos[name].video, progress=False)
+    assert ds.attrs["contrast"] == pytest.approx(truth, rel=0.2)

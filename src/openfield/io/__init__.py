@@ -1,13 +1,14 @@
 """Reading and writing files: pose tables, calibration JSON, atomic outputs."""
 
 from openfield.io.files import atomic_write, save_figure, write_csv, write_json
-from openfield.io.images import read_image, video_background
+from openfield.io.images import read_image
 from openfield.io.pose import (
     ARENA_KEYPOINTS,
     from_numpy,
     read_dlc,
     write_dlc_csv,
 )
+from openfield.io.video import video_background
 
 __all__ = [
     "ARENA_KEYPOINTS",

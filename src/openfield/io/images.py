@@ -38,10 +38,3 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     if image is None:
         raise OpenfieldError("cannot read as an image (corrupt or unknown format)", path)
     return image
-
-
-def video_background(path: str | os.PathLike[str], n_frames: int = 25) -> np.ndarray:
-    """Median of ``n_frames`` frames spread evenly over a video: :func:`openfield.io.video.video_background`."""
-    from openfield.io.video import video_background as _video_background
-
-    return _video_background(path, n_frames)

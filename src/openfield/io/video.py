@@ -298,22 +298,6 @@ def prefetch(items: Iterator[T], depth: int) -> Iterator[T]:
         thread.join(timeout=5)
 
 
-def iter_indexed_frames(
-    path: str | os.PathLike[str], every: int = 1, max_frames: int | None = None
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(frame index, frame)`` for every ``every``-th frame (BGR ``uint8``).
-
-    A thin wrapper of :class:`VideoReader` (``limit=max_frames``), kept for
-    callers that do not need its counts.
-
-    Raises
-    ------
-    OpenfieldError
-        When the file cannot be opened or yields no frame at all.
-    """
-    yield from VideoReader(path, every=every, limit=max_frames)
-
-
 def iter_frames(path: str | os.PathLike[str]) -> Iterator[np.ndarray]:
     """Yield the frames of a video one at a time (BGR ``uint8``); see :class:`VideoReader`.
 

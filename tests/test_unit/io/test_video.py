@@ -43,14 +43,14 @@ def test_errors_name_the_file(tmp_path):
 
 
 def test_every_nth_frame_and_limit(tmp_path):
-    from openfield.io.video import iter_indexed_frames
+    from openfield.io.video import VideoReader
 
     path = _write(tmp_path / "v.mp4")
     n = sum(1 for _ in iter_frames(path))
-    assert [i for i, _ in iter_indexed_frames(path, every=3)] == list(range(0, n, 3))
-    assert [i for i, _ in iter_indexed_frames(path, every=2, max_frames=5)] == [0, 2, 4]
+    assert [i for i, _ in VideoReader(path, every=3)] == list(range(0, n, 3))
+    assert [i for i, _ in VideoReader(path, every=2, limit=5)] == [0, 2, 4]
     with pytest.raises(OpenfieldError, match="every"):
-        next(iter_indexed_frames(path, every=0))
+        next(iter(VideoReader(path, every=0)))
 
 
 def _write_mjpg(path, n=40, fps=20.0, size=(64, 48)):
