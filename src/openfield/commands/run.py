@@ -35,6 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="trained behaviour ViT (openfield behavior train): adds rearing/grooming to the summary")
     p.add_argument("--overwrite", action="store_true",
                    help="redo every step, even those whose options and inputs did not change")
+    p.add_argument("-j", "--jobs", type=int, metavar="N",
+                   help="videos processed at the same time, each in its own process (default: the number of "
+                        "cores; 1: one after another)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="process the videos on a Dask cluster (e.g. tcp://host:8786; see docs/run.md) "
+                        "instead of local processes")
     add_kinematics_options(p)
     p.set_defaults(func=run)
 
@@ -43,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     """Check every option, run the batch; exit 1 when some video failed."""
     from openfield.calibration import Calibration
     from openfield.pipeline import RunConfig, run_videos
+    from openfield.pipeline.parallel import available_cores
     from openfield.tracking import TrackerConfig
 
     config = RunConfig(
@@ -51,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         pose=args.pose, dlc_config=args.dlc_config, fps=args.fps,
         tracker=TrackerConfig(animal=args.animal), kinematics=kinematics_config(args),
         plots=not args.no_plots, overwrite=args.overwrite, behavior_model=args.behavior_model,
+        jobs=available_cores() if args.jobs is None else args.jobs, scheduler=args.scheduler,
     )
     results = run_videos(args.inputs, args.output, config)
     failed = [r for r in results if r.status == "failed"]

@@ -147,19 +147,12 @@ def run_videos(
     list of VideoResult
         One per video, in order.
     """
-    from tqdm.auto import tqdm
+    from openfield.pipeline.parallel import map_videos
 
     out_dir = Path(out_dir)
     videos = find_videos(inputs)
     out_dir.mkdir(parents=True, exist_ok=True)
-    results = []
-    for video in tqdm(videos, desc="videos", unit="video", disable=not config.progress or len(videos) < 2):
-        try:
-            results.append(process_video(video, out_dir, config))
-        except OpenfieldError as exc:
-            message = exc.message if exc.path else str(exc)
-            log.error("%s: %s", video, message)
-            results.append(VideoResult(video, "failed", error=message))
+    results = map_videos(videos, out_dir, config)  # config.jobs processes, or config.scheduler's cluster
     _batch_outputs(out_dir, results, "video", config.overwrite, report=True)
     return results
 
