@@ -8,10 +8,13 @@ so the results, and what a later run resumes, do not depend on how many
 workers made them. Results come back in input order.
 
 - ``jobs == 1`` (or a single video): in this process, one after another.
-- ``jobs > 1``: a :class:`~concurrent.futures.ProcessPoolExecutor` started
-  with ``spawn`` (forking a process that holds OpenCV or torch threads can
-  hang), each worker limited to ``cores // jobs`` BLAS/OpenMP/OpenCV/torch
-  threads so that the workers do not oversubscribe the cores.
+- ``jobs > 1``: a :class:`~concurrent.futures.ProcessPoolExecutor` whose
+  workers are forked from a ``forkserver`` (a fresh, single-threaded
+  process that has imported the pipeline once; ``spawn`` where there is no
+  forkserver), never from this process (forking a process that holds
+  OpenCV or torch threads can hang); each worker is limited to
+  ``cores // jobs`` BLAS/OpenMP/OpenCV/torch threads so that the workers do
+  not oversubscribe the cores.
 - a Dask scheduler address or a ``distributed.Client``: the same tasks on
   the cluster's workers, which must see the videos and the output folder
   at the same paths (a shared file system). A run with DeepLabCut or a
@@ -28,12 +31,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +53,9 @@ log = logging.getLogger(__name__)
 #: Environment variables that cap the threads of BLAS, OpenMP and numexpr pools.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
                     "NUMEXPR_NUM_THREADS", "BLIS_NUM_THREADS")
+
+#: Imported once by the forkserver, so that each worker starts with them (the pipeline and what its steps import).
+PRELOAD = ["openfield.pipeline.run", "openfield.pipeline.parallel", "numbagg", "jinja2"]
 
 #: The Dask worker resource a task with a GPU stage asks for (one per task).
 GPU_RESOURCE = "GPU"
@@ -97,6 +103,15 @@ def limit_threads(n: int) -> None:
     cv2.setNumThreads(n)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(n)
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """``forkserver`` with the pipeline preloaded where the system has it, else ``spawn``."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
 
 
 def _init_worker(threads: int, log_level: int, log_to_stderr: bool) -> None:
@@ -207,13 +222,13 @@ def _in_order(results: dict[int, VideoResult], n: int) -> Iterator[VideoResult]:
 
 def _on_processes(videos: list[Path], out_dir: Path, config: RunConfig, jobs: int,
                   tick: Callable[[int], Any]) -> Iterator[VideoResult]:
-    """The tasks in ``min(jobs, len(videos))`` spawned worker processes."""
+    """The tasks in ``min(jobs, len(videos))`` worker processes."""
     workers = min(jobs, len(videos))
     threads = max(1, available_cores() // workers)
     openfield_log = logging.getLogger("openfield")
     log.debug("%d videos on %d worker processes, %d thread(s) each", len(videos), workers, threads)
     results: dict[int, VideoResult] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker,
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(), initializer=_init_worker,
                              initargs=(threads, openfield_log.getEffectiveLevel(),
                                        bool(openfield_log.handlers))) as pool:
         pending: dict[Future[Any], int] = {pool.submit(run_one, v, out_dir, config): i
