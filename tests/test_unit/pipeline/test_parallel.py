@@ -54,12 +54,14 @@ def test_limit_threads_caps_every_pool():
     assert out.stdout.split(None, 2) == ["1", "1", "[1]\n"]
 
 
-def fake_process_video(calls, storage_error_on=None):
+def fake_process_video(calls, storage_error_on=None, finished=None):
     """A stand-in for ``process_video``: later videos finish first; v1 has a bad input."""
 
     def process_video(video, out_dir, config):
         calls.append(video.name)
-        time.sleep(0.05 * (4 - int(video.stem[1:])))
+        time.sleep(0.15 * (4 - int(video.stem[1:])))
+        if finished is not None:
+            finished.append(video.name)
         if video.stem == "v1":
             raise OpenfieldError("cannot open as a video", video)
         if video.stem == storage_error_on:
@@ -93,11 +95,11 @@ def test_sequential_order_failures_and_storage_error(tmp_path, monkeypatch):
 
 
 def test_dask_address_order_failures_and_storage_error(in_process_cluster, tmp_path, monkeypatch):
-    calls = []
-    monkeypatch.setattr(run_module, "process_video", fake_process_video(calls))
+    finished = []
+    monkeypatch.setattr(run_module, "process_video", fake_process_video([], finished=finished))
     config = RunConfig(arena_size_cm=(40, 40), progress=False, scheduler=in_process_cluster.scheduler_address)
     results = parallel.map_videos(VIDEOS, tmp_path, config)
-    assert sorted(calls) == [v.name for v in VIDEOS] and calls != sorted(calls)  # finished out of order
+    assert sorted(finished) == [v.name for v in VIDEOS] and finished[0] != "v0.mp4"  # out of order
     assert [r.video for r in results] == VIDEOS  # returned in order
     assert [r.status for r in results] == ["done", "failed", "done", "done"]
     monkeypatch.setattr(run_module, "process_video", fake_process_video([], storage_error_on="v2"))
