@@ -158,3 +158,12 @@ def test_the_slurm_example_of_the_docs():
     finally:
         cpu.close()
         gpu.close()
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path):
+    import dask
+
+    config = RunConfig(arena_size_cm=(40, 40), progress=False, scheduler="tcp://127.0.0.1:9")
+    with (dask.config.set({"distributed.comm.timeouts.connect": "1s"}),
+          pytest.raises(OpenfieldError, match=r"^--scheduler: cannot reach the Dask scheduler at tcp://127.0.0.1:9")):
+        parallel.map_videos(VIDEOS, tmp_path, config)
