@@ -12,6 +12,11 @@ spread over the video) is timed apart, and so is the whole ``track_video``
 call (which takes its background from the first 20 s decoded in its own
 pass), also as a ratio to a plain decoding pass right after it. Accuracy: synthetic videos (30 s, 30 fps, 640x480)
 against their ground truth, and the 100 hand-labelled real frames.
+With ``--speed-only`` the accuracy parts are left out and the whole
+``openfield track`` command (a fresh interpreter: imports, background,
+decoding, tracking, orientation, the CSV) is timed against a plain OpenCV
+decoding of the same file in a fresh interpreter, alternating, best of
+``--repeat`` (issue 14: at most 1.5x, goal 1.25x).
 Prints a Markdown table for ``bench/RESULTS.md``.
 """
 
@@ -20,6 +25,8 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -84,6 +91,30 @@ def speed(sample: Path, repeat: int) -> dict[str, float]:
             "track_video_over_plain_decode": whole / plain * n_plain / n}
 
 
+PLAIN_DECODE = ("import sys, cv2; cap = cv2.VideoCapture(sys.argv[1]); n = 0\n"
+                "while cap.read()[0]: n += 1\nprint(n)")
+
+
+def command_vs_decode(sample: Path, repeat: int) -> dict[str, float]:
+    """Wall time of ``openfield track VIDEO`` over that of plain decoding, each in a fresh interpreter."""
+    video = sample / "dlc_openfield" / "videos" / "m3v1mp4.mp4"
+    track, plain = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(repeat):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", PLAIN_DECODE, str(video)], check=True, capture_output=True)
+            plain.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "openfield", "track", str(video), "-o", f"{tmp}/{i}"], check=True,
+                           capture_output=True)
+            track.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import openfield.cli; openfield.cli.build_parser()"], check=True)
+    startup = time.perf_counter() - t0
+    return {"openfield_track_s": min(track), "plain_decode_s": min(plain), "cli_startup_s": startup,
+            "openfield_track_over_plain_decode": min(track) / min(plain)}
+
+
 def synthetic_accuracy(out: Path) -> list[dict[str, object]]:
     cases = {"dark, straight camera": {}, "dark, tilted camera (0.25)": {"tilt": 0.25},
              "light animal": {"animal": "light"}, "dark, motion blur + noise 6": {"motion_blur": True, "noise_sd": 6.0}}
@@ -128,6 +159,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sample-data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--speed-only", action="store_true", help="only the speed figures and the command's ratio")
     args = ap.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {cv2.getNumberOfCPUs()} CPU cores, "
           f"OpenCV {cv2.__version__}, {time.strftime('%Y-%m-%d')}")
@@ -135,6 +167,12 @@ def main() -> None:
     print("\n| real 640x480 video | value |\n|---|---|")
     for k, v in s.items():
         print(f"| {k} | {v:.3g} |")
+    if args.speed_only:
+        c = command_vs_decode(args.sample_data, args.repeat)
+        print("\n| whole command, fresh interpreter | value |\n|---|---|")
+        for k, v in c.items():
+            print(f"| {k} | {v:.3g} |")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         rows = synthetic_accuracy(Path(tmp))
     cols = list(rows[0])

@@ -40,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "probability) drawn on each frame")
     p.add_argument("--overwrite", action="store_true",
                    help="redo every step, even those whose options and inputs did not change")
+    p.add_argument("-j", "--jobs", type=int, metavar="N",
+                   help="videos processed at the same time, each in its own process (default: the number of "
+                        "cores; 1: one after another)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="process the videos on a Dask cluster (e.g. tcp://host:8786; see docs/run.md) "
+                        "instead of local processes")
     p.add_argument("--wait-s", type=float, default=0.0, metavar="S",
                    help="if another run holds the output folder, wait up to S seconds for it (default: refuse)")
     study = p.add_argument_group("study (at the end of the run: openfield study on OUT, into OUT/study)")
@@ -84,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     """Check every option, run the batch; exit 1 when some video failed."""
     from openfield.calibration import Calibration
     from openfield.pipeline import RunConfig, run_videos
+    from openfield.pipeline.parallel import available_cores
     from openfield.tracking import TrackerConfig
 
     check_study_options(args)
@@ -94,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         tracker=TrackerConfig(animal=args.animal), kinematics=kinematics_config(args),
         plots=not args.no_plots, overwrite=args.overwrite, behavior_model=args.behavior_model,
         labeled_video=args.labeled_video,
+        jobs=available_cores() if args.jobs is None else args.jobs, scheduler=args.scheduler,
     )
     results = run_videos(args.inputs, args.output, config, wait_s=args.wait_s)
     failed = [r for r in results if r.status == "failed"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
@@ -35,6 +36,12 @@ def check_arena_size(size: tuple[float, float] | None) -> tuple[float, float] | 
     if len(size) != 2 or not all(math.isfinite(v) and v > 0 for v in size):
         raise OpenfieldError(f"--arena-size-cm must be two positive numbers W H in cm, got {tuple(size)}")
     return float(size[0]), float(size[1])
+
+
+def check_jobs(jobs: int) -> None:
+    """Refuse a number of parallel videos that is not a whole number of at least 1 (``--jobs``)."""
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise OpenfieldError(f"--jobs must be a whole number of at least 1 (videos at the same time), got {jobs!r}")
 
 
 @dataclass
@@ -75,6 +82,14 @@ class RunConfig:
     overwrite
         Redo every step even where it is up to date (a changed option
         already redoes the steps it affects).
+    jobs
+        Videos processed at the same time, each in its own worker process
+        (:mod:`openfield.pipeline.parallel`); 1: one after another in this
+        process. The results do not depend on it.
+    scheduler
+        A Dask scheduler address (``tcp://host:8786``) or a
+        ``distributed.Client``: the videos are processed on that cluster's
+        workers instead (``jobs`` is then not used).
 
     Raises
     ------
@@ -95,8 +110,13 @@ class RunConfig:
     labeled_video: bool = False
     progress: bool = True
     overwrite: bool = False
+    jobs: int = 1
+    scheduler: Any = None
 
     def __post_init__(self) -> None:
+        check_jobs(self.jobs)
+        if isinstance(self.scheduler, str) and not self.scheduler.strip():
+            raise OpenfieldError("--scheduler must be a Dask scheduler address such as tcp://host:8786, got ''")
         if self.pose not in POSE_METHODS:
             raise OpenfieldError(f"--pose must be one of {', '.join(POSE_METHODS)}, not {self.pose!r}")
         if self.calibration is None and self.arena_size_cm is None:

@@ -185,21 +185,12 @@ def run_videos(
         The output folder cannot take a file (full disk, read-only...): the
         batch stops; finished videos' outputs stay as they are.
     """
-    from tqdm.auto import tqdm
+    from openfield.pipeline.parallel import map_videos
 
     out_dir = Path(out_dir)
     videos = find_videos(inputs)
-    with claim_output_folder(out_dir, wait_s):
-        results = []
-        for video in tqdm(videos, desc="videos", unit="video", disable=not config.progress or len(videos) < 2):
-            try:
-                results.append(process_video(video, out_dir, config))
-            except OutputStorageError:
-                raise  # the folder, not this video: every later video would fail the same way
-            except OpenfieldError as exc:
-                message = exc.message if exc.path else str(exc)
-                log.error("%s: %s", video, message)
-                results.append(VideoResult(video, "failed", error=message))
+    with claim_output_folder(out_dir, wait_s):  # the parent holds the lock while the workers run
+        results = map_videos(videos, out_dir, config)  # config.jobs processes, or config.scheduler's cluster
         _batch_outputs(out_dir, results, "video", config.overwrite, report=True)
     return results
 

@@ -1,0 +1,282 @@
+"""Videos in parallel: worker processes on this machine (``--jobs N``) or a Dask cluster (``--scheduler``).
+
+Each video is one task, :func:`openfield.pipeline.run.process_video`, as in a
+sequential run: the same steps, the same settings fingerprints, the same
+files in the shared output folder (each video writes only its own
+``<stem>_*`` files and its own step record ``OUT/.openfield/<stem>.json``),
+so the results, and what a later run resumes, do not depend on how many
+workers made them. Results come back in input order.
+
+- ``jobs == 1`` (or a single video): in this process, one after another.
+- ``jobs > 1``: a :class:`~concurrent.futures.ProcessPoolExecutor` whose
+  workers are forked from a ``forkserver`` (a fresh, single-threaded
+  process that has imported the pipeline once; ``spawn`` where there is no
+  forkserver), never from this process (forking a process that holds
+  OpenCV or torch threads can hang); each worker is limited to
+  ``cores // jobs`` BLAS/OpenMP/OpenCV/torch threads so that the workers do
+  not oversubscribe the cores.
+- a Dask scheduler address or a ``distributed.Client``: the same tasks on
+  the cluster's workers, which must see the videos and the output folder
+  at the same paths (a shared file system). A run with DeepLabCut or a
+  behaviour model asks for one ``GPU`` resource per task (start the
+  workers with ``--resources GPU=1``).
+
+A video's :class:`~openfield.errors.OpenfieldError` makes it ``failed`` and
+the others go on; an :class:`~openfield.errors.OutputStorageError` (full
+disk, no permission) stops the batch: pending videos are cancelled and the
+error is raised. Any other exception is a bug and stops the batch too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from openfield.errors import OpenfieldError, OutputStorageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from distributed import Client
+
+    from openfield.pipeline.config import RunConfig
+    from openfield.pipeline.run import VideoResult
+
+log = logging.getLogger(__name__)
+
+#: Environment variables that cap the threads of BLAS, OpenMP and numexpr pools.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+                    "NUMEXPR_NUM_THREADS", "BLIS_NUM_THREADS")
+
+#: Imported once by the forkserver, so that each worker starts with them (the pipeline and what its steps import).
+PRELOAD = ["openfield.pipeline.run", "openfield.pipeline.parallel", "numbagg", "jinja2"]
+
+#: The Dask worker resource a task with a GPU stage asks for (one per task).
+GPU_RESOURCE = "GPU"
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its affinity mask where the system has one).
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)  # pragma: no cover - macOS, Windows
+
+
+def uses_gpu(config: RunConfig) -> bool:
+    """Whether a run has a stage that wants a GPU (DeepLabCut pose or a behaviour ViT)."""
+    return config.pose == "dlc" or config.behavior_model is not None
+
+
+def limit_threads(n: int) -> None:
+    """Cap this process's BLAS, OpenMP, OpenCV and torch thread pools at ``n`` threads.
+
+    The environment variables reach libraries loaded later (torch's OpenMP
+    reads ``OMP_NUM_THREADS`` when it loads); threadpoolctl caps those
+    already loaded (numpy's BLAS); OpenCV and torch (if imported) are told
+    directly.
+
+    Parameters
+    ----------
+    n
+        Threads per pool, at least 1.
+    """
+    n = max(1, int(n))
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(n)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=n)
+    import cv2
+
+    cv2.setNumThreads(n)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """``forkserver`` with the pipeline preloaded where the system has it, else ``spawn``."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
+
+
+def _init_worker(threads: int, log_level: int, log_to_stderr: bool) -> None:
+    """Worker process start: thread caps first, then the parent's log level and stderr handler."""
+    limit_threads(threads)
+    logger = logging.getLogger("openfield")
+    if log_to_stderr:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        logger.handlers[:] = [handler]
+        logger.propagate = False
+    logger.setLevel(log_level)
+
+
+@dataclass
+class _StorageFailure:
+    """An :class:`OutputStorageError` carried back from a worker (its fields survive pickling)."""
+
+    message: str
+    path: str | None
+    errno: int | None
+
+    def error(self) -> OutputStorageError:
+        return OutputStorageError(self.message, self.path, self.errno)
+
+
+def run_one(video: Path, out_dir: Path, config: RunConfig) -> VideoResult | _StorageFailure:
+    """One video's task, in whatever process runs it: its result, ``failed`` on an OpenfieldError.
+
+    Parameters
+    ----------
+    video
+        The video file.
+    out_dir
+        The (shared) output folder.
+    config
+        Run options.
+
+    Returns
+    -------
+    VideoResult or _StorageFailure
+        The latter when the output folder could not take a file (the caller
+        stops the batch).
+    """
+    from openfield.pipeline.run import VideoResult, process_video
+
+    try:
+        return process_video(video, out_dir, config)
+    except OutputStorageError as exc:
+        return _StorageFailure(exc.message, exc.path, exc.errno)
+    except OpenfieldError as exc:
+        message = exc.message if exc.path else str(exc)
+        log.error("%s: %s", video, message)
+        return VideoResult(video, "failed", error=message)
+
+
+def map_videos(videos: list[Path], out_dir: Path, config: RunConfig,
+               client: Client | None = None) -> list[VideoResult]:
+    """Every video's :func:`run_one`, sequentially, in worker processes or on a Dask cluster.
+
+    Parameters
+    ----------
+    videos
+        Video files.
+    out_dir
+        Output folder (exists).
+    config
+        Run options; ``config.jobs`` and ``config.scheduler`` choose where.
+    client
+        A Dask client to use instead of ``config.scheduler``.
+
+    Returns
+    -------
+    list of VideoResult
+        One per video, in the order of ``videos``.
+
+    Raises
+    ------
+    OutputStorageError
+        The output folder cannot take a file; the videos not yet started
+        are cancelled.
+    """
+    from tqdm.auto import tqdm
+
+    scheduler = client if client is not None else config.scheduler
+    if scheduler is None and (config.jobs == 1 or len(videos) < 2):
+        bar = tqdm(videos, desc="videos", unit="video", disable=not config.progress or len(videos) < 2)
+        results = []
+        for video in bar:
+            result = run_one(video, out_dir, config)
+            if isinstance(result, _StorageFailure):
+                raise result.error()
+            results.append(result)
+        return results
+    # workers run quietly (their frame bars would overwrite each other); where is not part of the task
+    task_config = dataclasses.replace(config, progress=False, jobs=1, scheduler=None)
+    with tqdm(total=len(videos), desc="videos", unit="video", disable=not config.progress) as bar:
+        if scheduler is None:
+            done = _on_processes(videos, out_dir, task_config, config.jobs, bar.update)
+        else:
+            done = _on_dask(videos, out_dir, task_config, scheduler, bar.update)
+        return list(done)
+
+
+def _in_order(results: dict[int, VideoResult], n: int) -> Iterator[VideoResult]:
+    return (results[i] for i in range(n))
+
+
+def _on_processes(videos: list[Path], out_dir: Path, config: RunConfig, jobs: int,
+                  tick: Callable[[int], Any]) -> Iterator[VideoResult]:
+    """The tasks in ``min(jobs, len(videos))`` worker processes."""
+    workers = min(jobs, len(videos))
+    threads = max(1, available_cores() // workers)
+    openfield_log = logging.getLogger("openfield")
+    log.debug("%d videos on %d worker processes, %d thread(s) each", len(videos), workers, threads)
+    results: dict[int, VideoResult] = {}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(), initializer=_init_worker,
+                             initargs=(threads, openfield_log.getEffectiveLevel(),
+                                       bool(openfield_log.handlers))) as pool:
+        pending: dict[Future[Any], int] = {pool.submit(run_one, v, out_dir, config): i
+                                           for i, v in enumerate(videos)}
+        try:
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    i = pending.pop(future)
+                    result = future.result()
+                    if isinstance(result, _StorageFailure):
+                        raise result.error()
+                    results[i] = result
+                    tick(1)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return _in_order(results, len(videos))
+
+
+def _on_dask(videos: list[Path], out_dir: Path, config: RunConfig, scheduler: str | Client,
+             tick: Callable[[int], Any]) -> Iterator[VideoResult]:
+    """The tasks on a Dask cluster (a scheduler address, or a client the caller owns and closes)."""
+    from distributed import Client, as_completed
+
+    own = not isinstance(scheduler, Client)
+    try:
+        client = Client(scheduler) if own else scheduler
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise OpenfieldError(f"--scheduler: cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    try:
+        extra = {"resources": {GPU_RESOURCE: 1}} if uses_gpu(config) else {}
+        futures = [client.submit(run_one, v, out_dir, config, pure=False, **extra) for v in videos]
+        index = {f.key: i for i, f in enumerate(futures)}
+        results: dict[int, VideoResult] = {}
+        try:
+            for future in as_completed(futures):
+                result = future.result()
+                if isinstance(result, _StorageFailure):
+                    raise result.error()
+                results[index[future.key]] = result
+                tick(1)
+        except BaseException:
+            client.cancel(futures)
+            raise
+        return _in_order(results, len(videos))
+    finally:
+        if own:
+            client.close()

@@ -1,0 +1,78 @@
+"""``openfield run --jobs 2`` and a Dask LocalCluster of 2 worker processes: the same tables as ``--jobs 1``,
+in input order; a corrupt video among four good ones is reported and the others finish; resume across modes."""
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from openfield import synthetic
+from openfield.cli import main
+from openfield.pipeline import RunConfig, run_videos
+
+pytestmark = pytest.mark.slow
+
+STEMS = ["m0", "m1", "m2", "m3"]
+TABLES = ["_summary.csv", "_kinematics.csv", "_pose.csv"]
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    """Four 3 s, 240x180 synthetic videos and their ``--jobs 1`` outputs."""
+    folder = tmp_path_factory.mktemp("videos")
+    for i, stem in enumerate(STEMS):
+        sv = synthetic.render_video(tmp_path_factory.mktemp("render"), stem, fps=20, duration_s=3,
+                                    image_size=(240, 180), animal="dark" if i % 2 else "light", seed=40 + i)
+        sv.video.rename(folder / sv.video.name)
+    ref = tmp_path_factory.mktemp("ref")
+    results = run_videos([folder], ref, RunConfig(arena_size_cm=(40, 40), progress=False, plots=False, jobs=1))
+    assert [r.status for r in results] == ["done"] * 4
+    return folder, ref
+
+
+def assert_same_tables(ref, out):
+    pd.testing.assert_frame_equal(pd.read_csv(out / "summary_all.csv"), pd.read_csv(ref / "summary_all.csv"))
+    for stem in STEMS:
+        for suffix in TABLES:
+            pd.testing.assert_frame_equal(pd.read_csv(out / f"{stem}{suffix}"), pd.read_csv(ref / f"{stem}{suffix}"))
+
+
+@pytest.fixture
+def mixed(videos, tmp_path):
+    """The four videos and a corrupt ``m1b.mp4`` among them."""
+    folder = tmp_path / "mixed"
+    shutil.copytree(videos[0], folder)
+    (folder / "m1b.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 500)
+    return folder
+
+
+def test_jobs_2_equals_jobs_1_and_a_corrupt_video_is_reported(videos, mixed, tmp_path, capsys):
+    ref = videos[1]
+    out = tmp_path / "out"
+    rc = main(["run", str(mixed), "-o", str(out), "--arena-size-cm", "40", "40", "--no-plots", "--jobs", "2"])
+    assert rc == 1
+    captured = capsys.readouterr()
+    assert "4 of 5 video(s) analysed" in captured.out
+    failed = [line for line in captured.err.splitlines() if "FAILED" in line]
+    assert len(failed) == 1 and "m1b.mp4" in failed[0] and "cannot open as a video" in failed[0]
+    assert_same_tables(ref, out)
+    # resume is the same whatever the number of jobs: a sequential re-run finds everything up to date
+    config = RunConfig(arena_size_cm=(40, 40), progress=False, plots=False, jobs=1)
+    again = run_videos([mixed], out, config)
+    assert [r.status for r in again] == ["skipped", "skipped", "failed", "skipped", "skipped"]
+
+
+def test_dask_cluster_equals_jobs_1_and_a_corrupt_video_is_reported(videos, mixed, tmp_path):
+    from distributed import Client, LocalCluster
+
+    ref = videos[1]
+    out = tmp_path / "out"
+    with (LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+          Client(cluster) as client):
+        config = RunConfig(arena_size_cm=(40, 40), progress=False, plots=False, scheduler=client)
+        results = run_videos([mixed], out, config)
+        assert client.status == "running"  # the caller's client is left open
+    assert [r.video.name for r in results] == ["m0.mp4", "m1.mp4", "m1b.mp4", "m2.mp4", "m3.mp4"]
+    assert [r.status for r in results] == ["done", "done", "failed", "done", "done"]
+    assert "cannot open as a video" in results[2].error
+    assert_same_tables(ref, out)
