@@ -76,3 +76,48 @@ def test_dask_cluster_equals_jobs_1_and_a_corrupt_video_is_reported(videos, mixe
     assert [r.status for r in results] == ["done", "done", "failed", "done", "done"]
     assert "cannot open as a video" in results[2].error
     assert_same_tables(ref, out)
+
+
+def test_workers_die_with_a_batch_killed_by_sigkill(videos, tmp_path):
+    """SIGKILL to ``openfield run --jobs 2``: no worker goes on writing into the folder once its lock is gone."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    psutil = pytest.importorskip("psutil")  # a DeepLabCut dependency, so always installed here
+    out = tmp_path / "out"
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.Popen([sys.executable, "-m", "openfield", "run", str(videos[0]), "-o", str(out),
+                             "--arena-size-cm", "40", "40", "--jobs", "2", "--overwrite"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 60
+    workers: list = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers = []
+        for p in parent.children(recursive=True):
+            try:
+                if (p.status() != psutil.STATUS_ZOMBIE and p.ppid() != proc.pid
+                        and "forkserver" in " ".join(p.cmdline())):  # forked by the forkserver: a worker
+                    workers.append(p)
+            except psutil.Error:  # a helper process that has just ended
+                continue
+        if len(workers) >= 2:  # two workers forked from the forkserver
+            break
+        time.sleep(0.1)
+    assert proc.poll() is None and len(workers) >= 2, "the batch ended before its workers could be seen"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    def running(p) -> bool:
+        try:
+            return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:  # gone
+            return False
+
+    deadline = time.monotonic() + 10
+    while any(running(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p.pid for p in workers if running(p)]

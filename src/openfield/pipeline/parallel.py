@@ -114,8 +114,34 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
 
 
-def _init_worker(threads: int, log_level: int, log_to_stderr: bool) -> None:
-    """Worker process start: thread caps first, then the parent's log level and stderr handler."""
+def _exit_with_main(main_pid: int, poll_s: float = 0.5) -> None:
+    """Watch the main process from a daemon thread; end this worker at once when it is gone.
+
+    A batch killed with SIGKILL must not leave workers writing into the
+    output folder after its lock is gone (workers are children of the
+    forkserver, which outlives the main process, so the kernel's
+    parent-death signal does not reach them).
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            try:
+                os.kill(main_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # alive, owned by someone else (cannot happen for our own parent)
+                pass
+            time.sleep(poll_s)
+
+    threading.Thread(target=watch, name="openfield-main-watch", daemon=True).start()
+
+
+def _init_worker(threads: int, log_level: int, log_to_stderr: bool, main_pid: int | None = None) -> None:
+    """Worker process start: end with the main process, thread caps, then its log level and stderr handler."""
+    if main_pid is not None:
+        _exit_with_main(main_pid)
     limit_threads(threads)
     logger = logging.getLogger("openfield")
     if log_to_stderr:
@@ -230,7 +256,7 @@ def _on_processes(videos: list[Path], out_dir: Path, config: RunConfig, jobs: in
     results: dict[int, VideoResult] = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(), initializer=_init_worker,
                              initargs=(threads, openfield_log.getEffectiveLevel(),
-                                       bool(openfield_log.handlers))) as pool:
+                                       bool(openfield_log.handlers), os.getpid())) as pool:
         pending: dict[Future[Any], int] = {pool.submit(run_one, v, out_dir, config): i
                                            for i, v in enumerate(videos)}
         try:
