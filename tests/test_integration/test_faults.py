@@ -126,7 +126,8 @@ def test_full_disk_stops_the_batch_with_one_line_and_leaves_no_partial_file(vide
         real_fsync(path)
 
     monkeypatch.setattr(files, "_fsync_file", full_disk)
-    code = main(["run", str(videos), "-o", str(out), *ARENA, "--no-plots"])
+    # one video after the other (--jobs 1): the first finishes before the disk fills up
+    code = main(["run", str(videos), "-o", str(out), *ARENA, "--no-plots", "--jobs", "1"])
     err = capsys.readouterr().err
     assert code == 2
     errors = [line for line in err.splitlines() if "error" in line.lower() or "FAILED" in line]
@@ -139,7 +140,7 @@ def test_full_disk_stops_the_batch_with_one_line_and_leaves_no_partial_file(vide
     assert list(finished["video"]) == ["mouse_a.mp4"]
     assert not (out / STATE_DIR / "mouse_b.json").exists()
     monkeypatch.setattr(files, "_fsync_file", real_fsync)  # space freed: the run resumes
-    assert main(["run", str(videos), "-o", str(out), *ARENA, "--no-plots"]) == 0
+    assert main(["run", str(videos), "-o", str(out), *ARENA, "--no-plots", "--jobs", "1"]) == 0
     table = pd.read_csv(out / "summary_all.csv")
     assert table["video"].tolist() == ["mouse_a.mp4", "mouse_b.mp4"]
     pd.testing.assert_frame_equal(table.iloc[[0]].reset_index(drop=True), finished)
