@@ -366,7 +366,7 @@ def train_model(
         ``openfield_vit.json``'s content: ``classes``, ``best_epoch``,
         ``val`` metrics summary, ``paths``.
     """
-    from openfield.behavior.dataset import read_manifest
+    from openfield.behavior.dataset_files import read_manifest
     from openfield.behavior.vit import TrainSettings, train, training_key
 
     settings = settings or TrainSettings()

@@ -381,7 +381,7 @@ def train(
     """
     import torch
 
-    from openfield.behavior.dataset import read_manifest
+    from openfield.behavior.dataset_files import read_manifest
 
     settings = settings or TrainSettings()
     manifest, ds_info = read_manifest(dataset_dir)
@@ -528,7 +528,7 @@ def evaluate_model(
     dict
         :func:`~openfield.behavior.metrics.classification_metrics` output.
     """
-    from openfield.behavior.dataset import read_manifest
+    from openfield.behavior.dataset_files import read_manifest
 
     manifest, _ = read_manifest(dataset_dir)
     part = manifest if split == "all" else manifest[manifest["split"] == split]
