@@ -17,6 +17,7 @@ import numpy as np
 from openfield import bouts, cleaning, smoothing, zones
 from openfield.calibration import Calibration, calibrate_from_bodyparts
 from openfield.io import read_dlc
+from openfield.io.calibration import read_calibration
 from openfield.kinematics import reference_track, speed_acceleration
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -58,7 +59,7 @@ def main() -> None:
     analyse(ds, calibrate_from_bodyparts(ds, ("tl", "tr", "br", "bl"), (42.0, 42.0)), 25.0, (42.0, 42.0),
             "OFT38", fig_dir)
     if (M3V1 / "m3v1mp4_pose.csv").exists():
-        cal = Calibration.load(M3V1 / "m3v1mp4_calibration.json")
+        cal = read_calibration(M3V1 / "m3v1mp4_calibration.json")
         analyse(read_dlc(M3V1 / "m3v1mp4_pose.csv", fps=30.0), cal, 30.0, tuple(cal.arena_size_cm), "m3v1",
                 fig_dir)
 

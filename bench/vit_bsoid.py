@@ -27,7 +27,8 @@ from pathlib import Path
 
 from openfield.behavior.baseline import baseline_logistic
 from openfield.behavior.dataset import DatasetSettings, build_dataset, resplit_dataset
-from openfield.behavior.vit import TrainSettings, train
+from openfield.behavior.outputs import train_model
+from openfield.behavior.vit import TrainSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("OPENFIELD_SAMPLE_DATA", ROOT.parent / "shared" / "data"))
@@ -63,7 +64,7 @@ def main() -> None:
         model_dir = args.out / "model" if last else args.out / "training" / f"seed{seed}" / "model"
         train_dir = args.out / "training" if last else args.out / "training" / f"seed{seed}"
         t0 = time.perf_counter()
-        info = train(ds, model_dir, train_dir, settings)
+        info = train_model(ds, model_dir, train_dir, settings)
         t_train = time.perf_counter() - t0
         vit = json.loads((train_dir / "val_metrics.json").read_text())
         base = baseline_logistic(ds, train_dir)

@@ -1,7 +1,7 @@
 """Pixels to centimetres: from the arena, from a mouse of known length, or two points.
 
 Three methods, one result, :class:`Calibration`, saved as a small JSON file
-that the kinematics step reads:
+(:mod:`openfield.io.calibration`) that the kinematics step reads:
 
 ``arena``
     The floor's four corners (found automatically, or given) and its real
@@ -21,11 +21,9 @@ writing files happen in :mod:`openfield.io` and the command line.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import cv2
@@ -33,7 +31,6 @@ import numpy as np
 
 from openfield import __version__
 from openfield.errors import OpenfieldError
-from openfield.io.files import write_json
 from openfield.segmentation import arena_mask, measure_animal, segment_animal, to_gray
 
 log = logging.getLogger(__name__)
@@ -125,10 +122,6 @@ class Calibration:
         d["arena_size_cm"] = None if self.arena_size_cm is None else list(self.arena_size_cm)
         return d
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the calibration JSON atomically."""
-        return write_json(self.to_dict(), path)
-
     @classmethod
     def from_dict(cls, d: dict[str, Any], path: str | os.PathLike[str] | None = None) -> Calibration:
         """Build from a dictionary, naming what is missing or wrong."""
@@ -153,18 +146,6 @@ class Calibration:
             raise OpenfieldError(exc.message, path) from exc
         except (TypeError, ValueError) as exc:
             raise OpenfieldError(f"calibration file has a malformed field ({exc})", path) from exc
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Calibration:
-        """Read a calibration JSON written by :meth:`save` (or by hand)."""
-        path = Path(path)
-        if not path.exists():
-            raise OpenfieldError("calibration file not found", path)
-        try:
-            d = json.loads(path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise OpenfieldError(f"calibration file is not valid JSON ({exc})", path) from exc
-        return cls.from_dict(d, path)
 
 
 # --------------------------------------------------------------------------- geometry

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from openfield import bouts
-from openfield.calibration import Calibration
+from openfield.io.calibration import read_calibration
 from openfield.kinematics import KinematicsConfig, analyze_pose, summarize
 from openfield.pipeline import RunConfig, run_videos
 from openfield.synthetic import (
@@ -137,7 +137,7 @@ def run_demo(
     exact_pose = pose_from_trajectory(truth_table.rename(columns={"body_x_cm": "x_cm", "body_y_cm": "y_cm"}),
                                       np.array(geometry["homography"]), size, geometry["fps"],
                                       geometry["mouse_length_cm"], with_corners=False)
-    calibration = Calibration.load(results_dir / f"{DEMO_NAME}_calibration.json")
+    calibration = read_calibration(results_dir / f"{DEMO_NAME}_calibration.json")
     perfect = summarize(analyze_pose(exact_pose, calibration, KinematicsConfig(), geometry["fps"]))
     rows = []
     for key, unit in COMPARED.items():

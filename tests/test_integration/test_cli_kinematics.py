@@ -109,9 +109,10 @@ def test_bad_inputs(scene, capsys, tmp_path):
     cal = scene / "cal.json"
     h = synthetic.camera_homography(ARENA, (640, 480), tilt=0.15)
     from openfield.calibration import calibrate_arena
+    from openfield.io.calibration import write_calibration
 
     img, _ = synthetic.render_frame((20, 20), 0.0, ARENA, h)
-    calibrate_arena([img], ARENA).save(cal)
+    write_calibration(calibrate_arena([img], ARENA), cal)
     common = ["--calibration", str(cal), "-o", out]
 
     err = _bad(["kinematics", str(tmp_path / "none.csv"), "--fps", "30", *common], capsys, tmp_path, "not found")
@@ -162,9 +163,10 @@ def test_kinematics_refuses_bad_options_before_any_work(scene, capsys, tmp_path,
     cal = scene / "cal.json"
     h = synthetic.camera_homography(ARENA, (640, 480), tilt=0.15)
     from openfield.calibration import calibrate_arena
+    from openfield.io.calibration import write_calibration
 
     img, _ = synthetic.render_frame((20, 20), 0.0, ARENA, h)
-    calibrate_arena([img], ARENA).save(cal)
+    write_calibration(calibrate_arena([img], ARENA), cal)
     out = tmp_path / "out"
     source = [] if "--arena-from-bodyparts" in options else ["--calibration", str(cal)]
     fps = [] if "--fps" in options else ["--fps", "30"]

@@ -73,32 +73,24 @@ def test_points():
     np.testing.assert_allclose(cal.px_to_cm(np.array([[100.0, 50.0]])), [[10.0, 5.0]])
 
 
-def test_json_round_trip(tmp_path):
+def test_dict_round_trip_and_bad_dicts():
     h = synthetic.camera_homography(ARENA, (640, 480), tilt=0.1)
     img, _ = synthetic.render_frame((20, 20), 0.0, ARENA, h)
     cal = calibrate_arena([img], ARENA, names=["ref.png"])
-    path = cal.save(tmp_path / "cal.json")
-    d = json.loads(path.read_text())
+    d = json.loads(json.dumps(cal.to_dict()))
     for key in ("method", "px_per_cm", "homography", "arena_corners_px", "measurements", "inputs",
                 "software_version", "residual"):
         assert key in d
-    back = Calibration.load(path)
+    back = Calibration.from_dict(d)
     np.testing.assert_allclose(back.homography, cal.homography)
     assert back.arena_size_cm == ARENA
     assert back.px_per_cm == pytest.approx(cal.px_per_cm)
-
-
-def test_calibration_file_missing_fields(tmp_path):
-    path = tmp_path / "cal.json"
-    path.write_text(json.dumps({"method": "points", "px_per_cm": 10}))
-    with pytest.raises(OpenfieldError, match="missing field.*homography") as err:
-        Calibration.load(path)
-    assert str(path) in str(err.value)
-    path.write_text("{not json")
-    with pytest.raises(OpenfieldError, match="not valid JSON"):
-        Calibration.load(path)
-    with pytest.raises(OpenfieldError, match="not found"):
-        Calibration.load(tmp_path / "none.json")
+    with pytest.raises(OpenfieldError, match="missing field.*homography"):
+        Calibration.from_dict({"method": "points", "px_per_cm": 10})
+    with pytest.raises(OpenfieldError, match="JSON object"):
+        Calibration.from_dict([1, 2])
+    with pytest.raises(OpenfieldError, match="px_per_cm must be a positive"):
+        Calibration.from_dict({"method": "points", "px_per_cm": -1, "homography": None, "arena_corners_px": None})
 
 
 def test_arena_not_found_in_featureless_image():

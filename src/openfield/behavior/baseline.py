@@ -65,7 +65,7 @@ def baseline_logistic(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from openfield.behavior.dataset import read_manifest
+    from openfield.behavior.dataset_files import read_manifest
 
     manifest, _ = read_manifest(dataset_dir)
     tr, va = manifest[manifest["split"] == "train"], manifest[manifest["split"] == "val"]

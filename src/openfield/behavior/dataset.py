@@ -20,7 +20,8 @@ Three input forms, one output layout:
 The output folder holds ``<class>/<source>_f<frame>.png`` (mouse-centred
 crops or full frames), ``manifest.csv`` (``path, label, source, group,
 frame, time_s, split``), ``split.json`` (which groups are in train and
-validation) and ``dataset.json`` (the settings it was built with).
+validation) and ``dataset.json`` (the settings it was built with). The files are written
+and read by :mod:`openfield.behavior.dataset_files`.
 
 Train and validation are split by *group* (a video, a clip panel, or a
 whole clip), never by frame: neighbouring frames are near copies of each
@@ -38,14 +39,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from openfield.behavior.crops import Cropper, CropSettings
+from openfield.behavior.dataset_files import (
+    MANIFEST_COLUMNS,
+    DatasetFolder,
+    read_manifest,
+    write_dataset_info,
+    write_split,
+)
 from openfield.errors import OpenfieldError
-from openfield.io.files import atomic_write, write_csv, write_json
 from openfield.io.images import VIDEO_SUFFIXES, read_image
 from openfield.io.video import VideoReader, video_background, video_info
 from openfield.segmentation import median_background
@@ -72,7 +78,6 @@ CLIP_CLASSES: dict[str, str | None] = {
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
 SPLIT_BY = ("source", "clip")
-MANIFEST_COLUMNS = ["path", "label", "source", "group", "frame", "time_s", "split"]
 _EXTRACTION_KEYS = ("every", "panels", "crop")
 
 _CLIP_SUFFIX = re.compile(r"[_\-](hstacked|stacked|clip)$", re.IGNORECASE)
@@ -198,57 +203,15 @@ def _video_background(path: Path, crop: CropSettings) -> np.ndarray | None:
     return video_background(path)
 
 
-def _write_png(image: np.ndarray, path: Path) -> None:
-    with atomic_write(path) as tmp:
-        if not cv2.imwrite(str(tmp), image):
-            raise OpenfieldError("cannot write the image", path)
-
-
 # --------------------------------------------------------------------------- builder
 
 
-class _Builder:
-    """Writes sources into a dataset folder, skipping those already done."""
+class _Builder(DatasetFolder):
+    """A :class:`~openfield.behavior.dataset_files.DatasetFolder` that keeps the build settings."""
 
     def __init__(self, out_dir: Path, settings: DatasetSettings, overwrite: bool) -> None:
-        self.out_dir = out_dir
+        super().__init__(out_dir, settings.to_dict(), overwrite, _EXTRACTION_KEYS)
         self.settings = settings
-        self.done_dir = out_dir / ".sources"
-        info = out_dir / "dataset.json"
-        if info.exists() and not overwrite:
-            import json
-
-            old = json.loads(info.read_text()).get("settings") or {}
-            new = settings.to_dict()
-            # only the frame and crop settings change the images; a new split is just redrawn
-            if any(old.get(k) != new[k] for k in _EXTRACTION_KEYS):
-                raise OpenfieldError(
-                    "this dataset folder was built with other frame or crop settings "
-                    f"({ {k: old.get(k) for k in _EXTRACTION_KEYS} }); use a new folder or --overwrite",
-                    out_dir,
-                )
-        if overwrite and self.done_dir.exists():
-            for p in self.done_dir.glob("*.csv"):
-                p.unlink()
-        self.done_dir.mkdir(parents=True, exist_ok=True)
-        self.tables: list[pd.DataFrame] = []
-
-    def done(self, source: str) -> pd.DataFrame | None:
-        path = self.done_dir / f"{source}.csv"
-        if path.exists():
-            log.info("%s: already in the dataset, skipped", source)
-            return pd.read_csv(path)
-        return None
-
-    def finish(self, source: str, rows: list[dict]) -> None:
-        table = pd.DataFrame(rows, columns=["path", "label", "source", "group", "frame", "time_s"])
-        write_csv(table, self.done_dir / f"{source}.csv")
-        self.tables.append(table)
-
-    def add_image(self, image: np.ndarray, label: str, source: str, frame: int) -> str:
-        rel = f"{label}/{source}_f{frame:06d}.png"
-        _write_png(image, self.out_dir / rel)
-        return rel
 
 
 def _add_folders(builder: _Builder, folders: Path) -> None:
@@ -499,7 +462,7 @@ def build_dataset(
         video_info(c)
 
     builder = _Builder(out, settings, overwrite)
-    write_json({"settings": settings.to_dict(), "complete": False}, out / "dataset.json")
+    write_dataset_info({"settings": settings.to_dict(), "complete": False}, out)
     if folders is not None:
         _add_folders(builder, Path(folders))
     for i, (v, fl) in enumerate(zip(videos, frame_labels, strict=True)):
@@ -517,20 +480,10 @@ def build_dataset(
     splits = assign_splits(manifest, settings.val_fraction, settings.seed)
     manifest["split"] = manifest["group"].map(splits)
     manifest = manifest[MANIFEST_COLUMNS]
-    write_csv(manifest, out / "manifest.csv")
+    write_split(out, manifest, splits, settings.seed, settings.val_fraction, settings.split_by)
     classes = sorted(manifest["label"].unique())
-    write_json(
-        {
-            "seed": settings.seed,
-            "val_fraction": settings.val_fraction,
-            "split_by": settings.split_by,
-            "train": sorted(g for g, s in splits.items() if s == "train"),
-            "val": sorted(g for g, s in splits.items() if s == "val"),
-        },
-        out / "split.json",
-    )
     counts = manifest.groupby(["split", "label"]).size().unstack(fill_value=0)
-    write_json(
+    write_dataset_info(
         {
             "settings": settings.to_dict(),
             "complete": True,
@@ -538,7 +491,7 @@ def build_dataset(
             "n_images": int(len(manifest)),
             "counts": {s: {c: int(v) for c, v in row.items()} for s, row in counts.iterrows()},
         },
-        out / "dataset.json",
+        out,
     )
     log.info("dataset %s: %d images\n%s", out, len(manifest), counts.to_string())
     return manifest
@@ -575,52 +528,11 @@ def resplit_dataset(
     splits = assign_splits(manifest, settings["val_fraction"], seed)
     manifest["split"] = manifest["group"].map(splits)
     manifest = manifest[MANIFEST_COLUMNS]
-    write_csv(manifest, d / "manifest.csv")
-    write_json(
-        {
-            "seed": seed,
-            "val_fraction": settings["val_fraction"],
-            "split_by": settings["split_by"],
-            "train": sorted(g for g, v in splits.items() if v == "train"),
-            "val": sorted(g for g, v in splits.items() if v == "val"),
-        },
-        d / "split.json",
-    )
+    write_split(d, manifest, splits, seed, settings["val_fraction"], settings["split_by"])
     counts = manifest.groupby(["split", "label"]).size().unstack(fill_value=0)
     info.update(
         settings=settings,
         counts={k: {c: int(v) for c, v in row.items()} for k, row in counts.iterrows()},
     )
-    write_json(info, d / "dataset.json")
+    write_dataset_info(info, d)
     return manifest
-
-
-def read_manifest(dataset_dir: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict]:
-    """Read a dataset's manifest and settings, checking they are complete.
-
-    Returns
-    -------
-    tuple
-        The manifest (with absolute ``file`` paths added) and ``dataset.json``.
-
-    Raises
-    ------
-    OpenfieldError
-        Missing folder, manifest or images.
-    """
-    import json
-
-    d = Path(dataset_dir)
-    if not d.is_dir():
-        raise OpenfieldError("dataset folder not found", d)
-    mpath, ipath = d / "manifest.csv", d / "dataset.json"
-    if not mpath.exists() or not ipath.exists():
-        raise OpenfieldError("not a finished dataset (no manifest.csv / dataset.json): run "
-                             "`openfield behavior dataset` first", d)
-    info = json.loads(ipath.read_text())
-    manifest = pd.read_csv(mpath)
-    missing = [c for c in MANIFEST_COLUMNS if c not in manifest.columns]
-    if missing:
-        raise OpenfieldError(f"manifest is missing column(s) {missing}", mpath)
-    manifest["file"] = [str(d / p) for p in manifest["path"]]
-    return manifest, info

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from openfield.behavior.plots import plot_confusion, plot_ethogram, plot_evaluation
+from openfield.behavior.plots import plot_confusion, plot_ethogram, plot_evaluation, plot_training
 from openfield.behavior.timeline import BehaviorTimeline, behavior_timeline
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write, save_figure, write_csv, write_json
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: Kind stored in a pose model file, checked when it is read back.
 POSE_MODEL_KIND = "openfield.behavior.pose model"
+#: The openfield part of a ViT model folder, written last (its presence means training finished).
+MODEL_INFO = "openfield_vit.json"
 
 
 # --------------------------------------------------------------------------- per-recording timeline
@@ -280,6 +282,100 @@ def write_metrics(
         "confusion_csv": write_csv(metrics["confusion"], out / f"{prefix}_confusion.csv", index=True),
         "confusion_png": save_figure(plot_confusion(metrics["confusion"], title), out / f"{prefix}_confusion.png"),
     }
+
+
+# --------------------------------------------------------------------------- ViT models
+
+
+def read_model_info(model_dir: str | os.PathLike[str]) -> dict:
+    """``openfield_vit.json`` of a model folder, or ``{}`` for a plain checkpoint."""
+    path = Path(model_dir) / MODEL_INFO
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise OpenfieldError(f"not valid JSON ({exc})", path) from exc
+
+
+def write_training(result: Any, model_dir: str | os.PathLike[str], training_dir: str | os.PathLike[str]) -> dict:
+    """Write a training run: logs and validation results, then the model folder.
+
+    Parameters
+    ----------
+    result
+        A :class:`openfield.behavior.vit.TrainingResult`.
+    model_dir
+        The model folder: the ``transformers`` files, then
+        ``openfield_vit.json`` (its ``info`` plus ``paths``), written last.
+    training_dir
+        ``training_log.csv``, ``training_curves.png``, the validation
+        metrics (:func:`write_metrics`, prefix ``val``) and
+        ``val_predictions.csv``.
+
+    Returns
+    -------
+    dict
+        ``openfield_vit.json``'s content.
+    """
+    model_dir, training_dir = Path(model_dir), Path(training_dir)
+    training_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"log": str(write_csv(result.history, training_dir / "training_log.csv")),
+             "curves": str(save_figure(plot_training(result.history), training_dir / "training_curves.png"))}
+    if result.val_metrics is not None:
+        written = write_metrics(result.val_metrics, training_dir, "val", "validation")
+        paths.update({k: str(v) for k, v in written.items()})
+        paths["predictions"] = str(write_csv(result.val_predictions, training_dir / "val_predictions.csv"))
+    model_dir.mkdir(parents=True, exist_ok=True)
+    result.model.save_pretrained(str(model_dir))
+    result.processor.save_pretrained(str(model_dir))
+    info = {**result.info, "paths": paths}
+    write_json(info, model_dir / MODEL_INFO)
+    val = info.get("val") or {}
+    log.info("model saved to %s (best epoch %d, validation macro-F1 %s)", model_dir, info["best_epoch"],
+             f"{val.get('macro_f1', float('nan')):.3f}")
+    return info
+
+
+def train_model(
+    dataset_dir: str | os.PathLike[str],
+    model_dir: str | os.PathLike[str] = "fine_tuning_ViT/model",
+    training_dir: str | os.PathLike[str] = "fine_tuning_ViT/training",
+    settings: Any = None,
+    overwrite: bool = False,
+) -> dict:
+    """Train a ViT (:func:`openfield.behavior.vit.train`) and write it (:func:`write_training`).
+
+    Skipped when ``model_dir`` already holds a finished model trained with
+    the same settings on the same dataset (unless ``overwrite``).
+
+    Parameters
+    ----------
+    dataset_dir
+        Folder written by :func:`openfield.behavior.dataset.build_dataset`.
+    model_dir, training_dir
+        See :func:`write_training`.
+    settings
+        A :class:`openfield.behavior.vit.TrainSettings` (None: the defaults).
+    overwrite
+        Train again even when the model folder holds this training.
+
+    Returns
+    -------
+    dict
+        ``openfield_vit.json``'s content: ``classes``, ``best_epoch``,
+        ``val`` metrics summary, ``paths``.
+    """
+    from openfield.behavior.dataset_files import read_manifest
+    from openfield.behavior.vit import TrainSettings, train, training_key
+
+    settings = settings or TrainSettings()
+    manifest, _ = read_manifest(dataset_dir)
+    old = read_model_info(model_dir)
+    if old and not overwrite and old.get("key") == training_key(dataset_dir, manifest, settings):
+        log.info("%s: already trained with these settings on this dataset, skipped", model_dir)
+        return old
+    return write_training(train(dataset_dir, settings), model_dir, training_dir)
 
 
 # --------------------------------------------------------------------------- pose models

@@ -19,7 +19,6 @@ module (and ``openfield --help``) stays fast.
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import math
 import os
@@ -35,16 +34,13 @@ import pandas as pd
 
 from openfield.behavior.crops import CropSettings
 from openfield.behavior.metrics import classification_metrics
-from openfield.behavior.outputs import write_metrics
-from openfield.behavior.plots import plot_training
+from openfield.behavior.outputs import read_model_info
 from openfield.device import autocast_dtype, pick_device
 from openfield.errors import OpenfieldError
-from openfield.io.files import save_figure, write_csv, write_json
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CHECKPOINT = "google/vit-base-patch16-224-in21k"
-MODEL_INFO = "openfield_vit.json"
 BALANCE = ("weights", "sampler", "none")
 
 
@@ -183,24 +179,13 @@ def build_model(classes: Sequence[str], settings: TrainSettings) -> tuple[Any, A
     return model, processor
 
 
-def read_model_info(model_dir: str | os.PathLike[str]) -> dict:
-    """``openfield_vit.json`` of a model folder, or ``{}`` for a plain checkpoint."""
-    path = Path(model_dir) / MODEL_INFO
-    if not path.exists():
-        return {}
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise OpenfieldError(f"not valid JSON ({exc})", path) from exc
-
-
 def load_model(model_dir: str | os.PathLike[str], device: Any = None) -> tuple[Any, Any, list[str], dict]:
     """Load a trained classifier folder.
 
     Parameters
     ----------
     model_dir
-        A folder written by :func:`train` (or any local image-classification
+        A folder written by :func:`openfield.behavior.outputs.write_training` (or any local image-classification
         checkpoint with ``config.json`` and ``preprocessor_config.json``).
     device
         Torch device to move the model to; None leaves it on CPU.
@@ -325,61 +310,82 @@ def _class_weights(labels: np.ndarray, n_classes: int) -> np.ndarray:
     return weights
 
 
-def train(
-    dataset_dir: str | os.PathLike[str],
-    model_dir: str | os.PathLike[str] = "fine_tuning_ViT/model",
-    training_dir: str | os.PathLike[str] = "fine_tuning_ViT/training",
-    settings: TrainSettings | None = None,
-    overwrite: bool = False,
-) -> dict:
-    """Fine-tune (or train from scratch) a ViT on a dataset folder.
+@dataclass
+class TrainingResult:
+    """What :func:`train` produced (written by :func:`openfield.behavior.outputs.write_training`).
 
-    Trains on the ``train`` split, picks the epoch with the best
-    validation macro-F1 (early stopping after ``patience`` epochs without
-    improvement), saves that model, and evaluates it on the validation
-    split.
-
-    Parameters
+    Attributes
     ----------
-    dataset_dir
-        Folder written by :func:`openfield.behavior.dataset.build_dataset`.
-    model_dir
-        Where the model is saved.
-    training_dir
-        Where logs and curves go: ``training_log.csv`` (``epoch``,
-        ``train_loss``, ``val_loss``, ``val_macro_f1``,
-        ``val_balanced_accuracy``, ``seconds``), ``training_curves.png``
-        and the validation metrics (:func:`~openfield.behavior.outputs.write_metrics`, prefix ``val``).
-    settings
-        Training settings.
-    overwrite
-        Train again even if ``model_dir`` holds a finished model trained
-        with the same settings on the same dataset (otherwise skipped).
-
-    Returns
-    -------
-    dict
-        ``openfield_vit.json``'s content: ``classes``, ``best_epoch``,
-        ``val`` metrics summary, paths.
+    model
+        The trained ``transformers`` model (best epoch, on CPU, eval mode).
+    processor
+        Its image processor.
+    history
+        One row per epoch: ``epoch``, ``train_loss``, ``val_loss``,
+        ``val_macro_f1``, ``val_balanced_accuracy``, ``seconds``.
+    info
+        ``classes``, ``crop``, ``key`` (:func:`training_key`),
+        ``best_epoch``, ``epochs_run``, ``device``, ``val`` (summary of the
+        validation metrics, empty without validation images).
+    val_metrics
+        :func:`~openfield.behavior.metrics.classification_metrics` on the
+        validation split, or None.
+    val_predictions
+        One row per validation image: ``path``, ``label``, ``source``,
+        ``predicted``, ``p_<class>``; or None.
     """
-    import torch
 
-    from openfield.behavior.dataset import read_manifest
+    model: Any
+    processor: Any
+    history: pd.DataFrame
+    info: dict[str, Any]
+    val_metrics: dict[str, Any] | None = None
+    val_predictions: pd.DataFrame | None = None
 
-    settings = settings or TrainSettings()
-    model_dir, training_dir = Path(model_dir), Path(training_dir)
-    manifest, ds_info = read_manifest(dataset_dir)
-    key = {
+
+def training_key(dataset_dir: str | os.PathLike[str], manifest: pd.DataFrame, settings: TrainSettings) -> dict:
+    """What a trained model depends on: the dataset, its images, its validation groups and the settings."""
+    return {
         "dataset": str(Path(dataset_dir).resolve()),
         "n_images": len(manifest),
         "val_groups": sorted(manifest.loc[manifest["split"] == "val", "group"].astype(str).unique()),
         "settings": asdict(settings),
     }
-    old = read_model_info(model_dir)
-    if old and not overwrite and old.get("key") == key:
-        log.info("%s: already trained with these settings on this dataset, skipped", model_dir)
-        return old
 
+
+def train(
+    dataset_dir: str | os.PathLike[str],
+    settings: TrainSettings | None = None,
+) -> TrainingResult:
+    """Fine-tune (or train from scratch) a ViT on a dataset folder.
+
+    Trains on the ``train`` split, picks the epoch with the best
+    validation macro-F1 (early stopping after ``patience`` epochs without
+    improvement) and evaluates that model on the validation split. Nothing
+    is written: :func:`openfield.behavior.outputs.write_training` saves the
+    result, :func:`openfield.behavior.outputs.train_model` trains only
+    when the model folder does not already hold this training.
+
+    Parameters
+    ----------
+    dataset_dir
+        Folder written by :func:`openfield.behavior.dataset.build_dataset`
+        (its crops are read batch by batch).
+    settings
+        Training settings.
+
+    Returns
+    -------
+    TrainingResult
+        The model, processor, history, info and validation results.
+    """
+    import torch
+
+    from openfield.behavior.dataset_files import read_manifest
+
+    settings = settings or TrainSettings()
+    manifest, ds_info = read_manifest(dataset_dir)
+    key = training_key(dataset_dir, manifest, settings)
     classes = sorted(manifest["label"].unique())
     index = {c: i for i, c in enumerate(classes)}
     tr = manifest[manifest["split"] == "train"].reset_index(drop=True)
@@ -481,28 +487,19 @@ def train(
                 break
 
     model.load_state_dict(best_state)
-    hist = pd.DataFrame(history)
-    training_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"log": str(write_csv(hist, training_dir / "training_log.csv")),
-             "curves": str(save_figure(plot_training(hist), training_dir / "training_curves.png"))}
     val_summary: dict[str, Any] = {}
+    metrics, preds = None, None
     if not va.empty:
         model.eval()
         probs = predict_files(model, processor, list(va["file"]), device, batch_size=max(batch_size, 32))
         pred = np.asarray(classes)[probs.argmax(axis=1)]
         metrics = classification_metrics(va["label"], pred, classes)
-        written = write_metrics(metrics, training_dir, "val", "validation")
-        paths.update({k: str(v) for k, v in written.items()})
         preds = va[["path", "label", "source"]].assign(predicted=pred)
         for i, c in enumerate(classes):
             preds[f"p_{c}"] = probs[:, i]
-        paths["predictions"] = str(write_csv(preds, training_dir / "val_predictions.csv"))
         val_summary = {k: metrics[k] for k in ("macro_f1", "balanced_accuracy", "accuracy", "n")}
         val_summary["f1"] = dict(zip(metrics["per_class"]["class"], metrics["per_class"]["f1"], strict=True))
-    model_dir.mkdir(parents=True, exist_ok=True)
     model.to("cpu")
-    model.save_pretrained(str(model_dir))
-    processor.save_pretrained(str(model_dir))
     info = {
         "classes": classes,
         "crop": ds_info.get("settings", {}).get("crop", CropSettings().to_dict()),
@@ -511,30 +508,27 @@ def train(
         "epochs_run": len(history),
         "device": str(device),
         "val": val_summary,
-        "paths": paths,
     }
-    write_json(info, model_dir / MODEL_INFO)
-    log.info("model saved to %s (best epoch %d, validation macro-F1 %s)", model_dir, best_epoch,
-             f"{val_summary.get('macro_f1', float('nan')):.3f}")
-    return info
+    return TrainingResult(model, processor, pd.DataFrame(history), info, metrics, preds)
 
 
 def evaluate_model(
     model_dir: str | os.PathLike[str],
     dataset_dir: str | os.PathLike[str],
-    out_dir: str | os.PathLike[str],
     split: str = "val",
     device: str = "auto",
     batch_size: int = 32,
 ) -> dict:
-    """Evaluate a model folder on one split of a dataset and write the metrics.
+    """Evaluate a model folder on one split of a dataset.
+
+    :func:`openfield.behavior.outputs.write_metrics` writes the result.
 
     Returns
     -------
     dict
-        :func:`~openfield.behavior.metrics.classification_metrics` output plus ``paths``.
+        :func:`~openfield.behavior.metrics.classification_metrics` output.
     """
-    from openfield.behavior.dataset import read_manifest
+    from openfield.behavior.dataset_files import read_manifest
 
     manifest, _ = read_manifest(dataset_dir)
     part = manifest if split == "all" else manifest[manifest["split"] == split]
@@ -547,6 +541,4 @@ def evaluate_model(
         )
     probs = predict_files(model, processor, list(part["file"]), dev, batch_size)
     pred = np.asarray(classes)[probs.argmax(axis=1)]
-    metrics = classification_metrics(part["label"], pred, classes)
-    metrics["paths"] = write_metrics(metrics, out_dir, split, f"{split} ({Path(model_dir).name})")
-    return metrics
+    return classification_metrics(part["label"], pred, classes)

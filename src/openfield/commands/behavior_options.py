@@ -159,11 +159,11 @@ def required_fps(args: argparse.Namespace) -> float:
 
 def arena_calibration(args: argparse.Namespace) -> Any:
     """The ``--calibration`` (checked to have an arena), or None; read before any work."""
-    from openfield.calibration import Calibration
+    from openfield.io.calibration import read_calibration
 
     if not args.calibration:
         return None
-    cal = Calibration.load(args.calibration)
+    cal = read_calibration(args.calibration)
     if not cal.has_arena:
         raise OpenfieldError("the calibration has no arena (use an 'arena' calibration)", args.calibration)
     return cal

@@ -163,7 +163,8 @@ def run_dataset(args: argparse.Namespace) -> int:
 def run_train(args: argparse.Namespace) -> int:
     """Run ``openfield behavior train``."""
     require(*VIT_PACKAGES, action="train")
-    from openfield.behavior.vit import DEFAULT_CHECKPOINT, TrainSettings, train
+    from openfield.behavior.outputs import train_model
+    from openfield.behavior.vit import DEFAULT_CHECKPOINT, TrainSettings
 
     settings = TrainSettings(
         checkpoint=args.checkpoint or DEFAULT_CHECKPOINT,
@@ -182,7 +183,7 @@ def run_train(args: argparse.Namespace) -> int:
         device=args.device,
     )
     training_dir = args.training_dir or args.output.resolve().parent / "training"
-    info = train(args.dataset, args.output, training_dir, settings, overwrite=args.overwrite)
+    info = train_model(args.dataset, args.output, training_dir, settings, overwrite=args.overwrite)
     val = info.get("val") or {}
     if val:
         per_class = ", ".join(f"{c} {f:.3f}" for c, f in val["f1"].items())

@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from openfield import calibration as cal_mod
     from openfield.errors import OpenfieldError
     from openfield.io import atomic_write, read_image
+    from openfield.io.calibration import write_calibration
 
     if args.show and not args.images:
         raise OpenfieldError("--show needs an image to draw on")
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         cal = cal_mod.calibrate_points((p[0], p[1]), (p[2], p[3]), args.distance_cm)
         cal.measurements[0]["axis_endpoints_px"] = [[p[0], p[1]], [p[2], p[3]]]
         cal.measurements[0]["length_px"] = cal.measurements[0]["distance_px"]
-    cal.save(args.output)
+    write_calibration(cal, args.output)
     print(f"{args.method}: {cal.px_per_cm:.4f} px/cm -> {args.output}")
     if args.show:
         for i, (name, image) in enumerate(zip(names, images, strict=True)):

@@ -35,12 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check every option, then process each pose file; summary_all.csv for several."""
-    from openfield.calibration import Calibration
+    from openfield.io.calibration import read_calibration
     from openfield.pipeline import PoseFilesConfig, run_pose_files
 
     config = PoseFilesConfig(
         fps=args.fps, kinematics=kinematics_config(args),
-        calibration=Calibration.load(args.calibration) if args.calibration else None,
+        calibration=read_calibration(args.calibration) if args.calibration else None,
         arena_bodyparts=tuple(args.arena_from_bodyparts) if args.arena_from_bodyparts else None,
         arena_size_cm=tuple(args.arena_size_cm) if args.arena_size_cm else None,
         plots=not args.no_plots, overwrite=args.overwrite,

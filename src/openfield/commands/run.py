@@ -88,14 +88,14 @@ def check_study_options(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check every option, run the batch; exit 1 when some video failed."""
-    from openfield.calibration import Calibration
+    from openfield.io.calibration import read_calibration
     from openfield.pipeline import RunConfig, run_videos
     from openfield.pipeline.parallel import available_cores
     from openfield.tracking import TrackerConfig
 
     check_study_options(args)
     config = RunConfig(
-        calibration=Calibration.load(args.calibration) if args.calibration else None,
+        calibration=read_calibration(args.calibration) if args.calibration else None,
         arena_size_cm=tuple(args.arena_size_cm) if args.arena_size_cm else None,
         pose=args.pose, dlc_config=args.dlc_config, fps=args.fps,
         tracker=TrackerConfig(animal=args.animal), kinematics=kinematics_config(args),

@@ -32,12 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Track each video; a failure is reported and the others go on."""
-    from openfield.calibration import Calibration
+    from openfield.io.calibration import read_calibration
     from openfield.pipeline import track_videos
     from openfield.tracking import TrackerConfig
 
     config = TrackerConfig(animal=args.animal, threshold=args.threshold)
-    calibration = Calibration.load(args.calibration) if args.calibration else None
+    calibration = read_calibration(args.calibration) if args.calibration else None
     results = track_videos(args.videos, args.output, config, calibration, args.fps, overwrite=args.overwrite)
     for r in results:
         if r.status != "failed":

@@ -26,7 +26,8 @@ from openfield import calibration as calibration_mod
 from openfield import cleaning, kinematics, plots, quality, tracking
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
-from openfield.io.files import atomic_write, save_figure, write_csv, write_json
+from openfield.io.calibration import read_calibration, write_calibration
+from openfield.io.files import atomic_write, save_figure, write_csv
 from openfield.io.pose import read_dlc, write_dlc_csv
 from openfield.io.video import video_background, video_info
 from openfield.pipeline.config import BEHAVIOR_COLUMNS
@@ -52,13 +53,13 @@ def calibration_step(ledger: Ledger, video: Path, arena_size_cm: tuple[float, fl
     path = output_paths(ledger.stem, ledger.out_dir)["calibration"]
     fp = fingerprint("calibration", {"arena_size_cm": list(arena_size_cm)}, sources=[video])
     if ledger.current("calibration", fp):
-        return Calibration.load(path), fp
+        return read_calibration(path), fp
     background = video_background(video)
     try:
         cal = calibration_mod.calibrate_arena([background], arena_size_cm, names=[str(video)])
     except OpenfieldError as exc:
         raise OpenfieldError(f"{exc.message} (looked on the video's median background)", video) from exc
-    write_json(cal.to_dict(), path)
+    write_calibration(cal, path)
     ledger.record("calibration", fp, {"calibration": path})
     log.info("%s: arena found, %.2f px/cm -> %s", video.name, cal.px_per_cm, path.name)
     return cal, fp
@@ -290,7 +291,7 @@ def behavior_step(
         if pose is None:
             raise OpenfieldError("a pose behaviour model needs the run's pose; none was recorded", video)
         if cal is None and "calibration" in ledger.records:
-            cal = Calibration.load(ledger.output("calibration", "calibration"))
+            cal = read_calibration(ledger.output("calibration", "calibration"))
             cal_fp = ledger.records["calibration"]["fingerprint"]
         if fps is None:
             fps = ledger.records.get("kinematics", {}).get("values", {}).get("fps") or video_info(video).fps

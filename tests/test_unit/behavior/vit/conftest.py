@@ -15,12 +15,12 @@ def toy_model(tmp_path_factory) -> dict:
     """A tiny ViT trained on the toy task (full frames); its folders and training info."""
     from openfield.behavior.crops import CropSettings
     from openfield.behavior.dataset import DatasetSettings, build_dataset
-    from openfield.behavior.vit import train
+    from openfield.behavior.outputs import train_model
 
     root = tmp_path_factory.mktemp("toy")
     make_toy_folders(root / "folders")
     build_dataset(root / "dataset", folders=root / "folders",
                   settings=DatasetSettings(crop=CropSettings(mode="full"), val_fraction=0.5))
-    info = train(root / "dataset", root / "model", root / "training", tiny_settings())
+    info = train_model(root / "dataset", root / "model", root / "training", tiny_settings())
     return {"root": root, "dataset": root / "dataset", "model": root / "model",
             "training": root / "training", "info": info}

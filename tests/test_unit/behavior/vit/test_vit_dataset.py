@@ -17,10 +17,10 @@ from openfield.behavior.dataset import (
     build_dataset,
     clip_class,
     image_source,
-    read_manifest,
     resplit_dataset,
     split_panels,
 )
+from openfield.behavior.dataset_files import read_manifest
 from openfield.errors import OpenfieldError
 
 FPS = 10.0

@@ -11,6 +11,7 @@ import pytest
 from vit_synthetic import TOY_LEVELS, tiny_settings, toy_frame
 
 from openfield.behavior.baseline import baseline_logistic
+from openfield.behavior.outputs import train_model, write_metrics
 from openfield.behavior.vit import (
     augment_image,
     build_model,
@@ -79,19 +80,27 @@ def test_rerun_skips_and_evaluate(toy_model, tmp_path):
     training_dir = shutil.copytree(toy_model["training"], tmp_path / "training")
     weights = model_dir / "model.safetensors"
     before = weights.stat().st_mtime_ns
-    train(toy_model["dataset"], model_dir, training_dir, tiny_settings())
+    info = train_model(toy_model["dataset"], model_dir, training_dir, tiny_settings())
     assert weights.stat().st_mtime_ns == before
-    m = evaluate_model(toy_model["model"], toy_model["dataset"], tmp_path, split="val", device="cpu")
+    assert info == toy_model["info"]
+    m = evaluate_model(toy_model["model"], toy_model["dataset"], split="val", device="cpu")
     assert m["macro_f1"] == pytest.approx(1.0)
+    assert not list(tmp_path.glob("val_*"))  # evaluating writes nothing
+    write_metrics(m, tmp_path, "val", "val (model)")
     assert (tmp_path / "val_confusion.png").exists() and (tmp_path / "val_per_class.csv").exists()
 
 
 def test_fine_tune_from_a_local_checkpoint(toy_model, tmp_path):
     # the non-scratch path (AutoImageProcessor + AutoModelForImageClassification.from_pretrained)
-    info = train(toy_model["dataset"], tmp_path / "ft", tmp_path / "ft_training",
-                 tiny_settings(from_scratch=False, checkpoint=str(toy_model["model"]), epochs=1))
-    assert info["classes"] == ["grooming", "normal", "rearing"]
-    assert info["val"]["macro_f1"] > 0.9
+    result = train(toy_model["dataset"], tiny_settings(from_scratch=False, checkpoint=str(toy_model["model"]),
+                                                       epochs=1))
+    assert result.info["classes"] == ["grooming", "normal", "rearing"]
+    assert result.info["val"]["macro_f1"] > 0.9
+    assert list(result.history.epoch) == [1]
+    assert result.val_metrics["macro_f1"] == pytest.approx(result.info["val"]["macro_f1"])
+    assert list(result.val_predictions.columns) == ["path", "label", "source", "predicted",
+                                                    "p_grooming", "p_normal", "p_rearing"]
+    assert not list(tmp_path.iterdir())  # training writes nothing
 
 
 def test_baseline_on_the_toy_task(toy_model, tmp_path):
@@ -110,4 +119,6 @@ def test_model_folder_missing(tmp_path):
 
 def test_dataset_missing(tmp_path):
     with pytest.raises(OpenfieldError, match="dataset folder not found"):
-        train(tmp_path / "nope", tmp_path / "m", tmp_path / "t", tiny_settings())
+        train(tmp_path / "nope", tiny_settings())
+    with pytest.raises(OpenfieldError, match="dataset folder not found"):
+        train_model(tmp_path / "nope", tmp_path / "m", tmp_path / "t", tiny_settings())

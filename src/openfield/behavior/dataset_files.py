@@ -1,0 +1,146 @@
+"""The files of an image dataset folder: the one place that writes and reads them.
+
+:mod:`openfield.behavior.dataset` builds the dataset while it streams
+through images and videos; every file it produces goes through here:
+``<class>/<source>_f<frame>.png`` (the crops), ``.sources/<source>.csv``
+(the rows of each finished source, so an interrupted build resumes),
+``manifest.csv``, ``split.json`` and ``dataset.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from openfield.errors import OpenfieldError
+from openfield.io.files import atomic_write, write_csv, write_json
+
+log = logging.getLogger(__name__)
+
+MANIFEST_COLUMNS = ["path", "label", "source", "group", "frame", "time_s", "split"]
+SOURCE_COLUMNS = MANIFEST_COLUMNS[:-1]
+
+
+def write_png(image: np.ndarray, path: str | os.PathLike[str]) -> None:
+    """Write a BGR image as PNG, atomically."""
+    path = Path(path)
+    with atomic_write(path) as tmp:
+        if not cv2.imwrite(str(tmp), image):
+            raise OpenfieldError("cannot write the image", path)
+
+
+class DatasetFolder:
+    """A dataset folder being written: images, finished sources, resume.
+
+    Parameters
+    ----------
+    out_dir
+        The dataset folder.
+    settings
+        The build settings (:meth:`openfield.behavior.dataset.DatasetSettings.to_dict`).
+    overwrite
+        Forget the sources already done.
+    extraction_keys
+        The settings that change the images: a folder built with other
+        values is refused (unless ``overwrite``).
+    """
+
+    def __init__(self, out_dir: Path, settings: Mapping[str, Any], overwrite: bool,
+                 extraction_keys: Iterable[str]) -> None:
+        self.out_dir = out_dir
+        self.done_dir = out_dir / ".sources"
+        info = out_dir / "dataset.json"
+        keys = tuple(extraction_keys)
+        if info.exists() and not overwrite:
+            old = json.loads(info.read_text()).get("settings") or {}
+            # only the frame and crop settings change the images; a new split is just redrawn
+            if any(old.get(k) != settings[k] for k in keys):
+                raise OpenfieldError(
+                    "this dataset folder was built with other frame or crop settings "
+                    f"({ {k: old.get(k) for k in keys} }); use a new folder or --overwrite",
+                    out_dir,
+                )
+        if overwrite and self.done_dir.exists():
+            for p in self.done_dir.glob("*.csv"):
+                p.unlink()
+        self.done_dir.mkdir(parents=True, exist_ok=True)
+        self.tables: list[pd.DataFrame] = []
+
+    def done(self, source: str) -> pd.DataFrame | None:
+        """The rows of a source already in the dataset, or None."""
+        path = self.done_dir / f"{source}.csv"
+        if path.exists():
+            log.info("%s: already in the dataset, skipped", source)
+            return pd.read_csv(path)
+        return None
+
+    def finish(self, source: str, rows: list[dict]) -> None:
+        """Record a finished source (its rows, one per image)."""
+        table = pd.DataFrame(rows, columns=SOURCE_COLUMNS)
+        write_csv(table, self.done_dir / f"{source}.csv")
+        self.tables.append(table)
+
+    def add_image(self, image: np.ndarray, label: str, source: str, frame: int) -> str:
+        """Write one image; its path relative to the folder."""
+        rel = f"{label}/{source}_f{frame:06d}.png"
+        write_png(image, self.out_dir / rel)
+        return rel
+
+
+def write_split(out_dir: str | os.PathLike[str], manifest: pd.DataFrame, splits: Mapping[str, str],
+                seed: int, val_fraction: float, split_by: str) -> None:
+    """Write ``manifest.csv`` and ``split.json`` (which groups are in train and validation)."""
+    out = Path(out_dir)
+    write_csv(manifest, out / "manifest.csv")
+    write_json(
+        {
+            "seed": seed,
+            "val_fraction": val_fraction,
+            "split_by": split_by,
+            "train": sorted(g for g, s in splits.items() if s == "train"),
+            "val": sorted(g for g, s in splits.items() if s == "val"),
+        },
+        out / "split.json",
+    )
+
+
+def write_dataset_info(info: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> Path:
+    """Write ``dataset.json`` (settings, completeness, classes, counts)."""
+    return write_json(dict(info), Path(out_dir) / "dataset.json")
+
+
+def read_manifest(dataset_dir: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict]:
+    """Read a dataset's manifest and settings, checking they are complete.
+
+    Returns
+    -------
+    tuple
+        The manifest (with absolute ``file`` paths added) and ``dataset.json``.
+
+    Raises
+    ------
+    OpenfieldError
+        Missing folder, manifest or images.
+    """
+    d = Path(dataset_dir)
+    if not d.is_dir():
+        raise OpenfieldError("dataset folder not found", d)
+    mpath, ipath = d / "manifest.csv", d / "dataset.json"
+    if not mpath.exists() or not ipath.exists():
+        raise OpenfieldError("not a finished dataset (no manifest.csv / dataset.json): run "
+                             "`openfield behavior dataset` first", d)
+    info = json.loads(ipath.read_text())
+    manifest = pd.read_csv(mpath)
+    missing = [c for c in MANIFEST_COLUMNS if c not in manifest.columns]
+    if missing:
+        raise OpenfieldError(f"manifest is missing column(s) {missing}", mpath)
+    manifest["file"] = [str(d / p) for p in manifest["path"]]
+    return manifest, info
