@@ -102,7 +102,7 @@ def test_run_with_a_pose_classifier(video, tmp_path):
     assert (out / "mouse_ethogram.png").exists()
     html = (out / "report.html").read_text()
     assert 'alt="ethogram"' in html
-    assert len(embedded_images(html)) == 1 + 4  # comparison; trajectory, heat map, speed, ethogram
+    assert len(embedded_images(html)) == 1 + 5  # comparison; trajectory, heat map, speed, per-bout plot, ethogram
     # a re-run skips every step; a new model file redoes behaviour only
     stamp = (out / "mouse_behavior.csv").stat().st_mtime_ns
     assert main(["run", str(video), "-o", str(out), *ARENA, "--behavior-model", str(model)]) == 0
