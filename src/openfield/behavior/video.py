@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,11 +31,9 @@ import numpy as np
 from openfield.behavior.crops import Cropper, CropSettings
 from openfield.behavior.timeline import BehaviorTimeline, behavior_timeline, hold_probabilities
 from openfield.errors import OpenfieldError
-from openfield.io.video import VideoReader, video_background, video_info
+from openfield.io.video import VideoReader, prefetch, video_background, video_info
 
 log = logging.getLogger(__name__)
-
-_DONE = object()
 
 
 def _frame_batches(
@@ -68,41 +64,6 @@ def _frame_batches(
     if batch:
         yield batch, n_read
     yield [], n_read
-
-
-def _prefetch(gen: Iterator[Any], depth: int = 3) -> Iterator[Any]:
-    """Run a generator in a thread, ``depth`` items ahead; re-raise its errors here."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def work() -> None:
-        try:
-            for item in gen:
-                while not stop.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put(_DONE)
-        except BaseException as exc:  # handed to the consumer
-            q.put(exc)
-
-    thread = threading.Thread(target=work, daemon=True, name="openfield-decode")
-    thread.start()
-    try:
-        while True:
-            item = q.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join(timeout=5)
 
 
 def video_probabilities(
@@ -167,7 +128,7 @@ def video_probabilities(
     probs, n_read = [], 0
     bar = tqdm(total=expected or None, desc=video.name, unit="frame", disable=not progress)
     reader = VideoReader(video, limit=max_frames)
-    for batch, n_read_now in _prefetch(_frame_batches(reader, cropper, batch_size, every, centres)):
+    for batch, n_read_now in prefetch(_frame_batches(reader, cropper, batch_size, every, centres), depth=3):
         if batch:
             probs.append(predict_batch(model, to_pixel_values(batch, processor), device))
         bar.update(n_read_now - n_read)
