@@ -1,25 +1,14 @@
 """Notebook 04 (a study) runs headless, top to bottom, on the sample data."""
 
-from pathlib import Path
-
-import nbformat
 import pandas as pd
 import pytest
-from nbclient import NotebookClient
-
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "04_study.ipynb"
+from notebook_runner import run_notebook
 
 
 @pytest.mark.real_data
 @pytest.mark.slow
 def test_notebook_04_runs(sample_data, tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENFIELD_SAMPLE_DATA", str(sample_data))
-    monkeypatch.setenv("OPENFIELD_OUTPUT_DIR", str(tmp_path / "out"))
-    monkeypatch.delenv("MPLBACKEND", raising=False)  # let the kernel use its inline backend
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "store notebooks without outputs"
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
-                   ).execute()
+    nb = run_notebook("04_study.ipynb", sample_data, tmp_path / "out", monkeypatch)
     study = tmp_path / "out" / "study"
     groups = pd.read_csv(study / "groups.csv")
     assert set(groups["group"]) == {"early", "late"} and (groups["n"] == 4).all()
