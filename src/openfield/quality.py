@@ -253,37 +253,6 @@ def frame_times_from_timestamps(timestamps_ms: Any) -> np.ndarray:
     return (t - t[0]) / 1000.0
 
 
-def tracking_noise_cm(x_cm: Any, y_cm: Any) -> float:
-    """Estimate the position noise (cm) from frame-to-frame jitter.
-
-    For a smooth path sampled fast, the second difference
-    ``x[t+1] - 2 x[t] + x[t-1]`` is dominated by independent noise of
-    standard deviation ``sigma``, for which it has standard deviation
-    ``sigma * sqrt(6)``. Robustly: ``sigma = 1.4826 * MAD / sqrt(6)`` per axis,
-    combined as the root mean square of the two axes. Missing frames
-    (NaN) are left out.
-
-    Parameters
-    ----------
-    x_cm, y_cm
-        Positions in cm, one per frame.
-
-    Returns
-    -------
-    float
-        The noise in cm; NaN with fewer than 3 consecutive valid frames.
-    """
-    sig = []
-    for v in (x_cm, y_cm):
-        d2 = np.diff(np.asarray(v, dtype=float), n=2)
-        d2 = d2[np.isfinite(d2)]
-        if d2.size == 0:
-            return math.nan
-        mad = float(np.median(np.abs(d2 - np.median(d2))))
-        sig.append(1.4826 * mad / math.sqrt(6.0))
-    return float(math.sqrt((sig[0] ** 2 + sig[1] ** 2) / 2))
-
-
 def found_at_start(found: Any, fps: float, window_s: float = START_WINDOW_S) -> bool:
     """True when the animal is found in at least one frame of the first ``window_s`` seconds.
 
@@ -341,7 +310,7 @@ def assess_quality(
         Instead of ``timestamps_s``: their :func:`timestamp_summary` (what a
         pipeline keeps of them between runs).
     tracking_noise_cm
-        Position noise estimate (:func:`tracking_noise_cm`), if known.
+        Position noise estimate (cm; :func:`openfield.smoothing.estimate_noise_cm`), if known.
     contrast
         Difference between the animal's and the floor's median grey level
         (0-255), if known.

@@ -92,18 +92,6 @@ def test_frame_times_from_timestamps():
         q.frame_times_from_timestamps([])
 
 
-def test_tracking_noise_known_answer():
-    rng = np.random.default_rng(1)
-    t = np.arange(6000) / 30.0
-    x, y = 20 + 10 * np.cos(0.5 * t), 20 + 10 * np.sin(0.5 * t)  # 5 cm/s around a circle
-    assert q.tracking_noise_cm(x, y) < 0.002
-    sigma = 0.2
-    noisy_x, noisy_y = x + rng.normal(0, sigma, t.size), y + rng.normal(0, sigma, t.size)
-    noisy_x[::50] = np.nan  # missing frames are left out
-    assert q.tracking_noise_cm(noisy_x, noisy_y) == pytest.approx(sigma, rel=0.05)
-    assert math.isnan(q.tracking_noise_cm([1.0, np.nan, 2.0], [1.0, 2.0, 3.0]))
-
-
 def test_found_at_start():
     found = np.zeros(300, bool)
     found[29] = True

@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from openfield import calibration as calibration_mod
-from openfield import cleaning, kinematics, plots, quality, tracking
+from openfield import cleaning, kinematics, plots, quality, smoothing, tracking
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration, write_calibration
@@ -481,9 +481,8 @@ def quality_step(
     found = ~np.isnan(xy).any(axis=1)
     _, _, report = kinematics.clean_track(xy_px, lik, cal, fps, config)
     noise = summary.get("tracking_noise_cm")
-    if noise is None:
-        xy_cm = cal.px_to_cm(xy)
-        noise = quality.tracking_noise_cm(xy_cm[:, 0], xy_cm[:, 1])
+    if noise is None:  # a summary without it: the kinematics' own estimator
+        noise = smoothing.estimate_noise_cm(cal.px_to_cm(xy), fps)
     n = len(found)
     record = quality.assess_quality(
         frames_read=int(reader.get("frames_read", n)),
