@@ -2,10 +2,12 @@
 
 Run from the repository root::
 
-    PYTHONPATH=src python bench/bench_arenas.py [--duration 60] [--repeat 3]
+    PYTHONPATH=src python bench/bench_arenas.py [--duration 60] [--repeat 3] [--px-per-cm 8 16]
 
-A synthetic 2 x 2 video (four 30 x 30 cm boxes, a mouse in each, 624 x 624
-px, 30 fps; :func:`openfield.synthetic.render_arenas_video`) is tracked
+A synthetic 2 x 2 video (four 30 x 30 cm boxes, a mouse in each, 30 fps,
+MPEG-4; :func:`openfield.synthetic.render_arenas_video`), at 8 px/cm (624 x
+624 px, the tests' footage: an 8-cm mouse 64 px long) and at 16 px/cm
+(1248 x 1248 px, about what a 4-box rig filmed in HD gives), is tracked
 with :func:`openfield.tracking.track_video_arenas` given only arena 1, then
 given all four; a plain OpenCV decoding pass of the same file runs in the
 same round for scale. Rounds alternate, best of ``--repeat``; each ratio is
@@ -40,18 +42,13 @@ def plain_decode(video: Path) -> float:
     return time.perf_counter() - t0
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--duration", type=float, default=60.0, help="video length, s")
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {cv2.getNumberOfCPUs()} CPU cores, "
-          f"OpenCV {cv2.__version__}, {time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.1f}")
+def one_scale(px_per_cm: float, duration: float, repeat: int) -> dict[str, object]:
+    """Render the 2 x 2 video at ``px_per_cm`` and time 1 arena, 4 arenas and plain decoding, alternating."""
     with tempfile.TemporaryDirectory() as tmp:
-        av = synthetic.render_arenas_video(Path(tmp), "grid", rows=2, cols=2, fps=30, duration_s=args.duration,
-                                           seed=7)
+        av = synthetic.render_arenas_video(Path(tmp), "grid", rows=2, cols=2, fps=30, duration_s=duration,
+                                           seed=7, px_per_cm=px_per_cm)
         one, four, plain = [], [], []
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             plain.append(plain_decode(av.path))
             t0 = time.perf_counter()
             track_video_arenas(av.path, av.corners_px[:1], progress=False)
@@ -64,7 +61,7 @@ def main() -> None:
             body = ds["position"].sel(keypoints="body").isel(individuals=0).transpose("time", "space").values
             err = np.linalg.norm(body - truth[["body_x_px", "body_y_px"]].to_numpy(), axis=1)
             rmse.append(float(np.sqrt(np.mean(err**2))))
-    rows = {
+    return {
         "frames": av.n_frames,
         "image": f"{av.image_size[0]}x{av.image_size[1]}",
         "plain decoding (BGR), s": min(plain),
@@ -75,9 +72,20 @@ def main() -> None:
         "4 arenas / plain decoding": min(f / p for f, p in zip(four, plain, strict=True)),
         "body RMSE per arena, px": ", ".join(f"{r:.2f}" for r in rmse),
     }
-    print("\n| 2 x 2 arenas, one video | value |\n|---|---|")
-    for k, v in rows.items():
-        print(f"| {k} | {v:.3g} |" if isinstance(v, float) else f"| {k} | {v} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--duration", type=float, default=60.0, help="video length, s")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--px-per-cm", type=float, nargs="+", default=[8.0, 16.0])
+    args = ap.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {cv2.getNumberOfCPUs()} CPU cores, "
+          f"OpenCV {cv2.__version__}, {time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.1f}")
+    for px_per_cm in args.px_per_cm:
+        print(f"\n| 2 x 2 arenas, one video, {px_per_cm:g} px/cm | value |\n|---|---|")
+        for k, v in one_scale(px_per_cm, args.duration, args.repeat).items():
+            print(f"| {k} | {v:.3g} |" if isinstance(v, float) else f"| {k} | {v} |")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
