@@ -46,7 +46,7 @@ import itertools
 import logging
 import os
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -82,6 +82,11 @@ log = logging.getLogger(__name__)
 KEYPOINTS = ("head", "body", "tail")
 #: Scorer name in the DeepLabCut-layout CSV.
 SCORER = "openfield-classic"
+
+#: Memory for the background window's frames, held until the background is made and then tracked without
+#: decoding them again (600 grey 640x480 frames fit; of larger frames the window's first ones are decoded
+#: twice).
+WINDOW_BUFFER_BYTES = 256 * 2**20
 
 #: The silhouette measures :func:`track_frames` keeps per frame (``ds["silhouette"]``).
 SILHOUETTE_MEASURES = ("area_px", "length_px", "width_px")
@@ -600,9 +605,11 @@ def _track_video(
     """Track a video's arenas (None: one arena, found on the background) in one decoding pass.
 
     The background's frames come from the tracking reader itself: the first
-    frames it decodes (the background window) give the samples; those
-    frames are then decoded once more by a second reader and tracked, and
-    the first reader goes on where it stopped (see docs/tracking.md).
+    frames it decodes (the background window) give the samples, and are
+    held (up to :data:`WINDOW_BUFFER_BYTES`; the window's first frames
+    beyond that are decoded once more by a second reader); once the
+    background is made they are tracked, and the reader goes on where it
+    stopped (see docs/tracking.md).
     """
     info = video_info(path, fps)
     shape = (info.height, info.width)
@@ -616,14 +623,20 @@ def _track_video(
     reader = VideoReader(path, prefetch=8, gray=True)  # decoding overlaps the tracking (the second core)
     stream = iter(reader)
     samples: list[np.ndarray] = []
-    last = -1
+    held: deque[tuple[int, np.ndarray]] = deque()  # the window's last frames, up to WINDOW_BUFFER_BYTES
+    held_bytes = 0
+    consumed = 0  # frames of the video the reader has passed (the window)
     if window:
         step = max(1, window // n)
         for idx, frame in stream:
             if idx % step == 0:
                 samples.append(frame)
-            last = idx
-            if idx + 1 >= step * n:
+            consumed = idx + 1
+            held.append((idx, frame))
+            held_bytes += frame.nbytes
+            while held_bytes > WINDOW_BUFFER_BYTES:
+                held_bytes -= held.popleft()[1].nbytes
+            if consumed >= step * n:
                 break
     background = median_background(samples, n) if samples else None
     whole = None
@@ -643,10 +656,13 @@ def _track_video(
             arenas = [_find_arena(whole, path)]
             masks = arena_masks(shape, arenas, config.arena_margin_fraction)
         background = whole if background is None else background
+    samples.clear()
     tracks = [ArenaTrack(background if ok[k] else whole, mask, config, box)
               for k, (mask, box) in enumerate(zip(masks, _boxes(masks, info, path), strict=True))]
-    replay = VideoReader(path, limit=last + 1, prefetch=8, gray=True).frames() if last >= 0 else iter(())
-    frames = itertools.chain(replay, (frame for _, frame in stream))
+    # the window's first frames that were not held are decoded again; then the held ones; then the rest
+    first_held = held[0][0] if held else consumed
+    replay = VideoReader(path, limit=first_held, prefetch=8, gray=True).frames() if first_held else iter(())
+    frames = itertools.chain(replay, _drain(held), (frame for _, frame in stream))
     _feed(frames, tracks, info.n_frames, progress, Path(path).name)
     out = []
     for k, track in enumerate(tracks):
@@ -656,6 +672,12 @@ def _track_video(
                         timestamps_ms=np.asarray(reader.timestamps_ms, dtype=float))
         out.append(ds)
     return out
+
+
+def _drain(held: deque[tuple[int, np.ndarray]]) -> Iterator[np.ndarray]:
+    """The held frames, each let go once it is handed on."""
+    while held:
+        yield held.popleft()[1]
 
 
 def _boxes(

@@ -251,3 +251,20 @@ def test_contrast_with_the_floor_is_measured(videos, name):
     truth = {"straight_dark": 195.0, "light_animal": 180.0}[name]
     ds = track_video(videos[name].video, progress=False)
     assert ds.attrs["contrast"] == pytest.approx(truth, rel=0.2)
+
+
+@pytest.mark.parametrize("held_frames", [0, 30])
+def test_window_frames_decoded_again_when_not_held(videos, monkeypatch, held_frames):
+    """With room to hold none or 30 of the background window's frames, the rest are decoded a second time
+    and tracked in their place: the result is the same as with the whole window held (the default here)."""
+    from openfield import tracking
+
+    sv = videos["straight_dark"]
+    corners = np.array(json.loads(sv.geometry.read_text())["arena_corners_px"])
+    held_all = track_video(sv.video, arena_corners_px=corners, progress=False)
+    monkeypatch.setattr(tracking, "WINDOW_BUFFER_BYTES", held_frames * SIZE[0] * SIZE[1])
+    replayed = track_video(sv.video, arena_corners_px=corners, progress=False)
+    np.testing.assert_array_equal(replayed["position"].values, held_all["position"].values)
+    np.testing.assert_array_equal(replayed["confidence"].values, held_all["confidence"].values)
+    assert replayed.attrs["frames_read"] == held_all.attrs["frames_read"] == len(pd.read_csv(sv.truth))
+    assert replayed.attrs["background"] == "first 20 s"
