@@ -10,8 +10,8 @@ MPEG-4; :func:`openfield.synthetic.render_arenas_video`), at 8 px/cm (624 x
 (1248 x 1248 px, about what a 4-box rig filmed in HD gives), is tracked
 with :func:`openfield.tracking.track_video_arenas` given only arena 1, then
 given all four; a plain OpenCV decoding pass of the same file runs in the
-same round for scale. Rounds alternate, best of ``--repeat``; each ratio is
-of timings in the same round (the machine is shared: absolute times are
+same round for scale. Rounds alternate; each ratio is of the best of
+``--repeat`` rounds of each (the machine is shared: absolute times are
 noisy). The four arenas' body RMSE against their truth is printed too.
 Prints a Markdown table for ``docs/validation.md``.
 """
@@ -67,9 +67,9 @@ def one_scale(px_per_cm: float, duration: float, repeat: int) -> dict[str, objec
         "plain decoding (BGR), s": min(plain),
         "1 arena tracked, s": min(one),
         "4 arenas tracked, s": min(four),
-        "**4 arenas / 1 arena**": min(f / o for f, o in zip(four, one, strict=True)),
-        "1 arena / plain decoding": min(o / p for o, p in zip(one, plain, strict=True)),
-        "4 arenas / plain decoding": min(f / p for f, p in zip(four, plain, strict=True)),
+        "**4 arenas / 1 arena**": min(four) / min(one),
+        "1 arena / plain decoding": min(one) / min(plain),
+        "4 arenas / plain decoding": min(four) / min(plain),
         "body RMSE per arena, px": ", ".join(f"{r:.2f}" for r in rmse),
     }
 
