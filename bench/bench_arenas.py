@@ -7,7 +7,9 @@ Run from the repository root::
 A synthetic 2 x 2 video (four 30 x 30 cm boxes, a mouse in each, 30 fps,
 MPEG-4; :func:`openfield.synthetic.render_arenas_video`), at 8 px/cm (624 x
 624 px, the tests' footage: an 8-cm mouse 64 px long) and at 16 px/cm
-(1248 x 1248 px, about what a 4-box rig filmed in HD gives), is tracked
+(1248 x 1248 px, about what a 4-box rig filmed in HD gives), as rendered
+and re-encoded as H.264 (what cameras write; with imageio-ffmpeg's ffmpeg,
+where it is installed), is tracked
 with :func:`openfield.tracking.track_video_arenas` given only arena 1, then
 given all four; a plain OpenCV decoding pass of the same file runs in the
 same round for scale. Rounds alternate; each ratio is of the best of
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -42,28 +45,34 @@ def plain_decode(video: Path) -> float:
     return time.perf_counter() - t0
 
 
-def one_scale(px_per_cm: float, duration: float, repeat: int) -> dict[str, object]:
-    """Render the 2 x 2 video at ``px_per_cm`` and time 1 arena, 4 arenas and plain decoding, alternating."""
-    with tempfile.TemporaryDirectory() as tmp:
-        av = synthetic.render_arenas_video(Path(tmp), "grid", rows=2, cols=2, fps=30, duration_s=duration,
-                                           seed=7, px_per_cm=px_per_cm)
-        one, four, plain = [], [], []
-        for _ in range(repeat):
-            plain.append(plain_decode(av.path))
-            t0 = time.perf_counter()
-            track_video_arenas(av.path, av.corners_px[:1], progress=False)
-            one.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            datasets = track_video_arenas(av.path, av.corners_px, progress=False)
-            four.append(time.perf_counter() - t0)
-        rmse = []
-        for ds, truth in zip(datasets, av.truths, strict=True):
-            body = ds["position"].sel(keypoints="body").isel(individuals=0).transpose("time", "space").values
-            err = np.linalg.norm(body - truth[["body_x_px", "body_y_px"]].to_numpy(), axis=1)
-            rmse.append(float(np.sqrt(np.mean(err**2))))
+def to_h264(src: Path, dst: Path) -> Path | None:
+    """The video re-encoded as H.264 (yuv420p, as cameras write it) with imageio-ffmpeg's ffmpeg, if installed."""
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return None
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(src), "-c:v", "libx264",
+                    "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", str(dst)], check=True)
+    return dst
+
+
+def time_video(video: Path, corners: list[np.ndarray], truths: list, repeat: int) -> dict[str, object]:
+    """Time plain decoding, 1 arena and 4 arenas on one video, alternating, best of ``repeat``."""
+    one, four, plain = [], [], []
+    for _ in range(repeat):
+        plain.append(plain_decode(video))
+        t0 = time.perf_counter()
+        track_video_arenas(video, corners[:1], progress=False)
+        one.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        datasets = track_video_arenas(video, corners, progress=False)
+        four.append(time.perf_counter() - t0)
+    rmse = []
+    for ds, truth in zip(datasets, truths, strict=True):
+        body = ds["position"].sel(keypoints="body").isel(individuals=0).transpose("time", "space").values
+        err = np.linalg.norm(body - truth[["body_x_px", "body_y_px"]].to_numpy(), axis=1)
+        rmse.append(float(np.sqrt(np.mean(err**2))))
     return {
-        "frames": av.n_frames,
-        "image": f"{av.image_size[0]}x{av.image_size[1]}",
         "plain decoding (BGR), s": min(plain),
         "1 arena tracked, s": min(one),
         "4 arenas tracked, s": min(four),
@@ -72,6 +81,20 @@ def one_scale(px_per_cm: float, duration: float, repeat: int) -> dict[str, objec
         "4 arenas / plain decoding": min(four) / min(plain),
         "body RMSE per arena, px": ", ".join(f"{r:.2f}" for r in rmse),
     }
+
+
+def one_scale(px_per_cm: float, duration: float, repeat: int) -> dict[str, dict[str, object]]:
+    """Render the 2 x 2 video at ``px_per_cm``; time it as rendered (MPEG-4) and re-encoded as H.264."""
+    with tempfile.TemporaryDirectory() as tmp:
+        av = synthetic.render_arenas_video(Path(tmp), "grid", rows=2, cols=2, fps=30, duration_s=duration,
+                                           seed=7, px_per_cm=px_per_cm)
+        videos = {"MPEG-4 (as rendered)": av.path}
+        h264 = to_h264(av.path, Path(tmp) / "grid_h264.mp4")
+        if h264 is not None:
+            videos["H.264"] = h264
+        size = f"{av.image_size[0]}x{av.image_size[1]}, {av.n_frames} frames"
+        return {f"{name}, {size}": time_video(path, av.corners_px, av.truths, repeat)
+                for name, path in videos.items()}
 
 
 def main() -> None:
@@ -83,9 +106,10 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {cv2.getNumberOfCPUs()} CPU cores, "
           f"OpenCV {cv2.__version__}, {time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.1f}")
     for px_per_cm in args.px_per_cm:
-        print(f"\n| 2 x 2 arenas, one video, {px_per_cm:g} px/cm | value |\n|---|---|")
-        for k, v in one_scale(px_per_cm, args.duration, args.repeat).items():
-            print(f"| {k} | {v:.3g} |" if isinstance(v, float) else f"| {k} | {v} |")
+        for name, rows in one_scale(px_per_cm, args.duration, args.repeat).items():
+            print(f"\n| 2 x 2 arenas, {px_per_cm:g} px/cm, {name} | value |\n|---|---|")
+            for k, v in rows.items():
+                print(f"| {k} | {v:.3g} |" if isinstance(v, float) else f"| {k} | {v} |")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
