@@ -180,12 +180,24 @@ class FrameTracker:
         ``uint8`` mask where the animal may be.
     config
         Tracker options.
+    select
+        ``"area"`` (the largest blob) or ``"thickness"`` (the thickest).
+    lut
+        The frames are a video's luma plane, and this maps it to grey
+        (:attr:`openfield.io.video.VideoReader.luma_lut`): only the pixels
+        searched are mapped. None: BGR or grey frames.
     """
 
     def __init__(
-        self, background: np.ndarray, floor_mask: np.ndarray, config: TrackerConfig, select: str = "area"
+        self,
+        background: np.ndarray,
+        floor_mask: np.ndarray,
+        config: TrackerConfig,
+        select: str = "area",
+        lut: np.ndarray | None = None,
     ) -> None:
         self.select = select
+        self.lut = lut
         self.background = to_gray(background)
         self.mask = floor_mask
         self.config = config
@@ -200,6 +212,9 @@ class FrameTracker:
         self.background_small = self.background
         self.mask_small = self.mask
 
+    def _gray(self, image: np.ndarray) -> np.ndarray:
+        return cv2.LUT(image, self.lut) if self.lut is not None else to_gray(image)
+
     def _setup(self, gray: np.ndarray) -> None:
         if self.animal == "auto":
             self.animal = background_polarity(gray, self.background, self.mask, self.threshold)
@@ -213,7 +228,7 @@ class FrameTracker:
         self, frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, expected: float | None
     ) -> AnimalMeasure | None:
         crop = frame[y0:y1, x0:x1]
-        gray = to_gray(crop)
+        gray = self._gray(crop)
         k = self.scale
         if k > 1:  # a large animal: work at half resolution (4x fewer pixels, still ~60 px long)
             gray = cv2.resize(gray, (gray.shape[1] // k, gray.shape[0] // k), interpolation=cv2.INTER_AREA)
@@ -264,7 +279,7 @@ class FrameTracker:
         """
         fresh = self.animal == "auto" or self.threshold is None
         if fresh:
-            self._setup(to_gray(frame))
+            self._setup(self._gray(frame))
         h, w = frame.shape[:2]
         blob = None
         expected = _median(self.areas) if self.areas else None
@@ -321,6 +336,8 @@ class ArenaTrack:
         Tracker options.
     box
         ``(x0, y0, x1, y1)`` of the arena in the frame; None: the whole frame.
+    lut
+        The frames are luma planes and this maps them to grey (see :class:`FrameTracker`).
     """
 
     def __init__(
@@ -329,6 +346,7 @@ class ArenaTrack:
         floor_mask: np.ndarray,
         config: TrackerConfig,
         box: tuple[int, int, int, int] | None = None,
+        lut: np.ndarray | None = None,
     ) -> None:
         h, w = floor_mask.shape[:2]
         x0, y0, x1, y1 = box if box is not None else (0, 0, w, h)
@@ -336,7 +354,7 @@ class ArenaTrack:
         self.origin = np.array([x0, y0], dtype=float)
         self.config = config
         self.tracker = FrameTracker(np.ascontiguousarray(background[self.rows, self.cols]),
-                                    np.ascontiguousarray(floor_mask[self.rows, self.cols]), config)
+                                    np.ascontiguousarray(floor_mask[self.rows, self.cols]), config, lut=lut)
         self.bodies: list[np.ndarray] = []
         self.ends: list[np.ndarray] = []
         self.tips: list[np.ndarray] = []
@@ -620,7 +638,9 @@ def _track_video(
     window = 0
     if config.background_window_s > 0 and info.n_frames > n:
         window = min(info.n_frames, max(n, int(round(config.background_window_s * info.fps))))
-    reader = VideoReader(path, prefetch=8, gray=True)  # decoding overlaps the tracking (the second core)
+    # decoding overlaps the tracking (the second core); luma planes are mapped to grey only where searched
+    reader = VideoReader(path, prefetch=8, gray=True, map_luma=False)
+    lut = reader.luma_lut
     stream = iter(reader)
     samples: list[np.ndarray] = []
     held: deque[tuple[int, np.ndarray]] = deque()  # the window's last frames, up to WINDOW_BUFFER_BYTES
@@ -638,6 +658,8 @@ def _track_video(
                 held_bytes -= held.popleft()[1].nbytes
             if consumed >= step * n:
                 break
+    if lut is not None:
+        samples = [cv2.LUT(f, lut) for f in samples]
     background = median_background(samples, n) if samples else None
     whole = None
     found_arena = arenas is None
@@ -657,11 +679,16 @@ def _track_video(
             masks = arena_masks(shape, arenas, config.arena_margin_fraction)
         background = whole if background is None else background
     samples.clear()
-    tracks = [ArenaTrack(background if ok[k] else whole, mask, config, box)
+    tracks = [ArenaTrack(background if ok[k] else whole, mask, config, box, lut)
               for k, (mask, box) in enumerate(zip(masks, _boxes(masks, info, path), strict=True))]
     # the window's first frames that were not held are decoded again; then the held ones; then the rest
     first_held = held[0][0] if held else consumed
-    replay = VideoReader(path, limit=first_held, prefetch=8, gray=True).frames() if first_held else iter(())
+    replay: Iterable[np.ndarray] = ()
+    if first_held:
+        again = VideoReader(path, limit=first_held, prefetch=8, gray=True, map_luma=False)
+        if not np.array_equal(again.luma_lut, lut):  # the same file gives the same map (checked, not assumed)
+            raise OpenfieldError("the video's first frame decoded differently the second time", path)
+        replay = again.frames()
     frames = itertools.chain(replay, _drain(held), (frame for _, frame in stream))
     _feed(frames, tracks, info.n_frames, progress, Path(path).name)
     out = []
