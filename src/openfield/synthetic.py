@@ -5,7 +5,9 @@ speed profile (constant acceleration, cruise, constant deceleration) and a
 stop at its end, gives analytic distance, speed and acceleration; a
 homography from arena centimetres to image pixels (optionally tilted) and a
 simple mouse drawing (body and head ellipses, thin tail) give images of
-known geometry. Used by the tests, the demo and the benchmarks.
+known geometry; :func:`render_arenas_video` films several open fields with
+one camera, a mouse on its own trajectory in each. Used by the tests, the
+demo and the benchmarks.
 """
 
 from __future__ import annotations
