@@ -88,6 +88,9 @@ SCORER = "openfield-classic"
 #: twice).
 WINDOW_BUFFER_BYTES = 256 * 2**20
 
+#: The lowest foreground threshold taken from Otsu's method, grey levels.
+MIN_THRESHOLD = 12.0
+
 #: The silhouette measures :func:`track_frames` keeps per frame (``ds["silhouette"]``).
 SILHOUETTE_MEASURES = ("area_px", "length_px", "width_px")
 
@@ -215,13 +218,25 @@ class FrameTracker:
     def _gray(self, image: np.ndarray) -> np.ndarray:
         return cv2.LUT(image, self.lut) if self.lut is not None else to_gray(image)
 
+    def _may_hold_animal(self, frame: np.ndarray) -> bool:
+        """Before the first blob: do enough floor pixels differ from the background for one?
+
+        A blob needs ``min_area_px`` pixels differing by more than the
+        threshold, which is at least :data:`MIN_THRESHOLD` (or the one
+        given); when fewer differ by that much in either direction, the
+        search would find nothing, and this says so at a fraction of its cost.
+        """
+        level = self.config.threshold if self.config.threshold is not None else MIN_THRESHOLD
+        _, over = cv2.threshold(cv2.absdiff(self._gray(frame), self.background), level, 255, cv2.THRESH_BINARY)
+        return cv2.countNonZero(cv2.bitwise_and(over, self.mask)) >= self.config.min_area_px
+
     def _setup(self, gray: np.ndarray) -> None:
         if self.animal == "auto":
             self.animal = background_polarity(gray, self.background, self.mask, self.threshold)
             log.debug("animal polarity: %s", self.animal)
         if self.threshold is None:
             d = difference(gray, self.background, self.animal)
-            self.threshold = max(otsu_level(d[self.mask > 0]), 12.0)
+            self.threshold = max(otsu_level(d[self.mask > 0]), MIN_THRESHOLD)
             log.debug("foreground threshold: %.1f grey levels", self.threshold)
 
     def _search(
@@ -279,6 +294,9 @@ class FrameTracker:
         """
         fresh = self.animal == "auto" or self.threshold is None
         if fresh:
+            if not self._may_hold_animal(frame):  # an empty arena: no setup, no search
+                self.full_searches += 1
+                return None, 0.0
             self._setup(self._gray(frame))
         h, w = frame.shape[:2]
         blob = None
@@ -750,7 +768,7 @@ def _moving_in_window(
             continue
         m = mask[y:y + h, x:x + w]
         crops = [d[y:y + h, x:x + w] for d in diffs]
-        level = max(otsu_level(np.concatenate([c[m > 0] for c in crops])), 12.0)
+        level = max(otsu_level(np.concatenate([c[m > 0] for c in crops])), MIN_THRESHOLD)
         max_area = config.max_area_fraction * float(np.count_nonzero(m))
         found = sum(largest_component(open_mask(cv2.bitwise_and(threshold(c, level), m), 1),
                                       config.min_area_px, max_area) is not None for c in crops)

@@ -280,3 +280,23 @@ def test_track_command_imports_stay_light():
             "print(sorted(m for m in ('scipy.signal', 'matplotlib.pyplot') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_animal_absent_from_the_first_frames(videos, tmp_path):
+    """20 frames of empty floor, then the animal: nothing is found in the empty frames, and the polarity and
+    threshold are set on the first frame with the animal, so the rest is tracked as well as without them."""
+    from openfield.io.video import video_background
+
+    sv = videos["straight_dark"]
+    frames = _frames(sv.video)
+    empty = video_background(sv.video)
+    path = _write(tmp_path / "late.mp4", [empty] * 20 + frames)
+    corners = np.array(json.loads(sv.geometry.read_text())["arena_corners_px"])
+    ds = track_video(path, arena_corners_px=corners, progress=False)
+    body = ds["position"].sel(keypoints="body").isel(individuals=0).transpose("time", "space").values
+    conf = ds["confidence"].sel(keypoints="body").values[:, 0]
+    assert np.isnan(body[:20]).all() and (conf[:20] == 0).all()
+    truth = pd.read_csv(sv.truth)[["body_x_px", "body_y_px"]].to_numpy()
+    err = np.linalg.norm(body[20:] - truth, axis=1)
+    assert not np.isnan(err).any() and np.sqrt(np.mean(err**2)) < 2.0
+    assert ds.attrs["animal"] == "dark" and ds.attrs["threshold"] > 12
