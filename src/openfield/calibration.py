@@ -286,14 +286,26 @@ def _floor_masks(gray: np.ndarray, floor: str) -> list[np.ndarray]:
     return masks
 
 
-def _quad_from_mask(mask: np.ndarray, min_area_fraction: float) -> tuple[np.ndarray, float] | None:
+def _open_mask(mask: np.ndarray) -> np.ndarray:
+    """Remove specks and thin bridges smaller than 1% of the image's short side."""
     h, w = mask.shape
     k = max(3, int(round(min(h, w) * 0.01)) | 1)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+
+
+def _quad_from_mask(mask: np.ndarray, min_area_fraction: float) -> tuple[np.ndarray, float] | None:
+    """The largest region of a mask as a floor quadrilateral, or None."""
+    contours, _ = cv2.findContours(_open_mask(mask), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not contours:
         return None
-    contour = max(contours, key=cv2.contourArea)
+    return _quad_from_contour(max(contours, key=cv2.contourArea), mask.shape, min_area_fraction)
+
+
+def _quad_from_contour(
+    contour: np.ndarray, shape: tuple[int, ...], min_area_fraction: float
+) -> tuple[np.ndarray, float] | None:
+    """A region's outline as sub-pixel floor corners and its area, or None when it is not a plausible floor."""
+    h, w = shape[:2]
     area = cv2.contourArea(contour)
     if area < min_area_fraction * h * w:
         return None
@@ -319,6 +331,261 @@ def _quad_from_mask(mask: np.ndarray, min_area_fraction: float) -> tuple[np.ndar
     quad = order_corners(quad)
     quad = order_corners(_refine_quad(contour, quad))
     return quad, area
+
+
+# --------------------------------------------------------------------------- several arenas
+
+
+def detect_arenas(
+    image: np.ndarray,
+    n: int | None = None,
+    floor: str = "auto",
+    min_area_fraction: float = 0.01,
+    similar_area: float = 0.4,
+) -> list[np.ndarray]:
+    """Find every arena floor in a top-view image of several open fields.
+
+    The segmentations of :func:`detect_arena` are used, but every region
+    is kept (not only the largest), including floors seen inside a light
+    surround; each becomes a sub-pixel quadrilateral as in
+    :func:`detect_arena`. Floors are numbered row-major from the image's
+    top-left (:func:`number_arenas`).
+
+    Parameters
+    ----------
+    image
+        BGR or grey image (a video's median background is best: no animals).
+    n
+        How many arenas there are; None finds out (the segmentation with the
+        most plausible floors). With ``n``, a segmentation that finds exactly
+        ``n`` is preferred, and finding another number is an error.
+    floor
+        ``"light"``, ``"dark"`` or ``"auto"`` (see :func:`detect_arena`).
+    min_area_fraction
+        Smallest floor area accepted, as a fraction of the image.
+    similar_area
+        Floors smaller than this fraction of the largest floor found are
+        left out (the boxes of one rig are the same size).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One ``(4, 2)`` array of corners per arena (top-left, top-right,
+        bottom-right, bottom-left, px), arena 1 first.
+
+    Raises
+    ------
+    OpenfieldError
+        ``n < 1``; no floor found; or ``n`` given and another number found
+        (the message says how many and where their centres are).
+    """
+    if n is not None and (isinstance(n, bool) or int(n) != n or n < 1):
+        raise OpenfieldError(f"the number of arenas must be a whole number >= 1 (or auto), not {n!r}")
+    if floor not in ("auto", "light", "dark"):
+        raise OpenfieldError(f"floor must be auto, light or dark, not {floor!r}")
+    gray = cv2.GaussianBlur(to_gray(image), (5, 5), 0)
+    found = [_quads_from_mask(mask, min_area_fraction, similar_area) for mask in _floor_masks(gray, floor)]
+    found = [f for f in found if f]
+    if not found:
+        expected = "" if n is None else f"expected {n} arena{'s' if n != 1 else ''}, found none: "
+        raise OpenfieldError(
+            f"{expected}arena not found: no four-cornered floor contrasting with its surround "
+            f"(at least {min_area_fraction:.0%} of the image, not running along the image border); "
+            "give the corners with --arena-corners"
+        )
+    exact = [f for f in found if len(f) == n]
+    best = max(exact or found, key=lambda f: (len(f), sum(a for _, a in f)))
+    quads = number_arenas([q for q, _ in best])
+    if n is not None and len(quads) != n:
+        centres = ", ".join(f"({c[0]:.0f}, {c[1]:.0f})" for c in (q.mean(axis=0) for q in quads))
+        raise OpenfieldError(
+            f"expected {n} arena{'s' if n != 1 else ''}, found {len(quads)} "
+            f"(centre{'s' if len(quads) != 1 else ''} at {centres} px); check the image, the number of "
+            "arenas, or give the corners with --arena-corners"
+        )
+    return quads
+
+
+def _quads_from_mask(
+    mask: np.ndarray, min_area_fraction: float, similar_area: float
+) -> list[tuple[np.ndarray, float]]:
+    """Every region of a mask that is a plausible floor, as (corners, area)."""
+    # CCOMP: the outer boundary of every region, also of a floor inside a hole of a light surround
+    contours, hierarchy = cv2.findContours(_open_mask(mask), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return []
+    outer = [c for c, hier in zip(contours, hierarchy[0], strict=True) if hier[3] < 0]
+    quads = [q for q in (_quad_from_contour(c, mask.shape, min_area_fraction) for c in outer) if q is not None]
+    if not quads:
+        return []
+    largest = max(a for _, a in quads)
+    return [(q, a) for q, a in quads if a >= similar_area * largest]
+
+
+def number_arenas(corners: list[np.ndarray]) -> list[np.ndarray]:
+    """Order arenas row-major from the image's top-left: by rows of centre y, then by x.
+
+    Centres whose y differ by less than half the median floor height are in
+    the same row, so a slightly rotated or tilted rig still groups by rows.
+
+    Parameters
+    ----------
+    corners
+        One ``(4, 2)`` array per arena.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The same arrays, arena 1 (top-left) first.
+    """
+    if not corners:
+        return []
+    centres = np.array([np.asarray(c, float).mean(axis=0) for c in corners])
+    heights = np.array([np.ptp(np.asarray(c, float)[:, 1]) for c in corners])
+    tolerance = 0.5 * float(np.median(heights))
+    rows: list[list[int]] = []
+    for i in np.argsort(centres[:, 1], kind="stable"):
+        if rows and abs(centres[i, 1] - np.mean(centres[rows[-1], 1])) < tolerance:
+            rows[-1].append(int(i))
+        else:
+            rows.append([int(i)])
+    order = [i for row in rows for i in sorted(row, key=lambda j: centres[j, 0])]
+    return [np.asarray(corners[i], float) for i in order]
+
+
+def calibrate_arenas(
+    images: list[np.ndarray],
+    arena_size_cm: tuple[float, float],
+    n: int | None = None,
+    corners_px: list[np.ndarray] | None = None,
+    floor: str = "auto",
+    names: list[str] | None = None,
+) -> list[Calibration]:
+    """Calibrate every arena of a multi-arena image: one homography per floor.
+
+    Parameters
+    ----------
+    images
+        Reference images (top view of all arenas; a video's median
+        background); ignored when ``corners_px`` is given.
+    arena_size_cm
+        Floor width (along the top edge) and height of every arena, in cm.
+    n
+        How many arenas (None: as many as found, see :func:`detect_arenas`).
+    corners_px
+        Corners given by hand, one ``(4, 2)`` per arena, in the arenas'
+        numbering order (each arena's corners in any order); skips
+        detection.
+    floor
+        Passed to :func:`detect_arenas`.
+    names
+        Labels of the images (file names).
+
+    Returns
+    -------
+    list of Calibration
+        Arena 1 first; each maps pixels to that arena's own cm (origin at
+        its floor's top-left corner), so a rotated or tilted box is
+        corrected on its own. ``inputs`` has ``arena`` (1-based) and
+        ``n_arenas``; with several images, each arena's corners are the
+        per-corner median and ``residual["corner_spread_px"]`` the largest
+        distance of an image's corner from it.
+    """
+    _check_arena_size(arena_size_cm)
+    w, h = arena_size_cm
+    names = names or [f"image_{i}" for i in range(len(images))]
+    if corners_px is not None:
+        if n is not None and len(corners_px) != n:
+            raise OpenfieldError(f"expected {n} arenas, but {len(corners_px)} are given by their corners")
+        if not len(corners_px):
+            raise OpenfieldError("no arena corners given")
+        per_image = [[order_corners(np.asarray(c, dtype=float)) for c in corners_px]]
+        sources = ["given corners"]
+    else:
+        if not images:
+            raise OpenfieldError("arena calibration needs at least one image or --arena-corners")
+        per_image = []
+        for name, image in zip(names, images, strict=True):
+            try:
+                per_image.append(detect_arenas(image, n=n, floor=floor))
+            except OpenfieldError as exc:
+                raise OpenfieldError(exc.message, name) from exc
+            if len(per_image[-1]) != len(per_image[0]):
+                raise OpenfieldError(
+                    f"{len(per_image[-1])} arenas found here but {len(per_image[0])} in {names[0]}; "
+                    "give --arenas N", name,
+                )
+        sources = names
+    n_found = len(per_image[0])
+    cals = []
+    for k in range(n_found):
+        measurements = [{"image": src, "arena": k + 1, "corners_px": quads[k].tolist(),
+                         "px_per_cm": float(side_scales(quads[k], arena_size_cm).mean())}
+                        for src, quads in zip(sources, per_image, strict=True)]
+        corners, spread = _median_corners([quads[k] for quads in per_image])
+        inputs = {"arena_size_cm": [float(w), float(h)], "floor": floor, "corners_given": corners_px is not None,
+                  "images": names, "arena": k + 1, "n_arenas": n_found}
+        cals.append(_arena_calibration(corners, arena_size_cm, measurements, spread, inputs))
+    return cals
+
+
+def read_arena_corners(path: str | os.PathLike[str]) -> list[np.ndarray]:
+    """Read arena corners given by hand: ``{"arenas": [[[x, y] x 4], ...]}`` or a bare list of arenas.
+
+    Parameters
+    ----------
+    path
+        JSON file. Each arena is four ``[x, y]`` pixel corners (any order);
+        the arenas' order in the file is their numbering. The
+        ``<name>_arenas.json`` of :func:`openfield.synthetic.render_arenas_video`
+        is such a file.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One ``(4, 2)`` float array per arena, as given.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the file (and the arena) when it is missing, not JSON, empty,
+        or an arena is not four finite ``[x, y]`` numbers enclosing an area.
+    """
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        raise OpenfieldError("arena corners file not found", path)
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise OpenfieldError(f"arena corners file is not valid JSON ({exc})", path) from exc
+    arenas = data.get("arenas") if isinstance(data, dict) else data
+    if not isinstance(arenas, list):
+        raise OpenfieldError(
+            'arena corners file must be {"arenas": [[[x, y], [x, y], [x, y], [x, y]], ...]} '
+            "or a list of such arenas", path,
+        )
+    if not arenas:
+        raise OpenfieldError("arena corners file lists no arena", path)
+    out = []
+    for k, arena in enumerate(arenas, start=1):
+        if not isinstance(arena, list) or len(arena) != 4:
+            got = f"{len(arena)} points" if isinstance(arena, list) else f"a {type(arena).__name__}"
+            raise OpenfieldError(f"arena {k} has {got}; each arena needs its 4 corners as [x, y]", path)
+        try:
+            if any(isinstance(v, (bool, str)) for p in arena for v in p):
+                raise TypeError
+            corners = np.array(arena, dtype=float)
+        except (TypeError, ValueError):
+            raise OpenfieldError(f"arena {k}: corners must be [x, y] pairs of numbers, got {arena}", path) from None
+        if corners.shape != (4, 2) or not np.isfinite(corners).all():
+            raise OpenfieldError(f"arena {k}: corners must be 4 [x, y] pairs of finite numbers, got {arena}", path)
+        if cv2.contourArea(order_corners(corners).astype(np.float32)) <= 0:
+            raise OpenfieldError(f"arena {k}: the 4 corners enclose no area", path)
+        out.append(corners)
+    return out
 
 
 def calibrate_arena(
@@ -351,9 +618,8 @@ def calibrate_arena(
         residual holds the relative spread of the per-side scales and, for
         several images, the corner spread in px.
     """
+    _check_arena_size(arena_size_cm)
     w, h = arena_size_cm
-    if not (w > 0 and h > 0):
-        raise OpenfieldError(f"arena size must be positive, got {w} x {h} cm")
     names = names or [f"image_{i}" for i in range(len(images))]
     measurements: list[dict[str, Any]] = []
     if corners_px is not None:
@@ -372,17 +638,44 @@ def calibrate_arena(
             all_corners.append(c)
             measurements.append({"image": name, "corners_px": c.tolist(),
                                  "px_per_cm": float(side_scales(c, arena_size_cm).mean())})
-        stack = np.stack(all_corners)
-        corners = np.median(stack, axis=0)
-        corner_spread = float(np.max(np.linalg.norm(stack - corners, axis=2)))
+        corners, corner_spread = _median_corners(all_corners)
+    return _arena_calibration(
+        corners, arena_size_cm, measurements, corner_spread,
+        inputs={"arena_size_cm": [float(w), float(h)], "floor": floor,
+                "corners_given": corners_px is not None, "images": names},
+    )
+
+
+def _check_arena_size(arena_size_cm: tuple[float, float]) -> None:
+    w, h = arena_size_cm
+    if not (w > 0 and h > 0):
+        raise OpenfieldError(f"arena size must be positive, got {w} x {h} cm")
+
+
+def _median_corners(all_corners: list[np.ndarray]) -> tuple[np.ndarray, float]:
+    """Per-corner median over images, and the largest distance of an image's corner from it (px)."""
+    stack = np.stack(all_corners)
+    corners = np.median(stack, axis=0)
+    return corners, float(np.max(np.linalg.norm(stack - corners, axis=2)))
+
+
+def _arena_calibration(
+    corners: np.ndarray,
+    arena_size_cm: tuple[float, float],
+    measurements: list[dict[str, Any]],
+    corner_spread: float,
+    inputs: dict[str, Any],
+) -> Calibration:
+    """The arena :class:`Calibration` of floor corners (tl, tr, br, bl) of known size."""
+    w, h = arena_size_cm
     scales = side_scales(corners, arena_size_cm)
     hom = homography_from_corners(corners, arena_size_cm)
     spread = float((scales.max() - scales.min()) / scales.mean())
     if spread > 0.25:
         log.warning(
-            "the arena's sides give px/cm from %.2f to %.2f: a strongly tilted camera, or an arena size "
+            "%s sides give px/cm from %.2f to %.2f: a strongly tilted camera, or an arena size "
             "that does not match the image (W is along the top edge as seen in the image)",
-            scales.min(), scales.max(),
+            f"arena {inputs['arena']}'s" if "arena" in inputs else "the arena's", scales.min(), scales.max(),
         )
     return Calibration(
         method="arena",
@@ -391,8 +684,7 @@ def calibrate_arena(
         arena_corners_px=corners,
         arena_size_cm=(float(w), float(h)),
         measurements=measurements,
-        inputs={"arena_size_cm": [float(w), float(h)], "floor": floor,
-                "corners_given": corners_px is not None, "images": names},
+        inputs=inputs,
         residual={"side_px_per_cm": scales.tolist(),
                   "side_scale_relative_spread": float((scales.max() - scales.min()) / scales.mean()),
                   "corner_spread_px": corner_spread},
@@ -607,4 +899,38 @@ def draw_calibration(image: np.ndarray, cal: Calibration, measurement: dict[str,
                     cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 255), 2)
     text = f"{cal.method}: {cal.px_per_cm:.3f} px/cm"
     cv2.putText(out, text, (10, 25), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 0, 0), 2)
+    return out
+
+
+def draw_arenas(
+    image: np.ndarray, corners_list: list[np.ndarray], labels: list[str] | None = None
+) -> np.ndarray:
+    """Draw each arena's outline and its number at its centre on a copy of the image.
+
+    Parameters
+    ----------
+    image
+        BGR or grey image.
+    corners_list
+        One ``(4, 2)`` array of corners per arena, arena 1 first.
+    labels
+        Text per arena; default its number ``1..N``.
+
+    Returns
+    -------
+    numpy.ndarray
+        BGR image.
+    """
+    out = image.copy() if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    labels = labels or [str(k) for k in range(1, len(corners_list) + 1)]
+    scale = max(0.6, min(out.shape[:2]) / 400)
+    thick = max(2, int(round(scale * 2)))
+    for corners, label in zip(corners_list, labels, strict=True):
+        c = np.asarray(corners, float).reshape(4, 2)
+        cv2.polylines(out, [np.round(c).astype(np.int32).reshape(-1, 1, 2)], True, (0, 0, 255), thick)
+        (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+        cx, cy = c.mean(axis=0)
+        org = (int(round(cx - tw / 2)), int(round(cy + th / 2)))
+        cv2.putText(out, label, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick + 3, cv2.LINE_AA)
+        cv2.putText(out, label, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (200, 0, 0), thick, cv2.LINE_AA)
     return out
