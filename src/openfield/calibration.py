@@ -286,14 +286,26 @@ def _floor_masks(gray: np.ndarray, floor: str) -> list[np.ndarray]:
     return masks
 
 
-def _quad_from_mask(mask: np.ndarray, min_area_fraction: float) -> tuple[np.ndarray, float] | None:
+def _open_mask(mask: np.ndarray) -> np.ndarray:
+    """Remove specks and thin bridges smaller than 1% of the image's short side."""
     h, w = mask.shape
     k = max(3, int(round(min(h, w) * 0.01)) | 1)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+
+
+def _quad_from_mask(mask: np.ndarray, min_area_fraction: float) -> tuple[np.ndarray, float] | None:
+    """The largest region of a mask as a floor quadrilateral, or None."""
+    contours, _ = cv2.findContours(_open_mask(mask), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not contours:
         return None
-    contour = max(contours, key=cv2.contourArea)
+    return _quad_from_contour(max(contours, key=cv2.contourArea), mask.shape, min_area_fraction)
+
+
+def _quad_from_contour(
+    contour: np.ndarray, shape: tuple[int, ...], min_area_fraction: float
+) -> tuple[np.ndarray, float] | None:
+    """A region's outline as sub-pixel floor corners and its area, or None when it is not a plausible floor."""
+    h, w = shape[:2]
     area = cv2.contourArea(contour)
     if area < min_area_fraction * h * w:
         return None
@@ -319,6 +331,126 @@ def _quad_from_mask(mask: np.ndarray, min_area_fraction: float) -> tuple[np.ndar
     quad = order_corners(quad)
     quad = order_corners(_refine_quad(contour, quad))
     return quad, area
+
+
+# --------------------------------------------------------------------------- several arenas
+
+
+def detect_arenas(
+    image: np.ndarray,
+    n: int | None = None,
+    floor: str = "auto",
+    min_area_fraction: float = 0.01,
+    similar_area: float = 0.4,
+) -> list[np.ndarray]:
+    """Find every arena floor in a top-view image of several open fields.
+
+    The segmentations of :func:`detect_arena` are used, but every region
+    is kept (not only the largest), including floors seen inside a light
+    surround; each becomes a sub-pixel quadrilateral as in
+    :func:`detect_arena`. Floors are numbered row-major from the image's
+    top-left (:func:`number_arenas`).
+
+    Parameters
+    ----------
+    image
+        BGR or grey image (a video's median background is best: no animals).
+    n
+        How many arenas there are; None finds out (the segmentation with the
+        most plausible floors). With ``n``, a segmentation that finds exactly
+        ``n`` is preferred, and finding another number is an error.
+    floor
+        ``"light"``, ``"dark"`` or ``"auto"`` (see :func:`detect_arena`).
+    min_area_fraction
+        Smallest floor area accepted, as a fraction of the image.
+    similar_area
+        Floors smaller than this fraction of the largest floor found are
+        left out (the boxes of one rig are the same size).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One ``(4, 2)`` array of corners per arena (top-left, top-right,
+        bottom-right, bottom-left, px), arena 1 first.
+
+    Raises
+    ------
+    OpenfieldError
+        ``n < 1``; no floor found; or ``n`` given and another number found
+        (the message says how many and where their centres are).
+    """
+    if n is not None and (isinstance(n, bool) or int(n) != n or n < 1):
+        raise OpenfieldError(f"the number of arenas must be a whole number >= 1 (or auto), not {n!r}")
+    if floor not in ("auto", "light", "dark"):
+        raise OpenfieldError(f"floor must be auto, light or dark, not {floor!r}")
+    gray = cv2.GaussianBlur(to_gray(image), (5, 5), 0)
+    found = [_quads_from_mask(mask, min_area_fraction, similar_area) for mask in _floor_masks(gray, floor)]
+    found = [f for f in found if f]
+    if not found:
+        expected = "" if n is None else f"expected {n} arena{'s' if n != 1 else ''}, found none: "
+        raise OpenfieldError(
+            f"{expected}arena not found: no four-cornered floor contrasting with its surround "
+            f"(at least {min_area_fraction:.0%} of the image, not running along the image border); "
+            "give the corners with --arena-corners"
+        )
+    exact = [f for f in found if len(f) == n]
+    best = max(exact or found, key=lambda f: (len(f), sum(a for _, a in f)))
+    quads = number_arenas([q for q, _ in best])
+    if n is not None and len(quads) != n:
+        centres = ", ".join(f"({c[0]:.0f}, {c[1]:.0f})" for c in (q.mean(axis=0) for q in quads))
+        raise OpenfieldError(
+            f"expected {n} arena{'s' if n != 1 else ''}, found {len(quads)} "
+            f"(centre{'s' if len(quads) != 1 else ''} at {centres} px); check the image, the number of "
+            "arenas, or give the corners with --arena-corners"
+        )
+    return quads
+
+
+def _quads_from_mask(
+    mask: np.ndarray, min_area_fraction: float, similar_area: float
+) -> list[tuple[np.ndarray, float]]:
+    """Every region of a mask that is a plausible floor, as (corners, area)."""
+    # CCOMP: the outer boundary of every region, also of a floor inside a hole of a light surround
+    contours, hierarchy = cv2.findContours(_open_mask(mask), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return []
+    outer = [c for c, hier in zip(contours, hierarchy[0], strict=True) if hier[3] < 0]
+    quads = [q for q in (_quad_from_contour(c, mask.shape, min_area_fraction) for c in outer) if q is not None]
+    if not quads:
+        return []
+    largest = max(a for _, a in quads)
+    return [(q, a) for q, a in quads if a >= similar_area * largest]
+
+
+def number_arenas(corners: list[np.ndarray]) -> list[np.ndarray]:
+    """Order arenas row-major from the image's top-left: by rows of centre y, then by x.
+
+    Centres whose y differ by less than half the median floor height are in
+    the same row, so a slightly rotated or tilted rig still groups by rows.
+
+    Parameters
+    ----------
+    corners
+        One ``(4, 2)`` array per arena.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The same arrays, arena 1 (top-left) first.
+    """
+    if not corners:
+        return []
+    centres = np.array([np.asarray(c, float).mean(axis=0) for c in corners])
+    heights = np.array([np.ptp(np.asarray(c, float)[:, 1]) for c in corners])
+    tolerance = 0.5 * float(np.median(heights))
+    rows: list[list[int]] = []
+    for i in np.argsort(centres[:, 1], kind="stable"):
+        if rows and abs(centres[i, 1] - np.mean(centres[rows[-1], 1])) < tolerance:
+            rows[-1].append(int(i))
+        else:
+            rows.append([int(i)])
+    order = [i for row in rows for i in sorted(row, key=lambda j: centres[j, 0])]
+    return [np.asarray(corners[i], float) for i in order]
 
 
 def calibrate_arena(

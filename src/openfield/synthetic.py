@@ -10,7 +10,9 @@ known geometry. Used by the tests, the demo and the benchmarks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -330,34 +332,78 @@ def render_frame(
     keypoints_px : dict
         ``head``, ``body``, ``tail`` pixel positions (the true values).
     """
-    if animal not in ("dark", "light"):
-        raise ValueError(f"animal must be 'dark' or 'light', not {animal!r}")
+    floor_c, wall_c, mouse_c = shades(animal)
     h_mat = camera_homography(arena_size_cm, image_size) if homography is None else np.asarray(homography)
     iw, ih = image_size
-    floor_c, wall_c, mouse_c = (225, 95, 30) if animal == "dark" else (45, 130, 225)
     img = np.full((ih, iw), wall_c, np.uint8)
-    w, h = arena_size_cm
-    _fill(img, _to_px(h_mat, np.array([[0, 0], [w, 0], [w, h], [0, h]], float)), floor_c)
-    body = np.asarray(body_cm, float)
-    u = np.array([np.cos(heading_rad), np.sin(heading_rad)])
-    v = np.array([-u[1], u[0]])
-    L = mouse_length_cm
-    kp_cm = {k: val[0] for k, val in mouse_keypoints_cm(body, np.array([heading_rad]), L).items()}
+    draw_floor(img, h_mat, arena_size_cm, floor_c)
+    kp_cm = {k: val[0] for k, val in mouse_keypoints_cm(np.asarray(body_cm, float), np.array([heading_rad]),
+                                                         mouse_length_cm).items()}
     if draw_mouse:
-        # tail: a thin band from the tail base, bending sideways
-        s = np.linspace(0, TAIL_LENGTH * L, 24)
-        centre = kp_cm["tail"] - np.outer(s, u) + np.outer(tail_bend * s**2 / (TAIL_LENGTH * L), v)
-        half = TAIL_WIDTH * L / 2 * np.linspace(1, 0.4, len(s))
-        band = np.r_[centre + half[:, None] * v, (centre - half[:, None] * v)[::-1]]
-        _fill(img, _to_px(h_mat, band), mouse_c)
-        _fill(img, _to_px(h_mat, _ellipse_cm(body, u, BODY_HALF_LENGTH * L, BODY_HALF_WIDTH * L)), mouse_c)
-        head_c = body + (NOSE - HEAD_HALF_LENGTH) * L * u
-        _fill(img, _to_px(h_mat, _ellipse_cm(head_c, u, HEAD_HALF_LENGTH * L, HEAD_HALF_WIDTH * L)), mouse_c)
+        draw_animal(img, h_mat, body_cm, heading_rad, mouse_length_cm, tail_bend, mouse_c)
     if noise_sd > 0:
         rng = rng or np.random.default_rng(0)
         img = np.clip(img + rng.normal(0, noise_sd, img.shape), 0, 255).astype(np.uint8)
     kp_px = {k: _to_px(h_mat, val[None, :])[0] for k, val in kp_cm.items()}
     return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR), kp_px
+
+
+def shades(animal: str) -> tuple[int, int, int]:
+    """Grey levels ``(floor, wall, mouse)`` of a ``"dark"`` (black mouse, white floor) or ``"light"`` animal."""
+    if animal not in ("dark", "light"):
+        raise ValueError(f"animal must be 'dark' or 'light', not {animal!r}")
+    return (225, 95, 30) if animal == "dark" else (45, 130, 225)
+
+
+def draw_floor(img: np.ndarray, homography: np.ndarray, arena_size_cm: tuple[float, float], shade: int) -> None:
+    """Fill the floor ``[0, W] x [0, H]`` cm, mapped to pixels by ``homography``, on a grey image in place."""
+    w, h = arena_size_cm
+    _fill(img, _to_px(np.asarray(homography, float), np.array([[0, 0], [w, 0], [w, h], [0, h]], float)), shade)
+
+
+def draw_animal(
+    img: np.ndarray,
+    homography: np.ndarray,
+    body_cm: tuple[float, float] | np.ndarray,
+    heading_rad: float,
+    mouse_length_cm: float,
+    tail_bend: float,
+    shade: int,
+) -> None:
+    """Draw the mouse (body and head ellipses, a thin bending tail) on a grey image in place.
+
+    Parameters
+    ----------
+    img
+        Grey ``uint8`` image, drawn on.
+    homography
+        Arena cm -> pixels.
+    body_cm
+        Body centre in arena cm.
+    heading_rad
+        Direction the nose points (arena frame).
+    mouse_length_cm
+        Nose-to-tail-base length ``L``.
+    tail_bend
+        Curvature of the tail (0 = straight).
+    shade
+        Grey level of the animal.
+    """
+    h_mat = np.asarray(homography, float)
+    body = np.asarray(body_cm, float)
+    u = np.array([np.cos(heading_rad), np.sin(heading_rad)])
+    v = np.array([-u[1], u[0]])
+    L = mouse_length_cm
+    tail_base = body - BODY_HALF_LENGTH * L * u
+    # tail: a thin band from the tail base, bending sideways
+    s = np.linspace(0, TAIL_LENGTH * L, 24)
+    centre = tail_base - np.outer(s, u) + np.outer(tail_bend * s**2 / (TAIL_LENGTH * L), v)
+    half = TAIL_WIDTH * L / 2 * np.linspace(1, 0.4, len(s))
+    band = np.r_[centre + half[:, None] * v, (centre - half[:, None] * v)[::-1]]
+    _fill(img, _to_px(h_mat, band), shade)
+    _fill(img, _to_px(h_mat, _ellipse_cm(body, u, BODY_HALF_LENGTH * L, BODY_HALF_WIDTH * L)), shade)
+    head_c = body + (NOSE - HEAD_HALF_LENGTH) * L * u
+    _fill(img, _to_px(h_mat, _ellipse_cm(head_c, u, HEAD_HALF_LENGTH * L, HEAD_HALF_WIDTH * L)), shade)
 
 
 def pose_from_trajectory(
@@ -432,6 +478,40 @@ class SyntheticVideo:
     video: Any
     truth: Any
     geometry: Any
+
+
+def write_video(path: Any, frames: Iterable[np.ndarray], fps: float, image_size: tuple[int, int]) -> Path:
+    """Write BGR frames to an mp4 atomically, one at a time (never all in memory).
+
+    Parameters
+    ----------
+    path
+        The mp4 to write.
+    frames
+        BGR ``uint8`` images of ``image_size`` (an iterator: each is written
+        and dropped).
+    fps
+        Frame rate.
+    image_size
+        Width, height in px.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    from openfield.io.files import atomic_write
+
+    with atomic_write(path) as tmp:
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps), tuple(image_size))
+        if not writer.isOpened():
+            raise OSError(f"cannot open a video writer for {tmp}")
+        try:
+            for frame in frames:
+                writer.write(frame)
+        finally:
+            writer.release()
+    return Path(path)
 
 
 def truth_table(
@@ -528,11 +608,10 @@ def render_video(
         Paths of the three files.
     """
     import json
-    from pathlib import Path
 
     from tqdm.auto import tqdm
 
-    from openfield.io.files import atomic_write, write_csv, write_json
+    from openfield.io.files import write_csv, write_json
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -547,29 +626,26 @@ def render_video(
     n = len(trajectory)
     offsets = np.linspace(-0.25, 0.25, 5) if motion_blur else np.zeros(1)  # in frames
     video_path = out_dir / f"{name}.mp4"
-    with atomic_write(video_path) as tmp:
-        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps), tuple(image_size))
-        if not writer.isOpened():
-            raise OSError(f"cannot open a video writer for {tmp}")
-        try:
-            for i in tqdm(range(n), disable=not progress, desc=f"rendering {name}", unit="frame", leave=False):
-                bend = 0.3 * np.sin(2 * np.pi * t[i] / 1.7)
-                acc = np.zeros((image_size[1], image_size[0], 3), np.float32)
-                for off in offsets:
-                    j = float(np.clip(i + off, 0, n - 1))
-                    j0 = int(np.floor(j))
-                    j1 = min(j0 + 1, n - 1)
-                    f = j - j0
-                    pos = (1 - f) * xy[j0] + f * xy[j1]
-                    img, _ = render_frame(tuple(pos), float(heading[i]), arena_size_cm, hom, image_size, animal,
-                                          mouse_length_cm, tail_bend=bend)
-                    acc += img
-                frame = acc / len(offsets)
-                if noise_sd > 0:
-                    frame += rng.normal(0, noise_sd, frame.shape[:2])[..., None].astype(np.float32)
-                writer.write(np.clip(np.round(frame), 0, 255).astype(np.uint8))
-        finally:
-            writer.release()
+
+    def frames() -> Iterator[np.ndarray]:
+        for i in tqdm(range(n), disable=not progress, desc=f"rendering {name}", unit="frame", leave=False):
+            bend = 0.3 * np.sin(2 * np.pi * t[i] / 1.7)
+            acc = np.zeros((image_size[1], image_size[0], 3), np.float32)
+            for off in offsets:
+                j = float(np.clip(i + off, 0, n - 1))
+                j0 = int(np.floor(j))
+                j1 = min(j0 + 1, n - 1)
+                f = j - j0
+                pos = (1 - f) * xy[j0] + f * xy[j1]
+                img, _ = render_frame(tuple(pos), float(heading[i]), arena_size_cm, hom, image_size, animal,
+                                      mouse_length_cm, tail_bend=bend)
+                acc += img
+            frame = acc / len(offsets)
+            if noise_sd > 0:
+                frame += rng.normal(0, noise_sd, frame.shape[:2])[..., None].astype(np.float32)
+            yield np.clip(np.round(frame), 0, 255).astype(np.uint8)
+
+    write_video(video_path, frames(), fps, image_size)
     truth_path = write_csv(truth_table(trajectory, hom, mouse_length_cm).round(4), out_dir / f"{name}_truth.csv")
     w, h = arena_size_cm
     corners = _to_px(hom, np.array([[0, 0], [w, 0], [w, h], [0, h]], float))
@@ -591,6 +667,285 @@ def render_video(
     json.dumps(geometry)  # fail here, not half-way through writing, if something is not JSON
     geometry_path = write_json(geometry, out_dir / f"{name}_arena.json")
     return SyntheticVideo(video=video_path, truth=truth_path, geometry=geometry_path)
+
+
+# --------------------------------------------------------------------------- several arenas
+
+
+@dataclass(frozen=True)
+class ArenasVideo:
+    """What :func:`render_arenas_video` wrote and the truth of each arena.
+
+    Attributes
+    ----------
+    path
+        The mp4.
+    fps
+        Frame rate.
+    n_frames
+        Number of frames.
+    arena_size_cm
+        Floor width and height of every arena.
+    image_size
+        Width, height in px.
+    corners_px
+        Per arena, its floor corners ``(4, 2)`` in px (top-left, top-right,
+        bottom-right, bottom-left of the arena's own frame), numbered
+        row-major from the image's top-left: arena 1 is ``corners_px[0]``.
+    truths
+        Per arena, the :func:`truth_table` of its mouse (cm in that arena's
+        own frame, px in the image), or None for an empty arena.
+    homographies
+        Per arena, its cm -> px homography.
+    geometry
+        ``<name>_arenas.json``: ``arenas`` (the corners, a valid
+        ``--arena-corners`` file), ``arena_size_cm``, ``image_size``,
+        ``homographies``, ``truth_files`` and the rendering settings.
+    truth_paths
+        Per arena, ``<name>_arena<k>_truth.csv``, or None for an empty arena.
+    """
+
+    path: Path
+    fps: float
+    n_frames: int
+    arena_size_cm: tuple[float, float]
+    image_size: tuple[int, int]
+    corners_px: list[np.ndarray]
+    truths: list[pd.DataFrame | None]
+    homographies: list[np.ndarray]
+    geometry: Path
+    truth_paths: list[Path | None] = field(default_factory=list)
+
+
+def arenas_layout(
+    rows: int,
+    cols: int,
+    arena_size_cm: tuple[float, float],
+    gap_cm: float = 6.0,
+    rotation_deg: Sequence[float] | None = None,
+    image_size: tuple[int, int] | None = None,
+    px_per_cm: float = 8.0,
+    tilt: float = 0.0,
+) -> tuple[list[np.ndarray], tuple[int, int]]:
+    """Homographies (arena cm -> px) of ``rows x cols`` arenas seen by one camera.
+
+    The arenas sit on a grid ``gap_cm`` apart (wall and gap between floors),
+    with ``gap_cm`` around the outside; arena ``k`` is turned by
+    ``rotation_deg[k]`` about its centre (clockwise on screen for positive
+    degrees). One camera homography (:func:`camera_homography`) maps the
+    whole rig to the image.
+
+    Parameters
+    ----------
+    rows, cols
+        Grid of arenas; numbered row-major from the top-left.
+    arena_size_cm
+        Floor width and height of each arena.
+    gap_cm
+        Distance between neighbouring floors, and from the outer floors to
+        the image edge.
+    rotation_deg
+        One angle per arena (``rows * cols``), or None for none.
+    image_size
+        Width, height in px; None: the rig at ``px_per_cm``, rounded up to
+        an even number of pixels.
+    px_per_cm
+        Scale when ``image_size`` is None.
+    tilt
+        Camera tilt (see :func:`camera_homography`).
+
+    Returns
+    -------
+    homographies : list of numpy.ndarray
+        One 3x3 matrix per arena, row-major.
+    image_size : tuple
+        Width, height in px.
+    """
+    if rows < 1 or cols < 1:
+        raise ValueError(f"rows and cols must be >= 1, got {rows} x {cols}")
+    n = rows * cols
+    angles = np.zeros(n) if rotation_deg is None else np.asarray(rotation_deg, float)
+    if angles.shape != (n,):
+        raise ValueError(f"rotation_deg needs one angle per arena ({n}), got {len(angles)}")
+    w, h = arena_size_cm
+    rig = (cols * w + (cols + 1) * gap_cm, rows * h + (rows + 1) * gap_cm)
+    if image_size is None:
+        image_size = (2 * int(np.ceil(rig[0] * px_per_cm / 2)), 2 * int(np.ceil(rig[1] * px_per_cm / 2)))
+    rig_to_px = camera_homography(rig, image_size, margin_px=0.0, tilt=tilt)
+    homs = []
+    for k in range(n):
+        r, c = divmod(k, cols)
+        centre = np.array([gap_cm + c * (w + gap_cm) + w / 2, gap_cm + r * (h + gap_cm) + h / 2])
+        a = np.deg2rad(angles[k])
+        rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        arena_to_rig = np.eye(3)
+        arena_to_rig[:2, :2] = rot
+        arena_to_rig[:2, 2] = centre - rot @ np.array([w / 2, h / 2])
+        homs.append(rig_to_px @ arena_to_rig)
+    return homs, (int(image_size[0]), int(image_size[1]))
+
+
+def render_arenas_video(
+    out_dir: Any,
+    name: str = "arenas",
+    rows: int = 2,
+    cols: int = 2,
+    arena_size_cm: tuple[float, float] = (30.0, 30.0),
+    fps: float = 30.0,
+    duration_s: float = 10.0,
+    image_size: tuple[int, int] | None = None,
+    rotation_deg: Sequence[float] | None = None,
+    empty: Sequence[int] = (),
+    gap_cm: float = 6.0,
+    animal: str = "dark",
+    seed: int = 0,
+    motion: str = "trapezoid",
+    progress: bool = False,
+    mouse_length_cm: float = 8.0,
+    noise_sd: float = 0.0,
+    px_per_cm: float = 8.0,
+    tilt: float = 0.0,
+) -> ArenasVideo:
+    """Render one camera's video of ``rows x cols`` open fields, a mouse in each, with the truth per arena.
+
+    Each arena has its own floor (light floor and dark walls for a dark
+    animal, the reverse for a light one; the gaps between boxes are wall),
+    its own trajectory (:func:`make_trajectory` with seed ``seed * 1000 +
+    k``) and its own homography (:func:`arenas_layout`): a rotated box has
+    its own cm frame. Frames are drawn on a pre-drawn background and written
+    one at a time.
+
+    Parameters
+    ----------
+    out_dir
+        Folder for ``<name>.mp4``, ``<name>_arenas.json`` and
+        ``<name>_arena<k>_truth.csv`` (created; each written atomically).
+    name
+        File stem.
+    rows, cols
+        Grid of arenas, numbered row-major from the top-left (1 = top-left).
+    arena_size_cm
+        Floor width and height of each arena.
+    fps, duration_s
+        Frame rate and length; the video has ``round(duration_s * fps)``
+        frames.
+    image_size
+        Width, height in px; None (default): computed from the layout at
+        ``px_per_cm`` (2 x 2 arenas of 30 cm, 6 cm gaps: 624 x 624 px).
+    rotation_deg
+        Per-arena rotation in degrees (``rows * cols`` values) or None.
+    empty
+        1-based numbers of arenas without a mouse.
+    gap_cm
+        Between floors and around the outside.
+    animal
+        ``"dark"`` or ``"light"``.
+    seed
+        Seed of the trajectories and the noise.
+    motion
+        ``"trapezoid"`` or ``"minimum_jerk"`` (see :func:`make_trajectory`).
+    progress
+        Show a progress bar.
+    mouse_length_cm
+        Nose-to-tail-base length.
+    noise_sd
+        Gaussian pixel noise (grey levels).
+    px_per_cm
+        Scale when ``image_size`` is None.
+    tilt
+        Camera tilt over the whole rig (see :func:`camera_homography`).
+
+    Returns
+    -------
+    ArenasVideo
+        The files, the corners and the per-arena truth.
+    """
+    import json
+
+    from tqdm.auto import tqdm
+
+    from openfield.io.files import write_csv, write_json
+
+    n_arenas = rows * cols
+    bad = [k for k in empty if not 1 <= int(k) <= n_arenas]
+    if bad:
+        raise ValueError(f"empty arenas must be numbered 1..{n_arenas}, got {bad}")
+    floor_c, wall_c, mouse_c = shades(animal)
+    homs, image_size = arenas_layout(rows, cols, arena_size_cm, gap_cm, rotation_deg, image_size, px_per_cm, tilt)
+    w, h = arena_size_cm
+    corners = [_to_px(hm, np.array([[0, 0], [w, 0], [w, h], [0, h]], float)) for hm in homs]
+    iw, ih = image_size
+    background = np.full((ih, iw), wall_c, np.uint8)
+    covered = np.zeros((ih, iw), np.uint8)
+    for hm, c in zip(homs, corners, strict=True):
+        if c.min() < 0 or c[:, 0].max() > iw - 1 or c[:, 1].max() > ih - 1:
+            raise ValueError(f"an arena does not fit in the {iw} x {ih} image; give a larger image_size")
+        one = np.zeros_like(covered)
+        draw_floor(one, hm, arena_size_cm, 1)
+        covered += one
+        draw_floor(background, hm, arena_size_cm, floor_c)
+    if covered.max() > 1:
+        raise ValueError("arenas overlap: increase gap_cm or reduce rotation_deg")
+
+    n = int(round(duration_s * fps))
+    truths: list[pd.DataFrame | None] = []
+    trajectories: list[pd.DataFrame | None] = []
+    for k in range(n_arenas):
+        if k + 1 in {int(e) for e in empty}:
+            truths.append(None)
+            trajectories.append(None)
+            continue
+        traj = make_trajectory(fps=fps, duration_s=duration_s, arena_size_cm=arena_size_cm,
+                               seed=seed * 1000 + k, motion=motion).iloc[:n].reset_index(drop=True)
+        trajectories.append(traj)
+        truths.append(truth_table(traj, homs[k], mouse_length_cm))
+    rng = np.random.default_rng(seed)
+
+    def frames() -> Iterator[np.ndarray]:
+        for i in tqdm(range(n), disable=not progress, desc=f"rendering {name}", unit="frame", leave=False):
+            img = background.copy()
+            for k, traj in enumerate(trajectories):
+                if traj is None:
+                    continue
+                bend = 0.3 * np.sin(2 * np.pi * i / fps / 1.7 + k)
+                draw_animal(img, homs[k], (traj["x_cm"].iat[i], traj["y_cm"].iat[i]),
+                            float(traj["heading_rad"].iat[i]), mouse_length_cm, bend, mouse_c)
+            if noise_sd > 0:
+                img = np.clip(img + rng.normal(0, noise_sd, img.shape), 0, 255).astype(np.uint8)
+            yield cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    video_path = write_video(out_dir / f"{name}.mp4", frames(), fps, image_size)
+    truth_paths: list[Path | None] = [
+        None if t is None else write_csv(t.round(4), out_dir / f"{name}_arena{k + 1}_truth.csv")
+        for k, t in enumerate(truths)
+    ]
+    geometry = {
+        "arenas": [c.tolist() for c in corners],
+        "arena_size_cm": [float(w), float(h)],
+        "image_size": [int(iw), int(ih)],
+        "homographies": [hm.tolist() for hm in homs],
+        "rows": int(rows),
+        "cols": int(cols),
+        "gap_cm": float(gap_cm),
+        "rotation_deg": None if rotation_deg is None else [float(a) for a in rotation_deg],
+        "empty": sorted(int(e) for e in empty),
+        "truth_files": [None if p is None else p.name for p in truth_paths],
+        "fps": float(fps),
+        "n_frames": int(n),
+        "animal": animal,
+        "mouse_length_cm": float(mouse_length_cm),
+        "noise_sd": float(noise_sd),
+        "tilt": float(tilt),
+        "seed": int(seed),
+        "motion": motion,
+    }
+    json.dumps(geometry)  # fail here, not half-way through writing, if something is not JSON
+    geometry_path = write_json(geometry, out_dir / f"{name}_arenas.json")
+    return ArenasVideo(path=video_path, fps=float(fps), n_frames=n, arena_size_cm=(float(w), float(h)),
+                       image_size=image_size, corners_px=corners, truths=truths, homographies=homs,
+                       geometry=geometry_path, truth_paths=truth_paths)
 
 
 def truth_summary(
