@@ -97,25 +97,30 @@ def summary_table(summary: dict[str, Any]) -> str:
     return "<table class='measures'><tr><th>Measure</th><th>Value</th><th>Unit</th></tr>" + "".join(rows) + "</table>"
 
 
-def _units(results: Sequence[Any]) -> list[Any]:
-    """One result per animal: a multi-arena video's ``arenas`` in its place."""
+def result_units(results: Sequence[Any]) -> list[Any]:
+    """Every result that is one animal, in order: a multi-arena video's ``arenas`` in its place.
+
+    Results are :class:`openfield.pipeline.VideoResult` objects or anything
+    with ``video`` and ``summary`` (and optionally ``arena``, ``arenas``); a
+    failed video stays one (``summary`` None).
+    """
     return [u for r in results for u in (getattr(r, "arenas", None) or [r])]
 
 
-def _label(r: Any) -> str:
+def result_label(r: Any) -> str:
     """A result's name: the video's file name, with ``arena K`` for an arena of a multi-arena video."""
     arena = getattr(r, "arena", None)
     return Path(r.video).name if arena is None else f"{Path(r.video).name} arena {arena}"
 
 
-def _stem(r: Any) -> str:
-    """The stem of a result's files: ``<stem>``, or ``<stem>_a<K>`` for an arena."""
+def result_stem(r: Any) -> str:
+    """The stem of a result's files: the video's, or ``<stem>_a<K>`` for an arena."""
     arena = getattr(r, "arena", None)
     return Path(r.video).stem if arena is None else f"{Path(r.video).stem}_a{arena}"
 
 
-def _is_empty(r: Any) -> bool:
-    """An arena where no animal was found (QC flag ``empty_arena``)."""
+def is_empty_arena(r: Any) -> bool:
+    """An arena where no animal was found in any frame (its summary's QC flag ``empty_arena``)."""
     return "empty_arena" in str((r.summary or {}).get("qc_flags", "")).split(";")
 
 
@@ -170,10 +175,10 @@ def qc_table(results: Sequence[Any]) -> str:
     """
     from openfield.quality import qc_overview
 
-    ok = [r for r in _units(results) if r.summary is not None and "qc_flags" in r.summary]
+    ok = [r for r in result_units(results) if r.summary is not None and "qc_flags" in r.summary]
     if not ok:
         return ""
-    names = [_label(r) for r in ok]
+    names = [result_label(r) for r in ok]
     summary = pd.DataFrame({"video": names, "qc_flags": [r.summary["qc_flags"] for r in ok]})
     overview = qc_overview(summary)
     detail = {name: getattr(r, "qc_message", "") for name, r in zip(names, ok, strict=True)}
@@ -224,12 +229,12 @@ def report_html(
     str
         The self-contained page.
     """
-    units = _units(results)
+    units = result_units(results)
     ok = [r for r in units if r.summary is not None]
     failed = [r for r in units if r.summary is None]
     n_arenas = sum(1 for r in ok if getattr(r, "arena", None) is not None)
     n_videos = len(results) - len(failed)
-    arenas_meta = f" ({n_arenas} arenas, {sum(map(_is_empty, ok))} empty)" if n_arenas else ""
+    arenas_meta = f" ({n_arenas} arenas, {sum(map(is_empty_arena, ok))} empty)" if n_arenas else ""
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
              f"<style>{_CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
@@ -267,15 +272,15 @@ def report_html(
 
 def _unit_section(r: Any, images: Mapping[str, Mapping[str, bytes]], heading: str, tag: str) -> list[str]:
     """One video's (or one arena's) plots and measures; an empty arena says so instead."""
-    stem = _stem(r)
+    stem = result_stem(r)
     end = tag.split()[0]
-    if _is_empty(r):
-        return [f"<{tag}><{heading}>{html.escape(_label(r))}</{heading}>",
+    if is_empty_arena(r):
+        return [f"<{tag}><{heading}>{html.escape(result_label(r))}</{heading}>",
                 "<p class='empty'>Empty: no animal found in any frame of this arena (QC flag "
                 "<code>empty_arena</code>; its row in <code>summary_all.csv</code> has no measures).</p>",
                 f"</{end}>"]
     pngs = images.get(stem, {})
-    return [f"<{tag}><{heading}>{html.escape(_label(r))}</{heading}>",
+    return [f"<{tag}><{heading}>{html.escape(result_label(r))}</{heading}>",
             "<div class='row'>",
             _img(pngs.get("trajectory"), "trajectory and zones"),
             _img(pngs.get("heatmap"), "occupancy heat map"),
@@ -292,7 +297,7 @@ def _unit_section(r: Any, images: Mapping[str, Mapping[str, bytes]], heading: st
 def _arenas_section(r: Any, arenas: Sequence[Any], images: Mapping[str, Mapping[str, bytes]]) -> list[str]:
     """A multi-arena video: its frame with the numbered arenas drawn, then each arena's section."""
     stem = Path(r.video).stem
-    empty = [str(a.arena) for a in arenas if _is_empty(a)]
+    empty = [str(a.arena) for a in arenas if is_empty_arena(a)]
     note = f"; empty: arena {', '.join(empty)}" if empty else ""
     parts = [f"<section class='video'><h2>{html.escape(Path(r.video).name)}</h2>",
              f"<p class='meta'>{len(arenas)} arenas, numbered row-major from the top-left{note}; files "

@@ -18,11 +18,6 @@ from openfield.quality import QC_COLUMNS
 log = logging.getLogger(__name__)
 
 
-def _units(results: Sequence[Any]) -> list[Any]:
-    """The results that are one animal each (a multi-arena video's arenas in its place)."""
-    return [u for r in results for u in (getattr(r, "arenas", None) or [r])]
-
-
 def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str = "video") -> Path | None:
     """``summary_all.csv``: one row per finished input, or per (video, arena) (None, and no file, when none finished).
 
@@ -30,7 +25,9 @@ def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str 
     name column; an empty arena's row has NaN measures and ``qc_flags``
     ``empty_arena``.
     """
-    rows = [r.summary for r in _units(results) if r.summary is not None]
+    from openfield.report import result_units
+
+    rows = [r.summary for r in result_units(results) if r.summary is not None]
     if not rows:
         return None
     arena = ["arena"] if any("arena" in r for r in rows) else []
@@ -62,14 +59,14 @@ def write_report(out_dir: str | Path, results: Sequence[Any], title: str = "open
     from openfield import report
 
     out_dir = Path(out_dir)
-    ok = [r for r in _units(results) if r.summary is not None and not getattr(r, "empty_arena", False)]
+    ok = [r for r in report.result_units(results) if r.summary is not None and not report.is_empty_arena(r)]
     comparison = None
     if ok:
         fig = report.comparison_figure(pd.DataFrame([r.summary for r in ok]))
         comparison = save_figure(fig, out_dir / "comparison.png").read_bytes()
     images = {}
     for r in ok:
-        stem = r.stem
+        stem = report.result_stem(r)
         found = {kind: out_dir / f"{stem}_{kind}.png" for kind in (*PLOTS, "ethogram")}
         images[stem] = {kind: p.read_bytes() for kind, p in found.items() if p.exists()}
     for r in results:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.pipeline.outputs import write_batch_summary, write_report
 from openfield.pipeline.paths import arena_stem, check_arena_stems, check_unique_stems, find_videos, output_paths
 from openfield.quality import QC_COLUMNS
+from openfield.report import is_empty_arena, result_label
 from openfield.tracking import TrackerConfig
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class VideoResult:
         is one arena of a multi-arena video, else None.
     arenas
         For a multi-arena video: one result per arena (its own ``summary``
-        is then None); empty otherwise. :func:`result_units` flattens them.
+        is then None); empty otherwise. :func:`openfield.report.result_units` flattens them.
     """
 
     video: Path
@@ -87,34 +87,18 @@ class VideoResult:
     @property
     def label(self) -> str:
         """How the console and the report name it: the video's file name, with ``arena K`` for an arena."""
-        name = Path(self.video).name
-        return name if self.arena is None else f"{name} arena {self.arena}"
-
-    @property
-    def stem(self) -> str:
-        """The stem of its output files: the video's, or ``<stem>_a<K>`` for an arena."""
-        stem = Path(self.video).stem
-        return stem if self.arena is None else arena_stem(stem, self.arena)
+        return result_label(self)
 
     @property
     def empty_arena(self) -> bool:
         """True for an arena where no animal was found in any frame (QC flag ``empty_arena``)."""
-        return "empty_arena" in self.qc_flags.split(";")
+        return is_empty_arena(self)
 
     @property
     def qc_flags(self) -> str:
         """The summary's ``qc_flags`` (empty when none, or without a summary)."""
         flags = (self.summary or {}).get("qc_flags", "")
         return flags if isinstance(flags, str) else ""
-
-
-def result_units(results: Sequence[VideoResult]) -> list[VideoResult]:
-    """Every result that is one animal: each video's, or each arena's of a multi-arena video (in order).
-
-    A failed video stays one (``summary`` None); a multi-arena video is
-    replaced by its arenas.
-    """
-    return [u for r in results for u in (r.arenas or [r])]
 
 
 def _status(ledger: Ledger) -> str:
