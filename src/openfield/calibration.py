@@ -453,6 +453,141 @@ def number_arenas(corners: list[np.ndarray]) -> list[np.ndarray]:
     return [np.asarray(corners[i], float) for i in order]
 
 
+def calibrate_arenas(
+    images: list[np.ndarray],
+    arena_size_cm: tuple[float, float],
+    n: int | None = None,
+    corners_px: list[np.ndarray] | None = None,
+    floor: str = "auto",
+    names: list[str] | None = None,
+) -> list[Calibration]:
+    """Calibrate every arena of a multi-arena image: one homography per floor.
+
+    Parameters
+    ----------
+    images
+        Reference images (top view of all arenas; a video's median
+        background); ignored when ``corners_px`` is given.
+    arena_size_cm
+        Floor width (along the top edge) and height of every arena, in cm.
+    n
+        How many arenas (None: as many as found, see :func:`detect_arenas`).
+    corners_px
+        Corners given by hand, one ``(4, 2)`` per arena, in the arenas'
+        numbering order (each arena's corners in any order); skips
+        detection.
+    floor
+        Passed to :func:`detect_arenas`.
+    names
+        Labels of the images (file names).
+
+    Returns
+    -------
+    list of Calibration
+        Arena 1 first; each maps pixels to that arena's own cm (origin at
+        its floor's top-left corner), so a rotated or tilted box is
+        corrected on its own. ``inputs`` has ``arena`` (1-based) and
+        ``n_arenas``; with several images, each arena's corners are the
+        per-corner median and ``residual["corner_spread_px"]`` the largest
+        distance of an image's corner from it.
+    """
+    _check_arena_size(arena_size_cm)
+    w, h = arena_size_cm
+    names = names or [f"image_{i}" for i in range(len(images))]
+    if corners_px is not None:
+        if n is not None and len(corners_px) != n:
+            raise OpenfieldError(f"expected {n} arenas, but {len(corners_px)} are given by their corners")
+        if not len(corners_px):
+            raise OpenfieldError("no arena corners given")
+        per_image = [[order_corners(np.asarray(c, dtype=float)) for c in corners_px]]
+        sources = ["given corners"]
+    else:
+        if not images:
+            raise OpenfieldError("arena calibration needs at least one image or --arena-corners")
+        per_image = []
+        for name, image in zip(names, images, strict=True):
+            try:
+                per_image.append(detect_arenas(image, n=n, floor=floor))
+            except OpenfieldError as exc:
+                raise OpenfieldError(exc.message, name) from exc
+            if len(per_image[-1]) != len(per_image[0]):
+                raise OpenfieldError(
+                    f"{len(per_image[-1])} arenas found here but {len(per_image[0])} in {names[0]}; "
+                    "give --arenas N", name,
+                )
+        sources = names
+    n_found = len(per_image[0])
+    cals = []
+    for k in range(n_found):
+        measurements = [{"image": src, "arena": k + 1, "corners_px": quads[k].tolist(),
+                         "px_per_cm": float(side_scales(quads[k], arena_size_cm).mean())}
+                        for src, quads in zip(sources, per_image, strict=True)]
+        corners, spread = _median_corners([quads[k] for quads in per_image])
+        inputs = {"arena_size_cm": [float(w), float(h)], "floor": floor, "corners_given": corners_px is not None,
+                  "images": names, "arena": k + 1, "n_arenas": n_found}
+        cals.append(_arena_calibration(corners, arena_size_cm, measurements, spread, inputs))
+    return cals
+
+
+def read_arena_corners(path: str | os.PathLike[str]) -> list[np.ndarray]:
+    """Read arena corners given by hand: ``{"arenas": [[[x, y] x 4], ...]}`` or a bare list of arenas.
+
+    Parameters
+    ----------
+    path
+        JSON file. Each arena is four ``[x, y]`` pixel corners (any order);
+        the arenas' order in the file is their numbering. The
+        ``<name>_arenas.json`` of :func:`openfield.synthetic.render_arenas_video`
+        is such a file.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One ``(4, 2)`` float array per arena, as given.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the file (and the arena) when it is missing, not JSON, empty,
+        or an arena is not four finite ``[x, y]`` numbers enclosing an area.
+    """
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        raise OpenfieldError("arena corners file not found", path)
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise OpenfieldError(f"arena corners file is not valid JSON ({exc})", path) from exc
+    arenas = data.get("arenas") if isinstance(data, dict) else data
+    if not isinstance(arenas, list):
+        raise OpenfieldError(
+            'arena corners file must be {"arenas": [[[x, y], [x, y], [x, y], [x, y]], ...]} '
+            "or a list of such arenas", path,
+        )
+    if not arenas:
+        raise OpenfieldError("arena corners file lists no arena", path)
+    out = []
+    for k, arena in enumerate(arenas, start=1):
+        if not isinstance(arena, list) or len(arena) != 4:
+            got = f"{len(arena)} points" if isinstance(arena, list) else f"a {type(arena).__name__}"
+            raise OpenfieldError(f"arena {k} has {got}; each arena needs its 4 corners as [x, y]", path)
+        try:
+            if any(isinstance(v, (bool, str)) for p in arena for v in p):
+                raise TypeError
+            corners = np.array(arena, dtype=float)
+        except (TypeError, ValueError):
+            raise OpenfieldError(f"arena {k}: corners must be [x, y] pairs of numbers, got {arena}", path) from None
+        if corners.shape != (4, 2) or not np.isfinite(corners).all():
+            raise OpenfieldError(f"arena {k}: corners must be 4 [x, y] pairs of finite numbers, got {arena}", path)
+        if cv2.contourArea(order_corners(corners).astype(np.float32)) <= 0:
+            raise OpenfieldError(f"arena {k}: the 4 corners enclose no area", path)
+        out.append(corners)
+    return out
+
+
 def calibrate_arena(
     images: list[np.ndarray],
     arena_size_cm: tuple[float, float],
@@ -483,9 +618,8 @@ def calibrate_arena(
         residual holds the relative spread of the per-side scales and, for
         several images, the corner spread in px.
     """
+    _check_arena_size(arena_size_cm)
     w, h = arena_size_cm
-    if not (w > 0 and h > 0):
-        raise OpenfieldError(f"arena size must be positive, got {w} x {h} cm")
     names = names or [f"image_{i}" for i in range(len(images))]
     measurements: list[dict[str, Any]] = []
     if corners_px is not None:
@@ -504,17 +638,44 @@ def calibrate_arena(
             all_corners.append(c)
             measurements.append({"image": name, "corners_px": c.tolist(),
                                  "px_per_cm": float(side_scales(c, arena_size_cm).mean())})
-        stack = np.stack(all_corners)
-        corners = np.median(stack, axis=0)
-        corner_spread = float(np.max(np.linalg.norm(stack - corners, axis=2)))
+        corners, corner_spread = _median_corners(all_corners)
+    return _arena_calibration(
+        corners, arena_size_cm, measurements, corner_spread,
+        inputs={"arena_size_cm": [float(w), float(h)], "floor": floor,
+                "corners_given": corners_px is not None, "images": names},
+    )
+
+
+def _check_arena_size(arena_size_cm: tuple[float, float]) -> None:
+    w, h = arena_size_cm
+    if not (w > 0 and h > 0):
+        raise OpenfieldError(f"arena size must be positive, got {w} x {h} cm")
+
+
+def _median_corners(all_corners: list[np.ndarray]) -> tuple[np.ndarray, float]:
+    """Per-corner median over images, and the largest distance of an image's corner from it (px)."""
+    stack = np.stack(all_corners)
+    corners = np.median(stack, axis=0)
+    return corners, float(np.max(np.linalg.norm(stack - corners, axis=2)))
+
+
+def _arena_calibration(
+    corners: np.ndarray,
+    arena_size_cm: tuple[float, float],
+    measurements: list[dict[str, Any]],
+    corner_spread: float,
+    inputs: dict[str, Any],
+) -> Calibration:
+    """The arena :class:`Calibration` of floor corners (tl, tr, br, bl) of known size."""
+    w, h = arena_size_cm
     scales = side_scales(corners, arena_size_cm)
     hom = homography_from_corners(corners, arena_size_cm)
     spread = float((scales.max() - scales.min()) / scales.mean())
     if spread > 0.25:
         log.warning(
-            "the arena's sides give px/cm from %.2f to %.2f: a strongly tilted camera, or an arena size "
+            "%s sides give px/cm from %.2f to %.2f: a strongly tilted camera, or an arena size "
             "that does not match the image (W is along the top edge as seen in the image)",
-            scales.min(), scales.max(),
+            f"arena {inputs['arena']}'s" if "arena" in inputs else "the arena's", scales.min(), scales.max(),
         )
     return Calibration(
         method="arena",
@@ -523,8 +684,7 @@ def calibrate_arena(
         arena_corners_px=corners,
         arena_size_cm=(float(w), float(h)),
         measurements=measurements,
-        inputs={"arena_size_cm": [float(w), float(h)], "floor": floor,
-                "corners_given": corners_px is not None, "images": names},
+        inputs=inputs,
         residual={"side_px_per_cm": scales.tolist(),
                   "side_scale_relative_spread": float((scales.max() - scales.min()) / scales.mean()),
                   "corner_spread_px": corner_spread},
@@ -739,4 +899,38 @@ def draw_calibration(image: np.ndarray, cal: Calibration, measurement: dict[str,
                     cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 255), 2)
     text = f"{cal.method}: {cal.px_per_cm:.3f} px/cm"
     cv2.putText(out, text, (10, 25), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 0, 0), 2)
+    return out
+
+
+def draw_arenas(
+    image: np.ndarray, corners_list: list[np.ndarray], labels: list[str] | None = None
+) -> np.ndarray:
+    """Draw each arena's outline and its number at its centre on a copy of the image.
+
+    Parameters
+    ----------
+    image
+        BGR or grey image.
+    corners_list
+        One ``(4, 2)`` array of corners per arena, arena 1 first.
+    labels
+        Text per arena; default its number ``1..N``.
+
+    Returns
+    -------
+    numpy.ndarray
+        BGR image.
+    """
+    out = image.copy() if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    labels = labels or [str(k) for k in range(1, len(corners_list) + 1)]
+    scale = max(0.6, min(out.shape[:2]) / 400)
+    thick = max(2, int(round(scale * 2)))
+    for corners, label in zip(corners_list, labels, strict=True):
+        c = np.asarray(corners, float).reshape(4, 2)
+        cv2.polylines(out, [np.round(c).astype(np.int32).reshape(-1, 1, 2)], True, (0, 0, 255), thick)
+        (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+        cx, cy = c.mean(axis=0)
+        org = (int(round(cx - tw / 2)), int(round(cy + th / 2)))
+        cv2.putText(out, label, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick + 3, cv2.LINE_AA)
+        cv2.putText(out, label, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (200, 0, 0), thick, cv2.LINE_AA)
     return out

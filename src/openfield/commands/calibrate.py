@@ -31,6 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="the four corners in pixels, x1 y1 ... x4 y4 (any order), instead of detection")
     arena.add_argument("--floor", choices=["auto", "light", "dark"], default="auto",
                        help="floor brighter or darker than its surround (default auto)")
+    arena.add_argument("--arenas", type=arena_count, metavar="N|auto",
+                       help="several open fields in view: find N floors (or as many as there are: auto), "
+                            "numbered row by row from the top-left, and write one calibration per arena")
+    arena.add_argument("--arena-corners", type=Path, metavar="FILE.json",
+                       help='several arenas\' corners by hand, {"arenas": [[[x, y] x 4], ...]} in px, '
+                            "instead of detection (implies --arenas)")
 
     mouse = methods.add_parser("mouse", parents=[common], help="from a mouse of known length",
                                description="Measure the animal's nose-to-tail-base length (tail removed) in "
@@ -48,6 +54,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     points.add_argument("--distance-cm", type=float, required=True)
 
 
+def arena_count(text: str) -> int | str:
+    """``--arenas``: a whole number >= 1, or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        n = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"must be a whole number of arenas or 'auto', got {text!r}") from exc
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 arena (or 'auto'), got {text}")
+    return n
+
+
+def _run_arenas(args: argparse.Namespace, images: list, names: list[str]) -> int:
+    """``calibrate arena --arenas N|auto`` / ``--arena-corners``: one calibration per arena in one file."""
+    import cv2
+
+    from openfield import calibration as cal_mod
+    from openfield.errors import OpenfieldError
+    from openfield.io import atomic_write
+    from openfield.io.calibration import write_calibrations
+
+    if args.corners is not None:
+        raise OpenfieldError("--corners is for one arena; give several arenas' corners with --arena-corners")
+    n = None if args.arenas in (None, "auto") else int(args.arenas)
+    corners = None if args.arena_corners is None else cal_mod.read_arena_corners(args.arena_corners)
+    try:
+        cals = cal_mod.calibrate_arenas(images, tuple(args.arena_size_cm), n, corners, args.floor, names)
+    except OpenfieldError as exc:
+        if corners is None or exc.path is not None:
+            raise
+        raise OpenfieldError(exc.message, args.arena_corners) from exc
+    write_calibrations(cals, args.output)
+    print(f"arena: {len(cals)} arenas -> {args.output}")
+    for k, cal in enumerate(cals, start=1):
+        print(f"  arena {k}: {cal.px_per_cm:.4f} px/cm")
+    if args.show:
+        for i, (name, image) in enumerate(zip(names, images, strict=True)):
+            quads = [cal.arena_corners_px if corners is not None else cal.measurements[i]["corners_px"]
+                     for cal in cals]
+            out = args.output.parent / f"{args.output.stem}_{Path(name).stem}.png"
+            with atomic_write(out) as tmp:
+                cv2.imwrite(str(tmp), cal_mod.draw_arenas(image, quads))
+            print(f"  check: {out}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Run a calibration and write its JSON (and PNGs with --show)."""
     import cv2
@@ -62,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
         raise OpenfieldError("--show needs an image to draw on")
     images = [read_image(p) for p in args.images]
     names = [str(p) for p in args.images]
+    if args.method == "arena" and (args.arenas is not None or args.arena_corners is not None):
+        return _run_arenas(args, images, names)
     if args.method == "arena":
         corners = None if args.corners is None else np.array(args.corners, float).reshape(4, 2)
         cal = cal_mod.calibrate_arena(images, tuple(args.arena_size_cm), corners, args.floor, names)

@@ -1,6 +1,6 @@
 """Reading and writing files: pose tables, calibration JSON, atomic outputs."""
 
-from openfield.io.calibration import read_calibration, write_calibration
+from openfield.io.calibration import read_calibration, read_calibrations, write_calibration, write_calibrations
 from openfield.io.files import atomic_write, save_figure, write_csv, write_json
 from openfield.io.images import read_image
 from openfield.io.pose import (
@@ -16,12 +16,14 @@ __all__ = [
     "atomic_write",
     "from_numpy",
     "read_calibration",
+    "read_calibrations",
     "read_dlc",
     "read_image",
     "video_background",
     "save_figure",
     "write_csv",
     "write_calibration",
+    "write_calibrations",
     "write_dlc_csv",
     "write_json",
 ]

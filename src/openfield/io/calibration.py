@@ -2,6 +2,8 @@
 
 The file is :meth:`openfield.calibration.Calibration.to_dict` as JSON; the
 conversions stay in :mod:`openfield.calibration`, the file handling is here.
+A video of several arenas has one calibration per arena in one file,
+``{"arenas": [<calibration>, ...]}`` (arena 1 first).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
@@ -33,13 +36,59 @@ def write_calibration(cal: Calibration, path: str | os.PathLike[str]) -> Path:
     return write_json(cal.to_dict(), path)
 
 
+def write_calibrations(cals: list[Calibration], path: str | os.PathLike[str]) -> Path:
+    """Write the calibrations of several arenas to one JSON file atomically.
+
+    Parameters
+    ----------
+    cals
+        One calibration per arena, arena 1 first.
+    path
+        Output file: ``{"arenas": [<calibration>, ...]}``.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    if not cals:
+        raise OpenfieldError("no arena calibration to write", path)
+    return write_json({"arenas": [c.to_dict() for c in cals]}, path)
+
+
+def _load(path: Path) -> Any:
+    if not path.exists():
+        raise OpenfieldError("calibration file not found", path)
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise OpenfieldError(f"calibration file is not valid JSON ({exc})", path) from exc
+
+
+def _arenas(d: Any, path: Path) -> list[Calibration] | None:
+    """The calibrations of a multi-arena file, or None for a single-arena file."""
+    if not (isinstance(d, dict) and "arenas" in d):
+        return None
+    arenas = d["arenas"]
+    if not isinstance(arenas, list) or not arenas:
+        raise OpenfieldError('"arenas" must be a non-empty list of calibrations', path)
+    cals = []
+    for k, entry in enumerate(arenas, start=1):
+        try:
+            cals.append(Calibration.from_dict(entry))
+        except OpenfieldError as exc:
+            raise OpenfieldError(f"arena {k}: {exc.message}", path) from exc
+    return cals
+
+
 def read_calibration(path: str | os.PathLike[str]) -> Calibration:
     """Read a calibration JSON written by :func:`write_calibration` (or by hand).
 
     Parameters
     ----------
     path
-        The JSON file.
+        The JSON file. A multi-arena file (:func:`write_calibrations`) is
+        accepted only when it holds one arena.
 
     Returns
     -------
@@ -49,14 +98,43 @@ def read_calibration(path: str | os.PathLike[str]) -> Calibration:
     Raises
     ------
     OpenfieldError
-        One line naming the file when it is missing, not JSON, or lacks or
-        has malformed fields.
+        One line naming the file when it is missing, not JSON, lacks or
+        has malformed fields, or holds several arenas.
     """
     path = Path(path)
-    if not path.exists():
-        raise OpenfieldError("calibration file not found", path)
-    try:
-        d = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OpenfieldError(f"calibration file is not valid JSON ({exc})", path) from exc
-    return Calibration.from_dict(d, path)
+    d = _load(path)
+    cals = _arenas(d, path)
+    if cals is None:
+        return Calibration.from_dict(d, path)
+    if len(cals) > 1:
+        raise OpenfieldError(
+            f"calibration file holds {len(cals)} arenas; this step takes one arena's calibration "
+            "(read it with read_calibrations, or run with --arenas)", path,
+        )
+    return cals[0]
+
+
+def read_calibrations(path: str | os.PathLike[str]) -> list[Calibration]:
+    """Read a calibration file of one or several arenas.
+
+    Parameters
+    ----------
+    path
+        A multi-arena file (:func:`write_calibrations`) or a single-arena
+        one (:func:`write_calibration`).
+
+    Returns
+    -------
+    list of Calibration
+        Arena 1 first; a single-arena file gives a list of one.
+
+    Raises
+    ------
+    OpenfieldError
+        One line naming the file (and the arena) when it is missing, not
+        JSON, or a calibration in it lacks or has malformed fields.
+    """
+    path = Path(path)
+    d = _load(path)
+    cals = _arenas(d, path)
+    return [Calibration.from_dict(d, path)] if cals is None else cals
