@@ -23,7 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", type=Path, metavar="VIDEO_OR_FOLDER")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     cal = p.add_mutually_exclusive_group(required=True)
-    cal.add_argument("--calibration", type=Path, help="one calibration JSON for all videos")
+    cal.add_argument("--calibration", type=Path,
+                     help="one calibration JSON for all videos (with --arenas: a file of every arena's, from "
+                          "openfield calibrate arena --arenas N)")
     cal.add_argument("--arena-size-cm", nargs=2, type=float, metavar=("W", "H"),
                      help="floor size; the arena is found in each video")
     arenas = p.add_argument_group("several open fields in one video")
@@ -107,7 +109,7 @@ def check_study_options(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check every option, run the batch; exit 1 when some video failed."""
-    from openfield.io.calibration import read_calibration
+    from openfield.io.calibration import read_calibration, read_calibrations
     from openfield.pipeline import RunConfig, result_units, run_videos
     from openfield.pipeline.parallel import available_cores
     from openfield.tracking import TrackerConfig
@@ -118,8 +120,12 @@ def run(args: argparse.Namespace) -> int:
         from openfield.calibration import read_arena_corners
 
         corners = read_arena_corners(args.arena_corners)
+    calibration = None
+    if args.calibration is not None:  # with --arenas N, a file of every arena's calibration
+        several = args.arenas not in (None, 1)
+        calibration = read_calibrations(args.calibration) if several else read_calibration(args.calibration)
     config = RunConfig(
-        calibration=read_calibration(args.calibration) if args.calibration else None,
+        calibration=calibration,
         arena_size_cm=tuple(args.arena_size_cm) if args.arena_size_cm else None,
         arenas=args.arenas, arena_corners=corners,
         pose=args.pose, dlc_config=args.dlc_config, fps=args.fps,

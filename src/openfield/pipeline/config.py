@@ -80,7 +80,9 @@ class RunConfig:
     ----------
     calibration
         One calibration for all videos, or None to find the arena in each
-        video (then ``arena_size_cm`` is required).
+        video (then ``arena_size_cm`` is required). A list (one per arena,
+        arena 1 first; :func:`openfield.io.calibration.read_calibrations`):
+        the multi-arena path with these arenas in every video.
     arena_size_cm
         Floor width and height in cm, for per-video arena detection (of
         every arena, with several).
@@ -90,8 +92,8 @@ class RunConfig:
         (as many as are found), each video's arenas are found once on its
         median background, tracked in one pass, and each is analysed as
         its own unit ``<stem>_a<K>`` (K = 1, 2... row-major from the
-        top-left). Needs ``arena_size_cm``; refused with ``calibration``,
-        ``pose="dlc"`` or a behaviour ViT.
+        top-left). Needs ``arena_size_cm`` or a list of calibrations;
+        refused with a single calibration, ``pose="dlc"`` or a behaviour ViT.
     arena_corners
         The arenas' floor corners given by hand, one ``(4, 2)`` array of
         pixels per arena (:func:`openfield.calibration.read_arena_corners`):
@@ -140,7 +142,7 @@ class RunConfig:
         option.
     """
 
-    calibration: Calibration | None = None
+    calibration: Calibration | list[Calibration] | None = None
     arena_size_cm: tuple[float, float] | None = None
     arenas: int | str | None = None
     arena_corners: list[np.ndarray] | None = None
@@ -179,31 +181,38 @@ class RunConfig:
 
     @property
     def multi_arena(self) -> bool:
-        """True for the multi-arena path (``arenas`` N >= 2 or ``"auto"``, or corners given by hand)."""
-        return self.arena_corners is not None or self.arenas not in (None, 1)
+        """True for the multi-arena path (``arenas`` N >= 2 or ``"auto"``, corners or calibrations per arena)."""
+        return (self.arena_corners is not None or isinstance(self.calibration, list)
+                or self.arenas not in (None, 1))
 
     @property
     def n_arenas(self) -> int | None:
         """The number of arenas expected per video (None: as many as are found)."""
         if self.arena_corners is not None:
             return len(self.arena_corners)
+        if isinstance(self.calibration, list):
+            return len(self.calibration)
         return self.arenas if isinstance(self.arenas, int) else None
 
     def _check_multi_arena(self, behavior_kind: str | None) -> None:
         """Refuse the options the multi-arena path cannot honour, each with what to do instead."""
-        if self.calibration is not None:
-            raise OpenfieldError("--calibration holds one arena for every video; with --arenas give "
-                                 "--arena-size-cm W H (the arenas are found in each video) and, to fix them by "
-                                 "hand, --arena-corners FILE.json")
+        if isinstance(self.calibration, Calibration):
+            raise OpenfieldError("--calibration holds one arena; with --arenas give a calibration file of every "
+                                 "arena (openfield calibrate arena --arenas N) or --arena-size-cm W H (the arenas "
+                                 "are found in each video)")
+        if self.calibration is not None and self.arena_corners is not None:
+            raise OpenfieldError("--arena-corners goes with --arena-size-cm W H, not with --calibration (which "
+                                 "already holds the arenas' corners)")
         if self.pose == "dlc":
             raise OpenfieldError("--pose dlc tracks one animal in the whole image; with several arenas use "
                                  "--pose classic (one animal tracked per arena)")
         if behavior_kind == "vit":
             raise OpenfieldError("a behaviour ViT writes its files per video, not per arena; with --arenas use a "
                                  "pose classifier (.joblib, openfield behavior pose-train)")
-        if self.arena_corners is not None and isinstance(self.arenas, int) and self.arenas != len(self.arena_corners):
-            raise OpenfieldError(f"--arenas {self.arenas} but the --arena-corners file gives "
-                                 f"{len(self.arena_corners)} arena(s)")
+        given = self.n_arenas
+        if isinstance(self.arenas, int) and given is not None and self.arenas != given:
+            source = "--arena-corners file" if self.arena_corners is not None else "--calibration file"
+            raise OpenfieldError(f"--arenas {self.arenas} but the {source} gives {given} arena(s)")
 
     def pose_keypoints(self) -> list[str]:
         """The body parts the run's pose will have: the tracker's, or those of the DeepLabCut config."""

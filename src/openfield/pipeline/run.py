@@ -134,7 +134,7 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
         return process_arenas(video, out_dir, config)
     ledger = Ledger(out_dir, video.stem, config.overwrite)
     info = video_info(video, config.fps)
-    if config.calibration is not None:
+    if isinstance(config.calibration, Calibration):
         cal, cal_fp = config.calibration, steps.given_calibration(config.calibration)
     else:
         assert config.arena_size_cm is not None
@@ -201,7 +201,8 @@ def process_arenas(video: Path, out_dir: Path, config: RunConfig) -> VideoResult
     """A video holding several open fields: arenas once, one tracking pass, then each arena as its own unit.
 
     In the video's own ledger (``<stem>``): the arenas, found on the median
-    background with ``config.arena_size_cm`` (or given by hand), and the one
+    background with ``config.arena_size_cm`` (or given by hand, or their
+    calibrations given), and the one
     tracking pass for all of them. Then each arena K is analysed exactly as
     a single-arena video is (:func:`_measure`), under its own stem and
     ledger ``<stem>_a<K>``, so each resumes on its own. An arena where the
@@ -220,10 +221,11 @@ def process_arenas(video: Path, out_dir: Path, config: RunConfig) -> VideoResult
         Not the expected number of arenas (how many were found, and where),
         or another reason this video cannot be processed.
     """
-    assert config.arena_size_cm is not None
     ledger = Ledger(out_dir, video.stem, config.overwrite)
     info = video_info(video, config.fps)
-    cals, arenas_fp = steps.arenas_step(ledger, video, config.arena_size_cm, config.n_arenas, config.arena_corners)
+    given = config.calibration if isinstance(config.calibration, list) else None
+    cals, arenas_fp = steps.arenas_step(ledger, video, config.arena_size_cm, config.n_arenas, config.arena_corners,
+                                        given)
     track_fp, pose_paths, readers = steps.arena_tracking_step(ledger, video, config.tracker, cals, arenas_fp,
                                                               info.fps, config.progress)
     units = []

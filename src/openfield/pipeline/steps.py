@@ -68,9 +68,10 @@ def calibration_step(ledger: Ledger, video: Path, arena_size_cm: tuple[float, fl
 def arenas_step(
     ledger: Ledger,
     video: Path,
-    arena_size_cm: tuple[float, float],
+    arena_size_cm: tuple[float, float] | None,
     n: int | None,
     corners: list[np.ndarray] | None = None,
+    given: list[Calibration] | None = None,
 ) -> tuple[list[Calibration], str]:
     """A video's arenas, found once on its median background (or given) -> per arena ``<stem>_a<K>_calibration.json``,
     and ``<stem>_arenas.png`` (the background with the numbered arenas drawn).
@@ -79,11 +80,16 @@ def arenas_step(
 
     Parameters
     ----------
+    arena_size_cm
+        Every arena's floor size (not used with ``given``).
     n
         How many arenas the video must hold; None: as many as are found.
     corners
         The arenas' corners given by hand (one ``(4, 2)`` array per arena):
         no detection.
+    given
+        The arenas' calibrations (``--calibration`` of several arenas):
+        used as they are.
 
     Returns
     -------
@@ -97,19 +103,24 @@ def arenas_step(
         Naming the video: not the expected number of arenas (how many were
         found and where), or none found.
     """
-    settings = {"arena_size_cm": list(arena_size_cm), "arenas": n,
-                "corners": None if corners is None else [np.asarray(c).tolist() for c in corners]}
+    settings: dict[str, Any] = {"given": [c.to_dict() for c in given]} if given is not None else {
+        "arena_size_cm": list(arena_size_cm or ()), "arenas": n,
+        "corners": None if corners is None else [np.asarray(c).tolist() for c in corners]}
     fp = fingerprint("arenas", settings, sources=[video])
     rec = ledger.current("arenas", fp)
     if rec:
         return [read_calibration(ledger.output("arenas", f"calibration_a{k}"))
                 for k in range(1, int(rec["values"]["arenas"]) + 1)], fp
     background = video_background(video)
-    try:
-        cals = calibration_mod.calibrate_arenas([background], arena_size_cm, n=n, corners_px=corners,
-                                                names=[str(video)])
-    except OpenfieldError as exc:
-        raise OpenfieldError(f"{exc.message} (looked on the video's median background)", video) from exc
+    if given is not None:
+        cals = list(given)
+    else:
+        assert arena_size_cm is not None
+        try:
+            cals = calibration_mod.calibrate_arenas([background], arena_size_cm, n=n, corners_px=corners,
+                                                    names=[str(video)])
+        except OpenfieldError as exc:
+            raise OpenfieldError(f"{exc.message} (looked on the video's median background)", video) from exc
     outputs: dict[str, Path] = {}
     for k, cal in enumerate(cals, 1):
         path = output_paths(arena_stem(ledger.stem, k), ledger.out_dir)["calibration"]
@@ -117,8 +128,8 @@ def arenas_step(
     image = calibration_mod.draw_arenas(background, [c.arena_corners_px for c in cals])
     outputs["arenas_image"] = write_png(image, arenas_image_path(ledger.stem, ledger.out_dir))
     ledger.record("arenas", fp, outputs, {"arenas": len(cals)})
-    log.info("%s: %d arena(s) %s, %s px/cm", video.name, len(cals), "given" if corners is not None else "found",
-             ", ".join(f"{c.px_per_cm:.2f}" for c in cals))
+    how = "found" if given is None and corners is None else "given"
+    log.info("%s: %d arena(s) %s, %s px/cm", video.name, len(cals), how, ", ".join(f"{c.px_per_cm:.2f}" for c in cals))
     return cals, fp
 
 
