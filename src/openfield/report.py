@@ -152,10 +152,14 @@ img.wide{max-width:100%;border:1px solid #eee}
 table{border-collapse:collapse;font-size:0.9em;margin:0.5em 0}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:left} td.num{text-align:right}
 table.all td,table.all th{font-size:0.8em;padding:2px 5px} .scroll{overflow-x:auto}
-.failed{color:#a00} div.arena{border-top:1px dashed #ddd;margin-top:1em} p.empty{color:#a35200}
+.failed{color:#a00}
 table.qc tr.flagged td{background:#fff4e5} table.qc td.flags{color:#a35200;font-weight:600}
 table.qc tr.clean td.flags{color:#2a7a2a;font-weight:400}
 """
+
+
+#: Added to the page's style when it has multi-arena videos (a single-arena page is unchanged).
+_ARENA_CSS = "div.arena{border-top:1px dashed #ddd;margin-top:1em} p.empty{color:#a35200}\n"
 
 
 def qc_table(results: Sequence[Any]) -> str:
@@ -236,7 +240,7 @@ def report_html(
     n_videos = len(results) - len(failed)
     arenas_meta = f" ({n_arenas} arenas, {sum(map(is_empty_arena, ok))} empty)" if n_arenas else ""
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-             f"<style>{_CSS}</style></head><body>",
+             f"<style>{_CSS}{_ARENA_CSS if n_arenas else ''}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
              f"<p class='meta'>{n_videos} video(s) analysed{arenas_meta}, {len(failed)} failed; "
              f"openfield {__version__}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; folder {html.escape(str(folder))}</p>"]
