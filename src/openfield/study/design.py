@@ -94,7 +94,7 @@ def read_design(path: str | os.PathLike[str]) -> pd.DataFrame:
     key = ["stem", "arena"] if "arena" in df.columns else ["stem"]
     dup = df.duplicated(key, keep=False)
     if dup.any():
-        names = sorted(set(df.loc[dup, "video"]))
+        names = sorted({_row_name(r) for _, r in df.loc[dup].iterrows()})
         raise OpenfieldError(f"duplicate rows for: {', '.join(names)} (one row per video"
                              f"{' and arena' if 'arena' in df.columns else ''})", path)
     default_subject = df["stem"]
