@@ -5,7 +5,9 @@ speed profile (constant acceleration, cruise, constant deceleration) and a
 stop at its end, gives analytic distance, speed and acceleration; a
 homography from arena centimetres to image pixels (optionally tilted) and a
 simple mouse drawing (body and head ellipses, thin tail) give images of
-known geometry. Used by the tests, the demo and the benchmarks.
+known geometry; :func:`render_arenas_video` films several open fields with
+one camera, a mouse on its own trajectory in each. Used by the tests, the
+demo and the benchmarks.
 """
 
 from __future__ import annotations
@@ -198,7 +200,7 @@ def make_trajectory(
     pos = (margin_cm + 2, margin_cm + 2)
     total = 0.5
     i = 0
-    while total < duration_s:
+    while total < duration_s or not legs:
         if i % 3 == 1:  # visit the centre square (side w/2 x h/2)
             nxt = (rng.uniform(0.35 * w, 0.65 * w), rng.uniform(0.35 * h, 0.65 * h))
         else:
@@ -726,11 +728,12 @@ def arenas_layout(
     image_size: tuple[int, int] | None = None,
     px_per_cm: float = 8.0,
     tilt: float = 0.0,
+    margin_cm: float | None = None,
 ) -> tuple[list[np.ndarray], tuple[int, int]]:
     """Homographies (arena cm -> px) of ``rows x cols`` arenas seen by one camera.
 
     The arenas sit on a grid ``gap_cm`` apart (wall and gap between floors),
-    with ``gap_cm`` around the outside; arena ``k`` is turned by
+    with ``margin_cm`` around the outside; arena ``k`` is turned by
     ``rotation_deg[k]`` about its centre (clockwise on screen for positive
     degrees). One camera homography (:func:`camera_homography`) maps the
     whole rig to the image.
@@ -742,8 +745,7 @@ def arenas_layout(
     arena_size_cm
         Floor width and height of each arena.
     gap_cm
-        Distance between neighbouring floors, and from the outer floors to
-        the image edge.
+        Distance between neighbouring floors.
     rotation_deg
         One angle per arena (``rows * cols``), or None for none.
     image_size
@@ -753,6 +755,8 @@ def arenas_layout(
         Scale when ``image_size`` is None.
     tilt
         Camera tilt (see :func:`camera_homography`).
+    margin_cm
+        From the outer floors to the image edge; None: ``gap_cm``.
 
     Returns
     -------
@@ -768,14 +772,15 @@ def arenas_layout(
     if angles.shape != (n,):
         raise ValueError(f"rotation_deg needs one angle per arena ({n}), got {len(angles)}")
     w, h = arena_size_cm
-    rig = (cols * w + (cols + 1) * gap_cm, rows * h + (rows + 1) * gap_cm)
+    m = gap_cm if margin_cm is None else margin_cm
+    rig = (cols * w + (cols - 1) * gap_cm + 2 * m, rows * h + (rows - 1) * gap_cm + 2 * m)
     if image_size is None:
         image_size = (2 * int(np.ceil(rig[0] * px_per_cm / 2)), 2 * int(np.ceil(rig[1] * px_per_cm / 2)))
     rig_to_px = camera_homography(rig, image_size, margin_px=0.0, tilt=tilt)
     homs = []
     for k in range(n):
         r, c = divmod(k, cols)
-        centre = np.array([gap_cm + c * (w + gap_cm) + w / 2, gap_cm + r * (h + gap_cm) + h / 2])
+        centre = np.array([m + c * (w + gap_cm) + w / 2, m + r * (h + gap_cm) + h / 2])
         a = np.deg2rad(angles[k])
         rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
         arena_to_rig = np.eye(3)
@@ -805,6 +810,7 @@ def render_arenas_video(
     noise_sd: float = 0.0,
     px_per_cm: float = 8.0,
     tilt: float = 0.0,
+    margin_cm: float | None = None,
 ) -> ArenasVideo:
     """Render one camera's video of ``rows x cols`` open fields, a mouse in each, with the truth per arena.
 
@@ -837,7 +843,7 @@ def render_arenas_video(
     empty
         1-based numbers of arenas without a mouse.
     gap_cm
-        Between floors and around the outside.
+        Between floors (and around the outside unless ``margin_cm``).
     animal
         ``"dark"`` or ``"light"``.
     seed
@@ -854,6 +860,8 @@ def render_arenas_video(
         Scale when ``image_size`` is None.
     tilt
         Camera tilt over the whole rig (see :func:`camera_homography`).
+    margin_cm
+        From the outer floors to the image edge; None: ``gap_cm``.
 
     Returns
     -------
@@ -871,7 +879,8 @@ def render_arenas_video(
     if bad:
         raise ValueError(f"empty arenas must be numbered 1..{n_arenas}, got {bad}")
     floor_c, wall_c, mouse_c = shades(animal)
-    homs, image_size = arenas_layout(rows, cols, arena_size_cm, gap_cm, rotation_deg, image_size, px_per_cm, tilt)
+    homs, image_size = arenas_layout(rows, cols, arena_size_cm, gap_cm, rotation_deg, image_size, px_per_cm, tilt,
+                                     margin_cm)
     w, h = arena_size_cm
     corners = [_to_px(hm, np.array([[0, 0], [w, 0], [w, h], [0, h]], float)) for hm in homs]
     iw, ih = image_size
@@ -929,6 +938,7 @@ def render_arenas_video(
         "rows": int(rows),
         "cols": int(cols),
         "gap_cm": float(gap_cm),
+        "margin_cm": float(gap_cm if margin_cm is None else margin_cm),
         "rotation_deg": None if rotation_deg is None else [float(a) for a in rotation_deg],
         "empty": sorted(int(e) for e in empty),
         "truth_files": [None if p is None else p.name for p in truth_paths],
@@ -1151,7 +1161,7 @@ def make_bout_plan(
     bouts: list[Bout] = []
     total = 1.0
     headings = np.linspace(0, 2 * np.pi, 72, endpoint=False)
-    while total < duration_s:
+    while total < duration_s or not bouts:
         b = Bout(0.0, float(rng.uniform(*peak_speed)), float(rng.uniform(*phase_s)),
                  float(rng.uniform(*phase_s)), float(rng.uniform(*pause_s)))
         ends = pos + b.distance_cm * np.c_[np.cos(headings), np.sin(headings)]
