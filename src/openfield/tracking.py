@@ -58,7 +58,7 @@ from tqdm.auto import tqdm
 from openfield.calibration import detect_arena
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
-from openfield.io.video import VideoReader, video_background, video_info
+from openfield.io.video import VideoInfo, VideoReader, video_background, video_info
 from openfield.orientation import orient
 from openfield.segmentation import (
     AnimalMeasure,
@@ -204,7 +204,9 @@ class FrameTracker:
             self.threshold = max(otsu_level(d[self.mask > 0]), 12.0)
             log.debug("foreground threshold: %.1f grey levels", self.threshold)
 
-    def _search(self, frame: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> AnimalMeasure | None:
+    def _search(
+        self, frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, expected: float | None
+    ) -> AnimalMeasure | None:
         crop = frame[y0:y1, x0:x1]
         gray = to_gray(crop)
         k = self.scale
@@ -218,7 +220,6 @@ class FrameTracker:
         fg = cv2.bitwise_and(threshold(diff, self.threshold), mask)
         if self.select == "thickness":
             fg = open_mask(fg, 1)  # drop 1-2 px lines, edges and noise
-        expected = float(np.median(self.areas)) if self.areas else None
         lo = self.config.min_area_px if expected is None else max(self.config.min_area_px, 0.3 * expected)
         hi = self.max_area if expected is None else min(self.max_area, 3.0 * expected)
         found = largest_component(fg, lo / k**2, hi / k**2, by=self.select)
@@ -261,29 +262,37 @@ class FrameTracker:
             self._setup(to_gray(frame))
         h, w = frame.shape[:2]
         blob = None
+        expected = _median(self.areas) if self.areas else None
         if self.prev is not None and self.lengths:
-            r = int(self.config.search_body_lengths * np.median(self.lengths) + 20)
+            r = int(self.config.search_body_lengths * _median(self.lengths) + 20)
             px, py = int(self.prev[0]), int(self.prev[1])
             # even corners, so that half-resolution crops line up with the half-resolution background
             x0, y0 = max(px - r, 0) & ~1, max(py - r, 0) & ~1
             x1, y1 = min(px + r, w), min(py + r, h)
-            blob = self._search(frame, x0, y0, x1, y1)
+            blob = self._search(frame, x0, y0, x1, y1, expected)
         if blob is None:
             self.full_searches += 1
-            blob = self._search(frame, 0, 0, w, h)
+            blob = self._search(frame, 0, 0, w, h, expected)
         if blob is None:
             if fresh:  # polarity and threshold are set on the first frame with an animal (an arena may be empty)
                 self.animal, self.threshold = self.config.animal, self.config.threshold
             return None, 0.0
         if not self.lengths:
             self._set_scale(blob.length)
-        expected = float(np.median(self.areas)) if self.areas else blob.area
+        expected = expected if expected is not None else blob.area
         self.areas.append(blob.area)
         self.lengths.append(blob.length)
         self.prev = blob.body
         area_score = min(blob.area / expected, expected / blob.area)
         contrast_score = float(np.clip(blob.contrast / (2.0 * self.threshold), 0.0, 1.0))
         return blob, float(area_score * contrast_score)
+
+
+def _median(values: Iterable[float]) -> float:
+    """The median of a few numbers (``np.median``'s value, without its overhead on 51 numbers per frame)."""
+    v = sorted(values)
+    mid = len(v) // 2
+    return float(v[mid]) if len(v) % 2 else (v[mid - 1] + v[mid]) / 2.0
 
 
 # --------------------------------------------------------------------------- whole videos and images
@@ -438,10 +447,20 @@ def track_frames(
 
 def _feed(frames: Iterable[np.ndarray], tracks: Sequence[ArenaTrack], n_frames: int | None, progress: bool,
           desc: str) -> None:
-    """Hand every frame to every arena's tracker (the one tracking loop)."""
-    for frame in tqdm(frames, total=n_frames, disable=not progress, desc=desc, unit="frame", leave=False):
-        for track in tracks:
-            track.update(frame)
+    """Hand every frame to every arena's tracker (the one tracking loop).
+
+    OpenCV runs single-threaded meanwhile: its operations here are on small
+    crops, where splitting them over threads costs more than it saves, and
+    the other core is decoding.
+    """
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        for frame in tqdm(frames, total=n_frames, disable=not progress, desc=desc, unit="frame", leave=False):
+            for track in tracks:
+                track.update(frame)
+    finally:
+        cv2.setNumThreads(threads)
 
 
 def track_video(
@@ -586,6 +605,10 @@ def _track_video(
     the first reader goes on where it stopped (see docs/tracking.md).
     """
     info = video_info(path, fps)
+    shape = (info.height, info.width)
+    if arenas is not None:
+        masks = arena_masks(shape, arenas, config.arena_margin_fraction)
+        _boxes(masks, info, path)  # an arena outside the image fails before any decoding
     n = config.background_frames
     window = 0
     if config.background_window_s > 0 and info.n_frames > n:
@@ -607,8 +630,7 @@ def _track_video(
     found_arena = arenas is None
     if found_arena:
         arenas = [_find_arena(background, path) if background is not None else None]
-    shape = (info.height, info.width)
-    masks = arena_masks(shape, arenas, config.arena_margin_fraction)
+        masks = arena_masks(shape, arenas, config.arena_margin_fraction)
     ok = _moving_in_window(samples, background, masks, config) if background is not None else [False] * len(masks)
     how = [f"first {config.background_window_s:g} s" if k else "sampled over the whole video" for k in ok]
     if not all(ok):
@@ -621,13 +643,8 @@ def _track_video(
             arenas = [_find_arena(whole, path)]
             masks = arena_masks(shape, arenas, config.arena_margin_fraction)
         background = whole if background is None else background
-    tracks = []
-    for k, mask in enumerate(masks):
-        x, y, w, h = cv2.boundingRect(mask)
-        if w == 0 or h == 0:
-            raise OpenfieldError(f"arena {k + 1} lies outside the {info.width}x{info.height} image", path)
-        bg = background if ok[k] else whole
-        tracks.append(ArenaTrack(bg, mask, config, (x, y, x + w, y + h)))
+    tracks = [ArenaTrack(background if ok[k] else whole, mask, config, box)
+              for k, (mask, box) in enumerate(zip(masks, _boxes(masks, info, path), strict=True))]
     replay = VideoReader(path, limit=last + 1, prefetch=8, gray=True).frames() if last >= 0 else iter(())
     frames = itertools.chain(replay, (frame for _, frame in stream))
     _feed(frames, tracks, info.n_frames, progress, Path(path).name)
@@ -639,6 +656,20 @@ def _track_video(
                         timestamps_ms=np.asarray(reader.timestamps_ms, dtype=float))
         out.append(ds)
     return out
+
+
+def _boxes(
+    masks: Sequence[np.ndarray], info: VideoInfo, path: str | os.PathLike[str]
+) -> list[tuple[int, int, int, int]]:
+    """Each mask's bounding box ``(x0, y0, x1, y1)``, its corner at even pixels (then the half-resolution
+    pixels of the box are those of the whole frame)."""
+    boxes = []
+    for k, mask in enumerate(masks):
+        x, y, w, h = cv2.boundingRect(mask)
+        if w == 0 or h == 0:
+            raise OpenfieldError(f"arena {k + 1} lies outside the {info.width}x{info.height} image", path)
+        boxes.append((x & ~1, y & ~1, x + w, y + h))
+    return boxes
 
 
 def _find_arena(background: np.ndarray, path: str | os.PathLike[str]) -> np.ndarray | None:

@@ -10,6 +10,7 @@ it yields grey frames decoded from the video's luma plane
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -220,6 +221,10 @@ class VideoReader:
 
     def _read(self) -> Iterator[tuple[int, np.ndarray]]:
         lut = luma_lut(self.path) if self.gray else None
+        with _quiet_opencv() if lut is not None else contextlib.nullcontext():
+            yield from self._decode(lut)
+
+    def _decode(self, lut: np.ndarray | None) -> Iterator[tuple[int, np.ndarray]]:
         self.gray_source = None if not self.gray else "bgr" if lut is None else "luma"
         cap = _open(self.path)
         if lut is not None and not cap.set(cv2.CAP_PROP_CONVERT_RGB, 0):
@@ -277,6 +282,34 @@ class VideoReader:
             yield frame
 
 
+_quiet_lock = threading.Lock()
+_quiet_users = 0
+_quiet_saved = 0
+
+
+@contextlib.contextmanager
+def _quiet_opencv() -> Iterator[None]:
+    """OpenCV logs errors only, while luma planes are read (it warns of the pixel format on every frame).
+
+    OpenCV's log level is global: nested and concurrent readers share one
+    quiet period, and the level in force before the first is restored
+    after the last.
+    """
+    global _quiet_users, _quiet_saved
+    with _quiet_lock:
+        if _quiet_users == 0:
+            _quiet_saved = cv2.utils.logging.getLogLevel()
+            cv2.utils.logging.setLogLevel(min(_quiet_saved, cv2.utils.logging.LOG_LEVEL_ERROR))
+        _quiet_users += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet_users -= 1
+            if _quiet_users == 0:
+                cv2.utils.logging.setLogLevel(_quiet_saved)
+
+
 def luma_lut(path: str | os.PathLike[str], max_error: float = 2.0) -> np.ndarray | None:
     """The map from the decoder's luma plane to OpenCV's grey, fitted on the first frame, or None.
 
@@ -308,7 +341,8 @@ def luma_lut(path: str | os.PathLike[str], max_error: float = 2.0) -> np.ndarray
     try:
         if not cap.set(cv2.CAP_PROP_CONVERT_RGB, 0):
             return None
-        ok, raw = cap.read()
+        with _quiet_opencv():
+            ok, raw = cap.read()
     finally:
         cap.release()
     if not ok or raw is None or raw.ndim != 2 or raw.dtype != np.uint8 or raw.shape[1] != gray.shape[1] \
