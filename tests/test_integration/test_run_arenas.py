@@ -15,11 +15,13 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
+from test_run_behavior_pose import train_model
 
 from openfield import synthetic, tracking
 from openfield.cli import main
 from openfield.io.calibration import read_calibration
 from openfield.io.pose import read_dlc
+from openfield.io.video import video_info
 from openfield.pipeline import STATE_DIR, RunConfig, run_videos
 from openfield.report import embedded_images
 
@@ -150,17 +152,27 @@ def test_second_identical_run_skips_everything_and_new_corners_redo_the_tracking
     assert [r.status for r in again] == ["skipped", "failed"] and again[0].steps_run == [] and calls == []
     assert [a.status for a in again[0].arenas] == ["skipped"] * 4
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()} == before
-    # the same arenas given by hand (the renderer's corners file): new arenas, so one new tracking pass
+    # the same arenas given by hand (the renderer's corners file): new arenas, so one new tracking pass; with a
+    # pose behaviour model and the labelled video, each arena gets its own
     corners = folder.parent / "corners.json"
     corners.write_text(json.dumps({"arenas": [c.tolist() for c in video.corners_px]}))
+    model = train_model(folder.parent / "rearing.joblib")
     rc, stdout, _ = _cli(["run", str(folder / "cage.mp4"), "-o", str(out), "--arena-corners", str(corners),
-                          "--arena-size-cm", "30", "30", "-j", "1"])
+                          "--arena-size-cm", "30", "30", "-j", "1", "--behavior-model", str(model),
+                          "--labeled-video"])
     assert rc == 0 and "(4 arenas, 1 empty)" in stdout
     assert len(calls) == 1
     table = pd.read_csv(out / "summary_all.csv")
     for k in (1, 2, 3):
         expected = synthetic.truth_summary(video.truths[k - 1], FPS, SIZE)["distance_cm"]
         assert table.distance_cm[k - 1] == pytest.approx(expected, rel=0.03), k
+        frames = pd.read_csv(out / f"cage_a{k}_behavior.csv")
+        assert len(frames) == video.n_frames
+        rearing_s = (frames["label"] == "rearing").sum() / FPS
+        assert table.time_rearing_s[k - 1] == pytest.approx(rearing_s, abs=1e-6), k
+        assert video_info(out / f"cage_a{k}_labeled.mp4").n_frames == video.n_frames
+    assert np.isnan(table.time_rearing_s[3]) and table.qc_flags[3] == "empty_arena"
+    assert not (out / "cage_a4_behavior.csv").exists() and not (out / "cage_a4_labeled.mp4").exists()
 
 
 @slow
