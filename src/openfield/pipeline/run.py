@@ -10,6 +10,10 @@ Per video, in ``OUT`` (``<stem>`` is the video's name without extension):
 4. behaviour (with a model) -> ``<stem>_behavior.csv``, bouts, ethogram;
 5. summary -> ``<stem>_summary.csv``.
 
+With several open fields per video (``RunConfig.arenas``), the arenas are
+found once and tracked in one pass, then each arena K goes through steps 3-5
+as its own unit ``<stem>_a<K>`` (:func:`process_arenas`).
+
 Each step runs only when its settings fingerprint changed or an output is
 missing (:mod:`openfield.pipeline.ledger`); every file is written
 atomically. A video that fails is reported and the others go on. Finally
