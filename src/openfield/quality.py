@@ -27,7 +27,7 @@ QC_COLUMNS = ["frames_expected", "frames_read", "fraction_missing", "fraction_in
 
 #: The flag vocabulary, in the order flags are listed.
 QC_FLAGS = ("truncated", "fps_suspect", "high_missing", "low_contrast", "arena_partial",
-            "animal_not_found_at_start", "short_recording")
+            "animal_not_found_at_start", "short_recording", "empty_arena")
 
 #: Frames a video may lack against its container's count before it is
 #: ``truncated`` (with :data:`TRUNCATED_TOLERANCE_FRACTION`, the larger wins):
@@ -84,6 +84,7 @@ FLAG_DESCRIPTIONS = {
     "arena_partial": "arena found only partly",
     "animal_not_found_at_start": f"no animal in the first {START_WINDOW_S:g} s",
     "short_recording": f"shorter than {SHORT_RECORDING_S:g} s",
+    "empty_arena": "no animal found in any frame of this arena (several arenas per video): measures left empty",
 }
 
 

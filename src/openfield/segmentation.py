@@ -416,6 +416,14 @@ class AnimalMeasure:
         )
 
 
+def _pixels(mask: np.ndarray) -> np.ndarray:
+    """``(n, 2)`` float ``(x, y)`` of a mask's non-zero pixels, in row-major order."""
+    ys, xs = np.nonzero(mask)
+    pts = np.empty((len(xs), 2))
+    pts[:, 0], pts[:, 1] = xs, ys
+    return pts
+
+
 def measure_animal(
     mask: np.ndarray,
     diff: np.ndarray | None = None,
@@ -457,7 +465,7 @@ def measure_animal(
         None when the blob is too thin to have a trunk.
     """
     pad = 2
-    m = np.pad((mask > 0).astype(np.uint8), pad)
+    m = cv2.copyMakeBorder((mask > 0).astype(np.uint8), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
     dist = cv2.distanceTransform(m, cv2.DIST_L2, 5)
     dmax = float(dist.max())
     if dmax < 1.0:
@@ -480,16 +488,14 @@ def measure_animal(
     theta = 0.5 * np.arctan2(2 * mo["mu11"], mo["mu20"] - mo["mu02"])
     u = np.array([np.cos(theta), np.sin(theta)])
     normal = np.array([-u[1], u[0]])
-    ys, xs = np.nonzero(opened)
-    pts = np.c_[xs, ys].astype(float)
+    pts = _pixels(opened)
     proj = (pts - c) @ u
     across = (pts - c) @ normal
     pmax, pmin = proj.max(), proj.min()
     ends = np.array([pts[proj >= pmax - 1.5].mean(axis=0), pts[proj <= pmin + 1.5].mean(axis=0)])
     # the tips: the blob's own pixels up to the opening's radius beyond the tail-less ends and
     # within its width (the opening blunts the snout; the tail reaches much further)
-    ys, xs = np.nonzero(m)
-    tpts = np.c_[xs, ys].astype(float)
+    tpts = _pixels(m)
     tproj = (tpts - c) @ u
     perp = np.abs((tpts - c) @ normal)
     half_across = np.abs(across).max() + 1.0

@@ -42,10 +42,11 @@ kept (the ends, the body, the cues) for the orientation pass at the end.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -57,7 +58,7 @@ from tqdm.auto import tqdm
 from openfield.calibration import detect_arena
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
-from openfield.io.video import VideoInfo, VideoReader, sample_frames, video_background, video_info
+from openfield.io.video import VideoInfo, VideoReader, video_background, video_info
 from openfield.orientation import orient
 from openfield.segmentation import (
     AnimalMeasure,
@@ -203,7 +204,9 @@ class FrameTracker:
             self.threshold = max(otsu_level(d[self.mask > 0]), 12.0)
             log.debug("foreground threshold: %.1f grey levels", self.threshold)
 
-    def _search(self, frame: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> AnimalMeasure | None:
+    def _search(
+        self, frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, expected: float | None
+    ) -> AnimalMeasure | None:
         crop = frame[y0:y1, x0:x1]
         gray = to_gray(crop)
         k = self.scale
@@ -217,7 +220,6 @@ class FrameTracker:
         fg = cv2.bitwise_and(threshold(diff, self.threshold), mask)
         if self.select == "thickness":
             fg = open_mask(fg, 1)  # drop 1-2 px lines, edges and noise
-        expected = float(np.median(self.areas)) if self.areas else None
         lo = self.config.min_area_px if expected is None else max(self.config.min_area_px, 0.3 * expected)
         hi = self.max_area if expected is None else min(self.max_area, 3.0 * expected)
         found = largest_component(fg, lo / k**2, hi / k**2, by=self.select)
@@ -255,25 +257,29 @@ class FrameTracker:
         quality : float
             Blob quality in [0, 1] (0 when not found).
         """
-        if self.animal == "auto" or self.threshold is None:
+        fresh = self.animal == "auto" or self.threshold is None
+        if fresh:
             self._setup(to_gray(frame))
         h, w = frame.shape[:2]
         blob = None
+        expected = _median(self.areas) if self.areas else None
         if self.prev is not None and self.lengths:
-            r = int(self.config.search_body_lengths * np.median(self.lengths) + 20)
+            r = int(self.config.search_body_lengths * _median(self.lengths) + 20)
             px, py = int(self.prev[0]), int(self.prev[1])
             # even corners, so that half-resolution crops line up with the half-resolution background
             x0, y0 = max(px - r, 0) & ~1, max(py - r, 0) & ~1
             x1, y1 = min(px + r, w), min(py + r, h)
-            blob = self._search(frame, x0, y0, x1, y1)
+            blob = self._search(frame, x0, y0, x1, y1, expected)
         if blob is None:
             self.full_searches += 1
-            blob = self._search(frame, 0, 0, w, h)
+            blob = self._search(frame, 0, 0, w, h, expected)
         if blob is None:
+            if fresh:  # polarity and threshold are set on the first frame with an animal (an arena may be empty)
+                self.animal, self.threshold = self.config.animal, self.config.threshold
             return None, 0.0
         if not self.lengths:
             self._set_scale(blob.length)
-        expected = float(np.median(self.areas)) if self.areas else blob.area
+        expected = expected if expected is not None else blob.area
         self.areas.append(blob.area)
         self.lengths.append(blob.length)
         self.prev = blob.body
@@ -282,7 +288,112 @@ class FrameTracker:
         return blob, float(area_score * contrast_score)
 
 
+def _median(values: Iterable[float]) -> float:
+    """The median of a few numbers (``np.median``'s value, without its overhead on 51 numbers per frame)."""
+    v = sorted(values)
+    mid = len(v) // 2
+    return float(v[mid]) if len(v) % 2 else (v[mid - 1] + v[mid]) / 2.0
+
+
 # --------------------------------------------------------------------------- whole videos and images
+
+
+class ArenaTrack:
+    """One arena's :class:`FrameTracker` and its per-frame results, fed whole frames.
+
+    The tracker sees only the arena's box of each frame (a view, no copy)
+    and its floor mask; the results are kept per frame (a few numbers) and
+    turned into a pose dataset in whole-image pixels by :meth:`dataset`.
+
+    Parameters
+    ----------
+    background
+        Grey or BGR background of the whole frame (or of the box alone,
+        when ``box`` is None).
+    floor_mask
+        Where this arena's animal may be, whole frame.
+    config
+        Tracker options.
+    box
+        ``(x0, y0, x1, y1)`` of the arena in the frame; None: the whole frame.
+    """
+
+    def __init__(
+        self,
+        background: np.ndarray,
+        floor_mask: np.ndarray,
+        config: TrackerConfig,
+        box: tuple[int, int, int, int] | None = None,
+    ) -> None:
+        h, w = floor_mask.shape[:2]
+        x0, y0, x1, y1 = box if box is not None else (0, 0, w, h)
+        self.rows, self.cols = slice(y0, y1), slice(x0, x1)
+        self.origin = np.array([x0, y0], dtype=float)
+        self.config = config
+        self.tracker = FrameTracker(np.ascontiguousarray(background[self.rows, self.cols]),
+                                    np.ascontiguousarray(floor_mask[self.rows, self.cols]), config)
+        self.bodies: list[np.ndarray] = []
+        self.ends: list[np.ndarray] = []
+        self.tips: list[np.ndarray] = []
+        self.cues: list[float] = []
+        self.quality: list[float] = []
+        self.shapes: list[tuple[float, float, float]] = []
+        self.contrasts: list[float] = []
+
+    def update(self, frame: np.ndarray) -> None:
+        """Track the animal in one whole frame (BGR or grey) and keep the result."""
+        blob, q = self.tracker.update(frame[self.rows, self.cols])
+        if blob is None:
+            self.bodies.append(_NAN2)
+            self.ends.append(_NAN22)
+            self.tips.append(_NAN22)
+            self.cues.append(0.0)
+            self.shapes.append(_NAN3)
+        else:
+            self.bodies.append(blob.body)
+            self.ends.append(blob.ends)
+            self.tips.append(blob.tips)
+            self.cues.append(blob.tail_cue)
+            self.shapes.append((blob.area, blob.extent, blob.width))
+            self.contrasts.append(blob.contrast)
+        self.quality.append(q)
+
+    def dataset(self, fps: float | None, source_file: str | None = None) -> xr.Dataset:
+        """The pose dataset of the frames seen so far (see :func:`track_frames`)."""
+        if not self.bodies:
+            raise OpenfieldError("no frames to track", source_file)
+        config, tracker = self.config, self.tracker
+        body = np.array(self.bodies) + self.origin
+        ends, tips = np.array(self.ends) + self.origin, np.array(self.tips) + self.origin
+        head, tail, prob = orient(body, ends, np.array(self.cues), fps, config, tips=tips)
+        q = np.array(self.quality)
+        position = np.stack([head, body, tail], axis=1)
+        confidence = np.stack([q * prob, q, q * prob], axis=1)
+        n_missing = int(np.isnan(body[:, 0]).sum())
+        if n_missing:
+            log.info("%s: no animal found in %d of %d frames", source_file or "video", n_missing, len(body))
+        log.debug("full-frame searches: %d of %d frames", tracker.full_searches, len(body))
+        ds = from_numpy(position, confidence, list(KEYPOINTS), fps=fps, source_file=source_file,
+                        source_software="openfield-classic", scorer=SCORER)
+        # the silhouette the tracker measured: a rearing mouse seen from above is shorter and rounder
+        ds["silhouette"] = xr.DataArray(
+            np.array(self.shapes, dtype=float).reshape(-1, len(SILHOUETTE_MEASURES)),
+            dims=("time", "silhouette_measure"),
+            coords={"time": ds["time"], "silhouette_measure": list(SILHOUETTE_MEASURES)})
+        ds.attrs["tracker_config"] = str(asdict(config))
+        ds.attrs["animal"] = tracker.animal
+        ds.attrs["threshold"] = float(tracker.threshold or 0.0)
+        # the animal's difference from the floor (grey levels, median over the frames it was found in): the
+        # quality check's low_contrast flag
+        found_contrast = np.asarray(self.contrasts, float)
+        found_contrast = found_contrast[np.isfinite(found_contrast)]
+        ds.attrs["contrast"] = float(np.median(found_contrast)) if len(found_contrast) else None
+        return ds
+
+
+_NAN2 = np.full(2, np.nan)
+_NAN22 = np.full((2, 2), np.nan)
+_NAN3 = (np.nan, np.nan, np.nan)
 
 
 def track_frames(
@@ -329,52 +440,27 @@ def track_frames(
         ``width_px`` (across it), NaN where no animal was found
         (:class:`openfield.segmentation.AnimalMeasure`).
     """
-    config = config or TrackerConfig()
-    tracker = FrameTracker(background, floor_mask, config)
-    bodies, ends, tips, cues, quality, shapes, contrasts = [], [], [], [], [], [], []
-    nan2 = np.full(2, np.nan)
-    for frame in tqdm(frames, total=n_frames, disable=not progress, desc=desc, unit="frame", leave=False):
-        blob, q = tracker.update(frame)
-        if blob is None:
-            bodies.append(nan2)
-            ends.append(np.full((2, 2), np.nan))
-            tips.append(np.full((2, 2), np.nan))
-            cues.append(0.0)
-            shapes.append((np.nan, np.nan, np.nan))
-        else:
-            bodies.append(blob.body)
-            ends.append(blob.ends)
-            tips.append(blob.tips)
-            cues.append(blob.tail_cue)
-            shapes.append((blob.area, blob.extent, blob.width))
-            contrasts.append(blob.contrast)
-        quality.append(q)
-    if not bodies:
-        raise OpenfieldError("no frames to track", source_file)
-    body = np.array(bodies)
-    head, tail, prob = orient(body, np.array(ends), np.array(cues), fps, config, tips=np.array(tips))
-    q = np.array(quality)
-    position = np.stack([head, body, tail], axis=1)
-    confidence = np.stack([q * prob, q, q * prob], axis=1)
-    n_missing = int(np.isnan(body[:, 0]).sum())
-    if n_missing:
-        log.info("%s: no animal found in %d of %d frames", source_file or "video", n_missing, len(body))
-    log.debug("full-frame searches: %d of %d frames", tracker.full_searches, len(body))
-    ds = from_numpy(position, confidence, list(KEYPOINTS), fps=fps, source_file=source_file,
-                    source_software="openfield-classic", scorer=SCORER)
-    # the silhouette the tracker measured: a rearing mouse seen from above is shorter and rounder
-    ds["silhouette"] = xr.DataArray(np.array(shapes, dtype=float).reshape(-1, len(SILHOUETTE_MEASURES)),
-                                    dims=("time", "silhouette_measure"),
-                                    coords={"time": ds["time"], "silhouette_measure": list(SILHOUETTE_MEASURES)})
-    ds.attrs["tracker_config"] = str(asdict(config))
-    ds.attrs["animal"] = tracker.animal
-    ds.attrs["threshold"] = float(tracker.threshold or 0.0)
-    # the animal's difference from the floor (grey levels, median over the frames it was found in): the
-    # quality check's low_contrast flag
-    found_contrast = np.asarray(contrasts, float)
-    found_contrast = found_contrast[np.isfinite(found_contrast)]
-    ds.attrs["contrast"] = float(np.median(found_contrast)) if len(found_contrast) else None
-    return ds
+    track = ArenaTrack(background, floor_mask, config or TrackerConfig())
+    _feed(frames, [track], n_frames, progress, desc)
+    return track.dataset(fps, source_file)
+
+
+def _feed(frames: Iterable[np.ndarray], tracks: Sequence[ArenaTrack], n_frames: int | None, progress: bool,
+          desc: str) -> None:
+    """Hand every frame to every arena's tracker (the one tracking loop).
+
+    OpenCV runs single-threaded meanwhile: its operations here are on small
+    crops, where splitting them over threads costs more than it saves, and
+    the other core is decoding.
+    """
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        for frame in tqdm(frames, total=n_frames, disable=not progress, desc=desc, unit="frame", leave=False):
+            for track in tracks:
+                track.update(frame)
+    finally:
+        cv2.setNumThreads(threads)
 
 
 def track_video(
@@ -407,31 +493,183 @@ def track_video(
         See :func:`track_frames`; its attributes also hold
         ``frames_expected`` (the container's frame count), ``frames_read``,
         ``frames_failed`` (see :class:`openfield.io.video.VideoReader`),
-        ``background`` (how the background model was made) and
-        ``timestamps_ms`` (the decoder's time of every frame read, ms).
+        ``background`` (how the background model was made),
+        ``timestamps_ms`` (the decoder's time of every frame read, ms) and
+        ``arena`` (1). It is :func:`track_video_arenas` with one arena.
     """
-    config = config or TrackerConfig()
+    arenas = None if arena_corners_px is None else [_check_corners(arena_corners_px, 1, path)]
+    return _track_video(path, arenas, config or TrackerConfig(), fps, progress)[0]
+
+
+def track_video_arenas(
+    path: str | os.PathLike[str],
+    arenas: Sequence[np.ndarray],
+    config: TrackerConfig | None = None,
+    fps: float | None = None,
+    progress: bool = True,
+) -> list[xr.Dataset]:
+    """Track one animal in each of several arenas seen in one video, decoding the video once.
+
+    Each frame is read once and cut into the arenas' boxes; each arena has
+    its own :class:`FrameTracker`, confined to its own floor (the floor
+    polygon widened by ``config.arena_margin_fraction``, less the other
+    arenas' floors and less what lies nearer another arena: a tail or a
+    reflection in the next box never counts), with its own polarity and
+    threshold, set on the first frame in which its animal is found. One
+    background model serves the whole frame (see :func:`track_video`); an
+    arena whose animal is not seen moving in the first
+    ``config.background_window_s`` takes its part of the background from
+    frames sampled over the whole video.
+
+    Parameters
+    ----------
+    path
+        The video.
+    arenas
+        Floor corners of each arena, ``(4, 2)`` (tl, tr, br, bl) in
+        pixels, in the order of the datasets returned.
+    config
+        Tracker options (the same for every arena).
+    fps
+        Frame rate if the container does not store it.
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    list of xarray.Dataset
+        One per arena, in the given order, each as :func:`track_video`'s
+        (positions in whole-image pixels) with ``attrs["arena"]`` its
+        1-based number. An arena where no animal is ever found (an empty
+        box) gives NaN positions and likelihood 0 throughout.
+
+    Raises
+    ------
+    OpenfieldError
+        No arena, corners not of shape (4, 2) or an arena outside the image,
+        and the video's own errors (see :func:`track_video`).
+    """
+    if len(arenas) == 0:
+        raise OpenfieldError("no arena given", path)
+    corners = [_check_corners(c, k + 1, path) for k, c in enumerate(arenas)]
+    return _track_video(path, corners, config or TrackerConfig(), fps, progress)
+
+
+def _check_corners(corners: np.ndarray, number: int, path: str | os.PathLike[str]) -> np.ndarray:
+    c = np.asarray(corners, dtype=float)
+    if c.shape != (4, 2) or not np.isfinite(c).all():
+        raise OpenfieldError(f"arena {number}: corners must be 4 (x, y) pixel pairs, got shape {c.shape}", path)
+    return c
+
+
+def arena_masks(
+    shape: tuple[int, int], arenas: Sequence[np.ndarray | None], margin_fraction: float
+) -> list[np.ndarray]:
+    """Each arena's floor mask (uint8 0/255): its polygon widened by the margin, kept off the other arenas.
+
+    With several arenas, a pixel belongs at most to the arena whose floor
+    polygon is nearest (the widening stops half-way to the next arena), so
+    no pixel is searched by two trackers and the next box's floor is never
+    searched.
+
+    Parameters
+    ----------
+    shape
+        Image height and width.
+    arenas
+        Floor corners ``(4, 2)`` of each arena (None: the whole image; one arena only).
+    margin_fraction
+        Widening as a fraction of each polygon's shorter side (see :func:`arena_mask`).
+    """
+    masks = [arena_mask(shape, c, margin_fraction) for c in arenas]
+    if len(masks) > 1:
+        dist = np.stack([cv2.distanceTransform(cv2.bitwise_not(arena_mask(shape, c, 0.0)), cv2.DIST_L2, 3)
+                         for c in arenas])
+        owner = np.argmin(dist, axis=0)
+        masks = [np.where(owner == k, m, 0).astype(np.uint8) for k, m in enumerate(masks)]
+    return masks
+
+
+def _track_video(
+    path: str | os.PathLike[str],
+    arenas: list[np.ndarray] | None,
+    config: TrackerConfig,
+    fps: float | None,
+    progress: bool,
+) -> list[xr.Dataset]:
+    """Track a video's arenas (None: one arena, found on the background) in one decoding pass.
+
+    The background's frames come from the tracking reader itself: the first
+    frames it decodes (the background window) give the samples; those
+    frames are then decoded once more by a second reader and tracked, and
+    the first reader goes on where it stopped (see docs/tracking.md).
+    """
     info = video_info(path, fps)
-    corners = arena_corners_px
-    background, how = None, "sampled over the whole video"
-    if config.background_window_s > 0 and info.n_frames > config.background_frames:
-        background, corners = _background_from_start(path, info, config, arena_corners_px)
-        how = f"first {config.background_window_s:g} s"
-        if background is None:
-            log.info("%s: the animal did not move enough in the first %g s for a background; "
-                     "sampling the whole video", path, config.background_window_s)
-    if background is None:
-        background = video_background(path, n_frames=config.background_frames)
-        how = "sampled over the whole video"
-        corners = arena_corners_px if arena_corners_px is not None else _find_arena(background, path)
-    mask = arena_mask(background.shape[:2], corners, config.arena_margin_fraction)
-    reader = VideoReader(path, prefetch=8)  # decoding overlaps the tracking (~25% faster on 2 cores)
-    ds = track_frames(reader.frames(), background, mask, info.fps, config, n_frames=info.n_frames,
-                      progress=progress, desc=Path(path).name, source_file=str(path))
-    ds.attrs.update(frames_expected=reader.frames_expected, frames_read=reader.frames_read,
-                    frames_failed=reader.frames_failed, background=how,
-                    timestamps_ms=np.asarray(reader.timestamps_ms, dtype=float))
-    return ds
+    shape = (info.height, info.width)
+    if arenas is not None:
+        masks = arena_masks(shape, arenas, config.arena_margin_fraction)
+        _boxes(masks, info, path)  # an arena outside the image fails before any decoding
+    n = config.background_frames
+    window = 0
+    if config.background_window_s > 0 and info.n_frames > n:
+        window = min(info.n_frames, max(n, int(round(config.background_window_s * info.fps))))
+    reader = VideoReader(path, prefetch=8, gray=True)  # decoding overlaps the tracking (the second core)
+    stream = iter(reader)
+    samples: list[np.ndarray] = []
+    last = -1
+    if window:
+        step = max(1, window // n)
+        for idx, frame in stream:
+            if idx % step == 0:
+                samples.append(frame)
+            last = idx
+            if idx + 1 >= step * n:
+                break
+    background = median_background(samples, n) if samples else None
+    whole = None
+    found_arena = arenas is None
+    if found_arena:
+        arenas = [_find_arena(background, path) if background is not None else None]
+        masks = arena_masks(shape, arenas, config.arena_margin_fraction)
+    ok = _moving_in_window(samples, background, masks, config) if background is not None else [False] * len(masks)
+    how = [f"first {config.background_window_s:g} s" if k else "sampled over the whole video" for k in ok]
+    if not all(ok):
+        if background is not None:
+            log.info("%s: the animal did not move enough in the first %g s for a background%s; "
+                     "sampling the whole video", path, config.background_window_s,
+                     "" if len(ok) == 1 else f" (arena {', '.join(str(k + 1) for k, o in enumerate(ok) if not o)})")
+        whole = to_gray(video_background(path, n_frames=n))
+        if found_arena and not ok[0]:
+            arenas = [_find_arena(whole, path)]
+            masks = arena_masks(shape, arenas, config.arena_margin_fraction)
+        background = whole if background is None else background
+    tracks = [ArenaTrack(background if ok[k] else whole, mask, config, box)
+              for k, (mask, box) in enumerate(zip(masks, _boxes(masks, info, path), strict=True))]
+    replay = VideoReader(path, limit=last + 1, prefetch=8, gray=True).frames() if last >= 0 else iter(())
+    frames = itertools.chain(replay, (frame for _, frame in stream))
+    _feed(frames, tracks, info.n_frames, progress, Path(path).name)
+    out = []
+    for k, track in enumerate(tracks):
+        ds = track.dataset(info.fps, str(path))
+        ds.attrs.update(frames_expected=reader.frames_expected, frames_read=reader.frames_read,
+                        frames_failed=reader.frames_failed, background=how[k], arena=k + 1,
+                        timestamps_ms=np.asarray(reader.timestamps_ms, dtype=float))
+        out.append(ds)
+    return out
+
+
+def _boxes(
+    masks: Sequence[np.ndarray], info: VideoInfo, path: str | os.PathLike[str]
+) -> list[tuple[int, int, int, int]]:
+    """Each mask's bounding box ``(x0, y0, x1, y1)``, its corner at even pixels (then the half-resolution
+    pixels of the box are those of the whole frame)."""
+    boxes = []
+    for k, mask in enumerate(masks):
+        x, y, w, h = cv2.boundingRect(mask)
+        if w == 0 or h == 0:
+            raise OpenfieldError(f"arena {k + 1} lies outside the {info.width}x{info.height} image", path)
+        boxes.append((x & ~1, y & ~1, x + w, y + h))
+    return boxes
 
 
 def _find_arena(background: np.ndarray, path: str | os.PathLike[str]) -> np.ndarray | None:
@@ -442,40 +680,33 @@ def _find_arena(background: np.ndarray, path: str | os.PathLike[str]) -> np.ndar
         return None
 
 
-def _background_from_start(
-    path: str | os.PathLike[str], info: VideoInfo, config: TrackerConfig, corners: np.ndarray | None
-) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Median of frames spread over the video's first seconds, if the animal moved there.
+def _moving_in_window(
+    samples: Sequence[np.ndarray], background: np.ndarray, masks: Sequence[np.ndarray], config: TrackerConfig
+) -> list[bool]:
+    """Per arena: was the animal seen away from the background in at least 80 % of the window's samples?
 
-    The animal is looked for in each of those frames (difference from their
-    median, either sign, inside the floor); when it is found in fewer than
-    80% of them, it sat still long enough to stay in the median, and
-    ``(None, corners)`` is returned.
-
-    Returns
-    -------
-    background : numpy.ndarray or None
-    corners : numpy.ndarray or None
-        The given corners, or the arena found on the background.
+    The animal is looked for in each sample (difference from their median,
+    either sign, inside the arena's floor); when it is found in fewer than
+    80 % of them, it sat still long enough to stay in the median (or the
+    arena is empty), and that arena's background is sampled over the whole
+    video instead.
     """
-    n = config.background_frames
-    window = min(info.n_frames, max(n, int(round(config.background_window_s * info.fps))))
-    frames = sample_frames(path, n, window=window)
-    background = median_background(frames, n=n)
-    if background is None:
-        return None, corners
-    if corners is None:
-        corners = _find_arena(background, path)
-    mask = arena_mask(background.shape[:2], corners, config.arena_margin_fraction)
     bg = to_gray(background)
-    diffs = [difference(to_gray(f), bg, "any") for f in frames]
-    level = max(otsu_level(np.concatenate([d[mask > 0] for d in diffs])), 12.0)
-    max_area = config.max_area_fraction * float(np.count_nonzero(mask))
-    found = sum(largest_component(open_mask(cv2.bitwise_and(threshold(d, level), mask), 1),
-                                  config.min_area_px, max_area) is not None for d in diffs)
-    if found < 0.8 * len(frames):
-        return None, corners
-    return background, corners
+    diffs = [difference(to_gray(f), bg, "any") for f in samples]
+    ok = []
+    for mask in masks:
+        x, y, w, h = cv2.boundingRect(mask)
+        if w == 0 or h == 0:
+            ok.append(True)  # outside the image: reported when the trackers are made
+            continue
+        m = mask[y:y + h, x:x + w]
+        crops = [d[y:y + h, x:x + w] for d in diffs]
+        level = max(otsu_level(np.concatenate([c[m > 0] for c in crops])), 12.0)
+        max_area = config.max_area_fraction * float(np.count_nonzero(m))
+        found = sum(largest_component(open_mask(cv2.bitwise_and(threshold(c, level), m), 1),
+                                      config.min_area_px, max_area) is not None for c in crops)
+        ok.append(found >= 0.8 * len(samples))
+    return ok
 
 
 def tail_ray_cue(diff: np.ndarray, floor_mask: np.ndarray, blob: AnimalMeasure) -> float:

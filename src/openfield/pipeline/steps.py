@@ -32,7 +32,7 @@ from openfield.io.pose import read_dlc, write_dlc_csv
 from openfield.io.video import video_background, video_info
 from openfield.pipeline.config import BEHAVIOR_COLUMNS
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import PLOTS, output_paths
+from openfield.pipeline.paths import PLOTS, arena_stem, arenas_image_path, output_paths
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,151 @@ def calibration_step(ledger: Ledger, video: Path, arena_size_cm: tuple[float, fl
     ledger.record("calibration", fp, {"calibration": path})
     log.info("%s: arena found, %.2f px/cm -> %s", video.name, cal.px_per_cm, path.name)
     return cal, fp
+
+
+def arenas_step(
+    ledger: Ledger,
+    video: Path,
+    arena_size_cm: tuple[float, float] | None,
+    n: int | None,
+    corners: list[np.ndarray] | None = None,
+    given: list[Calibration] | None = None,
+) -> tuple[list[Calibration], str]:
+    """A video's arenas, found once on its median background (or given) -> per arena ``<stem>_a<K>_calibration.json``,
+    and ``<stem>_arenas.png`` (the background with the numbered arenas drawn).
+
+    Recorded in the video's own ledger (``<stem>``) as the step ``arenas``.
+
+    Parameters
+    ----------
+    arena_size_cm
+        Every arena's floor size (not used with ``given``).
+    n
+        How many arenas the video must hold; None: as many as are found.
+    corners
+        The arenas' corners given by hand (one ``(4, 2)`` array per arena):
+        no detection.
+    given
+        The arenas' calibrations (``--calibration`` of several arenas):
+        used as they are.
+
+    Returns
+    -------
+    calibrations : list of Calibration
+        One per arena, numbered row-major from the top-left (index 0 = arena 1).
+    fingerprint : str
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the video: not the expected number of arenas (how many were
+        found and where), or none found.
+    """
+    settings: dict[str, Any] = {"given": [c.to_dict() for c in given]} if given is not None else {
+        "arena_size_cm": list(arena_size_cm or ()), "arenas": n,
+        "corners": None if corners is None else [np.asarray(c).tolist() for c in corners]}
+    fp = fingerprint("arenas", settings, sources=[video])
+    rec = ledger.current("arenas", fp)
+    if rec:
+        return [read_calibration(ledger.output("arenas", f"calibration_a{k}"))
+                for k in range(1, int(rec["values"]["arenas"]) + 1)], fp
+    background = video_background(video)
+    if given is not None:
+        cals = list(given)
+    else:
+        assert arena_size_cm is not None
+        try:
+            cals = calibration_mod.calibrate_arenas([background], arena_size_cm, n=n, corners_px=corners,
+                                                    names=[str(video)])
+        except OpenfieldError as exc:
+            raise OpenfieldError(f"{exc.message} (looked on the video's median background)", video) from exc
+    outputs: dict[str, Path] = {}
+    for k, cal in enumerate(cals, 1):
+        path = output_paths(arena_stem(ledger.stem, k), ledger.out_dir)["calibration"]
+        outputs[f"calibration_a{k}"] = write_calibration(cal, path)
+    image = calibration_mod.draw_arenas(background, [c.arena_corners_px for c in cals])
+    outputs["arenas_image"] = write_png(image, arenas_image_path(ledger.stem, ledger.out_dir))
+    ledger.record("arenas", fp, outputs, {"arenas": len(cals)})
+    how = "found" if given is None and corners is None else "given"
+    log.info("%s: %d arena(s) %s, %s px/cm", video.name, len(cals), how, ", ".join(f"{c.px_per_cm:.2f}" for c in cals))
+    return cals, fp
+
+
+def write_png(image: np.ndarray, path: Path) -> Path:
+    """An image as PNG, atomically."""
+    import cv2
+
+    with atomic_write(path) as tmp:
+        if not cv2.imwrite(str(tmp), image):
+            raise OpenfieldError("could not write the image", path)
+    return path
+
+
+def arena_tracking_step(
+    ledger: Ledger,
+    video: Path,
+    config: tracking.TrackerConfig,
+    cals: list[Calibration],
+    arenas_fp: str,
+    fps: float | None,
+    progress: bool,
+) -> tuple[str, list[Path], list[dict[str, Any]]]:
+    """One tracking pass for all of a video's arenas -> ``<stem>_a<K>_pose.csv`` per arena.
+
+    The video is decoded once (:func:`openfield.tracking.track_video_arenas`),
+    each tracker confined to its arena's floor. Recorded in the video's
+    ledger as ``arena_tracking``; its fingerprint covers the tracker
+    settings, the frame rate, the arenas (their step's fingerprint) and the
+    video, so a re-run skips it unless one of them changed. An arena where
+    the animal is found in no frame gets an all-empty pose file and
+    ``empty: True`` in its values (not an error).
+
+    Returns
+    -------
+    fingerprint : str
+    paths : list of Path
+        The pose CSV of each arena.
+    readers : list of dict
+        Per arena, what the reader counted (see :func:`tracker_pose_step`)
+        plus ``empty``.
+    """
+    paths = [output_paths(arena_stem(ledger.stem, k), ledger.out_dir)["pose"] for k in range(1, len(cals) + 1)]
+    fp = fingerprint("arena_tracking", {"method": "classic", "tracker": asdict(config), "fps": fps,
+                                        "arenas": len(cals)}, inputs=[arenas_fp], sources=[video])
+    rec = ledger.current("arena_tracking", fp)
+    if rec:
+        return fp, paths, list(rec["values"]["arenas"])
+    datasets = tracking.track_video_arenas(video, [c.arena_corners_px for c in cals], config, fps, progress)
+    readers = []
+    for ds, path in zip(datasets, paths, strict=True):
+        write_dlc_csv(ds, path, scorer=tracking.SCORER)
+        empty = not bool(ds["position"].sel(keypoints="body").notnull().any())
+        readers.append({**_reader_values(ds), "empty": empty})
+    ledger.record("arena_tracking", fp, {f"pose_a{k}": p for k, p in enumerate(paths, 1)}, {"arenas": readers})
+    empty = [str(k) for k, r in enumerate(readers, 1) if r["empty"]]
+    log.info("%s: %d arena(s) tracked in one pass%s", video.name, len(cals),
+             f"; no animal in arena(s) {', '.join(empty)}" if empty else "")
+    return fp, paths, readers
+
+
+def arena_part_step(ledger: Ledger, step: str, fp: str, outputs: dict[str, Path],
+                    values: dict[str, Any] | None = None) -> str:
+    """Record in an arena's own ledger (``<stem>_a<K>``) its part of a video-wide step (calibration, pose).
+
+    The video-wide steps (:func:`arenas_step`, :func:`arena_tracking_step`)
+    made the files; recording them here too makes each arena's ledger
+    complete, as a single-arena video's: the steps after read their inputs
+    from it (the labelled video, ``openfield behavior``). Recorded only when
+    not already current.
+
+    Returns
+    -------
+    str
+        ``fp``.
+    """
+    if not ledger.current(step, fp):
+        ledger.record(step, fp, outputs, values)
+    return fp
 
 
 def tracker_pose_step(
@@ -527,6 +672,9 @@ def arena_outside_image(cal: Calibration | None, image_size: tuple[int, int] | N
 
 __all__ = [
     "PLOTS",
+    "arena_part_step",
+    "arena_tracking_step",
+    "arenas_step",
     "behavior_step",
     "calibration_step",
     "dlc_pose_step",

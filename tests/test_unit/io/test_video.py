@@ -135,3 +135,49 @@ def test_prefetch_reads_the_same_and_stops_cleanly(tmp_path):
     bad.write_bytes(b"not a video at all" * 50)
     with pytest.raises(OpenfieldError, match="bad.avi"):
         list(VideoReader(bad, prefetch=2))
+
+
+def _textured(path, fourcc, n=10, size=(96, 64)):
+    """Frames with a grey ramp, a tint and a moving square (spans the grey range; colours far from saturated,
+    as in an open field: where the decoder's chroma upsampling clips saturated colours, OpenCV's grey of the
+    BGR frame leaves the luma, and the reader converts instead)."""
+    rng = np.random.default_rng(0)
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), 10.0, size)
+    ramp = np.tile(np.linspace(10, 245, size[0]).astype(np.uint8), (size[1], 1))
+    for i in range(n):
+        f = np.dstack([ramp, ramp, np.clip(ramp.astype(int) + 12, 0, 255).astype(np.uint8)])
+        f[10:30, 5 + 6 * i:25 + 6 * i] = (60, 75, 95)
+        f = np.clip(f + rng.normal(0, 3, f.shape), 0, 255).astype(np.uint8)
+        w.write(f)
+    w.release()
+    return path
+
+
+@pytest.mark.parametrize(("name", "fourcc"), [("v.mp4", "mp4v"), ("v.avi", "MJPG")])
+def test_grey_frames_are_opencvs_grey(tmp_path, name, fourcc):
+    """gray=True gives what converting each decoded BGR frame to grey gives (within 2 grey levels), whether
+    it read the luma plane (limited range mp4v, full range MJPG) or converted."""
+    from openfield.io.video import VideoReader, luma_lut
+
+    path = _textured(tmp_path / name, fourcc)
+    assert luma_lut(path) is not None  # these decoders hand over their luma plane
+    reader = VideoReader(path, gray=True, prefetch=2)
+    grey = [f for _, f in reader]
+    bgr = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in iter_frames(path)]
+    assert reader.gray_source == "luma" and reader.frames_read == len(bgr) == len(grey) == 10
+    for g, b in zip(grey, bgr, strict=True):
+        assert g.shape == b.shape and g.dtype == np.uint8
+        assert np.abs(g.astype(int) - b).max() <= 2
+
+
+def test_flat_first_frame_falls_back_to_converting(tmp_path):
+    """A first frame without contrast cannot show how luma maps to grey: the BGR frames are converted."""
+    from openfield.io.video import VideoReader, luma_lut
+
+    path = _write(tmp_path / "flat.mp4")
+    assert luma_lut(path) is None
+    reader = VideoReader(path, gray=True)
+    grey = [f for _, f in reader]
+    assert reader.gray_source == "bgr"
+    for g, b in zip(grey, iter_frames(path), strict=True):
+        np.testing.assert_array_equal(g, cv2.cvtColor(b, cv2.COLOR_BGR2GRAY))
