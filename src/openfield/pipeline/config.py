@@ -126,7 +126,7 @@ class RunConfig:
         if self.pose == "dlc" and self.dlc_config is None:
             raise OpenfieldError("--pose dlc needs --dlc-config path/to/config.yaml")
         if self.behavior_model is not None:
-            check_behavior_model(Path(self.behavior_model), self.pose_keypoints())
+            check_behavior_model(Path(self.behavior_model), self.pose_keypoints(), silhouette=self.pose == "classic")
 
     def pose_keypoints(self) -> list[str]:
         """The body parts the run's pose will have: the tracker's, or those of the DeepLabCut config."""
@@ -144,7 +144,7 @@ class RunConfig:
 TRACKER_KEYPOINTS = ("head", "body", "tail")
 
 
-def check_behavior_model(path: Path, keypoints: list[str]) -> str:
+def check_behavior_model(path: Path, keypoints: list[str], silhouette: bool = False) -> str:
     """Refuse a behaviour model that does not exist, or a pose classifier needing body parts the pose lacks.
 
     Parameters
@@ -153,6 +153,8 @@ def check_behavior_model(path: Path, keypoints: list[str]) -> str:
         ``--behavior-model``: a ``.joblib`` pose classifier or a ViT folder.
     keypoints
         The body parts the run's pose will have.
+    silhouette
+        Whether the run's pose comes with the tracker's silhouette (``--pose classic``).
 
     Returns
     -------
@@ -182,6 +184,9 @@ def check_behavior_model(path: Path, keypoints: list[str]) -> str:
                 f"(the pose has {', '.join(keypoints)})",
                 path,
             )
+        if model.uses_silhouette and not silhouette:
+            raise OpenfieldError("--behavior-model was trained with the classical tracker's silhouette, which a "
+                                 "DeepLabCut pose lacks: use --pose classic, or a model trained without it", path)
     return kind
 
 
