@@ -104,15 +104,9 @@ def _rearing_rows(table: pd.DataFrame, name: str) -> dict[str, float]:
     return dict(zip(r["reference"], r["f1"].round(3), strict=True))
 
 
-#: The OFT_38 points kept by ``--points tracker``, renamed as the classical tracker names its three.
-TRACKER_POINTS = {"nose": "head", "bodycentre": "body", "tailbase": "tail"}
-
-
 def three_points(ds):
     """OFT_38 reduced to the tracker's head, body and tail (plus the arena corners, for the arena)."""
-    keep = [*TRACKER_POINTS, *CORNERS]
-    out = ds.sel(keypoints=keep)
-    return out.assign_coords(keypoints=[TRACKER_POINTS.get(k, k) for k in keep])
+    return bp.to_tracker_points(ds, keep=tuple(CORNERS))
 
 
 def bench_three_points(data: Path, extended: bool) -> None:

@@ -320,3 +320,46 @@ def test_run_feeds_the_silhouette_to_a_model_trained_at_another_resolution(reari
     assert main(["behavior", "pose-predict", str(out / "high_pose.csv"), "--model", str(model_path),
                  "--fps", str(REAR_FPS), "--calibration", str(out / "high_calibration.json"), "-o", str(pred)]) == 2
     assert "no silhouette table for" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the DeepLabCut example video
+
+
+@pytest.mark.real_data
+@pytest.mark.slow
+def test_dlc_example_video_end_to_end(sample_data, tmp_path):
+    """``openfield run`` on the 78-s DeepLabCut example video (classical tracker) with a three-point model
+    trained on OFT_38 reduced to head/body/tail: every frame labelled, totals from the per-frame table, ethogram
+    and behaviour rows in the report. Mechanics only: no human labels exist for this video, and by eye its
+    predicted rears are mostly a still mouse at a wall (docs/validation.md)."""
+    from openfield.behavior import labels as lb
+    from openfield.behavior import timeline as tl
+    from openfield.io.pose import read_dlc
+
+    folder = sample_data / "oft_pose_rearing"
+    ds = bp.to_tracker_points(read_dlc(folder / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=25.0))
+    per_rater = tl.intervals_to_frames(lb.read_interval_labels(folder / "OFT_38_labels.csv"), ds.sizes["time"], 25.0,
+                                       beyond_end="crop")
+    arena = bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0))
+    model, _ = bp.train_pose_model([bp.Recording("OFT_38", ds, per_rater, arena)], n_blocks=2, min_bout_s=0.4,
+                                   extended=True)
+    assert model.uses_arena and not model.uses_silhouette
+    model_path = outputs.save_pose_model(model, tmp_path / "three_points.joblib")
+    video = sample_data / "dlc_openfield" / "videos" / "m3v1mp4.mp4"
+    out = tmp_path / "out"
+    assert main(["run", str(video), "-o", str(out), "--arena-size-cm", "48", "32", "--behavior-model",
+                 str(model_path)]) == 0
+    frames = pd.read_csv(out / "m3v1mp4_behavior.csv")
+    assert len(frames) == 2330 and frames["frame"].tolist() == list(range(2330))  # every frame of the video
+    assert frames["label"].isin(["rearing", "grooming", "other"]).all()
+    row = pd.read_csv(out / "summary_all.csv").iloc[0]
+    bouts = pd.read_csv(out / "m3v1mp4_bouts.csv")
+    fps = 2330 / row["duration_s"]
+    for b in ("rearing", "grooming"):
+        is_b = frames["label"].eq(b)
+        assert row[f"time_{b}_s"] == pytest.approx(is_b.sum() / fps, abs=1e-6)
+        assert row[f"bouts_{b}"] == (is_b & ~is_b.shift(fill_value=False)).sum() == (bouts["behavior"] == b).sum()
+    assert row["bouts_rearing"] > 0
+    assert (out / "m3v1mp4_ethogram.png").stat().st_size > 0
+    html = (out / "report.html").read_text()
+    assert 'alt="ethogram"' in html and "Time rearing" in html and "Rearing bouts" in html

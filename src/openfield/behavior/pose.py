@@ -111,6 +111,39 @@ def _anchor_points(points: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return anchors
 
 
+#: The classical tracker's points and the roles they stand for (front tip, body centre, tail base).
+TRACKER_ROLES = {"head": "nose", "body": "body", "tail": "tailbase"}
+
+
+def to_tracker_points(ds: xr.Dataset, keep: Sequence[str] = ("tl", "tr", "br", "bl")) -> xr.Dataset:
+    """A richer pose reduced to the classical tracker's ``head, body, tail`` (nose, body centre, tail base).
+
+    So that a model for the tracker's pose can be trained on DeepLabCut-labelled data
+    (e.g. OFT_38's nose -> head, bodycentre -> body, tailbase -> tail).
+
+    Parameters
+    ----------
+    ds
+        Pose dataset with a nose (or snout), a body centre and a tail base.
+    keep
+        Other points kept under their own names when present (the arena corners, by default).
+
+    Raises
+    ------
+    OpenfieldError
+        One of the three roles is missing.
+    """
+    roles = resolve_body_parts([str(k) for k in ds["keypoints"].values])
+    missing = [r for r in TRACKER_ROLES.values() if r not in roles]
+    if missing:
+        raise OpenfieldError(f"cannot reduce to head, body, tail: no {', '.join(missing)} point",
+                             ds.attrs.get("source_file"))
+    names = {roles[r]: t for t, r in TRACKER_ROLES.items()}
+    kept = [str(k) for k in ds["keypoints"].values if str(k) in keep]
+    out = ds.sel(keypoints=[*names, *kept])
+    return out.assign_coords(keypoints=[*names.values(), *kept])
+
+
 def required_roles_message(found: Mapping[str, str]) -> str | None:
     """Why a set of roles cannot give a body length, or None when it can."""
     has_front = any(r in found for r in ("nose", "head", "ear_left", "ear_right", "neck"))
