@@ -155,19 +155,19 @@ def silhouette_features(
               for m in silhouette["silhouette_measure"].values}
     n_med = max(3, int(round(median_window_s * fps)))
     out: dict[str, np.ndarray] = {}
+    # measure -> (unit in cm, power of px_per_cm, against its running median)
+    measures = {"area": ("cm2", 2, True), "length": ("cm", 1, True), "width": ("cm", 1, False)}
     with np.errstate(divide="ignore", invalid="ignore"):
-        for name in ("area", "length", "width"):
+        for name, (unit, power, running) in measures.items():
             v = values.get(f"{name}_px")
             if v is None or not np.isfinite(v).any():
                 continue
             out[f"silhouette_{name}_ratio"] = v / np.nanmedian(v)
-            if name in ("area", "length"):
-                running = pd.Series(v).rolling(n_med, center=True, min_periods=1).median().to_numpy()
-                out[f"silhouette_{name}_vs_running_median"] = v / running
+            if running:
+                med = pd.Series(v).rolling(n_med, center=True, min_periods=1).median().to_numpy()
+                out[f"silhouette_{name}_vs_running_median"] = v / med
             if px_per_cm is not None:
-                out[f"silhouette_{name}_{'cm2' if name == 'area' else 'cm'}"] = (
-                    v / px_per_cm**2 if name == "area" else v / px_per_cm
-                )
+                out[f"silhouette_{name}_{unit}"] = v / px_per_cm**power
         if "length_px" in values and "width_px" in values:
             out["silhouette_aspect"] = values["width_px"] / values["length_px"]
     return {k: np.where(np.isfinite(v), v, np.nan) for k, v in out.items()}

@@ -173,3 +173,33 @@ def test_a_silhouette_model_refuses_a_pose_without_silhouette():
                                    windows_s=(0.5,), extended=True)
     assert not plain.uses_silhouette
     assert plain.predict_proba(ds, arena).shape == (300, 3)  # a silhouette it does not use is no obstacle
+
+
+def test_pose_train_finds_the_table_beside_the_pose_and_checks_the_options(tmp_path, capsys):
+    """``<stem>_silhouette.csv`` beside ``<stem>_pose.csv`` is used with --extended-features; --no-silhouette
+    ignores it; --silhouette needs one table per pose file and --extended-features."""
+    from openfield.behavior import outputs
+    from openfield.cli import main
+    from openfield.io.pose import write_dlc_csv
+
+    ds, _, labels = pose_with_silhouette(10.0, n=400)
+    pose = tmp_path / "m_pose.csv"
+    write_dlc_csv(ds, pose)
+    sil.write_silhouette(ds, tmp_path / "m_silhouette.csv")
+    rears = np.flatnonzero(np.diff(np.r_[0, (labels == "rearing").astype(int), 0]))
+    lab = tmp_path / "labels.csv"
+    lab.write_text("start_s,end_s,behavior\n" + "".join(f"{a / FPS},{b / FPS},rearing\n"
+                                                         for a, b in zip(rears[::2], rears[1::2], strict=True)))
+    base = ["behavior", "pose-train", str(pose), "--labels", str(lab), "--fps", str(FPS), "--arena-size-cm", "40",
+            "40", "--cv-blocks", "2"]
+    for extra, uses in (([], True), (["--no-silhouette"], False)):
+        assert main([*base, "--extended-features", *extra, "-o", str(tmp_path / "m.joblib")]) == 0
+        model = outputs.load_pose_model(tmp_path / "m.joblib")
+        assert model.uses_silhouette is uses
+        assert ("silhouette_area_cm2" in model.feature_names) is uses
+    capsys.readouterr()
+    for extra, message in ((["--silhouette", str(tmp_path / "m_silhouette.csv")], "needs --extended-features"),
+                           (["--extended-features", "--silhouette", str(pose), str(pose)], "1 pose file(s) but 2")):
+        assert main([*base, *extra, "-o", str(tmp_path / "x.joblib")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
