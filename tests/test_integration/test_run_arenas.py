@@ -168,6 +168,7 @@ def test_second_identical_run_skips_everything_and_new_corners_redo_the_tracking
         assert table.distance_cm[k - 1] == pytest.approx(expected, rel=0.03), k
         frames = pd.read_csv(out / f"cage_a{k}_behavior.csv")
         assert len(frames) == video.n_frames
+        assert len(pd.read_csv(out / f"cage_a{k}_silhouette.csv")) == video.n_frames  # for a silhouette model
         rearing_s = (frames["label"] == "rearing").sum() / FPS
         assert table.time_rearing_s[k - 1] == pytest.approx(rearing_s, abs=1e-6), k
         assert video_info(out / f"cage_a{k}_labeled.mp4").n_frames == video.n_frames

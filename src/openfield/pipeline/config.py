@@ -175,7 +175,8 @@ class RunConfig:
         self.arena_corners = check_arena_corners(self.arena_corners)
         kind = None
         if self.behavior_model is not None:
-            kind = check_behavior_model(Path(self.behavior_model), self.pose_keypoints())
+            kind = check_behavior_model(Path(self.behavior_model), self.pose_keypoints(),
+                                        silhouette=self.pose == "classic")
         if self.multi_arena:
             self._check_multi_arena(kind)
 
@@ -230,7 +231,7 @@ class RunConfig:
 TRACKER_KEYPOINTS = ("head", "body", "tail")
 
 
-def check_behavior_model(path: Path, keypoints: list[str]) -> str:
+def check_behavior_model(path: Path, keypoints: list[str], silhouette: bool = False) -> str:
     """Refuse a behaviour model that does not exist, or a pose classifier needing body parts the pose lacks.
 
     Parameters
@@ -239,6 +240,8 @@ def check_behavior_model(path: Path, keypoints: list[str]) -> str:
         ``--behavior-model``: a ``.joblib`` pose classifier or a ViT folder.
     keypoints
         The body parts the run's pose will have.
+    silhouette
+        Whether the run's pose comes with the tracker's silhouette (``--pose classic``).
 
     Returns
     -------
@@ -268,6 +271,9 @@ def check_behavior_model(path: Path, keypoints: list[str]) -> str:
                 f"(the pose has {', '.join(keypoints)})",
                 path,
             )
+        if model.uses_silhouette and not silhouette:
+            raise OpenfieldError("--behavior-model was trained with the classical tracker's silhouette, which a "
+                                 "DeepLabCut pose lacks: use --pose classic, or a model trained without it", path)
     return kind
 
 

@@ -24,6 +24,7 @@ import xarray as xr
 
 from openfield import calibration as calibration_mod
 from openfield import cleaning, kinematics, plots, quality, smoothing, tracking
+from openfield.behavior.silhouette import silhouette_path, write_silhouette
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration, write_calibration
@@ -181,6 +182,7 @@ def arena_tracking_step(
     readers = []
     for ds, path in zip(datasets, paths, strict=True):
         write_dlc_csv(ds, path, scorer=tracking.SCORER)
+        write_silhouette(ds, silhouette_path(path))
         empty = not bool(ds["position"].sel(keypoints="body").notnull().any())
         readers.append({**_reader_values(ds), "empty": empty})
     ledger.record("arena_tracking", fp, {f"pose_a{k}": p for k, p in enumerate(paths, 1)}, {"arenas": readers})
@@ -251,6 +253,7 @@ def tracker_pose_step(
             video,
         )
     write_dlc_csv(ds, path, scorer=tracking.SCORER)
+    write_silhouette(ds, silhouette_path(path))  # area, length, width per frame, for the behaviour classifier
     ledger.record("pose", fp, {"pose": path}, _reader_values(ds))
     log.info("%s: tracked -> %s", video.name, path.name)
     return fp, path
@@ -477,11 +480,14 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
         ) from exc
     inputs = [pose_fp] + ([cal_fp] if model.uses_arena and cal_fp else [])
     settings = {"kind": "pose", "min_bout_s": model.min_bout_s, "fps": fps}
-    fp = fingerprint("behavior", settings, inputs=inputs, sources=[model_path])
+    silhouette = silhouette_path(pose) if model.uses_silhouette else None
+    fp = fingerprint("behavior", settings, inputs=inputs, sources=[model_path, *([silhouette] if silhouette else [])])
     rec = ledger.current("behavior", fp)
     if rec:
         return fp, rec["values"]
     ds = read_dlc(pose, fps=fps)
+    if silhouette is not None:
+        ds = _with_run_silhouette(ds, silhouette, model_path)
     arena = arena_geometry(ds, cal) if model.uses_arena else None
     proba = model.predict_proba(ds, arena)
     timeline = behavior_timeline(proba, model.classes, fps, model.min_bout_s)
@@ -490,6 +496,19 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
     ledger.record("behavior", fp, paths, values)
     log.info("%s: behaviour from the pose (%s) -> %s", video.name, model_path.name, paths["behavior"].name)
     return fp, values
+
+
+def _with_run_silhouette(ds: xr.Dataset, path: Path, model_path: Path) -> xr.Dataset:
+    """The run's pose with the silhouette its pose step wrote (for a model trained with silhouette tables)."""
+    from openfield.behavior.silhouette import add_silhouette
+
+    if not path.is_file():
+        raise OpenfieldError(
+            f"{model_path.name} was trained with the classical tracker's silhouette, but the run has no {path.name} "
+            "(a DeepLabCut pose has none; a pose tracked by an older openfield neither: run again with --overwrite)",
+            path,
+        )
+    return add_silhouette(ds, path)
 
 
 def labeled_video_step(
