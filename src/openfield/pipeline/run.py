@@ -122,14 +122,12 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     else:
         assert config.dlc_config is not None
         pose_fp, pose_path = steps.dlc_pose_step(ledger, video, Path(config.dlc_config))
+        steps.frame_times_step(ledger, video)  # DeepLabCut read the video itself: its counts and times
     kin_fp, summary = steps.kinematics_step(ledger, pose_path, info.fps, cal, config.kinematics, [pose_fp, cal_fp],
-                                            plot=config.plots)
-    if config.pose == "classic":
-        reader = dict(ledger.records.get("pose", {}).get("values", {}))
-    else:  # DeepLabCut read the video itself: the container's count against the pose's length
-        reader = {"frames_expected": info.n_frames if info.n_frames > 1 else None}
-    qc_fp, qc = steps.quality_step(ledger, pose_path, info.fps, cal, config.kinematics, summary, reader,
-                                   (info.width, info.height), [pose_fp, kin_fp])
+                                            plot=config.plots, frame_times=steps.frame_times_file(ledger))
+    reader = dict(ledger.records.get("pose" if config.pose == "classic" else "frame_times", {}).get("values", {}))
+    qc_fp, qc = steps.quality_step(ledger, summary, info.fps, cal, reader, (info.width, info.height),
+                                   [pose_fp, kin_fp])
     row = {"video": video.name, **{k: summary[k] for k in SUMMARY_COLUMNS}}
     row.update({k: qc[k] for k in QC_COLUMNS if k not in row})
     inputs = [kin_fp, qc_fp]
