@@ -123,7 +123,7 @@ def read_frame_times(path: str | os.PathLike[str]) -> np.ndarray:
     if not path.is_file():
         raise OpenfieldError("frame-times file not found", path)
     try:
-        table = pd.read_csv(path)
+        table = pd.read_csv(path, float_precision="round_trip")  # every digit back, as written
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise OpenfieldError(f"cannot read the frame times ({exc})", path) from exc
     if list(table.columns) != FRAME_TIMES_COLUMNS:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from openfield import kinematics, quality, synthetic
+from openfield import cleaning, kinematics, quality, synthetic
 from openfield.calibration import Calibration, calibrate_from_bodyparts
 from openfield.io import read_dlc, write_dlc_csv
 from openfield.kinematics import KinematicsConfig
@@ -91,3 +91,27 @@ def test_arena_outside_image():
     assert arena_outside_image(cal, (600, 480)) is True  # the right side is cut off
     assert arena_outside_image(cal, None) is None
     assert arena_outside_image(Calibration(method="points", px_per_cm=10), (640, 480)) is None
+
+
+@pytest.mark.parametrize("late_start_s", [0.0, 29 / FPS, 1.0, 6.0])
+def test_the_kinematics_report_gives_what_cleaning_the_pose_again_gave(tmp_path, late_start_s):
+    """The step used to read the pose and clean it again; the kinematics' report gives the very same record
+    (the former computation written out here), at the start window's edge (frame 29 in, frame 30 out) too."""
+    pose, cal, n = noisy_circle(tmp_path, noise_cm=0.1, outliers=7, late_start_s=late_start_s, seed=8)
+    config = KinematicsConfig()
+    xy_px, lik, _ = kinematics.reference_track(read_dlc(pose, fps=FPS), config.bodypart)
+    found = ~np.isnan(cleaning.mask_low_likelihood(xy_px, lik, config.likelihood_cutoff)).any(axis=1)
+    jumps = kinematics.clean_track(xy_px, lik, cal, FPS, config)[2]["jump_frames_removed"]
+    summary = kinematics_values(pose, cal)
+    reader = {"frames_expected": n, "frames_read": n, "timestamps": quality.timestamp_summary(np.arange(n) / FPS)}
+    former = quality.assess_quality(
+        frames_read=n, fps=FPS, fraction_missing=float(1.0 - found.mean()),
+        fraction_interpolated=summary["fraction_interpolated"], jumps_removed=jumps, frames_expected=n,
+        timestamp_stats=reader["timestamps"], tracking_noise_cm=summary["tracking_noise_cm"], arena_partial=False,
+        animal_found_at_start=quality.found_at_start(found, FPS))
+    _, qc = quality_step(Ledger(tmp_path / "out", "m"), summary, FPS, cal, reader, (640, 480), [])
+    expected = {**former.as_row(), "fraction_missing": summary["fraction_missing"],
+                "fraction_interpolated": summary["fraction_interpolated"], "qc_message": former.message()}
+    assert qc == expected
+    assert ("animal_not_found_at_start" in qc["qc_flags"]) == (late_start_s >= 1.0)
+    assert ("high_missing" in qc["qc_flags"]) == (late_start_s == 6.0)
