@@ -23,6 +23,14 @@ an hour at 30 fps takes milliseconds. Each stretch of tracked frames is
 smoothed on its own (NaN gaps stay NaN), extended at both ends by its odd
 reflection (:data:`PAD_S`, as :func:`scipy.signal.filtfilt` pads), so a
 stretch that starts or ends in motion keeps its speed there.
+
+Frames at uneven times (a variable-frame-rate video, ``times_s``): the same
+model, with each step's transition and process noise at its own interval,
+is no longer time-invariant; its exact RTS smoother is computed as the mode
+of the states' posterior, one banded Cholesky solve per stretch
+(:func:`_rts_variable`, O(frames)), and the noise from third *divided*
+differences over the real times. Given evenly spaced times it is the
+steady-state smoother above but for how each starts (the tests bound both).
 """
 
 from __future__ import annotations
