@@ -149,10 +149,8 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     else:
         assert config.dlc_config is not None
         pose_fp, pose_path = steps.dlc_pose_step(ledger, video, Path(config.dlc_config))
-    if config.pose == "classic":
-        reader = dict(ledger.records.get("pose", {}).get("values", {}))
-    else:  # DeepLabCut read the video itself: the container's count against the pose's length
-        reader = {"frames_expected": info.n_frames if info.n_frames > 1 else None}
+        steps.frame_times_step(ledger, video)  # DeepLabCut read the video itself: its counts and times
+    reader = dict(ledger.records.get("pose" if config.pose == "classic" else "frame_times", {}).get("values", {}))
     fp, row, qc = _measure(ledger, video, info, config, cal, cal_fp, pose_fp, pose_path, reader,
                            {"video": video.name})
     _log_result(video.name, ledger, row)
@@ -176,9 +174,9 @@ def _measure(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, ca
         The quality step's values.
     """
     kin_fp, summary = steps.kinematics_step(ledger, pose_path, info.fps, cal, config.kinematics, [pose_fp, cal_fp],
-                                            plot=config.plots)
-    qc_fp, qc = steps.quality_step(ledger, pose_path, info.fps, cal, config.kinematics, summary, reader,
-                                   (info.width, info.height), [pose_fp, kin_fp])
+                                            plot=config.plots, frame_times=steps.frame_times_file(ledger))
+    qc_fp, qc = steps.quality_step(ledger, summary, info.fps, cal, reader, (info.width, info.height),
+                                   [pose_fp, kin_fp])
     row = {**names, **{k: summary[k] for k in SUMMARY_COLUMNS}}
     row.update({k: qc[k] for k in QC_COLUMNS if k not in row})
     inputs = [kin_fp, qc_fp]
@@ -232,6 +230,8 @@ def process_arenas(video: Path, out_dir: Path, config: RunConfig) -> VideoResult
                                         given)
     track_fp, pose_paths, readers = steps.arena_tracking_step(ledger, video, config.tracker, cals, arenas_fp,
                                                               info.fps, config.progress)
+    frame_times = steps.frame_times_file(ledger)  # a variable frame rate's timestamps, shared by the arenas
+    times = {"frame_times": frame_times} if frame_times is not None else {}
     units = []
     for k, (cal, pose_path, reader) in enumerate(zip(cals, pose_paths, readers, strict=True), 1):
         unit = Ledger(out_dir, arena_stem(video.stem, k), config.overwrite)
@@ -239,7 +239,7 @@ def process_arenas(video: Path, out_dir: Path, config: RunConfig) -> VideoResult
                                        {"calibration": ledger.output("arenas", f"calibration_a{k}")})
         reader = {key: v for key, v in reader.items() if key != "empty"}
         pose_fp = steps.arena_part_step(unit, "pose", fingerprint("pose", {"arena": k}, [track_fp]),
-                                        {"pose": pose_path}, reader)
+                                        {"pose": pose_path, **times}, reader)
         name = f"{video.name} arena {k}"
         names = {"video": video.name, "arena": k}
         if readers[k - 1].get("empty"):

@@ -23,13 +23,15 @@ import numpy as np
 import xarray as xr
 
 from openfield import calibration as calibration_mod
-from openfield import cleaning, kinematics, plots, quality, smoothing, tracking
+from openfield import kinematics, plots, quality, tracking
 from openfield.behavior.silhouette import silhouette_path, write_silhouette
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration, write_calibration
 from openfield.io.files import atomic_write, save_figure, write_csv
 from openfield.io.pose import read_dlc, write_dlc_csv
+from openfield.io.timestamps import read_frame_times, read_frame_timestamps
+from openfield.io.timestamps import write_frame_times as write_frame_times_csv
 from openfield.io.video import video_background, video_info
 from openfield.pipeline.config import BEHAVIOR_COLUMNS
 from openfield.pipeline.ledger import Ledger, fingerprint
@@ -185,7 +187,9 @@ def arena_tracking_step(
         write_silhouette(ds, silhouette_path(path))
         empty = not bool(ds["position"].sel(keypoints="body").notnull().any())
         readers.append({**_reader_values(ds), "empty": empty})
-    ledger.record("arena_tracking", fp, {f"pose_a{k}": p for k, p in enumerate(paths, 1)}, {"arenas": readers})
+    times = write_frame_times(ledger, datasets[0].attrs.get("timestamps_ms"))  # one decode: the same for every arena
+    ledger.record("arena_tracking", fp, {**{f"pose_a{k}": p for k, p in enumerate(paths, 1)}, **times},
+                  {"arenas": readers})
     empty = [str(k) for k, r in enumerate(readers, 1) if r["empty"]]
     log.info("%s: %d arena(s) tracked in one pass%s", video.name, len(cals),
              f"; no animal in arena(s) {', '.join(empty)}" if empty else "")
@@ -254,7 +258,8 @@ def tracker_pose_step(
         )
     write_dlc_csv(ds, path, scorer=tracking.SCORER)
     write_silhouette(ds, silhouette_path(path))  # area, length, width per frame, for the behaviour classifier
-    ledger.record("pose", fp, {"pose": path}, _reader_values(ds))
+    ledger.record("pose", fp, {"pose": path, **write_frame_times(ledger, ds.attrs.get("timestamps_ms"))},
+                  _reader_values(ds))
     log.info("%s: tracked -> %s", video.name, path.name)
     return fp, path
 
@@ -269,6 +274,72 @@ def _reader_values(ds: xr.Dataset) -> dict[str, Any]:
     if ds.attrs.get("contrast") is not None:
         values["contrast"] = float(ds.attrs["contrast"])
     return values
+
+
+def write_frame_times(ledger: Ledger, timestamps_ms: Any) -> dict[str, Path]:
+    """Keep a variable-frame-rate video's timestamps for the kinematics: ``<stem>_frame_times.csv``.
+
+    Written (atomically) only when :func:`openfield.quality.variable_frame_times`
+    says the times must come from the timestamps; a constant-rate video gets
+    no file (and loses a stale one). Timestamps that do not increase cannot
+    place the frames: a warning, and no file (the video is ``fps_suspect``).
+
+    Returns
+    -------
+    dict
+        ``{"frame_times": path}`` when written, else empty: the outputs to
+        record with the step that read the video.
+    """
+    path = ledger.out_dir / f"{ledger.stem}_frame_times.csv"
+    times = None
+    if timestamps_ms is not None and len(timestamps_ms):
+        try:
+            times = quality.variable_frame_times(timestamps_ms)
+        except OpenfieldError as exc:
+            log.warning("%s: %s: times from frame index / fps", ledger.stem, exc.message)
+    if times is None:
+        path.unlink(missing_ok=True)
+        return {}
+    log.warning("%s: variable frame rate (frame intervals %.1f-%.1f ms): times from the timestamps",
+                ledger.stem, 1000 * np.diff(times).min(), 1000 * np.diff(times).max())
+    return {"frame_times": write_frame_times_csv(timestamps_ms, path)}
+
+
+def frame_times_step(ledger: Ledger, video: Path) -> tuple[str, dict[str, Any]]:
+    """The video's frame count and timestamps from a decode of our own (for a pose made elsewhere).
+
+    DeepLabCut reads the video itself; this step decodes it once more, grab
+    only (:func:`openfield.io.timestamps.read_frame_timestamps`), for what
+    :func:`tracker_pose_step` records from the tracker's own decode:
+    ``frames_expected`` (None when the container says 0 or 1),
+    ``frames_read`` and the timestamps'
+    :func:`openfield.quality.timestamp_summary`, plus
+    ``<stem>_frame_times.csv`` for a variable frame rate (:func:`write_frame_times`).
+
+    Returns
+    -------
+    fingerprint : str
+    values : dict
+        The reader's counts, for :func:`quality_step`.
+    """
+    fp = fingerprint("frame_times", {}, sources=[video])
+    rec = ledger.current("frame_times", fp)
+    if rec:
+        return fp, rec["values"]
+    ts = read_frame_timestamps(video)
+    values = {"frames_expected": ts.frames_expected if ts.frames_expected > 1 else None,
+              "frames_read": ts.frames_read,
+              "timestamps": quality.timestamp_summary(ts.timestamps_ms / 1000.0)}
+    ledger.record("frame_times", fp, write_frame_times(ledger, ts.timestamps_ms), values)
+    return fp, values
+
+
+def frame_times_file(ledger: Ledger) -> Path | None:
+    """The ``<stem>_frame_times.csv`` a step recorded (:func:`write_frame_times`), or None."""
+    for step in ("pose", "frame_times", "arena_tracking"):
+        if "frame_times" in ledger.records.get(step, {}).get("outputs", {}):
+            return ledger.output(step, "frame_times")
+    return None
 
 
 def dlc_pose_step(ledger: Ledger, video: Path, dlc_config: Path) -> tuple[str, Path]:
@@ -341,6 +412,7 @@ def kinematics_step(
     plot: bool = True,
     arena_bodyparts: tuple[str, str, str, str] | None = None,
     arena_size_cm: tuple[float, float] | None = None,
+    frame_times: Path | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Kinematics and plots -> ``<stem>_kinematics.csv`` (or ``.parquet``), ``<stem>_locomotor_bouts.csv``
     and ``<stem>_<plot>.png``.
@@ -354,20 +426,29 @@ def kinematics_step(
         tracked in the pose, ``arena_size_cm`` the floor).
     inputs
         Fingerprints of the pose and calibration steps.
+    frame_times
+        A variable-frame-rate video's ``<stem>_frame_times.csv``
+        (:func:`frame_times_file`): every time is measured on its timestamps
+        (:func:`openfield.kinematics.analyze_pose`'s ``times_s``). A file
+        whose frame count differs from the pose's is not used (a warning).
 
     Returns
     -------
     fingerprint : str
     summary : dict
-        :func:`openfield.kinematics.summarize` of the result (recorded, so
-        read back when skipped).
+        :func:`openfield.kinematics.summarize` of the result, and under
+        ``cleaning`` what the cleaning did
+        (:func:`openfield.kinematics.clean_track`'s report, for
+        :func:`quality_step`); recorded, so read back when skipped.
     """
     paths = output_paths(ledger.stem, ledger.out_dir)
     settings = {**asdict(config), "plots": plot, "fps": fps,
                 "arena_bodyparts": arena_bodyparts, "arena_size_cm": arena_size_cm}
+    if frame_times is not None:  # only then: a constant-rate video keeps its fingerprint
+        settings["time_source"] = "timestamps"
     fp = fingerprint("kinematics", settings, inputs=inputs)
     rec = ledger.current("kinematics", fp)
-    if rec:
+    if rec and "cleaning" in rec["values"]:  # (a record from before the cleaning was kept: redone)
         return fp, rec["values"]
     ds = read_dlc(pose, fps=fps) if isinstance(pose, Path) else pose
     if arena_bodyparts is not None:
@@ -375,7 +456,14 @@ def kinematics_step(
         cal = calibration_mod.calibrate_from_bodyparts(ds, arena_bodyparts, arena_size_cm)
     if cal is None:
         raise OpenfieldError("no calibration: give --calibration or --arena-from-bodyparts")
-    result = kinematics.analyze_pose(ds, cal, config, fps)
+    times = None
+    if frame_times is not None:
+        times = quality.frame_times_from_timestamps(read_frame_times(frame_times))
+        if len(times) != ds.sizes["time"]:
+            log.warning("%s: %d frame times for %d pose frames: times from frame index / fps", frame_times,
+                        len(times), ds.sizes["time"])
+            times = None
+    result = kinematics.analyze_pose(ds, cal, config, fps, times)
     table_path = paths["kinematics"]
     if config.table_format == "parquet":
         table_path = table_path.with_suffix(".parquet")
@@ -385,7 +473,7 @@ def kinematics_step(
             outputs[name] = save_figure(fig, paths[name])
     write_frames_table(kinematics.frames_table(result), table_path)
     write_csv(kinematics.bout_table(result).round(4), paths["locomotor_bouts"])
-    summary = kinematics.summarize(result)
+    summary = {**kinematics.summarize(result), "cleaning": result.attrs["cleaning"]}
     ledger.record("kinematics", fp, outputs, summary)
     return fp, summary
 
@@ -593,35 +681,34 @@ def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> tupl
 
 def quality_step(
     ledger: Ledger,
-    pose: Path,
+    kinematics_values: dict[str, Any],
     fps: float,
-    cal: Calibration,
-    config: kinematics.KinematicsConfig,
-    summary: dict[str, Any],
+    cal: Calibration | None,
     reader: dict[str, Any],
     image_size: tuple[int, int] | None,
     inputs: list[str],
 ) -> tuple[str, dict[str, Any]]:
     """The video's quality record (:func:`openfield.quality.assess_quality`): no file, kept in the record.
 
+    Reads nothing: everything comes from what the steps before recorded.
+
     Parameters
     ----------
-    pose
-        The pose file (the tracker's CSV or DeepLabCut's file).
+    kinematics_values
+        What :func:`kinematics_step` returned: the summary (its
+        ``fraction_missing``, ``fraction_interpolated`` after cleaning,
+        ``tracking_noise_cm``, and ``duration_s`` when measured on the
+        timestamps) and its ``cleaning`` report (``frames``,
+        ``untracked_frames`` and ``first_tracked_s`` before jump removal,
+        ``jump_frames_removed``, ``time_source``).
     fps
-        The frame rate used.
+        The video's frame rate (the container's, or ``--fps``), for ``fps_suspect``.
     cal
-        The calibration (px -> cm; its arena corners for ``arena_partial``).
-    config
-        The kinematics options (reference point, likelihood cut-off, jump limit).
-    summary
-        The kinematics summary: its ``fraction_missing`` and
-        ``fraction_interpolated`` (after cleaning) and, if there,
-        ``tracking_noise_cm`` are used as they are.
+        The calibration (its arena corners for ``arena_partial``).
     reader
         What the video reader counted (``frames_expected``, ``frames_read``,
-        ``timestamps``, ``contrast``; see :func:`tracker_pose_step`); missing
-        counts come from the pose file's length.
+        ``timestamps``, ``contrast``; see :func:`tracker_pose_step` and
+        :func:`frame_times_step`); missing counts come from the pose's length.
     image_size
         ``(width, height)`` of the video's frames, for ``arena_partial``.
     inputs
@@ -639,27 +726,22 @@ def quality_step(
     rec = ledger.current("quality", fp)
     if rec:
         return fp, rec["values"]
-    ds = read_dlc(pose, fps=fps)
-    xy_px, lik, _ = kinematics.reference_track(ds, config.bodypart)
-    xy = cleaning.mask_low_likelihood(xy_px, lik, config.likelihood_cutoff)
-    found = ~np.isnan(xy).any(axis=1)
-    _, _, report = kinematics.clean_track(xy_px, lik, cal, fps, config)
-    noise = summary.get("tracking_noise_cm")
-    if noise is None:  # a summary without it: the kinematics' own estimator
-        noise = smoothing.estimate_noise_cm(cal.px_to_cm(xy), fps)
-    n = len(found)
+    summary, report = kinematics_values, kinematics_values["cleaning"]
+    n = int(report["frames"])
     record = quality.assess_quality(
         frames_read=int(reader.get("frames_read", n)),
         fps=fps,
-        fraction_missing=float(1.0 - found.mean()) if n else 1.0,
+        fraction_missing=1.0 - (n - report["untracked_frames"]) / n if n else 1.0,
         fraction_interpolated=float(summary.get("fraction_interpolated", 0.0)),
         jumps_removed=int(report["jump_frames_removed"]),
         frames_expected=reader.get("frames_expected"),
         timestamp_stats=reader.get("timestamps"),
-        tracking_noise_cm=noise,
+        tracking_noise_cm=summary.get("tracking_noise_cm"),
         contrast=reader.get("contrast"),
         arena_partial=arena_outside_image(cal, image_size),
-        animal_found_at_start=quality.found_at_start(found, fps),
+        animal_found_at_start=quality.found_in_start_window(report["first_tracked_s"]),
+        # from the timestamps when the kinematics measured on them, else frames_read / fps as always
+        duration_s=summary["duration_s"] if report.get("time_source") == "timestamps" else None,
     )
     values = record.as_row()
     # the kinematics' own columns stay as it computed them (after cleaning)
@@ -697,6 +779,8 @@ __all__ = [
     "behavior_step",
     "calibration_step",
     "dlc_pose_step",
+    "frame_times_file",
+    "frame_times_step",
     "given_calibration",
     "kinematics_step",
     "labeled_video_step",
@@ -704,4 +788,5 @@ __all__ = [
     "quality_step",
     "summary_step",
     "tracker_pose_step",
+    "write_frame_times",
 ]
