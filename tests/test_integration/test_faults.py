@@ -355,3 +355,28 @@ def test_paths_with_spaces_non_ascii_letters_and_a_symlinked_video(videos, tmp_p
     capsys.readouterr()
     assert main(["run", str(link), str(target), "-o", str(out), *ARENA]) == 0  # the link and its target: one video
     assert "every step up to date" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_variable_frame_rate_with_several_arenas(tmp_path):
+    """--arenas: the one tracking pass keeps the video's timestamps and every arena is measured on them."""
+    rig = synthetic.render_arenas_video(tmp_path, "rig", rows=1, cols=2, fps=25, duration_s=20, seed=2)
+    n = rig.n_frames
+    interval_ms = np.where(np.arange(n) < n // 2, 40, 20) + np.random.default_rng(2).choice([-5, 0, 0, 5], n)
+    ticks = interval_ms * media_timescale(rig.path) / 1000
+    assert np.array_equal(ticks, np.round(ticks))
+    set_frame_durations(rig.path, ticks)
+    t = np.r_[0, np.cumsum(interval_ms)[:-1]] / 1000.0
+    out = tmp_path / "out"
+    assert main(["run", str(rig.path), "-o", str(out), "--arenas", "2", "--arena-size-cm", "30", "30",
+                 "--no-plots", "-j", "1"]) == 0
+    table = pd.read_csv(out / "summary_all.csv")
+    assert list(table.arena) == [1, 2]
+    for k in (1, 2):
+        assert "fps_suspect" in table.qc_flags[k - 1].split(";")
+        frames = pd.read_csv(out / f"rig_a{k}_kinematics.csv")
+        np.testing.assert_allclose(frames["time_s"], t, atol=1e-4)  # not frame / fps
+        assert table.duration_s[k - 1] == pytest.approx(t[-1] + np.median(np.diff(t)))
+        # the path is the rendered one whatever the timing
+        truth = synthetic.truth_summary(rig.truths[k - 1], 25, rig.arena_size_cm)["distance_cm"]
+        assert table.distance_cm[k - 1] == pytest.approx(truth, rel=0.03)

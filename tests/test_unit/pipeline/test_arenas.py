@@ -87,6 +87,9 @@ def _arena_datasets(n_frames, fps, empty):
         other["position"][:] = np.nan
         other["confidence"][:] = 0.0
     for k, d in enumerate((ds, other), 1):
+        shape = np.full((n_frames, len(tracking.SILHOUETTE_MEASURES)), np.nan if k == 2 and empty else 100.0)
+        d["silhouette"] = (("time", "silhouette_measure"), shape)
+        d.coords["silhouette_measure"] = list(tracking.SILHOUETTE_MEASURES)
         d.attrs.update(arena=k, frames_expected=n_frames, frames_read=n_frames, frames_failed=0,
                        timestamps_ms=np.arange(n_frames) * 1000.0 / fps)
     return [ds, other]
