@@ -15,6 +15,11 @@ Definitions (``t_i`` the time of frame ``i``, ``n`` frames):
   frame lasts the median interval (its successor's time is unknown);
 - so a recording lasts ``t_{n-1} - t_0 + median(t_{i+1} - t_i)``, and with
   ``t_i = i / fps`` every frame lasts ``1 / fps``, the recording ``n / fps``.
+
+The stages that read a per-frame table back (the study's time bins, the
+heat map) tell the two kinds of recording apart by its ``time_s`` column
+(:func:`uneven_times`): evenly spaced times are a constant rate's, and
+those stages keep frame counts / ``fps`` for them, exactly as before.
 """
 
 from __future__ import annotations
@@ -66,6 +71,55 @@ def frame_durations(times_s: np.ndarray) -> np.ndarray:
         return np.full(len(t), np.nan)
     dt = np.diff(t)
     return np.r_[dt, np.median(dt)]
+
+
+#: Times whose intervals all lie within this (s) of their median are evenly spaced: a constant rate's
+#: ``i / fps`` written to 4 decimals (the per-frame table) differ by up to 1e-4 s. A variable rate's differ by
+#: far more (timestamps are irregular when the intervals' coefficient of variation exceeds
+#: :data:`openfield.quality.TIMESTAMP_CV_MAX`, 0.1: some interval is then > 10 % of the mean from the median).
+EVEN_TOLERANCE_S = 1.5e-4
+
+
+def uneven_times(times_s: Any) -> np.ndarray | None:
+    """A per-frame table's times when they are uneven (a variable-frame-rate video's), else None.
+
+    Parameters
+    ----------
+    times_s
+        The table's ``time_s`` column.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The times from the first frame (s, the first 0), checked
+        (:func:`check_times`), when some interval differs from the median
+        interval by more than :data:`EVEN_TOLERANCE_S`; None when they are
+        evenly spaced (then frame index / fps is the time) or fewer than 3.
+
+    Raises
+    ------
+    OpenfieldError
+        Uneven times that are missing or do not increase.
+    """
+    t = np.asarray(times_s, dtype=float)
+    if t.ndim != 1 or len(t) < 3:
+        return None
+    dt = np.diff(t)
+    if np.all(np.abs(dt - np.median(dt)) <= EVEN_TOLERANCE_S):
+        return None
+    t = check_times(t)
+    return t - t[0]
+
+
+def seconds(frames: np.ndarray, fps: float, durations: np.ndarray | None) -> float:
+    """How long the frames selected by the boolean mask ``frames`` last.
+
+    Their count / ``fps`` (a constant rate), or with ``durations``
+    (:func:`frame_durations` of a variable-rate video's times) the sum of
+    their durations.
+    """
+    frames = np.asarray(frames, bool)
+    return float(frames.sum() / fps) if durations is None else float(durations[frames].sum())
 
 
 def time_at(frames: Any, times_s: np.ndarray) -> np.ndarray:

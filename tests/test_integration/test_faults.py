@@ -248,6 +248,65 @@ def test_variable_frame_rate_video_is_measured_on_its_timestamps(vfr_video, tmp_
 
 
 @pytest.mark.slow
+def test_variable_frame_rate_behaviour_bins_and_heat_map_on_the_timestamps(vfr_video, tmp_path):
+    """A pose classifier's bouts, the study's time bins and the heat map of the variable-frame-rate video: at the
+    real times of its frames, adding up to the summary (the slow part's frames last twice as long)."""
+    from openfield import plots
+    from openfield.behavior import outputs
+    from openfield.behavior import pose as bp
+    from openfield.study.bins import ADDITIVE
+
+    made, t = vfr_video
+    video, out = made.video, tmp_path / "out"
+    assert main(["run", str(video), "-o", str(out), *ARENA]) == 0
+    fps = pd.read_csv(out / "summary_all.csv").iloc[0].fps  # the median rate
+    assert fps == pytest.approx(1 / np.median(np.diff(t)))
+    # a model that calls the slow part "rearing": its frames' 40-ms steps are twice the fast part's 20-ms ones
+    ds = read_dlc(out / "vfr_pose.csv", fps=fps)
+    labels = np.where(np.arange(len(t)) < 100, "rearing", "other").astype(object)
+    recordings = [bp.Recording(name, ds, {"r1": labels}) for name in ("vfr", "copy")]  # 2: leave one out
+    trained, _ = bp.train_pose_model(recordings, windows_s=(0.2,), min_bout_s=0.1)
+    model = outputs.save_pose_model(trained, tmp_path / "rearing.joblib")
+    assert main(["run", str(video), "-o", str(out), *ARENA, "--behavior-model", str(model)]) == 0
+    row = pd.read_csv(out / "summary_all.csv").iloc[0]
+    beh = pd.read_csv(out / "vfr_behavior.csv")
+    np.testing.assert_allclose(beh["time_s"], t, atol=1e-9)  # the timestamps are the behaviour's time axis
+    durations = np.r_[np.diff(t), np.median(np.diff(t))]
+    rearing = beh["label"].eq("rearing").to_numpy()
+    assert 80 < rearing.sum() < 120  # the model found the slow part
+    assert row.time_rearing_s == pytest.approx(durations[rearing].sum(), abs=1e-6)
+    assert abs(row.time_rearing_s - rearing.sum() / fps) > 1.0  # ~4 s; frame counts / fps say ~2 s
+    assert row.latency_rearing_s == pytest.approx(t[np.argmax(rearing)], abs=1e-6)
+    bouts = pd.read_csv(out / "vfr_bouts.csv")
+    assert bouts["duration_s"].sum() == pytest.approx(row.duration_s, abs=1e-6)
+    # the study's 2-s bins: on the frames' times, adding up to the summary
+    design = tmp_path / "design.csv"
+    pd.DataFrame([{"video": "vfr.mp4", "group": "a", "subject": "s1"}]).to_csv(design, index=False)
+    assert main(["study", str(out), "--design", str(design), "--bin-min", str(2 / 60), "-o",
+                 str(tmp_path / "study")]) == 0
+    bins = pd.read_csv(tmp_path / "study" / "bins.csv")
+    frames = pd.read_csv(out / "vfr_kinematics.csv")
+    assert t[-1] > 8 and len(bins) == 5  # 0-2, 2-4, 4-6, 6-8 s and the rest, flagged partial
+    assert bins["partial"].tolist() == [False] * 4 + [True]
+    first = t < 2
+    assert bins["bin_length_s"].iloc[0] == pytest.approx(t[np.argmin(first)], abs=1e-4)
+    assert bins["time_rearing_s"].iloc[0] == pytest.approx(durations[first & rearing].sum(), abs=1e-4)
+    for m in [*ADDITIVE, "time_rearing_s"]:
+        assert bins[m].sum() == pytest.approx(row[m], abs=1e-3), m
+    assert bins["bin_length_s"].sum() == pytest.approx(row.duration_s, abs=1e-3)
+    assert row.time_center_s > 1 and row.time_moving_s > 6  # the sums above are not of zeros
+    # frame index / fps would put 2 * fps frames (80) in the first bin, not the ~50 slow ones before 2 s,
+    # and the always-moving animal's 300 frames would last 300 / fps = 7.5 s, not 8.1
+    assert first.sum() < 0.7 * 2 * fps
+    assert abs(frames["moving"].sum() / fps - row.time_moving_s) > 0.3
+    # the heat map: every frame tracked, so it adds up to the duration
+    assert row.fraction_missing == 0
+    seconds, _, _ = plots.occupancy_s(frames, (40.0, 40.0), fps)
+    assert seconds.sum() == pytest.approx(row.duration_s, abs=1e-3)
+    assert (out / "vfr_heatmap.png").exists()
+
+
+@pytest.mark.slow
 def test_variable_frame_rate_with_a_pose_from_deeplabcut(vfr_video, tmp_path, monkeypatch):
     """--pose dlc: DeepLabCut reads the video itself; the pipeline decodes its timestamps once more."""
     import types

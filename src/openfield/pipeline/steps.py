@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from openfield import calibration as calibration_mod
-from openfield import kinematics, plots, quality, tracking
+from openfield import kinematics, plots, quality, timebase, tracking
 from openfield.behavior.silhouette import silhouette_path, write_silhouette
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
@@ -342,6 +342,22 @@ def frame_times_file(ledger: Ledger) -> Path | None:
     return None
 
 
+def _frame_times_for(frame_times: Path | None, n_frames: int) -> np.ndarray | None:
+    """The seconds of each frame from a ``<stem>_frame_times.csv`` (:func:`frame_times_file`), else None.
+
+    None also when the file's frame count differs from ``n_frames`` (a
+    warning): times are then frame index / fps.
+    """
+    if frame_times is None:
+        return None
+    times = quality.frame_times_from_timestamps(read_frame_times(frame_times))
+    if len(times) != n_frames:
+        log.warning("%s: %d frame times for %d pose frames: times from frame index / fps", frame_times,
+                    len(times), n_frames)
+        return None
+    return times
+
+
 def dlc_pose_step(ledger: Ledger, video: Path, dlc_config: Path) -> tuple[str, Path]:
     """DeepLabCut (:func:`openfield.pose.dlc.analyze_videos`) -> its ``<stem>DLC...h5``.
 
@@ -456,14 +472,7 @@ def kinematics_step(
         cal = calibration_mod.calibrate_from_bodyparts(ds, arena_bodyparts, arena_size_cm)
     if cal is None:
         raise OpenfieldError("no calibration: give --calibration or --arena-from-bodyparts")
-    times = None
-    if frame_times is not None:
-        times = quality.frame_times_from_timestamps(read_frame_times(frame_times))
-        if len(times) != ds.sizes["time"]:
-            log.warning("%s: %d frame times for %d pose frames: times from frame index / fps", frame_times,
-                        len(times), ds.sizes["time"])
-            times = None
-    result = kinematics.analyze_pose(ds, cal, config, fps, times)
+    result = kinematics.analyze_pose(ds, cal, config, fps, _frame_times_for(frame_times, ds.sizes["time"]))
     table_path = paths["kinematics"]
     if config.table_format == "parquet":
         table_path = table_path.with_suffix(".parquet")
@@ -511,6 +520,11 @@ def behavior_step(
         The frame rate the run uses; None: the one the kinematics step
         recorded, else the video's own.
 
+    A variable-frame-rate video's timestamps (:func:`frame_times_file`)
+    are the behaviour's time axis: bouts, durations and latencies at the
+    frames' real times (:func:`openfield.behavior.timeline.behavior_timeline`'s
+    ``times_s``).
+
     Returns
     -------
     fingerprint : str
@@ -523,6 +537,7 @@ def behavior_step(
     if pose is None and "pose" in ledger.records:
         pose, pose_fp = ledger.output("pose", "pose"), ledger.records["pose"]["fingerprint"]
     kind = behavior_model_kind(model)
+    frame_times = frame_times_file(ledger)  # a variable frame rate's timestamps: the behaviour's time axis
     if kind == "pose":
         if pose is None:
             raise OpenfieldError("a pose behaviour model needs the run's pose; none was recorded", video)
@@ -531,17 +546,22 @@ def behavior_step(
             cal_fp = ledger.records["calibration"]["fingerprint"]
         if fps is None:
             fps = ledger.records.get("kinematics", {}).get("values", {}).get("fps") or video_info(video).fps
-        return _pose_behavior(ledger, video, model, Path(pose), pose_fp or "", cal, cal_fp, float(fps))
+        return _pose_behavior(ledger, video, model, Path(pose), pose_fp or "", cal, cal_fp, float(fps),
+                              frame_times)
     model_files = sorted(p for p in model.iterdir() if p.is_file())
-    fp = fingerprint("behavior", {"kind": "vit", "model": str(model.resolve())}, inputs=[pose_fp or ""],
-                     sources=[video, *model_files])
+    settings = {"kind": "vit", "model": str(model.resolve())}
+    if frame_times is not None:  # only then: a constant-rate video keeps its fingerprint
+        settings["time_source"] = "timestamps"
+    fp = fingerprint("behavior", settings, inputs=[pose_fp or ""], sources=[video, *model_files])
     rec = ledger.current("behavior", fp)
     if rec:
         return fp, rec["values"]
     try:
         from openfield.behavior.video import predict_video  # lazy: torch only when asked for
 
-        totals = predict_video(video, model, ledger.out_dir, overwrite=True, progress=progress, pose=pose)
+        times = None if frame_times is None else quality.frame_times_from_timestamps(read_frame_times(frame_times))
+        totals = predict_video(video, model, ledger.out_dir, overwrite=True, progress=progress, pose=pose,
+                               times_s=times)
     except ImportError as exc:
         raise OpenfieldError(
             f"--behavior-model needs the 'behavior' extra ({exc}); install it with "
@@ -554,8 +574,9 @@ def behavior_step(
 
 
 def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, pose_fp: str,
-                   cal: Calibration | None, cal_fp: str | None, fps: float) -> tuple[str, dict[str, Any]]:
-    """:func:`behavior_step` with a pose classifier."""
+                   cal: Calibration | None, cal_fp: str | None, fps: float,
+                   frame_times: Path | None = None) -> tuple[str, dict[str, Any]]:
+    """:func:`behavior_step` with a pose classifier (``frame_times``: a variable frame rate's timestamps)."""
     try:
         from openfield.behavior import outputs as behavior_outputs
         from openfield.behavior.pose import arena_geometry
@@ -568,17 +589,22 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
         ) from exc
     inputs = [pose_fp] + ([cal_fp] if model.uses_arena and cal_fp else [])
     settings = {"kind": "pose", "min_bout_s": model.min_bout_s, "fps": fps}
+    if frame_times is not None:  # only then: a constant-rate video keeps its fingerprint
+        settings["time_source"] = "timestamps"
     silhouette = silhouette_path(pose) if model.uses_silhouette else None
     fp = fingerprint("behavior", settings, inputs=inputs, sources=[model_path, *([silhouette] if silhouette else [])])
     rec = ledger.current("behavior", fp)
     if rec:
         return fp, rec["values"]
     ds = read_dlc(pose, fps=fps)
+    times = _frame_times_for(frame_times, ds.sizes["time"])
+    if times is not None:  # the features' windows count frames at the median rate, as the kinematics' do
+        ds.attrs["fps"] = timebase.median_fps(times)
     if silhouette is not None:
         ds = _with_run_silhouette(ds, silhouette, model_path)
     arena = arena_geometry(ds, cal) if model.uses_arena else None
     proba = model.predict_proba(ds, arena)
-    timeline = behavior_timeline(proba, model.classes, fps, model.min_bout_s)
+    timeline = behavior_timeline(proba, model.classes, fps, model.min_bout_s, times_s=times)
     paths, summary = behavior_outputs.write_timeline(ledger.out_dir, ledger.stem, timeline, {"file": video.name})
     values = {k: summary.get(k, math.nan) for k in BEHAVIOR_COLUMNS}
     ledger.record("behavior", fp, paths, values)

@@ -145,8 +145,11 @@ def run_study(
         if not np.isfinite(fps) or fps <= 0:
             t = fr["time_s"].to_numpy(float)
             fps = 1.0 / float(np.median(np.diff(t)))
-        durations[rec] = len(fr) / fps
-        b = binning.bin_measures(fr, fps, bin_s, behaviors.get(rec))
+        try:  # a variable frame rate's uneven time_s are its times (study.bins)
+            durations[rec] = binning.recording_length_s(fr, fps)
+            b = binning.bin_measures(fr, fps, bin_s, behaviors.get(rec))
+        except OpenfieldError as exc:
+            raise OpenfieldError(f"{rec}: per-frame table: {exc.message}") from exc
         for c in user_cols:
             b.insert(user_cols.index(c), c, d[c])
         b.insert(len(user_cols), "recording", rec)
