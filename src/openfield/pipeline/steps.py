@@ -17,7 +17,7 @@ import logging
 import math
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
@@ -36,6 +36,9 @@ from openfield.io.video import video_background, video_info
 from openfield.pipeline.config import BEHAVIOR_COLUMNS
 from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.pipeline.paths import PLOTS, arena_stem, arenas_image_path, output_paths
+
+if TYPE_CHECKING:
+    from openfield.overlay import LabeledVideo
 
 log = logging.getLogger(__name__)
 
@@ -631,7 +634,7 @@ def labeled_video_step(
 
     from openfield import overlay
 
-    path = ledger.out_dir / f"{ledger.stem}_labeled.mp4"
+    path = labeled_video_path(ledger)
     fp = fingerprint("labeled_video", {"fps": fps}, inputs=inputs, sources=[video])
     if ledger.current("labeled_video", fp):
         return fp
@@ -643,10 +646,60 @@ def labeled_video_step(
         labels = frames["label"].astype(str).tolist()
         probabilities = [float(frames.at[i, f"p_{lab}"]) if f"p_{lab}" in frames else float("nan")
                          for i, lab in enumerate(labels)]
-    corners = None if cal is None else cal.arena_corners_px
-    overlay.write_labeled_video(video, path, ds, labels, probabilities, zones, corners, fps, progress=progress)
-    ledger.record("labeled_video", fp, {"labeled_video": path})
-    return fp
+    return overlay.LabeledVideo(path, ds, labels, probabilities, zones, corners, box)
+
+
+def arena_labeled_video_step(
+    units: list[Ledger],
+    video: Path,
+    fps: float,
+    cals: list[Calibration],
+    inputs: list[list[str]],
+    image_size: tuple[int, int],
+    progress: bool,
+) -> list[str]:
+    """Each arena's labelled MP4 of its own box -> ``<stem>_a<K>_labeled.mp4``, all in one decode.
+
+    Arena K's video shows the arena's box (:func:`openfield.overlay.arena_box`:
+    the bounding box of its corners with a margin, even width and height)
+    with its pose, outline, zone and behaviour drawn as
+    :func:`labeled_video_step` draws them, in the box's pixels. Each arena's
+    record (in its own ledger, as ``labeled_video``) has its own
+    fingerprint; the arenas whose video is out of date are written in one
+    pass over the video (:func:`openfield.overlay.write_labeled_videos`).
+
+    Parameters
+    ----------
+    units
+        The ledgers of the arenas to label (``<stem>_a<K>``).
+    fps
+        The frame rate the run uses.
+    cals
+        Each arena's calibration (its corners give the box).
+    inputs
+        Per arena, the fingerprints of its pose, kinematics and (if any) behaviour steps.
+    image_size
+        ``(width, height)`` of the video's frames.
+
+    Returns
+    -------
+    list of str
+        Each arena's fingerprint.
+    """
+    from openfield import overlay
+
+    fingerprints, todo = [], []
+    for unit, cal, ins in zip(units, cals, inputs, strict=True):
+        box = overlay.arena_box(cal.arena_corners_px, image_size)
+        fp = fingerprint("labeled_video", {"fps": fps, "box": list(box)}, inputs=ins, sources=[video])
+        fingerprints.append(fp)
+        if not unit.current("labeled_video", fp):
+            todo.append((unit, fp, _labeled_video(unit, labeled_video_path(unit), fps, cal.arena_corners_px, box)))
+    if todo:
+        overlay.write_labeled_videos(video, [item for _, _, item in todo], fps, progress=progress)
+        for unit, fp, item in todo:
+            unit.record("labeled_video", fp, {"labeled_video": item.out_path})
+    return fingerprints
 
 
 def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> tuple[str, dict[str, Any]]:
@@ -667,8 +720,6 @@ def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> tupl
     row : dict
         The row.
     """
-    import pandas as pd
-
     path = output_paths(ledger.stem, ledger.out_dir)["summary"]
     fp = fingerprint("summary", {"columns": list(row)}, inputs=inputs)
     rec = ledger.current("summary", fp)
@@ -683,6 +734,25 @@ def quality_step(
     ledger: Ledger,
     kinematics_values: dict[str, Any],
     fps: float,
+    item = _labeled_video(ledger, path, fps, None if cal is None else cal.arena_corners_px)
+    overlay.write_labeled_video(video, path, item.ds, item.labels, item.probabilities, item.zones,
+                                item.arena_corners, fps, progress=progress)
+    ledger.record("labeled_video", fp, {"labeled_video": path})
+    return fp
+
+
+def labeled_video_path(ledger: Ledger) -> Path:
+    """``<stem>_labeled.mp4`` of a ledger's video (or arena)."""
+    return ledger.out_dir / f"{ledger.stem}_labeled.mp4"
+
+
+def _labeled_video(ledger: Ledger, path: Path, fps: float, corners: np.ndarray | None,
+                   box: tuple[int, int, int, int] | None = None) -> LabeledVideo:
+    """What a labelled video draws, read from the ledger's steps (see :func:`labeled_video_step`)."""
+    import pandas as pd
+
+    from openfield import overlay
+
     cal: Calibration | None,
     reader: dict[str, Any],
     image_size: tuple[int, int] | None,
@@ -790,3 +860,4 @@ __all__ = [
     "tracker_pose_step",
     "write_frame_times",
 ]
+    "arena_labeled_video_step",
