@@ -10,6 +10,7 @@ arena's body RMSE is about 0.5 px.
 import contextlib
 import io
 import json
+import shutil
 
 import cv2
 import numpy as np
@@ -205,6 +206,25 @@ def _check_arena_labeled_video(out, k, video):
     x, y = int(round(truth["body_x_px"][i] - x0)), int(round(truth["body_y_px"][i] - y0))
     b, g, r = frame[y, x].astype(int)
     assert g > 120 and r < 100 and b < 100, (k, i, (b, g, r))
+
+
+@slow
+def test_fewer_arenas_than_last_time_remove_the_gone_arenas_files(rig, first_run, tmp_path):
+    from openfield.study.design import find_empty_arenas, find_results
+
+    folder, video = rig
+    out = tmp_path / "out"
+    shutil.copytree(first_run[3], out)
+    assert (out / "cage_a3_summary.csv").exists() and (out / STATE_DIR / "cage_a4.json").exists()
+    corners = tmp_path / "corners.json"
+    corners.write_text(json.dumps({"arenas": [c.tolist() for c in video.corners_px[:2]]}))
+    rc, stdout, stderr = _cli(["run", str(folder / "cage.mp4"), "-o", str(out), "--arena-corners", str(corners),
+                               "--arena-size-cm", "30", "30"])
+    assert rc == 0 and "(2 arenas" in stdout
+    assert "cage: arena(s) 3, 4 no longer found: removed the outputs and records of cage_a3, cage_a4" in stderr
+    assert not [p.name for p in out.rglob("cage_a[34]*")]
+    assert pd.read_csv(out / "summary_all.csv")["arena"].tolist() == [1, 2]
+    assert sorted(find_results([out])) == ["cage_a1", "cage_a2"] and find_empty_arenas([out]) == set()
 
 
 @slow

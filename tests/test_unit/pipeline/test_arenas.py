@@ -1,6 +1,8 @@
 """The multi-arena pieces of the pipeline: options, names, the shared tracking step's record, the empty arena's
 row, ``summary_all.csv`` with its ``arena`` column, the arenas' labelled videos in one decode (on a 1-s video
-of two boxes)."""
+of two boxes), and the outputs of arenas that no longer exist."""
+
+import logging
 
 import cv2
 import numpy as np
@@ -13,13 +15,14 @@ from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy, read_dlc, write_dlc_csv
 from openfield.io.video import video_info
 from openfield.kinematics import SUMMARY_COLUMNS
-from openfield.pipeline import Ledger, RunConfig, VideoResult, result_units, write_batch_summary
+from openfield.pipeline import STATE_DIR, Ledger, RunConfig, VideoResult, result_units, write_batch_summary
 from openfield.pipeline.paths import arena_stem, check_arena_stems, output_paths
 from openfield.pipeline.run import empty_arena_row
 from openfield.pipeline.steps import (
     arena_labeled_video_step,
     arena_part_step,
     arena_tracking_step,
+    arenas_step,
 )
 from openfield.quality import FLAG_DESCRIPTIONS, QC_COLUMNS, parse_qc_flags
 
@@ -245,3 +248,41 @@ def test_arena_labeled_videos_one_decode_each_its_box_and_redone_only_where_chan
     assert len(readers) == 2 and [u.ran for u in again] == [[], ["labeled_video"]]
     assert (out / "cage_a1_labeled.mp4").stat().st_mtime_ns == first
 
+
+def test_fewer_arenas_than_last_run_removes_the_gone_arenas_outputs_and_records(tmp_path, caplog, monkeypatch):
+    video, out = tmp_path / "cage.mp4", tmp_path / "out"
+    _two_box_video(video)
+    quarters = [calibrate_arena([], SIZE, corners_px=c) for c in (
+        [[5, 5], [45, 5], [45, 45], [5, 45]], [[55, 5], [95, 5], [95, 45], [55, 45]],
+        [[105, 5], [145, 5], [145, 45], [105, 45]], [[155, 5], [195, 5], [195, 45], [155, 45]])]
+    ledger = Ledger(out, "cage")
+    arenas_step(ledger, video, None, None, given=quarters)
+    for k in (1, 2, 3, 4):  # what a run leaves per arena: its record and its files (one written but not recorded)
+        unit = Ledger(out, arena_stem("cage", k))
+        paths = output_paths(unit.stem, out)
+        for name in ("pose", "kinematics", "summary", "trajectory"):
+            paths[name].write_text("x")
+        (out / f"cage_a{k}_silhouette.csv").write_text("x")
+        (out / f"cage_a{k}_behavior.csv").write_text("x")
+        unit.record("summary", "s", {"summary": paths["summary"], "behavior": out / f"cage_a{k}_behavior.csv"})
+    bystanders = [out / "cage_a3_x_summary.csv", out / STATE_DIR / "cage_a3_x.json", out / "cage_a33_summary.csv"]
+    for path in bystanders:  # another video's (cage_a3_x.mp4, cage_a33.mp4): never touched
+        path.write_text("x")
+    # the same arenas again: nothing removed
+    arenas_step(Ledger(out, "cage"), video, None, None, given=quarters)
+    assert (out / "cage_a4_summary.csv").exists()
+    monkeypatch.setattr(logging.getLogger("openfield"), "propagate", True)  # (a CLI test before may have cut it)
+    with caplog.at_level(logging.WARNING, logger="openfield"):
+        cals, _ = arenas_step(Ledger(out, "cage"), video, None, None, given=quarters[:2])
+    assert len(cals) == 2
+    left = {p.name for p in out.iterdir()} | {p.name for p in (out / STATE_DIR).iterdir()}
+    assert not [name for name in left if name.startswith(("cage_a3_", "cage_a4_", "cage_a3.", "cage_a4."))
+                and "cage_a3_x" not in name]
+    assert all(path.exists() for path in bystanders)
+    for k in (1, 2):
+        assert (out / f"cage_a{k}_summary.csv").exists() and (out / STATE_DIR / f"cage_a{k}.json").exists()
+        assert (out / f"cage_a{k}_calibration.json").exists()
+    assert Ledger(out, "cage").records["arenas"]["values"]["arenas"] == 2
+    removed = [r.getMessage() for r in caplog.records if "no longer found" in r.getMessage()]
+    assert removed == ["cage: arena(s) 3, 4 no longer found: removed the outputs and records of cage_a3, cage_a4 "
+                       "(16 files)"]
