@@ -10,6 +10,7 @@ arena's body RMSE is about 0.5 px.
 import contextlib
 import io
 import json
+import shutil
 
 import cv2
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 import pytest
 from test_run_behavior_pose import train_model
 
-from openfield import synthetic, tracking
+from openfield import overlay, synthetic, tracking
 from openfield.cli import main
 from openfield.io.calibration import read_calibration
 from openfield.io.pose import read_dlc
@@ -146,6 +147,14 @@ def test_second_identical_run_skips_everything_and_new_corners_redo_the_tracking
         return real(*args, **kwargs)
 
     monkeypatch.setattr(tracking, "track_video_arenas", counted)
+    decodes = []  # the labelled videos' readers
+
+    class CountedReader(overlay.VideoReader):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            decodes.append(self)
+
+    monkeypatch.setattr(overlay, "VideoReader", CountedReader)
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()}
     config = RunConfig(arena_size_cm=SIZE, arenas=4, progress=False)
     again = run_videos([folder], out, config)  # as the first run, sequentially this time
@@ -153,7 +162,7 @@ def test_second_identical_run_skips_everything_and_new_corners_redo_the_tracking
     assert [a.status for a in again[0].arenas] == ["skipped"] * 4
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file()} == before
     # the same arenas given by hand (the renderer's corners file): new arenas, so one new tracking pass; with a
-    # pose behaviour model and the labelled video, each arena gets its own
+    # pose behaviour model and the labelled video, each arena gets its own: its box, in one decode for all
     corners = folder.parent / "corners.json"
     corners.write_text(json.dumps({"arenas": [c.tolist() for c in video.corners_px]}))
     model = train_model(folder.parent / "rearing.joblib")
@@ -162,6 +171,7 @@ def test_second_identical_run_skips_everything_and_new_corners_redo_the_tracking
                           "--labeled-video"])
     assert rc == 0 and "(4 arenas, 1 empty)" in stdout
     assert len(calls) == 1
+    assert len(decodes) == 1 and decodes[0].frames_read == video.n_frames
     table = pd.read_csv(out / "summary_all.csv")
     for k in (1, 2, 3):
         expected = synthetic.truth_summary(video.truths[k - 1], FPS, SIZE)["distance_cm"]
@@ -171,9 +181,50 @@ def test_second_identical_run_skips_everything_and_new_corners_redo_the_tracking
         assert len(pd.read_csv(out / f"cage_a{k}_silhouette.csv")) == video.n_frames  # for a silhouette model
         rearing_s = (frames["label"] == "rearing").sum() / FPS
         assert table.time_rearing_s[k - 1] == pytest.approx(rearing_s, abs=1e-6), k
-        assert video_info(out / f"cage_a{k}_labeled.mp4").n_frames == video.n_frames
+        _check_arena_labeled_video(out, k, video)
     assert np.isnan(table.time_rearing_s[3]) and table.qc_flags[3] == "empty_arena"
     assert not (out / "cage_a4_behavior.csv").exists() and not (out / "cage_a4_labeled.mp4").exists()
+
+
+def _check_arena_labeled_video(out, k, video):
+    """Arena K's labelled video: every frame, the arena's box, the body's green disc where the mouse is."""
+    labeled = out / f"cage_a{k}_labeled.mp4"
+    info = video_info(labeled)
+    x0, y0, x1, y1 = overlay.arena_box(read_calibration(out / f"cage_a{k}_calibration.json").arena_corners_px,
+                                       (624, 624))
+    assert (info.n_frames, info.width, info.height) == (video.n_frames, x1 - x0, y1 - y0), k
+    assert info.width < 624 / 2 and info.height < 624 / 2  # one box of the 2 x 2 rig, not the whole frame
+    # at a frame where the tracked body lies within 1 px of the truth, the truth (in the box's pixels) is green
+    truth = video.truths[k - 1]
+    body = read_dlc(out / f"cage_a{k}_pose.csv", fps=FPS)["position"].sel(keypoints="body").values.squeeze()
+    err = np.hypot(body[:, 0] - truth["body_x_px"], body[:, 1] - truth["body_y_px"])
+    i = int(np.flatnonzero(err < 1.0)[len(np.flatnonzero(err < 1.0)) // 2])
+    cap = cv2.VideoCapture(str(labeled))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, i)
+    frame = cap.read()[1]
+    cap.release()
+    x, y = int(round(truth["body_x_px"][i] - x0)), int(round(truth["body_y_px"][i] - y0))
+    b, g, r = frame[y, x].astype(int)
+    assert g > 120 and r < 100 and b < 100, (k, i, (b, g, r))
+
+
+@slow
+def test_fewer_arenas_than_last_time_remove_the_gone_arenas_files(rig, first_run, tmp_path):
+    from openfield.study.design import find_empty_arenas, find_results
+
+    folder, video = rig
+    out = tmp_path / "out"
+    shutil.copytree(first_run[3], out)
+    assert (out / "cage_a3_summary.csv").exists() and (out / STATE_DIR / "cage_a4.json").exists()
+    corners = tmp_path / "corners.json"
+    corners.write_text(json.dumps({"arenas": [c.tolist() for c in video.corners_px[:2]]}))
+    rc, stdout, stderr = _cli(["run", str(folder / "cage.mp4"), "-o", str(out), "--arena-corners", str(corners),
+                               "--arena-size-cm", "30", "30"])
+    assert rc == 0 and "(2 arenas" in stdout
+    assert "cage: arena(s) 3, 4 no longer found: removed the outputs and records of cage_a3, cage_a4" in stderr
+    assert not [p.name for p in out.rglob("cage_a[34]*")]
+    assert pd.read_csv(out / "summary_all.csv")["arena"].tolist() == [1, 2]
+    assert sorted(find_results([out])) == ["cage_a1", "cage_a2"] and find_empty_arenas([out]) == set()
 
 
 @slow

@@ -162,12 +162,33 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
 def _measure(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, cal: Calibration, cal_fp: str,
              pose_fp: str, pose_path: Path, reader: dict[str, Any], names: dict[str, Any]
              ) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """Kinematics, quality, behaviour, labelled video and summary of one animal's pose (a video or an arena).
+    """Kinematics, quality, behaviour, labelled video and summary of one video's pose.
 
     Returns
     -------
     fingerprint : str
         The summary step's.
+    row : dict
+        The summary row: ``names`` (``video``), the measures, QC and behaviour columns.
+    qc : dict
+        The quality step's values.
+    """
+    inputs, row, qc = _analyse(ledger, video, info, config, cal, cal_fp, pose_fp, pose_path, reader, names)
+    if config.labeled_video:
+        steps.labeled_video_step(ledger, video, info.fps, cal, [pose_fp, *inputs], config.progress)
+    fp, row = steps.summary_step(ledger, row, inputs)
+    return fp, row, qc
+
+
+def _analyse(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, cal: Calibration, cal_fp: str,
+             pose_fp: str, pose_path: Path, reader: dict[str, Any], names: dict[str, Any]
+             ) -> tuple[list[str], dict[str, Any], dict[str, Any]]:
+    """Kinematics, quality and behaviour of one animal's pose (a video or an arena).
+
+    Returns
+    -------
+    inputs : list of str
+        The fingerprints of the kinematics, quality and (if any) behaviour steps.
     row : dict
         The summary row: ``names`` (``video``, and ``arena``), the measures, QC and behaviour columns.
     qc : dict
@@ -185,10 +206,7 @@ def _measure(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, ca
                                              pose=pose_path, pose_fp=pose_fp, cal=cal, cal_fp=cal_fp, fps=info.fps)
         row.update({k: totals.get(k, float("nan")) for k in BEHAVIOR_COLUMNS})
         inputs.append(beh_fp)
-    if config.labeled_video:
-        steps.labeled_video_step(ledger, video, info.fps, cal, [pose_fp, *inputs], config.progress)
-    fp, row = steps.summary_step(ledger, row, inputs)
-    return fp, row, qc
+    return inputs, row, qc
 
 
 def _log_result(name: str, ledger: Ledger, row: dict[str, Any]) -> None:
@@ -206,10 +224,14 @@ def process_arenas(video: Path, out_dir: Path, config: RunConfig) -> VideoResult
     background with ``config.arena_size_cm`` (or given by hand, or their
     calibrations given), and the one
     tracking pass for all of them. Then each arena K is analysed exactly as
-    a single-arena video is (:func:`_measure`), under its own stem and
-    ledger ``<stem>_a<K>``, so each resumes on its own. An arena where the
-    animal is found in no frame gets a summary row with NaN measures and the
-    QC flag ``empty_arena`` (:func:`empty_arena_row`), not a failure.
+    a single-arena video is (:func:`_analyse`), under its own stem and
+    ledger ``<stem>_a<K>``, so each resumes on its own; with
+    ``config.labeled_video``, the arenas' labelled videos (each its own box)
+    are written in one more decode of the video
+    (:func:`steps.arena_labeled_video_step`), before the summaries. An arena
+    where the animal is found in no frame gets a summary row with NaN
+    measures and the QC flag ``empty_arena`` (:func:`empty_arena_row`), not
+    a failure (and no labelled video).
 
     Returns
     -------
@@ -232,7 +254,7 @@ def process_arenas(video: Path, out_dir: Path, config: RunConfig) -> VideoResult
                                                               info.fps, config.progress)
     frame_times = steps.frame_times_file(ledger)  # a variable frame rate's timestamps, shared by the arenas
     times = {"frame_times": frame_times} if frame_times is not None else {}
-    units = []
+    measured = []
     for k, (cal, pose_path, reader) in enumerate(zip(cals, pose_paths, readers, strict=True), 1):
         unit = Ledger(out_dir, arena_stem(video.stem, k), config.overwrite)
         cal_fp = steps.arena_part_step(unit, "calibration", fingerprint("calibration", {"arena": k}, [arenas_fp]),
@@ -240,24 +262,49 @@ def process_arenas(video: Path, out_dir: Path, config: RunConfig) -> VideoResult
         reader = {key: v for key, v in reader.items() if key != "empty"}
         pose_fp = steps.arena_part_step(unit, "pose", fingerprint("pose", {"arena": k}, [track_fp]),
                                         {"pose": pose_path, **times}, reader)
-        name = f"{video.name} arena {k}"
         names = {"video": video.name, "arena": k}
         if readers[k - 1].get("empty"):
-            fp, row = steps.summary_step(unit, empty_arena_row(names, info.fps, cal, reader, config), [pose_fp])
-            qc_message = EMPTY_ARENA_MESSAGE
-            log.warning("%s: empty: no animal found in any frame", name)
+            measured.append(_ArenaUnit(k, unit, cal, pose_path, pose_fp, [pose_fp],
+                                       empty_arena_row(names, info.fps, cal, reader, config), EMPTY_ARENA_MESSAGE,
+                                       empty=True))
         else:
-            fp, row, qc = _measure(unit, video, info, config, cal, cal_fp, pose_fp, pose_path, reader, names)
-            qc_message = qc.get("qc_message", "")
-            _log_result(name, unit, row)
-        units.append(VideoResult(video, _status(unit), row, steps_run=list(unit.ran),
-                                 outputs={**output_paths(unit.stem, out_dir), "pose": pose_path}, fingerprint=fp,
-                                 qc_message=qc_message, arena=k))
+            inputs, row, qc = _analyse(unit, video, info, config, cal, cal_fp, pose_fp, pose_path, reader, names)
+            measured.append(_ArenaUnit(k, unit, cal, pose_path, pose_fp, inputs, row, qc.get("qc_message", "")))
+    labeled = [m for m in measured if not m.empty] if config.labeled_video else []
+    if labeled:  # every arena's box in one decode
+        steps.arena_labeled_video_step([m.unit for m in labeled], video, info.fps, [m.cal for m in labeled],
+                                       [[m.pose_fp, *m.inputs] for m in labeled], (info.width, info.height),
+                                       config.progress)
+    units = []
+    for m in measured:
+        fp, row = steps.summary_step(m.unit, m.row, m.inputs)
+        if m.empty:
+            log.warning("%s arena %d: empty: no animal found in any frame", video.name, m.arena)
+        else:
+            _log_result(f"{video.name} arena {m.arena}", m.unit, row)
+        units.append(VideoResult(video, _status(m.unit), row, steps_run=list(m.unit.ran),
+                                 outputs={**output_paths(m.unit.stem, out_dir), "pose": m.pose_path}, fingerprint=fp,
+                                 qc_message=m.qc_message, arena=m.arena))
     ran = [*ledger.ran, *(f"a{u.arena}:{s}" for u in units for s in u.steps_run)]
     fp = fingerprint("arenas_video", {}, inputs=[u.fingerprint or "" for u in units])
     return VideoResult(video, "done" if ran else "skipped", steps_run=ran,
                        outputs={"arenas_image": ledger.output("arenas", "arenas_image")}, fingerprint=fp,
                        arenas=units)
+
+
+@dataclass
+class _ArenaUnit:
+    """One arena of :func:`process_arenas` between its analysis and its summary."""
+
+    arena: int
+    unit: Ledger
+    cal: Calibration
+    pose_path: Path
+    pose_fp: str
+    inputs: list[str]  # the summary step's: kinematics, quality, behaviour (an empty arena: its pose)
+    row: dict[str, Any]
+    qc_message: str
+    empty: bool = False  # no animal in any frame: no measures, no labelled video
 
 
 #: Why an empty arena is flagged (its ``qc_message``).

@@ -17,7 +17,7 @@ import logging
 import math
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
@@ -36,6 +36,9 @@ from openfield.io.video import video_background, video_info
 from openfield.pipeline.config import BEHAVIOR_COLUMNS
 from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.pipeline.paths import PLOTS, arena_stem, arenas_image_path, output_paths
+
+if TYPE_CHECKING:
+    from openfield.overlay import LabeledVideo
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,9 @@ def arenas_step(
     and ``<stem>_arenas.png`` (the background with the numbered arenas drawn).
 
     Recorded in the video's own ledger (``<stem>``) as the step ``arenas``.
+    When it finds fewer arenas than the run before recorded (``--arenas 4``,
+    then corners of 2), the arenas that no longer exist lose their outputs
+    and records (:func:`remove_arenas`).
 
     Parameters
     ----------
@@ -130,10 +136,55 @@ def arenas_step(
         outputs[f"calibration_a{k}"] = write_calibration(cal, path)
     image = calibration_mod.draw_arenas(background, [c.arena_corners_px for c in cals])
     outputs["arenas_image"] = write_png(image, arenas_image_path(ledger.stem, ledger.out_dir))
+    previous = int(ledger.records.get("arenas", {}).get("values", {}).get("arenas") or 0)
+    if previous > len(cals):  # before the record is replaced: it names their files
+        remove_arenas(ledger, list(range(len(cals) + 1, previous + 1)))
     ledger.record("arenas", fp, outputs, {"arenas": len(cals)})
     how = "found" if given is None and corners is None else "given"
     log.info("%s: %d arena(s) %s, %s px/cm", video.name, len(cals), how, ", ".join(f"{c.px_per_cm:.2f}" for c in cals))
     return cals, fp
+
+
+def remove_arenas(ledger: Ledger, arenas: list[int]) -> list[Path]:
+    """Delete what arenas of a video that no longer exist left in the output folder, and their records.
+
+    For each arena K: every output its own ledger (``<stem>_a<K>``)
+    recorded, its calibration and pose as the video's ledger recorded them,
+    its silhouette table, the files a step of it would write (see
+    :func:`openfield.pipeline.paths.output_paths`, also when a killed run
+    did not record them) and its record ``OUT/.openfield/<stem>_a<K>.json``.
+    Only these exact names: another video's files (``<stem>_a3_x.mp4``'s) are
+    never touched. One log line names the arenas.
+
+    Parameters
+    ----------
+    ledger
+        The video's ledger (``<stem>``), before its ``arenas`` record is replaced.
+    arenas
+        The numbers of the arenas gone.
+
+    Returns
+    -------
+    list of Path
+        The files deleted (records included).
+    """
+    removed = []
+    for k in arenas:
+        unit = Ledger(ledger.out_dir, arena_stem(ledger.stem, k))
+        files = {unit.out_dir / name for rec in unit.records.values() for name in rec.get("outputs", {}).values()}
+        for step, key in (("arenas", f"calibration_a{k}"), ("arena_tracking", f"pose_a{k}")):
+            if key in ledger.records.get(step, {}).get("outputs", {}):
+                files.add(ledger.output(step, key))
+        standard = output_paths(unit.stem, unit.out_dir)
+        files |= {*standard.values(), standard["kinematics"].with_suffix(".parquet"),
+                  silhouette_path(standard["pose"]), labeled_video_path(unit), unit.path}
+        for path in sorted(files):
+            if path.is_file():
+                path.unlink()
+                removed.append(path)
+    log.warning("%s: arena(s) %s no longer found: removed the outputs and records of %s (%d files)", ledger.stem,
+                ", ".join(map(str, arenas)), ", ".join(arena_stem(ledger.stem, k) for k in arenas), len(removed))
+    return removed
 
 
 def write_png(image: np.ndarray, path: Path) -> Path:
@@ -653,14 +704,31 @@ def labeled_video_step(
     str
         The step's fingerprint.
     """
+    from openfield import overlay
+
+    path = labeled_video_path(ledger)
+    fp = fingerprint("labeled_video", {"fps": fps}, inputs=inputs, sources=[video])
+    if ledger.current("labeled_video", fp):
+        return fp
+    item = _labeled_video(ledger, path, fps, None if cal is None else cal.arena_corners_px)
+    overlay.write_labeled_video(video, path, item.ds, item.labels, item.probabilities, item.zones,
+                                item.arena_corners, fps, progress=progress)
+    ledger.record("labeled_video", fp, {"labeled_video": path})
+    return fp
+
+
+def labeled_video_path(ledger: Ledger) -> Path:
+    """``<stem>_labeled.mp4`` of a ledger's video (or arena)."""
+    return ledger.out_dir / f"{ledger.stem}_labeled.mp4"
+
+
+def _labeled_video(ledger: Ledger, path: Path, fps: float, corners: np.ndarray | None,
+                   box: tuple[int, int, int, int] | None = None) -> LabeledVideo:
+    """What a labelled video draws, read from the ledger's steps (see :func:`labeled_video_step`)."""
     import pandas as pd
 
     from openfield import overlay
 
-    path = ledger.out_dir / f"{ledger.stem}_labeled.mp4"
-    fp = fingerprint("labeled_video", {"fps": fps}, inputs=inputs, sources=[video])
-    if ledger.current("labeled_video", fp):
-        return fp
     ds = read_dlc(ledger.output("pose", "pose"), fps=fps)
     zones = pd.read_csv(ledger.output("kinematics", "kinematics"))["zone"].astype(str).tolist()
     labels = probabilities = None
@@ -669,10 +737,60 @@ def labeled_video_step(
         labels = frames["label"].astype(str).tolist()
         probabilities = [float(frames.at[i, f"p_{lab}"]) if f"p_{lab}" in frames else float("nan")
                          for i, lab in enumerate(labels)]
-    corners = None if cal is None else cal.arena_corners_px
-    overlay.write_labeled_video(video, path, ds, labels, probabilities, zones, corners, fps, progress=progress)
-    ledger.record("labeled_video", fp, {"labeled_video": path})
-    return fp
+    return overlay.LabeledVideo(path, ds, labels, probabilities, zones, corners, box)
+
+
+def arena_labeled_video_step(
+    units: list[Ledger],
+    video: Path,
+    fps: float,
+    cals: list[Calibration],
+    inputs: list[list[str]],
+    image_size: tuple[int, int],
+    progress: bool,
+) -> list[str]:
+    """Each arena's labelled MP4 of its own box -> ``<stem>_a<K>_labeled.mp4``, all in one decode.
+
+    Arena K's video shows the arena's box (:func:`openfield.overlay.arena_box`:
+    the bounding box of its corners with a margin, even width and height)
+    with its pose, outline, zone and behaviour drawn as
+    :func:`labeled_video_step` draws them, in the box's pixels. Each arena's
+    record (in its own ledger, as ``labeled_video``) has its own
+    fingerprint; the arenas whose video is out of date are written in one
+    pass over the video (:func:`openfield.overlay.write_labeled_videos`).
+
+    Parameters
+    ----------
+    units
+        The ledgers of the arenas to label (``<stem>_a<K>``).
+    fps
+        The frame rate the run uses.
+    cals
+        Each arena's calibration (its corners give the box).
+    inputs
+        Per arena, the fingerprints of its pose, kinematics and (if any) behaviour steps.
+    image_size
+        ``(width, height)`` of the video's frames.
+
+    Returns
+    -------
+    list of str
+        Each arena's fingerprint.
+    """
+    from openfield import overlay
+
+    fingerprints, todo = [], []
+    for unit, cal, ins in zip(units, cals, inputs, strict=True):
+        box = overlay.arena_box(cal.arena_corners_px, image_size)
+        fp = fingerprint("labeled_video", {"fps": fps, "box": list(box)}, inputs=ins, sources=[video])
+        fingerprints.append(fp)
+        if not unit.current("labeled_video", fp):
+            todo.append((unit, fp, _labeled_video(unit, labeled_video_path(unit), fps, cal.arena_corners_px, box)))
+    if todo:
+        overlay.write_labeled_videos(video, [item for _, _, item in todo], fps, progress=progress)
+        for unit, fp, item in todo:
+            unit.record("labeled_video", fp, {"labeled_video": item.out_path})
+    return fingerprints
 
 
 def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> tuple[str, dict[str, Any]]:
@@ -799,6 +917,7 @@ def arena_outside_image(cal: Calibration | None, image_size: tuple[int, int] | N
 
 __all__ = [
     "PLOTS",
+    "arena_labeled_video_step",
     "arena_part_step",
     "arena_tracking_step",
     "arenas_step",
@@ -812,6 +931,7 @@ __all__ = [
     "labeled_video_step",
     "pose_file_step",
     "quality_step",
+    "remove_arenas",
     "summary_step",
     "tracker_pose_step",
     "write_frame_times",

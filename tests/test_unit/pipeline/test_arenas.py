@@ -1,19 +1,29 @@
-"""The multi-arena pieces of the pipeline that need no video: options, names, the shared tracking step's record,
-the empty arena's row, and ``summary_all.csv`` with its ``arena`` column."""
+"""The multi-arena pieces of the pipeline: options, names, the shared tracking step's record, the empty arena's
+row, ``summary_all.csv`` with its ``arena`` column, the arenas' labelled videos in one decode (on a 1-s video
+of two boxes), and the outputs of arenas that no longer exist."""
 
+import logging
+
+import cv2
 import numpy as np
 import pandas as pd
 import pytest
 
-from openfield import synthetic, tracking
+from openfield import overlay, synthetic, tracking
 from openfield.calibration import Calibration, calibrate_arena
 from openfield.errors import OpenfieldError
-from openfield.io.pose import read_dlc
+from openfield.io.pose import from_numpy, read_dlc, write_dlc_csv
+from openfield.io.video import video_info
 from openfield.kinematics import SUMMARY_COLUMNS
-from openfield.pipeline import Ledger, RunConfig, VideoResult, result_units, write_batch_summary
-from openfield.pipeline.paths import arena_stem, check_arena_stems
+from openfield.pipeline import STATE_DIR, Ledger, RunConfig, VideoResult, result_units, write_batch_summary
+from openfield.pipeline.paths import arena_stem, check_arena_stems, output_paths
 from openfield.pipeline.run import empty_arena_row
-from openfield.pipeline.steps import arena_part_step, arena_tracking_step
+from openfield.pipeline.steps import (
+    arena_labeled_video_step,
+    arena_part_step,
+    arena_tracking_step,
+    arenas_step,
+)
 from openfield.quality import FLAG_DESCRIPTIONS, QC_COLUMNS, parse_qc_flags
 
 SIZE = (30.0, 30.0)
@@ -163,3 +173,116 @@ def test_summary_all_has_an_arena_column_only_with_arenas(tmp_path):
     assert list(table.columns[:2]) == ["video", "arena"]
     assert table["video"].tolist() == ["cage.mp4", "cage.mp4", "a.mp4"]
     assert table["arena"].tolist()[:2] == [1, 2] and np.isnan(table["arena"].iloc[2])
+
+
+#: Two boxes side by side in a 200 x 100 image.
+TWO_ARENAS = [np.array([[10, 10], [90, 10], [90, 90], [10, 90]], float),
+              np.array([[110, 10], [190, 10], [190, 90], [110, 90]], float)]
+
+
+def _two_box_video(path, n_frames=20):
+    """A 200 x 100 grey video with a dark disc in each of the :data:`TWO_ARENAS`; each disc's centre per frame."""
+    centres = [np.array([[30.0 + i, 50.0] for i in range(n_frames)]), np.array([[150.0, 30.0 + i] for i in
+                                                                                 range(n_frames)])]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 20.0, (200, 100))
+    for i in range(n_frames):
+        frame = np.full((100, 200, 3), 128, np.uint8)
+        for c in centres:
+            cv2.circle(frame, (int(c[i, 0]), int(c[i, 1])), 6, (20, 20, 20), -1)
+        writer.write(frame)
+    writer.release()
+    return centres
+
+
+def _counted_readers(monkeypatch):
+    """Count the labelled videos' decodes: the readers :mod:`openfield.overlay` makes."""
+    readers = []
+
+    class Counted(overlay.VideoReader):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            readers.append(self)
+
+    monkeypatch.setattr(overlay, "VideoReader", Counted)
+    return readers
+
+
+def test_arena_labeled_videos_one_decode_each_its_box_and_redone_only_where_changed(tmp_path, monkeypatch):
+    video, out = tmp_path / "cage.mp4", tmp_path / "out"
+    centres = _two_box_video(video)
+    cals = [calibrate_arena([], SIZE, corners_px=c) for c in TWO_ARENAS]
+    units = []
+    for k, c in enumerate(centres, 1):  # each arena's pose and kinematics steps, as the run records them
+        unit = Ledger(out, arena_stem("cage", k))
+        paths = output_paths(unit.stem, out)
+        write_dlc_csv(from_numpy(np.stack([c + [6, 0], c], axis=1), None, ["head", "body"], fps=20.0), paths["pose"])
+        pd.DataFrame({"zone": ["centre"] * 20}).to_csv(paths["kinematics"], index=False)
+        unit.record("pose", f"pose{k}", {"pose": paths["pose"]})
+        unit.record("kinematics", f"kin{k}", {"kinematics": paths["kinematics"]})
+        units.append(unit)
+    readers = _counted_readers(monkeypatch)
+    inputs = [["pose1", "kin1"], ["pose2", "kin2"]]
+    fps = arena_labeled_video_step(units, video, 20.0, cals, inputs, (200, 100), False)
+    assert len(readers) == 1 and readers[0].frames_read == 20  # one decode for both arenas
+    boxes = [(6, 6, 96, 96), (106, 6, 196, 96)]  # each arena's corners, 4 px margin (5 % of 80), even sizes
+    for k, (box, c) in enumerate(zip(boxes, centres, strict=True), 1):
+        path = out / f"cage_a{k}_labeled.mp4"
+        info = video_info(path)
+        assert (info.n_frames, info.width, info.height) == (20, box[2] - box[0], box[3] - box[1])
+        cap = cv2.VideoCapture(str(path))
+        cap.set(cv2.CAP_PROP_POS_FRAMES, 10)
+        frame = cap.read()[1]
+        cap.release()
+        x, y = (c[10] - box[:2]).astype(int)  # the body at frame 10, in the box's pixels: the green disc
+        b, g, r = frame[y, x].astype(int)
+        assert g > 120 and r < 100 and b < 100, k
+    # a new process, nothing changed: no decode; arena 2's kinematics changed: only its video, in one decode
+    again = [Ledger(out, arena_stem("cage", k)) for k in (1, 2)]
+    assert arena_labeled_video_step(again, video, 20.0, cals, inputs, (200, 100), False) == fps
+    assert len(readers) == 1 and all(u.ran == [] for u in again)
+    first = (out / "cage_a1_labeled.mp4").stat().st_mtime_ns
+    again = [Ledger(out, arena_stem("cage", k)) for k in (1, 2)]
+    changed = arena_labeled_video_step(again, video, 20.0, cals, [inputs[0], ["pose2", "kin2-new"]], (200, 100),
+                                       False)
+    assert changed[0] == fps[0] and changed[1] != fps[1]
+    assert len(readers) == 2 and [u.ran for u in again] == [[], ["labeled_video"]]
+    assert (out / "cage_a1_labeled.mp4").stat().st_mtime_ns == first
+
+
+def test_fewer_arenas_than_last_run_removes_the_gone_arenas_outputs_and_records(tmp_path, caplog, monkeypatch):
+    video, out = tmp_path / "cage.mp4", tmp_path / "out"
+    _two_box_video(video)
+    quarters = [calibrate_arena([], SIZE, corners_px=c) for c in (
+        [[5, 5], [45, 5], [45, 45], [5, 45]], [[55, 5], [95, 5], [95, 45], [55, 45]],
+        [[105, 5], [145, 5], [145, 45], [105, 45]], [[155, 5], [195, 5], [195, 45], [155, 45]])]
+    ledger = Ledger(out, "cage")
+    arenas_step(ledger, video, None, None, given=quarters)
+    for k in (1, 2, 3, 4):  # what a run leaves per arena: its record and its files (one written but not recorded)
+        unit = Ledger(out, arena_stem("cage", k))
+        paths = output_paths(unit.stem, out)
+        for name in ("pose", "kinematics", "summary", "trajectory"):
+            paths[name].write_text("x")
+        (out / f"cage_a{k}_silhouette.csv").write_text("x")
+        (out / f"cage_a{k}_behavior.csv").write_text("x")
+        unit.record("summary", "s", {"summary": paths["summary"], "behavior": out / f"cage_a{k}_behavior.csv"})
+    bystanders = [out / "cage_a3_x_summary.csv", out / STATE_DIR / "cage_a3_x.json", out / "cage_a33_summary.csv"]
+    for path in bystanders:  # another video's (cage_a3_x.mp4, cage_a33.mp4): never touched
+        path.write_text("x")
+    # the same arenas again: nothing removed
+    arenas_step(Ledger(out, "cage"), video, None, None, given=quarters)
+    assert (out / "cage_a4_summary.csv").exists()
+    monkeypatch.setattr(logging.getLogger("openfield"), "propagate", True)  # (a CLI test before may have cut it)
+    with caplog.at_level(logging.WARNING, logger="openfield"):
+        cals, _ = arenas_step(Ledger(out, "cage"), video, None, None, given=quarters[:2])
+    assert len(cals) == 2
+    left = {p.name for p in out.iterdir()} | {p.name for p in (out / STATE_DIR).iterdir()}
+    assert not [name for name in left if name.startswith(("cage_a3_", "cage_a4_", "cage_a3.", "cage_a4."))
+                and "cage_a3_x" not in name]
+    assert all(path.exists() for path in bystanders)
+    for k in (1, 2):
+        assert (out / f"cage_a{k}_summary.csv").exists() and (out / STATE_DIR / f"cage_a{k}.json").exists()
+        assert (out / f"cage_a{k}_calibration.json").exists()
+    assert Ledger(out, "cage").records["arenas"]["values"]["arenas"] == 2
+    removed = [r.getMessage() for r in caplog.records if "no longer found" in r.getMessage()]
+    assert removed == ["cage: arena(s) 3, 4 no longer found: removed the outputs and records of cage_a3, cage_a4 "
+                       "(16 files)"]
