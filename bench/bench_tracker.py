@@ -5,8 +5,8 @@ Run from the repository root::
     PYTHONPATH=src python bench/bench_tracker.py [--sample-data ../shared/data] [--repeat 3] [--speed-only]
 
 Speed, on the real 640x480, 30 fps video of ``dlc_openfield`` (issue 14:
-at most 1.5x plain decoding, goal 1.25x); every ratio is of two timings
-taken in the same round, alternating, best of ``--repeat`` rounds (the
+at most 1.5x plain decoding, goal 1.25x); the timings alternate, round by
+round, and each ratio is of the best of ``--repeat`` rounds of each (the
 machine is shared: absolute times are noisy, ratios less so):
 
 - the whole ``openfield track`` command (a fresh interpreter: imports,
@@ -114,8 +114,8 @@ def speed(sample: Path, repeat: int) -> dict[str, float]:
     return {"frames": n, "plain_decode_bgr_fps": n / min(plain), "grey_decode_fps": n / min(grey),
             "tracker_only_fps": n / own, "tracker_cost_over_grey_decode": own / dec,
             "track_video_s": min(whole), "plain_decode_bgr_s": min(plain),
-            "track_video_over_plain_decode": min(w / p for w, p in zip(whole, plain, strict=True)),
-            "track_video_over_grey_decode": min(w / g for w, g in zip(whole, grey, strict=True))}
+            "track_video_over_plain_decode": min(whole) / min(plain),
+            "track_video_over_grey_decode": min(whole) / min(grey)}
 
 
 PLAIN_DECODE = ("import sys, cv2; cap = cv2.VideoCapture(sys.argv[1]); n = 0\n"
@@ -139,7 +139,7 @@ def command_vs_decode(sample: Path, repeat: int) -> dict[str, float]:
     subprocess.run([sys.executable, "-c", "import openfield.cli; openfield.cli.build_parser()"], check=True)
     startup = time.perf_counter() - t0
     return {"openfield_track_s": min(track), "plain_decode_s": min(plain), "cli_startup_s": startup,
-            "openfield_track_over_plain_decode": min(t / p for t, p in zip(track, plain, strict=True))}
+            "openfield_track_over_plain_decode": min(track) / min(plain)}
 
 
 def synthetic_accuracy(out: Path) -> list[dict[str, object]]:

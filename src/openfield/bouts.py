@@ -48,7 +48,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.signal import find_peaks
 
 from openfield import timebase
 from openfield.errors import OpenfieldError
@@ -217,6 +216,8 @@ def find_bouts(
         on average, so the frame interval does not bias the rise and fall
         times.
     """
+    from scipy.signal import find_peaks  # here, not at the top: scipy.signal takes ~1 s to import
+
     cfg = config or BoutConfig()
     if not (np.isfinite(fps) and fps > 0):
         raise OpenfieldError(f"fps must be a positive number, got {fps}")

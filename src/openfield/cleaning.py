@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.signal import savgol_filter
 
 
 def mask_low_likelihood(xy: np.ndarray, likelihood: np.ndarray, cutoff: float) -> np.ndarray:
@@ -131,6 +130,8 @@ def smooth(xy: np.ndarray, window: int, polyorder: int = 2) -> np.ndarray:
 
     Stretches shorter than the window are left as they are; NaN stays NaN.
     """
+    from scipy.signal import savgol_filter  # here, not at the top: scipy.signal takes ~1 s to import
+
     # not movement.filtering.savgol_filter: it filters across gaps, so one NaN spreads over a window;
     # ours filters each tracked stretch on its own
     out = np.array(xy, dtype=float, copy=True)

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.linalg import solveh_banded
-from scipy.signal import lfilter, lfilter_zi, ss2tf
 
 from openfield import cleaning, timebase
 from openfield.errors import OpenfieldError
@@ -166,6 +165,8 @@ def _rts_filters(
     f: np.ndarray, k: np.ndarray, c: np.ndarray, h: np.ndarray
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[tuple[np.ndarray, np.ndarray]]]:
     """Transfer functions of the steady-state filter (z -> each state) and smoother (states -> position)."""
+    from scipy.signal import ss2tf  # here, not at the top: scipy.signal takes ~1 s to import
+
     a = (np.eye(3) - k @ h) @ f
     # forward: xf_k = A xf_{k-1} + K z_k
     forward = []
@@ -183,6 +184,8 @@ def _rts_filters(
 
 def _rts_stretch(z: np.ndarray, forward: list, backward: list) -> np.ndarray:
     """Steady-state RTS smoothing of one axis of one stretch, started and ended at rest."""
+    from scipy.signal import lfilter, lfilter_zi  # here, not at the top: scipy.signal takes ~1 s to import
+
     xf = np.empty((3, len(z)))
     for i, (b, den) in enumerate(forward):
         xf[i] = lfilter(b, den, z, zi=lfilter_zi(b, den) * z[0])[0]

@@ -46,7 +46,7 @@ import itertools
 import logging
 import os
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -82,6 +82,14 @@ log = logging.getLogger(__name__)
 KEYPOINTS = ("head", "body", "tail")
 #: Scorer name in the DeepLabCut-layout CSV.
 SCORER = "openfield-classic"
+
+#: Memory for the background window's frames, held until the background is made and then tracked without
+#: decoding them again (600 grey 640x480 frames fit; of larger frames the window's first ones are decoded
+#: twice).
+WINDOW_BUFFER_BYTES = 256 * 2**20
+
+#: The lowest foreground threshold taken from Otsu's method, grey levels.
+MIN_THRESHOLD = 12.0
 
 #: The silhouette measures :func:`track_frames` keeps per frame (``ds["silhouette"]``).
 SILHOUETTE_MEASURES = ("area_px", "length_px", "width_px")
@@ -175,12 +183,24 @@ class FrameTracker:
         ``uint8`` mask where the animal may be.
     config
         Tracker options.
+    select
+        ``"area"`` (the largest blob) or ``"thickness"`` (the thickest).
+    lut
+        The frames are a video's luma plane, and this maps it to grey
+        (:attr:`openfield.io.video.VideoReader.luma_lut`): only the pixels
+        searched are mapped. None: BGR or grey frames.
     """
 
     def __init__(
-        self, background: np.ndarray, floor_mask: np.ndarray, config: TrackerConfig, select: str = "area"
+        self,
+        background: np.ndarray,
+        floor_mask: np.ndarray,
+        config: TrackerConfig,
+        select: str = "area",
+        lut: np.ndarray | None = None,
     ) -> None:
         self.select = select
+        self.lut = lut
         self.background = to_gray(background)
         self.mask = floor_mask
         self.config = config
@@ -195,20 +215,35 @@ class FrameTracker:
         self.background_small = self.background
         self.mask_small = self.mask
 
+    def _gray(self, image: np.ndarray) -> np.ndarray:
+        return cv2.LUT(image, self.lut) if self.lut is not None else to_gray(image)
+
+    def _may_hold_animal(self, frame: np.ndarray) -> bool:
+        """Before the first blob: do enough floor pixels differ from the background for one?
+
+        A blob needs ``min_area_px`` pixels differing by more than the
+        threshold, which is at least :data:`MIN_THRESHOLD` (or the one
+        given); when fewer differ by that much in either direction, the
+        search would find nothing, and this says so at a fraction of its cost.
+        """
+        level = self.config.threshold if self.config.threshold is not None else MIN_THRESHOLD
+        _, over = cv2.threshold(cv2.absdiff(self._gray(frame), self.background), level, 255, cv2.THRESH_BINARY)
+        return cv2.countNonZero(cv2.bitwise_and(over, self.mask)) >= self.config.min_area_px
+
     def _setup(self, gray: np.ndarray) -> None:
         if self.animal == "auto":
             self.animal = background_polarity(gray, self.background, self.mask, self.threshold)
             log.debug("animal polarity: %s", self.animal)
         if self.threshold is None:
             d = difference(gray, self.background, self.animal)
-            self.threshold = max(otsu_level(d[self.mask > 0]), 12.0)
+            self.threshold = max(otsu_level(d[self.mask > 0]), MIN_THRESHOLD)
             log.debug("foreground threshold: %.1f grey levels", self.threshold)
 
     def _search(
         self, frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, expected: float | None
     ) -> AnimalMeasure | None:
         crop = frame[y0:y1, x0:x1]
-        gray = to_gray(crop)
+        gray = self._gray(crop)
         k = self.scale
         if k > 1:  # a large animal: work at half resolution (4x fewer pixels, still ~60 px long)
             gray = cv2.resize(gray, (gray.shape[1] // k, gray.shape[0] // k), interpolation=cv2.INTER_AREA)
@@ -259,7 +294,10 @@ class FrameTracker:
         """
         fresh = self.animal == "auto" or self.threshold is None
         if fresh:
-            self._setup(to_gray(frame))
+            if not self._may_hold_animal(frame):  # an empty arena: no setup, no search
+                self.full_searches += 1
+                return None, 0.0
+            self._setup(self._gray(frame))
         h, w = frame.shape[:2]
         blob = None
         expected = _median(self.areas) if self.areas else None
@@ -316,6 +354,8 @@ class ArenaTrack:
         Tracker options.
     box
         ``(x0, y0, x1, y1)`` of the arena in the frame; None: the whole frame.
+    lut
+        The frames are luma planes and this maps them to grey (see :class:`FrameTracker`).
     """
 
     def __init__(
@@ -324,6 +364,7 @@ class ArenaTrack:
         floor_mask: np.ndarray,
         config: TrackerConfig,
         box: tuple[int, int, int, int] | None = None,
+        lut: np.ndarray | None = None,
     ) -> None:
         h, w = floor_mask.shape[:2]
         x0, y0, x1, y1 = box if box is not None else (0, 0, w, h)
@@ -331,7 +372,7 @@ class ArenaTrack:
         self.origin = np.array([x0, y0], dtype=float)
         self.config = config
         self.tracker = FrameTracker(np.ascontiguousarray(background[self.rows, self.cols]),
-                                    np.ascontiguousarray(floor_mask[self.rows, self.cols]), config)
+                                    np.ascontiguousarray(floor_mask[self.rows, self.cols]), config, lut=lut)
         self.bodies: list[np.ndarray] = []
         self.ends: list[np.ndarray] = []
         self.tips: list[np.ndarray] = []
@@ -600,9 +641,11 @@ def _track_video(
     """Track a video's arenas (None: one arena, found on the background) in one decoding pass.
 
     The background's frames come from the tracking reader itself: the first
-    frames it decodes (the background window) give the samples; those
-    frames are then decoded once more by a second reader and tracked, and
-    the first reader goes on where it stopped (see docs/tracking.md).
+    frames it decodes (the background window) give the samples, and are
+    held (up to :data:`WINDOW_BUFFER_BYTES`; the window's first frames
+    beyond that are decoded once more by a second reader); once the
+    background is made they are tracked, and the reader goes on where it
+    stopped (see docs/tracking.md).
     """
     info = video_info(path, fps)
     shape = (info.height, info.width)
@@ -613,18 +656,28 @@ def _track_video(
     window = 0
     if config.background_window_s > 0 and info.n_frames > n:
         window = min(info.n_frames, max(n, int(round(config.background_window_s * info.fps))))
-    reader = VideoReader(path, prefetch=8, gray=True)  # decoding overlaps the tracking (the second core)
+    # decoding overlaps the tracking (the second core); luma planes are mapped to grey only where searched
+    reader = VideoReader(path, prefetch=8, gray=True, map_luma=False)
+    lut = reader.luma_lut
     stream = iter(reader)
     samples: list[np.ndarray] = []
-    last = -1
+    held: deque[tuple[int, np.ndarray]] = deque()  # the window's last frames, up to WINDOW_BUFFER_BYTES
+    held_bytes = 0
+    consumed = 0  # frames of the video the reader has passed (the window)
     if window:
         step = max(1, window // n)
         for idx, frame in stream:
             if idx % step == 0:
                 samples.append(frame)
-            last = idx
-            if idx + 1 >= step * n:
+            consumed = idx + 1
+            held.append((idx, frame))
+            held_bytes += frame.nbytes
+            while held_bytes > WINDOW_BUFFER_BYTES:
+                held_bytes -= held.popleft()[1].nbytes
+            if consumed >= step * n:
                 break
+    if lut is not None:
+        samples = [cv2.LUT(f, lut) for f in samples]
     background = median_background(samples, n) if samples else None
     whole = None
     found_arena = arenas is None
@@ -643,10 +696,18 @@ def _track_video(
             arenas = [_find_arena(whole, path)]
             masks = arena_masks(shape, arenas, config.arena_margin_fraction)
         background = whole if background is None else background
-    tracks = [ArenaTrack(background if ok[k] else whole, mask, config, box)
+    samples.clear()
+    tracks = [ArenaTrack(background if ok[k] else whole, mask, config, box, lut)
               for k, (mask, box) in enumerate(zip(masks, _boxes(masks, info, path), strict=True))]
-    replay = VideoReader(path, limit=last + 1, prefetch=8, gray=True).frames() if last >= 0 else iter(())
-    frames = itertools.chain(replay, (frame for _, frame in stream))
+    # the window's first frames that were not held are decoded again; then the held ones; then the rest
+    first_held = held[0][0] if held else consumed
+    replay: Iterable[np.ndarray] = ()
+    if first_held:
+        again = VideoReader(path, limit=first_held, prefetch=8, gray=True, map_luma=False)
+        if not np.array_equal(again.luma_lut, lut):  # the same file gives the same map (checked, not assumed)
+            raise OpenfieldError("the video's first frame decoded differently the second time", path)
+        replay = again.frames()
+    frames = itertools.chain(replay, _drain(held), (frame for _, frame in stream))
     _feed(frames, tracks, info.n_frames, progress, Path(path).name)
     out = []
     for k, track in enumerate(tracks):
@@ -656,6 +717,12 @@ def _track_video(
                         timestamps_ms=np.asarray(reader.timestamps_ms, dtype=float))
         out.append(ds)
     return out
+
+
+def _drain(held: deque[tuple[int, np.ndarray]]) -> Iterator[np.ndarray]:
+    """The held frames, each let go once it is handed on."""
+    while held:
+        yield held.popleft()[1]
 
 
 def _boxes(
@@ -701,7 +768,7 @@ def _moving_in_window(
             continue
         m = mask[y:y + h, x:x + w]
         crops = [d[y:y + h, x:x + w] for d in diffs]
-        level = max(otsu_level(np.concatenate([c[m > 0] for c in crops])), 12.0)
+        level = max(otsu_level(np.concatenate([c[m > 0] for c in crops])), MIN_THRESHOLD)
         max_area = config.max_area_fraction * float(np.count_nonzero(m))
         found = sum(largest_component(open_mask(cv2.bitwise_and(threshold(c, level), m), 1),
                                       config.min_area_px, max_area) is not None for c in crops)

@@ -251,3 +251,52 @@ def test_contrast_with_the_floor_is_measured(videos, name):
     truth = {"straight_dark": 195.0, "light_animal": 180.0}[name]
     ds = track_video(videos[name].video, progress=False)
     assert ds.attrs["contrast"] == pytest.approx(truth, rel=0.2)
+
+
+@pytest.mark.parametrize("held_frames", [0, 30])
+def test_window_frames_decoded_again_when_not_held(videos, monkeypatch, held_frames):
+    """With room to hold none or 30 of the background window's frames, the rest are decoded a second time
+    and tracked in their place: the result is the same as with the whole window held (the default here)."""
+    from openfield import tracking
+
+    sv = videos["straight_dark"]
+    corners = np.array(json.loads(sv.geometry.read_text())["arena_corners_px"])
+    held_all = track_video(sv.video, arena_corners_px=corners, progress=False)
+    monkeypatch.setattr(tracking, "WINDOW_BUFFER_BYTES", held_frames * SIZE[0] * SIZE[1])
+    replayed = track_video(sv.video, arena_corners_px=corners, progress=False)
+    np.testing.assert_array_equal(replayed["position"].values, held_all["position"].values)
+    np.testing.assert_array_equal(replayed["confidence"].values, held_all["confidence"].values)
+    assert replayed.attrs["frames_read"] == held_all.attrs["frames_read"] == len(pd.read_csv(sv.truth))
+    assert replayed.attrs["background"] == "first 20 s"
+
+
+def test_track_command_imports_stay_light():
+    """`openfield track` loads the pipeline without scipy.signal and matplotlib (~2 s of imports it does not
+    use; issue 14 counts the whole command's time)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from openfield.commands import track; from openfield import pipeline, tracking; "
+            "print(sorted(m for m in ('scipy.signal', 'matplotlib.pyplot') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_animal_absent_from_the_first_frames(videos, tmp_path):
+    """20 frames of empty floor, then the animal: nothing is found in the empty frames, and the polarity and
+    threshold are set on the first frame with the animal, so the rest is tracked as well as without them."""
+    from openfield.io.video import video_background
+
+    sv = videos["straight_dark"]
+    frames = _frames(sv.video)
+    empty = video_background(sv.video)
+    path = _write(tmp_path / "late.mp4", [empty] * 20 + frames)
+    corners = np.array(json.loads(sv.geometry.read_text())["arena_corners_px"])
+    ds = track_video(path, arena_corners_px=corners, progress=False)
+    body = ds["position"].sel(keypoints="body").isel(individuals=0).transpose("time", "space").values
+    conf = ds["confidence"].sel(keypoints="body").values[:, 0]
+    assert np.isnan(body[:20]).all() and (conf[:20] == 0).all()
+    truth = pd.read_csv(sv.truth)[["body_x_px", "body_y_px"]].to_numpy()
+    err = np.linalg.norm(body[20:] - truth, axis=1)
+    assert not np.isnan(err).any() and np.sqrt(np.mean(err**2)) < 2.0
+    assert ds.attrs["animal"] == "dark" and ds.attrs["threshold"] > 12

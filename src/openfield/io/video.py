@@ -155,9 +155,14 @@ class VideoReader:
         Yield grey ``uint8`` frames, the same as OpenCV's BGR-to-grey
         conversion of the decoded frames. Where the first frame shows that
         the decoder's luma plane maps onto that grey (:func:`luma_lut`), the
-        luma plane is read and mapped, and the colour conversion, more than
-        half of the cost of decoding, is skipped; elsewhere the BGR frames
-        are converted.
+        luma plane is read and mapped, and the colour conversion (more than
+        half of the cost of decoding yuv444p video, a fifth of yuv420p) is
+        skipped; elsewhere the BGR frames are converted.
+    map_luma
+        With ``gray=True`` and a luma plane read: False hands over the luma
+        plane itself, for the consumer to map only the pixels it looks at
+        (:attr:`luma_lut`; the map is pointwise, so mapping a crop gives
+        the crop of the mapped frame).
 
     Raises
     ------
@@ -183,6 +188,7 @@ class VideoReader:
         max_failures: int = 8,
         prefetch: int = 0,
         gray: bool = False,
+        map_luma: bool = True,
     ) -> None:
         if every < 1:
             raise OpenfieldError(f"every must be >= 1, got {every}")
@@ -194,9 +200,13 @@ class VideoReader:
         self.every, self.start, self.limit, self.max_failures = every, start, limit, max(1, max_failures)
         self.prefetch = max(0, int(prefetch))
         self.gray = gray
-        #: The grey frames' source: ``"luma"`` (the decoder's luma plane, mapped), ``"bgr"`` (converted
-        #: from BGR), or None for BGR frames; set when the iteration starts.
-        self.gray_source: str | None = None
+        self.map_luma = map_luma
+        #: With ``gray=True``: the map from the video's luma to OpenCV's grey (:func:`luma_lut`), or None
+        #: where the frames are converted from BGR.
+        self.luma_lut = luma_lut(self.path) if gray else None
+        #: The grey frames' source: ``"luma"`` (the decoder's luma plane; mapped unless ``map_luma`` is
+        #: False), ``"bgr"`` (converted from BGR), or None for BGR frames.
+        self.gray_source = None if not gray else "bgr" if self.luma_lut is None else "luma"
         cap = _open(self.path)
         try:
             self.fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
@@ -220,15 +230,14 @@ class VideoReader:
         return prefetch(self._read(), self.prefetch) if self.prefetch else self._read()
 
     def _read(self) -> Iterator[tuple[int, np.ndarray]]:
-        lut = luma_lut(self.path) if self.gray else None
-        with _quiet_opencv() if lut is not None else contextlib.nullcontext():
-            yield from self._decode(lut)
+        with _quiet_opencv() if self.luma_lut is not None else contextlib.nullcontext():
+            yield from self._decode(self.luma_lut)
 
     def _decode(self, lut: np.ndarray | None) -> Iterator[tuple[int, np.ndarray]]:
-        self.gray_source = None if not self.gray else "bgr" if lut is None else "luma"
         cap = _open(self.path)
-        if lut is not None and not cap.set(cv2.CAP_PROP_CONVERT_RGB, 0):
-            lut, self.gray_source = None, "bgr"
+        if lut is not None and not cap.set(cv2.CAP_PROP_CONVERT_RGB, 0):  # luma_lut's own test passed
+            cap.release()
+            raise OpenfieldError("the decoder stopped handing over the luma plane", self.path)
         height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0) or None  # rows of the luma plane
         self.frames_read = self.frames_decoded = self.frames_failed = 0
         self.truncated = False
@@ -260,7 +269,7 @@ class VideoReader:
                 if keep:
                     self.frames_decoded += 1
                     if lut is not None:
-                        frame = cv2.LUT(frame[:height], lut)
+                        frame = cv2.LUT(frame[:height], lut) if self.map_luma else frame[:height]
                     elif self.gray:
                         frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
                     yield idx - 1, frame

@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from openfield import calibration as calibration_mod
-from openfield import kinematics, plots, quality, timebase, tracking
+from openfield import kinematics, quality, timebase, tracking
 from openfield.behavior.silhouette import silhouette_path, write_silhouette
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
@@ -529,6 +529,8 @@ def kinematics_step(
         table_path = table_path.with_suffix(".parquet")
     outputs = {"kinematics": table_path, "locomotor_bouts": paths["locomotor_bouts"]}
     if plot:
+        from openfield import plots  # here: matplotlib is not needed by `openfield track`
+
         for name, fig in plots.kinematics_figures(result, ledger.stem).items():
             outputs[name] = save_figure(fig, paths[name])
     write_frames_table(kinematics.frames_table(result), table_path)

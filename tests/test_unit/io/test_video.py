@@ -168,6 +168,11 @@ def test_grey_frames_are_opencvs_grey(tmp_path, name, fourcc):
     for g, b in zip(grey, bgr, strict=True):
         assert g.shape == b.shape and g.dtype == np.uint8
         assert np.abs(g.astype(int) - b).max() <= 2
+    # the luma plane itself, for the consumer to map where it looks: mapped, the same grey frames
+    raw = VideoReader(path, gray=True, map_luma=False)
+    np.testing.assert_array_equal(raw.luma_lut, reader.luma_lut)
+    for y, g in zip(raw.frames(), grey, strict=True):
+        np.testing.assert_array_equal(cv2.LUT(y, raw.luma_lut), g)
 
 
 def test_flat_first_frame_falls_back_to_converting(tmp_path):
