@@ -1,6 +1,7 @@
 """Benchmark: pose behaviour features on an hour of pose, and the held-out F1 on the real recording.
 
-Run: ``PYTHONPATH=src .venv/bin/python bench/bench_behavior_pose.py [--real-data | --three-points]``.
+Run: ``PYTHONPATH=src .venv/bin/python bench/bench_behavior_pose.py [--real-data | --three-points |
+--dlc-example OUT]``.
 
 1. Features (:func:`openfield.behavior.pose.pose_features`) of a synthetic
    1-hour, 25-fps recording with the 13 animal points and 4 arena corners of
@@ -14,7 +15,15 @@ Run: ``PYTHONPATH=src .venv/bin/python bench/bench_behavior_pose.py [--real-data
 
 3. With ``--three-points``: OFT_38 reduced to nose -> head, bodycentre -> body,
    tailbase -> tail (the classical tracker's three points), 5 time blocks,
-   without and with the extended features (model selection only).
+   without and with the extended features (model selection), then the
+   time-held-out figure within one animal (trained on 0-60 s, scored on 60-80 s).
+
+4. With ``--dlc-example OUT``: that three-point model (extended features, trained on all
+   of OFT_38) inside ``openfield run`` on the DeepLabCut example video
+   (``dlc_openfield/videos/m3v1mp4.mp4``, classical tracker, 48 x 32 cm):
+   the rearing it finds, and ``OUT/rearing_frames.png``, crops of 12 random
+   frames called rearing and 6 called other, to look at by eye (no human
+   labels exist for this video).
 
 Results go to bench/RESULTS.md by hand, with the machine and date.
 """
@@ -104,15 +113,9 @@ def _rearing_rows(table: pd.DataFrame, name: str) -> dict[str, float]:
     return dict(zip(r["reference"], r["f1"].round(3), strict=True))
 
 
-#: The OFT_38 points kept by ``--points tracker``, renamed as the classical tracker names its three.
-TRACKER_POINTS = {"nose": "head", "bodycentre": "body", "tailbase": "tail"}
-
-
 def three_points(ds):
     """OFT_38 reduced to the tracker's head, body and tail (plus the arena corners, for the arena)."""
-    keep = [*TRACKER_POINTS, *CORNERS]
-    out = ds.sel(keypoints=keep)
-    return out.assign_coords(keypoints=[TRACKER_POINTS.get(k, k) for k in keep])
+    return bp.to_tracker_points(ds, keep=tuple(CORNERS))
 
 
 def bench_three_points(data: Path, extended: bool) -> None:
@@ -143,7 +146,7 @@ def bench_three_points(data: Path, extended: bool) -> None:
     held["majority"] = lb.majority_vote(per, tie="other")[k:]
     tm = bm.evaluate_frames(pred, held, bp.CLASSES, pred_name="model")
     hh = tm[(tm["class"] == "rearing") & (tm["kind"] == "rater-vs-rater") & (tm["compared"] != "majority")]
-    print("    final: trained on 0-60 s, scored on 60-80 s (498 frames)")
+    print("    final, time-held-out within one animal: trained on 0-60 s, scored on 60-80 s (498 frames)")
     print("    model   ", _rearing_rows(tm, "model"))
     print("    raters  ", {f"{a}-{b}": round(f, 3) for a, b, f in zip(hh["reference"], hh["compared"], hh["f1"],
                                                                       strict=True)})
@@ -188,15 +191,74 @@ def bench_real(data: Path) -> None:
     )
 
 
+def bench_dlc_example(data: Path, out: Path) -> None:
+    """The three-point model inside ``openfield run`` on the DeepLabCut example video; crops to check by eye."""
+    import cv2
+
+    from openfield.behavior import outputs
+    from openfield.cli import main as cli_main
+
+    folder = data / "oft_pose_rearing"
+    ds = three_points(read_dlc(folder / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=FPS))
+    per = tl.intervals_to_frames(lb.read_interval_labels(folder / "OFT_38_labels.csv"), ds.sizes["time"], FPS,
+                                 beyond_end="crop")
+    arena = bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0))
+    # the final fit uses every frame whatever the number of cross-validation blocks: 2 keep it short
+    model, _ = bp.train_pose_model([bp.Recording("OFT_38", ds, per, arena)], n_blocks=2, min_bout_s=0.4,
+                                   extended=True)
+    out.mkdir(parents=True, exist_ok=True)
+    model_path = outputs.save_pose_model(model, out / "three_points.joblib")
+    video = data / "dlc_openfield" / "videos" / "m3v1mp4.mp4"
+    t0 = time.perf_counter()
+    rc = cli_main(["run", str(video), "-o", str(out / "run"), "--arena-size-cm", "48", "32", "--behavior-model",
+                   str(model_path), "--overwrite"])
+    print(f"openfield run (exit {rc}): {time.perf_counter() - t0:.0f} s")
+    row = pd.read_csv(out / "run" / "summary_all.csv").iloc[0]
+    print(f"    rearing {row['time_rearing_s']:.1f} s of {row['duration_s']:.1f} s "
+          f"({row['time_rearing_s'] / row['duration_s']:.0%}), {int(row['bouts_rearing'])} bouts, "
+          f"latency {row['latency_rearing_s']:.1f} s; grooming {row['time_grooming_s']:.1f} s")
+    frames = pd.read_csv(out / "run" / "m3v1mp4_behavior.csv")
+    body = read_dlc(out / "run" / "m3v1mp4_pose.csv", fps=30.0)["position"].sel(keypoints="body")
+    body = body.isel(individuals=0).transpose("time", "space").values
+    rng = np.random.default_rng(0)
+    chosen = {lab: np.sort(rng.choice(np.flatnonzero(frames["label"] == lab), k, replace=False))
+              for lab, k in (("rearing", 12), ("other", 6))}
+    wanted = {int(i): lab for lab, idx in chosen.items() for i in idx}
+    crops: dict[int, np.ndarray] = {}
+    cap = cv2.VideoCapture(str(video))
+    for i in range(max(wanted) + 1):
+        ok, img = cap.read()
+        if not ok:
+            break
+        if i in wanted:
+            x, y = np.nan_to_num(body[i], nan=200.0)
+            x0, y0 = int(np.clip(x - 90, 0, img.shape[1] - 180)), int(np.clip(y - 90, 0, img.shape[0] - 180))
+            crop = cv2.resize(img[y0:y0 + 180, x0:x0 + 180], (270, 270))
+            text = f"{i / 30:.1f}s {wanted[i]} p={frames['p_rearing'][i]:.2f}"
+            cv2.putText(crop, text, (5, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 255), 2)
+            crops[i] = crop
+    cap.release()
+    rear = [crops[i] for i in chosen["rearing"]]
+    other = [crops[i] for i in chosen["other"]]
+    sheet = np.vstack([np.hstack(rear[:6]), np.hstack(rear[6:]), np.hstack(other)])
+    cv2.imwrite(str(out / "rearing_frames.png"), sheet)
+    print(f"    rows 1-2: frames called rearing, row 3: called other -> {out / 'rearing_frames.png'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real-data", action="store_true", help="also score the real OFT_38 recording")
     parser.add_argument("--three-points", action="store_true",
                         help="only OFT_38 reduced to head/body/tail, with and without the extended features")
+    parser.add_argument("--dlc-example", type=Path, metavar="OUT",
+                        help="only the three-point model in openfield run on the DeepLabCut example video")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, python {platform.python_version()}")
     root = Path(__file__).resolve().parents[1]
     data = Path(os.environ.get("OPENFIELD_SAMPLE_DATA", root.parent / "shared" / "data"))
+    if args.dlc_example:
+        bench_dlc_example(data, args.dlc_example)
+        return
     if args.three_points:
         for extended in (False, True):
             bench_three_points(data, extended)

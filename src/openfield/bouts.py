@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from openfield import timebase
 from openfield.errors import OpenfieldError
 
 #: Columns of the per-bout table (``<stem>_locomotor_bouts.csv``).
@@ -118,15 +119,25 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.flatnonzero(d == -1) - starts
 
 
-def moving_mask(speed: np.ndarray, fps: float, threshold: float, min_s: float) -> np.ndarray:
-    """Frames in runs of ``speed > threshold`` lasting at least ``min_s`` (NaN: not moving)."""
+def moving_mask(
+    speed: np.ndarray, fps: float, threshold: float, min_s: float, times_s: np.ndarray | None = None
+) -> np.ndarray:
+    """Frames in runs of ``speed > threshold`` lasting at least ``min_s`` (NaN: not moving).
+
+    A run lasts its frame count / ``fps``, or with ``times_s`` (per-frame
+    times of a variable-frame-rate video) the sum of its frames' durations
+    (:func:`openfield.timebase.frame_durations`).
+    """
     fast = np.nan_to_num(np.asarray(speed, float), nan=0.0) > threshold
     starts, lengths = _runs(fast)
-    min_frames = max(1, int(np.ceil(min_s * fps - 1e-9)))
+    if times_s is None:
+        long_enough = lengths >= max(1, int(np.ceil(min_s * fps - 1e-9)))
+    else:
+        cum = np.r_[0.0, np.cumsum(timebase.frame_durations(times_s))]
+        long_enough = cum[starts + lengths] - cum[starts] >= min_s - 1e-9
     out = np.zeros(len(fast), bool)
-    for s, n in zip(starts, lengths, strict=True):
-        if n >= min_frames:
-            out[s : s + n] = True
+    for s, n in zip(starts[long_enough], lengths[long_enough], strict=True):
+        out[s : s + n] = True
     return out
 
 
@@ -314,6 +325,7 @@ def bout_table(
     moving: np.ndarray | None = None,
     config: BoutConfig | None = None,
     bounds: np.ndarray | None = None,
+    times_s: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per locomotor bout (columns :data:`BOUT_COLUMNS`).
 
@@ -336,6 +348,10 @@ def bout_table(
         As :func:`find_bouts`.
     bounds
         The result of :func:`find_bouts`, if already computed.
+    times_s
+        Per-frame times of a variable-frame-rate video: times, rise and fall
+        at the real times of the bout's (fractional) frames
+        (:func:`openfield.timebase.time_at`); None: frame / fps.
 
     Returns
     -------
@@ -344,12 +360,13 @@ def bout_table(
     s = np.asarray(speed, float)
     if bounds is None:
         bounds = find_bouts(s, fps, moving, config)
-    acc = np.gradient(s, 1.0 / fps) if acceleration is None else np.asarray(acceleration, float)
+    spacing = 1.0 / fps if times_s is None else np.asarray(times_s, float)
+    acc = np.gradient(s, spacing) if acceleration is None else np.asarray(acceleration, float)
     if xy_cm is not None:
         xy = np.asarray(xy_cm, float)
         step = np.r_[0.0, np.linalg.norm(np.diff(xy, axis=0), axis=1)]
     else:
-        step = np.r_[0.0, 0.5 * (s[1:] + s[:-1]) / fps]
+        step = np.r_[0.0, 0.5 * (s[1:] + s[:-1]) * (1.0 / fps if times_s is None else np.diff(spacing))]
     bd = np.asarray(bounds, float).reshape(-1, 4)
     start, end = bd[:, 0], bd[:, 3]
     p1, p2 = bd[:, 1].astype(int), bd[:, 2].astype(int)
@@ -362,14 +379,19 @@ def bout_table(
         return s[i] + (x - i) * (s[j] - s[i])
 
     with np.errstate(invalid="ignore", divide="ignore"):
-        rise, fall = (p1 - start) / fps, (end - p2) / fps
+        if times_s is None:
+            t_start, t_end, rise, fall = start / fps, end / fps, (p1 - start) / fps, (end - p2) / fps
+            duration = (end - start) / fps
+        else:
+            t_start, t_p1, t_p2, t_end = (timebase.time_at(x, times_s) for x in (start, p1, p2, end))
+            rise, fall, duration = t_p1 - t_start, t_end - t_p2, t_end - t_start
         cum = np.r_[0.0, np.nancumsum(step[1:])]
         nan = np.full(len(bd), np.nan)
         table = pd.DataFrame({
             "bout": np.arange(1, len(bd) + 1),
-            "start_s": start / fps,
-            "end_s": end / fps,
-            "duration_s": (end - start) / fps,
+            "start_s": t_start,
+            "end_s": t_end,
+            "duration_s": duration,
             "distance_cm": cum[i1] - cum[i0],
             "peak_speed_cm_s": _reduce_pairs(np.fmax, s, i0, i1),
             "rise_s": rise,

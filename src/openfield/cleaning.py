@@ -31,7 +31,9 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends - starts
 
 
-def remove_jumps(xy: np.ndarray, fps: float, max_speed: float) -> tuple[np.ndarray, np.ndarray]:
+def remove_jumps(
+    xy: np.ndarray, fps: float, max_speed: float, times_s: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Remove points that imply a physically impossible speed.
 
     Two vectorised rules, both in the track's own units per second:
@@ -51,6 +53,10 @@ def remove_jumps(xy: np.ndarray, fps: float, max_speed: float) -> tuple[np.ndarr
         Frame rate.
     max_speed
         Physical speed limit (e.g. 150 cm/s for a mouse).
+    times_s
+        Per-frame times of a variable-frame-rate video: the spikes' speeds
+        over the real intervals (the excursion window and distance then use
+        ``fps`` = the median rate); None: frame / fps.
 
     Returns
     -------
@@ -70,7 +76,8 @@ def remove_jumps(xy: np.ndarray, fps: float, max_speed: float) -> tuple[np.ndarr
     idx = np.flatnonzero(~np.isnan(xy).any(axis=1))
     if len(idx) >= 3:
         pts = xy[idx]
-        step = np.linalg.norm(np.diff(pts, axis=0), axis=1) / (np.diff(idx) / fps)
+        dt = np.diff(idx) / fps if times_s is None else np.diff(np.asarray(times_s, float)[idx])
+        step = np.linalg.norm(np.diff(pts, axis=0), axis=1) / dt
         spike = np.zeros(len(idx), bool)
         spike[1:-1] = (step[:-1] > max_speed) & (step[1:] > max_speed)
         removed[idx[spike]] = True
@@ -78,10 +85,14 @@ def remove_jumps(xy: np.ndarray, fps: float, max_speed: float) -> tuple[np.ndarr
     return xy, removed
 
 
-def interpolate_gaps(xy: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.ndarray]:
+def interpolate_gaps(
+    xy: np.ndarray, max_gap: int, times_s: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Linearly fill interior gaps of at most ``max_gap`` frames.
 
-    Longer gaps, and gaps at the start or end of the track, stay NaN.
+    Longer gaps, and gaps at the start or end of the track, stay NaN. With
+    ``times_s`` (per-frame times of a variable-frame-rate video) the filling
+    is linear in time, else in frame index.
 
     Returns
     -------
@@ -94,8 +105,9 @@ def interpolate_gaps(xy: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.ndarr
     # filled frames, which the per-frame table and fraction_interpolated need
     xy = np.asarray(xy, dtype=float)
     missing = np.isnan(xy).any(axis=1)
-    filled = pd.DataFrame(np.where(missing[:, None], np.nan, xy)).interpolate(
-        method="linear", limit_area="inside"
+    index = None if times_s is None else pd.Index(np.asarray(times_s, float))
+    filled = pd.DataFrame(np.where(missing[:, None], np.nan, xy), index=index).interpolate(
+        method="linear" if times_s is None else "index", limit_area="inside"
     ).to_numpy()
     starts, lengths = runs(missing)
     keep_missing = np.zeros(len(xy), bool)

@@ -17,6 +17,12 @@ fall phases), bout measures from the bout plan
 kinematics: the difference between ``measured`` and ``exact_track`` is the
 tracker's part of the error, the rest is how the kinematics step defines
 and smooths a measure.
+
+:func:`run_demo_arenas` (``openfield demo --arenas N``) does the same for
+one camera filming N open fields (:func:`openfield.synthetic.render_arenas_video`:
+rows x columns of boxes, a mouse in each on its own path, one box slightly
+rotated), run as ``openfield run VIDEO --arenas N --arena-size-cm W H``
+would, and compares each arena's measures with that arena's own truth.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from openfield import bouts
+from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration
 from openfield.kinematics import KinematicsConfig, analyze_pose, summarize
 from openfield.pipeline import RunConfig, run_videos
@@ -38,6 +45,7 @@ from openfield.synthetic import (
     bouts_truth,
     make_bout_plan,
     pose_from_trajectory,
+    render_arenas_video,
     render_video,
     truth_summary,
 )
@@ -148,4 +156,103 @@ def run_demo(
                      "exact_track": p})
     table = pd.DataFrame(rows)
     write_csv(table.round(4), results_dir / "demo_vs_truth.csv")
+    return table, results_dir / "report.html"
+
+
+#: Measures compared per arena in the multi-arena demo (the truth of
+#: :func:`openfield.synthetic.truth_summary`; its paths have no bout plan).
+ARENA_COMPARED = {
+    "distance_cm": "cm",
+    "mean_speed_cm_s": "cm/s",
+    "max_speed_cm_s": "cm/s",
+    "time_moving_s": "s",
+    "time_center_s": "s",
+    "time_border_s": "s",
+    "center_entries": "",
+    "latency_center_s": "s",
+}
+
+DEMO_ARENAS_NAME = "demo_arenas"
+
+
+def arena_grid(n: int) -> tuple[int, int]:
+    """Rows and columns of a rig of ``n`` boxes: as square as ``n`` allows (4: 2 x 2, 6: 2 x 3, 3: 1 x 3)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise OpenfieldError(f"--arenas must be a whole number of at least 1, got {n!r}")
+    rows = max(r for r in range(1, int(np.sqrt(n)) + 1) if n % r == 0)
+    return rows, n // rows
+
+
+def run_demo_arenas(
+    out_dir: str | os.PathLike[str],
+    n_arenas: int = 4,
+    duration_s: float = 20.0,
+    fps: float = 30.0,
+    arena_size_cm: tuple[float, float] = (30.0, 30.0),
+    seed: int = 3,
+    progress: bool = True,
+) -> tuple[pd.DataFrame, Path]:
+    """Render a video of ``n_arenas`` open fields (unless already there), run the main job, compare per arena.
+
+    Parameters
+    ----------
+    out_dir
+        Folder: the video and its truths go to ``video/``, the results to
+        ``results/``.
+    n_arenas
+        Boxes in the rig (:func:`arena_grid`); the second is rotated by 3°.
+    duration_s, fps, arena_size_cm, seed
+        Of the synthetic video.
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        ``arena, measure, unit, measured, true, error, error_percent`` (also
+        written as ``results/demo_arenas_vs_truth.csv``).
+    report : Path
+        The HTML report.
+
+    Raises
+    ------
+    OpenfieldError
+        ``n_arenas`` not a whole number >= 2, or the video failed.
+    """
+    from openfield.io.files import write_csv
+
+    if isinstance(n_arenas, int) and not isinstance(n_arenas, bool) and n_arenas < 2:
+        raise OpenfieldError(f"demo --arenas needs at least 2 arenas (1 is the plain demo), got {n_arenas}")
+    rows, cols = arena_grid(n_arenas)
+    out_dir = Path(out_dir)
+    video_dir, results_dir = out_dir / "video", out_dir / "results"
+    video = video_dir / f"{DEMO_ARENAS_NAME}.mp4"
+    geometry_path = video_dir / f"{DEMO_ARENAS_NAME}_arenas.json"
+    wanted = {"rows": rows, "cols": cols, "n_frames": int(round(duration_s * fps)), "seed": seed}
+    fresh = video.exists() and geometry_path.exists()
+    if fresh:
+        geometry = json.loads(geometry_path.read_text())
+        fresh = all(geometry.get(k) == v for k, v in wanted.items()) and all(
+            (video_dir / f).exists() for f in geometry["truth_files"] if f)
+    if not fresh:
+        log.info("rendering a %.0f s synthetic video of %d x %d arenas in %s", duration_s, rows, cols, video_dir)
+        rotation = [3.0 if k == 1 else 0.0 for k in range(n_arenas)]
+        render_arenas_video(video_dir, DEMO_ARENAS_NAME, rows, cols, arena_size_cm=arena_size_cm, fps=fps,
+                            duration_s=duration_s, rotation_deg=rotation, seed=seed, motion=MOTION, noise_sd=4.0,
+                            progress=progress)
+    geometry = json.loads(geometry_path.read_text())
+    size = tuple(geometry["arena_size_cm"])
+    config = RunConfig(arena_size_cm=size, arenas=n_arenas, progress=progress)
+    results = run_videos([video], results_dir, config)
+    if results[0].status == "failed":
+        raise OpenfieldError(f"the demo video failed: {results[0].error}", video)
+    table_rows = []
+    for unit, truth_file in zip(results[0].arenas, geometry["truth_files"], strict=True):
+        truth = truth_summary(pd.read_csv(video_dir / truth_file), geometry["fps"], size)
+        for key, u in ARENA_COMPARED.items():
+            m, t = float(unit.summary[key]), float(truth[key])
+            table_rows.append({"arena": unit.arena, "measure": key, "unit": u, "measured": m, "true": t,
+                               "error": m - t, "error_percent": 100 * (m - t) / t if t else np.nan})
+    table = pd.DataFrame(table_rows)
+    write_csv(table.round(4), results_dir / "demo_arenas_vs_truth.csv")
     return table, results_dir / "report.html"

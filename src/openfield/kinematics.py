@@ -19,6 +19,15 @@ Definitions (``p_i`` the smoothed position of the reference point at frame
 - moving: speed above a threshold (default 2 cm/s) held for at least a
   minimum time (default 0.25 s).
 
+A variable-frame-rate video (decoder timestamps irregular; the pipeline
+passes its per-frame times ``t_i`` as ``times_s``) is measured on those
+times instead of ``i / fps``: the time axis, the derivatives (``numpy.gradient``
+over the real, uneven intervals), the smoother (each step's transition and
+process noise at its interval), durations and time in zones (sums of frame
+durations, :mod:`openfield.timebase`), latencies and bout times. The
+windows of the cleaning and bout rules that count frames use the median
+frame rate, which is also the ``fps`` reported.
+
 Before that the reference point is cleaned (:mod:`openfield.cleaning`):
 likelihood cut-off, conversion to cm, removal of impossible jumps,
 interpolation of short gaps and smoothing: by default a
@@ -39,7 +48,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from openfield import bouts, cleaning, smoothing, zones
+from openfield import bouts, cleaning, smoothing, timebase, zones
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.pose import ARENA_KEYPOINTS
@@ -224,12 +233,17 @@ def reference_track(ds: xr.Dataset, bodypart: str | None = None) -> tuple[np.nda
 # --------------------------------------------------------------------------- core maths
 
 
-def speed_acceleration(xy_cm: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
+def speed_acceleration(
+    xy_cm: np.ndarray, fps: float, times_s: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Speed (cm/s) and signed acceleration (cm/s²) by central differences.
 
     Each contiguous stretch of valid frames is differentiated on its own
     (``numpy.gradient``: central inside, one-sided at its ends); a stretch of
-    a single frame has no speed (NaN).
+    a single frame has no speed (NaN). With ``times_s`` (per-frame times of
+    a variable-frame-rate video) the differences are over the real times
+    (``numpy.gradient``'s second-order formula for uneven spacing), else
+    frames are ``1 / fps`` apart.
     """
     # not movement.kinematics.compute_speed: it differentiates across gaps (NaN on both sides of each);
     # ours differentiates each tracked stretch to its ends (equal inside a stretch: tested)
@@ -242,10 +256,11 @@ def speed_acceleration(xy_cm: np.ndarray, fps: float) -> tuple[np.ndarray, np.nd
         if n < 2:
             continue
         seg = xy[s : s + n]
-        vel = np.gradient(seg, 1.0 / fps, axis=0)
+        spacing = 1.0 / fps if times_s is None else np.asarray(times_s, float)[s : s + n]
+        vel = np.gradient(seg, spacing, axis=0)
         sp = np.hypot(vel[:, 0], vel[:, 1])
         speed[s : s + n] = sp
-        acc[s : s + n] = np.gradient(sp, 1.0 / fps)
+        acc[s : s + n] = np.gradient(sp, spacing)
     return speed, acc
 
 
@@ -272,40 +287,50 @@ def _acc_dec(acc: np.ndarray) -> tuple[float, float]:
 
 def _summary_of(xy: np.ndarray, speed: np.ndarray, acc: np.ndarray, zone: np.ndarray, moving: np.ndarray,
                 interpolated: np.ndarray, fps: float, has_zones: bool,
-                in_bout: np.ndarray | None = None) -> dict[str, Any]:
+                in_bout: np.ndarray | None = None, times_s: np.ndarray | None = None) -> dict[str, Any]:
     """The measures of one track (see ``SUMMARY_COLUMNS``), from per-frame arrays.
 
     Mean acceleration and deceleration count only the frames ``in_bout``
-    (all frames when None).
+    (all frames when None). Times are frame counts / ``fps``, or with
+    ``times_s`` sums of the frames' durations
+    (:func:`openfield.timebase.frame_durations`).
     """
     acc_b = acc if in_bout is None else np.where(in_bout, acc, np.nan)
     # distance: steps between consecutive tracked frames only. movement.kinematics.compute_path_length
     # would bridge a gap (nan_policy="ffill") or scale for it; a step across a gap is not measured motion
     step = np.r_[np.nan, np.linalg.norm(np.diff(xy, axis=0), axis=1)]
     n = len(xy)
+    if times_s is None:
+        def seconds(frames: np.ndarray) -> float:
+            return float(frames.sum() / fps)
+    else:
+        durations = timebase.frame_durations(times_s)
+
+        def seconds(frames: np.ndarray) -> float:
+            return float(durations[frames].sum())
     mean_acc, mean_dec = _acc_dec(acc_b)
     out: dict[str, Any] = {
-        "duration_s": n / fps,
+        "duration_s": n / fps if times_s is None else seconds(np.ones(n, bool)),
         "distance_cm": float(np.nansum(step)),
         "mean_speed_cm_s": _mean_or_nan(speed),
         "max_speed_cm_s": float(np.nanmax(speed)) if np.isfinite(speed).any() else float("nan"),
         "mean_acceleration_cm_s2": mean_acc,
         "mean_deceleration_cm_s2": mean_dec,
-        "time_moving_s": float(moving.sum() / fps),
+        "time_moving_s": seconds(np.asarray(moving, bool)),
         "fraction_interpolated": float(interpolated.mean()) if n else float("nan"),
         "fraction_missing": float(np.isnan(xy).any(axis=1).mean()) if n else float("nan"),
     }
     nan = float("nan")
     for z in (zones.CENTER, zones.BORDER):
         in_z = zone == z
-        out[f"time_{z}_s"] = float(in_z.sum() / fps) if has_zones else nan
+        out[f"time_{z}_s"] = seconds(in_z) if has_zones else nan
         out[f"distance_{z}_cm"] = float(np.nansum(step[in_z])) if has_zones else nan
         out[f"mean_speed_{z}_cm_s"] = _mean_or_nan(speed[in_z]) if has_zones else nan
         a, d = _acc_dec(acc_b[in_z]) if has_zones else (nan, nan)
         out[f"mean_acceleration_{z}_cm_s2"] = a
         out[f"mean_deceleration_{z}_cm_s2"] = d
     if has_zones:
-        out["center_entries"], out["latency_center_s"] = zones.center_entries(zone, fps)
+        out["center_entries"], out["latency_center_s"] = zones.center_entries(zone, fps, times_s)
     else:
         out["center_entries"], out["latency_center_s"] = nan, nan
     return out
@@ -320,8 +345,27 @@ def clean_track(
     calibration: Calibration,
     fps: float,
     config: KinematicsConfig,
+    times_s: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Likelihood cut-off, px -> cm, jump removal, gap filling and smoothing.
+
+    Parameters
+    ----------
+    xy_px, likelihood
+        The reference point's track (pixels) and likelihood per frame.
+    calibration
+        Pixel-to-cm calibration.
+    fps
+        Frame rate; with ``times_s``, the median rate (for the windows that
+        count frames).
+    config
+        Options.
+    times_s
+        Per-frame times of a variable-frame-rate video: spikes' speeds over
+        the real intervals, gaps filled linearly in time, the noise from
+        third divided differences and the RTS smoother at the real
+        intervals (:func:`openfield.smoothing.smooth_track`); None: frames
+        ``1 / fps`` apart.
 
     Returns
     -------
@@ -338,23 +382,33 @@ def clean_track(
         ``"rts"`` or ``"savitzky-golay"``, ``smooth_window_frames`` None
         for RTS) and the tracking noise estimated before gap filling
         (``tracking_noise_cm``, :func:`openfield.smoothing.estimate_noise_cm`).
+        For the quality checks: ``untracked_frames`` (no position after
+        the likelihood cut-off, before jump removal) and ``first_tracked_s``
+        (time of the first frame with one; None when none).
     """
     n = len(xy_px)
     xy = cleaning.mask_low_likelihood(xy_px, likelihood, config.likelihood_cutoff)
-    low = int(np.isnan(xy).any(axis=1).sum() - np.isnan(xy_px).any(axis=1).sum())
+    untracked = np.isnan(xy).any(axis=1)
+    low = int(untracked.sum() - np.isnan(xy_px).any(axis=1).sum())
+    tracked = np.flatnonzero(~untracked)
     xy_cm = calibration.px_to_cm(xy)
-    xy_cm, jumps = cleaning.remove_jumps(xy_cm, fps, config.max_speed_cm_s)
-    noise = smoothing.estimate_noise_cm(xy_cm, fps)  # before gap filling: only measured positions
+    xy_cm, jumps = cleaning.remove_jumps(xy_cm, fps, config.max_speed_cm_s, times_s)
+    noise = smoothing.estimate_noise_cm(xy_cm, fps, times_s)  # before gap filling: only measured positions
     max_gap = int(round(config.max_gap_s * fps))
-    xy_cm, interpolated = cleaning.interpolate_gaps(xy_cm, max_gap)
+    xy_cm, interpolated = cleaning.interpolate_gaps(xy_cm, max_gap, times_s)
     missing = np.isnan(xy_cm).any(axis=1)
     starts, lengths = cleaning.runs(missing)
     at_start = starts == 0
     at_end = (starts + lengths == n) & ~at_start
     inner = ~at_start & ~at_end
+    if times_s is None:
+        run_s = lengths / fps
+    else:
+        cum = np.r_[0.0, np.cumsum(timebase.frame_durations(times_s))]
+        run_s = cum[starts + lengths] - cum[starts]
     if config.smooth_window_s is None:
         window = None
-        xy_cm = smoothing.smooth_track(xy_cm, fps, noise_cm=noise)
+        xy_cm = smoothing.smooth_track(xy_cm, fps, noise_cm=noise, times_s=times_s)
     else:
         window = cleaning.window_frames(config.smooth_window_s, fps, config.smooth_polyorder)
         xy_cm = cleaning.smooth(xy_cm, window, config.smooth_polyorder)
@@ -365,12 +419,15 @@ def clean_track(
         "interpolated_frames": int(interpolated.sum()),
         "missing_frames": int(missing.sum()),
         "gaps_left_open": int(inner.sum()),
-        "longest_gap_s": float(lengths[inner].max() / fps) if inner.any() else 0.0,
-        "missing_start_s": float(lengths[at_start].sum() / fps),
-        "missing_end_s": float(lengths[at_end].sum() / fps),
+        "longest_gap_s": float(run_s[inner].max()) if inner.any() else 0.0,
+        "missing_start_s": float(run_s[at_start].sum()),
+        "missing_end_s": float(run_s[at_end].sum()),
         "smooth_window_frames": window,
         "smoother": "rts" if window is None else "savitzky-golay",
         "tracking_noise_cm": float(noise),
+        "untracked_frames": int(untracked.sum()),
+        "first_tracked_s": (None if not len(tracked) else
+                            float(tracked[0] / fps) if times_s is None else float(times_s[tracked[0]])),
     }
     return xy_cm, interpolated, report
 
@@ -393,6 +450,7 @@ def analyze_pose(
     calibration: Calibration,
     config: KinematicsConfig | None = None,
     fps: float | None = None,
+    times_s: np.ndarray | None = None,
 ) -> xr.Dataset:
     """Kinematics of a pose dataset, added to it on the same ``time`` axis.
 
@@ -406,17 +464,26 @@ def analyze_pose(
         Options; defaults if None.
     fps
         Frame rate; defaults to ``ds.attrs['fps']``.
+    times_s
+        The real time (s) of each frame of a variable-frame-rate video (see
+        the module's docstring; :func:`openfield.quality.variable_frame_times`
+        gives them from the decoder's timestamps): every time, speed,
+        acceleration and duration comes from them, ``fps`` is ignored and
+        the median rate used. None: frame ``i`` at ``i / fps``.
 
     Returns
     -------
     xarray.Dataset
-        The pose variables plus, per frame (``time`` in s):
+        The pose variables plus, per frame (``time`` in s, from ``times_s``
+        when given, made to start at 0):
         ``reference_position`` (time, space; cleaned and smoothed, cm),
         ``speed`` (cm/s), ``acceleration`` (signed, cm/s²), ``zone``
         (``"center"``, ``"border"``, or ``""`` where unknown), ``moving``,
         ``in_bout`` (inside a locomotor bout) and ``interpolated`` (bool);
         each variable's ``units`` in its attrs.
-        ``attrs`` add ``fps``, ``calibration`` (its dict), ``arena_size_cm``
+        ``attrs`` add ``fps`` (the median rate with ``times_s``),
+        ``time_source`` (``"timestamps"`` with ``times_s``, else ``"fps"``),
+        ``calibration`` (its dict), ``arena_size_cm``
         (None without an arena), ``center_fraction``, ``reference_point``,
         ``cleaning`` (what cleaning did, see :func:`clean_track`),
         ``bout_bounds`` (:func:`openfield.bouts.find_bouts`'s frames per
@@ -427,6 +494,15 @@ def analyze_pose(
     """
     config = config or KinematicsConfig()
     source = ds.attrs.get("source_file")
+    if times_s is not None:
+        try:
+            times_s = timebase.check_times(times_s, ds.sizes["time"])
+        except OpenfieldError as exc:
+            raise OpenfieldError(f"the frame times do not fit the pose: {exc.message}", source) from exc
+        if len(times_s) < 2:
+            raise OpenfieldError("frame times need at least 2 frames", source)
+        times_s = times_s - times_s[0]
+        fps = timebase.median_fps(times_s)
     fps = fps if fps is not None else ds.attrs.get("fps")
     if fps is None:
         raise OpenfieldError("fps unknown: give the video's frame rate (--fps)", source)
@@ -440,36 +516,47 @@ def analyze_pose(
             "(is this the right file, or should --likelihood-cutoff be lower?)",
             source,
         )
-    xy_cm, interpolated, report = clean_track(xy_px, lik, calibration, fps, config)
+    if times_s is not None and config.smooth_window_s is not None:
+        log.warning("%s: variable frame rate: the %g-s Savitzky-Golay window counts frames at the median rate "
+                    "(%.3g frames/s), it does not follow the uneven intervals (the default smoother does)",
+                    source or "pose", config.smooth_window_s, fps)
+    xy_cm, interpolated, report = clean_track(xy_px, lik, calibration, fps, config, times_s)
     report["reference_point"] = name
+    report["time_source"] = "fps" if times_s is None else "timestamps"
     _log_missing(source or "pose", report, config.max_gap_s)
     arena = calibration.arena_size_cm if calibration.has_arena else None
     if arena is None:
         log.warning("%s: the calibration has no arena (method %r): zone measures are left empty",
                     source or "pose", calibration.method)
     n = len(xy_cm)
-    speed, acc = speed_acceleration(xy_cm, fps)
+    speed, acc = speed_acceleration(xy_cm, fps, times_s)
     if arena is not None:
         zone = zones.assign_zones(xy_cm, arena, config.center_fraction)
     else:
         zone = np.full(n, zones.UNKNOWN, dtype=object)
-    out = ds.assign_coords(time=np.arange(n) / fps)
+    out = ds.assign_coords(time=np.arange(n) / fps if times_s is None else times_s)
     out.attrs = dict(ds.attrs)
     out["reference_position"] = (("time", "space"), xy_cm, {"units": "cm", "keypoint": name})
     out["speed"] = ("time", speed, {"units": "cm/s"})
     out["acceleration"] = ("time", acc, {"units": "cm/s^2"})
     out["zone"] = ("time", zone.astype(str), {"units": ""})
-    moving = moving_mask(speed, fps, config.moving_threshold_cm_s, config.moving_min_s)
+    moving = moving_mask(speed, fps, config.moving_threshold_cm_s, config.moving_min_s, times_s)
     bounds = bouts.find_bouts(speed, fps, moving, bouts.BoutConfig(
         moving_threshold_cm_s=config.moving_threshold_cm_s, moving_min_s=config.moving_min_s))
     out["moving"] = ("time", moving, {"units": ""})
     out["in_bout"] = ("time", bouts.in_bout_mask(bounds, n), {"units": ""})
     out["interpolated"] = ("time", np.asarray(interpolated, bool), {"units": ""})
-    out.attrs.update(fps=fps, time_unit="seconds", calibration=calibration.to_dict(),
+    time_source = report["time_source"]
+    out.attrs.update(fps=fps, time_unit="seconds", time_source=time_source, calibration=calibration.to_dict(),
                      arena_size_cm=None if arena is None else tuple(arena),
                      center_fraction=float(config.center_fraction), reference_point=name, cleaning=report,
                      bout_bounds=[[float(v) for v in row] for row in bounds])
-    return log_step(out, "kinematics", {**asdict(config), "fps": fps})
+    return log_step(out, "kinematics", {**asdict(config), "fps": fps, "time_source": time_source})
+
+
+def frame_times(ds: xr.Dataset) -> np.ndarray | None:
+    """The per-frame times of :func:`analyze_pose`'s result when they came from timestamps, else None."""
+    return ds["time"].values if ds.attrs.get("time_source") == "timestamps" else None
 
 
 def summarize(ds: xr.Dataset) -> dict[str, Any]:
@@ -480,7 +567,7 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
     has_zones = ds.attrs.get("arena_size_cm") is not None
     out = _summary_of(ds["reference_position"].transpose("time", "space").values, ds["speed"].values,
                       ds["acceleration"].values, zone, ds["moving"].values, ds["interpolated"].values, fps,
-                      has_zones, ds["in_bout"].values)
+                      has_zones, ds["in_bout"].values, frame_times(ds))
     out.update(reference_point=ds.attrs["reference_point"], fps=fps, px_per_cm=float(cal["px_per_cm"]),
                calibration_method=cal["method"], tracking_noise_cm=ds.attrs["cleaning"]["tracking_noise_cm"])
     out.update(bouts.summarize_bouts(bout_table(ds), has_zones=has_zones))
@@ -492,17 +579,20 @@ def bout_table(ds: xr.Dataset) -> pd.DataFrame:
     zone = ds["zone"].values.astype(object) if ds.attrs.get("arena_size_cm") is not None else None
     bounds = np.asarray(ds.attrs["bout_bounds"], float).reshape(-1, 4)
     return bouts.bout_table(ds["speed"].values, float(ds.attrs["fps"]), ds["acceleration"].values,
-                            ds["reference_position"].transpose("time", "space").values, zone=zone, bounds=bounds)
+                            ds["reference_position"].transpose("time", "space").values, zone=zone, bounds=bounds,
+                            times_s=frame_times(ds))
 
 
 def frames_table(ds: xr.Dataset) -> pd.DataFrame:
-    """The per-frame table of :func:`analyze_pose`'s result (columns ``FRAME_COLUMNS``, cm and s)."""
+    """The per-frame table of :func:`analyze_pose`'s result (columns ``FRAME_COLUMNS``, cm and s; ``time_s``
+    the frame's time from the timestamps of a variable-frame-rate video, else frame / fps)."""
     n = ds.sizes["time"]
     xy = ds["reference_position"].transpose("time", "space").values
+    times = frame_times(ds)
     return pd.DataFrame(
         {
             "frame": np.arange(n),
-            "time_s": np.arange(n) / float(ds.attrs["fps"]),
+            "time_s": np.arange(n) / float(ds.attrs["fps"]) if times is None else times,
             "x_cm": xy[:, 0],
             "y_cm": xy[:, 1],
             "speed_cm_s": ds["speed"].values,

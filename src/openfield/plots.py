@@ -9,7 +9,8 @@ Long recordings draw what the eye can see: a trace over time is reduced to
 the minimum and maximum of each of :data:`TRACE_BINS` time bins (every
 peak and trough stays visible at the figure's resolution), the trajectory
 to at most :data:`TRAJECTORY_POINTS` points (every k-th frame), and the heat
-map is a 2-D histogram of every frame.
+map is a 2-D histogram of every frame, each weighing its duration (the
+real ones of a variable-frame-rate video, from the table's ``time_s``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
 
-from openfield import zones
+from openfield import timebase, zones
 
 #: A trace over time with more frames than this is drawn as a min/max envelope of this many bins.
 TRACE_BINS = 1000
@@ -101,16 +102,31 @@ def trajectory_figure(
     return fig
 
 
-def heatmap_figure(
+def occupancy_s(
     frames: pd.DataFrame,
     arena_size_cm: tuple[float, float] | None,
     fps: float,
     bin_cm: float = 2.0,
-    center_fraction: float = 0.5,
-    title: str = "",
-) -> Any:
-    """Occupancy: seconds spent in each ``bin_cm`` square."""
-    xy = frames[["x_cm", "y_cm"]].dropna().to_numpy()
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seconds spent in each ``bin_cm`` square: a 2-D histogram of the tracked frames.
+
+    Each frame weighs its duration: ``1 / fps``, or, when the table's
+    ``time_s`` are uneven (a variable-frame-rate video,
+    :func:`openfield.timebase.uneven_times`), the time until the next frame
+    (:func:`openfield.timebase.frame_durations`). So the squares add up to
+    the time the animal was tracked.
+
+    Returns
+    -------
+    seconds : numpy.ndarray
+        ``(nx, ny)`` seconds per square (x first, as ``numpy.histogram2d``).
+    x_edges, y_edges : numpy.ndarray
+        The squares' edges (cm): the arena's floor, else the track's extent.
+    """
+    xy_all = frames[["x_cm", "y_cm"]].to_numpy(float)
+    tracked = ~np.isnan(xy_all).any(axis=1)
+    xy = xy_all[tracked]
+    times = timebase.uneven_times(frames["time_s"]) if "time_s" in frames else None
     if arena_size_cm is not None:
         w, h = arena_size_cm
         xr_, yr_ = (0, w), (0, h)
@@ -119,9 +135,25 @@ def heatmap_figure(
         yr_ = (np.nanmin(xy[:, 1]), np.nanmax(xy[:, 1])) if len(xy) else (0, 1)
     nx = max(1, int(np.ceil((xr_[1] - xr_[0]) / bin_cm)))
     ny = max(1, int(np.ceil((yr_[1] - yr_[0]) / bin_cm)))
-    counts, xe, ye = np.histogram2d(xy[:, 0], xy[:, 1], bins=[nx, ny], range=[xr_, yr_])
+    if times is None:  # a constant rate: frame counts / fps, as always
+        counts, xe, ye = np.histogram2d(xy[:, 0], xy[:, 1], bins=[nx, ny], range=[xr_, yr_])
+        return counts / fps, xe, ye
+    weights = timebase.frame_durations(times)[tracked]
+    return np.histogram2d(xy[:, 0], xy[:, 1], bins=[nx, ny], range=[xr_, yr_], weights=weights)
+
+
+def heatmap_figure(
+    frames: pd.DataFrame,
+    arena_size_cm: tuple[float, float] | None,
+    fps: float,
+    bin_cm: float = 2.0,
+    center_fraction: float = 0.5,
+    title: str = "",
+) -> Any:
+    """Occupancy: seconds spent in each ``bin_cm`` square (:func:`occupancy_s`)."""
+    seconds, xe, ye = occupancy_s(frames, arena_size_cm, fps, bin_cm)
     fig, ax = plt.subplots(figsize=(6, 6))
-    im = ax.imshow(counts.T / fps, origin="upper", extent=(xe[0], xe[-1], ye[-1], ye[0]),
+    im = ax.imshow(seconds.T, origin="upper", extent=(xe[0], xe[-1], ye[-1], ye[0]),
                    cmap="magma", interpolation="nearest")
     fig.colorbar(im, ax=ax, label=f"time per {bin_cm:g} cm bin (s)", shrink=0.8)
     _arena_axes(ax, arena_size_cm, center_fraction, fill=False)

@@ -27,7 +27,7 @@ QC_COLUMNS = ["frames_expected", "frames_read", "fraction_missing", "fraction_in
 
 #: The flag vocabulary, in the order flags are listed.
 QC_FLAGS = ("truncated", "fps_suspect", "high_missing", "low_contrast", "arena_partial",
-            "animal_not_found_at_start", "short_recording")
+            "animal_not_found_at_start", "short_recording", "empty_arena")
 
 #: Frames a video may lack against its container's count before it is
 #: ``truncated`` (with :data:`TRUNCATED_TOLERANCE_FRACTION`, the larger wins):
@@ -84,6 +84,7 @@ FLAG_DESCRIPTIONS = {
     "arena_partial": "arena found only partly",
     "animal_not_found_at_start": f"no animal in the first {START_WINDOW_S:g} s",
     "short_recording": f"shorter than {SHORT_RECORDING_S:g} s",
+    "empty_arena": "no animal found in any frame of this arena (several arenas per video): measures left empty",
 }
 
 
@@ -253,6 +254,38 @@ def frame_times_from_timestamps(timestamps_ms: Any) -> np.ndarray:
     return (t - t[0]) / 1000.0
 
 
+def variable_frame_times(timestamps_ms: Any, cv_max: float = TIMESTAMP_CV_MAX) -> np.ndarray | None:
+    """The per-frame times the kinematics must use: from the timestamps when they are irregular, else None.
+
+    A constant-rate video (timestamps regular: :func:`timestamps_irregular`
+    false) keeps frame index / fps, exactly; a variable-rate one is measured
+    on its timestamps (:func:`frame_times_from_timestamps`).
+
+    Parameters
+    ----------
+    timestamps_ms
+        The decoder's time of each frame, in milliseconds.
+    cv_max
+        Coefficient of variation of the intervals above which they are irregular.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Seconds from the first frame, or None when regular (or fewer than 3 frames).
+
+    Raises
+    ------
+    OpenfieldError
+        When irregular because a timestamp is missing or the times do not
+        increase: such times cannot place the frames (the video stays
+        ``fps_suspect``; the caller falls back to frame index / fps).
+    """
+    t = np.asarray(timestamps_ms, dtype=float)
+    if not timestamps_irregular(t / 1000.0, cv_max):
+        return None
+    return frame_times_from_timestamps(t)
+
+
 def found_at_start(found: Any, fps: float, window_s: float = START_WINDOW_S) -> bool:
     """True when the animal is found in at least one frame of the first ``window_s`` seconds.
 
@@ -268,6 +301,17 @@ def found_at_start(found: Any, fps: float, window_s: float = START_WINDOW_S) -> 
     f = np.asarray(found, dtype=bool)
     n = max(1, int(math.ceil(window_s * fps)))
     return bool(f[:n].any())
+
+
+def found_in_start_window(first_found_s: float | None, window_s: float = START_WINDOW_S) -> bool:
+    """:func:`found_at_start` from the time of the first frame with the animal (None: never found).
+
+    The same rule: frame ``i`` at ``i / fps`` is in the first ``window_s``
+    seconds when ``i < ceil(window_s * fps)``, i.e. ``i / fps < window_s``;
+    with a variable frame rate the frame's real time counts. Frame 0 always
+    counts.
+    """
+    return first_found_s is not None and (first_found_s == 0.0 or first_found_s < window_s)
 
 
 def assess_quality(

@@ -97,9 +97,38 @@ def summary_table(summary: dict[str, Any]) -> str:
     return "<table class='measures'><tr><th>Measure</th><th>Value</th><th>Unit</th></tr>" + "".join(rows) + "</table>"
 
 
+def result_units(results: Sequence[Any]) -> list[Any]:
+    """Every result that is one animal, in order: a multi-arena video's ``arenas`` in its place.
+
+    Results are :class:`openfield.pipeline.VideoResult` objects or anything
+    with ``video`` and ``summary`` (and optionally ``arena``, ``arenas``); a
+    failed video stays one (``summary`` None).
+    """
+    return [u for r in results for u in (getattr(r, "arenas", None) or [r])]
+
+
+def result_label(r: Any) -> str:
+    """A result's name: the video's file name, with ``arena K`` for an arena of a multi-arena video."""
+    arena = getattr(r, "arena", None)
+    return Path(r.video).name if arena is None else f"{Path(r.video).name} arena {arena}"
+
+
+def result_stem(r: Any) -> str:
+    """The stem of a result's files: the video's, or ``<stem>_a<K>`` for an arena."""
+    arena = getattr(r, "arena", None)
+    return Path(r.video).stem if arena is None else f"{Path(r.video).stem}_a{arena}"
+
+
+def is_empty_arena(r: Any) -> bool:
+    """An arena where no animal was found in any frame (its summary's QC flag ``empty_arena``)."""
+    return "empty_arena" in str((r.summary or {}).get("qc_flags", "")).split(";")
+
+
 def comparison_figure(table: pd.DataFrame) -> Any:
-    """Bar charts of the main measures, one bar per video."""
+    """Bar charts of the main measures, one bar per video (per video and arena with an ``arena`` column)."""
     names = table["video"].astype(str).tolist()
+    if "arena" in table.columns:
+        names = [f"{n} a{int(a)}" for n, a in zip(names, table["arena"], strict=True)]
     fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
     for ax, key in zip(axes.ravel(), COMPARED, strict=True):
         label, unit = MEASURES[key]
@@ -129,6 +158,10 @@ table.qc tr.clean td.flags{color:#2a7a2a;font-weight:400}
 """
 
 
+#: Added to the page's style when it has multi-arena videos (a single-arena page is unchanged).
+_ARENA_CSS = "div.arena{border-top:1px dashed #ddd;margin-top:1em} p.empty{color:#a35200}\n"
+
+
 def qc_table(results: Sequence[Any]) -> str:
     """HTML table of the quality checks: flagged videos first, each with its flags and why.
 
@@ -146,10 +179,10 @@ def qc_table(results: Sequence[Any]) -> str:
     """
     from openfield.quality import qc_overview
 
-    ok = [r for r in results if r.summary is not None and "qc_flags" in r.summary]
+    ok = [r for r in result_units(results) if r.summary is not None and "qc_flags" in r.summary]
     if not ok:
         return ""
-    names = [Path(r.video).name for r in ok]
+    names = [result_label(r) for r in ok]
     summary = pd.DataFrame({"video": names, "qc_flags": [r.summary["qc_flags"] for r in ok]})
     overview = qc_overview(summary)
     detail = {name: getattr(r, "qc_message", "") for name, r in zip(names, ok, strict=True)}
@@ -200,20 +233,25 @@ def report_html(
     str
         The self-contained page.
     """
-    ok = [r for r in results if r.summary is not None]
-    failed = [r for r in results if r.summary is None]
+    units = result_units(results)
+    ok = [r for r in units if r.summary is not None]
+    failed = [r for r in units if r.summary is None]
+    n_arenas = sum(1 for r in ok if getattr(r, "arena", None) is not None)
+    n_videos = len(results) - len(failed)
+    arenas_meta = f" ({n_arenas} arenas, {sum(map(is_empty_arena, ok))} empty)" if n_arenas else ""
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-             f"<style>{_CSS}</style></head><body>",
+             f"<style>{_CSS}{_ARENA_CSS if n_arenas else ''}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
-             f"<p class='meta'>{len(ok)} video(s) analysed, {len(failed)} failed; openfield {__version__}; "
-             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; folder {html.escape(str(folder))}</p>"]
+             f"<p class='meta'>{n_videos} video(s) analysed{arenas_meta}, {len(failed)} failed; "
+             f"openfield {__version__}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; folder {html.escape(str(folder))}</p>"]
     qc = qc_table(results)
     if qc:
         parts.append(qc)
     if ok:
         table = pd.DataFrame([r.summary for r in ok])
-        cols = ["video"] + [k for k in OVERVIEW if k in table.columns]
-        head = "".join(f"<th>{html.escape(MEASURES[c][0]) if c in MEASURES else 'Video'}"
+        cols = ["video"] + (["arena"] if "arena" in table.columns else []) + [k for k in OVERVIEW if k in table.columns]
+        names = {"video": "Video", "arena": "Arena"}
+        head = "".join(f"<th>{html.escape(MEASURES[c][0]) if c in MEASURES else names[c]}"
                        f"{' (' + MEASURES[c][1] + ')' if c in MEASURES and MEASURES[c][1] else ''}</th>"
                        for c in cols)
         body = "".join("<tr>" + "".join(f"<td>{_fmt(row[c])}</td>" for c in cols) + "</tr>"
@@ -226,23 +264,53 @@ def report_html(
         items = "".join(f"<li><b>{html.escape(Path(r.video).name)}</b>: {html.escape(r.error or 'failed')}</li>"
                         for r in failed)
         parts += ["<h2 class='failed'>Failed</h2>", f"<ul class='failed'>{items}</ul>"]
-    for r in ok:
-        stem = Path(r.video).stem
-        pngs = images.get(stem, {})
-        parts += [f"<section class='video'><h2>{html.escape(Path(r.video).name)}</h2>",
-                  "<div class='row'>",
-                  _img(pngs.get("trajectory"), "trajectory and zones"),
-                  _img(pngs.get("heatmap"), "occupancy heat map"),
-                  "</div>",
-                  _img(pngs.get("speed"), "speed and acceleration", wide=True),
-                  (_img(pngs["bout_acceleration"], "locomotor bouts: peak speed vs mean acceleration")
-                   if "bout_acceleration" in pngs else ""),
-                  _img(pngs["ethogram"], "ethogram", wide=True) if "ethogram" in pngs else "",
-                  summary_table(r.summary),
-                  f"<p class='meta'>Per-frame table: <code>{html.escape(stem)}_kinematics.csv</code>; "
-                  f"pose: <code>{html.escape(stem)}_pose.csv</code>.</p></section>"]
+    for r in results:
+        arenas = getattr(r, "arenas", None)
+        if arenas:
+            parts += _arenas_section(r, arenas, images)
+        elif r.summary is not None:
+            parts += _unit_section(r, images, "h2", "section class='video'")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _unit_section(r: Any, images: Mapping[str, Mapping[str, bytes]], heading: str, tag: str) -> list[str]:
+    """One video's (or one arena's) plots and measures; an empty arena says so instead."""
+    stem = result_stem(r)
+    end = tag.split()[0]
+    if is_empty_arena(r):
+        return [f"<{tag}><{heading}>{html.escape(result_label(r))}</{heading}>",
+                "<p class='empty'>Empty: no animal found in any frame of this arena (QC flag "
+                "<code>empty_arena</code>; its row in <code>summary_all.csv</code> has no measures).</p>",
+                f"</{end}>"]
+    pngs = images.get(stem, {})
+    return [f"<{tag}><{heading}>{html.escape(result_label(r))}</{heading}>",
+            "<div class='row'>",
+            _img(pngs.get("trajectory"), "trajectory and zones"),
+            _img(pngs.get("heatmap"), "occupancy heat map"),
+            "</div>",
+            _img(pngs.get("speed"), "speed and acceleration", wide=True),
+            (_img(pngs["bout_acceleration"], "locomotor bouts: peak speed vs mean acceleration")
+             if "bout_acceleration" in pngs else ""),
+            _img(pngs["ethogram"], "ethogram", wide=True) if "ethogram" in pngs else "",
+            summary_table(r.summary),
+            f"<p class='meta'>Per-frame table: <code>{html.escape(stem)}_kinematics.csv</code>; "
+            f"pose: <code>{html.escape(stem)}_pose.csv</code>.</p></{end}>"]
+
+
+def _arenas_section(r: Any, arenas: Sequence[Any], images: Mapping[str, Mapping[str, bytes]]) -> list[str]:
+    """A multi-arena video: its frame with the numbered arenas drawn, then each arena's section."""
+    stem = Path(r.video).stem
+    empty = [str(a.arena) for a in arenas if is_empty_arena(a)]
+    note = f"; empty: arena {', '.join(empty)}" if empty else ""
+    parts = [f"<section class='video'><h2>{html.escape(Path(r.video).name)}</h2>",
+             f"<p class='meta'>{len(arenas)} arenas, numbered row-major from the top-left{note}; files "
+             f"<code>{html.escape(stem)}_a&lt;K&gt;_*</code>.</p>",
+             _img(images.get(stem, {}).get("arenas"), "the video's arenas, numbered", wide=True)]
+    for a in arenas:
+        parts += _unit_section(a, images, "h3", "div class='arena'")
+    parts.append("</section>")
+    return parts
 
 
 def embedded_images(html_text: str) -> list[bytes]:

@@ -23,13 +23,22 @@ an hour at 30 fps takes milliseconds. Each stretch of tracked frames is
 smoothed on its own (NaN gaps stay NaN), extended at both ends by its odd
 reflection (:data:`PAD_S`, as :func:`scipy.signal.filtfilt` pads), so a
 stretch that starts or ends in motion keeps its speed there.
+
+Frames at uneven times (a variable-frame-rate video, ``times_s``): the same
+model, with each step's transition and process noise at its own interval,
+is no longer time-invariant; its exact RTS smoother is computed as the mode
+of the states' posterior, one banded Cholesky solve per stretch
+(:func:`_rts_variable`, O(frames)), and the noise from third *divided*
+differences over the real times. Given evenly spaced times it is the
+steady-state smoother above but for how each starts (the tests bound both).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import solveh_banded
 
-from openfield import cleaning
+from openfield import cleaning, timebase
 from openfield.errors import OpenfieldError
 
 #: Variance of a third difference of white noise, in units of the noise variance.
@@ -47,17 +56,45 @@ PAD_S = 1.0
 SG_POLYORDER = 2
 
 
-def _third_differences(xy_cm: np.ndarray) -> np.ndarray:
+def _check_track(xy_cm: np.ndarray) -> np.ndarray:
     xy = np.asarray(xy_cm, dtype=float)
     if xy.ndim != 2 or xy.shape[1] != 2:
         raise OpenfieldError(f"a track must have shape (frames, 2), got {xy.shape}")
-    d3 = np.diff(xy, n=3, axis=0)
+    return xy
+
+
+def _third_differences(xy_cm: np.ndarray, times_s: np.ndarray | None = None) -> np.ndarray:
+    """Third differences of the track, in units of the noise's s.d. times ``sqrt(20)``.
+
+    With ``times_s``, each is the third divided difference over its four
+    frames' times, divided by the root sum of squares of its weights and
+    multiplied by ``sqrt(20)``: white noise gives the same spread as on
+    evenly spaced frames, and motion at constant acceleration gives 0 however
+    the frames are spaced (the plain third difference of a constant speed
+    sampled at alternating 25/40-ms intervals is not 0).
+    """
+    xy = _check_track(xy_cm)
+    if times_s is None:
+        d3 = np.diff(xy, n=3, axis=0)
+    else:
+        t = np.asarray(times_s, dtype=float)
+        n = len(t) - 3
+        if n < 1:
+            return np.zeros(0)
+        # weights of the divided difference f[t_i, ..., t_i+3]: 1 / prod_{k != j} (t_j - t_k)
+        w = np.ones((n, 4))
+        for j in range(4):
+            for k in range(4):
+                if k != j:
+                    w[:, j] /= t[j : j + n] - t[k : k + n]
+        w *= np.sqrt(D3_NOISE_GAIN) / np.sqrt((w**2).sum(axis=1, keepdims=True))
+        d3 = sum(w[:, j, None] * xy[j : j + n] for j in range(4))
     # a position repeated exactly (a frozen or rendered still frame) is no evidence of zero noise
     d3 = d3[np.isfinite(d3).all(axis=1) & (d3 != 0).any(axis=1)].ravel()
     return d3
 
 
-def estimate_noise_cm(xy_cm: np.ndarray, fps: float) -> float:
+def estimate_noise_cm(xy_cm: np.ndarray, fps: float, times_s: np.ndarray | None = None) -> float:
     """Tracking noise of a track (cm, s.d. per axis) from its third differences.
 
     Parameters
@@ -68,6 +105,10 @@ def estimate_noise_cm(xy_cm: np.ndarray, fps: float) -> float:
         and would bias the estimate low.
     fps
         Frame rate (checked; the estimate itself is per frame).
+    times_s
+        Per-frame times of a variable-frame-rate video: third *divided*
+        differences over the real times, scaled to the same noise gain (see
+        :func:`_third_differences`); None: frames evenly spaced.
 
     Returns
     -------
@@ -80,7 +121,7 @@ def estimate_noise_cm(xy_cm: np.ndarray, fps: float) -> float:
     """
     if not (np.isfinite(fps) and fps > 0):
         raise OpenfieldError(f"fps must be a positive number, got {fps}")
-    d3 = _third_differences(xy_cm)
+    d3 = _third_differences(xy_cm, times_s)
     if len(d3) < 10:
         return float("nan")
     return float(1.4826 * np.median(np.abs(d3)) / np.sqrt(D3_NOISE_GAIN))
@@ -155,12 +196,91 @@ def _rts_stretch(z: np.ndarray, forward: list, backward: list) -> np.ndarray:
     return out[::-1]
 
 
+#: Inverse of the white-jerk covariance's shape: ``Q(dt) = q dt T M T`` with ``T = diag(dt², dt, 1)`` and
+#: ``M = [[1/20, 1/8, 1/6], [1/8, 1/3, 1/2], [1/6, 1/2, 1]]`` (:func:`_ca_model`'s ``qm``), so
+#: ``Q(dt)^-1 = T^-1 M^-1 T^-1 / (q dt)`` in closed form, well conditioned at any ``dt``.
+_M_INV = np.array([[720.0, -360.0, 60.0], [-360.0, 192.0, -36.0], [60.0, -36.0, 9.0]])
+
+
+def _ca_steps(dt: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """Transitions ``F(dt_k)`` and inverse process covariances ``Q(dt_k)^-1``, ``(steps, 3, 3)`` each."""
+    dt = np.asarray(dt, dtype=float)
+    f = np.zeros((len(dt), 3, 3))
+    f[:, [0, 1, 2], [0, 1, 2]] = 1.0
+    f[:, 0, 1] = f[:, 1, 2] = dt
+    f[:, 0, 2] = dt**2 / 2
+    t = np.stack([dt**2, dt, np.ones_like(dt)], axis=1)
+    w = _M_INV[None] / (q * dt[:, None, None] * t[:, :, None] * t[:, None, :])
+    return f, w
+
+
+def _rts_variable(z: np.ndarray, dt: np.ndarray, q: float, r: float, p0: np.ndarray) -> np.ndarray:
+    """The exact RTS smoother of one stretch at any frame intervals: smoothed positions.
+
+    The RTS smoother's means are the mode of the states' posterior, i.e. the
+    minimiser of ``sum_k (z_k - p_k)² / r + sum_k e_k' Q(dt_k)^-1 e_k
+    + (x_0 - m_0)' p0^-1 (x_0 - m_0)`` with ``e_k = x_{k+1} - F(dt_k) x_k``
+    and the prior mean ``m_0 = (z_0, 0, 0)`` (at rest at the first position,
+    as the steady-state filter starts). Its normal equations are
+    block-tridiagonal (3 x 3 blocks): one banded Cholesky solve
+    (:func:`scipy.linalg.solveh_banded`), O(frames), both axes at once.
+
+    Parameters
+    ----------
+    z
+        ``(frames, columns)`` measured positions (each column one axis).
+    dt
+        ``(frames - 1,)`` intervals between them, > 0.
+    q, r
+        Jerk density and measurement variance, in the units of ``dt``.
+    p0
+        Prior covariance of the first state.
+    """
+    n = len(z)
+    f, w = _ca_steps(dt, q)
+    wf = w @ f
+    diag = np.zeros((n, 3, 3))
+    diag[:, 0, 0] = 1.0 / r
+    diag[1:] += w
+    diag[:-1] += np.transpose(f, (0, 2, 1)) @ wf
+    diag[0] += np.linalg.inv(p0)
+    ab = np.zeros((6, 3 * n))  # lower banded storage: ab[i - j, j] = A[i, j]
+    for a in range(3):
+        for b in range(a + 1):
+            ab[a - b, b::3] = diag[:, a, b]
+        for b in range(3):  # the block below the diagonal: -Q^-1 F
+            ab[3 + a - b, b : 3 * (n - 1) : 3] = -wf[:, a, b]
+    rhs = np.zeros((3 * n, z.shape[1]))
+    rhs[0::3] = (z - z[0]) / r  # relative to the prior mean: no prior term on the right
+    return solveh_banded(ab, rhs, lower=True)[0::3] + z[0]
+
+
+def _smooth_variable(xy: np.ndarray, times_s: np.ndarray, q: float, r: float) -> np.ndarray:
+    """:func:`smooth_track`'s RTS on frames at ``times_s``: each stretch padded by its odd reflection
+    (in time too) and smoothed by :func:`_rts_variable`, in units of the median interval."""
+    tau = float(np.median(np.diff(times_s)))
+    q_u, r_u = q * tau**5, r  # states (p, v tau, a tau²): intervals in units of tau
+    p0 = _ca_model(1.0, q_u, r_u)[4]  # the steady-state prior at the median interval
+    t = times_s / tau
+    pad_max = int(np.ceil(PAD_S / tau))
+    starts, lengths = cleaning.runs(np.isfinite(xy).all(axis=1))
+    for s, n in zip(starts, lengths, strict=True):
+        pad = min(n - 1, pad_max)
+        z, ts = xy[s : s + n], t[s : s + n]
+        if pad > 0:  # odd reflection: a stretch that starts or ends in motion keeps its velocity
+            z = np.r_[2 * z[0] - z[pad:0:-1], z, 2 * z[-1] - z[-2 : -pad - 2 : -1]]
+            ts = np.r_[2 * ts[0] - ts[pad:0:-1], ts, 2 * ts[-1] - ts[-2 : -pad - 2 : -1]]
+        xy[s : s + n] = _rts_variable(z, np.diff(ts), q_u, r_u, p0)[pad : pad + n]
+    return xy
+
+
 def smooth_track(
     xy_cm: np.ndarray,
     fps: float,
     noise_cm: float | None = None,
     window_s: float | None = None,
     jerk_density: float | None = None,
+    times_s: np.ndarray | None = None,
 ) -> np.ndarray:
     """Smooth a track to its tracking noise (RTS, constant acceleration), or by a fixed window.
 
@@ -180,6 +300,11 @@ def smooth_track(
     window_s
         When given, a Savitzky-Golay filter (order 2) of this window
         replaces the RTS smoother (the ``--smooth-window`` override).
+    times_s
+        Per-frame times (s) of a variable-frame-rate video: the RTS smoother
+        of the same model with each step's transition and process noise at
+        its real interval (:func:`_rts_variable`); the Savitzky-Golay window
+        then counts frames at the median rate. None: frames ``1 / fps`` apart.
 
     Returns
     -------
@@ -188,21 +313,25 @@ def smooth_track(
     """
     if not (np.isfinite(fps) and fps > 0):
         raise OpenfieldError(f"fps must be a positive number, got {fps}")
-    xy = np.array(xy_cm, dtype=float, copy=True)
-    if xy.ndim != 2 or xy.shape[1] != 2:
-        raise OpenfieldError(f"a track must have shape (frames, 2), got {xy.shape}")
+    xy = np.array(_check_track(xy_cm), copy=True)
+    if times_s is not None:
+        times_s = timebase.check_times(times_s, len(xy))
+        if len(xy) >= 2:
+            fps = timebase.median_fps(times_s)
     if window_s is not None:
         if not (np.isfinite(window_s) and window_s >= 0):
             raise OpenfieldError(f"the smoothing window must be >= 0 s, got {window_s}")
         return cleaning.smooth(xy, cleaning.window_frames(window_s, fps, SG_POLYORDER), SG_POLYORDER)
     if noise_cm is None:
-        noise_cm = estimate_noise_cm(xy, fps)
+        noise_cm = estimate_noise_cm(xy, fps, times_s)
     if not np.isfinite(noise_cm):  # too short to tell: nothing to smooth against
         return xy
     r = max(float(noise_cm), MIN_NOISE_CM) ** 2
     q = JERK_DENSITY_CM2_S5 if jerk_density is None else float(jerk_density)
     if not (np.isfinite(q) and q > 0):
         raise OpenfieldError(f"the jerk density must be a positive number, got {jerk_density}")
+    if times_s is not None:
+        return _smooth_variable(xy, times_s, q, r)
     forward, backward = _rts_filters(*_ca_model(fps, q, r)[:4])
     valid = np.isfinite(xy).all(axis=1)
     starts, lengths = cleaning.runs(valid)

@@ -36,7 +36,7 @@ def assign_zones(xy_cm: np.ndarray, arena_size_cm: tuple[float, float], fraction
     return zone
 
 
-def center_entries(zone: np.ndarray, fps: float) -> tuple[int, float]:
+def center_entries(zone: np.ndarray, fps: float, times_s: np.ndarray | None = None) -> tuple[int, float]:
     """Number of entries into the centre and latency to the first visit.
 
     An entry is a change from border to centre, frames of unknown zone
@@ -47,11 +47,15 @@ def center_entries(zone: np.ndarray, fps: float) -> tuple[int, float]:
     -------
     entries : int
     latency_s : float
-        Time of the first frame in the centre; NaN if never there.
+        Time of the first frame in the centre (frame / fps, or its time in
+        ``times_s``, the per-frame times of a variable-frame-rate video);
+        NaN if never there.
     """
     zone = np.asarray(zone, dtype=object)
     known = zone[zone != UNKNOWN]
     entries = int(np.sum((known[1:] == CENTER) & (known[:-1] == BORDER)))
     first = np.flatnonzero(zone == CENTER)
-    latency = float(first[0] / fps) if len(first) else float("nan")
+    if not len(first):
+        return entries, float("nan")
+    latency = float(first[0] / fps) if times_s is None else float(np.asarray(times_s, float)[first[0]])
     return entries, latency

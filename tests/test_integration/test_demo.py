@@ -30,3 +30,34 @@ def test_demo_figures_match_the_truth(tmp_path, capsys):
     assert main(["demo", "-o", str(out)]) == 0
     assert video.stat().st_mtime_ns == mtime
     assert (out / "results" / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_demo_with_four_arenas_matches_each_arenas_truth(tmp_path, capsys):
+    """``openfield demo --arenas 4``: a 2 x 2 rig, every arena's row against its own mouse's truth."""
+    from openfield.demo import ARENA_COMPARED
+
+    out = tmp_path / "demo"
+    assert main(["demo", "--arenas", "4", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    table = pd.read_csv(out / "results" / "demo_arenas_vs_truth.csv")
+    assert table["arena"].tolist() == [k for k in (1, 2, 3, 4) for _ in ARENA_COMPARED]
+    summary = pd.read_csv(out / "results" / "summary_all.csv")
+    assert summary["arena"].tolist() == [1, 2, 3, 4]
+    for _, row in table.iterrows():
+        assert row["measured"] == pytest.approx(summary.loc[row["arena"] - 1, row["measure"]], abs=1e-4)
+        if row["measure"] in ("distance_cm", "mean_speed_cm_s"):
+            assert abs(row["error_percent"]) <= 3.0, (row["arena"], row["measure"])
+        elif row["measure"] in ("time_center_s", "time_border_s"):
+            assert abs(row["error"]) <= 0.3, (row["arena"], row["measure"])
+        elif row["measure"] == "center_entries":
+            assert row["measured"] == row["true"] >= 2, row["arena"]
+        assert f"{row['measured']:.3f}" in printed, (row["arena"], row["measure"])
+    # the truths differ: four mice on four paths, not one copied
+    assert table.loc[table["measure"] == "distance_cm", "true"].nunique() == 4
+    video = out / "video" / "demo_arenas.mp4"
+    mtime = video.stat().st_mtime_ns
+    assert main(["demo", "--arenas", "4", "-o", str(out)]) == 0  # the video and the results are reused
+    assert video.stat().st_mtime_ns == mtime
+    assert main(["demo", "--arenas", "0", "-o", str(out)]) == 2
+    assert "demo --arenas needs at least 2 arenas" in capsys.readouterr().err

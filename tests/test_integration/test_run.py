@@ -167,7 +167,8 @@ def test_track_command(batch, tmp_path, capsys):
     rc = main(["track", str(folder / "mouse_a.mp4"), str(folder / "broken.mp4"), "-o", str(out)])
     assert rc == 1
     assert capsys.readouterr().out.strip() == str(out / "mouse_a_pose.csv")
-    assert sorted(p.name for p in out.iterdir() if p.name != STATE_DIR) == ["mouse_a_pose.csv"]
+    assert sorted(p.name for p in out.iterdir() if p.name != STATE_DIR) == ["mouse_a_pose.csv",
+                                                                             "mouse_a_silhouette.csv"]
     from openfield.io import read_dlc
 
     ds = read_dlc(out / "mouse_a_pose.csv", fps=20)

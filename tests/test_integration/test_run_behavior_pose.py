@@ -5,6 +5,12 @@ pose (the body shortens while "rearing"); the run tracks a synthetic video and
 classifies every frame from the tracker's pose. Totals must equal those counted
 from the per-frame table; a model needing body parts the pose lacks is refused
 before any video.
+
+The tracker's silhouette: a rendered mouse that rears (:func:`render_rearing_video`:
+its outline squashed along its axis to 60 %, width kept: shorter and rounder, as
+seen from above) is measured so by the tracker, and a model trained through
+``pose-train`` on one such video (with its ``<stem>_silhouette.csv``) finds the
+rears inside ``openfield run`` on another, filmed at another resolution.
 """
 
 from __future__ import annotations
@@ -161,3 +167,199 @@ def test_pose_predict_writes_the_labeled_video(video, tmp_path):
     cap.release()
     assert main(["behavior", "pose-predict", str(tmp_path / "mouse.csv"), "--model", str(model), "--fps", "20",
                  "-o", str(out), "--labeled-video", str(video), str(video)]) == 2
+
+
+# --------------------------------------------------------------------------- the tracker's silhouette
+
+SQUASH = 0.6  # a rearing mouse seen from above: 60 % of its length, its width kept
+REAR_FPS = 15.0
+REAR_ARENA = (40.0, 40.0)
+
+
+def rear_frames(n: int, seed: int) -> np.ndarray:
+    """Rears of 1.3-2.7 s, one every 4-7 s."""
+    rng = np.random.default_rng(seed)
+    rear = np.zeros(n, bool)
+    i = int(2 * REAR_FPS)
+    while i < n - 3 * REAR_FPS:
+        d = int(rng.uniform(1.3, 2.7) * REAR_FPS)
+        rear[i:i + d] = True
+        i += d + int(rng.uniform(2.7, 4.3) * REAR_FPS)
+    return rear
+
+
+def render_rearing_video(path, rear: np.ndarray, image_size: tuple[int, int], seed: int):
+    """A rendered mouse (:func:`openfield.synthetic.render_frame`) on a known path that stops and rears in ``rear``.
+
+    While it rears the path waits (the animal stands), and its outline is drawn through the camera
+    homography composed with a squash of the arena plane along the animal's axis, about its body centre,
+    to :data:`SQUASH`: the rearing mouse is shorter by that factor and as wide, as seen from above.
+    """
+    n = len(rear)
+    traj = synthetic.make_trajectory(fps=REAR_FPS, duration_s=n / REAR_FPS + 1, arena_size_cm=REAR_ARENA,
+                                     seed=seed, margin_cm=7.0)
+    k = np.minimum(np.cumsum(~rear) - 1, len(traj) - 1).clip(0)  # the path waits while the mouse rears
+    xy, heading = traj[["x_cm", "y_cm"]].to_numpy(float)[k], traj["heading_rad"].to_numpy(float)[k]
+    hom = synthetic.camera_homography(REAR_ARENA, image_size, margin_px=0.08 * min(image_size))
+    floor, _ = synthetic.render_frame(tuple(xy[0]), 0.0, REAR_ARENA, hom, image_size, draw_mouse=False)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), REAR_FPS, image_size)
+    for i in range(n):
+        pos, head = tuple(xy[i]), float(heading[i])
+        if not rear[i]:
+            frame, _ = synthetic.render_frame(pos, head, REAR_ARENA, hom, image_size)
+        else:
+            u = np.array([np.cos(head), np.sin(head)])
+            m = np.eye(2) + (SQUASH - 1) * np.outer(u, u)
+            squash = np.eye(3)
+            squash[:2, :2], squash[:2, 2] = m, xy[i] - m @ xy[i]
+            h2 = hom @ squash
+            mouse, _ = synthetic.render_frame(pos, head, REAR_ARENA, h2, image_size)
+            empty, _ = synthetic.render_frame(pos, head, REAR_ARENA, h2, image_size, draw_mouse=False)
+            drawn = (mouse != empty).any(axis=2)
+            frame = floor.copy()
+            frame[drawn] = mouse[drawn]
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def rearing_labels(rear: np.ndarray, path):
+    """The rears as an interval CSV (``start_s, end_s, behavior``)."""
+    edges = np.flatnonzero(np.diff(np.r_[0, rear.astype(int), 0]))
+    rows = [f"{a / REAR_FPS:.4f},{b / REAR_FPS:.4f},rearing" for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    path.write_text("start_s,end_s,behavior\n" + "\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def rearing_runs(tmp_path_factory):
+    """Two rendered rearing videos (480x360 and 640x480: 7.6 and 10.1 px/cm) run through ``openfield run``."""
+    root = tmp_path_factory.mktemp("rearing")
+    runs = {}
+    for name, size, seed in (("low", (480, 360), 1), ("high", (640, 480), 2)):
+        rear = rear_frames(int(40 * REAR_FPS), seed)
+        video = render_rearing_video(root / f"{name}.mp4", rear, size, seed)
+        out = root / f"out_{name}"
+        assert main(["run", str(video), "-o", str(out), "--arena-size-cm", "40", "40", "--no-plots"]) == 0
+        runs[name] = (video, out, rear)
+    return root, runs
+
+
+def test_tracker_measures_the_rendered_rear_shorter_and_rounder(rearing_runs):
+    """Known answer: rearing frames 60 % as long as the others, as wide, so 1/0.6 as round; written beside the pose."""
+    from openfield.behavior.silhouette import read_silhouette
+
+    _, runs = rearing_runs
+    for video, out, rear in runs.values():
+        table = read_silhouette(out / f"{video.stem}_silhouette.csv", len(rear))
+        length, width = (table.sel(silhouette_measure=m).values for m in ("length_px", "width_px"))
+        inner = rear & np.r_[False, rear[:-1]] & np.r_[rear[1:], False]  # not the first or last frame of a rear
+        still = ~rear & ~np.r_[False, rear[:-1]] & ~np.r_[rear[1:], False]
+        assert np.isfinite(length).all()
+        assert np.median(length[inner]) / np.median(length[still]) == pytest.approx(SQUASH, abs=0.06)
+        assert np.median(width[inner]) / np.median(width[still]) == pytest.approx(1.0, abs=0.1)
+        aspect = width / length
+        assert np.median(aspect[inner]) / np.median(aspect[still]) == pytest.approx(1 / SQUASH, rel=0.15)
+
+
+def test_run_feeds_the_silhouette_to_a_model_trained_at_another_resolution(rearing_runs, tmp_path, capsys):
+    """pose-train on the 480x360 video's run outputs (silhouette found beside the pose), then ``openfield run``
+    on the 640x480 video: every frame labelled, totals from the per-frame table, the rears found, and the
+    probabilities those of the pose with its silhouette table (not without it)."""
+    from openfield.behavior.silhouette import add_silhouette
+    from openfield.io.calibration import read_calibration
+    from openfield.io.pose import read_dlc
+
+    _, runs = rearing_runs
+    video, out, rear = runs["low"]
+    model_path = tmp_path / "rearing.joblib"
+    assert main(["behavior", "pose-train", str(out / "low_pose.csv"), "--labels",
+                 str(rearing_labels(rear, tmp_path / "labels.csv")), "--fps", str(REAR_FPS), "--calibration",
+                 str(out / "low_calibration.json"), "--extended-features", "--cv-blocks", "2", "--min-bout-s", "0.4",
+                 "-o", str(model_path)]) == 0
+    model = outputs.load_pose_model(model_path)
+    assert model.uses_silhouette and {"silhouette_length_cm", "silhouette_aspect"} <= set(model.feature_names)
+
+    video, out, rear = runs["high"]
+    assert main(["run", str(video), "-o", str(out), "--arena-size-cm", "40", "40", "--no-plots",
+                 "--behavior-model", str(model_path)]) == 0
+    frames = pd.read_csv(out / "high_behavior.csv")
+    assert len(frames) == len(rear) and frames["label"].notna().all()  # every frame labelled
+    row = pd.read_csv(out / "summary_all.csv").iloc[0]
+    is_rear = frames["label"].eq("rearing").to_numpy()
+    assert row["time_rearing_s"] == pytest.approx(is_rear.sum() / REAR_FPS, abs=1e-9)
+    assert row["bouts_rearing"] == (is_rear & ~np.r_[False, is_rear[:-1]]).sum()
+    assert row["time_grooming_s"] == 0
+    tp = (is_rear & rear).sum()
+    assert 2 * tp / (is_rear.sum() + rear.sum()) > 0.85  # F1 against the rendered rears, on an unseen video
+    # what the run fed the classifier: the pose with its silhouette table
+    cal = read_calibration(out / "high_calibration.json")
+    ds = add_silhouette(read_dlc(out / "high_pose.csv", fps=REAR_FPS), out / "high_silhouette.csv")
+    proba = model.predict_proba(ds, bp.arena_geometry(ds, cal))
+    np.testing.assert_allclose(frames[["p_rearing", "p_grooming", "p_other"]].to_numpy(), proba, atol=1e-4)
+    flat = ds.copy()
+    flat["silhouette"] = ds["silhouette"] * 0 + ds["silhouette"].median("time")
+    assert np.abs(model.predict_proba(flat, bp.arena_geometry(ds, cal)) - proba).max() > 0.1
+    # no silhouette table: the behaviour step stops with one line naming it
+    (out / "high_silhouette.csv").unlink()
+    assert main(["run", str(video), "-o", str(out), "--arena-size-cm", "40", "40", "--no-plots",
+                 "--behavior-model", str(model_path)]) == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if "FAILED" in line]
+    assert len(err) == 1 and "high_silhouette.csv" in err[0] and "--overwrite" in err[0], err
+    # a DeepLabCut pose has no silhouette: refused before any video
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("Task: t\nscorer: s\ndate: d\nTrainingFraction: [0.95]\nbodyparts: [head, body, tail]\n")
+    with pytest.raises(OpenfieldError, match="trained with the classical tracker's silhouette, which a DeepLabCut"):
+        RunConfig(arena_size_cm=(40.0, 40.0), pose="dlc", dlc_config=cfg, behavior_model=model_path)
+    # pose-predict: the table beside the pose is found; without it, one line
+    pred = tmp_path / "pred"
+    assert main(["behavior", "pose-predict", str(runs["low"][1] / "low_pose.csv"), "--model", str(model_path),
+                 "--fps", str(REAR_FPS), "--calibration", str(runs["low"][1] / "low_calibration.json"),
+                 "-o", str(pred)]) == 0
+    assert len(pd.read_csv(pred / "low_pose_behavior.csv")) == len(runs["low"][2])
+    assert main(["behavior", "pose-predict", str(out / "high_pose.csv"), "--model", str(model_path),
+                 "--fps", str(REAR_FPS), "--calibration", str(out / "high_calibration.json"), "-o", str(pred)]) == 2
+    assert "no silhouette table for" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the DeepLabCut example video
+
+
+@pytest.mark.real_data
+@pytest.mark.slow
+def test_dlc_example_video_end_to_end(sample_data, tmp_path):
+    """``openfield run`` on the 78-s DeepLabCut example video (classical tracker) with a three-point model
+    trained on OFT_38 reduced to head/body/tail: every frame labelled, totals from the per-frame table, ethogram
+    and behaviour rows in the report. Mechanics only: no human labels exist for this video, and by eye its
+    predicted rears are mostly a still mouse at a wall (docs/validation.md)."""
+    from openfield.behavior import labels as lb
+    from openfield.behavior import timeline as tl
+    from openfield.io.pose import read_dlc
+
+    folder = sample_data / "oft_pose_rearing"
+    ds = bp.to_tracker_points(read_dlc(folder / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=25.0))
+    per_rater = tl.intervals_to_frames(lb.read_interval_labels(folder / "OFT_38_labels.csv"), ds.sizes["time"], 25.0,
+                                       beyond_end="crop")
+    arena = bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0))
+    model, _ = bp.train_pose_model([bp.Recording("OFT_38", ds, per_rater, arena)], n_blocks=2, min_bout_s=0.4,
+                                   extended=True)
+    assert model.uses_arena and not model.uses_silhouette
+    model_path = outputs.save_pose_model(model, tmp_path / "three_points.joblib")
+    video = sample_data / "dlc_openfield" / "videos" / "m3v1mp4.mp4"
+    out = tmp_path / "out"
+    assert main(["run", str(video), "-o", str(out), "--arena-size-cm", "48", "32", "--behavior-model",
+                 str(model_path)]) == 0
+    frames = pd.read_csv(out / "m3v1mp4_behavior.csv")
+    assert len(frames) == 2330 and frames["frame"].tolist() == list(range(2330))  # every frame of the video
+    assert frames["label"].isin(["rearing", "grooming", "other"]).all()
+    row = pd.read_csv(out / "summary_all.csv").iloc[0]
+    bouts = pd.read_csv(out / "m3v1mp4_bouts.csv")
+    fps = 2330 / row["duration_s"]
+    for b in ("rearing", "grooming"):
+        is_b = frames["label"].eq(b)
+        assert row[f"time_{b}_s"] == pytest.approx(is_b.sum() / fps, abs=1e-6)
+        assert row[f"bouts_{b}"] == (is_b & ~is_b.shift(fill_value=False)).sum() == (bouts["behavior"] == b).sum()
+    assert row["bouts_rearing"] > 0
+    assert (out / "m3v1mp4_ethogram.png").stat().st_size > 0
+    html = (out / "report.html").read_text()
+    assert 'alt="ethogram"' in html and "Time rearing" in html and "Rearing bouts" in html

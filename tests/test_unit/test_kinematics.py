@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from openfield import synthetic, zones
+from openfield import bouts, synthetic, zones
 from openfield.calibration import Calibration, calibrate_from_bodyparts
 from openfield.errors import OpenfieldError
 from openfield.io import from_numpy
@@ -21,6 +21,7 @@ from openfield.kinematics import (
     speed_acceleration,
     summarize,
 )
+from openfield.kinematics import bout_table as kinematics_bout_table
 
 FPS = 30.0
 
@@ -314,3 +315,124 @@ def test_config_refuses_values_out_of_range(field, value, option, allowed):
     expected = f"{option} ({field}) must be {allowed}"
     with pytest.raises(OpenfieldError, match=re.escape(expected)):
         KinematicsConfig(**{field: value})
+
+
+# --------------------------------------------------------------------------- variable frame rate
+
+
+def uneven_times(duration_s, seed=0, slow_ms=40, fast_ms=20):
+    """Frame times (s) of a variable-rate camera: ~25 frames/s for the first half, ~50 for the second, each
+    interval +-5 ms at random, in whole ms."""
+    rng = np.random.default_rng(seed)
+    ms = []
+    while sum(ms) < duration_s * 1000:
+        ms.append((slow_ms if sum(ms) < duration_s * 500 else fast_ms) + int(rng.choice([-5, 0, 5])))
+    return np.r_[0, np.cumsum(ms)[:-1]] / 1000.0
+
+
+def circle_at(t, radius=12.0, speed=15.0, center=(20.0, 20.0)):
+    ang = speed / radius * t
+    return pd.DataFrame({"time_s": t, "x_cm": center[0] + radius * np.cos(ang),
+                         "y_cm": center[1] + radius * np.sin(ang), "heading_rad": ang + np.pi / 2})
+
+
+def halves(values, t):
+    """Median of a per-frame value in the slow-rate and the fast-rate half (0.5 s from each end)."""
+    v, mid = np.asarray(values, float), t[-1] / 2
+    return (np.nanmedian(v[(t > 0.5) & (t < mid - 0.5)]), np.nanmedian(v[(t > mid + 0.5) & (t < t[-1] - 0.5)]))
+
+
+def test_variable_frame_rate_is_measured_on_the_frame_times():
+    """A circle at 15 cm/s filmed at ~25 then ~50 frames/s: speed, durations, zone times and latency from
+    the frame times are right; from frame index / fps (the mean rate) they are clearly wrong."""
+    t = uneven_times(20.0)
+    traj = circle_at(t)
+    ds, cal = pose_and_calibration(traj, (40, 40), noise_cm=0.03, seed=5)
+    res = analyze_pose(ds, cal, KinematicsConfig(), times_s=t + 7.0)  # timestamps need not start at 0
+    s, frames = summarize(res), frames_table(res)
+    np.testing.assert_allclose(frames["time_s"], t, atol=1e-12)
+    assert res.attrs["time_source"] == "timestamps" and res.attrs["cleaning"]["time_source"] == "timestamps"
+    median = float(np.median(np.diff(t)))
+    assert s["fps"] == pytest.approx(1 / median)
+    assert s["duration_s"] == pytest.approx(t[-1] - t[0] + median)  # last - first + one (median) interval
+    assert s["mean_speed_cm_s"] == pytest.approx(15.0, rel=0.01)
+    assert s["max_speed_cm_s"] == pytest.approx(15.0, rel=0.05)
+    slow, fast = halves(frames["speed_cm_s"], t)
+    assert slow == pytest.approx(15.0, rel=0.01) and fast == pytest.approx(15.0, rel=0.01)
+    change = (t > t[-1] / 2 - 0.5) & (t < t[-1] / 2 + 0.5)  # where the frame rate doubles
+    assert np.abs(frames["acceleration_cm_s2"][change]).max() < 10.0  # constant speed: jitter only
+    assert s["distance_cm"] == pytest.approx(15.0 * t[-1], rel=0.01)
+    assert s["time_moving_s"] == pytest.approx(s["duration_s"], abs=0.1)
+    durations = np.r_[np.diff(t), median]
+    true_zone = zones.assign_zones(traj[["x_cm", "y_cm"]].to_numpy(), (40, 40))
+    assert s["time_center_s"] == pytest.approx(durations[true_zone == "center"].sum(), abs=0.1)
+    assert s["time_center_s"] + s["time_border_s"] == pytest.approx(s["duration_s"])
+    first = int(np.argmax(true_zone == "center"))
+    assert s["latency_center_s"] == pytest.approx(t[first], abs=0.05)
+    # the same frames on frame index / the mean rate: wrong speeds in both halves, wrong latency
+    mean_fps = len(t) / s["duration_s"]
+    by_index = analyze_pose(ds, cal, KinematicsConfig(), fps=mean_fps)
+    slow_i, fast_i = halves(by_index["speed"].values, np.arange(len(t)) / mean_fps)
+    assert slow_i > 1.2 * 15.0 and fast_i < 0.8 * 15.0, (slow_i, fast_i)
+    assert summarize(by_index)["max_speed_cm_s"] > 1.2 * 15.0
+    assert np.abs(by_index["acceleration"].values[change]).max() > 50.0  # a jolt where the rate changes
+    assert abs(summarize(by_index)["latency_center_s"] - t[first]) > 0.1
+    # the path is the same either way
+    assert summarize(by_index)["distance_cm"] == pytest.approx(s["distance_cm"], rel=0.005)
+
+
+def test_variable_frame_rate_bouts_at_the_real_times():
+    """Minimum-jerk bouts filmed at ~25 then ~50 frames/s: bout times and accelerations as the analytic plan."""
+    plan, start = synthetic.make_bout_plan(40.0, seed=11)
+    truth = synthetic.bouts_truth(plan, start, 1.0)
+    fine = synthetic.bouts_trajectory(plan, 1000.0, start, start_pause_s=1.0)  # every ms
+    t = uneven_times(fine.time_s.iloc[-1], seed=2)
+    traj = fine.iloc[np.round(t * 1000).astype(int)]
+    xy = synthetic.observe_track(traj, 10.0, 0.03, 0.0, seed=3)
+    ds = from_numpy(xy[:, None, :], np.ones((len(t), 1)), ["body"], fps=30.0)
+    res = analyze_pose(ds, Calibration(method="points", px_per_cm=10.0), KinematicsConfig(), times_s=t)
+    table = kinematics_bout_table(res)
+    assert len(table) == len(truth)
+    # the tolerances of the constant-rate check (tests/test_unit/test_bouts.py)
+    np.testing.assert_allclose(table.start_s, truth.start_s, atol=0.25)
+    np.testing.assert_allclose(table.end_s, truth.end_s, atol=0.25)
+    np.testing.assert_allclose(table.distance_cm, truth.distance_cm, rtol=0.05)
+    got, want = bouts.summarize_bouts(table, has_zones=False), bouts.summarize_bouts(truth, has_zones=False)
+    for key, tol in [("mean_bout_acceleration_cm_s2", 0.10), ("mean_bout_deceleration_cm_s2", 0.10),
+                     ("mean_bout_peak_acceleration_cm_s2", 0.15), ("mean_bout_peak_deceleration_cm_s2", 0.15)]:
+        assert got[key] == pytest.approx(want[key], rel=tol), key
+    # on frame index / the mean rate, bouts filmed at the slow rate (fewer frames) seem shorter than they were,
+    # at the fast rate longer
+    mean_fps = len(t) / (t[-1] + np.median(np.diff(t)))
+    by_index = kinematics_bout_table(analyze_pose(ds, Calibration(method="points", px_per_cm=10.0),
+                                                  KinematicsConfig(), fps=mean_fps))
+    ratio = (by_index.end_s - by_index.start_s) / (truth.end_s - truth.start_s)
+    assert len(by_index) == len(truth)
+    first_half = truth.end_s < t[-1] / 2
+    assert ratio[first_half].median() < 0.8 and ratio[~first_half].median() > 1.1
+
+
+def test_evenly_spaced_times_agree_with_frame_index():
+    """The two time bases agree when the times are i / fps: the same measures within 0.1 % (or 0.001 for
+    values near 0, such as the mean deceleration at rest)."""
+    traj = circle(duration=20.0)
+    ds, cal = pose_and_calibration(traj, (40, 40), noise_cm=0.05, drop=0.03, outliers=5, seed=1)
+    by_fps = summarize(analyze_pose(ds, cal, KinematicsConfig()))
+    res = analyze_pose(ds, cal, KinematicsConfig(), times_s=np.arange(len(traj)) / FPS)
+    by_times = summarize(res)
+    for key, value in by_fps.items():
+        if isinstance(value, float):
+            assert by_times[key] == pytest.approx(value, rel=1e-3, abs=1e-3, nan_ok=True), key
+        else:
+            assert by_times[key] == value, key
+    np.testing.assert_allclose(frames_table(res)["time_s"], np.arange(len(traj)) / FPS)
+
+
+def test_frame_times_that_do_not_fit_are_refused():
+    traj = circle(duration=2.0)
+    ds, cal = pose_and_calibration(traj, (40, 40))
+    t = np.arange(len(traj)) / FPS
+    with pytest.raises(OpenfieldError, match="frame times do not fit the pose: 59 frame times for 60 frames"):
+        analyze_pose(ds, cal, times_s=t[:-1])
+    with pytest.raises(OpenfieldError, match="do not increase"):
+        analyze_pose(ds, cal, times_s=np.r_[t[:30], t[29:-1]])

@@ -41,3 +41,53 @@ def test_speed_figure_shades_each_bout():
     moving = plots.speed_figure(frames)
     assert sum(len(c.get_paths()) for c in moving.axes[0].collections) == 2  # the two runs of moving frames
     plt.close("all")
+
+
+def _two_squares(times):
+    """The animal in the square (1, 1) cm at even frames, (5, 1) at odd ones, in a 10 x 4 cm arena."""
+    n = len(times)
+    odd = np.arange(n) % 2 == 1
+    return pd.DataFrame({"time_s": times, "x_cm": np.where(odd, 5.0, 1.0), "y_cm": np.full(n, 1.0)}), odd
+
+
+def test_heat_map_weighs_each_frame_by_its_duration_at_a_variable_frame_rate():
+    # frames 20 and 40 ms apart by turns: the odd (40-ms) frames hold 6 of the 9.03 s
+    t = np.r_[0.0, np.cumsum(np.where(np.arange(300) % 2 == 0, 0.02, 0.04))]
+    frames, _ = _two_squares(t)
+    frames.loc[10, "x_cm"] = np.nan  # an untracked frame (20 ms) counts nowhere
+    fps = 1 / 0.03
+    seconds, xe, ye = plots.occupancy_s(frames, (10.0, 4.0), fps, bin_cm=2.0)
+    assert seconds.shape == (5, 2) and xe.tolist() == [0, 2, 4, 6, 8, 10]
+    assert seconds[0, 0] == pytest.approx(150 * 0.02 + 0.03 - 0.02)  # even frames, the last one 30 ms
+    assert seconds[2, 0] == pytest.approx(150 * 0.04)  # odd frames
+    assert seconds.sum() == pytest.approx(9.03 - 0.02)
+    assert abs(150 / fps - seconds[2, 0]) > 1.4  # frame counts / fps: 4.5 s, wrong
+    fig = plots.heatmap_figure(frames, (10.0, 4.0), fps)
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), seconds.T)
+    plt.close("all")
+
+
+def test_heat_map_of_a_constant_rate_is_frame_counts_over_fps():
+    fps = 30.0
+    frames, odd = _two_squares(np.round(np.arange(301) / fps, 4))  # as the per-frame table is written
+    seconds, _, _ = plots.occupancy_s(frames, (10.0, 4.0), fps)
+    counts, _, _ = np.histogram2d(frames["x_cm"], frames["y_cm"], bins=[5, 2], range=[(0, 10), (0, 4)])
+    np.testing.assert_array_equal(seconds, counts / fps)  # bit for bit
+    assert seconds[2, 0] == odd.sum() / fps and seconds.sum() == pytest.approx(301 / fps)
+
+
+def test_kinematics_heat_map_of_a_variable_frame_rate_adds_up_to_the_duration():
+    from openfield.calibration import Calibration
+    from openfield.io import from_numpy
+    from openfield.kinematics import analyze_pose, summarize
+
+    rng = np.random.default_rng(2)
+    t = np.r_[0.0, np.cumsum(rng.choice([0.02, 0.04], 599))]
+    xy = np.c_[20 + 10 * np.cos(t), 20 + 10 * np.sin(t)]  # px = cm
+    ds = analyze_pose(from_numpy(xy[:, None, :], np.ones((len(t), 1)), ["body"], fps=30.0),
+                      Calibration(method="points", px_per_cm=1.0), fps=30.0, times_s=t)
+    fig = plots.kinematics_figures(ds)["heatmap"]
+    total = float(np.sum(fig.axes[0].images[0].get_array()))
+    assert total == pytest.approx(summarize(ds)["duration_s"], abs=1e-9)
+    assert abs(len(t) / summarize(ds)["fps"] - total) > 1.0  # frame counts / fps would not
+    plt.close("all")

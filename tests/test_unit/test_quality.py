@@ -101,6 +101,30 @@ def test_found_at_start():
     assert q.found_at_start(found, fps=30, window_s=2)
 
 
+def test_found_in_start_window_is_found_at_start():
+    """The rule on the first found frame's time gives the per-frame rule's answer, at any rate and window."""
+    for fps in (1.0, 7.5, 25.0, 29.97, 30.0, 60.0, 120.0):
+        for window in (0.5, 1.0, 2.0):
+            for first in range(0, int(3 * fps * window) + 2):
+                found = np.zeros(int(3 * fps * window) + 3, bool)
+                found[first] = True
+                assert q.found_in_start_window(first / fps, window) == q.found_at_start(found, fps, window), (
+                    fps, window, first)
+    assert not q.found_in_start_window(None)
+    assert q.found_in_start_window(0.999) and not q.found_in_start_window(1.0)
+
+
+def test_variable_frame_times_only_for_irregular_timestamps():
+    """Regular timestamps keep frame index / fps (None); irregular ones give the times, from 0, in seconds."""
+    assert q.variable_frame_times(np.arange(300) * 1000 / 30.0) is None
+    assert q.variable_frame_times(np.arange(300) * 1000 / 30.0 + np.random.default_rng(0).uniform(0, 1, 300)) is None
+    ms = 500.0 + np.cumsum(np.where(np.arange(300) % 2, 25.0, 40.0))
+    np.testing.assert_allclose(q.variable_frame_times(ms), (ms - ms[0]) / 1000)
+    assert q.variable_frame_times([0.0, 40.0]) is None  # too few frames to judge
+    with pytest.raises(OpenfieldError, match="do not increase"):
+        q.variable_frame_times(np.r_[ms[:10], ms[5:]])
+
+
 def test_bad_input():
     with pytest.raises(OpenfieldError, match="frames_read"):
         q.assess_quality(frames_read=-1, fps=30, fraction_missing=0)

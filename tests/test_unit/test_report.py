@@ -98,3 +98,28 @@ def test_qc_table_puts_flagged_videos_first_with_their_reasons():
     page = report_html(results, {}, folder="OUT")
     assert page.index("Quality checks") < page.index("All videos")
     assert qc_table(_results()) == ""  # summaries without QC columns: no table
+
+
+def test_report_of_a_multi_arena_video():
+    """The numbered-arenas frame first, then each arena's section; an empty arena says so, without plots."""
+    def arena(k, flags):
+        return SimpleNamespace(video=Path("cage.mp4"), status="done", error=None, arena=k, arenas=[],
+                               qc_message="", summary={"video": "cage.mp4", "arena": k, "distance_cm": 100.0 * k,
+                                                       "qc_flags": flags})
+
+    video = SimpleNamespace(video=Path("cage.mp4"), status="done", error=None, summary=None,
+                            arenas=[arena(1, ""), arena(2, "empty_arena")])
+    images = {"cage": {"arenas": b"\x89PNG-arenas"}, "cage_a1": {"trajectory": b"\x89PNG-a1-traj"},
+              "cage_a2": {"trajectory": b"\x89PNG-stale"}}
+    html = report_html([video, *_results()[2:]], images, folder="OUT")
+    assert "1 video(s) analysed (2 arenas, 1 empty), 1 failed" in html
+    assert embedded_images(html) == [b"\x89PNG-arenas", b"\x89PNG-a1-traj"]  # no plot shown for the empty arena
+    first, second = html.index("<h3>cage.mp4 arena 1</h3>"), html.index("<h3>cage.mp4 arena 2</h3>")
+    assert html.index("numbered row-major from the top-left; empty: arena 2") < first
+    assert first < html.index("100.00", first) < second  # arena 1's measures in its own section
+    assert "Empty: no animal found in any frame of this arena" in html[second:]
+    assert "<th>Arena</th>" in html and "cage_a1_kinematics.csv" in html and "div.arena{" in html
+    qc = qc_table([video])
+    assert qc.index("cage.mp4 arena 2") < qc.index("cage.mp4 arena 1")  # flagged first
+    assert "empty_arena" in qc and "no animal found in any frame of this arena" in qc
+    assert "div.arena{" not in report_html(_results(), {})  # a single-arena page keeps its style

@@ -30,15 +30,26 @@ def test_noise_estimate_without_noise_and_too_short():
         smoothing.estimate_noise_cm(exact[:, 0], 30.0)
 
 
+def _ca_matrices(dt: float, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """Transition and process covariance of the constant-acceleration (white-jerk) model over ``dt``."""
+    f = np.array([[1.0, dt, dt**2 / 2], [0.0, 1.0, dt], [0.0, 0.0, 1.0]])
+    qm = q * np.array([[dt**5 / 20, dt**4 / 8, dt**3 / 6], [dt**4 / 8, dt**3 / 3, dt**2 / 2],
+                       [dt**3 / 6, dt**2 / 2, dt]])
+    return f, qm
+
+
 def _textbook_rts(z: np.ndarray, f: np.ndarray, qm: np.ndarray, r: float, p0: np.ndarray) -> np.ndarray:
     """Kalman filter and Rauch-Tung-Striebel smoother, step by step (the reference; filterpy's
-    ``rts_smoother`` agreed to 4e-6 cm when checked, but is not a dependency)."""
+    ``rts_smoother`` agreed to 4e-6 cm when checked, but is not a dependency). ``f`` and ``qm``: one
+    ``(3, 3)`` matrix for every step, or ``(steps, 3, 3)``, one per step (time-varying)."""
+    fs = f if f.ndim == 3 else np.broadcast_to(f, (len(z) - 1, 3, 3))
+    qs = qm if qm.ndim == 3 else np.broadcast_to(qm, (len(z) - 1, 3, 3))
     h = np.array([[1.0, 0.0, 0.0]])
     x, p = np.array([z[0], 0.0, 0.0]), p0.copy()
     xs, ps, xp, pp = [], [], [], []
     for k, zk in enumerate(z):
         if k:
-            x, p = f @ x, f @ p @ f.T + qm
+            x, p = fs[k - 1] @ x, fs[k - 1] @ p @ fs[k - 1].T + qs[k - 1]
         xp.append(x)
         pp.append(p)
         gain = p @ h.T / (h @ p @ h.T + r)
@@ -48,7 +59,7 @@ def _textbook_rts(z: np.ndarray, f: np.ndarray, qm: np.ndarray, r: float, p0: np
         ps.append(p)
     out = [xs[-1]]
     for k in range(len(z) - 2, -1, -1):
-        c = ps[k] @ f.T @ np.linalg.inv(pp[k + 1])
+        c = ps[k] @ fs[k].T @ np.linalg.inv(pp[k + 1])
         out.append(xs[k] + c @ (out[-1] - xp[k + 1]))
     return np.array(out[::-1])[:, 0]
 
@@ -149,3 +160,73 @@ def test_a_stretch_that_starts_and_ends_in_motion_keeps_its_speed(noise):
     for a, b in ((0, 40), (43, 90)):  # speed to the very ends (started at rest it was 13% low at the ends)
         v = np.gradient(out[a:b], 1 / fps, axis=0)
         np.testing.assert_allclose(np.hypot(v[:, 0], v[:, 1]), np.hypot(12, 4), rtol=0.01)
+
+
+# --------------------------------------------------------------------------- variable frame rate
+
+
+def uneven_circle(n=1500, noise=0.03, seed=5):
+    """A circle at 15 cm/s filmed at intervals alternating 25 and 40 ms (+-5 ms): times, truth, measured."""
+    rng = np.random.default_rng(seed)
+    dt = np.where(np.arange(n) % 2, 0.025, 0.040) + rng.choice([0, 0, 0.005, -0.005], n)
+    t = np.r_[0, np.cumsum(dt)[:-1]]
+    ang = 15.0 / 12.0 * t
+    true = np.c_[20 + 12 * np.cos(ang), 20 + 12 * np.sin(ang)]
+    return t, true, true + rng.normal(0, noise, true.shape)
+
+
+def test_variable_interval_rts_is_the_textbook_smoother():
+    """Each step's transition and process noise at its own interval: the exact time-varying RTS smoother."""
+    q, r = smoothing.JERK_DENSITY_CM2_S5, 0.05**2
+    rng = np.random.default_rng(0)
+    dt = rng.uniform(0.015, 0.06, 399)
+    t = np.r_[0, np.cumsum(dt)]
+    z = 20 + 5 * np.sin(t) + rng.normal(0, 0.05, len(t))
+    p0 = smoothing._ca_model(1 / np.median(dt), q, r)[4]
+    f, qm = (np.array(m) for m in zip(*(_ca_matrices(d, q) for d in dt), strict=True))
+    ref = _textbook_rts(z, f, qm, r, p0)
+    ours = smoothing._rts_variable(z[:, None], dt, q, r, p0)[:, 0]
+    np.testing.assert_allclose(ours, ref, atol=1e-8)
+    # the same in units of the median interval (as smooth_track runs it): the states are only rescaled
+    tau = float(np.median(dt))
+    scale = np.diag([1.0, tau, tau**2])
+    scaled = smoothing._rts_variable(z[:, None], dt / tau, q * tau**5, r, scale @ p0 @ scale)[:, 0]
+    np.testing.assert_allclose(scaled, ref, atol=1e-8)
+
+
+@pytest.mark.parametrize("noise", [0.01, 0.3])
+def test_evenly_spaced_times_give_the_steady_state_smoother(noise):
+    """Given times 1/fps apart, the variable-interval smoother is the steady-state one (which a constant-rate
+    video keeps): < 1e-4 cm more than 1 s from a stretch's ends; at the ends, where they start differently (the
+    steady-state filters as if at rest for ever, the other from the steady-state prior), < 2% of the noise."""
+    fps = 30.0
+    traj = synthetic.bouts_trajectory(PLAN, fps, START)
+    xy = synthetic.observe_track(traj, 10.0, noise, 0.0, seed=4) / 10.0
+    xy[300:340] = np.nan
+    steady = smoothing.smooth_track(xy, fps, noise_cm=noise)
+    timed = smoothing.smooth_track(xy, fps, noise_cm=noise, times_s=np.arange(len(xy)) / fps)
+    assert np.isnan(timed[300:340]).all()
+    inner = np.r_[30:270, 370:len(xy) - 30]
+    np.testing.assert_allclose(timed[inner], steady[inner], atol=1e-4)
+    np.testing.assert_allclose(timed, steady, atol=0.02 * noise)
+
+
+def test_uneven_intervals_noise_estimate_and_smoothing():
+    """Frames 25/40 ms apart: measured on their times, the noise and the speed are right; taken as evenly
+    spaced (the steady-state smoother, plain third differences) they are clearly wrong."""
+    t, true, xy = uneven_circle(noise=0.03)
+    fps = 1 / float(np.median(np.diff(t)))
+    assert smoothing.estimate_noise_cm(xy, fps, t) == pytest.approx(0.03, rel=0.15)
+    assert smoothing.estimate_noise_cm(xy, fps) > 2 * 0.03  # constant speed at uneven times is no smooth path
+    for times, ok in ((t, True), (None, False)):
+        out = smoothing.smooth_track(xy, fps, noise_cm=0.03, times_s=times)
+        speed = np.hypot(*np.gradient(out, t, axis=0).T)
+        err = np.sqrt(np.mean((out - true) ** 2))
+        if ok:
+            assert err < 0.5 * 0.03 and np.sqrt(np.mean((speed - 15.0) ** 2)) < 0.3
+        else:
+            assert err > 0.03 and np.sqrt(np.mean((speed - 15.0) ** 2)) > 2.0
+    with pytest.raises(OpenfieldError, match="do not increase"):
+        smoothing.smooth_track(xy, fps, times_s=t[::-1])
+    with pytest.raises(OpenfieldError, match="frame times for"):
+        smoothing.smooth_track(xy, fps, times_s=t[:-1])

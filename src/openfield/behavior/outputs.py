@@ -73,7 +73,8 @@ def write_timeline(
         "bouts": write_csv(bouts, out_dir / f"{stem}_bouts.csv"),
         "summary": write_csv(pd.DataFrame([summary]), out_dir / f"{stem}_behavior_summary.csv"),
     }
-    fig = plot_ethogram(timeline.labels, timeline.fps, timeline.classes, timeline.probabilities, title=stem)
+    fig = plot_ethogram(timeline.labels, timeline.fps, timeline.classes, timeline.probabilities, title=stem,
+                        times_s=timeline.times_s)
     paths["ethogram"] = save_figure(fig, out_dir / f"{stem}_ethogram.png")
     log.info("%s: %s", stem, ", ".join(f"{k}={v:.3g}" for k, v in summary.items() if isinstance(v, int | float)))
     return paths, summary
@@ -141,7 +142,8 @@ def read_behavior_csv(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, float
     Raises
     ------
     OpenfieldError
-        Missing file or columns, fewer than two frames, uneven time steps.
+        Missing file or columns, fewer than two frames, uneven time steps
+        (also those of a variable-frame-rate recording: not supported).
     """
     path = Path(path)
     if not path.exists():
@@ -161,8 +163,12 @@ def read_behavior_csv(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, float
         raise OpenfieldError("needs at least two frames", path)
     steps = np.diff(pd.to_numeric(df["time_s"], errors="coerce").to_numpy(float))
     uneven = (steps.max() - steps.min()) > 1e-6 * steps.mean() + 1e-9
-    if not np.all(np.isfinite(steps)) or steps.min() <= 0 or uneven:
+    if not np.all(np.isfinite(steps)) or steps.min() <= 0:
         raise OpenfieldError("time_s is not evenly spaced and increasing", path)
+    if uneven:  # the labels in seconds would have to be placed on these times (timeline.intervals_to_frames)
+        raise OpenfieldError(
+            "time_s is not evenly spaced: a variable-frame-rate recording's prediction (its frames at the "
+            "video's timestamps); scoring it against labels in seconds is not supported yet", path)
     df["label"] = df["label"].astype(str)
     df.attrs["source_file"] = str(path)
     return df, float(1.0 / steps.mean())

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from openfield import timebase
 from openfield.behavior.labels import default_behaviors
 from openfield.behavior.timeline import find_bouts
 
@@ -33,6 +34,7 @@ def plot_ethogram(
     probabilities: np.ndarray | None = None,
     title: str = "",
     references: Mapping[str, np.ndarray] | None = None,
+    times_s: np.ndarray | None = None,
 ) -> Any:
     """Ethogram: one row of bars per behaviour, optional probability traces and reference rows.
 
@@ -50,6 +52,9 @@ def plot_ethogram(
         Figure title.
     references
         Name -> per-frame labels (e.g. human raters) drawn as extra rows.
+    times_s
+        The frames' real times of a variable-frame-rate recording (the time
+        axis, :func:`~openfield.behavior.timeline.find_bouts`); None: frame / ``fps``.
 
     Returns
     -------
@@ -71,7 +76,7 @@ def plot_ethogram(
     )
     ax = axes[0, 0]
     for r, (_name, seq) in enumerate(rows):
-        bouts = find_bouts(seq, fps)
+        bouts = find_bouts(seq, fps, times_s)
         for b in behaviors:
             sel = bouts[bouts["behavior"] == b]
             if len(sel):
@@ -83,14 +88,17 @@ def plot_ethogram(
                 )
     ax.set_yticks(range(len(rows)), [name for name, _ in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlim(0, len(labels) / fps if len(labels) else 1)
+    t = np.arange(len(labels)) / fps if times_s is None else np.asarray(times_s, float)
+    if not len(labels):
+        ax.set_xlim(0, 1)
+    else:  # to the end of the last frame
+        ax.set_xlim(0, len(labels) / fps if times_s is None else t[-1] + timebase.median_interval(t))
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[b]) for b in behaviors]
     ax.legend(handles, behaviors, loc="upper right", fontsize=8, ncol=len(behaviors))
     if title:
         ax.set_title(title)
     if probabilities is not None:
         pax = axes[1, 0]
-        t = np.arange(len(probabilities)) / fps
         for i, c in enumerate(classes):
             if c in colors:
                 pax.plot(t, probabilities[:, i], color=colors[c], lw=0.8, label=f"p({c})")

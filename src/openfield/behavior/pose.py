@@ -32,9 +32,10 @@ import xarray as xr
 from openfield import __version__
 from openfield.behavior.labels import BACKGROUND_NAMES, majority_vote
 from openfield.behavior.metrics import evaluate_frames
+from openfield.behavior.silhouette import silhouette_features
 from openfield.behavior.timeline import labels_from_probabilities, smooth_labels
 from openfield.bodyparts import resolve_body_parts
-from openfield.calibration import Calibration, apply_homography, homography_from_corners
+from openfield.calibration import Calibration, apply_homography, homography_from_corners, side_scales
 from openfield.errors import OpenfieldError
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,39 @@ def _anchor_points(points: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return anchors
 
 
+#: The classical tracker's points and the roles they stand for (front tip, body centre, tail base).
+TRACKER_ROLES = {"head": "nose", "body": "body", "tail": "tailbase"}
+
+
+def to_tracker_points(ds: xr.Dataset, keep: Sequence[str] = ("tl", "tr", "br", "bl")) -> xr.Dataset:
+    """A richer pose reduced to the classical tracker's ``head, body, tail`` (nose, body centre, tail base).
+
+    So that a model for the tracker's pose can be trained on DeepLabCut-labelled data
+    (e.g. OFT_38's nose -> head, bodycentre -> body, tailbase -> tail).
+
+    Parameters
+    ----------
+    ds
+        Pose dataset with a nose (or snout), a body centre and a tail base.
+    keep
+        Other points kept under their own names when present (the arena corners, by default).
+
+    Raises
+    ------
+    OpenfieldError
+        One of the three roles is missing.
+    """
+    roles = resolve_body_parts([str(k) for k in ds["keypoints"].values])
+    missing = [r for r in TRACKER_ROLES.values() if r not in roles]
+    if missing:
+        raise OpenfieldError(f"cannot reduce to head, body, tail: no {', '.join(missing)} point",
+                             ds.attrs.get("source_file"))
+    names = {roles[r]: t for t, r in TRACKER_ROLES.items()}
+    kept = [str(k) for k in ds["keypoints"].values if str(k) in keep]
+    out = ds.sel(keypoints=[*names, *kept])
+    return out.assign_coords(keypoints=[*names.values(), *kept])
+
+
 def required_roles_message(found: Mapping[str, str]) -> str | None:
     """Why a set of roles cannot give a body length, or None when it can."""
     has_front = any(r in found for r in ("nose", "head", "ear_left", "ear_right", "neck"))
@@ -128,11 +162,16 @@ def required_roles_message(found: Mapping[str, str]) -> str | None:
 
 @dataclass
 class ArenaGeometry:
-    """Where the arena floor is: pixel -> arena-cm homography and floor size (cm)."""
+    """Where the arena floor is: pixel -> arena-cm homography, floor size (cm) and scale (px/cm).
+
+    ``px_per_cm`` (the calibration's, or the mean of the tracked floor's
+    sides) turns the tracker's silhouette into cm; None leaves those features out.
+    """
 
     homography: np.ndarray
     size_cm: tuple[float, float]
     source: str = ""
+    px_per_cm: float | None = None
 
     def wall_distance_cm(self, points_px: np.ndarray) -> np.ndarray:
         """Distance (cm) of pixel points ``(..., 2)`` to the nearest wall; negative outside the floor."""
@@ -183,6 +222,7 @@ def arena_from_pose(ds: xr.Dataset, size_cm: tuple[float, float], min_likelihood
         homography_from_corners(corners_arr, size_cm),
         (float(size_cm[0]), float(size_cm[1])),
         source="tracked corners",
+        px_per_cm=float(side_scales(corners_arr, size_cm).mean()),
     )
 
 
@@ -208,7 +248,8 @@ def arena_geometry(
         None when neither is available.
     """
     if calibration is not None and calibration.has_arena:
-        return ArenaGeometry(np.asarray(calibration.homography), calibration.arena_size_cm, "calibration")
+        return ArenaGeometry(np.asarray(calibration.homography), calibration.arena_size_cm, "calibration",
+                             float(calibration.px_per_cm))
     if arena_size_cm is not None:
         geo = arena_from_pose(ds, arena_size_cm)
         if geo is None:
@@ -280,7 +321,10 @@ def pose_features(
         Missing positions are interpolated across gaps up to this long.
     extended
         Add the features meant for a three-point pose (head, body, tail;
-        :func:`extended_features`).
+        :func:`extended_features`) and, when ``ds`` has the tracker's
+        ``silhouette``, its features
+        (:func:`openfield.behavior.silhouette.silhouette_features`; in cm
+        with an arena that knows ``px_per_cm``).
 
     Returns
     -------
@@ -376,7 +420,7 @@ def pose_features(
     if extended:
         base.update(extended_features(anchors, length / med, fps, arena))
         if "silhouette" in ds:
-            base.update(silhouette_features(ds["silhouette"]))
+            base.update(silhouette_features(ds["silhouette"], fps, None if arena is None else arena.px_per_cm))
     base_df = pd.DataFrame(base)
     feats = pd.concat([base_df, _rolling(base_df, fps, windows_s)], axis=1)
     feats = feats.astype(np.float32)
@@ -452,30 +496,6 @@ def extended_features(
         out["front_corner_cm"] = np.min(np.linalg.norm(front[:, None, :] - corners[None], axis=2), axis=1)
         out["front_minus_body_wall_cm"] = (wall_distance(front, arena.size_cm)
                                            - wall_distance(body if body is not None else rear, arena.size_cm))
-    return out
-
-
-def silhouette_features(silhouette: xr.DataArray) -> dict[str, np.ndarray]:
-    """The tracker's silhouette (``ds["silhouette"]``, :func:`openfield.tracking.track_frames`) as features.
-
-    Returns
-    -------
-    dict
-        ``silhouette_area_ratio``, ``silhouette_length_ratio``,
-        ``silhouette_width_ratio`` (each over its median in the recording)
-        and ``silhouette_aspect`` (width over length): a rearing mouse seen
-        from above is shorter and rounder.
-    """
-    out = {}
-    values = {str(m): silhouette.sel(silhouette_measure=m).values.astype(float)
-              for m in silhouette["silhouette_measure"].values}
-    for name in ("area", "length", "width"):
-        v = values.get(f"{name}_px")
-        if v is not None and np.isfinite(v).any():
-            out[f"silhouette_{name}_ratio"] = v / np.nanmedian(v)
-    if "length_px" in values and "width_px" in values:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["silhouette_aspect"] = values["width_px"] / values["length_px"]
     return out
 
 
@@ -694,6 +714,14 @@ class PoseBehaviorModel:
         found = feature_roles(keypoints)
         return [f"{self.roles[r]} ({r})" for r in self.roles if r not in found]
 
+    @property
+    def uses_silhouette(self) -> bool:
+        """Whether the model was trained with the tracker's silhouette (:mod:`openfield.behavior.silhouette`).
+
+        Such a model needs the pose's ``<stem>_silhouette.csv``; a DeepLabCut pose has none.
+        """
+        return any(f.startswith("silhouette_") for f in self.feature_names)
+
     def features(self, ds: xr.Dataset, arena: ArenaGeometry | None = None) -> pd.DataFrame:
         """The model's features of a recording, checking its body parts and arena fit.
 
@@ -709,6 +737,13 @@ class PoseBehaviorModel:
             raise OpenfieldError(
                 f"the model was trained on body parts this pose file lacks: {', '.join(missing)}; "
                 f"it has {sorted(str(k) for k in ds['keypoints'].values)}",
+                source,
+            )
+        if self.uses_silhouette and "silhouette" not in ds:
+            raise OpenfieldError(
+                "the model was trained with the classical tracker's silhouette (area, length, width per frame), "
+                "which this pose lacks: give its silhouette table (<stem>_silhouette.csv, written beside the "
+                "tracker's pose), or use a model trained without silhouette tables",
                 source,
             )
         if self.uses_arena and arena is None:

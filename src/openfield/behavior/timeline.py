@@ -26,6 +26,15 @@ behaviours cover the same frame centre, the interval that starts later wins
 
 Bouts are maximal runs of one label; a bout of frames ``a .. b-1`` has
 ``start_s = a / fps``, ``end_s = b / fps`` and ``duration_s = (b - a) / fps``.
+
+A variable-frame-rate recording (the pipeline passes its frames' real times
+``t_i``, ``times_s``; :mod:`openfield.timebase`) keeps the same rules on
+those times: frame ``i`` starts at ``t_i`` and lasts until ``t_{i+1}`` (the
+last one the median interval), so a bout of frames ``a .. b-1`` starts at
+``t_a`` and ends at ``t_b``, and the shortest bout kept (``min_bout_s``)
+is measured in seconds, not frames. The probability window counts frames
+at the median rate (as the kinematics' frame-counting windows do). Interval
+labels are still placed by frame index / ``fps`` (:func:`intervals_to_frames`).
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from openfield import timebase
 from openfield.behavior.labels import BACKGROUND_NAMES, default_behaviors
 from openfield.errors import OpenfieldError
 
@@ -156,7 +166,9 @@ def _runs(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return labels[starts], starts, lengths
 
 
-def smooth_labels(labels: np.ndarray, fps: float, min_bout_s: float) -> np.ndarray:
+def smooth_labels(
+    labels: np.ndarray, fps: float, min_bout_s: float, times_s: np.ndarray | None = None
+) -> np.ndarray:
     """Remove bouts shorter than ``min_bout_s``.
 
     The shortest bout is removed first, repeatedly, until every bout lasts at
@@ -173,6 +185,10 @@ def smooth_labels(labels: np.ndarray, fps: float, min_bout_s: float) -> np.ndarr
         Frames per second.
     min_bout_s
         Shortest bout kept, in seconds; 0 returns the labels unchanged.
+    times_s
+        Per-frame times of a variable-frame-rate recording: a bout lasts the
+        sum of its frames' durations (:func:`openfield.timebase.frame_durations`),
+        and "longer" compares those; None: frame counts / ``fps``.
 
     Returns
     -------
@@ -182,34 +198,42 @@ def smooth_labels(labels: np.ndarray, fps: float, min_bout_s: float) -> np.ndarr
     labels = np.asarray(labels, dtype=object)
     if min_bout_s < 0:
         raise OpenfieldError(f"the minimum bout duration must be >= 0 s, got {min_bout_s}")
-    min_frames = min_bout_s * fps - 1e-9
-    values, _starts, lengths = _runs(labels)
+    values, starts, lengths = _runs(labels)
     values, lengths = list(values), list(lengths.astype(np.int64))
+    # how long each bout lasts, in frames (a constant rate) or seconds (a variable one)
+    if times_s is None:
+        size, min_size = list(lengths), min_bout_s * fps - 1e-9
+    else:
+        cum = np.r_[0.0, np.cumsum(timebase.frame_durations(times_s))]
+        size, min_size = list(cum[starts + np.asarray(lengths, np.int64)] - cum[starts]), min_bout_s - 1e-9
     while len(values) > 1:
-        arr = np.asarray(lengths)
+        arr = np.asarray(size)
         i = int(np.argmin(arr))
-        if arr[i] >= min_frames:
+        if arr[i] >= min_size:
             break
         if i == 0:
             target = 1
-        elif i == len(values) - 1 or values[i - 1] == values[i + 1] or lengths[i - 1] >= lengths[i + 1]:
+        elif i == len(values) - 1 or values[i - 1] == values[i + 1] or size[i - 1] >= size[i + 1]:
             target = i - 1
         else:
             target = i + 1
         lengths[target] += lengths[i]
-        del values[i], lengths[i]
+        size[target] += size[i]
+        del values[i], lengths[i], size[i]
         # merge the neighbours if they now touch with the same label
         j = min(i, target)
         if 0 < j < len(values) and values[j - 1] == values[j]:
             lengths[j - 1] += lengths[j]
-            del values[j], lengths[j]
+            size[j - 1] += size[j]
+            del values[j], lengths[j], size[j]
         elif j + 1 < len(values) and values[j] == values[j + 1]:
             lengths[j] += lengths[j + 1]
-            del values[j + 1], lengths[j + 1]
+            size[j] += size[j + 1]
+            del values[j + 1], lengths[j + 1], size[j + 1]
     return np.repeat(np.asarray(values, dtype=object), lengths)
 
 
-def find_bouts(labels: np.ndarray, fps: float) -> pd.DataFrame:
+def find_bouts(labels: np.ndarray, fps: float, times_s: np.ndarray | None = None) -> pd.DataFrame:
     """Bouts (maximal runs of one label) of a per-frame label sequence.
 
     Parameters
@@ -218,6 +242,10 @@ def find_bouts(labels: np.ndarray, fps: float) -> pd.DataFrame:
         Per-frame labels.
     fps
         Frames per second.
+    times_s
+        Per-frame times of a variable-frame-rate recording: a bout of frames
+        ``a .. b-1`` from ``t_a`` to ``t_b`` (the end of the last frame:
+        its time plus the median interval); None: frame / ``fps``.
 
     Returns
     -------
@@ -227,12 +255,19 @@ def find_bouts(labels: np.ndarray, fps: float) -> pd.DataFrame:
         ``duration_s``, ``start_frame``, ``n_frames``.
     """
     values, starts, lengths = _runs(labels)
+    if times_s is None:
+        start_s, end_s, duration_s = starts / fps, (starts + lengths) / fps, lengths / fps
+    else:
+        t = np.asarray(times_s, float)
+        edges = np.r_[t, t[-1] + timebase.median_interval(t)] if len(t) else np.zeros(1)
+        start_s, end_s = edges[starts], edges[starts + lengths]
+        duration_s = end_s - start_s
     return pd.DataFrame(
         {
             "behavior": pd.Series(values, dtype=object),
-            "start_s": starts / fps,
-            "end_s": (starts + lengths) / fps,
-            "duration_s": lengths / fps,
+            "start_s": start_s,
+            "end_s": end_s,
+            "duration_s": duration_s,
             "start_frame": starts,
             "n_frames": lengths,
         }
@@ -276,14 +311,15 @@ def behavior_totals(bouts: pd.DataFrame, duration_s: float, behaviors: Sequence[
 
 
 def labels_from_probabilities(
-    probabilities: np.ndarray, classes: Sequence[str], fps: float, min_bout_s: float
+    probabilities: np.ndarray, classes: Sequence[str], fps: float, min_bout_s: float,
+    times_s: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Most probable class per frame, then bouts shorter than ``min_bout_s`` removed."""
+    """Most probable class per frame, then bouts shorter than ``min_bout_s`` removed (:func:`smooth_labels`)."""
     probabilities = np.asarray(probabilities, dtype=float)
     if probabilities.ndim != 2 or probabilities.shape[1] != len(classes):
         raise ValueError(f"probabilities must have shape (n_frames, {len(classes)}), got {probabilities.shape}")
     raw = np.asarray(classes, dtype=object)[np.argmax(probabilities, axis=1)]
-    return smooth_labels(raw, fps, min_bout_s)
+    return smooth_labels(raw, fps, min_bout_s, times_s)
 
 
 
@@ -357,6 +393,10 @@ class BehaviorTimeline:
         The settings that made the labels.
     behaviors
         The behaviours summarised (by default every class but the background).
+    times_s
+        The frames' real times (s, from 0) of a variable-frame-rate
+        recording, the time axis of every table (see the module); None:
+        frame / ``fps``.
     """
 
     classes: list[str]
@@ -366,6 +406,7 @@ class BehaviorTimeline:
     min_bout_s: float
     window_s: float = 0.0
     behaviors: list[str] = field(default_factory=list)
+    times_s: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -374,20 +415,27 @@ class BehaviorTimeline:
 
     @property
     def duration_s(self) -> float:
-        """Length of the recording in seconds."""
-        return self.n_frames / self.fps
+        """Length of the recording in seconds (with ``times_s``: the sum of the frames' durations)."""
+        if self.times_s is None:
+            return self.n_frames / self.fps
+        return float(timebase.frame_durations(self.times_s).sum())
+
+    @property
+    def time_s(self) -> np.ndarray:
+        """Each frame's time (s): ``times_s``, or frame / ``fps``."""
+        return np.arange(self.n_frames) / self.fps if self.times_s is None else np.asarray(self.times_s, float)
 
     def per_frame(self) -> pd.DataFrame:
         """``frame``, ``time_s`` (s), ``label`` and ``p_<class>`` for each class, one row per frame."""
         n = self.n_frames
-        table = pd.DataFrame({"frame": np.arange(n), "time_s": np.arange(n) / self.fps, "label": self.labels})
+        table = pd.DataFrame({"frame": np.arange(n), "time_s": self.time_s, "label": self.labels})
         for i, c in enumerate(self.classes):
             table[f"p_{c}"] = self.probabilities[:, i]
         return table
 
     def bouts(self) -> pd.DataFrame:
         """Every bout, background included (:func:`find_bouts`)."""
-        return find_bouts(self.labels, self.fps)
+        return find_bouts(self.labels, self.fps, self.times_s)
 
     def totals(self) -> dict[str, float]:
         """Time, fraction, bouts and latency of each behaviour (:func:`behavior_totals`)."""
@@ -408,7 +456,7 @@ class BehaviorTimeline:
         """
         import xarray as xr
 
-        time = np.arange(self.n_frames) / self.fps
+        time = self.time_s
         return xr.Dataset(
             {
                 "label": ("time", np.asarray(self.labels, dtype=str)),
@@ -426,6 +474,7 @@ def behavior_timeline(
     min_bout_s: float,
     window_s: float = 0.0,
     behaviors: Sequence[str] | None = None,
+    times_s: np.ndarray | None = None,
 ) -> BehaviorTimeline:
     """Per-frame labels of one recording from its class probabilities.
 
@@ -449,6 +498,11 @@ def behavior_timeline(
     behaviors
         Behaviours summarised; default every class but the background
         (:data:`~openfield.behavior.labels.BACKGROUND_NAMES`).
+    times_s
+        The real time of each frame of a variable-frame-rate recording (see
+        the module): bouts, durations and latencies on those times, made to
+        start at 0, and ``fps`` replaced by their median rate
+        (:func:`openfield.timebase.median_fps`). None: frame / ``fps``.
 
     Returns
     -------
@@ -457,13 +511,21 @@ def behavior_timeline(
     Raises
     ------
     OpenfieldError
-        fps not positive, negative window or minimum bout.
+        fps not positive, negative window or minimum bout; frame times
+        that do not fit the probabilities or do not increase.
     """
+    probabilities = np.asarray(probabilities, dtype=float)
+    if times_s is not None:
+        times_s = timebase.check_times(times_s, len(probabilities))
+        if len(times_s) < 2:
+            raise OpenfieldError("frame times need at least 2 frames")
+        times_s = times_s - times_s[0]
+        fps = timebase.median_fps(times_s)
     if fps is None or not np.isfinite(fps) or not fps > 0:
         raise OpenfieldError(f"fps must be a positive number, got {fps}")
     classes = [str(c) for c in classes]
-    probs = smooth_probabilities(np.asarray(probabilities, dtype=float), fps, window_s)
-    labels = labels_from_probabilities(probs, classes, fps, min_bout_s)
+    probs = smooth_probabilities(probabilities, fps, window_s)
+    labels = labels_from_probabilities(probs, classes, fps, min_bout_s, times_s)
     return BehaviorTimeline(
         classes=classes,
         fps=float(fps),
@@ -472,4 +534,5 @@ def behavior_timeline(
         min_bout_s=float(min_bout_s),
         window_s=float(window_s),
         behaviors=list(behaviors) if behaviors is not None else default_behaviors(classes),
+        times_s=times_s,
     )

@@ -184,6 +184,7 @@ def classify_video(
     max_frames: int | None = None,
     progress: bool = True,
     centres: np.ndarray | None = None,
+    times_s: np.ndarray | None = None,
 ) -> VideoBehavior:
     """Rearing / grooming / normal in every frame of a video with a trained ViT; writes nothing.
 
@@ -211,6 +212,10 @@ def classify_video(
     centres
         Per-frame animal centre ``(n_frames, 2)`` in pixels (e.g. from the
         run's pose); NaN rows and None use the blob detector.
+    times_s
+        The real time of each frame of a variable-frame-rate video (the
+        timeline's time axis, :func:`~openfield.behavior.timeline.behavior_timeline`);
+        None: frame / fps.
 
     Returns
     -------
@@ -241,7 +246,13 @@ def classify_video(
     )
     log.info("%s: %d frames in %.1f s (%.1f frames/s on %s)", video.stem, timing["n_frames"],
              timing["seconds"], timing["frames_per_s"], dev)
-    timeline = behavior_timeline(raw, classes, fps, min_bout_s, window_s)
+    if times_s is not None:  # a variable frame rate: its frames' real times (the frames classified)
+        times_s = np.asarray(times_s, float)[: len(raw)]
+        if len(times_s) != len(raw):
+            log.warning("%s: %d frame times for %d frames: times from frame index / fps", video.name,
+                        len(times_s), len(raw))
+            times_s = None
+    timeline = behavior_timeline(raw, classes, fps, min_bout_s, window_s, times_s=times_s)
     return VideoBehavior(video=video, timeline=timeline, timing=timing, device=str(dev))
 
 
@@ -258,6 +269,7 @@ def predict_video(
     overwrite: bool = True,
     progress: bool = True,
     pose: str | os.PathLike[str] | None = None,
+    times_s: np.ndarray | None = None,
 ) -> dict:
     """:func:`classify_video`, then write its files; always computes.
 
@@ -285,6 +297,8 @@ def predict_video(
         Optional DeepLabCut pose file of the video: its animal centre places
         the crops (as ``openfield behavior dataset --poses``); frames without
         a confident keypoint use the blob detector.
+    times_s
+        See :func:`classify_video`.
 
     Returns
     -------
@@ -309,7 +323,7 @@ def predict_video(
 
         centres = pose_centres(pose)
     found = classify_video(video_path, model_dir, min_bout_s, window_s, batch_size, device, every, max_frames,
-                           progress, centres)
+                           progress, centres, times_s)
     stem = found.video.stem
     paths, summary = outputs.write_timeline(out_dir, stem, found.timeline, {"file": found.video.name})
     result = {k: (v.item() if hasattr(v, "item") else v) for k, v in summary.items()}

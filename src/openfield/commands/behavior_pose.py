@@ -79,8 +79,48 @@ def add_pose_train(sub: argparse._SubParsersAction) -> None:
         help="add the features meant for a head/body/tail pose (running-median body length, past/future "
         "length change, head motion around the body, corner geometry)",
     )
+    add_silhouette_options(p, "with --extended-features, ")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run_pose_train)
+
+
+def add_silhouette_options(p: argparse.ArgumentParser, when: str = "") -> None:
+    """``--silhouette TABLE...`` / ``--no-silhouette``: the tracker's silhouette tables beside the pose files."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "--silhouette",
+        nargs="+",
+        type=Path,
+        metavar="TABLE",
+        help="the classical tracker's silhouette table of each pose file, same order (default: "
+        f"<stem>_silhouette.csv beside <stem>_pose.csv, when there); {when}its area, length and width per "
+        "frame are features",
+    )
+    g.add_argument("--no-silhouette", action="store_true", help="ignore silhouette tables beside the pose files")
+
+
+def silhouette_tables(args: argparse.Namespace) -> list[Path | None]:
+    """Per pose file, its silhouette table: ``--silhouette``, else the one beside it if any (None: none).
+
+    Raises
+    ------
+    OpenfieldError
+        Not one ``--silhouette`` per pose file, or one of them missing.
+    """
+    from openfield.behavior.silhouette import silhouette_path
+
+    if args.no_silhouette:
+        return [None] * len(args.pose)
+    if args.silhouette:
+        if len(args.silhouette) != len(args.pose):
+            raise OpenfieldError(
+                f"{len(args.pose)} pose file(s) but {len(args.silhouette)} --silhouette table(s): give one table "
+                "per pose file, in the same order"
+            )
+        require_files(args.silhouette, "silhouette table")
+        return list(args.silhouette)
+    found = [silhouette_path(p) for p in args.pose]
+    return [p if p.is_file() else None for p in found]
 
 
 def run_pose_train(args: argparse.Namespace) -> int:
@@ -94,18 +134,26 @@ def run_pose_train(args: argparse.Namespace) -> int:
         )
     require_files(args.pose, "pose file")
     require_files(args.labels, "label file")
+    tables = silhouette_tables(args)
+    if args.silhouette and not args.extended_features:
+        raise OpenfieldError("--silhouette needs --extended-features (the silhouette features are among them)")
+    if any(tables) and not args.extended_features:
+        log.info("silhouette tables beside the pose files not used: they are features with --extended-features")
 
     from openfield.behavior import outputs
     from openfield.behavior import pose as bp
     from openfield.behavior.labels import BACKGROUND_NAMES, parse_label_map, read_labels
+    from openfield.behavior.silhouette import add_silhouette
     from openfield.behavior.timeline import intervals_to_frames
     from openfield.io.pose import read_dlc
 
     mapping = parse_label_map(args.label_map)
     calibration = arena_calibration(args)
     recs = []
-    for pose_path, label_path in zip(args.pose, args.labels, strict=True):
+    for pose_path, label_path, table in zip(args.pose, args.labels, tables, strict=True):
         ds = read_dlc(pose_path, fps=fps)
+        if table is not None and args.extended_features:
+            ds = add_silhouette(ds, table)
         labels = read_labels(label_path, fps, ds.sizes["time"], mapping, args.unknown_labels, args.labels_format)
         bad = sorted(set(labels["behavior"]) - set(bp.CLASSES) - BACKGROUND_NAMES)
         if bad:
@@ -119,6 +167,8 @@ def run_pose_train(args: argparse.Namespace) -> int:
         )
         recs.append(bp.Recording(pose_path.stem, ds, per_rater, arena_for(ds, calibration, args)))
         log.info("%s: %d frames, raters %s", pose_path.name, ds.sizes["time"], ", ".join(per_rater))
+    if args.extended_features and any(tables) and not all(tables):
+        log.warning("silhouette tables for only some pose files: the silhouette features are left out")
     model, cv = bp.train_pose_model(
         recs, n_blocks=args.cv_blocks, min_bout_s=args.min_bout_s, seed=args.seed, n_threads=args.threads,
         extended=args.extended_features,
@@ -161,6 +211,7 @@ def add_pose_predict(sub: argparse._SubParsersAction) -> None:
         help="the video of each pose file (same order): writes OUT/<stem>_labeled.mp4 with the pose and the "
         "behaviour (with its probability) drawn on each frame",
     )
+    add_silhouette_options(p, "for a model trained with them, ")
     p.set_defaults(func=run_pose_predict)
 
 
@@ -180,12 +231,22 @@ def run_pose_predict(args: argparse.Namespace) -> int:
                 "pose file, in the same order"
             )
         require_files(videos, "video")
+    tables = silhouette_tables(args)
 
     from openfield.behavior import outputs
+    from openfield.behavior.silhouette import add_silhouette, silhouette_path
     from openfield.behavior.timeline import behavior_timeline
     from openfield.io.pose import read_dlc
 
     model = outputs.load_pose_model(args.model)
+    if model.uses_silhouette:
+        lacking = [str(p) for p, t in zip(args.pose, tables, strict=True) if t is None]
+        if lacking:
+            raise OpenfieldError(
+                f"the model was trained with the classical tracker's silhouette; no silhouette table for "
+                f"{', '.join(lacking)} (looked for {silhouette_path(lacking[0]).name} beside it; or give --silhouette)",
+                args.model,
+            )
     calibration = arena_calibration(args)
     if model.fps_trained and any(abs(fps - f) > 1e-6 for f in model.fps_trained):
         log.info(
@@ -195,8 +256,10 @@ def run_pose_predict(args: argparse.Namespace) -> int:
         )
     min_bout = model.min_bout_s if args.min_bout_s is None else args.min_bout_s
     rows = []
-    for path in args.pose:
+    for path, table in zip(args.pose, tables, strict=True):
         ds = read_dlc(path, fps=fps)
+        if model.uses_silhouette and table is not None:
+            ds = add_silhouette(ds, table)
         arena = arena_for(ds, calibration, args) if model.uses_arena else None
         proba = model.predict_proba(ds, arena, args.threads)
         timeline = behavior_timeline(proba, model.classes, fps, min_bout)

@@ -23,9 +23,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", type=Path, metavar="VIDEO_OR_FOLDER")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     cal = p.add_mutually_exclusive_group(required=True)
-    cal.add_argument("--calibration", type=Path, help="one calibration JSON for all videos")
+    cal.add_argument("--calibration", type=Path,
+                     help="one calibration JSON for all videos (with --arenas: a file of every arena's, from "
+                          "openfield calibrate arena --arenas N)")
     cal.add_argument("--arena-size-cm", nargs=2, type=float, metavar=("W", "H"),
                      help="floor size; the arena is found in each video")
+    arenas = p.add_argument_group("several open fields in one video")
+    arenas.add_argument("--arenas", type=arenas_arg, metavar="N|auto",
+                        help="each video holds N arenas (or auto: as many as are found), numbered row-major from "
+                             "the top-left; each is tracked and analysed on its own, files <stem>_a<K>_*, one row "
+                             "per arena in summary_all.csv (needs --arena-size-cm W H, the size of each floor; "
+                             "default 1: one arena)")
+    arenas.add_argument("--arena-corners", type=Path, metavar="FILE.json",
+                        help="the arenas' floor corners by hand (one list of four [x, y] px per arena, used for "
+                             "every video) instead of finding them")
     p.add_argument("--pose", choices=("classic", "dlc"), default="classic",
                    help="classical tracker (default) or DeepLabCut")
     p.add_argument("--dlc-config", type=Path, help="DeepLabCut config.yaml (for --pose dlc)")
@@ -59,6 +70,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def arenas_arg(text: str) -> int | str:
+    """``--arenas``: ``auto`` or a whole number (its range is checked by the pipeline's options)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number of arenas or auto, not {text!r}") from None
+
+
 def check_study_options(args: argparse.Namespace) -> None:
     """Refuse study options that cannot work, before any video is processed.
 
@@ -88,15 +109,25 @@ def check_study_options(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check every option, run the batch; exit 1 when some video failed."""
-    from openfield.io.calibration import read_calibration
-    from openfield.pipeline import RunConfig, run_videos
+    from openfield.io.calibration import read_calibration, read_calibrations
+    from openfield.pipeline import RunConfig, result_units, run_videos
     from openfield.pipeline.parallel import available_cores
     from openfield.tracking import TrackerConfig
 
     check_study_options(args)
+    corners = None
+    if args.arena_corners is not None:
+        from openfield.calibration import read_arena_corners
+
+        corners = read_arena_corners(args.arena_corners)
+    calibration = None
+    if args.calibration is not None:  # with --arenas N, a file of every arena's calibration
+        several = args.arenas not in (None, 1)
+        calibration = read_calibrations(args.calibration) if several else read_calibration(args.calibration)
     config = RunConfig(
-        calibration=read_calibration(args.calibration) if args.calibration else None,
+        calibration=calibration,
         arena_size_cm=tuple(args.arena_size_cm) if args.arena_size_cm else None,
+        arenas=args.arenas, arena_corners=corners,
         pose=args.pose, dlc_config=args.dlc_config, fps=args.fps,
         tracker=TrackerConfig(animal=args.animal), kinematics=kinematics_config(args),
         plots=not args.no_plots, overwrite=args.overwrite, behavior_model=args.behavior_model,
@@ -106,16 +137,23 @@ def run(args: argparse.Namespace) -> int:
     results = run_videos(args.inputs, args.output, config, wait_s=args.wait_s)
     failed = [r for r in results if r.status == "failed"]
     done = len(results) - len(failed)
-    print(f"{done} of {len(results)} video(s) analysed -> {args.output / 'summary_all.csv'}, "
+    units = result_units(results)
+    arenas = [u for u in units if u.arena is not None]
+    empty = [u for u in arenas if u.empty_arena]
+    in_arenas = f" ({len(arenas)} arenas, {len(empty)} empty)" if arenas else ""
+    print(f"{done} of {len(results)} video(s) analysed{in_arenas} -> {args.output / 'summary_all.csv'}, "
           f"{args.output / 'report.html'}")
     for r in failed:
         print(f"openfield run: FAILED {r.video}: {r.error}", file=sys.stderr)
-    flagged = [r for r in results if r.qc_flags]
-    if flagged:
-        print(f"openfield run: {len(flagged)} video(s) flagged by the quality checks (see the report's QC table):",
+    for r in empty:
+        print(f"openfield run: {r.label}: empty, no animal found in any frame (qc_flags empty_arena, no measures)",
               file=sys.stderr)
+    flagged = [r for r in units if r.qc_flags and not r.empty_arena]
+    if flagged:
+        print(f"openfield run: {len(flagged)} {'arena' if arenas else 'video'}(s) flagged by the quality checks "
+              "(see the report's QC table):", file=sys.stderr)
     for r in flagged:
-        print(f"openfield run: check {r.video.name}: {r.qc_flags} ({r.qc_message})", file=sys.stderr)
+        print(f"openfield run: check {r.label}: {r.qc_flags} ({r.qc_message})", file=sys.stderr)
     if args.design is not None:
         from openfield.study import write_study
 

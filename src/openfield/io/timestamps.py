@@ -4,6 +4,10 @@ A constant-rate video's frame ``i`` is at ``i / fps``; a variable-rate one
 (phone cameras, some capture software) is not, and only the presentation
 timestamps say when each frame was taken. OpenCV reports a frame's
 timestamp as ``CAP_PROP_POS_MSEC`` right after it was grabbed.
+
+The pipeline keeps the timestamps of a variable-frame-rate video beside its
+pose, as ``<stem>_frame_times.csv`` (:func:`write_frame_times`,
+:func:`read_frame_times`), for the kinematics to measure on them.
 """
 
 from __future__ import annotations
@@ -11,11 +15,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
+import pandas as pd
 
 from openfield.errors import OpenfieldError
+from openfield.io.files import write_csv
 
 
 @dataclass(frozen=True)
@@ -83,3 +90,48 @@ def read_frame_timestamps(path: str | os.PathLike[str]) -> FrameTimestamps:
         cap.release()
     return FrameTimestamps(path=path, timestamps_ms=np.asarray(times, dtype=float),
                            frames_expected=max(expected, 0), container_fps=fps)
+
+
+#: Columns of a frame-times file (``<stem>_frame_times.csv``).
+FRAME_TIMES_COLUMNS = ["frame", "timestamp_ms"]
+
+
+def write_frame_times(timestamps_ms: Any, path: str | os.PathLike[str]) -> Path:
+    """Write per-frame timestamps as ``frame,timestamp_ms`` (atomically; every digit kept).
+
+    Parameters
+    ----------
+    timestamps_ms
+        The decoder's time of each frame, in milliseconds.
+    path
+        The CSV to write.
+    """
+    t = np.asarray(timestamps_ms, dtype=float).ravel()
+    return write_csv(pd.DataFrame({"frame": np.arange(len(t)), "timestamp_ms": t}), path)
+
+
+def read_frame_times(path: str | os.PathLike[str]) -> np.ndarray:
+    """The timestamps (ms) of a file written by :func:`write_frame_times`, one per frame in frame order.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the file: missing, unreadable, other columns, frames not 0, 1, 2..., or a timestamp
+        that is not a number.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise OpenfieldError("frame-times file not found", path)
+    try:
+        table = pd.read_csv(path, float_precision="round_trip")  # every digit back, as written
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise OpenfieldError(f"cannot read the frame times ({exc})", path) from exc
+    if list(table.columns) != FRAME_TIMES_COLUMNS:
+        raise OpenfieldError(f"a frame-times file has the columns {', '.join(FRAME_TIMES_COLUMNS)}, "
+                             f"this one {', '.join(map(str, table.columns))}", path)
+    if not np.array_equal(table["frame"].to_numpy(), np.arange(len(table))):
+        raise OpenfieldError("the frames must be numbered 0, 1, 2... in order", path)
+    times = pd.to_numeric(table["timestamp_ms"], errors="coerce").to_numpy(float)
+    if not np.all(np.isfinite(times)):
+        raise OpenfieldError(f"{int((~np.isfinite(times)).sum())} timestamp(s) are not numbers", path)
+    return times

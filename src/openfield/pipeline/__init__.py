@@ -27,6 +27,7 @@ from openfield.pipeline.run import (
     run_videos,
     track_videos,
 )
+from openfield.report import result_units
 
 __all__ = [
     "BEHAVIOR_COLUMNS",
@@ -41,6 +42,7 @@ __all__ = [
     "output_paths",
     "process_pose_file",
     "process_video",
+    "result_units",
     "run_pose_files",
     "run_videos",
     "track_videos",

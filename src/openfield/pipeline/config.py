@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
@@ -38,6 +41,31 @@ def check_arena_size(size: tuple[float, float] | None) -> tuple[float, float] | 
     return float(size[0]), float(size[1])
 
 
+def check_arenas(arenas: int | str | None) -> int | str | None:
+    """Refuse a number of arenas that is not a whole number of at least 1 or ``"auto"`` (``--arenas``)."""
+    if arenas is None or arenas == "auto":
+        return arenas
+    if isinstance(arenas, bool) or not isinstance(arenas, (int, np.integer)) or arenas < 1:
+        raise OpenfieldError(f"--arenas must be a whole number of at least 1, or auto, got {arenas!r}")
+    return int(arenas)
+
+
+def check_arena_corners(corners: Sequence[Any] | None) -> list[np.ndarray] | None:
+    """Refuse hand-given arena corners that are not, per arena, four finite (x, y) points (``--arena-corners``)."""
+    if corners is None:
+        return None
+    out = []
+    for k, c in enumerate(corners, 1):
+        a = np.asarray(c, dtype=float)
+        if a.shape != (4, 2) or not np.isfinite(a).all():
+            raise OpenfieldError(f"--arena-corners: arena {k} must have four finite (x, y) corners, "
+                                 f"got an array of shape {a.shape}")
+        out.append(a)
+    if not out:
+        raise OpenfieldError("--arena-corners: no arena given")
+    return out
+
+
 def check_jobs(jobs: int) -> None:
     """Refuse a number of parallel videos that is not a whole number of at least 1 (``--jobs``)."""
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
@@ -52,9 +80,25 @@ class RunConfig:
     ----------
     calibration
         One calibration for all videos, or None to find the arena in each
-        video (then ``arena_size_cm`` is required).
+        video (then ``arena_size_cm`` is required). A list (one per arena,
+        arena 1 first; :func:`openfield.io.calibration.read_calibrations`):
+        the multi-arena path with these arenas in every video.
     arena_size_cm
-        Floor width and height in cm, for per-video arena detection.
+        Floor width and height in cm, for per-video arena detection (of
+        every arena, with several).
+    arenas
+        How many open fields each video holds: None or 1, one (the
+        single-arena path, ``<stem>_*`` outputs); N >= 2 or ``"auto"``
+        (as many as are found), each video's arenas are found once on its
+        median background, tracked in one pass, and each is analysed as
+        its own unit ``<stem>_a<K>`` (K = 1, 2... row-major from the
+        top-left). Needs ``arena_size_cm`` or a list of calibrations;
+        refused with a single calibration, ``pose="dlc"`` or a behaviour ViT.
+    arena_corners
+        The arenas' floor corners given by hand, one ``(4, 2)`` array of
+        pixels per arena (:func:`openfield.calibration.read_arena_corners`):
+        used for every video instead of detection; implies the multi-arena
+        path (``arenas``, when a number, must equal their count).
     pose
         ``"classic"`` (built-in tracker) or ``"dlc"`` (DeepLabCut).
     dlc_config
@@ -98,8 +142,10 @@ class RunConfig:
         option.
     """
 
-    calibration: Calibration | None = None
+    calibration: Calibration | list[Calibration] | None = None
     arena_size_cm: tuple[float, float] | None = None
+    arenas: int | str | None = None
+    arena_corners: list[np.ndarray] | None = None
     pose: str = "classic"
     dlc_config: Path | None = None
     fps: float | None = None
@@ -125,8 +171,49 @@ class RunConfig:
         check_fps(self.fps)
         if self.pose == "dlc" and self.dlc_config is None:
             raise OpenfieldError("--pose dlc needs --dlc-config path/to/config.yaml")
+        self.arenas = check_arenas(self.arenas)
+        self.arena_corners = check_arena_corners(self.arena_corners)
+        kind = None
         if self.behavior_model is not None:
-            check_behavior_model(Path(self.behavior_model), self.pose_keypoints())
+            kind = check_behavior_model(Path(self.behavior_model), self.pose_keypoints(),
+                                        silhouette=self.pose == "classic")
+        if self.multi_arena:
+            self._check_multi_arena(kind)
+
+    @property
+    def multi_arena(self) -> bool:
+        """True for the multi-arena path (``arenas`` N >= 2 or ``"auto"``, corners or calibrations per arena)."""
+        return (self.arena_corners is not None or isinstance(self.calibration, list)
+                or self.arenas not in (None, 1))
+
+    @property
+    def n_arenas(self) -> int | None:
+        """The number of arenas expected per video (None: as many as are found)."""
+        if self.arena_corners is not None:
+            return len(self.arena_corners)
+        if isinstance(self.calibration, list):
+            return len(self.calibration)
+        return self.arenas if isinstance(self.arenas, int) else None
+
+    def _check_multi_arena(self, behavior_kind: str | None) -> None:
+        """Refuse the options the multi-arena path cannot honour, each with what to do instead."""
+        if isinstance(self.calibration, Calibration):
+            raise OpenfieldError("--calibration holds one arena; with --arenas give a calibration file of every "
+                                 "arena (openfield calibrate arena --arenas N) or --arena-size-cm W H (the arenas "
+                                 "are found in each video)")
+        if self.calibration is not None and self.arena_corners is not None:
+            raise OpenfieldError("--arena-corners goes with --arena-size-cm W H, not with --calibration (which "
+                                 "already holds the arenas' corners)")
+        if self.pose == "dlc":
+            raise OpenfieldError("--pose dlc tracks one animal in the whole image; with several arenas use "
+                                 "--pose classic (one animal tracked per arena)")
+        if behavior_kind == "vit":
+            raise OpenfieldError("a behaviour ViT writes its files per video, not per arena; with --arenas use a "
+                                 "pose classifier (.joblib, openfield behavior pose-train)")
+        given = self.n_arenas
+        if isinstance(self.arenas, int) and given is not None and self.arenas != given:
+            source = "--arena-corners file" if self.arena_corners is not None else "--calibration file"
+            raise OpenfieldError(f"--arenas {self.arenas} but the {source} gives {given} arena(s)")
 
     def pose_keypoints(self) -> list[str]:
         """The body parts the run's pose will have: the tracker's, or those of the DeepLabCut config."""
@@ -144,7 +231,7 @@ class RunConfig:
 TRACKER_KEYPOINTS = ("head", "body", "tail")
 
 
-def check_behavior_model(path: Path, keypoints: list[str]) -> str:
+def check_behavior_model(path: Path, keypoints: list[str], silhouette: bool = False) -> str:
     """Refuse a behaviour model that does not exist, or a pose classifier needing body parts the pose lacks.
 
     Parameters
@@ -153,6 +240,8 @@ def check_behavior_model(path: Path, keypoints: list[str]) -> str:
         ``--behavior-model``: a ``.joblib`` pose classifier or a ViT folder.
     keypoints
         The body parts the run's pose will have.
+    silhouette
+        Whether the run's pose comes with the tracker's silhouette (``--pose classic``).
 
     Returns
     -------
@@ -182,6 +271,9 @@ def check_behavior_model(path: Path, keypoints: list[str]) -> str:
                 f"(the pose has {', '.join(keypoints)})",
                 path,
             )
+        if model.uses_silhouette and not silhouette:
+            raise OpenfieldError("--behavior-model was trained with the classical tracker's silhouette, which a "
+                                 "DeepLabCut pose lacks: use --pose classic, or a model trained without it", path)
     return kind
 
 

@@ -12,20 +12,28 @@ import pandas as pd
 from openfield.io.files import atomic_write, save_figure, write_csv
 from openfield.kinematics import SUMMARY_COLUMNS
 from openfield.pipeline.config import BEHAVIOR_COLUMNS
-from openfield.pipeline.paths import PLOTS
+from openfield.pipeline.paths import PLOTS, arenas_image_path
 from openfield.quality import QC_COLUMNS
 
 log = logging.getLogger(__name__)
 
 
 def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str = "video") -> Path | None:
-    """``summary_all.csv``: one row per finished input (None, and no file, when none finished)."""
-    rows = [r.summary for r in results if r.summary is not None]
+    """``summary_all.csv``: one row per finished input, or per (video, arena) (None, and no file, when none finished).
+
+    In a run with several arenas per video, ``arena`` (1-based) follows the
+    name column; an empty arena's row has NaN measures and ``qc_flags``
+    ``empty_arena``.
+    """
+    from openfield.report import result_units
+
+    rows = [r.summary for r in result_units(results) if r.summary is not None]
     if not rows:
         return None
+    arena = ["arena"] if any("arena" in r for r in rows) else []
     extra = [c for c in [*QC_COLUMNS, *BEHAVIOR_COLUMNS]
              if c not in SUMMARY_COLUMNS and any(c in r for r in rows)]
-    path = write_csv(pd.DataFrame(rows, columns=[name_column, *SUMMARY_COLUMNS, *extra]),
+    path = write_csv(pd.DataFrame(rows, columns=[name_column, *arena, *SUMMARY_COLUMNS, *extra]),
                      Path(out_dir) / "summary_all.csv")
     log.info("batch summary: %s", path)
     return path
@@ -51,16 +59,21 @@ def write_report(out_dir: str | Path, results: Sequence[Any], title: str = "open
     from openfield import report
 
     out_dir = Path(out_dir)
-    ok = [r for r in results if r.summary is not None]
+    ok = [r for r in report.result_units(results) if r.summary is not None and not report.is_empty_arena(r)]
     comparison = None
     if ok:
         fig = report.comparison_figure(pd.DataFrame([r.summary for r in ok]))
         comparison = save_figure(fig, out_dir / "comparison.png").read_bytes()
     images = {}
     for r in ok:
-        stem = Path(r.video).stem
+        stem = report.result_stem(r)
         found = {kind: out_dir / f"{stem}_{kind}.png" for kind in (*PLOTS, "ethogram")}
         images[stem] = {kind: p.read_bytes() for kind, p in found.items() if p.exists()}
+    for r in results:
+        if getattr(r, "arenas", None):
+            path = arenas_image_path(Path(r.video).stem, out_dir)
+            if path.exists():
+                images[Path(r.video).stem] = {"arenas": path.read_bytes()}
     path = out_dir / "report.html"
     with atomic_write(path) as tmp:
         tmp.write_text(report.report_html(results, images, comparison, str(out_dir), title), encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 from openfield.errors import OpenfieldError
@@ -35,6 +36,29 @@ def output_paths(stem: str, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
         "summary": out_dir / f"{stem}_summary.csv",
         **{name: out_dir / f"{stem}_{name}.png" for name in PLOTS},
     }
+
+
+def arena_stem(stem: str, arena: int) -> str:
+    """The stem of arena ``arena`` (1-based, row-major from the top-left) of a video: ``<stem>_a<K>``."""
+    return f"{stem}_a{arena}"
+
+
+def arenas_image_path(stem: str, out_dir: str | os.PathLike[str]) -> Path:
+    """``<stem>_arenas.png``: a multi-arena video's median background with its numbered arenas drawn."""
+    return Path(out_dir) / f"{stem}_arenas.png"
+
+
+def check_arena_stems(paths: list[Path]) -> None:
+    """Refuse, in a multi-arena run, a video named like another's arena (``cage`` and ``cage_a2``).
+
+    Their outputs would collide (``cage_a2_pose.csv`` is both arena 2 of
+    ``cage`` and the video ``cage_a2``'s own).
+    """
+    stems = {p.stem for p in paths}
+    clash = sorted(s for s in stems if (m := re.fullmatch(r"(.+)_a\d+", s)) and m[1] in stems)
+    if clash:
+        raise OpenfieldError(f"with --arenas, arena K of a video is named <stem>_a<K>; the video(s) "
+                             f"{', '.join(clash)} would collide with another video's arena: rename them")
 
 
 def find_videos(inputs: list[str | os.PathLike[str]]) -> list[Path]:

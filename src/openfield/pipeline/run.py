@@ -10,6 +10,10 @@ Per video, in ``OUT`` (``<stem>`` is the video's name without extension):
 4. behaviour (with a model) -> ``<stem>_behavior.csv``, bouts, ethogram;
 5. summary -> ``<stem>_summary.csv``.
 
+With several open fields per video (``RunConfig.arenas``), the arenas are
+found once and tracked in one pass, then each arena K goes through steps 3-5
+as its own unit ``<stem>_a<K>`` (:func:`process_arenas`).
+
 Each step runs only when its settings fingerprint changed or an output is
 missing (:mod:`openfield.pipeline.ledger`); every file is written
 atomically. A video that fails is reported and the others go on. Finally
@@ -27,14 +31,15 @@ from typing import Any
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError, OutputStorageError
 from openfield.io.lock import claim_output_folder
-from openfield.io.video import video_info
+from openfield.io.video import VideoInfo, video_info
 from openfield.kinematics import SUMMARY_COLUMNS
 from openfield.pipeline import steps
 from openfield.pipeline.config import BEHAVIOR_COLUMNS, PoseFilesConfig, RunConfig
 from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.pipeline.outputs import write_batch_summary, write_report
-from openfield.pipeline.paths import check_unique_stems, find_videos, output_paths
+from openfield.pipeline.paths import arena_stem, check_arena_stems, check_unique_stems, find_videos, output_paths
 from openfield.quality import QC_COLUMNS
+from openfield.report import is_empty_arena, result_label
 from openfield.tracking import TrackerConfig
 
 log = logging.getLogger(__name__)
@@ -64,6 +69,12 @@ class VideoResult:
     qc_message
         Why the video is flagged (every QC flag's reason with its numbers;
         empty when none); the flags are the summary's ``qc_flags``.
+    arena
+        The arena's number (1-based, row-major from the top-left) when this
+        is one arena of a multi-arena video, else None.
+    arenas
+        For a multi-arena video: one result per arena (its own ``summary``
+        is then None); empty otherwise. :func:`openfield.report.result_units` flattens them.
     """
 
     video: Path
@@ -74,6 +85,18 @@ class VideoResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     fingerprint: str | None = None
     qc_message: str = ""
+    arena: int | None = None
+    arenas: list[VideoResult] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """How the console and the report name it: the video's file name, with ``arena K`` for an arena."""
+        return result_label(self)
+
+    @property
+    def empty_arena(self) -> bool:
+        """True for an arena where no animal was found in any frame (QC flag ``empty_arena``)."""
+        return is_empty_arena(self)
 
     @property
     def qc_flags(self) -> str:
@@ -88,6 +111,8 @@ def _status(ledger: Ledger) -> str:
 
 def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str], config: RunConfig) -> VideoResult:
     """Calibration, pose, kinematics, behaviour and summary of one video, each step only if needed.
+
+    With several arenas (``config.multi_arena``) see :func:`process_arenas`.
 
     Parameters
     ----------
@@ -109,9 +134,11 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
         When this video cannot be processed (:func:`run_videos` goes on with the others).
     """
     video, out_dir = Path(video), Path(out_dir)
+    if config.multi_arena:
+        return process_arenas(video, out_dir, config)
     ledger = Ledger(out_dir, video.stem, config.overwrite)
     info = video_info(video, config.fps)
-    if config.calibration is not None:
+    if isinstance(config.calibration, Calibration):
         cal, cal_fp = config.calibration, steps.given_calibration(config.calibration)
     else:
         assert config.arena_size_cm is not None
@@ -122,15 +149,56 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     else:
         assert config.dlc_config is not None
         pose_fp, pose_path = steps.dlc_pose_step(ledger, video, Path(config.dlc_config))
+        steps.frame_times_step(ledger, video)  # DeepLabCut read the video itself: its counts and times
+    reader = dict(ledger.records.get("pose" if config.pose == "classic" else "frame_times", {}).get("values", {}))
+    fp, row, qc = _measure(ledger, video, info, config, cal, cal_fp, pose_fp, pose_path, reader,
+                           {"video": video.name})
+    _log_result(video.name, ledger, row)
+    return VideoResult(video, _status(ledger), row, steps_run=list(ledger.ran),
+                       outputs={**output_paths(video.stem, out_dir), "pose": pose_path}, fingerprint=fp,
+                       qc_message=qc.get("qc_message", ""))
+
+
+def _measure(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, cal: Calibration, cal_fp: str,
+             pose_fp: str, pose_path: Path, reader: dict[str, Any], names: dict[str, Any]
+             ) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Kinematics, quality, behaviour, labelled video and summary of one video's pose.
+
+    Returns
+    -------
+    fingerprint : str
+        The summary step's.
+    row : dict
+        The summary row: ``names`` (``video``), the measures, QC and behaviour columns.
+    qc : dict
+        The quality step's values.
+    """
+    inputs, row, qc = _analyse(ledger, video, info, config, cal, cal_fp, pose_fp, pose_path, reader, names)
+    if config.labeled_video:
+        steps.labeled_video_step(ledger, video, info.fps, cal, [pose_fp, *inputs], config.progress)
+    fp, row = steps.summary_step(ledger, row, inputs)
+    return fp, row, qc
+
+
+def _analyse(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, cal: Calibration, cal_fp: str,
+             pose_fp: str, pose_path: Path, reader: dict[str, Any], names: dict[str, Any]
+             ) -> tuple[list[str], dict[str, Any], dict[str, Any]]:
+    """Kinematics, quality and behaviour of one animal's pose (a video or an arena).
+
+    Returns
+    -------
+    inputs : list of str
+        The fingerprints of the kinematics, quality and (if any) behaviour steps.
+    row : dict
+        The summary row: ``names`` (``video``, and ``arena``), the measures, QC and behaviour columns.
+    qc : dict
+        The quality step's values.
+    """
     kin_fp, summary = steps.kinematics_step(ledger, pose_path, info.fps, cal, config.kinematics, [pose_fp, cal_fp],
-                                            plot=config.plots)
-    if config.pose == "classic":
-        reader = dict(ledger.records.get("pose", {}).get("values", {}))
-    else:  # DeepLabCut read the video itself: the container's count against the pose's length
-        reader = {"frames_expected": info.n_frames if info.n_frames > 1 else None}
-    qc_fp, qc = steps.quality_step(ledger, pose_path, info.fps, cal, config.kinematics, summary, reader,
-                                   (info.width, info.height), [pose_fp, kin_fp])
-    row = {"video": video.name, **{k: summary[k] for k in SUMMARY_COLUMNS}}
+                                            plot=config.plots, frame_times=steps.frame_times_file(ledger))
+    qc_fp, qc = steps.quality_step(ledger, summary, info.fps, cal, reader, (info.width, info.height),
+                                   [pose_fp, kin_fp])
+    row = {**names, **{k: summary[k] for k in SUMMARY_COLUMNS}}
     row.update({k: qc[k] for k in QC_COLUMNS if k not in row})
     inputs = [kin_fp, qc_fp]
     if config.behavior_model is not None:
@@ -138,17 +206,131 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
                                              pose=pose_path, pose_fp=pose_fp, cal=cal, cal_fp=cal_fp, fps=info.fps)
         row.update({k: totals.get(k, float("nan")) for k in BEHAVIOR_COLUMNS})
         inputs.append(beh_fp)
-    if config.labeled_video:
-        steps.labeled_video_step(ledger, video, info.fps, cal, [pose_fp, *inputs], config.progress)
-    fp, row = steps.summary_step(ledger, row, inputs)
+    return inputs, row, qc
+
+
+def _log_result(name: str, ledger: Ledger, row: dict[str, Any]) -> None:
     if ledger.ran:
-        log.info("%s: %.1f cm in %.1f s, mean speed %.2f cm/s (ran: %s)", video.name, row["distance_cm"],
+        log.info("%s: %.1f cm in %.1f s, mean speed %.2f cm/s (ran: %s)", name, row["distance_cm"],
                  row["duration_s"], row["mean_speed_cm_s"], ", ".join(ledger.ran))
     else:
-        log.info("%s: every step up to date, skipped", video.name)
-    return VideoResult(video, _status(ledger), row, steps_run=list(ledger.ran),
-                       outputs={**output_paths(video.stem, out_dir), "pose": pose_path}, fingerprint=fp,
-                       qc_message=qc.get("qc_message", ""))
+        log.info("%s: every step up to date, skipped", name)
+
+
+def process_arenas(video: Path, out_dir: Path, config: RunConfig) -> VideoResult:
+    """A video holding several open fields: arenas once, one tracking pass, then each arena as its own unit.
+
+    In the video's own ledger (``<stem>``): the arenas, found on the median
+    background with ``config.arena_size_cm`` (or given by hand, or their
+    calibrations given), and the one
+    tracking pass for all of them. Then each arena K is analysed exactly as
+    a single-arena video is (:func:`_analyse`), under its own stem and
+    ledger ``<stem>_a<K>``, so each resumes on its own; with
+    ``config.labeled_video``, the arenas' labelled videos (each its own box)
+    are written in one more decode of the video
+    (:func:`steps.arena_labeled_video_step`), before the summaries. An arena
+    where the animal is found in no frame gets a summary row with NaN
+    measures and the QC flag ``empty_arena`` (:func:`empty_arena_row`), not
+    a failure (and no labelled video).
+
+    Returns
+    -------
+    VideoResult
+        ``arenas`` holds one result per arena (in arena order; ``summary``
+        of each has ``arena`` after ``video``); its own ``summary`` is None.
+
+    Raises
+    ------
+    OpenfieldError
+        Not the expected number of arenas (how many were found, and where),
+        or another reason this video cannot be processed.
+    """
+    ledger = Ledger(out_dir, video.stem, config.overwrite)
+    info = video_info(video, config.fps)
+    given = config.calibration if isinstance(config.calibration, list) else None
+    cals, arenas_fp = steps.arenas_step(ledger, video, config.arena_size_cm, config.n_arenas, config.arena_corners,
+                                        given)
+    track_fp, pose_paths, readers = steps.arena_tracking_step(ledger, video, config.tracker, cals, arenas_fp,
+                                                              info.fps, config.progress)
+    frame_times = steps.frame_times_file(ledger)  # a variable frame rate's timestamps, shared by the arenas
+    times = {"frame_times": frame_times} if frame_times is not None else {}
+    measured = []
+    for k, (cal, pose_path, reader) in enumerate(zip(cals, pose_paths, readers, strict=True), 1):
+        unit = Ledger(out_dir, arena_stem(video.stem, k), config.overwrite)
+        cal_fp = steps.arena_part_step(unit, "calibration", fingerprint("calibration", {"arena": k}, [arenas_fp]),
+                                       {"calibration": ledger.output("arenas", f"calibration_a{k}")})
+        reader = {key: v for key, v in reader.items() if key != "empty"}
+        pose_fp = steps.arena_part_step(unit, "pose", fingerprint("pose", {"arena": k}, [track_fp]),
+                                        {"pose": pose_path, **times}, reader)
+        names = {"video": video.name, "arena": k}
+        if readers[k - 1].get("empty"):
+            measured.append(_ArenaUnit(k, unit, cal, pose_path, pose_fp, [pose_fp],
+                                       empty_arena_row(names, info.fps, cal, reader, config), EMPTY_ARENA_MESSAGE,
+                                       empty=True))
+        else:
+            inputs, row, qc = _analyse(unit, video, info, config, cal, cal_fp, pose_fp, pose_path, reader, names)
+            measured.append(_ArenaUnit(k, unit, cal, pose_path, pose_fp, inputs, row, qc.get("qc_message", "")))
+    labeled = [m for m in measured if not m.empty] if config.labeled_video else []
+    if labeled:  # every arena's box in one decode
+        steps.arena_labeled_video_step([m.unit for m in labeled], video, info.fps, [m.cal for m in labeled],
+                                       [[m.pose_fp, *m.inputs] for m in labeled], (info.width, info.height),
+                                       config.progress)
+    units = []
+    for m in measured:
+        fp, row = steps.summary_step(m.unit, m.row, m.inputs)
+        if m.empty:
+            log.warning("%s arena %d: empty: no animal found in any frame", video.name, m.arena)
+        else:
+            _log_result(f"{video.name} arena {m.arena}", m.unit, row)
+        units.append(VideoResult(video, _status(m.unit), row, steps_run=list(m.unit.ran),
+                                 outputs={**output_paths(m.unit.stem, out_dir), "pose": m.pose_path}, fingerprint=fp,
+                                 qc_message=m.qc_message, arena=m.arena))
+    ran = [*ledger.ran, *(f"a{u.arena}:{s}" for u in units for s in u.steps_run)]
+    fp = fingerprint("arenas_video", {}, inputs=[u.fingerprint or "" for u in units])
+    return VideoResult(video, "done" if ran else "skipped", steps_run=ran,
+                       outputs={"arenas_image": ledger.output("arenas", "arenas_image")}, fingerprint=fp,
+                       arenas=units)
+
+
+@dataclass
+class _ArenaUnit:
+    """One arena of :func:`process_arenas` between its analysis and its summary."""
+
+    arena: int
+    unit: Ledger
+    cal: Calibration
+    pose_path: Path
+    pose_fp: str
+    inputs: list[str]  # the summary step's: kinematics, quality, behaviour (an empty arena: its pose)
+    row: dict[str, Any]
+    qc_message: str
+    empty: bool = False  # no animal in any frame: no measures, no labelled video
+
+
+#: Why an empty arena is flagged (its ``qc_message``).
+EMPTY_ARENA_MESSAGE = "empty_arena: no animal found in any frame of this arena"
+
+
+def empty_arena_row(names: dict[str, Any], fps: float, cal: Calibration, reader: dict[str, Any],
+                    config: RunConfig) -> dict[str, Any]:
+    """The summary row of an arena with no animal: NaN measures, the QC flag ``empty_arena``.
+
+    What describes the recording stays filled in: ``duration_s`` (frames
+    read / fps), ``fps``, ``px_per_cm``, ``calibration_method``, the frame
+    counts, ``fraction_missing`` 1 (no frame has a position),
+    ``fraction_interpolated`` 0 and ``jumps_removed`` 0. The row has the
+    columns of a non-empty arena's, in the same order.
+    """
+    frames = reader.get("frames_read")
+    row: dict[str, Any] = {**names, **dict.fromkeys(SUMMARY_COLUMNS, float("nan"))}
+    row.update(duration_s=float(frames) / fps if frames else float("nan"), fps=fps, px_per_cm=cal.px_per_cm,
+               calibration_method=cal.method, fraction_missing=1.0, fraction_interpolated=0.0)
+    qc = {"frames_expected": reader.get("frames_expected"), "frames_read": frames, "jumps_removed": 0,
+          "tracking_noise_cm": float("nan"), "qc_flags": "empty_arena"}
+    row.update({k: qc.get(k, float("nan")) for k in QC_COLUMNS if k not in row})
+    if config.behavior_model is not None:
+        row.update(dict.fromkeys(BEHAVIOR_COLUMNS, float("nan")))
+    return row
 
 
 def run_videos(
@@ -189,6 +371,8 @@ def run_videos(
 
     out_dir = Path(out_dir)
     videos = find_videos(inputs)
+    if config.multi_arena:
+        check_arena_stems(videos)
     with claim_output_folder(out_dir, wait_s):  # the parent holds the lock while the workers run
         results = map_videos(videos, out_dir, config)  # config.jobs processes, or config.scheduler's cluster
         _batch_outputs(out_dir, results, "video", config.overwrite, report=True)

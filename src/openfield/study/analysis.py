@@ -15,7 +15,8 @@ from openfield.study import bins as binning
 from openfield.study import stats
 
 #: Summary columns that describe the recording, not the animal: kept in videos.csv, not tested by default.
-NOT_MEASURES = {"fps", "px_per_cm", "fraction_interpolated", "fraction_missing", "duration_s", *QC_COLUMNS}
+NOT_MEASURES = {"fps", "px_per_cm", "fraction_interpolated", "fraction_missing", "duration_s", "arena",
+                *QC_COLUMNS}
 
 #: Design columns added by the reader, not the user.
 _INTERNAL = ["stem", "recording", "included", "reason"]
@@ -144,8 +145,11 @@ def run_study(
         if not np.isfinite(fps) or fps <= 0:
             t = fr["time_s"].to_numpy(float)
             fps = 1.0 / float(np.median(np.diff(t)))
-        durations[rec] = len(fr) / fps
-        b = binning.bin_measures(fr, fps, bin_s, behaviors.get(rec))
+        try:  # a variable frame rate's uneven time_s are its times (study.bins)
+            durations[rec] = binning.recording_length_s(fr, fps)
+            b = binning.bin_measures(fr, fps, bin_s, behaviors.get(rec))
+        except OpenfieldError as exc:
+            raise OpenfieldError(f"{rec}: per-frame table: {exc.message}") from exc
         for c in user_cols:
             b.insert(user_cols.index(c), c, d[c])
         b.insert(len(user_cols), "recording", rec)

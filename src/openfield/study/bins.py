@@ -2,7 +2,15 @@
 
 Bins are counted from the start of each recording: frame ``i`` (time
 ``i / fps``) falls in bin ``floor(i / (bin_s * fps))``; the last bin may be
-shorter and is flagged (``partial``, with its real ``bin_length_s``). The
+shorter and is flagged (``partial``, with its real ``bin_length_s``). A
+variable-frame-rate recording (its table's ``time_s`` uneven,
+:func:`openfield.timebase.uneven_times`) is binned on those times: frame
+``i`` falls in bin ``floor(time_s_i / bin_s)``, and every time (bin
+lengths, time moving, in each zone and in each behaviour) is a sum of the
+frames' durations (:func:`openfield.timebase.frame_durations`), as in the
+summary; as the frames do not fall on the bins' edges, a bin's frames last
+about, not exactly, ``bin_s`` (``bin_length_s``), and its end
+(``bin_end_min``) is its edge, or the recording's end for the last one. The
 definitions are those of :func:`openfield.kinematics.summarize`, applied to
 each bin's frames: a step counts in the bin (and zone) of the frame it
 arrives in, a centre entry in the bin of its first frame in the centre.
@@ -18,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from openfield import zones
+from openfield import timebase, zones
 from openfield.kinematics import ACC_ZERO
 
 #: Per-bin measures taken from the kinematics table, in output order.
@@ -38,9 +46,22 @@ def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if len(x) else float("nan")
 
 
-def bin_index(n_frames: int, fps: float, bin_s: float) -> np.ndarray:
-    """Bin number of each frame (see the module's docstring)."""
-    return np.floor(np.arange(n_frames) / (bin_s * fps) + 1e-9).astype(int)
+def bin_index(n_frames: int, fps: float, bin_s: float, times_s: np.ndarray | None = None) -> np.ndarray:
+    """Bin number of each frame (see the module's docstring): by frame index / fps, or by ``times_s``."""
+    if times_s is None:
+        return np.floor(np.arange(n_frames) / (bin_s * fps) + 1e-9).astype(int)
+    return np.floor(np.asarray(times_s, float) / bin_s + 1e-9).astype(int)
+
+
+def table_times(frames: pd.DataFrame) -> np.ndarray | None:
+    """The table's ``time_s`` (from 0) when they are uneven (a variable frame rate), else None."""
+    return timebase.uneven_times(frames["time_s"]) if "time_s" in frames else None
+
+
+def recording_length_s(frames: pd.DataFrame, fps: float) -> float:
+    """How long a recording lasts: frames / fps, or the sum of its frames' durations (see the module)."""
+    times = table_times(frames)
+    return len(frames) / fps if times is None else float(timebase.frame_durations(times).sum())
 
 
 def center_entry_frames(zone: np.ndarray) -> np.ndarray:
@@ -60,9 +81,12 @@ def bin_measures(frames: pd.DataFrame, fps: float, bin_s: float | None,
     Parameters
     ----------
     frames
-        The per-frame kinematics table (``openfield.kinematics.FRAME_COLUMNS``).
+        The per-frame kinematics table (``openfield.kinematics.FRAME_COLUMNS``);
+        uneven ``time_s`` (a variable frame rate) place the frames and give
+        their durations (see the module).
     fps
-        Frame rate.
+        Frame rate (the median rate of a variable-rate recording: its times
+        come from ``time_s``).
     bin_s
         Bin length in s; None: one bin, the whole recording.
     behavior
@@ -87,28 +111,36 @@ def bin_measures(frames: pd.DataFrame, fps: float, bin_s: float | None,
     has_zones = bool(np.isin(zone, [zones.CENTER, zones.BORDER]).any())
     moving = frames["moving"].astype(bool).to_numpy()
     entries = center_entry_frames(zone)
-    idx = bin_index(n, fps, bin_s) if bin_s else np.zeros(n, int)
+    times = table_times(frames)
+    durations = None if times is None else timebase.frame_durations(times)
+    idx = bin_index(n, fps, bin_s, times) if bin_s else np.zeros(n, int)
     labels = None
     if behavior is not None:
         if len(behavior) != n:
             raise ValueError(f"the behaviour table has {len(behavior)} frames, the kinematics table {n}")
         labels = behavior["label"].astype(str).to_numpy()
-    full_len = bin_s if bin_s else n / fps
+    full_len = bin_s if bin_s else recording_length_s(frames, fps)
+    rec_end = None if times is None else float(times[-1] + durations[-1])
     rows = []
     nan = float("nan")
     for b in range(int(idx.max()) + 1 if n else 0):
         sel = idx == b
-        k = int(sel.sum())
+        length = timebase.seconds(sel, fps, durations)
         start = b * full_len if bin_s else 0.0
+        if times is None:
+            end, partial = start + length, bool(bin_s) and length < full_len - 0.5 / fps
+        else:  # frames fall anywhere in a bin: its edges, cut by the recording's end
+            end = min(start + full_len, rec_end)
+            partial = bool(bin_s) and end - start < full_len - 0.5 / fps
         a = acc[sel]
         a = a[np.isfinite(a)]
-        row = {"bin": b, "bin_start_min": start / 60, "bin_end_min": (start + k / fps) / 60,
-               "bin_length_s": k / fps, "partial": bool(bin_s) and k / fps < full_len - 0.5 / fps,
+        row = {"bin": b, "bin_start_min": start / 60, "bin_end_min": end / 60,
+               "bin_length_s": length, "partial": partial,
                "distance_cm": float(np.nansum(step[sel])), "mean_speed_cm_s": _mean(speed[sel]),
-               "time_moving_s": float(moving[sel].sum() / fps)}
+               "time_moving_s": timebase.seconds(moving & sel, fps, durations)}
         for z in (zones.CENTER, zones.BORDER):
             in_z = sel & (zone == z)
-            row[f"time_{z}_s"] = float(in_z.sum() / fps) if has_zones else nan
+            row[f"time_{z}_s"] = timebase.seconds(in_z, fps, durations) if has_zones else nan
             row[f"distance_{z}_cm"] = float(np.nansum(step[in_z])) if has_zones else nan
         row["center_entries"] = float(entries[sel].sum()) if has_zones else nan
         pos, neg = a[a > ACC_ZERO], a[a < -ACC_ZERO]
@@ -116,6 +148,6 @@ def bin_measures(frames: pd.DataFrame, fps: float, bin_s: float | None,
         row["mean_deceleration_cm_s2"] = float(-neg.mean()) if len(neg) else nan
         if labels is not None:
             for lab in sorted(set(labels)):
-                row[f"time_{lab}_s"] = float((labels[sel] == lab).sum() / fps)
+                row[f"time_{lab}_s"] = timebase.seconds(sel & (labels == lab), fps, durations)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -2,17 +2,27 @@
 
 A design sheet (CSV or XLSX) has one row per recorded animal: ``video``
 (the file name, with or without extension, or its stem) and ``group``
-(required); optionally ``subject`` (default: the video's stem), ``dose``,
-``sex``, ``session``, ``arena`` and any other columns, carried into every
-output. A results folder is the output of ``openfield run`` or ``openfield
-kinematics``: per recording ``<stem>_summary.csv`` and
-``<stem>_kinematics.csv`` (and ``<stem>_behavior.csv`` /
-``<stem>_behavior_summary.csv`` with behaviour).
+(required); optionally ``subject`` (default: the video's stem, or
+``<stem>_a<K>`` for an arena), ``dose``, ``sex``, ``session``, ``arena``
+and any other columns, carried into every output. A results folder is the
+output of ``openfield run`` or ``openfield kinematics``: per recording
+``<stem>_summary.csv`` and ``<stem>_kinematics.csv`` (and
+``<stem>_behavior.csv`` / ``<stem>_behavior_summary.csv`` with behaviour).
+
+A video analysed with ``openfield run --arenas`` gives one recording per
+arena, ``<stem>_a<K>`` (K = 1, 2... row-major from the top-left). The
+``arena`` column says which arena of the video a row's animal was in; a row
+with an empty ``arena`` cell (or a sheet without the column) names a whole
+video, so a video with several arenas then needs the column (or the
+recording's own name in ``video``, e.g. ``cage1_a2``). Arena 1 of a video
+analysed without ``--arenas`` is that video itself.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,16 +89,48 @@ def read_design(path: str | os.PathLike[str]) -> pd.DataFrame:
             raise OpenfieldError(f"empty {c!r} in row(s) {rows}", path)
     df = df.reset_index(drop=True)
     df["stem"] = df["video"].map(video_stem)
+    if "arena" in df.columns:
+        df["arena"] = _arena_numbers(df["arena"], path)
     key = ["stem", "arena"] if "arena" in df.columns else ["stem"]
     dup = df.duplicated(key, keep=False)
     if dup.any():
-        names = sorted(set(df.loc[dup, "video"]))
+        names = sorted({_row_name(r) for _, r in df.loc[dup].iterrows()})
         raise OpenfieldError(f"duplicate rows for: {', '.join(names)} (one row per video"
                              f"{' and arena' if 'arena' in df.columns else ''})", path)
+    default_subject = df["stem"]
+    if "arena" in df.columns:
+        default_subject = pd.Series([s if a == "" else f"{s}_a{a}" for s, a in zip(df["stem"], df["arena"],
+                                                                                   strict=True)], index=df.index)
     if "subject" not in df.columns:
-        df["subject"] = df["stem"]
-    df["subject"] = df["subject"].fillna(df["stem"]).replace("", pd.NA).fillna(df["stem"])
+        df["subject"] = default_subject
+    df["subject"] = df["subject"].fillna(default_subject).replace("", pd.NA).fillna(default_subject)
     return df
+
+
+def _arena_numbers(column: pd.Series, path: Path) -> pd.Series:
+    """The ``arena`` column as text of whole numbers >= 1 (``"2"``), ``""`` where empty.
+
+    Raises
+    ------
+    OpenfieldError
+        A cell that is not a whole number >= 1, naming its row(s).
+    """
+    def number(value: object) -> str | None:
+        if value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == "":
+            return ""
+        try:
+            f = float(str(value).strip())
+        except ValueError:
+            return None
+        return str(int(f)) if f.is_integer() and f >= 1 else None
+
+    out = column.map(number)
+    bad = out.isna()
+    if bad.any():
+        rows = ", ".join(f"{i + 2} ({column[i]!r})" for i in column.index[bad])
+        raise OpenfieldError(f"'arena' must be a whole number >= 1 (1 = top-left, then row-major) or empty; "
+                             f"row(s) {rows}", path)
+    return out
 
 
 @dataclass
@@ -140,6 +182,29 @@ def find_results(results_dirs: list[str | os.PathLike[str]]) -> dict[str, Record
     return found
 
 
+def find_empty_arenas(results_dirs: list[str | os.PathLike[str]]) -> set[str]:
+    """The recordings of empty arenas in the results folders: a ``<stem>_a<K>_summary.csv`` flagged ``empty_arena``.
+
+    Such an arena has a summary row (NaN measures) but no per-frame table,
+    so :func:`find_results` does not list it; :func:`match_design` names it
+    as the reason a design row has no results.
+    """
+    empty = set()
+    for d in map(Path, results_dirs):
+        for s in sorted(d.glob("*_a*_summary.csv")) if d.is_dir() else []:
+            stem = s.name[: -len("_summary.csv")]
+            tables = (d / f"{stem}_kinematics.csv", d / f"{stem}_kinematics.parquet")
+            if not re.fullmatch(r".+_a\d+", stem) or any(t.exists() for t in tables):
+                continue
+            try:
+                flags = pd.read_csv(s, usecols=["qc_flags"])["qc_flags"].astype(str)
+            except (ValueError, OSError, pd.errors.ParserError):
+                continue  # not a summary of ours: find_results' business
+            if flags.str.contains("empty_arena").any():
+                empty.add(stem)
+    return empty
+
+
 @dataclass
 class Match:
     """A design matched to results."""
@@ -149,47 +214,85 @@ class Match:
     unmatched: list[str] = field(default_factory=list)  # results without a design row
 
 
-def _find(stem: str, stems: list[str]) -> list[str]:
+def _find(stem: str, stems: list[str], arena: str = "") -> list[str]:
+    """The recordings a design row names: the video's stem (or its DeepLabCut pose file's), or its arena's."""
+    if arena:
+        if f"{stem}_a{arena}" in stems:
+            return [f"{stem}_a{arena}"]
+        # arena 1 of a video analysed without --arenas is the video itself
+        single = arena == "1" and not _arenas_of(stem, stems)
+        return [stem] if single and stem in stems else []
     if stem in stems:
         return [stem]
     # a pose file's stem is the video's stem + DeepLabCut's scorer ("mouse1DLC_resnet50_...")
     return [s for s in stems if s.startswith(stem + "DLC")]
 
 
+def _arenas_of(stem: str, stems: list[str]) -> list[str]:
+    """The recordings of a multi-arena video's arenas, ``<stem>_a<K>``, in arena order."""
+    found = [(int(m[1]), s) for s in stems if (m := re.fullmatch(re.escape(stem) + r"_a(\d+)", s))]
+    return [s for _, s in sorted(found)]
+
+
+def _row_name(row: pd.Series) -> str:
+    arena = row.get("arena", "")
+    return f"{row['video']} arena {arena}" if isinstance(arena, str) and arena else str(row["video"])
+
+
 def match_design(design: pd.DataFrame, results: dict[str, Recording], allow_missing: bool = False,
-                 design_path: str | os.PathLike[str] | None = None) -> Match:
+                 design_path: str | os.PathLike[str] | None = None, empty: Collection[str] = ()) -> Match:
     """Pair each design row with its recording.
+
+    A row with an ``arena`` K names the recording ``<stem>_a<K>`` (or, for
+    K = 1, the video's own when it was analysed without ``--arenas``); a row
+    without one names ``<stem>``.
+
+    Parameters
+    ----------
+    empty
+        Recordings of empty arenas (a summary flagged ``empty_arena``, no
+        per-frame table): a row naming one is missing for that reason.
 
     Raises
     ------
     OpenfieldError
         Design rows without results (all listed) unless ``allow_missing``;
-        a row that matches several recordings.
+        a row that matches several recordings; a row without an arena for a
+        video analysed with several.
     """
     stems = sorted(results)
-    found, missing_rows = [], []
+    empty = set(empty)
+    found, missing_rows, reasons = [], [], []
     for i, row in design.iterrows():
-        hits = _find(row["stem"], stems)
+        arena = row.get("arena", "") if "arena" in design.columns else ""
+        hits = _find(row["stem"], stems, arena)
+        if not hits and not arena and _arenas_of(row["stem"], sorted({*stems, *empty})):
+            arenas = _arenas_of(row["stem"], sorted({*stems, *empty}))
+            raise OpenfieldError(
+                f"video {row['video']!r} was analysed as {len(arenas)} arenas ({', '.join(arenas)}): say which "
+                "arena each animal was in with an 'arena' column (1 = top-left, then row-major), one row per "
+                "arena", design_path)
         if len(hits) > 1:
             raise OpenfieldError(f"video {row['video']!r} matches several results: {', '.join(hits)}", design_path)
         if hits:
             found.append((i, hits[0]))
         else:
             missing_rows.append(i)
+            target = f"{row['stem']}_a{arena}" if arena else row["stem"]
+            reasons.append("empty arena: no animal found in any frame" if target in empty else "no results found")
     if missing_rows and not allow_missing:
-        names = ", ".join(design.loc[missing_rows, "video"].astype(str))
+        names = ", ".join(f"{_row_name(design.loc[i])}" + (f" ({why})" if why != "no results found" else "")
+                          for i, why in zip(missing_rows, reasons, strict=True))
         raise OpenfieldError(f"no results for {len(missing_rows)} design row(s): {names} "
                              "(--allow-missing to go on without them)", design_path)
     used = [s for _, s in found]
     dup = sorted({s for s in used if used.count(s) > 1})
     if dup:
-        why = (" (several arenas per video are not supported yet: results hold one animal per video)"
-               if "arena" in design.columns else "")
-        raise OpenfieldError(f"several design rows point to the same results: {', '.join(dup)}{why}", design_path)
+        raise OpenfieldError(f"several design rows point to the same results: {', '.join(dup)}", design_path)
     matched = design.loc[[i for i, _ in found]].copy()
     matched["recording"] = used
     missing = design.loc[missing_rows].copy()
     missing["recording"] = ""
-    missing["reason"] = "no results found"
+    missing["reason"] = reasons
     unmatched = [s for s in stems if s not in set(used)]
     return Match(matched.reset_index(drop=True), missing.reset_index(drop=True), unmatched)

@@ -48,7 +48,8 @@ def load_study(
     """
     design = design_mod.read_design(design_path)
     results = design_mod.find_results(list(results_dirs))
-    match = design_mod.match_design(design, results, allow_missing, design_path)
+    empty = design_mod.find_empty_arenas(list(results_dirs))
+    match = design_mod.match_design(design, results, allow_missing, design_path, empty=empty)
     summaries, frames, behaviors = {}, {}, {}
     for stem in match.design["recording"]:
         rec = results[stem]

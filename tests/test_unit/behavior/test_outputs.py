@@ -49,6 +49,26 @@ def test_write_behavior_outputs_round_trip(tmp_path):
     assert got_fps == pytest.approx(fps)
 
 
+def test_timeline_files_of_a_variable_frame_rate_at_the_real_times(tmp_path):
+    from openfield.behavior.timeline import behavior_timeline
+
+    t = np.r_[0.0, np.cumsum(np.where(np.arange(99) % 2 == 0, 0.02, 0.04))]  # 20 and 40 ms by turns
+    truth = np.where(np.arange(100) < 50, "normal", "rearing")
+    prob = np.where((truth == "rearing")[:, None], [0.9, 0.1], [0.1, 0.9])
+    timeline = behavior_timeline(prob, ["rearing", "normal"], 25.0, 0.0, times_s=t)
+    paths, summary = out.write_timeline(tmp_path, "vfr", timeline)
+    per = pd.read_csv(paths["behavior"])
+    np.testing.assert_allclose(per["time_s"], t)
+    bouts = pd.read_csv(paths["bouts"])
+    np.testing.assert_allclose(bouts[["start_s", "end_s"]].to_numpy(), [[0.0, t[50]], [t[50], t[-1] + 0.02]])
+    assert summary["latency_rearing_s"] == pytest.approx(t[50]) and t[50] == pytest.approx(1.5)
+    assert summary["time_rearing_s"] == pytest.approx(t[-1] + 0.02 - 1.5)
+    # scoring such a table against labels in seconds is refused, saying why
+    with pytest.raises(OpenfieldError, match="variable-frame-rate recording's prediction") as exc:
+        out.read_behavior_csv(paths["behavior"])
+    assert str(paths["behavior"]) in str(exc.value)
+
+
 def test_summary_extra_columns_come_first(tmp_path):
     prob = np.tile([0.9, 0.1], (20, 1))
     paths = out.write_behavior_outputs(

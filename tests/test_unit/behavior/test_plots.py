@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from openfield.behavior import metrics as bm
 from openfield.behavior import plots as bplots
@@ -42,3 +43,15 @@ def test_confusion_figure_writes_the_counts():
     fig = bplots.plot_confusion(confusion, "t")
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts == ["3", "1", "0", "2"]
+
+
+def test_ethogram_of_a_variable_frame_rate_at_the_real_times():
+    t = np.r_[0.0, np.cumsum(np.where(np.arange(9) % 2 == 0, 0.02, 0.04))]  # 10 frames, 20/40 ms by turns
+    labels = np.array(["other"] * 3 + ["rearing"] * 4 + ["other"] * 3, dtype=object)
+    fig = bplots.plot_ethogram(labels, 1 / 0.03, ["rearing", "other"], np.zeros((10, 2)), times_s=t)
+    ax = fig.axes[0]
+    (path,) = [p for c in ax.collections for p in c.get_paths()]
+    # frames 3-6: from frame 3 (0.08 s) to frame 7 (0.20 s)
+    assert path.vertices[:, 0].min() == pytest.approx(0.08) and path.vertices[:, 0].max() == pytest.approx(0.20)
+    assert ax.get_xlim()[1] == pytest.approx(0.28)  # to the end of the last frame: 0.26 s + the median 20 ms
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_xdata(), t)

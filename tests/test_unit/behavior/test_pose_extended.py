@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from openfield.behavior import pose as bp
+from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
 
 FPS = 20.0
@@ -70,3 +71,23 @@ def test_tracker_and_dlc_names_give_the_same_extended_features():
                          extended=True)
     assert list(a.columns) == list(b.columns) and "head_rel_speed" in a.columns
     np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
+
+
+def test_a_richer_pose_reduced_to_the_tracker_points():
+    """nose -> head, bodycentre -> body, tailbase -> tail (arena corners kept): the tracker's features."""
+    rng = np.random.default_rng(1)
+    n = 100
+    body = 200 + np.cumsum(rng.normal(0, 1, (n, 2)), axis=0)
+    front, rear = body + [20.0, 0.0], body - [20.0, 0.0]
+    ears = body + [15.0, 5.0]
+    names = ["earl", "nose", "bodycentre", "tailbase", "tl"]
+    rich = from_numpy(np.stack([ears, front, body, rear, np.zeros((n, 2))], axis=1), None, names, fps=FPS)
+    three = bp.to_tracker_points(rich)
+    assert list(three["keypoints"].values) == ["head", "body", "tail", "tl"]
+    np.testing.assert_array_equal(three["position"].sel(keypoints="head").values,
+                                  rich["position"].sel(keypoints="nose").values)
+    np.testing.assert_array_equal(bp.pose_features(three, windows_s=(0.5,), extended=True).to_numpy(),
+                                  bp.pose_features(make_pose(front, body, rear), windows_s=(0.5,),
+                                                   extended=True).to_numpy())
+    with pytest.raises(OpenfieldError, match="no tailbase point"):
+        bp.to_tracker_points(rich.sel(keypoints=["nose", "bodycentre"]))

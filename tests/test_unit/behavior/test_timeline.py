@@ -195,3 +195,51 @@ def test_behavior_timeline_bad_settings():
             tl.behavior_timeline(p, CLASSES, fps, 0.0)
     with pytest.raises(OpenfieldError, match="minimum bout"):
         tl.behavior_timeline(p, CLASSES, 10.0, -0.1)
+
+
+# --------------------------------------------------------------------------- a variable frame rate
+
+
+def _alternating(n: int = 301) -> np.ndarray:
+    """Frame times 20 and 40 ms apart by turns: frame i lasts 20 ms when even, 40 ms when odd (the last
+    one, even, the median 30 ms)."""
+    return np.r_[0.0, np.cumsum(np.where(np.arange(n - 1) % 2 == 0, 0.02, 0.04))]
+
+
+def test_variable_frame_rate_bouts_and_totals_at_the_real_times():
+    t = _alternating()
+    labels = np.where(np.arange(len(t)) % 2 == 1, "rearing", "normal")  # rearing in the 40-ms frames
+    timeline = tl.behavior_timeline(_onehot(labels), CLASSES, 25.0, min_bout_s=0.0, times_s=t + 3.0)
+    assert timeline.fps == pytest.approx(1 / 0.03)  # the median rate replaces the one given
+    s = timeline.summary("vfr")
+    assert s["duration_s"] == pytest.approx(150 * 0.02 + 150 * 0.04 + 0.03)
+    assert s["time_rearing_s"] == pytest.approx(150 * 0.04)  # 2/3 of every 60 ms
+    assert s["fraction_rearing"] == pytest.approx(6.0 / 9.03)
+    assert s["latency_rearing_s"] == pytest.approx(0.02) and s["bouts_rearing"] == 150
+    assert abs(150 / timeline.fps - s["time_rearing_s"]) > 1.4  # frame counts / fps: 4.5 s
+    bouts = timeline.bouts()
+    np.testing.assert_allclose(bouts["start_s"][:4], [0.0, 0.02, 0.06, 0.08])
+    np.testing.assert_allclose(bouts["end_s"][:4], [0.02, 0.06, 0.08, 0.12])
+    assert bouts["end_s"].iloc[-1] == pytest.approx(9.03)
+    assert bouts["duration_s"].sum() == pytest.approx(s["duration_s"])
+    np.testing.assert_allclose(timeline.per_frame()["time_s"], t)  # made to start at 0
+    np.testing.assert_allclose(timeline.to_dataset()["time"], t)
+
+
+def test_variable_frame_rate_min_bout_in_seconds():
+    t = _alternating(41)
+    # frames 11-13 (40, 20, 40 ms: 0.1 s) and 24-26 (20, 40, 20 ms: 0.08 s): 3 frames each
+    labels = np.array(["normal"] * 41, dtype=object)
+    labels[11:14] = labels[24:27] = "rearing"
+    out = tl.smooth_labels(labels, 1 / 0.03, 0.1, times_s=t)
+    assert np.flatnonzero(out == "rearing").tolist() == [11, 12, 13]  # the 0.1-s bout kept, the 0.08-s one not
+    # the frame count at the median rate (3 frames x 30 ms = 0.09 s) would drop both
+    assert not (tl.smooth_labels(labels, 1 / 0.03, 0.1) == "rearing").any()
+
+
+def test_variable_frame_rate_times_must_fit():
+    p = _onehot(["normal"] * 4)
+    with pytest.raises(OpenfieldError, match="3 frame times for 4 frames"):
+        tl.behavior_timeline(p, CLASSES, 25.0, 0.0, times_s=[0.0, 0.02, 0.06])
+    with pytest.raises(OpenfieldError, match="do not increase"):
+        tl.behavior_timeline(p, CLASSES, 25.0, 0.0, times_s=[0.0, 0.02, 0.02, 0.06])

@@ -11,10 +11,12 @@ from openfield.kinematics import KinematicsConfig, analyze_pose, frames_table, s
 
 
 def kinematics_of(xy_cm: np.ndarray, fps: float, arena: tuple[float, float] | None = None,
-                  config: KinematicsConfig | None = None) -> tuple[pd.DataFrame, dict]:
+                  config: KinematicsConfig | None = None,
+                  times_s: np.ndarray | None = None) -> tuple[pd.DataFrame, dict]:
     """Frames table and summary of a body track given in cm (1 px = 1 cm; NaN rows untracked).
 
     The Savitzky-Golay window is given explicitly, so a straight line stays exactly straight.
+    ``times_s``: the frames' times of a variable-frame-rate video (``analyze_pose``'s).
     """
     xy_cm = np.asarray(xy_cm, float)
     pos = xy_cm[:, None, :]  # (frames, keypoints, 2)
@@ -28,5 +30,5 @@ def kinematics_of(xy_cm: np.ndarray, fps: float, arena: tuple[float, float] | No
         cal = Calibration(method="arena", px_per_cm=1.0, homography=np.eye(3), arena_corners_px=corners,
                           arena_size_cm=arena)
     config = config or KinematicsConfig(smooth_window_s=0.25)
-    out = analyze_pose(ds, cal, config, fps)
+    out = analyze_pose(ds, cal, config, fps, times_s)
     return frames_table(out), summarize(out)

@@ -6,7 +6,14 @@ import pandas as pd
 import pytest
 
 from openfield.errors import OpenfieldError
-from openfield.study.design import Recording, find_results, match_design, read_design, video_stem
+from openfield.study.design import (
+    Recording,
+    find_empty_arenas,
+    find_results,
+    match_design,
+    read_design,
+    video_stem,
+)
 from openfield.study.workbook import header, unit, workbook_bytes
 
 
@@ -95,3 +102,50 @@ def test_units_and_workbook():
     assert [c.value for c in ws[1]] == ["group", "distance_cm (cm)"] and ws.freeze_panes == "A2"
     assert ws["B2"].value == 1.5 and ws["B3"].value is None and ws["A1"].font.bold
     assert ws.column_dimensions["B"].width >= len("distance_cm (cm)")
+
+
+def _recordings(tmp_path, stems):
+    return {s: Recording(s, tmp_path / f"{s}_summary.csv", tmp_path / f"{s}_kinematics.csv") for s in stems}
+
+
+def test_design_arena_column_maps_video_and_arena_to_the_recording(tmp_path):
+    """``arena`` K names ``<stem>_a<K>``; empty (or 1 for a video run without --arenas) names the video itself."""
+    d = read_design(_sheet(tmp_path, "video,arena,group,subject\ncage1.mp4,1,veh,m1\ncage1.mp4, 2.0 ,drug,\n"
+                                     "cage2,3,veh,m3\nsolo.mp4,,drug,m4\nalone.mp4,1,veh,m5\n"))
+    assert d["arena"].tolist() == ["1", "2", "3", "", "1"]
+    assert d["subject"].tolist() == ["m1", "cage1_a2", "m3", "m4", "m5"]  # default subject: the arena's recording
+    res = _recordings(tmp_path, ["cage1_a1", "cage1_a2", "cage1_a3", "cage2_a3", "solo", "alone"])
+    m = match_design(d, res)
+    assert m.design["recording"].tolist() == ["cage1_a1", "cage1_a2", "cage2_a3", "solo", "alone"]
+    assert m.unmatched == ["cage1_a3"]
+
+
+def test_design_arena_errors(tmp_path):
+    with pytest.raises(OpenfieldError, match=r"'arena' must be a whole number >= 1 .*row\(s\) 3 \('0'\), 4 \('b'\)"):
+        read_design(_sheet(tmp_path, "video,arena,group\nc.mp4,1,a\nc.mp4,0,a\nc.mp4,b,a\n"))
+    with pytest.raises(OpenfieldError, match="duplicate rows for: c.mp4 arena 2 .one row per video and arena."):
+        read_design(_sheet(tmp_path, "video,arena,group\nc.mp4,2,a\nc.mp4,02,b\n"))
+    res = _recordings(tmp_path, ["cage_a1", "cage_a2"])
+    # a whole video named where its results are per arena: say which arena
+    d = read_design(_sheet(tmp_path, "video,group\ncage.mp4,a\n"))
+    with pytest.raises(OpenfieldError, match=r"'cage.mp4' was analysed as 2 arenas \(cage_a1, cage_a2\).*'arena'"):
+        match_design(d, res, allow_missing=True)
+    # an arena without results, and one that is empty: listed with the reason
+    d = read_design(_sheet(tmp_path, "video,arena,group\ncage.mp4,1,a\ncage.mp4,3,a\ncage.mp4,4,b\n"))
+    with pytest.raises(OpenfieldError, match=r"no results for 2 design row\(s\): cage.mp4 arena 3, cage.mp4 arena 4 "
+                                             r"\(empty arena: no animal found in any frame\)"):
+        match_design(d, res, empty={"cage_a4"})
+    m = match_design(d, res, allow_missing=True, empty={"cage_a4"})
+    assert m.missing["reason"].tolist() == ["no results found", "empty arena: no animal found in any frame"]
+    # arena 1 names the video itself only when the video has no per-arena results
+    d = read_design(_sheet(tmp_path, "video,arena,group\ncage.mp4,1,a\n"))
+    assert match_design(d, {**res, "cage": res["cage_a1"]}).design["recording"].tolist() == ["cage_a1"]
+
+
+def test_find_empty_arenas(tmp_path):
+    (tmp_path / "cage_a4_summary.csv").write_text("video,arena,distance_cm,qc_flags\ncage.mp4,4,,empty_arena\n")
+    (tmp_path / "cage_a3_summary.csv").write_text("video,arena,distance_cm,qc_flags\ncage.mp4,3,,high_missing\n")
+    (tmp_path / "cage_a1_summary.csv").write_text("video,arena,distance_cm,qc_flags\ncage.mp4,1,5.0,empty_arena\n")
+    (tmp_path / "cage_a1_kinematics.csv").write_text("x\n")  # a per-frame table: a recording, not an empty arena
+    (tmp_path / "cage_a2_summary.csv").write_text("no qc column\n1\n")
+    assert find_empty_arenas([tmp_path]) == {"cage_a4"}

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import cv2
 import pandas as pd
 import yaml
 
 from openfield.errors import OpenfieldError
+from openfield.io.video import video_info
 
 #: Keys without which a ``config.yaml`` is not a usable DeepLabCut project config.
 REQUIRED_CONFIG_KEYS = ("Task", "scorer", "date", "bodyparts", "TrainingFraction")
@@ -38,24 +38,10 @@ def check_video(path: str | os.PathLike[str]) -> tuple[int, float, tuple[int, in
     Raises
     ------
     OpenfieldError
-        Missing, a folder, or not readable as a video.
+        Missing, a folder, not readable as a video, or its frame rate unknown.
     """
-    path = Path(path)
-    if not path.exists():
-        raise OpenfieldError("video not found", path)
-    if path.is_dir():
-        raise OpenfieldError("is a folder, expected a video file", path)
-    cap = cv2.VideoCapture(str(path))
-    try:
-        ok, frame = cap.read() if cap.isOpened() else (False, None)
-        if not ok or frame is None:
-            raise OpenfieldError("cannot be read as a video (OpenCV decodes no frame from it)", path)
-        n_frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        fps = float(cap.get(cv2.CAP_PROP_FPS))
-        size = (frame.shape[1], frame.shape[0])
-    finally:
-        cap.release()
-    return n_frames, fps, size
+    info = video_info(path)  # the package's one check of a video (io.video)
+    return info.n_frames, info.fps, (info.width, info.height)
 
 
 def check_videos(videos: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, float]]:

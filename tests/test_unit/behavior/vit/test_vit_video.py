@@ -78,6 +78,22 @@ def test_predict_every_nth_and_first_frames(toy_model, tmp_path):
     assert r["n_frames"] == 12 and r["time_rearing_s"] == pytest.approx(0.2)
 
 
+def test_predict_on_the_frame_times_of_a_variable_frame_rate(toy_model, tmp_path, caplog):
+    video = _segment_video(tmp_path / "clip.avi", [("normal", 10), ("rearing", 10)])
+    t = np.r_[0.0, np.cumsum(np.where(np.arange(19) % 2 == 0, 0.02, 0.04))]  # 20 and 40 ms by turns
+    r = predict_video(video, toy_model["model"], tmp_path / "a", window_s=0, min_bout_s=0, device="cpu",
+                      progress=False, times_s=t)
+    # frames 10-19: 5 x 20 ms + 4 x 40 ms + the last, the median 20 ms; from frame 10, at 0.3 s
+    assert r["time_rearing_s"] == pytest.approx(0.28) and r["latency_rearing_s"] == pytest.approx(0.30)
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "a" / "clip_behavior.csv")["time_s"], t)
+    first = predict_video(video, toy_model["model"], tmp_path / "b", max_frames=12, window_s=0, min_bout_s=0,
+                          device="cpu", progress=False, times_s=t)  # the times of the frames classified
+    assert first["time_rearing_s"] == pytest.approx(0.02 + 0.02)  # frames 10 and 11; the last: the median
+    short = predict_video(video, toy_model["model"], tmp_path / "c", window_s=0, min_bout_s=0, device="cpu",
+                          progress=False, times_s=t[:15])
+    assert short["time_rearing_s"] == pytest.approx(1.0) and "15 frame times for 20 frames" in caplog.text
+
+
 def test_predict_bad_inputs(toy_model, tmp_path):
     video = _segment_video(tmp_path / "c.avi", [("normal", 3)])
     with pytest.raises(OpenfieldError, match="no_model: model folder not found"):

@@ -49,7 +49,7 @@ def test_video_missing_or_unreadable(example, tmp_path):
     assert info.value.path == str(missing)
     garbage = tmp_path / "garbage.mp4"
     garbage.write_bytes(b"this is not a video" * 100)
-    with pytest.raises(OpenfieldError, match="cannot be read as a video") as info:
+    with pytest.raises(OpenfieldError, match="corrupt") as info:
         analyze_videos([garbage], example, tmp_path / "out")
     assert info.value.path == str(garbage)
     assert not (tmp_path / "out").exists()

@@ -33,7 +33,7 @@ def test_video_missing_folder_or_garbage(tmp_path):
         checks.check_video(tmp_path)
     garbage = tmp_path / "garbage.mp4"
     garbage.write_bytes(b"this is not a video" * 100)
-    with pytest.raises(OpenfieldError, match="cannot be read as a video"):
+    with pytest.raises(OpenfieldError, match="corrupt"):
         checks.check_videos([garbage])
     with pytest.raises(OpenfieldError, match="give at least one video"):
         checks.check_videos([])

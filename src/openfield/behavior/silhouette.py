@@ -1,0 +1,184 @@
+"""The classical tracker's silhouette beside the pose: its table, and the features it gives.
+
+The tracker measures, per frame, the animal's blob seen from above
+(:func:`openfield.tracking.track_frames`, ``ds["silhouette"]``): its area
+(px², tail included), its length (nose to tail base along its axis, px) and
+its width (across the axis, px). A mouse rearing seen from above is shorter
+and rounder. The pose CSV (DeepLabCut layout) has no place for these, so the
+pose step writes them beside it as ``<stem>_silhouette.csv`` (columns
+``frame, area_px, length_px, width_px``; empty where no animal was found), and
+the pose classifier reads them back (:func:`add_silhouette`).
+
+Features (:func:`silhouette_features`) are either in cm (pixels divided by the
+calibration's ``px_per_cm``; areas by its square) or free of scale (ratios),
+so a model trained at one resolution applies at another.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from openfield.errors import OpenfieldError
+from openfield.io.files import write_csv
+from openfield.tracking import SILHOUETTE_MEASURES as MEASURES
+
+#: Window of the animal's own running median (s), as for the pose's body length.
+RUNNING_MEDIAN_S = 10.0
+
+
+def silhouette_path(pose_path: str | os.PathLike[str]) -> Path:
+    """Where the silhouette table of a pose file lies: ``<stem>_pose.csv`` -> ``<stem>_silhouette.csv``.
+
+    A pose file not named ``*_pose.*`` gets ``<its stem>_silhouette.csv``.
+    """
+    p = Path(pose_path)
+    stem = p.stem.removesuffix("_pose")
+    return p.with_name(f"{stem}_silhouette.csv")
+
+
+def silhouette_table(ds: xr.Dataset) -> pd.DataFrame:
+    """``ds["silhouette"]`` as a table: ``frame`` then :data:`MEASURES` (NaN where no animal was found).
+
+    Raises
+    ------
+    ValueError
+        The dataset has no silhouette (only the classical tracker measures one).
+    """
+    if "silhouette" not in ds:
+        raise ValueError("the pose dataset has no silhouette (only the classical tracker measures one)")
+    sil = ds["silhouette"].transpose("time", "silhouette_measure")
+    table = pd.DataFrame({"frame": np.arange(sil.sizes["time"])})
+    for m in MEASURES:
+        table[m] = sil.sel(silhouette_measure=m).values.astype(float)
+    return table
+
+
+def write_silhouette(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
+    """Write ``ds["silhouette"]`` as ``path`` (CSV, atomically, 3 decimals; see :func:`silhouette_table`)."""
+    return write_csv(silhouette_table(ds).round(3), path)
+
+
+def read_silhouette(path: str | os.PathLike[str], n_frames: int | None = None) -> xr.DataArray:
+    """Read a silhouette table written by :func:`write_silhouette`.
+
+    Parameters
+    ----------
+    path
+        The CSV.
+    n_frames
+        The frames of its pose; the table must have exactly these.
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(time, silhouette_measure)``, measures :data:`MEASURES`.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the file: missing, unreadable, a column missing or not
+        numeric, a negative value, frames not numbered 0, 1, 2..., or
+        not as many rows as the pose has frames.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise OpenfieldError("silhouette table not found", path)
+    try:
+        table = pd.read_csv(path)
+    except (ValueError, OSError) as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
+        raise OpenfieldError(f"cannot read the silhouette table ({exc})", path) from exc
+    missing = [c for c in ("frame", *MEASURES) if c not in table.columns]
+    if missing:
+        raise OpenfieldError(
+            f"not a silhouette table: columns {missing} missing (expected frame, {', '.join(MEASURES)})", path
+        )
+    for c in ("frame", *MEASURES):
+        if not pd.api.types.is_numeric_dtype(table[c]):
+            raise OpenfieldError(f"column {c!r} of the silhouette table is not numeric", path)
+    values = table[list(MEASURES)].to_numpy(float)
+    if (values < 0).any():
+        raise OpenfieldError("the silhouette table has negative areas or lengths", path)
+    if not np.array_equal(table["frame"].to_numpy(), np.arange(len(table))):
+        raise OpenfieldError("the silhouette table's frames are not numbered 0, 1, 2, ... in order", path)
+    if n_frames is not None and len(table) != n_frames:
+        raise OpenfieldError(
+            f"the silhouette table has {len(table)} frames but its pose has {n_frames} (not the same video?)", path
+        )
+    return xr.DataArray(values, dims=("time", "silhouette_measure"),
+                        coords={"silhouette_measure": list(MEASURES)})
+
+
+def add_silhouette(ds: xr.Dataset, path: str | os.PathLike[str]) -> xr.Dataset:
+    """The pose dataset with ``ds["silhouette"]`` read from ``path`` (checked against its frames)."""
+    sil = read_silhouette(path, ds.sizes["time"]).assign_coords(time=ds["time"])
+    return ds.assign(silhouette=sil)
+
+
+def silhouette_features(
+    silhouette: xr.DataArray,
+    fps: float,
+    px_per_cm: float | None = None,
+    median_window_s: float = RUNNING_MEDIAN_S,
+) -> dict[str, np.ndarray]:
+    """Per-frame features of the silhouette (part of the pose classifier's extended features).
+
+    Parameters
+    ----------
+    silhouette
+        ``(time, silhouette_measure)`` with :data:`MEASURES`, in pixels.
+    fps
+        Frames per second (the running median's window is in seconds).
+    px_per_cm
+        The calibration's scale; None leaves out the features in cm.
+    median_window_s
+        Window of the running median (s), centred on each frame.
+
+    Returns
+    -------
+    dict
+        Free of scale: ``silhouette_area_ratio``, ``silhouette_length_ratio``,
+        ``silhouette_width_ratio`` (each over its median in the recording),
+        ``silhouette_aspect`` (width over length: up when the animal rears),
+        ``silhouette_length_vs_running_median`` and
+        ``silhouette_area_vs_running_median`` (over the animal's own running
+        median: down when it rears). With ``px_per_cm``:
+        ``silhouette_area_cm2`` (area / px_per_cm²), ``silhouette_length_cm``
+        and ``silhouette_width_cm`` (/ px_per_cm). NaN where no animal was
+        found.
+    """
+    values = {str(m): silhouette.sel(silhouette_measure=m).values.astype(float)
+              for m in silhouette["silhouette_measure"].values}
+    n_med = max(3, int(round(median_window_s * fps)))
+    out: dict[str, np.ndarray] = {}
+    # measure -> (unit in cm, power of px_per_cm, against its running median)
+    measures = {"area": ("cm2", 2, True), "length": ("cm", 1, True), "width": ("cm", 1, False)}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for name, (unit, power, running) in measures.items():
+            v = values.get(f"{name}_px")
+            if v is None or not np.isfinite(v).any():
+                continue
+            out[f"silhouette_{name}_ratio"] = v / np.nanmedian(v)
+            if running:
+                med = pd.Series(v).rolling(n_med, center=True, min_periods=1).median().to_numpy()
+                out[f"silhouette_{name}_vs_running_median"] = v / med
+            if px_per_cm is not None:
+                out[f"silhouette_{name}_{unit}"] = v / px_per_cm**power
+        if "length_px" in values and "width_px" in values:
+            out["silhouette_aspect"] = values["width_px"] / values["length_px"]
+    return {k: np.where(np.isfinite(v), v, np.nan) for k, v in out.items()}
+
+
+__all__ = [
+    "MEASURES",
+    "add_silhouette",
+    "read_silhouette",
+    "silhouette_features",
+    "silhouette_path",
+    "silhouette_table",
+    "write_silhouette",
+]
