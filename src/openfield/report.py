@@ -17,14 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from openfield import __version__  # noqa: E402
+from openfield import __version__
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +122,11 @@ def is_empty_arena(r: Any) -> bool:
 
 def comparison_figure(table: pd.DataFrame) -> Any:
     """Bar charts of the main measures, one bar per video (per video and arena with an ``arena`` column)."""
+    import matplotlib  # here, not at the top: the pipeline imports this module, `openfield track` draws nothing
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     names = table["video"].astype(str).tolist()
     if "arena" in table.columns:
         names = [f"{n} a{int(a)}" for n, a in zip(names, table["arena"], strict=True)]

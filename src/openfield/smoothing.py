@@ -36,7 +36,6 @@ steady-state smoother above but for how each starts (the tests bound both).
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import solveh_banded
 
 from openfield import cleaning, timebase
 from openfield.errors import OpenfieldError
@@ -236,6 +235,8 @@ def _rts_variable(z: np.ndarray, dt: np.ndarray, q: float, r: float, p0: np.ndar
     p0
         Prior covariance of the first state.
     """
+    from scipy.linalg import solveh_banded  # here, not at the top: not needed by `openfield track`
+
     n = len(z)
     f, w = _ca_steps(dt, q)
     wf = w @ f

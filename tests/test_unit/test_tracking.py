@@ -271,13 +271,13 @@ def test_window_frames_decoded_again_when_not_held(videos, monkeypatch, held_fra
 
 
 def test_track_command_imports_stay_light():
-    """`openfield track` loads the pipeline without scipy.signal and matplotlib (~2 s of imports it does not
-    use; issue 14 counts the whole command's time)."""
+    """`openfield track` loads the pipeline without scipy.signal, scipy.linalg and matplotlib (~2 s of imports
+    it does not use; issue 14 counts the whole command's time)."""
     import subprocess
     import sys
 
     code = ("import sys; from openfield.commands import track; from openfield import pipeline, tracking; "
-            "print(sorted(m for m in ('scipy.signal', 'matplotlib.pyplot') if m in sys.modules))")
+            "print(sorted(m for m in ('scipy.signal', 'scipy.linalg', 'matplotlib.pyplot') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
