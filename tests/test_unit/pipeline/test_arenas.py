@@ -249,7 +249,7 @@ def test_arena_labeled_videos_one_decode_each_its_box_and_redone_only_where_chan
     assert (out / "cage_a1_labeled.mp4").stat().st_mtime_ns == first
 
 
-def test_fewer_arenas_than_last_run_removes_the_gone_arenas_outputs_and_records(tmp_path, caplog, monkeypatch):
+def test_fewer_arenas_than_last_run_removes_the_gone_arenas_outputs_and_records(tmp_path, monkeypatch):
     video, out = tmp_path / "cage.mp4", tmp_path / "out"
     _two_box_video(video)
     quarters = [calibrate_arena([], SIZE, corners_px=c) for c in (
@@ -271,9 +271,20 @@ def test_fewer_arenas_than_last_run_removes_the_gone_arenas_outputs_and_records(
     # the same arenas again: nothing removed
     arenas_step(Ledger(out, "cage"), video, None, None, given=quarters)
     assert (out / "cage_a4_summary.csv").exists()
-    monkeypatch.setattr(logging.getLogger("openfield"), "propagate", True)  # (a CLI test before may have cut it)
-    with caplog.at_level(logging.WARNING, logger="openfield"):
+    # the warning, caught on the step's own logger: whatever earlier tests did to the loggers above it
+    kept = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: kept.append(record)
+    steps_log = logging.getLogger("openfield.pipeline.steps")
+    monkeypatch.setattr(steps_log, "disabled", False)
+    monkeypatch.setattr(logging.root.manager, "disable", logging.NOTSET)
+    monkeypatch.setattr(steps_log, "handlers", [handler])
+    level = steps_log.level
+    steps_log.setLevel(logging.WARNING)  # (also clears the loggers' cached levels)
+    try:
         cals, _ = arenas_step(Ledger(out, "cage"), video, None, None, given=quarters[:2])
+    finally:
+        steps_log.setLevel(level)
     assert len(cals) == 2
     left = {p.name for p in out.iterdir()} | {p.name for p in (out / STATE_DIR).iterdir()}
     assert not [name for name in left if name.startswith(("cage_a3_", "cage_a4_", "cage_a3.", "cage_a4."))
@@ -283,6 +294,6 @@ def test_fewer_arenas_than_last_run_removes_the_gone_arenas_outputs_and_records(
         assert (out / f"cage_a{k}_summary.csv").exists() and (out / STATE_DIR / f"cage_a{k}.json").exists()
         assert (out / f"cage_a{k}_calibration.json").exists()
     assert Ledger(out, "cage").records["arenas"]["values"]["arenas"] == 2
-    removed = [r.getMessage() for r in caplog.records if "no longer found" in r.getMessage()]
+    removed = [r.getMessage() for r in kept if "no longer found" in r.getMessage()]
     assert removed == ["cage: arena(s) 3, 4 no longer found: removed the outputs and records of cage_a3, cage_a4 "
                        "(16 files)"]
