@@ -46,7 +46,15 @@ def mixed(videos, tmp_path):
     return folder
 
 
-def test_jobs_2_equals_jobs_1_and_a_corrupt_video_is_reported(videos, mixed, tmp_path, capsys):
+@pytest.mark.parametrize("fork", [True, False], ids=["forked-from-main", "forkserver"])
+def test_jobs_2_equals_jobs_1_and_a_corrupt_video_is_reported(videos, mixed, tmp_path, capsys, monkeypatch, fork):
+    from openfield.pipeline import parallel
+
+    # in the test process, OpenCV's pool has run (stopped for the fork by parallel._forking) and torch may be loaded
+    monkeypatch.setattr(parallel, "fork_is_safe", lambda: fork)
+    started = []
+    real = parallel.worker_context
+    monkeypatch.setattr(parallel, "worker_context", lambda: started.append(real()) or started[-1])
     ref = videos[1]
     out = tmp_path / "out"
     rc = main(["run", str(mixed), "-o", str(out), "--arena-size-cm", "40", "40", "--no-plots", "--jobs", "2"])
@@ -56,10 +64,54 @@ def test_jobs_2_equals_jobs_1_and_a_corrupt_video_is_reported(videos, mixed, tmp
     failed = [line for line in captured.err.splitlines() if "FAILED" in line]
     assert len(failed) == 1 and "m1b.mp4" in failed[0] and "cannot open as a video" in failed[0]
     assert_same_tables(ref, out)
+    assert [c.get_start_method() for c in started] == ["fork" if fork else "forkserver"]
     # resume is the same whatever the number of jobs: a sequential re-run finds everything up to date
     config = RunConfig(arena_size_cm=(40, 40), progress=False, plots=False, jobs=1)
     again = run_videos([mixed], out, config)
     assert [r.status for r in again] == ["skipped", "skipped", "failed", "skipped", "skipped"]
+
+
+def test_fork_is_safe_only_without_threads_and_torch(monkeypatch):
+    import sys
+    import threading
+    import types
+
+    from openfield.pipeline.parallel import fork_is_safe
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
+    monkeypatch.delitem(sys.modules, "jax", raising=False)
+    monkeypatch.setitem(sys.modules, "numba.np.ufunc.parallel", types.SimpleNamespace(_is_initialized=False))
+    assert fork_is_safe()
+    monkeypatch.setattr(threading, "active_count", lambda: 2)  # a notebook kernel's threads, a progress bar's
+    assert not fork_is_safe()
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))  # DeepLabCut or a ViT loaded it
+    assert not fork_is_safe()
+    monkeypatch.delitem(sys.modules, "torch")
+    monkeypatch.setitem(sys.modules, "numba.np.ufunc.parallel", types.SimpleNamespace(_is_initialized=True))
+    assert not fork_is_safe()
+
+
+def test_forking_stops_opencvs_pool_and_puts_it_back():
+    """A child forked while OpenCV's pool has threads waits for them for ever: none while a forking pool starts."""
+    import multiprocessing
+
+    import cv2
+
+    from openfield.pipeline.parallel import _forking
+
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(2)
+    try:
+        with _forking(multiprocessing.get_context("fork")):
+            assert cv2.getNumThreads() == 1
+        assert cv2.getNumThreads() == 2
+        with _forking(multiprocessing.get_context("forkserver")):  # nothing to stop
+            assert cv2.getNumThreads() == 2
+    finally:
+        cv2.setNumThreads(before)
 
 
 def test_dask_cluster_equals_jobs_1_and_a_corrupt_video_is_reported(videos, mixed, tmp_path):
@@ -99,12 +151,15 @@ def test_workers_die_with_a_batch_killed_by_sigkill(videos, tmp_path):
         workers = []
         for p in parent.children(recursive=True):
             try:
-                if (p.status() != psutil.STATUS_ZOMBIE and p.ppid() != proc.pid
-                        and "forkserver" in " ".join(p.cmdline())):  # forked by the forkserver: a worker
+                if p.status() == psutil.STATUS_ZOMBIE:
+                    continue
+                forked = p.ppid() == proc.pid and p.cmdline() == parent.cmdline()  # from the batch itself
+                served = p.ppid() != proc.pid and "forkserver" in " ".join(p.cmdline())  # by a forkserver
+                if forked or served:
                     workers.append(p)
             except psutil.Error:  # a helper process that has just ended
                 continue
-        if len(workers) >= 2:  # two workers forked from the forkserver
+        if len(workers) >= 2:  # two workers
             break
         time.sleep(0.1)
     assert proc.poll() is None and len(workers) >= 2, "the batch ended before its workers could be seen"

@@ -8,13 +8,17 @@ so the results, and what a later run resumes, do not depend on how many
 workers made them. Results come back in input order.
 
 - ``jobs == 1`` (or a single video): in this process, one after another.
-- ``jobs > 1``: a :class:`~concurrent.futures.ProcessPoolExecutor` whose
-  workers are forked from a ``forkserver`` (a fresh, single-threaded
-  process that has imported the pipeline once; ``spawn`` where there is no
-  forkserver), never from this process (forking a process that holds
-  OpenCV or torch threads can hang); each worker is limited to
-  ``cores // jobs`` BLAS/OpenMP/OpenCV/torch threads so that the workers do
-  not oversubscribe the cores.
+- ``jobs > 1``: a :class:`~concurrent.futures.ProcessPoolExecutor`. Its
+  workers are forked from this process once it has imported the pipeline
+  (:data:`PRELOAD`), when that is safe (Linux, no other thread running, no
+  torch loaded: :func:`fork_is_safe`), as ``openfield run`` is; otherwise
+  (a notebook's kernel, a run with DeepLabCut) from a ``forkserver``, a
+  fresh single-threaded process that imports the pipeline once (``spawn``
+  where there is none): forking a process that holds OpenCV or torch
+  threads can hang. Forking this process saves the second import, about
+  2 s of a core per run. Each worker is limited to ``cores // jobs``
+  BLAS/OpenMP/OpenCV/torch threads so that the workers do not
+  oversubscribe the cores.
 - a Dask scheduler address or a ``distributed.Client``: the same tasks on
   the cluster's workers, which must see the videos and the output folder
   at the same paths (a shared file system). A run with DeepLabCut or a
@@ -29,6 +33,7 @@ error is raised. Any other exception is a bug and stops the batch too.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import multiprocessing
@@ -54,8 +59,13 @@ log = logging.getLogger(__name__)
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
                     "NUMEXPR_NUM_THREADS", "BLIS_NUM_THREADS")
 
-#: Imported once by the forkserver, so that each worker starts with them (the pipeline and what its steps import).
-PRELOAD = ["openfield.pipeline.run", "openfield.pipeline.parallel", "numbagg", "jinja2"]
+#: Imported once before the workers are forked, so that each starts with them: the pipeline and what its steps
+#: import where they use it (plots, filters, the report), which the pipeline's own import leaves out.
+PRELOAD = ["openfield.pipeline.run", "openfield.pipeline.parallel", "numbagg", "jinja2", "matplotlib.pyplot",
+           "scipy.signal", "scipy.linalg", "openfield.report"]
+
+#: Modules whose thread pools or device state do not survive a fork: with one loaded, workers come from a forkserver.
+FORK_UNSAFE_MODULES = ("torch", "tensorflow", "jax")
 
 #: The Dask worker resource a task with a GPU stage asks for (one per task).
 GPU_RESOURCE = "GPU"
@@ -105,13 +115,67 @@ def limit_threads(n: int) -> None:
         sys.modules["torch"].set_num_threads(n)
 
 
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """``forkserver`` with the pipeline preloaded where the system has it, else ``spawn``."""
+def fork_is_safe() -> bool:
+    """Whether workers may be forked from this process.
+
+    Linux, no other Python thread, none of :data:`FORK_UNSAFE_MODULES`
+    loaded and numba's thread pool not started. (OpenCV's pool is stopped
+    for the fork by :func:`_forking`; OpenBLAS handles a fork itself.)
+
+    Returns
+    -------
+    bool
+        False in a notebook's kernel (its own threads), after DeepLabCut or a
+        behaviour model loaded torch, on macOS (system libraries that do not
+        survive a fork) and where there is no fork.
+    """
+    import threading
+
+    if not (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()):
+        return False  # pragma: no cover - not Linux
+    if threading.active_count() != 1 or any(m in sys.modules for m in FORK_UNSAFE_MODULES):
+        return False
+    numba_pool = sys.modules.get("numba.np.ufunc.parallel")
+    return not getattr(numba_pool, "_is_initialized", False)
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Where the workers come from: this process after :data:`PRELOAD`, when :func:`fork_is_safe`; else a forkserver.
+
+    ``spawn`` where there is no forkserver (Windows).
+    """
+    if fork_is_safe():
+        import importlib
+
+        for name in PRELOAD:
+            importlib.import_module(name)
+        return multiprocessing.get_context("fork")
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
         return context
     return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
+
+
+@contextlib.contextmanager
+def _forking(context: multiprocessing.context.BaseContext) -> Iterator[None]:
+    """While a forking pool starts its workers: OpenCV's thread pool stopped, then as it was.
+
+    A fork copies only the calling thread: a child whose OpenCV pool had
+    threads in the parent waits for them for ever at its first parallel
+    call. With one thread OpenCV holds no pool.
+    """
+    if context.get_start_method() != "fork":
+        yield
+        return
+    import cv2
+
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(threads)
 
 
 def _exit_with_main(main_pid: int, poll_s: float = 0.5) -> None:
@@ -234,12 +298,13 @@ def map_videos(videos: list[Path], out_dir: Path, config: RunConfig,
         return results
     # workers run quietly (their frame bars would overwrite each other); where is not part of the task
     task_config = dataclasses.replace(config, progress=False, jobs=1, scheduler=None)
-    with tqdm(total=len(videos), desc="videos", unit="video", disable=not config.progress) as bar:
-        if scheduler is None:
-            done = _on_processes(videos, out_dir, task_config, config.jobs, bar.update)
-        else:
-            done = _on_dask(videos, out_dir, task_config, scheduler, bar.update)
-        return list(done)
+
+    def bar() -> tqdm:
+        return tqdm(total=len(videos), desc="videos", unit="video", disable=not config.progress)
+
+    if scheduler is None:
+        return list(_on_processes(videos, out_dir, task_config, config.jobs, bar))
+    return list(_on_dask(videos, out_dir, task_config, scheduler, bar))
 
 
 def _in_order(results: dict[int, VideoResult], n: int) -> Iterator[VideoResult]:
@@ -247,38 +312,45 @@ def _in_order(results: dict[int, VideoResult], n: int) -> Iterator[VideoResult]:
 
 
 def _on_processes(videos: list[Path], out_dir: Path, config: RunConfig, jobs: int,
-                  tick: Callable[[int], Any]) -> Iterator[VideoResult]:
-    """The tasks in ``min(jobs, len(videos))`` worker processes."""
+                  progress_bar: Callable[[], Any]) -> Iterator[VideoResult]:
+    """The tasks in ``min(jobs, len(videos))`` worker processes; the bar is made once they have started.
+
+    (A forking pool starts its workers at the first task: before the bar's
+    monitor thread, so that :func:`fork_is_safe` holds.)
+    """
     workers = min(jobs, len(videos))
     threads = max(1, available_cores() // workers)
     openfield_log = logging.getLogger("openfield")
     log.debug("%d videos on %d worker processes, %d thread(s) each", len(videos), workers, threads)
     results: dict[int, VideoResult] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(), initializer=_init_worker,
+    context = worker_context()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                              initargs=(threads, openfield_log.getEffectiveLevel(),
                                        bool(openfield_log.handlers), os.getpid())) as pool:
-        pending: dict[Future[Any], int] = {pool.submit(run_one, v, out_dir, config): i
-                                           for i, v in enumerate(videos)}
-        try:
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    i = pending.pop(future)
-                    result = future.result()
-                    if isinstance(result, _StorageFailure):
-                        raise result.error()
-                    results[i] = result
-                    tick(1)
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+        with _forking(context):  # a forking pool starts every worker at the first task
+            pending: dict[Future[Any], int] = {pool.submit(run_one, v, out_dir, config): i
+                                               for i, v in enumerate(videos)}
+        with progress_bar() as bar:
+            try:
+                while pending:
+                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        i = pending.pop(future)
+                        result = future.result()
+                        if isinstance(result, _StorageFailure):
+                            raise result.error()
+                        results[i] = result
+                        bar.update(1)
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     return _in_order(results, len(videos))
 
 
 def _on_dask(videos: list[Path], out_dir: Path, config: RunConfig, scheduler: str | Client,
-             tick: Callable[[int], Any]) -> Iterator[VideoResult]:
+             progress_bar: Callable[[], Any]) -> Iterator[VideoResult]:
     """The tasks on a Dask cluster (a scheduler address, or a client the caller owns and closes)."""
     from distributed import Client, as_completed
 
@@ -293,12 +365,13 @@ def _on_dask(videos: list[Path], out_dir: Path, config: RunConfig, scheduler: st
         index = {f.key: i for i, f in enumerate(futures)}
         results: dict[int, VideoResult] = {}
         try:
-            for future in as_completed(futures):
-                result = future.result()
-                if isinstance(result, _StorageFailure):
-                    raise result.error()
-                results[index[future.key]] = result
-                tick(1)
+            with progress_bar() as bar:
+                for future in as_completed(futures):
+                    result = future.result()
+                    if isinstance(result, _StorageFailure):
+                        raise result.error()
+                    results[index[future.key]] = result
+                    bar.update(1)
         except BaseException:
             client.cancel(futures)
             raise
