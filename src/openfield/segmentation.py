@@ -427,11 +427,15 @@ class AnimalMeasure:
 
 
 def _pixels(mask: np.ndarray) -> np.ndarray:
-    """``(n, 2)`` float ``(x, y)`` of a mask's non-zero pixels, in row-major order."""
-    ys, xs = np.nonzero(mask)
-    pts = np.empty((len(xs), 2))
-    pts[:, 0], pts[:, 1] = xs, ys
-    return pts
+    """``(n, 2)`` float ``(x, y)`` of a ``uint8`` mask's non-zero pixels, in row-major order (``np.nonzero``'s)."""
+    pts = cv2.findNonZero(mask)
+    return np.empty((0, 2)) if pts is None else pts.reshape(-1, 2).astype(float)
+
+
+def _mean_where(pts: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """The mean point of ``pts[keep]`` (``np.mean``'s value without its overhead on a few points)."""
+    sel = pts[keep]
+    return sel.sum(axis=0) / len(sel)
 
 
 def measure_animal(
@@ -498,38 +502,40 @@ def measure_animal(
     theta = 0.5 * np.arctan2(2 * mo["mu11"], mo["mu20"] - mo["mu02"])
     u = np.array([np.cos(theta), np.sin(theta)])
     normal = np.array([-u[1], u[0]])
+    frame = np.array([u, normal]).T  # pixel offsets from the centroid -> (along the axis, across it)
     pts = _pixels(opened)
-    proj = (pts - c) @ u
-    across = (pts - c) @ normal
+    proj, across = ((pts - c) @ frame).T
     pmax, pmin = proj.max(), proj.min()
-    ends = np.array([pts[proj >= pmax - 1.5].mean(axis=0), pts[proj <= pmin + 1.5].mean(axis=0)])
+    ends = np.array([_mean_where(pts, proj >= pmax - 1.5), _mean_where(pts, proj <= pmin + 1.5)])
     # the tips: the blob's own pixels up to the opening's radius beyond the tail-less ends and
     # within its width (the opening blunts the snout; the tail reaches much further)
     tpts = _pixels(m)
-    tproj = (tpts - c) @ u
-    perp = np.abs((tpts - c) @ normal)
-    half_across = np.abs(across).max() + 1.0
-    keep = (tproj <= pmax + radius + 1) & (tproj >= pmin - radius - 1) & (perp <= half_across)
+    tproj, perp = ((tpts - c) @ frame).T
+    half_across = max(across.max(), -across.min()) + 1.0
+    keep = (tproj <= pmax + radius + 1) & (tproj >= pmin - radius - 1) & (np.abs(perp) <= half_across)
     tpts, tproj = tpts[keep], tproj[keep]
-    tips = np.array([tpts[tproj >= tproj.max() - 1.5].mean(axis=0), tpts[tproj <= tproj.min() + 1.5].mean(axis=0)])
+    tips = np.array([_mean_where(tpts, tproj >= tproj.max() - 1.5), _mean_where(tpts, tproj <= tproj.min() + 1.5)])
     # what the opening removed, beyond a one-pixel rim, is the tail (and blur fringes)
     resid = cv2.bitwise_and(m, cv2.bitwise_not(cv2.dilate(opened, disc(1))))
     tail_cue = 0.0
     n, _, stats, cents = components(resid)
-    if n > 1:
-        half_len = max(0.5 * (pmax - pmin), 1.0)
-        areas = stats[1:, cv2.CC_STAT_AREA].astype(float)
-        extent = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]).astype(float)
-        side = np.clip((cents[1:] - c) @ u / half_len, -1.0, 1.0)  # where along the axis each piece is
-        long_ = extent >= 0.35 * (pmax - pmin)
-        # long thin pieces are the tail: it lies towards the tail base
-        tail = float(np.sum(side[long_] * np.minimum(1.0, areas[long_] / (0.5 * dmax**2))))
-        # short pieces are ears and snout (a tail-less blob loses them to the opening): head side
-        short = ~long_ & (areas >= 3)
-        head = float(np.sum(side[short] * areas[short]) / (0.15 * dmax**2)) if short.any() else 0.0
-        tail_cue = float(np.clip(tail - 0.5 * np.clip(head, -1.0, 1.0), -1.0, 1.0))
+    if n > 1:  # a few pieces: plain Python numbers cost less than numpy's calls on them
+        span = float(pmax - pmin)
+        half_len = max(0.5 * span, 1.0)
+        ux, uy, cx, cy = float(u[0]), float(u[1]), float(c[0]), float(c[1])
+        tail = head = 0.0
+        short = False
+        for (_, _, w, h, a), (px, py) in zip(stats[1:].tolist(), cents[1:].tolist(), strict=True):
+            side = min(max(((px - cx) * ux + (py - cy) * uy) / half_len, -1.0), 1.0)  # where along the axis
+            if max(w, h) >= 0.35 * span:  # long thin pieces are the tail: it lies towards the tail base
+                tail += side * min(1.0, a / (0.5 * dmax**2))
+            elif a >= 3:  # short pieces are ears and snout (a tail-less blob loses them to the opening): head side
+                head += side * a
+                short = True
+        head = head / (0.15 * dmax**2) if short else 0.0
+        tail_cue = min(max(tail - 0.5 * min(max(head, -1.0), 1.0), -1.0), 1.0)
     area = float(np.count_nonzero(m))
-    contrast = float(diff[mask > 0].mean()) if diff is not None else float("nan")
+    contrast = float(cv2.mean(diff, mask=m[pad:-pad, pad:-pad])[0]) if diff is not None else float("nan")
     offset = np.array([pad, pad], dtype=float)
     return AnimalMeasure(
         body=body - offset, centre=c - offset, ends=ends - offset, tips=tips - offset, axis=u,
