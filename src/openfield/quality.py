@@ -396,7 +396,7 @@ def assess_quality(
         if not stats.get("increasing", True) or (cv is not None and math.isfinite(cv) and cv > th.timestamp_cv_max):
             why = (f"frame intervals vary (coefficient of variation {cv:.2f} > {th.timestamp_cv_max:g}): "
                    "variable frame rate" if stats.get("increasing", True)
-                   else "frame timestamps do not increase")
+                   else "frame timestamps missing or do not increase")
             reasons.setdefault("fps_suspect", why)
         elif fps_ok and stats.get("timestamps_fps") and math.isfinite(stats["timestamps_fps"]):
             ts_fps = float(stats["timestamps_fps"])

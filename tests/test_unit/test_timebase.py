@@ -93,6 +93,8 @@ def test_every_source_of_frame_times_refuses_the_same_times_by_the_one_rule(tmp_
         assert quality.timestamps_irregular(s) == (case == "a long gap")  # flagged fps_suspect, measured on them
         return
     assert quality.timestamps_irregular(s)  # fps_suspect, and no frame times from them:
+    qc = quality.assess_quality(frames_read=len(s), fps=25.0, fraction_missing=0.0, timestamps_s=s)
+    assert qc.reasons["fps_suspect"] == "frame timestamps missing or do not increase"
     with pytest.raises(OpenfieldError) as by_stage:
         timebase.check_times(s)
     with pytest.raises(OpenfieldError) as by_decoder:
