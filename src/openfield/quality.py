@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from openfield import timebase
 from openfield.errors import OpenfieldError
 
 #: The summary's QC columns, in order.
@@ -179,15 +180,18 @@ def frame_interval_cv(timestamps_s: Any) -> float:
 
 
 def timestamps_irregular(timestamps_s: Any, cv_max: float = TIMESTAMP_CV_MAX) -> bool:
-    """True when frame times are not evenly spaced (variable frame rate, or not increasing).
+    """True when frame times are not evenly spaced (variable frame rate), or cannot place the frames.
 
     Then times should come from the timestamps (:func:`frame_times_from_timestamps`),
-    not from frame index / fps.
+    not from frame index / fps. Times that cannot place the frames count as
+    irregular: missing or not increasing, by the rule that
+    :func:`frame_times_from_timestamps` refuses them by
+    (:func:`openfield.timebase.times_problem`).
     """
     t = np.asarray(timestamps_s, dtype=float)
     if t.size < 3:
         return False
-    if not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
+    if timebase.times_problem(t) is not None:
         return True
     return frame_interval_cv(t) > cv_max
 
@@ -204,13 +208,14 @@ def timestamp_summary(timestamps_s: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``frames`` (count), ``increasing`` (every interval > 0 and finite),
+        ``frames`` (count), ``increasing`` (the times can place the frames:
+        finite and strictly increasing, :func:`openfield.timebase.times_problem`),
         ``frame_interval_cv`` (:func:`frame_interval_cv`, NaN when not
         increasing) and ``timestamps_fps`` (1 / median interval, NaN with
         fewer than 2 frames).
     """
     t = np.asarray(timestamps_s, dtype=float).ravel()
-    increasing = bool(np.all(np.isfinite(t)) and np.all(np.diff(t) > 0))
+    increasing = timebase.times_problem(t) is None
     dt = np.diff(t)
     med = float(np.median(dt)) if dt.size and increasing else math.nan
     return {
@@ -240,17 +245,13 @@ def frame_times_from_timestamps(timestamps_ms: Any) -> np.ndarray:
     Raises
     ------
     OpenfieldError
-        When a timestamp is missing (not finite) or the times do not increase.
+        When there are none, or they cannot place the frames
+        (:func:`openfield.timebase.check_times`, quoting them in ms).
     """
     t = np.asarray(timestamps_ms, dtype=float)
-    if t.ndim != 1 or t.size == 0:
-        raise OpenfieldError(f"timestamps must be a non-empty 1-D sequence, got shape {t.shape}")
-    if not np.all(np.isfinite(t)):
-        raise OpenfieldError(f"{int((~np.isfinite(t)).sum())} frame timestamp(s) missing")
-    bad = np.flatnonzero(np.diff(t) <= 0)
-    if bad.size:
-        i = int(bad[0]) + 1
-        raise OpenfieldError(f"frame timestamps do not increase (frame {i}: {t[i]:.3f} ms after {t[i - 1]:.3f} ms)")
+    if t.size == 0:
+        raise OpenfieldError("no frame timestamps (a non-empty 1-D sequence is needed)")
+    t = timebase.check_times(t, unit="ms")
     return (t - t[0]) / 1000.0
 
 
@@ -395,7 +396,7 @@ def assess_quality(
         if not stats.get("increasing", True) or (cv is not None and math.isfinite(cv) and cv > th.timestamp_cv_max):
             why = (f"frame intervals vary (coefficient of variation {cv:.2f} > {th.timestamp_cv_max:g}): "
                    "variable frame rate" if stats.get("increasing", True)
-                   else "frame timestamps do not increase")
+                   else "frame timestamps missing or do not increase")
             reasons.setdefault("fps_suspect", why)
         elif fps_ok and stats.get("timestamps_fps") and math.isfinite(stats["timestamps_fps"]):
             ts_fps = float(stats["timestamps_fps"])

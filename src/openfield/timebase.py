@@ -24,32 +24,89 @@ those stages keep frame counts / ``fps`` for them, exactly as before.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 
 from openfield.errors import OpenfieldError
 
+#: The units frame times may be given in, and the decimals a message quotes them with (1 µs in both).
+TIME_UNITS = {"s": 6, "ms": 3}
 
-def check_times(times_s: Any, n_frames: int | None = None) -> np.ndarray:
-    """Per-frame times as a float array, checked: 1-D, finite, strictly increasing, ``n_frames`` long.
+
+def times_problem(times: Any, unit: str = "s") -> str | None:
+    """What is wrong with per-frame times, in words, or None when they can place the frames.
+
+    The one rule for every source of frame times (a video's decoder
+    timestamps, a frame-times file, times given to a stage): one value per
+    frame, every value a number (finite), each later than the one before
+    (strictly increasing). Nothing else is asked of them: they may start
+    anywhere (a decoder's first timestamp can be negative; every stage
+    measures from the first frame) and their intervals may vary without
+    bound (a long gap is a variable frame rate's, which
+    :func:`openfield.quality.timestamps_irregular` flags ``fps_suspect``).
+
+    Parameters
+    ----------
+    times
+        Per-frame times.
+    unit
+        Their unit, ``"s"`` or ``"ms"`` (:data:`TIME_UNITS`): the message
+        quotes the values as the caller has them, so that a user finds the
+        frame in their array or file (a frame-times file is in ms).
+
+    Returns
+    -------
+    str or None
+        The first problem, naming the first frame that has it.
+    """
+    if unit not in TIME_UNITS:
+        raise ValueError(f"unit must be one of {', '.join(TIME_UNITS)}, not {unit!r}")
+    t = np.asarray(times, dtype=float)
+    if t.ndim != 1:
+        return f"frame times must be one value per frame, got shape {t.shape}"
+    missing = np.flatnonzero(~np.isfinite(t))
+    if missing.size:
+        return f"{missing.size} frame time(s) missing or not a number, the first at frame {missing[0]}"
+    back = np.flatnonzero(np.diff(t) <= 0)
+    if back.size:
+        i, d = int(back[0]) + 1, TIME_UNITS[unit]
+        return f"frame times do not increase (frame {i}: {t[i]:.{d}f} {unit} after {t[i - 1]:.{d}f} {unit})"
+    return None
+
+
+def check_times(times_s: Any, n_frames: int | None = None, *, unit: str = "s",
+                source: str | os.PathLike[str] | None = None) -> np.ndarray:
+    """Per-frame times as a float array, checked (:func:`times_problem`) and ``n_frames`` long.
+
+    Parameters
+    ----------
+    times_s
+        Per-frame times, in ``unit``.
+    n_frames
+        The number of frames they must time, if known.
+    unit
+        ``"s"`` (the default) or ``"ms"``: what the message quotes them in.
+    source
+        The file they come from, if any: named in the message.
+
+    Returns
+    -------
+    numpy.ndarray
+        The times, unchanged (float).
 
     Raises
     ------
     OpenfieldError
-        Naming the first problem.
+        Naming ``source`` and the first problem.
     """
     t = np.asarray(times_s, dtype=float)
-    if t.ndim != 1:
-        raise OpenfieldError(f"frame times must be one value per frame, got shape {t.shape}")
-    if n_frames is not None and len(t) != n_frames:
-        raise OpenfieldError(f"{len(t)} frame times for {n_frames} frames")
-    if not np.all(np.isfinite(t)):
-        raise OpenfieldError(f"{int((~np.isfinite(t)).sum())} frame time(s) missing")
-    bad = np.flatnonzero(np.diff(t) <= 0)
-    if bad.size:
-        i = int(bad[0]) + 1
-        raise OpenfieldError(f"frame times do not increase (frame {i}: {t[i]:.6f} s after {t[i - 1]:.6f} s)")
+    if t.ndim == 1 and n_frames is not None and len(t) != n_frames:
+        raise OpenfieldError(f"{len(t)} frame times for {n_frames} frames", source)
+    problem = times_problem(t, unit)
+    if problem:
+        raise OpenfieldError(problem, source)
     return t
 
 

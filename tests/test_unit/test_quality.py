@@ -86,7 +86,7 @@ def test_frame_times_from_timestamps():
     np.testing.assert_allclose(times, [0, 0.04, 0.1, 0.1255])
     with pytest.raises(OpenfieldError, match=r"do not increase \(frame 2: 40.000 ms after 40.000 ms\)"):
         q.frame_times_from_timestamps([0.0, 40.0, 40.0])
-    with pytest.raises(OpenfieldError, match="1 frame timestamp"):
+    with pytest.raises(OpenfieldError, match=r"1 frame time\(s\) missing or not a number, the first at frame 1"):
         q.frame_times_from_timestamps([0.0, np.nan])
     with pytest.raises(OpenfieldError, match="non-empty"):
         q.frame_times_from_timestamps([])

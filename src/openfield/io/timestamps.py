@@ -23,6 +23,7 @@ import pandas as pd
 
 from openfield.errors import OpenfieldError
 from openfield.io.files import write_csv
+from openfield.timebase import check_times
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,9 @@ def read_frame_times(path: str | os.PathLike[str]) -> np.ndarray:
     Raises
     ------
     OpenfieldError
-        Naming the file: missing, unreadable, other columns, frames not 0, 1, 2..., or a timestamp
-        that is not a number.
+        Naming the file: missing, unreadable, other columns, frames not 0, 1, 2..., or timestamps
+        that cannot place the frames (:func:`openfield.timebase.check_times`: a timestamp that is
+        not a number, or one not later than the one before; naming the frame, in ms).
     """
     path = Path(path)
     if not path.is_file():
@@ -132,6 +134,4 @@ def read_frame_times(path: str | os.PathLike[str]) -> np.ndarray:
     if not np.array_equal(table["frame"].to_numpy(), np.arange(len(table))):
         raise OpenfieldError("the frames must be numbered 0, 1, 2... in order", path)
     times = pd.to_numeric(table["timestamp_ms"], errors="coerce").to_numpy(float)
-    if not np.all(np.isfinite(times)):
-        raise OpenfieldError(f"{int((~np.isfinite(times)).sum())} timestamp(s) are not numbers", path)
-    return times
+    return check_times(times, unit="ms", source=path)

@@ -21,7 +21,8 @@ def test_frame_times_round_trip_every_digit(tmp_path):
 @pytest.mark.parametrize(("text", "message"), [
     ("frame,time\n0,1.0\n", "has the columns frame, timestamp_ms, this one frame, time"),
     ("frame,timestamp_ms\n0,1.0\n2,3.0\n", "numbered 0, 1, 2"),
-    ("frame,timestamp_ms\n0,1.0\n1,x\n", "1 timestamp(s) are not numbers"),
+    ("frame,timestamp_ms\n0,1.0\n1,x\n", "1 frame time(s) missing or not a number, the first at frame 1"),
+    ("frame,timestamp_ms\n0,1.0\n1,40.5\n2,40.5\n", "frame times do not increase (frame 2: 40.500 ms after 40.500 ms)"),
     ("", "cannot read the frame times"),
 ])
 def test_bad_frame_times_files_are_refused_naming_the_file(tmp_path, text, message):
