@@ -180,6 +180,74 @@ def median_background(frames: Sequence[np.ndarray], n: int = 25) -> np.ndarray |
     return np.median(np.stack([frames[i] for i in pick]), axis=0).astype(np.uint8)
 
 
+def remove_ghosts(
+    frames: Sequence[np.ndarray],
+    background: np.ndarray,
+    level: float,
+    animal: str,
+    mask: np.ndarray | None = None,
+    min_fraction: float = 0.2,
+) -> tuple[np.ndarray, int]:
+    """The background with what an animal left in it replaced by the floor seen in the other frames.
+
+    An animal that sat in one place (or laid its tail there) in more than
+    half of the sampled frames stays in their median: a "ghost" that the
+    tracker takes for floor, so that the animal passing over it loses part
+    of its outline. The frames in which it had gone show the floor there,
+    on the other side of the median from the animal (lighter than the
+    median for a dark animal). A pixel where at least ``min_fraction`` of
+    the frames (and 3) lie more than ``level`` grey levels on the floor's
+    side of the median takes the median of those frames. The animal's
+    passing (on the animal's side) and pixels that never change are left
+    alone.
+
+    Parameters
+    ----------
+    frames
+        The grey frames whose median is ``background`` (same size).
+    background
+        Their per-pixel median (``uint8``).
+    level
+        Grey levels: a difference beyond this is not noise (the tracker's
+        lowest foreground threshold).
+    animal
+        ``"dark"`` (a dark animal on a lighter floor) or ``"light"``.
+    mask
+        Where to look (an arena's floor, ``uint8``); None: everywhere. Keep
+        it off the floor's edges, which may flicker or move with the camera.
+    min_fraction
+        Fraction of the frames that must show the floor at a pixel.
+
+    Returns
+    -------
+    background : numpy.ndarray
+        ``uint8``, a new image (the input is not changed).
+    n_fixed : int
+        Pixels replaced.
+    """
+    if animal not in ("dark", "light"):
+        raise OpenfieldError(f"remove_ghosts needs a dark or light animal, not {animal!r}")
+    out = background.copy()
+    if len(frames) < 5:
+        return out, 0
+    need = max(3, int(np.ceil(min_fraction * len(frames))))
+    count = np.zeros(background.shape[:2], np.uint8)
+    for f in frames:  # frames on the floor's side of the median by more than the level
+        side = cv2.subtract(f, background) if animal == "dark" else cv2.subtract(background, f)
+        count += side > level
+    ghost = ((count >= need) * np.uint8(255)).astype(np.uint8)
+    if mask is not None:
+        ghost = cv2.bitwise_and(ghost, mask)
+    if not ghost.any():
+        return out, 0
+    ys, xs = np.nonzero(ghost)
+    values = np.stack([f[ys, xs] for f in frames]).astype(float)  # (frames, ghost pixels)
+    median = background[ys, xs].astype(float)
+    floor_side = values - median > level if animal == "dark" else median - values > level
+    out[ys, xs] = np.round(np.nanmedian(np.where(floor_side, values, np.nan), axis=0)).astype(np.uint8)
+    return out, len(ys)
+
+
 def floor_model(gray: np.ndarray, floor_mask: np.ndarray, animal: str) -> np.ndarray:
     """Floor estimate of a single image: a smooth surface fitted to the floor's pixels.
 
@@ -235,7 +303,8 @@ def arena_mask(shape: tuple[int, int], corners_px: np.ndarray | None, margin_fra
     corners_px
         Floor corners ``(4, 2)``, or None for the whole image.
     margin_fraction
-        Widening as a fraction of the polygon's shorter side.
+        Widening as a fraction of the polygon's shorter side (negative:
+        narrowing).
     """
     h, w = shape
     if corners_px is None:
@@ -247,6 +316,8 @@ def arena_mask(shape: tuple[int, int], corners_px: np.ndarray | None, margin_fra
     r = int(round(margin_fraction * sides.min()))
     if r > 0:
         mask = cv2.dilate(mask, disc(r))
+    elif r < 0:
+        mask = cv2.erode(mask, disc(-r))
     return mask
 
 

@@ -58,7 +58,7 @@ from tqdm.auto import tqdm
 from openfield.calibration import detect_arena
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
-from openfield.io.video import VideoInfo, VideoReader, video_background, video_info
+from openfield.io.video import VideoInfo, VideoReader, sample_frames, video_info
 from openfield.orientation import orient
 from openfield.segmentation import (
     AnimalMeasure,
@@ -72,6 +72,7 @@ from openfield.segmentation import (
     median_background,
     open_mask,
     otsu_level,
+    remove_ghosts,
     threshold,
     to_gray,
 )
@@ -90,6 +91,10 @@ WINDOW_BUFFER_BYTES = 256 * 2**20
 
 #: The lowest foreground threshold taken from Otsu's method, grey levels.
 MIN_THRESHOLD = 12.0
+
+#: What a resting animal left in the background is looked for inside the floor polygon narrowed by this fraction
+#: of its shorter side (the floor's edges may flicker or move with the camera; see :func:`_without_ghosts`).
+GHOST_EDGE_FRACTION = 0.03
 
 #: The silhouette measures :func:`track_frames` keeps per frame (``ds["silhouette"]``).
 SILHOUETTE_MEASURES = ("area_px", "length_px", "width_px")
@@ -684,6 +689,8 @@ def _track_video(
     if found_arena:
         arenas = [_find_arena(background, path) if background is not None else None]
         masks = arena_masks(shape, arenas, config.arena_margin_fraction)
+    if background is not None:
+        background = _without_ghosts(samples, background, masks, arenas, config, path)
     ok = _moving_in_window(samples, background, masks, config) if background is not None else [False] * len(masks)
     how = [f"first {config.background_window_s:g} s" if k else "sampled over the whole video" for k in ok]
     if not all(ok):
@@ -691,10 +698,14 @@ def _track_video(
             log.info("%s: the animal did not move enough in the first %g s for a background%s; "
                      "sampling the whole video", path, config.background_window_s,
                      "" if len(ok) == 1 else f" (arena {', '.join(str(k + 1) for k, o in enumerate(ok) if not o)})")
-        whole = to_gray(video_background(path, n_frames=n))
+        spread = [to_gray(f) for f in sample_frames(path, n)]
+        whole = median_background(spread, n)
+        if whole is None:  # a video of fewer than 5 frames: their median as it is
+            whole = np.median(np.stack(spread), axis=0).astype(np.uint8)
         if found_arena and not ok[0]:
             arenas = [_find_arena(whole, path)]
             masks = arena_masks(shape, arenas, config.arena_margin_fraction)
+        whole = _without_ghosts(spread, whole, masks, arenas, config, path)
         background = whole if background is None else background
     samples.clear()
     tracks = [ArenaTrack(background if ok[k] else whole, mask, config, box, lut)
@@ -717,6 +728,28 @@ def _track_video(
                         timestamps_ms=np.asarray(reader.timestamps_ms, dtype=float))
         out.append(ds)
     return out
+
+
+def _without_ghosts(samples: list[np.ndarray], background: np.ndarray, masks: Sequence[np.ndarray],
+                    arenas: Sequence[np.ndarray | None], config: TrackerConfig,
+                    path: str | os.PathLike[str]) -> np.ndarray:
+    """The background less what a resting animal left in each arena (:func:`~openfield.segmentation.remove_ghosts`).
+
+    The animal's polarity is the tracker's option, or with ``auto`` the
+    other side of the arena floor's brightness (:func:`~openfield.segmentation.floor_polarity`).
+    """
+    for k, (mask, corners) in enumerate(zip(masks, arenas, strict=True)):
+        floor = background[mask > 0]
+        if floor.size == 0:
+            continue  # outside the image: reported when the trackers are made
+        animal = config.animal if config.animal != "auto" else floor_polarity(floor.reshape(-1, 1))
+        # inside the floor, off its edges (they may flicker or shift), and inside this arena's own mask
+        inner = cv2.bitwise_and(mask, arena_mask(background.shape[:2], corners, -GHOST_EDGE_FRACTION))
+        background, fixed = remove_ghosts(samples, background, MIN_THRESHOLD, animal, inner)
+        if fixed:
+            log.info("%s: %s%d background pixels held an animal that rested there; replaced by the floor seen "
+                     "in the other frames", path, f"arena {k + 1}: " if len(masks) > 1 else "", fixed)
+    return background
 
 
 def _drain(held: deque[tuple[int, np.ndarray]]) -> Iterator[np.ndarray]:

@@ -15,6 +15,7 @@ from openfield.segmentation import (
     measure_animal,
     median_background,
     open_mask,
+    remove_ghosts,
     segment_animal,
     threshold,
 )
@@ -138,6 +139,47 @@ def test_median_background_removes_a_moving_animal():
     assert (bg == FLOOR).all()
     assert median_background(frames[:4]) is None  # too few: the animal would stay
     assert median_background([*frames[:4], frames[0][:10]]) is None  # sizes differ
+
+
+@pytest.mark.parametrize(("floor", "animal", "polarity"), [(FLOOR, MOUSE, "dark"), (MOUSE, FLOOR, "light")])
+@pytest.mark.parametrize("rest", [(120, 130), (40, 30)], ids=["middle", "corner"])
+def test_remove_ghosts_puts_back_the_floor_where_an_animal_rested(floor, animal, polarity, rest):
+    """Resting in 15 of 25 frames: the median keeps it; the 10 frames that show the floor there put it back."""
+    rng = np.random.default_rng(0)
+    frames = []
+    for i in range(25):
+        centre = rest if i % 5 < 3 else (80 + 10 * i, 80 + 4 * i)  # 15 frames at rest, 10 moving
+        img = _ellipse(centre=centre, floor=floor, animal=animal)
+        img[200:204, 20:340] = animal  # a mark on the floor (or a wall's edge) in every frame
+        img[:, :6] = animal  # the arena's edge
+        frames.append(cv2.add(img, rng.integers(0, 4, img.shape, dtype=np.uint8)))  # sensor noise
+    median = median_background(frames)
+    before = median.copy()
+    ghost = _ellipse(centre=rest, floor=0, animal=1).astype(bool)
+    ghost[200:204] = ghost[:, :6] = False  # where the resting animal covered floor
+    assert np.abs(median[ghost].astype(int) - floor).min() > 100  # the ghost
+    fixed, n = remove_ghosts(frames, median, 12, polarity)
+    np.testing.assert_array_equal(median, before)  # the input is left alone
+    changed = fixed != median
+    assert n == changed.sum() and changed[ghost].mean() > 0.99
+    assert np.abs(fixed[ghost].astype(int) - floor).max() <= 4  # the floor, to the noise
+    assert not changed[200:204].any() and not changed[:, :6].any()  # the mark and the edge stay
+    assert changed.sum() <= 1.01 * ghost.sum()  # nothing else moves
+    # the wrong polarity finds nothing to put back (the animal's own side is never taken for floor)
+    assert remove_ghosts(frames, median, 12, "light" if polarity == "dark" else "dark")[1] == 0
+    # within a mask that leaves the ghost out, nothing changes
+    away = np.zeros_like(median)
+    away[220:, :] = 255
+    assert remove_ghosts(frames, median, 12, polarity, away)[1] == 0
+    # an animal that only passed (never more than half of the frames in one place) leaves no ghost
+    passing = [_ellipse(centre=(60 + 12 * i, 60 + 5 * i), floor=floor, animal=animal) for i in range(25)]
+    assert remove_ghosts(passing, median_background(passing), 12, polarity)[1] == 0
+
+
+def test_remove_ghosts_refuses_an_unknown_polarity():
+    frames = [_ellipse() for _ in range(5)]
+    with pytest.raises(OpenfieldError, match="dark or light"):
+        remove_ghosts(frames, frames[0], 12, "auto")
 
 
 def test_nothing_to_find():

@@ -23,9 +23,14 @@ def grid(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory):
-    """2 x 2 boxes, box 2 turned by 25 degrees, box 4 empty, 16 s at 25 fps."""
+    """2 x 2 boxes, box 2 turned by 25 degrees, box 4 empty, 12 s at 25 fps.
+
+    Box 3's mouse lays its tail in one place for most of the 12 s: without
+    :func:`openfield.segmentation.remove_ghosts` its background keeps the tail
+    and its body RMSE is 6.3 px (2026-12-02).
+    """
     out = tmp_path_factory.mktemp("rig")
-    av = synthetic.render_arenas_video(out, "rig", rows=2, cols=2, arena_size_cm=SIZE_CM, fps=25, duration_s=16,
+    av = synthetic.render_arenas_video(out, "rig", rows=2, cols=2, arena_size_cm=SIZE_CM, fps=25, duration_s=12,
                                        rotation_deg=[0, 25, 0, 0], empty=(4,), seed=5)
     return av, track_video_arenas(av.path, av.corners_px, progress=False)
 
@@ -81,7 +86,7 @@ def test_rotated_box_and_empty_box(rig):
     av, datasets = rig
     assert av.truths[3] is None
     for k in range(3):
-        _check_arena(av, datasets, k, distance=k == 1)
+        _check_arena(av, datasets, k)  # box 3: the ghost its resting tail left is cleared (6.3 px RMSE without)
     empty = datasets[3]
     assert np.isnan(empty["position"].values).all()
     assert (empty["confidence"].values == 0).all()
