@@ -96,6 +96,11 @@ MIN_THRESHOLD = 12.0
 #: of its shorter side (the floor's edges may flicker or move with the camera; see :func:`_without_ghosts`).
 GHOST_EDGE_FRACTION = 0.03
 
+#: Each frame's animal is first looked for in the last blob's box widened by this many body lengths (+ 10 px):
+#: about half the pixels of the usual window (``TrackerConfig.search_body_lengths``), which is searched
+#: only when none is found there or the one found touches the crop's side (it may go on beyond).
+SNUG_MARGIN_BODY_LENGTHS = 0.2
+
 #: The silhouette measures :func:`track_frames` keeps per frame (``ds["silhouette"]``).
 SILHOUETTE_MEASURES = ("area_px", "length_px", "width_px")
 
@@ -215,6 +220,7 @@ class FrameTracker:
         self.areas: deque[float] = deque(maxlen=51)
         self.lengths: deque[float] = deque(maxlen=51)
         self.prev: np.ndarray | None = None
+        self.box: tuple[int, int, int, int] | None = None  # the last blob's box (x0, y0, x1, y1), full resolution
         self.full_searches = 0
         self.scale = 1
         self.background_small = self.background
@@ -245,13 +251,17 @@ class FrameTracker:
             log.debug("foreground threshold: %.1f grey levels", self.threshold)
 
     def _search(
-        self, frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, expected: float | None
+        self, frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, expected: float | None, whole: bool = True
     ) -> AnimalMeasure | None:
+        """The animal in ``frame[y0:y1, x0:x1]``; with ``whole``, only a blob that does not touch a side of the
+        crop inside the image (it could go on beyond it): None otherwise."""
         crop = frame[y0:y1, x0:x1]
         gray = self._gray(crop)
         k = self.scale
         if k > 1:  # a large animal: work at half resolution (4x fewer pixels, still ~60 px long)
-            gray = cv2.resize(gray, (gray.shape[1] // k, gray.shape[0] // k), interpolation=cv2.INTER_AREA)
+            # each half-resolution pixel the mean of a 2 x 2 block of the frame, whatever the crop (its corner
+            # is at even pixels; an odd last row or column is left out), as in the background's
+            gray = _halve(gray, k)
             ys, xs = slice(y0 // k, y0 // k + gray.shape[0]), slice(x0 // k, x0 // k + gray.shape[1])
             bg, mask = self.background_small[ys, xs], self.mask_small[ys, xs]
         else:
@@ -266,10 +276,14 @@ class FrameTracker:
         if found is None:
             return None
         x, y, w, h = found.bbox
+        if whole and ((x == 0 < x0) or (y == 0 < y0) or (x + w == fg.shape[1] and x1 < frame.shape[1])
+                      or (y + h == fg.shape[0] and y1 < frame.shape[0])):
+            return None  # cut by the crop: look again in a larger one
         blob = measure_animal(found.mask, diff[y:y + h, x:x + w], self.config.trunk_fraction,
                               self.config.opening_fraction)
         if blob is None:
             return None
+        self.box = (x0 + k * x, y0 + k * y, x0 + k * (x + w), y0 + k * (y + h))
         # a half-resolution pixel i covers full-resolution pixels k*i .. k*i + k-1
         return blob.shifted(np.array([x0 + k * x, y0 + k * y], dtype=float), k)
 
@@ -278,8 +292,9 @@ class FrameTracker:
         if k != self.scale:
             self.scale = k
             h, w = self.background.shape
-            self.background_small = cv2.resize(self.background, (w // k, h // k), interpolation=cv2.INTER_AREA)
-            self.mask_small = cv2.resize(self.mask, (w // k, h // k), interpolation=cv2.INTER_NEAREST)
+            self.background_small = _halve(self.background, k)
+            self.mask_small = cv2.resize(self.mask[:h - h % k, :w - w % k], (w // k, h // k),
+                                         interpolation=cv2.INTER_NEAREST)
             log.debug("animal %.0f px long: working at 1/%d resolution", length, k)
 
     def update(self, frame: np.ndarray) -> tuple[AnimalMeasure | None, float]:
@@ -307,15 +322,24 @@ class FrameTracker:
         blob = None
         expected = _median(self.areas) if self.areas else None
         if self.prev is not None and self.lengths:
-            r = int(self.config.search_body_lengths * _median(self.lengths) + 20)
-            px, py = int(self.prev[0]), int(self.prev[1])
-            # even corners, so that half-resolution crops line up with the half-resolution background
-            x0, y0 = max(px - r, 0) & ~1, max(py - r, 0) & ~1
-            x1, y1 = min(px + r, w), min(py + r, h)
-            blob = self._search(frame, x0, y0, x1, y1, expected)
+            length = _median(self.lengths)
+            # first around the last blob's box, as far as an animal moves in a frame or two; a blob cut by
+            # that crop is looked for again in the usual window (even corners, so that half-resolution crops
+            # line up with the half-resolution background)
+            if self.box is not None:
+                m = int(SNUG_MARGIN_BODY_LENGTHS * length + 10)
+                bx0, by0, bx1, by1 = self.box
+                blob = self._search(frame, max(bx0 - m, 0) & ~1, max(by0 - m, 0) & ~1, min(bx1 + m, w),
+                                    min(by1 + m, h), expected)
+            if blob is None:
+                r = int(self.config.search_body_lengths * length + 20)
+                px, py = int(self.prev[0]), int(self.prev[1])
+                x0, y0 = max(px - r, 0) & ~1, max(py - r, 0) & ~1
+                x1, y1 = min(px + r, w), min(py + r, h)
+                blob = self._search(frame, x0, y0, x1, y1, expected, whole=False)
         if blob is None:
             self.full_searches += 1
-            blob = self._search(frame, 0, 0, w, h, expected)
+            blob = self._search(frame, 0, 0, w, h, expected, whole=False)
         if blob is None:
             if fresh:  # polarity and threshold are set on the first frame with an animal (an arena may be empty)
                 self.animal, self.threshold = self.config.animal, self.config.threshold
@@ -329,6 +353,12 @@ class FrameTracker:
         area_score = min(blob.area / expected, expected / blob.area)
         contrast_score = float(np.clip(blob.contrast / (2.0 * self.threshold), 0.0, 1.0))
         return blob, float(area_score * contrast_score)
+
+
+def _halve(image: np.ndarray, k: int) -> np.ndarray:
+    """``image`` at 1/k resolution, each pixel the mean of a k x k block (a last partial row or column is left out)."""
+    h, w = image.shape[:2]
+    return cv2.resize(image[:h - h % k, :w - w % k], (w // k, h // k), interpolation=cv2.INTER_AREA)
 
 
 def _median(values: Iterable[float]) -> float:

@@ -270,6 +270,60 @@ def test_window_frames_decoded_again_when_not_held(videos, monkeypatch, held_fra
     assert replayed.attrs["background"] == "first 20 s"
 
 
+@pytest.mark.parametrize("half", [False, True], ids=["full-resolution", "half-resolution"])
+def test_snug_crop_finds_what_the_window_finds(videos, monkeypatch, half):
+    """Each frame's animal is looked for first in the last blob's box, widened; in the usual window only when it is
+    not there or touches that crop's side: the poses are those of the window alone, at either resolution, even
+    when the snug crop is so tight that the blob is often cut."""
+    from openfield import tracking
+
+    sv = videos["blur_and_noise"]
+    corners = np.array(json.loads(sv.geometry.read_text())["arena_corners_px"])
+    config = TrackerConfig(downsample_min_length_px=40.0 if half else 90.0)
+    halved = []
+    real_halve, real_search = tracking._halve, tracking.FrameTracker._search
+    monkeypatch.setattr(tracking, "_halve", lambda img, k: halved.append(k) or real_halve(img, k))
+    snug_calls = []
+
+    def counted(self, frame, x0, y0, x1, y1, expected, whole=True):
+        found = real_search(self, frame, x0, y0, x1, y1, expected, whole)
+        if whole:
+            snug_calls.append(found is not None)
+        return found
+
+    def window_only(self, *args, **kwargs):
+        found = real_search(self, *args, **kwargs)
+        self.box = None  # no snug crop next frame
+        return found
+
+    monkeypatch.setattr(tracking.FrameTracker, "_search", counted)
+    snug = track_video(sv.video, config, corners, progress=False)
+    assert bool(halved) == half
+    assert len(snug_calls) > 0.9 * snug.sizes["time"] and np.mean(snug_calls) > 0.9  # the snug crop did the work
+    monkeypatch.setattr(tracking, "SNUG_MARGIN_BODY_LENGTHS", -0.15)  # a margin of 1-2 px: often cut, looked for again
+    snug_calls.clear()
+    tight = track_video(sv.video, config, corners, progress=False)
+    assert np.mean(snug_calls) < 0.95  # cut in more than 5 % of the frames
+    monkeypatch.setattr(tracking.FrameTracker, "_search", window_only)
+    window = track_video(sv.video, config, corners, progress=False)
+    for ds in (snug, tight):
+        np.testing.assert_array_equal(ds["position"].values, window["position"].values)
+        np.testing.assert_array_equal(ds["confidence"].values, window["confidence"].values)
+
+
+def test_half_resolution_crops_line_up_with_the_halved_background():
+    """A crop at even pixels, halved, is the same pixels of the whole image halved, whatever its size."""
+    from openfield.tracking import _halve
+
+    img = np.random.default_rng(1).integers(0, 256, (101, 137), dtype=np.uint8)
+    whole = _halve(img, 2)
+    assert whole.shape == (50, 68)
+    for x0, y0, x1, y1 in [(0, 0, 137, 101), (4, 10, 59, 47), (2, 2, 17, 6), (60, 40, 137, 101)]:
+        np.testing.assert_array_equal(_halve(img[y0:y1, x0:x1], 2),
+                                      whole[y0 // 2:y0 // 2 + (y1 - y0) // 2, x0 // 2:x0 // 2 + (x1 - x0) // 2])
+    np.testing.assert_array_equal(whole[3, 5], np.uint8(round(img[6:8, 10:12].mean())))
+
+
 def test_track_command_imports_stay_light():
     """`openfield track` loads the pipeline without scipy.signal, scipy.linalg and matplotlib (~2 s of imports
     it does not use; issue 14 counts the whole command's time)."""
