@@ -251,10 +251,7 @@ def _table_to_dataset(df: pd.DataFrame, path: Path, fps: float | None) -> xr.Dat
             data.append(values.to_numpy(dtype=float))
     if numeric:
         by_column = df.to_numpy(dtype=float).T  # (columns, frames): a view of pandas' block
-        arr = np.empty((3, len(df), len(keypoints)))
-        for c in range(3):
-            arr[c] = by_column[order[:, c]].T
-        arr = arr.transpose(1, 2, 0)  # (frames, keypoints, 3), laid out as np.stack's below
+        arr = by_column[order.T].transpose(2, 1, 0)  # (frames, keypoints, 3), each series contiguous
     else:
         arr = np.stack(data, axis=1)
     return from_numpy(
