@@ -201,7 +201,10 @@ def _read_csv_pyarrow(path: Path, rows: list[list[str]]) -> pd.DataFrame | None:
         return None
     values = np.empty((table.num_columns, table.num_rows))
     for i, column in enumerate(table.columns):
-        values[i] = column.to_numpy()  # nulls -> NaN
+        start = 0
+        for chunk in column.chunks:  # (no concatenated copy of the column)
+            values[i, start : start + len(chunk)] = chunk.to_numpy(zero_copy_only=False)  # nulls -> NaN
+            start += len(chunk)
     nulls = sum(column.null_count for column in table.columns)
     if np.count_nonzero(np.isfinite(values)) + nulls != values.size:
         return None  # an infinity, or a NaN written otherwise than pandas' words ("NAN")
@@ -251,7 +254,11 @@ def _table_to_dataset(df: pd.DataFrame, path: Path, fps: float | None) -> xr.Dat
             data.append(values.to_numpy(dtype=float))
     if numeric:
         by_column = df.to_numpy(dtype=float).T  # (columns, frames): a view of pandas' block
-        arr = by_column[order.T].transpose(2, 1, 0)  # (frames, keypoints, 3), each series contiguous
+        if by_column.flags.c_contiguous and np.array_equal(order.ravel(), np.arange(order.size)):
+            # DeepLabCut's own layout (x, y, likelihood of each body part in turn): a view, no copy
+            arr = by_column.reshape(len(keypoints), 3, len(df)).transpose(2, 0, 1)
+        else:
+            arr = by_column[order.T].transpose(2, 1, 0)  # (frames, keypoints, 3), each series contiguous
     else:
         arr = np.stack(data, axis=1)
     return from_numpy(
