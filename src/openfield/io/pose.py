@@ -214,6 +214,13 @@ def _read_csv_pyarrow(path: Path, rows: list[list[str]]) -> pd.DataFrame | None:
 
 
 def _table_to_dataset(df: pd.DataFrame, path: Path, fps: float | None) -> xr.Dataset:
+    """A DeepLabCut table (3 column levels) -> the pose dataset, checking its columns and values.
+
+    A table of numbers is taken at once (a view of its columns in
+    DeepLabCut's own layout, else one gather); any other is converted body
+    part by body part with :func:`pandas.to_numeric`, whose message names the
+    first value that is not a number.
+    """
     names = [n if n is None else str(n).lower() for n in df.columns.names]
     if "individuals" in names:
         raise OpenfieldError(
