@@ -189,8 +189,10 @@ def speed_figure(frames: pd.DataFrame, title: str = "", bouts: pd.DataFrame | No
     ax1.legend(loc="upper right", fontsize=8)
     tt, acc = envelope(t, frames["acceleration_cm_s2"].to_numpy(float))
     ax2.plot(tt, acc, lw=0.6, color="0.3")
-    ax2.fill_between(tt, 0, acc, where=acc > 0, color="tab:red", alpha=0.4, label="acceleration")
-    ax2.fill_between(tt, 0, acc, where=acc < 0, color="tab:blue", alpha=0.4, label="deceleration")
+    # the positive and negative parts clipped at 0, one polygon each: an envelope swings across 0 in every
+    # bin, and `where=` would make a polygon per swing (thousands, ~0.2 s to build and draw)
+    ax2.fill_between(tt, 0, np.maximum(acc, 0), color="tab:red", alpha=0.4, label="acceleration")
+    ax2.fill_between(tt, 0, np.minimum(acc, 0), color="tab:blue", alpha=0.4, label="deceleration")
     ax2.axhline(0, color="black", lw=0.5)
     ax2.set_ylabel("acceleration (cm/s²)")
     ax2.set_xlabel("time (s)")

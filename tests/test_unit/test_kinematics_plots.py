@@ -43,6 +43,38 @@ def test_speed_figure_shades_each_bout():
     plt.close("all")
 
 
+def test_speed_figure_of_an_hour_draws_every_extreme_and_one_fill_per_sign():
+    """The decimated traces (an hour at 30 fps) keep the full traces' maximum and minimum, spikes included;
+    acceleration and deceleration are one polygon each (the envelope crosses 0 in every bin)."""
+    rng = np.random.default_rng(3)
+    n = 108_000
+    t = np.arange(n) / 30.0
+    speed = np.abs(rng.normal(5, 3, n))
+    speed[54_321] = 90.0  # a one-frame spike
+    speed[[100, 90_000]] = [0.0, 0.0]
+    acc = rng.normal(0, 20, n)
+    acc[[7, 77_777]] = [-700.0, 650.0]
+    acc[1000:1500] = np.nan  # untracked: a gap
+    frames = pd.DataFrame({"time_s": t, "speed_cm_s": speed, "acceleration_cm_s2": acc, "moving": speed > 2})
+    fig = plots.speed_figure(frames)
+    ax1, ax2 = fig.axes[:2]
+    (line,) = ax1.lines
+    drawn = np.asarray(line.get_ydata(), float)
+    assert len(drawn) <= 2 * (plots.TRACE_BINS + 1) < n
+    assert np.nanmax(drawn) == 90.0 and np.nanmin(drawn) == 0.0
+    acc_drawn = np.asarray(ax2.lines[0].get_ydata(), float)
+    assert np.nanmax(acc_drawn) == 650.0 and np.nanmin(acc_drawn) == -700.0
+    assert np.isnan(acc_drawn).any()  # the gap stays a gap
+    up, down = ax2.collections
+    assert [c.get_label() for c in (up, down)] == ["acceleration", "deceleration"]
+    up_y = np.concatenate([p.vertices[:, 1] for p in up.get_paths()])
+    down_y = np.concatenate([p.vertices[:, 1] for p in down.get_paths()])
+    assert up_y.min() == 0.0 and up_y.max() == 650.0
+    assert down_y.max() == 0.0 and down_y.min() == -700.0
+    assert len(up.get_paths()) == len(down.get_paths()) == 2  # before and after the gap
+    plt.close(fig)
+
+
 def _two_squares(times):
     """The animal in the square (1, 1) cm at even frames, (5, 1) at odd ones, in a 10 x 4 cm arena."""
     n = len(times)

@@ -12,6 +12,15 @@ the layout of the ``movement`` package (so its functions apply to it too):
   ``scorer``, ``time_unit`` ("seconds" or "frames").
 
 Only single-animal files are read; ``individuals`` has one entry.
+
+A DeepLabCut CSV is read by pyarrow when it has the plain layout (three
+header rows, one name per column): its header rows by the ``csv`` module,
+its numbers by :func:`pyarrow.csv.read_csv`, several times faster than
+:func:`pandas.read_csv`. Any other file, or one pyarrow cannot parse, is read
+by :func:`pandas.read_csv` (``header=[0, 1, 2], index_col=0``), which gives
+the same table, or the error messages. Both read each number as the value
+closest to its decimal (pandas with ``float_precision="round_trip"``; its
+default parser can be off in the last digits of a long decimal, ~1e-12).
 """
 
 from __future__ import annotations
@@ -34,6 +43,10 @@ ARENA_KEYPOINTS = frozenset(
 )
 
 _HEADER_NAMES = ["scorer", "bodyparts", "coords"]
+
+#: pandas' default missing-value strings (:func:`pandas.read_csv`'s ``na_values``): NaN for the fast reader too.
+_NA_VALUES = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+              "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
 
 
 def from_numpy(
@@ -106,10 +119,15 @@ def from_numpy(
     return ds
 
 
-def _check_csv_header(path: Path) -> None:
-    """Look at the first rows of a CSV and explain what is wrong with them."""
-    with path.open(newline="") as fh:
-        rows = [row for _, row in zip(range(4), csv.reader(fh), strict=False)]
+def _check_csv_header(path: Path) -> list[list[str]]:
+    """Look at the first rows of a CSV and explain what is wrong with them; return them (up to 4)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = [row for _, row in zip(range(4), csv.reader(fh), strict=False)]
+    except UnicodeDecodeError as exc:
+        raise OpenfieldError(f"not a text (UTF-8) file, so not a DeepLabCut CSV ({exc})", path) from exc
+    except csv.Error as exc:
+        raise OpenfieldError(f"cannot parse as a DeepLabCut CSV ({exc})", path) from exc
     if not rows:
         raise OpenfieldError("file is empty", path)
     first = [r[0].strip().lower() if r else "" for r in rows]
@@ -127,9 +145,82 @@ def _check_csv_header(path: Path) -> None:
         )
     if len(rows) < 4:
         raise OpenfieldError("the file has a header but no frames", path)
+    return rows
+
+
+def _plain_header(rows: list[list[str]]) -> bool:
+    """Whether a CSV's first rows are a header pandas reads as it is: 3 rows, one name per column.
+
+    Not plain (left to pandas): a row of another length, an empty name
+    (pandas names it ``Unnamed: ...``) or one over several lines, a column
+    named twice, or a fourth row with nothing after its first cell (pandas
+    takes it for the index's name).
+    """
+    header, first_frame = rows[:3], rows[3]
+    width = len(header[0])
+    if width < 2 or any(len(r) != width for r in header):
+        return False
+    columns = list(zip(*(r[1:] for r in header), strict=True))
+    if any(name == "" or "\n" in name or "\r" in name for col in columns for name in col):
+        return False
+    if len(set(columns)) != len(columns):
+        return False
+    return any(cell != "" for cell in first_frame[1:])
+
+
+def _read_csv_pyarrow(path: Path, rows: list[list[str]]) -> pd.DataFrame | None:
+    """The table :func:`pandas.read_csv` gives (``header=[0, 1, 2], index_col=0``), read by pyarrow.
+
+    ``rows``: the file's first rows (:func:`_check_csv_header`). The first
+    column (frame numbers) is not read: the dataset numbers the frames
+    itself. Returns None where pyarrow cannot be used or the answer could
+    differ from pandas': no pyarrow, a header that is not plain
+    (:func:`_plain_header`), a value pyarrow cannot parse as a number (a
+    word, a row of another length...), an infinite one (pandas reads
+    ``1e400`` as text) or a NaN not written as one of pandas' words for a
+    missing value (``NAN``).
+    """
+    if not _plain_header(rows):
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:
+        return None
+    names = [f"c{i}" for i in range(len(rows[0]))]
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(skip_rows=3, column_names=names),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names[1:], pa.float64()), include_columns=names[1:],
+                null_values=list(_NA_VALUES),
+            ),
+        )
+    except pa.ArrowException:  # (pandas then reads it, or says what is wrong)
+        return None
+    values = np.empty((table.num_columns, table.num_rows))
+    for i, column in enumerate(table.columns):
+        start = 0
+        for chunk in column.chunks:  # (no concatenated copy of the column)
+            values[i, start : start + len(chunk)] = chunk.to_numpy(zero_copy_only=False)  # nulls -> NaN
+            start += len(chunk)
+    nulls = sum(column.null_count for column in table.columns)
+    if np.count_nonzero(np.isfinite(values)) + nulls != values.size:
+        return None  # an infinity, or a NaN written otherwise than pandas' words ("NAN")
+    columns = pd.MultiIndex.from_tuples(list(zip(*(r[1:] for r in rows[:3]), strict=True)),
+                                        names=[r[0] for r in rows[:3]])
+    return pd.DataFrame(values.T, columns=columns)
 
 
 def _table_to_dataset(df: pd.DataFrame, path: Path, fps: float | None) -> xr.Dataset:
+    """A DeepLabCut table (3 column levels) -> the pose dataset, checking its columns and values.
+
+    A table of numbers is taken at once (a view of its columns in
+    DeepLabCut's own layout, else one gather); any other is converted body
+    part by body part with :func:`pandas.to_numeric`, whose message names the
+    first value that is not a number.
+    """
     names = [n if n is None else str(n).lower() for n in df.columns.names]
     if "individuals" in names:
         raise OpenfieldError(
@@ -148,22 +239,35 @@ def _table_to_dataset(df: pd.DataFrame, path: Path, fps: float | None) -> xr.Dat
     scorers = df.columns.get_level_values(0).unique()
     if len(scorers) != 1:
         raise OpenfieldError(f"expected one scorer, found {list(scorers)}", path)
-    keypoints = list(dict.fromkeys(df.columns.get_level_values(1)))
+    bodyparts = df.columns.get_level_values(1)
+    coords = [str(c).lower() for c in df.columns.get_level_values(-1)]
+    keypoints = list(dict.fromkeys(bodyparts))
+    numeric = all(isinstance(t, np.dtype) and t.kind in "biuf" for t in df.dtypes)
+    order = np.empty((len(keypoints), 3), dtype=np.intp)  # the columns of each keypoint's x, y, likelihood
     data = []
-    for kp in keypoints:
-        sub = df.xs(kp, axis=1, level=1)
-        coords = [str(c).lower() for c in sub.columns.get_level_values(-1)]
-        if sorted(coords) != ["likelihood", "x", "y"]:
+    for i, kp in enumerate(keypoints):
+        where = np.flatnonzero(bodyparts == kp)
+        kp_coords = [coords[j] for j in where]
+        if sorted(kp_coords) != ["likelihood", "x", "y"]:
             raise OpenfieldError(
-                f"body part {kp!r} has columns {coords}; expected x, y, likelihood", path
+                f"body part {kp!r} has columns {kp_coords}; expected x, y, likelihood", path
             )
-        sub.columns = coords
-        try:
-            values = sub[["x", "y", "likelihood"]].apply(pd.to_numeric, errors="raise")
-        except (ValueError, TypeError) as exc:
-            raise OpenfieldError(f"body part {kp!r} has a value that is not a number ({exc})", path) from exc
-        data.append(values.to_numpy(dtype=float))
-    arr = np.stack(data, axis=1)  # (frames, keypoints, 3)
+        order[i] = [where[kp_coords.index(c)] for c in ("x", "y", "likelihood")]
+        if not numeric:  # (a table of numbers needs no conversion: taken at once below)
+            try:
+                values = df.iloc[:, order[i]].apply(pd.to_numeric, errors="raise")
+            except (ValueError, TypeError) as exc:
+                raise OpenfieldError(f"body part {kp!r} has a value that is not a number ({exc})", path) from exc
+            data.append(values.to_numpy(dtype=float))
+    if numeric:
+        by_column = df.to_numpy(dtype=float).T  # (columns, frames): a view of pandas' block
+        if by_column.flags.c_contiguous and np.array_equal(order.ravel(), np.arange(order.size)):
+            # DeepLabCut's own layout (x, y, likelihood of each body part in turn): a view, no copy
+            arr = by_column.reshape(len(keypoints), 3, len(df)).transpose(2, 0, 1)
+        else:
+            arr = by_column[order.T].transpose(2, 1, 0)  # (frames, keypoints, 3), each series contiguous
+    else:
+        arr = np.stack(data, axis=1)
     return from_numpy(
         arr[..., :2],
         arr[..., 2],
@@ -172,6 +276,14 @@ def _table_to_dataset(df: pd.DataFrame, path: Path, fps: float | None) -> xr.Dat
         source_file=str(path),
         scorer=str(scorers[0]),
     )
+
+
+def _read_csv_pandas(path: Path) -> pd.DataFrame:
+    """A DeepLabCut CSV read by :func:`pandas.read_csv` (each number the value closest to its decimal)."""
+    try:
+        return pd.read_csv(path, header=[0, 1, 2], index_col=0, float_precision="round_trip")
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise OpenfieldError(f"cannot parse as a DeepLabCut CSV ({exc})", path) from exc
 
 
 def read_dlc(path: str | os.PathLike[str], fps: float | None = None) -> xr.Dataset:
@@ -206,11 +318,9 @@ def read_dlc(path: str | os.PathLike[str], fps: float | None = None) -> xr.Datas
         raise OpenfieldError("file is empty", path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        _check_csv_header(path)
-        try:
-            df = pd.read_csv(path, header=[0, 1, 2], index_col=0)
-        except (ValueError, pd.errors.ParserError) as exc:
-            raise OpenfieldError(f"cannot parse as a DeepLabCut CSV ({exc})", path) from exc
+        df = _read_csv_pyarrow(path, _check_csv_header(path))
+        if df is None:
+            df = _read_csv_pandas(path)
     elif suffix in {".h5", ".hdf5"}:
         try:
             df = pd.read_hdf(path)

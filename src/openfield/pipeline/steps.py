@@ -449,9 +449,10 @@ def write_frames_table(frames: Any, path: Path) -> Path:
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
 
     if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
         with atomic_write(path) as tmp:
             pq.write_table(pa.Table.from_pandas(frames, preserve_index=False), tmp)
         return path
