@@ -339,6 +339,24 @@ def held_by_this_process(folder: str | os.PathLike[str]) -> bool:
         return Path(folder).resolve() in _held
 
 
+def forget_inherited_locks() -> None:
+    """In a process forked from a lock holder: close its copies of the held locks' files and forget them.
+
+    A forked child inherits the parent's open lock files, and an ``flock``
+    lasts while any copy is open: without this, a worker would keep its
+    parent's folder locked after the parent died, and would believe it held
+    the lock itself. The locks stay the parent's. (Only for a freshly forked
+    child: in the holder itself this would drop its locks.)
+    """
+    with _held_guard:
+        for lock in _held.values():
+            if lock._fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(lock._fd)
+                lock._fd = None
+        _held.clear()
+
+
 def is_locked_by_other(folder: str | os.PathLike[str]) -> bool:
     """True when another live process holds ``folder``'s lock (checked without waiting)."""
     folder = Path(folder)

@@ -203,7 +203,14 @@ def _exit_with_main(main_pid: int, poll_s: float = 0.5) -> None:
 
 
 def _init_worker(threads: int, log_level: int, log_to_stderr: bool, main_pid: int | None = None) -> None:
-    """Worker process start: end with the main process, thread caps, then its log level and stderr handler."""
+    """Worker process start: end with the main process, thread caps, then its log level and stderr handler.
+
+    A worker forked from the batch lets go of the batch's output-folder lock
+    (its inherited copy of the lock file), which stays the batch's.
+    """
+    from openfield.io.lock import forget_inherited_locks
+
+    forget_inherited_locks()
     if main_pid is not None:
         _exit_with_main(main_pid)
     limit_threads(threads)

@@ -227,3 +227,47 @@ def test_a_read_only_folder_is_a_storage_error(tmp_path, monkeypatch):
     assert info.value.path == str(tmp_path)
     (tmp_path / LOCK_NAME).write_text("")
     assert not is_locked_by_other(tmp_path)  # nobody can be writing there
+
+
+FORKED_HOLDER = f"""
+import importlib.util, os, sys, time
+spec = importlib.util.spec_from_file_location("lock", {lock_mod.__file__!r})
+lock = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(lock)
+held = lock.FolderLock(sys.argv[1]).__enter__()
+ready, done = os.pipe()
+child = os.fork()
+if child == 0:  # a worker forked from the lock holder
+    if sys.argv[2] == "forget":
+        lock.forget_inherited_locks()
+        assert not lock.held_by_this_process(sys.argv[1])
+    os.write(done, b"1")
+    time.sleep(60)
+    os._exit(0)
+os.read(ready, 1)  # the child is past its start
+print("locked", child, flush=True)
+sys.stdin.readline()
+"""
+
+
+@pytest.mark.parametrize("forget", [True, False], ids=["forgets", "keeps"])
+def test_a_forked_worker_lets_its_parents_lock_go(tmp_path, forget):
+    """A child forked from the holder keeps an flock alive after the holder dies, unless it forgets the lock it
+    inherited (as ``--jobs`` workers do): then a SIGKILLed batch leaves its folder free at once."""
+    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-c", FORKED_HOLDER, str(tmp_path), "forget" if forget else "keep"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    word, child = proc.stdout.readline().split()
+    assert word == "locked"
+    try:
+        assert is_locked_by_other(tmp_path)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if forget:
+            with FolderLock(tmp_path, wait_s=0) as lk:  # free although the forked child still runs
+                assert lk.held
+        else:
+            with pytest.raises(FolderLockedError):
+                FolderLock(tmp_path, wait_s=0).__enter__()
+    finally:
+        os.kill(int(child), signal.SIGKILL)
