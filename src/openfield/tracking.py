@@ -527,14 +527,20 @@ def _feed(frames: Iterable[np.ndarray], tracks: Sequence[ArenaTrack], n_frames: 
 
     OpenCV runs single-threaded meanwhile: its operations here are on small
     crops, where splitting them over threads costs more than it saves, and
-    the other core is decoding.
+    the other core is decoding. Without a progress bar (a ``--jobs`` worker,
+    whose bar would overwrite the others'), the frames tracked are logged at
+    each tenth of the video when the log shows debug messages (``-v``).
     """
     threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
+    tenth = max(1, -(-n_frames // 10)) if n_frames and not progress and log.isEnabledFor(logging.DEBUG) else 0
     try:
-        for frame in tqdm(frames, total=n_frames, disable=not progress, desc=desc, unit="frame", leave=False):
+        for i, frame in enumerate(tqdm(frames, total=n_frames, disable=not progress, desc=desc, unit="frame",
+                                       leave=False), start=1):
             for track in tracks:
                 track.update(frame)
+            if tenth and (i % tenth == 0 or i == n_frames):
+                log.debug("%s: %d of %d frames tracked (%d %%)", desc, i, n_frames, round(100 * i / n_frames))
     finally:
         cv2.setNumThreads(threads)
 

@@ -324,6 +324,38 @@ def test_half_resolution_crops_line_up_with_the_halved_background():
     np.testing.assert_array_equal(whole[3, 5], np.uint8(round(img[6:8, 10:12].mean())))
 
 
+def test_frame_progress_logged_without_a_bar_in_verbose_mode(videos):
+    """A ``--jobs`` worker has no bar: with debug messages on (``-v``) it logs each tenth of the frames tracked."""
+    import logging
+
+    from openfield import tracking
+
+    sv = videos["straight_dark"]
+    messages = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    handler, logger = Keep(level=logging.DEBUG), logging.getLogger(tracking.__name__)
+    level = logger.level
+    logger.addHandler(handler)
+    try:
+        logger.setLevel(logging.INFO)
+        track_video(sv.video, progress=False)
+        assert not [m for m in messages if "frames tracked" in m]
+        logger.setLevel(logging.DEBUG)
+        ds = track_video(sv.video, progress=False)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    n = ds.sizes["time"]
+    lines = [m for m in messages if "frames tracked" in m]
+    assert len(lines) == 10 and lines[-1] == f"{sv.video.name}: {n} of {n} frames tracked (100 %)"
+    assert [int(m.split("(")[1].split(" ")[0]) for m in lines] == sorted(
+        int(m.split("(")[1].split(" ")[0]) for m in lines)
+
+
 def test_track_command_imports_stay_light():
     """`openfield track` loads the pipeline without scipy.signal, scipy.linalg and matplotlib (~2 s of imports
     it does not use; issue 14 counts the whole command's time)."""
