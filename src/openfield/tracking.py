@@ -291,10 +291,8 @@ class FrameTracker:
         k = 2 if self.config.downsample and length >= self.config.downsample_min_length_px else 1
         if k != self.scale:
             self.scale = k
-            h, w = self.background.shape
             self.background_small = _halve(self.background, k)
-            self.mask_small = cv2.resize(self.mask[:h - h % k, :w - w % k], (w // k, h // k),
-                                         interpolation=cv2.INTER_NEAREST)
+            self.mask_small = _halve(self.mask, k, cv2.INTER_NEAREST)
             log.debug("animal %.0f px long: working at 1/%d resolution", length, k)
 
     def update(self, frame: np.ndarray) -> tuple[AnimalMeasure | None, float]:
@@ -355,10 +353,13 @@ class FrameTracker:
         return blob, float(area_score * contrast_score)
 
 
-def _halve(image: np.ndarray, k: int) -> np.ndarray:
-    """``image`` at 1/k resolution, each pixel the mean of a k x k block (a last partial row or column is left out)."""
+def _halve(image: np.ndarray, k: int, interpolation: int = cv2.INTER_AREA) -> np.ndarray:
+    """``image`` at 1/k resolution, each pixel from one k x k block (a last partial row or column is left out).
+
+    ``cv2.INTER_AREA``: the block's mean; ``cv2.INTER_NEAREST`` (masks): one of its pixels.
+    """
     h, w = image.shape[:2]
-    return cv2.resize(image[:h - h % k, :w - w % k], (w // k, h // k), interpolation=cv2.INTER_AREA)
+    return cv2.resize(image[:h - h % k, :w - w % k], (w // k, h // k), interpolation=interpolation)
 
 
 def _median(values: Iterable[float]) -> float:
@@ -735,9 +736,7 @@ def _track_video(
                      "sampling the whole video", path, config.background_window_s,
                      "" if len(ok) == 1 else f" (arena {', '.join(str(k + 1) for k, o in enumerate(ok) if not o)})")
         spread = [to_gray(f) for f in sample_frames(path, n)]
-        whole = median_background(spread, n)
-        if whole is None:  # a video of fewer than 5 frames: their median as it is
-            whole = np.median(np.stack(spread), axis=0).astype(np.uint8)
+        whole = np.median(np.stack(spread), axis=0).astype(np.uint8)
         if found_arena and not ok[0]:
             arenas = [_find_arena(whole, path)]
             masks = arena_masks(shape, arenas, config.arena_margin_fraction)

@@ -282,7 +282,7 @@ def test_snug_crop_finds_what_the_window_finds(videos, monkeypatch, half):
     config = TrackerConfig(downsample_min_length_px=40.0 if half else 90.0)
     halved = []
     real_halve, real_search = tracking._halve, tracking.FrameTracker._search
-    monkeypatch.setattr(tracking, "_halve", lambda img, k: halved.append(k) or real_halve(img, k))
+    monkeypatch.setattr(tracking, "_halve", lambda img, k, *how: halved.append(k) or real_halve(img, k, *how))
     snug_calls = []
 
     def counted(self, frame, x0, y0, x1, y1, expected, whole=True):

@@ -34,17 +34,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.arenas is not None and args.arenas != 1:
         table, report = run_demo_arenas(args.output, n_arenas=args.arenas, duration_s=args.duration)
-        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        print("\nmeasured: each arena's row of summary_all.csv (one tracking pass for all arenas, each arena with "
-              "its own calibration);\ntrue: that arena's mouse, from its exact trajectory (analytic speeds, true "
-              "positions).")
-        print(f"\nreport: {report}")
-        return 0
-
-    table, report = run_demo(args.output, duration_s=args.duration)
+        legend = ("measured: each arena's row of summary_all.csv (one tracking pass for all arenas, each arena with "
+                  "its own calibration);\ntrue: that arena's mouse, from its exact trajectory (analytic speeds, "
+                  "true positions).")
+    else:
+        table, report = run_demo(args.output, duration_s=args.duration)
+        legend = ("measured: from the video (classical tracker); true: analytic (speeds and accelerations of the "
+                  "minimum-jerk bouts, true positions, the bout plan);\nexact_track: the true positions through the "
+                  "same kinematics, so measured - exact_track is the tracker's part of the error.")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print("\nmeasured: from the video (classical tracker); true: analytic (speeds and accelerations of the "
-          "minimum-jerk bouts, true positions, the bout plan);\nexact_track: the true positions through the same "
-          "kinematics, so measured - exact_track is the tracker's part of the error.")
+    print(f"\n{legend}")
     print(f"\nreport: {report}")
     return 0
