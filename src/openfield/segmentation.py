@@ -235,7 +235,7 @@ def remove_ghosts(
     for f in frames:  # frames on the floor's side of the median by more than the level
         side = cv2.subtract(f, background) if animal == "dark" else cv2.subtract(background, f)
         count += side > level
-    ghost = ((count >= need) * np.uint8(255)).astype(np.uint8)
+    ghost = (count >= need).astype(np.uint8) * np.uint8(255)
     if mask is not None:
         ghost = cv2.bitwise_and(ghost, mask)
     if not ghost.any():
@@ -595,15 +595,13 @@ def measure_animal(
         half_len = max(0.5 * span, 1.0)
         ux, uy, cx, cy = float(u[0]), float(u[1]), float(c[0]), float(c[1])
         tail = head = 0.0
-        short = False
         for (_, _, w, h, a), (px, py) in zip(stats[1:].tolist(), cents[1:].tolist(), strict=True):
             side = min(max(((px - cx) * ux + (py - cy) * uy) / half_len, -1.0), 1.0)  # where along the axis
             if max(w, h) >= 0.35 * span:  # long thin pieces are the tail: it lies towards the tail base
                 tail += side * min(1.0, a / (0.5 * dmax**2))
             elif a >= 3:  # short pieces are ears and snout (a tail-less blob loses them to the opening): head side
                 head += side * a
-                short = True
-        head = head / (0.15 * dmax**2) if short else 0.0
+        head /= 0.15 * dmax**2
         tail_cue = min(max(tail - 0.5 * min(max(head, -1.0), 1.0), -1.0), 1.0)
     area = float(np.count_nonzero(m))
     contrast = float(cv2.mean(diff, mask=m[pad:-pad, pad:-pad])[0]) if diff is not None else float("nan")
