@@ -66,7 +66,7 @@ def draw_frame(
     text
         Caption written in the top-left corner.
     arena_corners
-        ``(4, 2)`` pixel corners of the arena floor, or None.
+        ``(N, 2)`` pixel outline of the arena floor (a rectangle's 4 corners), or None.
 
     Returns
     -------
@@ -122,7 +122,7 @@ def arena_box(
     Parameters
     ----------
     corners
-        ``(4, 2)`` pixel corners of the arena's floor.
+        ``(N, 2)`` pixel outline of the arena's floor (a rectangle's 4 corners).
     image_size
         ``(width, height)`` of the video's frames.
     margin_fraction
@@ -137,12 +137,12 @@ def arena_box(
     Raises
     ------
     OpenfieldError
-        Corners not of shape (4, 2), or an arena that leaves less than 2 x 2
+        An outline not of shape (N, 2), or an arena that leaves less than 2 x 2
         pixels inside the image.
     """
     c = np.asarray(corners, dtype=float)
-    if c.shape != (4, 2) or not np.isfinite(c).all():
-        raise OpenfieldError(f"arena corners must be 4 finite (x, y) pixel pairs, got shape {c.shape}")
+    if c.ndim != 2 or c.shape[1] != 2 or len(c) < 3 or not np.isfinite(c).all():
+        raise OpenfieldError(f"the arena's outline must be finite (x, y) pixel pairs, got shape {c.shape}")
     lo, hi = c.min(axis=0), c.max(axis=0)
     margin = margin_fraction * float(min(hi - lo))
     box = []
@@ -174,7 +174,7 @@ class LabeledVideo:
     zones
         Per-frame zone name, or None.
     arena_corners
-        ``(4, 2)`` pixel corners of the floor (whole-frame pixels), or None.
+        ``(N, 2)`` pixel outline of the floor (whole-frame pixels), or None.
     box
         ``(x0, y0, x1, y1)`` the part of the frame shown (:func:`arena_box`);
         None: the whole frame.
@@ -216,7 +216,7 @@ def write_labeled_video(
     zones
         Per-frame zone name, or None.
     arena_corners
-        ``(4, 2)`` pixel corners of the floor, or None.
+        ``(N, 2)`` pixel outline of the floor, or None.
     fps
         Frame rate for the captions and the file (default: the video's).
     min_likelihood

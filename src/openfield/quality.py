@@ -27,7 +27,7 @@ QC_COLUMNS = ["frames_expected", "frames_read", "fraction_missing", "fraction_in
               "tracking_noise_cm", "qc_flags"]
 
 #: The flag vocabulary, in the order flags are listed.
-QC_FLAGS = ("truncated", "fps_suspect", "high_missing", "low_contrast", "arena_partial",
+QC_FLAGS = ("several_animals", "truncated", "fps_suspect", "high_missing", "low_contrast", "arena_partial",
             "animal_not_found_at_start", "short_recording", "empty_arena")
 
 #: Frames a video may lack against its container's count before it is
@@ -74,6 +74,11 @@ START_WINDOW_S = 1.0
 #: measures are not comparable.
 SHORT_RECORDING_S = 60.0
 
+#: Share of the checked frames in which the floor holds two or more animal-sized blobs from which the video is
+#: ``several_animals`` (listed first: every measure assumes one animal). Two mice in one arena are both in view
+#: in nearly every frame; a tail, a reflection or a dropping is smaller than the animal.
+SEVERAL_ANIMALS_FRACTION = 0.25
+
 
 #: One line per flag for the report's QC table and the console (the numbers are
 #: in :meth:`QualityRecord.message`, logged when the video is analysed).
@@ -86,6 +91,7 @@ FLAG_DESCRIPTIONS = {
     "animal_not_found_at_start": f"no animal in the first {START_WINDOW_S:g} s",
     "short_recording": f"shorter than {SHORT_RECORDING_S:g} s",
     "empty_arena": "no animal found in any frame of this arena (several arenas per video): measures left empty",
+    "several_animals": "two or more animal-sized blobs in the arena in many frames: not one mouse (analysed as one)",
 }
 
 
@@ -103,6 +109,7 @@ class QCThresholds:
     low_contrast_grey_levels: float = LOW_CONTRAST_GREY_LEVELS
     start_window_s: float = START_WINDOW_S
     short_recording_s: float = SHORT_RECORDING_S
+    several_animals_fraction: float = SEVERAL_ANIMALS_FRACTION
 
 
 @dataclass(frozen=True)
@@ -327,6 +334,7 @@ def assess_quality(
     timestamp_stats: dict[str, Any] | None = None,
     tracking_noise_cm: float | None = None,
     contrast: float | None = None,
+    several_animals_fraction: float | None = None,
     arena_partial: bool | None = None,
     animal_found_at_start: bool | None = None,
     duration_s: float | None = None,
@@ -359,6 +367,9 @@ def assess_quality(
     contrast
         Difference between the animal's and the floor's median grey level
         (0-255), if known.
+    several_animals_fraction
+        Share of the tracker's checked frames in which the floor held two or
+        more animal-sized blobs (see :meth:`openfield.tracking.FrameTracker.count_animals`), if known.
     arena_partial
         True when the arena was found only partly (a side cut off or hidden).
     animal_found_at_start
@@ -410,6 +421,10 @@ def assess_quality(
     if contrast is not None and contrast < th.low_contrast_grey_levels:
         reasons["low_contrast"] = (f"animal and floor differ by {contrast:.0f} grey levels "
                                    f"(< {th.low_contrast_grey_levels:g})")
+    if several_animals_fraction is not None and several_animals_fraction >= th.several_animals_fraction:
+        reasons["several_animals"] = (f"two or more animal-sized blobs in {several_animals_fraction:.0%} of the "
+                                      f"frames checked (>= {th.several_animals_fraction:.0%}): the video was "
+                                      "analysed as one animal; check it")
     if arena_partial:
         reasons["arena_partial"] = "the arena was found only partly (a side cut off or hidden)"
     if animal_found_at_start is False:

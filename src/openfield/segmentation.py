@@ -301,19 +301,26 @@ def arena_mask(shape: tuple[int, int], corners_px: np.ndarray | None, margin_fra
     shape
         Image height and width.
     corners_px
-        Floor corners ``(4, 2)``, or None for the whole image.
+        Floor outline ``(N, 2)``: the 4 corners of a rectangle, a polygon's
+        corners, or the points of a round floor's outline; None for the
+        whole image.
     margin_fraction
-        Widening as a fraction of the polygon's shorter side (negative:
-        narrowing).
+        Widening as a fraction of the polygon's shorter side (of a
+        quadrilateral: its shortest side; of any other outline: the short
+        side of its smallest enclosing rectangle, a round floor's diameter);
+        negative: narrowing.
     """
     h, w = shape
     if corners_px is None:
         return np.full((h, w), 255, np.uint8)
     mask = np.zeros((h, w), np.uint8)
-    c = np.asarray(corners_px, dtype=float).reshape(4, 2)
+    c = np.asarray(corners_px, dtype=float).reshape(-1, 2)
     cv2.fillPoly(mask, [np.round(c).astype(np.int32)], 255)
-    sides = np.linalg.norm(np.roll(c, -1, axis=0) - c, axis=1)
-    r = int(round(margin_fraction * sides.min()))
+    if len(c) == 4:
+        short = float(np.linalg.norm(np.roll(c, -1, axis=0) - c, axis=1).min())
+    else:
+        short = float(min(cv2.minAreaRect(c.astype(np.float32))[1]))
+    r = int(round(margin_fraction * short))
     if r > 0:
         mask = cv2.dilate(mask, disc(r))
     elif r < 0:

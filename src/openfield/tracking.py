@@ -55,7 +55,7 @@ import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
-from openfield.calibration import detect_arena
+from openfield.calibration import detect_arena_shape
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
 from openfield.io.video import VideoInfo, VideoReader, sample_frames, video_info
@@ -103,6 +103,13 @@ SNUG_MARGIN_BODY_LENGTHS = 0.2
 
 #: The silhouette measures :func:`track_frames` keeps per frame (``ds["silhouette"]``).
 SILHOUETTE_MEASURES = ("area_px", "length_px", "width_px")
+
+#: Every this many frames in which the animal was found, the whole floor is searched for other animal-sized blobs
+#: (:meth:`FrameTracker.count_animals`): the ``several_animals`` check costs a tenth of a full-frame search.
+SEVERAL_CHECK_EVERY = 10
+#: A blob counts as another animal from this fraction of the tracked animal's median area (a tail, a reflection
+#: or a dropping is smaller; a second mouse of the same strain is about the same size).
+SEVERAL_MIN_AREA_FRACTION = 0.4
 
 
 @dataclass(frozen=True)
@@ -222,6 +229,9 @@ class FrameTracker:
         self.prev: np.ndarray | None = None
         self.box: tuple[int, int, int, int] | None = None  # the last blob's box (x0, y0, x1, y1), full resolution
         self.full_searches = 0
+        self.found = 0  # frames in which the animal was found
+        self.several_checks = 0  # of them, searched whole for other animals
+        self.several_hits = 0  # of those, with two or more animal-sized blobs
         self.scale = 1
         self.background_small = self.background
         self.mask_small = self.mask
@@ -295,6 +305,25 @@ class FrameTracker:
             self.mask_small = _halve(self.mask, k, cv2.INTER_NEAREST)
             log.debug("animal %.0f px long: working at 1/%d resolution", length, k)
 
+    def count_animals(self, frame: np.ndarray, area: float) -> int:
+        """How many blobs of an animal's size the whole floor holds in this frame.
+
+        The foreground (the animal's polarity and threshold, opened to drop
+        thin pieces such as a tail) is cut into connected pieces; a piece
+        counts from :data:`SEVERAL_MIN_AREA_FRACTION` of the animal's median
+        ``area`` (px) up to the largest plausible blob.
+        """
+        k = self.scale
+        gray = self._gray(frame)
+        bg, mask = self.background, self.mask
+        if k > 1:
+            gray, bg, mask = _halve(gray, k), self.background_small, self.mask_small
+            gray = gray[:bg.shape[0], :bg.shape[1]]
+        fg = open_mask(cv2.bitwise_and(threshold(difference(gray, bg, self.animal), self.threshold), mask), 1)
+        _, _, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
+        areas = stats[1:, cv2.CC_STAT_AREA].astype(float) * k * k
+        return int(np.count_nonzero((areas >= SEVERAL_MIN_AREA_FRACTION * area) & (areas <= self.max_area)))
+
     def update(self, frame: np.ndarray) -> tuple[AnimalMeasure | None, float]:
         """Find the animal in one frame.
 
@@ -344,6 +373,10 @@ class FrameTracker:
             return None, 0.0
         if not self.lengths:
             self._set_scale(blob.length)
+        self.found += 1
+        if len(self.areas) >= 5 and self.found % SEVERAL_CHECK_EVERY == 0:
+            self.several_checks += 1
+            self.several_hits += self.count_animals(frame, _median(self.areas)) >= 2
         expected = expected if expected is not None else blob.area
         self.areas.append(blob.area)
         self.lengths.append(blob.length)
@@ -465,6 +498,9 @@ class ArenaTrack:
         found_contrast = np.asarray(self.contrasts, float)
         found_contrast = found_contrast[np.isfinite(found_contrast)]
         ds.attrs["contrast"] = float(np.median(found_contrast)) if len(found_contrast) else None
+        # the share of the checked frames in which the floor held two or more animal-sized blobs
+        ds.attrs["several_animals_fraction"] = (tracker.several_hits / tracker.several_checks
+                                                if tracker.several_checks else None)
         return ds
 
 
@@ -640,8 +676,9 @@ def track_video_arenas(
 
 def _check_corners(corners: np.ndarray, number: int, path: str | os.PathLike[str]) -> np.ndarray:
     c = np.asarray(corners, dtype=float)
-    if c.shape != (4, 2) or not np.isfinite(c).all():
-        raise OpenfieldError(f"arena {number}: corners must be 4 (x, y) pixel pairs, got shape {c.shape}", path)
+    if c.ndim != 2 or c.shape[1] != 2 or len(c) < 3 or not np.isfinite(c).all():
+        raise OpenfieldError(f"arena {number}: the floor's outline must be (x, y) pixel pairs (4 corners of a "
+                             f"rectangle, or the points of any other outline), got shape {c.shape}", path)
     return c
 
 
@@ -808,8 +845,9 @@ def _boxes(
 
 
 def _find_arena(background: np.ndarray, path: str | os.PathLike[str]) -> np.ndarray | None:
+    """The floor's outline (a rectangle's corners or a round floor's outline), or None (the whole image)."""
     try:
-        return detect_arena(background)
+        return detect_arena_shape(background).outline_px()
     except OpenfieldError as exc:
         log.warning("%s: %s; searching the whole image for the animal", path, exc.message)
         return None
@@ -919,7 +957,7 @@ def track_image(
     animal = floor_polarity(gray) if config.animal == "auto" else config.animal
     if arena_corners_px is None:
         try:
-            arena_corners_px = detect_arena(image)
+            arena_corners_px = detect_arena_shape(image).outline_px()
         except OpenfieldError:
             arena_corners_px = None
     # a narrow margin: without a background model the walls beside the floor would count as foreground

@@ -272,7 +272,7 @@ def run_pose_predict(args: argparse.Namespace) -> int:
             video = videos[args.pose.index(path)]
             chosen = [model.classes.index(lab) for lab in timeline.labels]
             p_label = timeline.probabilities[np.arange(len(chosen)), chosen]
-            corners = None if calibration is None else calibration.arena_corners_px
+            corners = None if calibration is None else calibration.floor_outline_px
             write_labeled_video(video, Path(args.output) / f"{path.stem}_labeled.mp4", ds, list(timeline.labels),
                                 p_label, None, corners, fps)
     outputs.write_summary_table(rows, Path(args.output) / "behavior_summary.csv")

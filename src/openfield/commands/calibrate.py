@@ -25,8 +25,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                            "px/cm and the pixel -> arena cm homography.")
     arena.add_argument("images", nargs="*", type=Path, metavar="IMAGE",
                        help="top-view images of the arena (a video gives its median background)")
-    arena.add_argument("--arena-size-cm", nargs=2, type=float, required=True, metavar=("W", "H"),
-                       help="floor width (along the top edge as seen in the image) and height")
+    size = arena.add_mutually_exclusive_group(required=True)
+    size.add_argument("--arena-size-cm", nargs=2, type=float, metavar=("W", "H"),
+                      help="a rectangular floor's width (along the top edge as seen in the image) and height (or "
+                           "a polygon's bounding box, with --arena)")
+    size.add_argument("--arena-diameter-cm", type=float, metavar="D", help="a round floor's diameter")
+    arena.add_argument("--arena-shape", choices=["auto", "rectangle", "circle"], default=None,
+                       help="the floor's detector (default: rectangle with --arena-size-cm, circle with "
+                            "--arena-diameter-cm; auto fits both and keeps the better)")
+    arena.add_argument("--arena", type=Path, metavar="FILE.json", dest="arena_file",
+                       help="the floor by hand instead of detection: a circle (center_px, radius_px), an ellipse "
+                            "(center_px, axes_px, angle_deg), a rectangle or a polygon (corners_px)")
     arena.add_argument("--corners", nargs=8, type=float, metavar="XY",
                        help="the four corners in pixels, x1 y1 ... x4 y4 (any order), instead of detection")
     arena.add_argument("--floor", choices=["auto", "light", "dark"], default="auto",
@@ -78,6 +87,9 @@ def _run_arenas(args: argparse.Namespace, images: list, names: list[str]) -> int
 
     if args.corners is not None:
         raise OpenfieldError("--corners is for one arena; give several arenas' corners with --arena-corners")
+    if args.arena_size_cm is None or args.arena_file is not None or args.arena_shape not in (None, "rectangle"):
+        raise OpenfieldError("several arenas (--arenas, --arena-corners) are rectangular floors: give "
+                             "--arena-size-cm W H, without --arena-diameter-cm, --arena-shape or --arena")
     n = None if args.arenas in (None, "auto") else int(args.arenas)
     corners = None if args.arena_corners is None else cal_mod.read_arena_corners(args.arena_corners)
     try:
@@ -118,8 +130,20 @@ def run(args: argparse.Namespace) -> int:
     if args.method == "arena" and (args.arenas is not None or args.arena_corners is not None):
         return _run_arenas(args, images, names)
     if args.method == "arena":
-        corners = None if args.corners is None else np.array(args.corners, float).reshape(4, 2)
-        cal = cal_mod.calibrate_arena(images, tuple(args.arena_size_cm), corners, args.floor, names)
+        size = None if args.arena_size_cm is None else tuple(args.arena_size_cm)
+        shape = args.arena_shape or ("circle" if args.arena_diameter_cm is not None else "rectangle")
+        if args.arena_file is not None or shape != "rectangle" or args.arena_diameter_cm is not None:
+            from openfield.io.calibration import read_arena
+
+            if args.corners is not None:
+                raise OpenfieldError("--corners is a rectangle's; with --arena or --arena-diameter-cm give the "
+                                     "floor with --arena FILE.json")
+            given = None if args.arena_file is None else read_arena(args.arena_file)
+            cal = cal_mod.calibrate_floor([] if given is not None else images, shape, size,
+                                          args.arena_diameter_cm, given, args.floor, names)
+        else:
+            corners = None if args.corners is None else np.array(args.corners, float).reshape(4, 2)
+            cal = cal_mod.calibrate_arena(images, size, corners, args.floor, names)
     elif args.method == "mouse":
         cal = cal_mod.calibrate_mouse(images, args.mouse_length_cm, args.animal, names)
     else:

@@ -27,7 +27,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="one calibration JSON for all videos (with --arenas: a file of every arena's, from "
                           "openfield calibrate arena --arenas N)")
     cal.add_argument("--arena-size-cm", nargs=2, type=float, metavar=("W", "H"),
-                     help="floor size; the arena is found in each video")
+                     help="a rectangular floor's size (or a polygon's bounding box, with --arena); the arena is "
+                          "found in each video")
+    cal.add_argument("--arena-diameter-cm", type=float, metavar="D",
+                     help="a round floor's diameter; the round arena is found in each video")
+    p.add_argument("--arena-shape", choices=("auto", "rectangle", "circle"), default=None,
+                   help="the floor's detector: auto fits a rectangle and a circle and keeps the better (default: "
+                        "implied by --arena-size-cm, rectangle, or --arena-diameter-cm, circle)")
+    p.add_argument("--arena", type=Path, metavar="FILE.json", dest="arena_file",
+                   help="the floor by hand, used for every video instead of finding it: {\"shape\": \"circle\", "
+                        "\"center_px\": [x, y], \"radius_px\": r}, an ellipse (center_px, axes_px, angle_deg), or "
+                        "{\"shape\": \"rectangle\"|\"polygon\", \"corners_px\": [[x, y], ...]}")
     arenas = p.add_argument_group("several open fields in one video")
     arenas.add_argument("--arenas", type=arenas_arg, metavar="N|auto",
                         help="each video holds N arenas (or auto: as many as are found), numbered row-major from "
@@ -124,10 +134,16 @@ def run(args: argparse.Namespace) -> int:
     if args.calibration is not None:  # with --arenas N, a file of every arena's calibration
         several = args.arenas not in (None, 1)
         calibration = read_calibrations(args.calibration) if several else read_calibration(args.calibration)
+    arena = None
+    if args.arena_file is not None:
+        from openfield.io.calibration import read_arena
+
+        arena = read_arena(args.arena_file)
     config = RunConfig(
         calibration=calibration,
         arena_size_cm=tuple(args.arena_size_cm) if args.arena_size_cm else None,
         arenas=args.arenas, arena_corners=corners,
+        arena_shape=args.arena_shape or "auto", arena_diameter_cm=args.arena_diameter_cm, arena=arena,
         pose=args.pose, dlc_config=args.dlc_config, fps=args.fps,
         tracker=TrackerConfig(animal=args.animal), kinematics=kinematics_config(args),
         plots=not args.no_plots, overwrite=args.overwrite, behavior_model=args.behavior_model,

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from openfield.arena import ArenaGeometry, arena_from_dict
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.files import write_json
@@ -138,3 +139,27 @@ def read_calibrations(path: str | os.PathLike[str]) -> list[Calibration]:
     d = _load(path)
     cals = _arenas(d, path)
     return [Calibration.from_dict(d, path)] if cals is None else cals
+
+
+def read_arena(path: str | os.PathLike[str]) -> ArenaGeometry:
+    """The floor given by hand (``--arena FILE.json``): an arena JSON object (:func:`~openfield.arena.arena_from_dict`).
+
+    A calibration file (``<stem>_calibration.json``) is accepted too: its
+    ``"arena"`` object is used.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the file: absent, not JSON, or not an arena (unknown shape,
+        missing or malformed fields).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise OpenfieldError("arena file not found", path)
+    try:
+        d = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise OpenfieldError(f"arena file is not valid JSON ({exc})", path) from exc
+    if isinstance(d, dict) and "arena" in d and d["arena"] is None:
+        raise OpenfieldError("the calibration file holds no arena", path)
+    return arena_from_dict(d, path)

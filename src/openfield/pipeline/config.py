@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from openfield.arena import ArenaGeometry
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.kinematics import KinematicsConfig
@@ -94,6 +95,17 @@ class RunConfig:
         its own unit ``<stem>_a<K>`` (K = 1, 2... row-major from the
         top-left). Needs ``arena_size_cm`` or a list of calibrations;
         refused with a single calibration, ``pose="dlc"`` or a behaviour ViT.
+    arena_shape
+        The detector for each video's floor: ``"auto"`` (fit a rectangle and
+        a circle, keep the better), ``"rectangle"`` or ``"circle"``;
+        ``arena_diameter_cm`` alone implies ``"circle"``.
+    arena_diameter_cm
+        A round floor's diameter in cm (instead of ``arena_size_cm``).
+    arena
+        The floor given by hand (``--arena FILE.json``,
+        :func:`openfield.arena.arena_from_dict`), used in every video
+        instead of detection, with ``arena_size_cm`` (rectangle, polygon)
+        or ``arena_diameter_cm`` (circle).
     arena_corners
         The arenas' floor corners given by hand, one ``(4, 2)`` array of
         pixels per arena (:func:`openfield.calibration.read_arena_corners`):
@@ -146,6 +158,9 @@ class RunConfig:
     arena_size_cm: tuple[float, float] | None = None
     arenas: int | str | None = None
     arena_corners: list[np.ndarray] | None = None
+    arena_shape: str = "auto"
+    arena_diameter_cm: float | None = None
+    arena: ArenaGeometry | None = None
     pose: str = "classic"
     dlc_config: Path | None = None
     fps: float | None = None
@@ -165,9 +180,11 @@ class RunConfig:
             raise OpenfieldError("--scheduler must be a Dask scheduler address such as tcp://host:8786, got ''")
         if self.pose not in POSE_METHODS:
             raise OpenfieldError(f"--pose must be one of {', '.join(POSE_METHODS)}, not {self.pose!r}")
-        if self.calibration is None and self.arena_size_cm is None:
-            raise OpenfieldError("give --calibration CAL.json or --arena-size-cm W H")
+        if self.calibration is None and self.arena_size_cm is None and self.arena_diameter_cm is None:
+            raise OpenfieldError("give --calibration CAL.json, --arena-size-cm W H (a rectangular floor) or "
+                                 "--arena-diameter-cm D (a round floor)")
         self.arena_size_cm = check_arena_size(self.arena_size_cm)
+        self._check_arena_shape()
         check_fps(self.fps)
         if self.pose == "dlc" and self.dlc_config is None:
             raise OpenfieldError("--pose dlc needs --dlc-config path/to/config.yaml")
@@ -179,6 +196,37 @@ class RunConfig:
                                         silhouette=self.pose == "classic")
         if self.multi_arena:
             self._check_multi_arena(kind)
+
+    def _check_arena_shape(self) -> None:
+        """The floor's shape, size and hand-given outline agree, or an error naming the options."""
+        if self.arena_shape not in ("auto", "rectangle", "circle"):
+            raise OpenfieldError(f"--arena-shape must be auto, rectangle or circle, not {self.arena_shape!r}")
+        if self.arena_diameter_cm is not None:
+            d = check_arena_size((self.arena_diameter_cm, self.arena_diameter_cm))
+            self.arena_diameter_cm = None if d is None else d[0]
+            if self.arena_size_cm is not None:
+                raise OpenfieldError("give --arena-size-cm W H (a rectangular floor) or --arena-diameter-cm D (a "
+                                     "round floor), not both")
+            if self.arena_shape == "rectangle":
+                raise OpenfieldError("--arena-diameter-cm is a round floor's size; with --arena-shape rectangle "
+                                     "give --arena-size-cm W H")
+            self.arena_shape = "circle"
+        elif self.arena_shape == "circle" and self.calibration is None:
+            raise OpenfieldError("--arena-shape circle needs the floor's diameter: --arena-diameter-cm D")
+        if self.arena_size_cm is not None and self.arena_shape == "auto" and self.arena is None:
+            self.arena_shape = "rectangle"  # a width and a height: a rectangular floor (as before shapes)
+        if self.arena is not None:
+            if self.calibration is not None:
+                raise OpenfieldError("--arena gives the floor by hand; --calibration already holds one: give one")
+            if self.arena.shape == "circle" and self.arena_diameter_cm is None:
+                raise OpenfieldError("the --arena file gives a round floor: give its diameter with "
+                                     "--arena-diameter-cm D")
+            if self.arena.shape != "circle" and self.arena_size_cm is None:
+                raise OpenfieldError(f"the --arena file gives a {self.arena.shape} floor: give its size with "
+                                     "--arena-size-cm W H")
+        if (self.arena_diameter_cm is not None or self.arena is not None) and self.multi_arena:
+            raise OpenfieldError("several arenas per video (--arenas) are rectangular floors found in each video; "
+                                 "--arena-diameter-cm and --arena are for one arena per video")
 
     @property
     def multi_arena(self) -> bool:

@@ -141,8 +141,8 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     if isinstance(config.calibration, Calibration):
         cal, cal_fp = config.calibration, steps.given_calibration(config.calibration)
     else:
-        assert config.arena_size_cm is not None
-        cal, cal_fp = steps.calibration_step(ledger, video, config.arena_size_cm)
+        cal, cal_fp = steps.calibration_step(ledger, video, config.arena_size_cm, config.arena_shape,
+                                             config.arena_diameter_cm, config.arena)
     if config.pose == "classic":
         pose_fp, pose_path = steps.tracker_pose_step(ledger, video, config.tracker, cal, cal_fp, info.fps,
                                                      config.progress)

@@ -24,6 +24,7 @@ import xarray as xr
 
 from openfield import calibration as calibration_mod
 from openfield import kinematics, quality, timebase, tracking
+from openfield.arena import ArenaGeometry
 from openfield.behavior.silhouette import silhouette_path, write_silhouette
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
@@ -48,8 +49,27 @@ def given_calibration(cal: Calibration) -> str:
     return fingerprint("calibration", {"given": cal.to_dict()})
 
 
-def calibration_step(ledger: Ledger, video: Path, arena_size_cm: tuple[float, float]) -> tuple[Calibration, str]:
-    """The arena found on the video's median background -> ``<stem>_calibration.json``.
+def calibration_step(
+    ledger: Ledger,
+    video: Path,
+    arena_size_cm: tuple[float, float] | None,
+    shape: str = "rectangle",
+    diameter_cm: float | None = None,
+    arena: ArenaGeometry | None = None,
+) -> tuple[Calibration, str]:
+    """The arena found on the video's median background (or given by hand) -> ``<stem>_calibration.json``.
+
+    Parameters
+    ----------
+    arena_size_cm
+        A rectangular (or polygon) floor's size.
+    shape
+        The detector: ``"rectangle"``, ``"circle"`` or ``"auto"``
+        (:func:`openfield.calibration.detect_arena_shape`).
+    diameter_cm
+        A round floor's diameter.
+    arena
+        The floor given by hand: no detection.
 
     Returns
     -------
@@ -57,17 +77,29 @@ def calibration_step(ledger: Ledger, video: Path, arena_size_cm: tuple[float, fl
     fingerprint : str
     """
     path = output_paths(ledger.stem, ledger.out_dir)["calibration"]
-    fp = fingerprint("calibration", {"arena_size_cm": list(arena_size_cm)}, sources=[video])
+    settings: dict[str, Any] = {"arena_size_cm": None if arena_size_cm is None else list(arena_size_cm)}
+    if shape != "rectangle" or diameter_cm is not None or arena is not None:  # only then: a rectangle keeps its fp
+        settings.update(shape=shape, diameter_cm=diameter_cm, arena=None if arena is None else arena.to_dict())
+    fp = fingerprint("calibration", settings, sources=[video])
     if ledger.current("calibration", fp):
         return read_calibration(path), fp
-    background = video_background(video)
-    try:
-        cal = calibration_mod.calibrate_arena([background], arena_size_cm, names=[str(video)])
-    except OpenfieldError as exc:
-        raise OpenfieldError(f"{exc.message} (looked on the video's median background)", video) from exc
+    if arena is not None:
+        cal = calibration_mod.calibrate_floor([], arena_size_cm=arena_size_cm, diameter_cm=diameter_cm, arena=arena)
+    else:
+        background = video_background(video)
+        try:
+            if shape == "rectangle":
+                assert arena_size_cm is not None
+                cal = calibration_mod.calibrate_arena([background], arena_size_cm, names=[str(video)])
+            else:
+                cal = calibration_mod.calibrate_floor([background], shape, arena_size_cm, diameter_cm,
+                                                      names=[str(video)])
+        except OpenfieldError as exc:
+            raise OpenfieldError(f"{exc.message} (looked on the video's median background)", video) from exc
     write_calibration(cal, path)
     ledger.record("calibration", fp, {"calibration": path})
-    log.info("%s: arena found, %.2f px/cm -> %s", video.name, cal.px_per_cm, path.name)
+    log.info("%s: arena %s (%s), %.2f px/cm -> %s", video.name, "given" if arena is not None else "found",
+             cal.shape, cal.px_per_cm, path.name)
     return cal, fp
 
 
@@ -134,7 +166,7 @@ def arenas_step(
     for k, cal in enumerate(cals, 1):
         path = output_paths(arena_stem(ledger.stem, k), ledger.out_dir)["calibration"]
         outputs[f"calibration_a{k}"] = write_calibration(cal, path)
-    image = calibration_mod.draw_arenas(background, [c.arena_corners_px for c in cals])
+    image = calibration_mod.draw_arenas(background, [c.floor_outline_px for c in cals])
     outputs["arenas_image"] = write_png(image, arenas_image_path(ledger.stem, ledger.out_dir))
     previous = int(ledger.records.get("arenas", {}).get("values", {}).get("arenas") or 0)
     if previous > len(cals):  # before the record is replaced: it names their files
@@ -231,7 +263,7 @@ def arena_tracking_step(
     rec = ledger.current("arena_tracking", fp)
     if rec:
         return fp, paths, list(rec["values"]["arenas"])
-    datasets = tracking.track_video_arenas(video, [c.arena_corners_px for c in cals], config, fps, progress)
+    datasets = tracking.track_video_arenas(video, [c.floor_outline_px for c in cals], config, fps, progress)
     readers = []
     for ds, path in zip(datasets, paths, strict=True):
         write_dlc_csv(ds, path, scorer=tracking.SCORER)
@@ -300,7 +332,7 @@ def tracker_pose_step(
                      inputs=[cal_fp] if cal_fp else [], sources=[video])
     if ledger.current("pose", fp):
         return fp, path
-    corners = None if cal is None else cal.arena_corners_px
+    corners = None if cal is None else cal.floor_outline_px
     ds = tracking.track_video(video, config, corners, fps, progress)
     if not (ds["position"].sel(keypoints="body").notnull()).any():
         raise OpenfieldError(
@@ -324,6 +356,8 @@ def _reader_values(ds: xr.Dataset) -> dict[str, Any]:
         values["timestamps"] = quality.timestamp_summary(np.asarray(times, dtype=float) / 1000.0)
     if ds.attrs.get("contrast") is not None:
         values["contrast"] = float(ds.attrs["contrast"])
+    if ds.attrs.get("several_animals_fraction") is not None:
+        values["several_animals_fraction"] = float(ds.attrs["several_animals_fraction"])
     return values
 
 
@@ -713,7 +747,7 @@ def labeled_video_step(
     fp = fingerprint("labeled_video", {"fps": fps}, inputs=inputs, sources=[video])
     if ledger.current("labeled_video", fp):
         return fp
-    item = _labeled_video(ledger, path, fps, None if cal is None else cal.arena_corners_px)
+    item = _labeled_video(ledger, path, fps, None if cal is None else cal.floor_outline_px)
     overlay.write_labeled_video(video, path, item.ds, item.labels, item.probabilities, item.zones,
                                 item.arena_corners, fps, progress=progress)
     ledger.record("labeled_video", fp, {"labeled_video": path})
@@ -784,11 +818,11 @@ def arena_labeled_video_step(
 
     fingerprints, todo = [], []
     for unit, cal, ins in zip(units, cals, inputs, strict=True):
-        box = overlay.arena_box(cal.arena_corners_px, image_size)
+        box = overlay.arena_box(cal.floor_outline_px, image_size)
         fp = fingerprint("labeled_video", {"fps": fps, "box": list(box)}, inputs=ins, sources=[video])
         fingerprints.append(fp)
         if not unit.current("labeled_video", fp):
-            todo.append((unit, fp, _labeled_video(unit, labeled_video_path(unit), fps, cal.arena_corners_px, box)))
+            todo.append((unit, fp, _labeled_video(unit, labeled_video_path(unit), fps, cal.floor_outline_px, box)))
     if todo:
         overlay.write_labeled_videos(video, [item for _, _, item in todo], fps, progress=progress)
         for unit, fp, item in todo:
@@ -885,6 +919,7 @@ def quality_step(
         timestamp_stats=reader.get("timestamps"),
         tracking_noise_cm=summary.get("tracking_noise_cm"),
         contrast=reader.get("contrast"),
+        several_animals_fraction=reader.get("several_animals_fraction"),
         arena_partial=arena_outside_image(cal, image_size),
         animal_found_at_start=quality.found_in_start_window(report["first_tracked_s"]),
         # from the timestamps when the kinematics measured on them, else frames_read / fps as always
@@ -909,10 +944,10 @@ def arena_outside_image(cal: Calibration | None, image_size: tuple[int, int] | N
 
     None when unknown (no arena, or no image size).
     """
-    if cal is None or cal.arena_corners_px is None or image_size is None:
+    if cal is None or cal.floor_outline_px is None or image_size is None:
         return None
     w, h = image_size
-    c = np.asarray(cal.arena_corners_px, dtype=float)
+    c = np.asarray(cal.floor_outline_px, dtype=float)
     tol = ARENA_OUTSIDE_TOLERANCE_PX
     return bool(np.any(c[:, 0] < -tol) or np.any(c[:, 0] > w - 1 + tol)
                 or np.any(c[:, 1] < -tol) or np.any(c[:, 1] > h - 1 + tol))
