@@ -401,7 +401,7 @@ def _ellipse_from_contour(contour: np.ndarray) -> ArenaGeometry | None:
     # points of the outline on (within 1.5 px of) its hull: an animal or a shadow at the wall leaves a dent
     pts = pts[:: max(1, len(pts) // 720)]
     dist = np.array([cv2.pointPolygonTest(hull, (float(x), float(y)), True) for x, y in pts])
-    on_hull = pts[dist > -1.5]
+    on_hull = pts[dist < 1.5]  # pointPolygonTest: distance inside the hull (>= 0 for the outline)
     if len(on_hull) < 20:
         return None
     (cx, cy), (d1, d2), angle = cv2.fitEllipse(on_hull)
