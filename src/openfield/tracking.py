@@ -65,6 +65,7 @@ from openfield.segmentation import (
     arena_mask,
     background_polarity,
     difference,
+    disc,
     floor_polarity,
     image_foreground,
     largest_component,
@@ -110,6 +111,9 @@ SEVERAL_CHECK_EVERY = 10
 #: A blob counts as another animal from this fraction of the tracked animal's median area (a tail, a reflection
 #: or a dropping is smaller; a second mouse of the same strain is about the same size).
 SEVERAL_MIN_AREA_FRACTION = 0.4
+#: Foreground pieces closer than this many body lengths are one animal for that count (a mouse seen from below
+#: segments into body, paws and tail; two mice apart are a body length or more apart for most of the time).
+SEVERAL_MERGE_BODY_LENGTHS = 0.5
 
 
 @dataclass(frozen=True)
@@ -305,13 +309,16 @@ class FrameTracker:
             self.mask_small = _halve(self.mask, k, cv2.INTER_NEAREST)
             log.debug("animal %.0f px long: working at 1/%d resolution", length, k)
 
-    def count_animals(self, frame: np.ndarray, area: float) -> int:
-        """How many blobs of an animal's size the whole floor holds in this frame.
+    def count_animals(self, frame: np.ndarray, area: float, length: float) -> int:
+        """How many animal-sized clusters of foreground the whole floor holds in this frame.
 
         The foreground (the animal's polarity and threshold, opened to drop
-        thin pieces such as a tail) is cut into connected pieces; a piece
-        counts from :data:`SEVERAL_MIN_AREA_FRACTION` of the animal's median
-        ``area`` (px) up to the largest plausible blob.
+        thin pieces) is grouped into clusters: pieces closer than
+        :data:`SEVERAL_MERGE_BODY_LENGTHS` of the animal's median ``length``
+        belong together (one animal's body, paws and tail may segment apart,
+        as from below). A cluster counts when its foreground reaches
+        :data:`SEVERAL_MIN_AREA_FRACTION` of the animal's median ``area``
+        (px), up to the largest plausible blob.
         """
         k = self.scale
         gray = self._gray(frame)
@@ -320,8 +327,9 @@ class FrameTracker:
             gray, bg, mask = _halve(gray, k), self.background_small, self.mask_small
             gray = gray[:bg.shape[0], :bg.shape[1]]
         fg = open_mask(cv2.bitwise_and(threshold(difference(gray, bg, self.animal), self.threshold), mask), 1)
-        _, _, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
-        areas = stats[1:, cv2.CC_STAT_AREA].astype(float) * k * k
+        r = max(1, int(round(SEVERAL_MERGE_BODY_LENGTHS * length / k / 2)))
+        n, labels = cv2.connectedComponents(cv2.dilate(fg, disc(r)), connectivity=8)
+        areas = np.bincount(labels[fg > 0], minlength=n)[1:].astype(float) * k * k
         return int(np.count_nonzero((areas >= SEVERAL_MIN_AREA_FRACTION * area) & (areas <= self.max_area)))
 
     def update(self, frame: np.ndarray) -> tuple[AnimalMeasure | None, float]:
@@ -376,7 +384,7 @@ class FrameTracker:
         self.found += 1
         if len(self.areas) >= 5 and self.found % SEVERAL_CHECK_EVERY == 0:
             self.several_checks += 1
-            self.several_hits += self.count_animals(frame, _median(self.areas)) >= 2
+            self.several_hits += self.count_animals(frame, _median(self.areas), _median(self.lengths)) >= 2
         expected = expected if expected is not None else blob.area
         self.areas.append(blob.area)
         self.lengths.append(blob.length)

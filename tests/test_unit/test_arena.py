@@ -194,7 +194,10 @@ def test_count_animals_counts_animal_sized_blobs_only():
     cv2.circle(frame, (250, 60), 4, 40, -1)  # a dropping: small
     tracker = FrameTracker(background, mask, TrackerConfig(animal="dark"))
     tracker.update(frame)
-    area = float(np.pi * 30 * 12)
-    assert tracker.count_animals(frame, area) == 1
+    area, length = float(np.pi * 30 * 12), 60.0
+    assert tracker.count_animals(frame, area, length) == 1
+    split = frame.copy()
+    cv2.line(split, (100, 130), (100, 170), 200, 3)  # the same mouse segmented in two halves: still one
+    assert tracker.count_animals(split, area, length) == 1
     cv2.ellipse(frame, (300, 200), (28, 12), -40, 0, 360, 40, -1)  # a second mouse
-    assert tracker.count_animals(frame, area) == 2
+    assert tracker.count_animals(frame, area, length) == 2

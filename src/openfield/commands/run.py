@@ -52,6 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dlc-config", type=Path, help="DeepLabCut config.yaml (for --pose dlc)")
     p.add_argument("--fps", type=float, help="frame rate, if the video files do not store it")
     p.add_argument("--animal", choices=("auto", "dark", "light"), default="auto")
+    p.add_argument("--threshold", type=float, metavar="GREY",
+                   help="the classical tracker's foreground threshold in grey levels (default: Otsu on the first "
+                        "frame with an animal; lower it for an animal that segments in pieces, e.g. seen from below)")
     p.add_argument("--behavior-model", type=Path, metavar="MODEL",
                    help="pose classifier (.joblib, openfield behavior pose-train) fed the run's pose, or a "
                         "behaviour ViT folder (openfield behavior train): adds rearing/grooming to the summary, "
@@ -145,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         arenas=args.arenas, arena_corners=corners,
         arena_shape=args.arena_shape or "auto", arena_diameter_cm=args.arena_diameter_cm, arena=arena,
         pose=args.pose, dlc_config=args.dlc_config, fps=args.fps,
-        tracker=TrackerConfig(animal=args.animal), kinematics=kinematics_config(args),
+        tracker=TrackerConfig(animal=args.animal, threshold=args.threshold), kinematics=kinematics_config(args),
         plots=not args.no_plots, overwrite=args.overwrite, behavior_model=args.behavior_model,
         labeled_video=args.labeled_video,
         jobs=available_cores() if args.jobs is None else args.jobs, scheduler=args.scheduler,
