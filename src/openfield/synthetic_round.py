@@ -1,7 +1,7 @@
 """Synthetic round and rectangular open fields with analytic truth (issue 21).
 
-Builds on :mod:`openfield.synthetic` (its camera homography, mouse drawing
-and video writer) and adds what real recordings of other labs show: a round
+Builds on :mod:`openfield.synthetic` (its camera homography, mouse shape,
+keypoints and video writer) and adds what real recordings of other labs show: a round
 floor (a circle in cm; in the image an ellipse, or with a tilted camera a
 projected circle), uneven light (vignetting), a static bedding-like texture
 on the floor, a path hugging a round wall, an empty start (no animal for the
@@ -32,12 +32,14 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from openfield.synthetic import camera_homography, draw_animal, mouse_keypoints_cm, shades, trapezoid, write_video
+from openfield import synthetic
+from openfield.synthetic import camera_homography, mouse_keypoints_cm, shades, trapezoid, write_video
 
 #: Floor shapes this renderer draws.
 SHAPES = ("circle", "rectangle")
 
-_SHIFT = 4  # sub-pixel drawing precision of the floor: 1/16 px
+_SHIFT = 4  # vertex precision of the supersampled drawing: 1/16 of a subpixel
+SUPERSAMPLE = 16  # each pixel's coverage is counted on 16 x 16 subpixels
 
 
 # --------------------------------------------------------------------------- geometry
@@ -379,6 +381,63 @@ def lines_through(points: Sequence[tuple[float, float]], max_speed: float = 15.0
             for a, b in zip(points[:-1], points[1:], strict=True)]
 
 
+# --------------------------------------------------------------------------- drawing
+
+
+def animal_polygons_cm(body_cm: Sequence[float], heading_rad: float, mouse_length_cm: float,
+                       tail_bend: float) -> list[np.ndarray]:
+    """The drawn mouse in arena cm: tail band, trunk ellipse and head ellipse (as :func:`synthetic.draw_animal`).
+
+    Same shapes and proportions as :func:`openfield.synthetic.draw_animal`
+    (its constants), finer outlines (180 points per ellipse).
+    """
+    body = np.asarray(body_cm, float)
+    u = np.array([math.cos(heading_rad), math.sin(heading_rad)])
+    v = np.array([-u[1], u[0]])
+    length = mouse_length_cm
+    th = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+
+    def ellipse(c: np.ndarray, a: float, b: float) -> np.ndarray:
+        return c + np.outer(a * np.cos(th), u) + np.outer(b * np.sin(th), v)
+
+    s = np.linspace(0, synthetic.TAIL_LENGTH * length, 24)
+    base = body - synthetic.BODY_HALF_LENGTH * length * u
+    centre = base - np.outer(s, u) + np.outer(tail_bend * s**2 / (synthetic.TAIL_LENGTH * length), v)
+    half = synthetic.TAIL_WIDTH * length / 2 * np.linspace(1, 0.4, len(s))
+    tail = np.r_[centre + half[:, None] * v, (centre - half[:, None] * v)[::-1]]
+    trunk = ellipse(body, synthetic.BODY_HALF_LENGTH * length, synthetic.BODY_HALF_WIDTH * length)
+    head = ellipse(body + (synthetic.NOSE - synthetic.HEAD_HALF_LENGTH) * length * u,
+                   synthetic.HEAD_HALF_LENGTH * length, synthetic.HEAD_HALF_WIDTH * length)
+    return [tail, trunk, head]
+
+
+def fill_exact(img: np.ndarray, polygons_px: Sequence[np.ndarray], shade: float) -> None:
+    """Paint the union of polygons onto a float grey image in place, each pixel by the share it covers.
+
+    The share is counted on :data:`SUPERSAMPLE` x :data:`SUPERSAMPLE`
+    subpixels (pixel ``(i, j)`` spans ``[j - 0.5, j + 0.5] x [i - 0.5, i +
+    0.5]``); OpenCV's plain fill takes the subpixels the outline touches, so
+    a shape grows by half a subpixel (1/32 px) all round: its painted area
+    and centroid are its own to ~0.1 px.
+    OpenCV's anti-aliased fill instead grows every shape by ~0.6 px all
+    round, which moves the centroid of a mouse with a thin tail by ~2 px.
+    """
+    ih, iw = img.shape
+    allpts = np.concatenate(polygons_px)
+    x0, y0 = np.maximum(np.floor(allpts.min(axis=0)).astype(int) - 1, 0)
+    x1, y1 = np.minimum(np.ceil(allpts.max(axis=0)).astype(int) + 2, [iw, ih])
+    if x1 <= x0 or y1 <= y0:
+        return
+    k = SUPERSAMPLE
+    canvas = np.zeros(((y1 - y0) * k, (x1 - x0) * k), np.uint8)
+    sub = [np.round(((p - [x0, y0] + 0.5) * k - 0.5) * (1 << _SHIFT)).astype(np.int32) for p in polygons_px]
+    for poly in sub:
+        cv2.fillPoly(canvas, [poly], 1, cv2.LINE_8, _SHIFT)
+    cover = canvas.reshape(y1 - y0, k, x1 - x0, k).mean(axis=(1, 3), dtype=np.float32)
+    patch = img[y0:y1, x0:x1]
+    patch += cover * (shade - patch)
+
+
 # --------------------------------------------------------------------------- scene and frames
 
 
@@ -428,7 +487,7 @@ class RoundScene:
     mouse_length_cm: float = 8.0
     noise_sd: float = 0.0
     seed: int = 0
-    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         """Check the settings once."""
@@ -460,18 +519,16 @@ class RoundScene:
         return inside.reshape(ih, iw)
 
     def background(self) -> np.ndarray:
-        """The empty arena before light falls off: grey ``uint8`` walls, floor and texture (cached)."""
+        """The empty arena before light falls off: grey float32 walls, floor and texture (cached)."""
         if "background" in self._cache:
             return self._cache["background"]
         floor_c, wall_c, _ = shades(self.animal)
         iw, ih = self.image_size
-        img = np.full((ih, iw), wall_c, np.uint8)
-        outline = to_px(self.homography, floor_outline_cm(self.shape, self.arena_size_cm))
-        cv2.fillPoly(img, [np.round(outline * (1 << _SHIFT)).astype(np.int32)], floor_c, cv2.LINE_AA, _SHIFT)
+        img = np.full((ih, iw), wall_c, np.float32)
+        fill_exact(img, [to_px(self.homography, floor_outline_cm(self.shape, self.arena_size_cm, 2880))], floor_c)
         if self.texture > 0:
-            pattern = bedding_texture((ih, iw), self.texture, self.seed)
-            weight = (img.astype(np.float32) - wall_c) / (floor_c - wall_c)  # 1 on the floor, 0 on the wall
-            img = np.clip(np.round(img + weight * pattern), 0, 255).astype(np.uint8)
+            weight = (img - wall_c) / (floor_c - wall_c)  # 1 on the floor, 0 on the wall
+            img += weight * bedding_texture((ih, iw), self.texture, self.seed)
         self._cache["background"] = img
         return img
 
@@ -497,12 +554,11 @@ class RoundScene:
             Generator of the pixel noise (needed when ``noise_sd > 0``).
         """
         _, _, mouse_c = shades(self.animal)
-        img = self.background().copy()
+        out = self.background().copy()
         h_mat = self.homography
         for body, heading, bend in animals:
-            draw_animal(img, h_mat, np.asarray(body, float), float(heading), self.mouse_length_cm, float(bend),
-                        mouse_c)
-        out = img.astype(np.float32)
+            polys = animal_polygons_cm(body, float(heading), self.mouse_length_cm, float(bend))
+            fill_exact(out, [to_px(h_mat, p) for p in polys], mouse_c)
         if self.vignette > 0:
             out *= self.gain()
         if self.noise_sd > 0:
@@ -624,7 +680,7 @@ def truth_frame_table(
     """
     frames = np.arange(n_frames)
     k = frames - appear_frame
-    present = (k >= 0) & (k < len(trajectory))
+    present = k >= 0  # after its path the animal stays where it stopped (as rendered)
     rows = np.clip(k, 0, len(trajectory) - 1)
     body = trajectory[["x_cm", "y_cm"]].to_numpy(float)[rows]
     heading = trajectory["heading_rad"].to_numpy(float)[rows]
