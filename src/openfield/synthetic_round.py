@@ -293,9 +293,8 @@ def path_trajectory(moves: Sequence[Move], fps: float, start_pause_s: float = 0.
             raise ValueError(f"move {i} starts at {start.round(3)}, not where move {i - 1} ends ({end.round(3)})")
     starts, t0 = [], start_pause_s
     for m in moves:
-        peak, t_acc, t_cruise = trapezoid(m.length, m.max_speed, m.accel)
-        starts.append((t0, 2 * t_acc + t_cruise))
-        t0 += 2 * t_acc + t_cruise + m.pause_s
+        starts.append((t0, _move_s(m) - m.pause_s))
+        t0 += _move_s(m)
     n = int(np.floor(t0 * fps)) + 1
     t = np.arange(n) / fps
     xy0, h0 = moves[0].at(np.array([0.0]))
@@ -311,6 +310,12 @@ def path_trajectory(moves: Sequence[Move], fps: float, start_pause_s: float = 0.
         x[after], y[after], hd[after], sp[after], ac[after], idx[after] = end[0, 0], end[0, 1], end_h[0], 0, 0, i
     return pd.DataFrame({"frame": np.arange(n), "time_s": t, "x_cm": x, "y_cm": y, "heading_rad": hd,
                          "speed_cm_s": sp, "acceleration_cm_s2": ac, "move": idx})
+
+
+def _move_s(move: Move) -> float:
+    """Duration of a move and its stop (s)."""
+    _, t_acc, t_cruise = trapezoid(move.length, move.max_speed, move.accel)
+    return 2 * t_acc + t_cruise + move.pause_s
 
 
 def wall_hugging_moves(
@@ -368,9 +373,7 @@ def wall_hugging_moves(
             angle = (angle + float(rng.uniform(100, 260))) % 360
             back = (c[0] + rho * math.cos(math.radians(angle)), c[1] + rho * math.sin(math.radians(angle)))
             moves.append(Line(mid, back, float(rng.uniform(12, 20)), pause_s=float(rng.uniform(0.3, 0.8))))
-        total = sum(2 * trapezoid(m.length, m.max_speed, m.accel)[1] + trapezoid(m.length, m.max_speed,
-                                                                                   m.accel)[2] + m.pause_s
-                    for m in moves) + 0.5
+        total = 0.5 + sum(_move_s(m) for m in moves)
     return moves
 
 
@@ -807,7 +810,8 @@ def truth_measures(
     ``time_head_<zone>_s``), frame by frame, without the package's zone
     code. Conventions: an edge counts as inside; being in a zone at the
     window's first frame is no entry and gives latency 0; a zone never
-    visited has latency NaN; times count frames (``frames / fps``).
+    visited has latency NaN; times count frames (``frames / fps``); a
+    zone's distance sums the steps between frames that end in it.
 
     Parameters
     ----------
@@ -859,7 +863,7 @@ def truth_measures(
         out[f"{z}_entries"] = float(entries)
         out[f"latency_{z}_s"] = float("nan") if first is None else first / fps
         out[f"time_head_{z}_s"] = float(inside_zone(head, zone).sum() / fps)
-        out[f"distance_{z}_cm"] = float(steps[inside[1:] & inside[:-1]].sum())
+        out[f"distance_{z}_cm"] = float(steps[inside[1:]].sum())  # the steps that end in the zone
     return out
 
 
