@@ -181,11 +181,11 @@ def test_several_mice_are_flagged(tmp_path, n_animals):
     separate blobs in almost every frame).
     """
     c = (20.0, 20.0)
-    trajs = [sr.path_trajectory([sr.Arc(c, 17.0, 0, 330, 14.0, pause_s=0.5), sr.Arc(c, 17.0, 330, -300, 12.0)],
+    trajs = [sr.path_trajectory([sr.Arc(c, 17.0, 0, 360, 13.0, pause_s=0.5), sr.Arc(c, 17.0, 0, -150, 12.0)],
                                 FPS)]
     for k, radius in enumerate((5.0, 10.0)[: n_animals - 1]):
-        trajs.append(sr.path_trajectory([sr.Arc(c, radius, 90 * k, -300, 8.0, pause_s=0.5),
-                                         sr.Arc(c, radius, 90 * k - 300, 200, 6.0)], FPS))
+        trajs.append(sr.path_trajectory([sr.Arc(c, radius, 90 * k, -400, 6.0, pause_s=0.5),
+                                         sr.Arc(c, radius, 90 * k - 400, 300, 6.0)], FPS))
     n = min(len(t) for t in trajs)
     scene = sr.RoundScene("circle", ROUND, image_size=(320, 320), texture=6.0, noise_sd=2.0, seed=4)
     v = sr.render_round_video(tmp_path / "in", f"mice{n_animals}", scene, trajs, fps=FPS, n_frames=n)
