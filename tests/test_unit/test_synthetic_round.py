@@ -75,22 +75,26 @@ def test_projected_circle_is_the_ellipse_through_the_mapped_circle(tilt):
         assert np.linalg.norm(centre_of_floor - arena["center_px"]) > 1.0
 
 
-@pytest.mark.parametrize(("tilt", "vignette", "texture"), [(0.0, 0.0, 0.0), (0.15, 0.3, 10.0)])
-def test_rendered_round_floor_edge_is_the_projected_circle(tilt, vignette, texture):
+@pytest.mark.parametrize(("tilt", "vignette", "texture", "animal"),
+                         [(0.0, 0.0, 0.0, "dark"), (0.15, 0.3, 10.0, "dark"), (0.1, 0.0, 6.0, "light")])
+def test_rendered_round_floor_edge_is_the_projected_circle(tilt, vignette, texture, animal):
     """The disk's edge pixels lie on the mapped circle within 1 px (sub-pixel edge along the normal)."""
     scene = sr.RoundScene("circle", ROUND, image_size=(400, 400), tilt=tilt, vignette=vignette, texture=texture,
-                          seed=5)
+                          animal=animal, seed=5)
     img = cv2.cvtColor(scene.render([]), cv2.COLOR_BGR2GRAY)
     off = _edge_offsets(img, scene)
     assert np.abs(off).max() <= (0.2 if texture == 0 else 0.5), np.abs(off).max()
     assert abs(np.median(off)) <= 0.15  # no bias: the floor is neither grown nor shrunk
     # the floor mask (pixel centres inside the mapped circle) covers the floor's pixels
     mask = scene.floor_mask()
-    floor_c, wall_c, _ = synthetic.shades("dark")
+    floor_c, wall_c, _ = synthetic.shades(animal)
     inner = cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     outer = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
     assert img[outer].max() <= wall_c + 1  # vignetting only darkens
-    assert img[inner].min() > wall_c + 20 and np.median(img[inner]) > 150
+    if animal == "dark":  # a light floor inside a darker surround
+        assert img[inner].min() > wall_c + 20 and np.median(img[inner]) > 150
+    else:  # a dark floor (as seen from below) inside a lighter surround
+        assert img[inner].max() < wall_c - 20 and np.median(img[inner]) == pytest.approx(floor_c, abs=3)
 
 
 def test_rectangle_floor_and_vignetting():
@@ -126,16 +130,18 @@ def _animal_union_px(h_mat, body, heading, length, bend):
     return unary_union([Polygon(sr.to_px(h_mat, p)) for p in (tail, trunk, head)])
 
 
-@pytest.mark.parametrize(("body", "heading"), [((20.0, 20.0), 0.4), ((20.0 + 17.5, 20.0), np.pi / 2)])
-def test_mouse_blob_centroid_is_at_the_truth(body, heading):
+@pytest.mark.parametrize(("body", "heading", "animal"),
+                         [((20.0, 20.0), 0.4, "dark"), ((20.0 + 17.5, 20.0), np.pi / 2, "dark"),
+                          ((20.0, 20.0 - 17.5), np.pi, "light")])
+def test_mouse_blob_centroid_is_at_the_truth(body, heading, animal):
     """The drawn animal's pixels have the centroid of the analytic outline (0.25 px), on a textured, tilted floor."""
-    scene = sr.RoundScene("circle", ROUND, image_size=(400, 400), tilt=0.1, texture=10.0, seed=6)
+    scene = sr.RoundScene("circle", ROUND, image_size=(400, 400), tilt=0.1, texture=10.0, animal=animal, seed=6)
     bend = float(sr.inward_tail_bend(np.array([body]), np.array([heading]), (20, 20), np.array([0.0]))[0])
     frame = cv2.cvtColor(scene.render([(np.array(body), heading, bend)]), cv2.COLOR_BGR2GRAY).astype(float)
     empty = cv2.cvtColor(scene.render([]), cv2.COLOR_BGR2GRAY).astype(float)
-    diff = np.clip(empty - frame, 0, None)  # a dark mouse: coverage-weighted darkening
-    _, _, mouse_c = synthetic.shades("dark")
-    weight = diff / np.maximum(empty - mouse_c, 1)  # the fraction of each pixel the mouse covers
+    _, _, mouse_c = synthetic.shades(animal)
+    # the fraction of each pixel the mouse covers: the change towards the mouse's grey level
+    weight = np.clip((empty - frame) / (empty - mouse_c), 0, None)
     ys, xs = np.mgrid[0:400, 0:400]
     centroid = np.array([(weight * xs).sum(), (weight * ys).sum()]) / weight.sum()
     shape = _animal_union_px(scene.homography, np.array(body), heading, scene.mouse_length_cm, bend)
