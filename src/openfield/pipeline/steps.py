@@ -512,11 +512,15 @@ def kinematics_step(
     paths = output_paths(ledger.stem, ledger.out_dir)
     settings = {**asdict(config), "plots": plot, "fps": fps,
                 "arena_bodyparts": arena_bodyparts, "arena_size_cm": arena_size_cm}
+    for key in ("corner_cm", "zones", "start", "duration_s"):  # unset: the fingerprint of before they existed
+        if settings[key] is None:
+            del settings[key]
     if frame_times is not None:  # only then: a constant-rate video keeps its fingerprint
         settings["time_source"] = "timestamps"
     fp = fingerprint("kinematics", settings, inputs=inputs)
     rec = ledger.current("kinematics", fp)
-    if rec and "cleaning" in rec["values"]:  # (a record from before the cleaning was kept: redone)
+    # (a record from before the cleaning, or before the zone columns, was kept: redone)
+    if rec and "cleaning" in rec["values"] and all(k in rec["values"] for k in kinematics.SUMMARY_COLUMNS):
         return fp, rec["values"]
     ds = read_dlc(pose, fps=fps) if isinstance(pose, Path) else pose
     if arena_bodyparts is not None:
@@ -889,6 +893,7 @@ def quality_step(
         animal_found_at_start=quality.found_in_start_window(report["first_tracked_s"]),
         # from the timestamps when the kinematics measured on them, else frames_read / fps as always
         duration_s=summary["duration_s"] if report.get("time_source") == "timestamps" else None,
+        trial=report.get("trial"),
     )
     values = record.as_row()
     # the kinematics' own columns stay as it computed them (after cleaning)
