@@ -241,3 +241,53 @@ def test_run_config_checks_zones_against_the_arena():
         RunConfig(arena_size_cm=(40, 40), kinematics=KinematicsConfig(corner_cm=30))
     with pytest.raises(OpenfieldError, match="--start must be"):
         KinematicsConfig(start="later")
+
+
+# --------------------------------------------------------------------------- round arenas, zones in pixels
+
+
+def test_round_arena_centre_disk_against_the_oracle():
+    """A calibration saying ``shape="circle"`` (the arena contract; a stand-in until calibration has it)."""
+    from openfield.calibration import Calibration
+
+    t = np.arange(int(20 * FPS)) / FPS
+    body, heading = path(t)
+    cal = Calibration(method="arena", px_per_cm=1.0, homography=np.eye(3),
+                      arena_corners_px=np.array([[0, 0], [40, 0], [40, 40], [0, 40]], float), arena_size_cm=ARENA)
+    cal.shape = "circle"
+    from openfield.io import from_numpy
+
+    ds = from_numpy(body[:, None, :], None, ["body"], fps=FPS)
+    res = analyze_pose(ds, cal, KinematicsConfig(smooth_window_s=0.25))
+    s = summarize(res)
+    fine = np.arange(0, 20, 1e-4)
+    p, _ = path(fine)
+    disk = np.hypot(p[:, 0] - 20, p[:, 1] - 20) <= 10  # diameter 0.5 x 40
+    assert res.attrs["arena_shape"] == "circle"
+    assert s["time_center_s"] == pytest.approx(disk.sum() * 1e-4, abs=0.3)
+    assert s["center_entries"] == int((disk[1:] & ~disk[:-1]).sum())
+    assert np.isnan(s["time_corner_tl_s"]) and not frames_table(res)["in_corner_tl"].any()
+    with pytest.raises(OpenfieldError, match="--corner-cm applies to rectangular arenas"):
+        analyze_pose(ds, cal, KinematicsConfig(corner_cm=5))
+
+
+def test_pixel_zones_equal_the_same_zones_in_cm(scene):
+    ds, cal = scene
+    h = synthetic.camera_homography(ARENA, (640, 480), tilt=0.15)
+    poly_px = synthetic._to_px(h, np.asarray(POLYGON))  # a homography maps a polygon onto a polygon
+    px = zones.parse({"units": "px", "zones": [{"name": "nest", "shape": "polygon", "points": poly_px.tolist()}]})
+    cm = zones.parse({"zones": [ZONES["zones"][1]]})
+    s_px = summarize(analyze_pose(ds, cal, KinematicsConfig(zones=px)))
+    s_cm = summarize(analyze_pose(ds, cal, KinematicsConfig(zones=cm)))
+    assert s_px["time_nest_s"] == pytest.approx(s_cm["time_nest_s"], abs=2 / FPS)
+    assert s_px["nest_entries"] == s_cm["nest_entries"]
+
+
+def test_auto_start_without_the_animal_is_one_clear_error(scene):
+    ds, cal = scene
+    conf = ds["confidence"].values.copy()
+    conf[:, :3] = 0.0
+    conf[:20, :3] = 1.0  # head, body and tail found in the first 20 frames only (0.67 s: never 1 s inside)
+    glimpse = ds.copy(data={"position": ds["position"].values, "confidence": conf})
+    with pytest.raises(OpenfieldError, match="--start auto: the animal is never inside the arena for 1 s"):
+        analyze_pose(glimpse, cal, KinematicsConfig(start="auto"))
