@@ -521,12 +521,22 @@ def analyze_pose(
         ``speed`` (cm/s), ``acceleration`` (signed, cm/s²), ``zone``
         (``"center"``, ``"border"``, or ``""`` where unknown), ``moving``,
         ``in_bout`` (inside a locomotor bout) and ``interpolated`` (bool);
-        each variable's ``units`` in its attrs.
+        per frame and zone (``zone_name``: the defaults of the arena's
+        shape, then the custom zones), ``in_zone`` (the reference point in
+        it; for ``center``/``border`` the ``zone`` column) and
+        ``head_in_zone`` (the head point, ``head``/``nose``/``snout``, in
+        it; all False without one); each variable's ``units`` in its attrs.
+        With a trial window (``config.start``, ``config.duration_s``) the
+        variables hold the window's frames only, ``time`` from its start.
         ``attrs`` add ``fps`` (the median rate with ``times_s``),
         ``time_source`` (``"timestamps"`` with ``times_s``, else ``"fps"``),
         ``calibration`` (its dict), ``arena_size_cm``
         (None without an arena), ``center_fraction``, ``reference_point``,
-        ``cleaning`` (what cleaning did, see :func:`clean_track`),
+        ``cleaning`` (what cleaning did, see :func:`clean_track`; its
+        ``trial`` the window, :meth:`openfield.trial.Window.as_dict`, or
+        None), ``arena_shape``, ``zones`` (:func:`openfield.zones.zone_records`),
+        ``has_head``, ``trial_start_s`` and ``first_frame`` (the window's
+        start in the video, s and frame),
         ``bout_bounds`` (:func:`openfield.bouts.find_bouts`'s frames per
         bout: start, first peak, last peak, end) and a
         ``log`` record (:func:`openfield.provenance.log_step`). Make the
@@ -598,7 +608,7 @@ def analyze_pose(
     names = [z.name for z in zone_list]
     in_zone = np.zeros((n, len(zone_list)), bool)
     head_in = np.zeros((n, len(zone_list)), bool)
-    head_xy = _head_cm(out, calibration, config.likelihood_cutoff)
+    head_name, head_xy = _head_cm(out, calibration, config.likelihood_cutoff)
     for k, z in enumerate(zone_list):
         if z.name in (zones.CENTER, zones.BORDER):  # the zone column's rule: outside the centre is border
             in_zone[:, k] = zone == z.name
@@ -613,7 +623,7 @@ def analyze_pose(
     out = out.assign_coords(zone_name=np.asarray(names, dtype=str))
     out["in_zone"] = (("time", "zone_name"), in_zone, {"units": ""})
     out["head_in_zone"] = (("time", "zone_name"), head_in,
-                           {"units": "", "keypoint": "" if head_xy is None else "head"})
+                           {"units": "", "keypoint": head_name or ""})
     time_source = report["time_source"]
     out.attrs.update(fps=fps, time_unit="seconds", time_source=time_source, calibration=calibration.to_dict(),
                      arena_size_cm=None if arena is None else tuple(arena),
@@ -676,15 +686,15 @@ def _apply_window(ds: xr.Dataset, xy_px: np.ndarray, lik: np.ndarray, times_s: n
     return ds.isel(time=sl), xy_px[sl], lik[sl], times_s, window
 
 
-def _head_cm(ds: xr.Dataset, calibration: Calibration, cutoff: float) -> np.ndarray | None:
-    """The head point in cm (likelihood cut-off applied, not smoothed), or None when the pose has none."""
+def _head_cm(ds: xr.Dataset, calibration: Calibration, cutoff: float) -> tuple[str | None, np.ndarray | None]:
+    """The head point's name and track in cm (likelihood cut-off applied, not smoothed); None, None without one."""
     lower = {str(k).lower(): str(k) for k in ds["keypoints"].values}
     name = next((lower[h] for h in HEAD_BODYPARTS if h in lower), None)
     if name is None:
-        return None
+        return None, None
     pos = ds["position"].isel(individuals=0).sel(keypoints=name).transpose("time", "space").values
     conf = ds["confidence"].isel(individuals=0).sel(keypoints=name).values
-    return np.asarray(calibration.px_to_cm(cleaning.mask_low_likelihood(pos, conf, cutoff)), float)
+    return name, np.asarray(calibration.px_to_cm(cleaning.mask_low_likelihood(pos, conf, cutoff)), float)
 
 
 def frame_times(ds: xr.Dataset) -> np.ndarray | None:
