@@ -737,12 +737,14 @@ def _labeled_video(ledger: Ledger, path: Path, fps: float, corners: np.ndarray |
     from openfield import overlay
 
     ds = read_dlc(ledger.output("pose", "pose"), fps=fps)
-    table = pd.read_csv(ledger.output("kinematics", "kinematics"), usecols=["frame", "zone"])
-    # each frame's zone by its video frame number: with a trial window the table holds the trial's frames only
-    zone_of = np.full(ds.sizes["time"], "", dtype=object)
-    inside = table["frame"].to_numpy(int) < len(zone_of)
-    zone_of[table["frame"].to_numpy(int)[inside]] = table["zone"].astype(str).to_numpy()[inside]
-    zones = zone_of.tolist()
+    table = pd.read_csv(ledger.output("kinematics", "kinematics"), usecols=lambda c: c in ("frame", "zone"))
+    zones = table["zone"].astype(str).tolist()
+    if "frame" in table:  # each frame's zone by its video frame number: a trial window's table holds its frames only
+        zone_of = np.full(ds.sizes["time"], "", dtype=object)
+        frame = table["frame"].to_numpy(int)
+        inside = frame < len(zone_of)
+        zone_of[frame[inside]] = np.asarray(zones, dtype=object)[inside]
+        zones = zone_of.tolist()
     labels = probabilities = None
     if "behavior" in ledger.records:
         frames = pd.read_csv(ledger.output("behavior", "behavior"))
