@@ -26,8 +26,8 @@ def add_kinematics_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--moving-min", type=float, default=0.25,
                    help="shortest movement bout, s, >= 0 (default 0.25)")
     g.add_argument("--center-fraction", type=float, default=0.5,
-                   help="side of the centre square as a fraction of the arena side, between 0 and 1 "
-                        "(default 0.5)")
+                   help="side of the centre square as a fraction of the arena side (a round arena: the centre "
+                        "disk's diameter as a fraction of the arena's), between 0 and 1 (default 0.5)")
     g.add_argument("--corner-cm", type=float, default=None,
                    help="side of the four corner zones of a rectangular arena, cm, > 0 (default: the border's "
                         "width)")
