@@ -110,6 +110,13 @@ class Calibration:
         return None if self.arena is None else self.arena.shape
 
     @property
+    def polygon_cm(self) -> np.ndarray | None:
+        """A polygon floor's corners in arena cm (None for any other shape)."""
+        if self.arena is None or self.arena.shape != "polygon" or self.homography is None:
+            return None
+        return apply_homography(self.homography, self.arena.corners_px)
+
+    @property
     def floor_outline_px(self) -> np.ndarray | None:
         """The floor's outline in the image, a closed polygon ``(N, 2)`` in px (None without an arena)."""
         return None if self.arena is None else self.arena.outline_px()

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from openfield import bouts, cleaning, smoothing, timebase, zones
+from openfield import bouts, cleaning, smoothing, timebase, trial, zones
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.pose import ARENA_KEYPOINTS
@@ -87,12 +87,31 @@ SUMMARY_COLUMNS = [
     "calibration_method",
     *bouts.SUMMARY_COLUMNS,
     "tracking_noise_cm",
+    # zones and the trial window (issue 21); a custom zone's columns (zone_summary_columns) follow these
+    "trial_start_s",
+    "border_entries",
+    "latency_border_s",
+    "time_head_center_s",
+    "time_head_border_s",
+    *[c for _z in zones.CORNERS for c in (
+        f"time_{_z}_s", f"{_z}_entries", f"latency_{_z}_s", f"distance_{_z}_cm", f"mean_speed_{_z}_cm_s",
+        f"time_head_{_z}_s")],
 ]
 
 FRAME_COLUMNS = [
     "frame", "time_s", "x_cm", "y_cm", "speed_cm_s", "acceleration_cm_s2", "zone", "moving", "in_bout",
-    "interpolated",
+    "interpolated", *[f"in_{z}" for z in zones.CORNERS],
 ]
+
+
+def zone_summary_columns(name: str) -> list[str]:
+    """The summary columns of one zone: time, entries, latency, distance, mean speed, head time."""
+    return [f"time_{name}_s", f"{name}_entries", f"latency_{name}_s", f"distance_{name}_cm",
+            f"mean_speed_{name}_cm_s", f"time_head_{name}_s"]
+
+
+#: Names tried, in order, for the head point (``time_head_<zone>_s``).
+HEAD_BODYPARTS = ("head", "nose", "snout")
 
 
 def _check(name: str, flag: str, value: float, low: float, high: float = float("inf"),
@@ -134,7 +153,19 @@ class KinematicsConfig:
     moving_min_s
         Shortest movement bout counted as moving, >= 0 [0.25].
     center_fraction
-        Side of the centre zone as a fraction of the arena side, in (0, 1) [0.5].
+        Side of the centre zone as a fraction of the arena side (the
+        diameter's for a round arena), in (0, 1) [0.5].
+    corner_cm
+        Side of a rectangular arena's corner zones, > 0 [None: the border's
+        width].
+    zones
+        Custom zones (:func:`openfield.io.zones.read_zones`), added to the
+        defaults [None].
+    start
+        Trial start: seconds from the video's start, or ``"auto"``
+        (:mod:`openfield.trial`) [None: the first frame].
+    duration_s
+        Trial length in s, > 0 [None: to the end].
     table_format
         Per-frame table as ``"csv"`` or ``"parquet"`` [csv].
 
@@ -155,6 +186,10 @@ class KinematicsConfig:
     moving_min_s: float = 0.25
     center_fraction: float = 0.5
     table_format: str = "csv"
+    corner_cm: float | None = None
+    zones: zones.ZoneSet | None = None
+    start: float | str | None = None
+    duration_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.bodypart is not None and not str(self.bodypart).strip():
@@ -170,6 +205,12 @@ class KinematicsConfig:
         _check("moving_min_s", "--moving-min", self.moving_min_s, 0.0)
         _check("center_fraction", "--center-fraction", self.center_fraction, 0.0, 1.0, low_open=True,
                high_open=True)
+        if self.corner_cm is not None:
+            _check("corner_cm", "--corner-cm", self.corner_cm, 0.0, low_open=True)
+        self.start = trial.check_start(self.start)
+        self.duration_s = trial.check_duration(self.duration_s)
+        if self.zones is not None and not isinstance(self.zones, zones.ZoneSet):
+            raise OpenfieldError("--zones (zones) must be a zones file read by openfield.io.zones.read_zones")
         if self.table_format not in ("csv", "parquet"):
             raise OpenfieldError(f"--table-format (table_format) must be csv or parquet, got {self.table_format!r}")
 
@@ -480,12 +521,22 @@ def analyze_pose(
         ``speed`` (cm/s), ``acceleration`` (signed, cm/s²), ``zone``
         (``"center"``, ``"border"``, or ``""`` where unknown), ``moving``,
         ``in_bout`` (inside a locomotor bout) and ``interpolated`` (bool);
-        each variable's ``units`` in its attrs.
+        per frame and zone (``zone_name``: the defaults of the arena's
+        shape, then the custom zones), ``in_zone`` (the reference point in
+        it; for ``center``/``border`` the ``zone`` column) and
+        ``head_in_zone`` (the head point, ``head``/``nose``/``snout``, in
+        it; all False without one); each variable's ``units`` in its attrs.
+        With a trial window (``config.start``, ``config.duration_s``) the
+        variables hold the window's frames only, ``time`` from its start.
         ``attrs`` add ``fps`` (the median rate with ``times_s``),
         ``time_source`` (``"timestamps"`` with ``times_s``, else ``"fps"``),
         ``calibration`` (its dict), ``arena_size_cm``
         (None without an arena), ``center_fraction``, ``reference_point``,
-        ``cleaning`` (what cleaning did, see :func:`clean_track`),
+        ``cleaning`` (what cleaning did, see :func:`clean_track`; its
+        ``trial`` the window, :meth:`openfield.trial.Window.as_dict`, or
+        None), ``arena_shape``, ``zones`` (:func:`openfield.zones.zone_records`),
+        ``has_head``, ``trial_start_s`` and ``first_frame`` (the window's
+        start in the video, s and frame),
         ``bout_bounds`` (:func:`openfield.bouts.find_bouts`'s frames per
         bout: start, first peak, last peak, end) and a
         ``log`` record (:func:`openfield.provenance.log_step`). Make the
@@ -510,6 +561,11 @@ def analyze_pose(
         raise OpenfieldError(f"fps must be a positive number, got {fps}", source)
     fps = float(fps)
     xy_px, lik, name = reference_track(ds, config.bodypart)
+    arena = calibration.arena_size_cm if calibration.has_arena else None
+    zone_list = arena_zone_list(calibration, config, source)
+    window = None
+    if config.start is not None or config.duration_s is not None:
+        ds, xy_px, lik, times_s, window = _apply_window(ds, xy_px, lik, times_s, fps, calibration, config, source)
     if not np.any(lik >= config.likelihood_cutoff):
         raise OpenfieldError(
             f"no frame of {name!r} reaches the likelihood cut-off {config.likelihood_cutoff} "
@@ -523,15 +579,18 @@ def analyze_pose(
     xy_cm, interpolated, report = clean_track(xy_px, lik, calibration, fps, config, times_s)
     report["reference_point"] = name
     report["time_source"] = "fps" if times_s is None else "timestamps"
+    report["trial"] = None if window is None else window.as_dict()
     _log_missing(source or "pose", report, config.max_gap_s)
-    arena = calibration.arena_size_cm if calibration.has_arena else None
     if arena is None:
         log.warning("%s: the calibration has no arena (method %r): zone measures are left empty",
                     source or "pose", calibration.method)
     n = len(xy_cm)
     speed, acc = speed_acceleration(xy_cm, fps, times_s)
     if arena is not None:
-        zone = zones.assign_zones(xy_cm, arena, config.center_fraction)
+        # the default rectangle's centre by its bounds (as always); a round, polygonal or redefined one by geometry
+        plain = _arena_shape(calibration) == "rectangle" and not (config.zones and zones.CENTER in config.zones.names)
+        center = None if plain else next(z.geometry for z in zone_list if z.name == zones.CENTER)
+        zone = zones.assign_zones(xy_cm, arena, config.center_fraction, center=center)
     else:
         zone = np.full(n, zones.UNKNOWN, dtype=object)
     out = ds.assign_coords(time=np.arange(n) / fps if times_s is None else times_s)
@@ -546,12 +605,96 @@ def analyze_pose(
     out["moving"] = ("time", moving, {"units": ""})
     out["in_bout"] = ("time", bouts.in_bout_mask(bounds, n), {"units": ""})
     out["interpolated"] = ("time", np.asarray(interpolated, bool), {"units": ""})
+    names = [z.name for z in zone_list]
+    in_zone = np.zeros((n, len(zone_list)), bool)
+    head_in = np.zeros((n, len(zone_list)), bool)
+    head_name, head_xy = _head_cm(out, calibration, config.likelihood_cutoff)
+    for k, z in enumerate(zone_list):
+        if z.name in (zones.CENTER, zones.BORDER):  # the zone column's rule: outside the centre is border
+            in_zone[:, k] = zone == z.name
+        else:
+            in_zone[:, k] = z.contains(xy_cm)
+        if head_xy is not None:
+            if z.name in (zones.CENTER, zones.BORDER):
+                head_zone = zones.assign_zones(head_xy, arena, config.center_fraction, center=center)
+                head_in[:, k] = head_zone == z.name
+            else:
+                head_in[:, k] = z.contains(head_xy)
+    out = out.assign_coords(zone_name=np.asarray(names, dtype=str))
+    out["in_zone"] = (("time", "zone_name"), in_zone, {"units": ""})
+    out["head_in_zone"] = (("time", "zone_name"), head_in,
+                           {"units": "", "keypoint": head_name or ""})
     time_source = report["time_source"]
     out.attrs.update(fps=fps, time_unit="seconds", time_source=time_source, calibration=calibration.to_dict(),
                      arena_size_cm=None if arena is None else tuple(arena),
+                     arena_shape=_arena_shape(calibration), zones=zones.zone_records(zone_list),
+                     has_head=head_xy is not None,
+                     trial_start_s=0.0 if window is None else window.start_s,
+                     first_frame=0 if window is None else window.first,
                      center_fraction=float(config.center_fraction), reference_point=name, cleaning=report,
                      bout_bounds=[[float(v) for v in row] for row in bounds])
     return log_step(out, "kinematics", {**asdict(config), "fps": fps, "time_source": time_source})
+
+
+def _arena_shape(calibration: Calibration) -> str:
+    """The calibration's arena shape (``"rectangle"`` for calibrations that do not say)."""
+    return str(getattr(calibration, "shape", None) or "rectangle")
+
+
+def arena_zone_list(calibration: Calibration, config: KinematicsConfig, source: str | None) -> list[zones.Zone]:
+    """The arena's default zones with the custom ones (none without an arena; custom zones then refused)."""
+    if not calibration.has_arena:
+        if config.zones is not None or config.corner_cm is not None:
+            raise OpenfieldError(f"--zones and --corner-cm need a calibration with an arena (method "
+                                 f"{calibration.method!r} has none)", source)
+        return []
+    assert calibration.arena_size_cm is not None
+    custom = zones.to_cm(config.zones, calibration.px_to_cm) if config.zones is not None else []
+    return zones.arena_zones(_arena_shape(calibration), calibration.arena_size_cm, config.center_fraction,
+                             config.corner_cm, getattr(calibration, "polygon_cm", None), custom,
+                             source=config.zones.source if config.zones is not None else None)
+
+
+def _floor(calibration: Calibration) -> Any:
+    assert calibration.arena_size_cm is not None
+    return zones.floor_geometry(_arena_shape(calibration), calibration.arena_size_cm,
+                                getattr(calibration, "polygon_cm", None))
+
+
+def _apply_window(ds: xr.Dataset, xy_px: np.ndarray, lik: np.ndarray, times_s: np.ndarray | None, fps: float,
+                  calibration: Calibration, config: KinematicsConfig, source: str | None
+                  ) -> tuple[xr.Dataset, np.ndarray, np.ndarray, np.ndarray | None, trial.Window]:
+    """The pose, reference track and times of the trial window only (:mod:`openfield.trial`), times from its start."""
+    inside = None
+    if config.start == trial.AUTO and calibration.has_arena:
+        pts = calibration.px_to_cm(cleaning.mask_low_likelihood(xy_px, lik, config.likelihood_cutoff))
+        inside = zones.contains(_floor(calibration), pts)
+    try:
+        window = trial.trial_window(len(xy_px), fps, config.start, config.duration_s, inside, times_s)
+    except OpenfieldError as exc:
+        raise OpenfieldError(exc.message, source) from exc
+    sl = slice(window.first, window.stop)
+    if window.stop - window.first < 2:
+        raise OpenfieldError(f"the trial window holds {window.stop - window.first} frame(s)", source)
+    if window.short:
+        log.warning("%s: short recording: the trial should run %.2f s from %.2f s but the video ends at %.2f s",
+                    source or "pose", window.duration_s, window.start_s, window.video_duration_s)
+    log.info("%s: trial from %.2f s (frame %d), %d frames", source or "pose", window.start_s, window.first,
+             window.stop - window.first)
+    if times_s is not None:
+        times_s = times_s[sl] - times_s[window.first]
+    return ds.isel(time=sl), xy_px[sl], lik[sl], times_s, window
+
+
+def _head_cm(ds: xr.Dataset, calibration: Calibration, cutoff: float) -> tuple[str | None, np.ndarray | None]:
+    """The head point's name and track in cm (likelihood cut-off applied, not smoothed); None, None without one."""
+    lower = {str(k).lower(): str(k) for k in ds["keypoints"].values}
+    name = next((lower[h] for h in HEAD_BODYPARTS if h in lower), None)
+    if name is None:
+        return None, None
+    pos = ds["position"].isel(individuals=0).sel(keypoints=name).transpose("time", "space").values
+    conf = ds["confidence"].isel(individuals=0).sel(keypoints=name).values
+    return name, np.asarray(calibration.px_to_cm(cleaning.mask_low_likelihood(pos, conf, cutoff)), float)
 
 
 def frame_times(ds: xr.Dataset) -> np.ndarray | None:
@@ -571,7 +714,48 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
     out.update(reference_point=ds.attrs["reference_point"], fps=fps, px_per_cm=float(cal["px_per_cm"]),
                calibration_method=cal["method"], tracking_noise_cm=ds.attrs["cleaning"]["tracking_noise_cm"])
     out.update(bouts.summarize_bouts(bout_table(ds), has_zones=has_zones))
-    return {k: out[k] for k in SUMMARY_COLUMNS}
+    out["trial_start_s"] = float(ds.attrs.get("trial_start_s", 0.0))
+    custom = _zone_summary(ds, out)
+    nan = float("nan")
+    return {**{k: out.get(k, nan) for k in SUMMARY_COLUMNS}, **{k: out[k] for k in custom}}
+
+
+def _zone_summary(ds: xr.Dataset, out: dict[str, Any]) -> list[str]:
+    """Add every zone's columns (:func:`zone_summary_columns`) to ``out``; the names of those not in SUMMARY_COLUMNS.
+
+    The columns already in ``out`` (the centre's and border's time,
+    distance, mean speed, centre entries and latency) are kept as they are;
+    their definitions are the same.
+    """
+    if "in_zone" not in ds:
+        return []
+    fps = float(ds.attrs["fps"])
+    times = frame_times(ds)
+    durations = None if times is None else timebase.frame_durations(times)
+    xy = ds["reference_position"].transpose("time", "space").values
+    known = ~np.isnan(xy).any(axis=1)
+    step = np.r_[np.nan, np.linalg.norm(np.diff(xy, axis=0), axis=1)]
+    speed = ds["speed"].values
+    has_head = bool(ds.attrs.get("has_head"))
+    extra = []
+    for k, name in enumerate(ds["zone_name"].values):
+        name = str(name)
+        inside = ds["in_zone"].values[:, k]
+        entries, latency = zones.entries_latency(inside, known, fps, times)
+        values = [timebase.seconds(inside, fps, durations), entries, latency, float(np.nansum(step[inside])),
+                  _mean_or_nan(speed[inside]),
+                  timebase.seconds(ds["head_in_zone"].values[:, k], fps, durations) if has_head else float("nan")]
+        for col, v in zip(zone_summary_columns(name), values, strict=True):
+            out.setdefault(col, v)
+            if col not in SUMMARY_COLUMNS:
+                extra.append(col)
+    return extra
+
+
+def summary_row(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary's columns for a summary table: ``SUMMARY_COLUMNS`` then any custom zone's (no ``cleaning``)."""
+    return {**{k: summary[k] for k in SUMMARY_COLUMNS},
+            **{k: v for k, v in summary.items() if k not in SUMMARY_COLUMNS and k != "cleaning"}}
 
 
 def bout_table(ds: xr.Dataset) -> pd.DataFrame:
@@ -589,9 +773,9 @@ def frames_table(ds: xr.Dataset) -> pd.DataFrame:
     n = ds.sizes["time"]
     xy = ds["reference_position"].transpose("time", "space").values
     times = frame_times(ds)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
-            "frame": np.arange(n),
+            "frame": int(ds.attrs.get("first_frame", 0)) + np.arange(n),
             "time_s": np.arange(n) / float(ds.attrs["fps"]) if times is None else times,
             "x_cm": xy[:, 0],
             "y_cm": xy[:, 1],
@@ -603,3 +787,10 @@ def frames_table(ds: xr.Dataset) -> pd.DataFrame:
             "interpolated": ds["interpolated"].values,
         }
     )
+    # in_<zone> of each zone but the centre and border (the zone column): the default corners (False where
+    # the arena has none), then the custom zones
+    names = [str(z) for z in ds["zone_name"].values] if "zone_name" in ds.coords else []
+    for name in [*zones.CORNERS, *[z for z in names if z not in zones.DEFAULT_NAMES]]:
+        table[f"in_{name}"] = (ds["in_zone"].values[:, names.index(name)] if name in names
+                               else np.zeros(n, bool))
+    return table

@@ -21,6 +21,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Polygon as PolygonPatch
 from matplotlib.patches import Rectangle
 
 from openfield import timebase, zones
@@ -64,9 +65,49 @@ def _spans(t: np.ndarray, mask: np.ndarray) -> list[tuple[float, float]]:
     return [(float(t[a]) - dt / 2, float(t[b] - t[a]) + dt) for a, b in zip(starts, ends, strict=True)]
 
 
+def _outlines(geometry: Any) -> list[np.ndarray]:
+    """The exterior rings of a (multi)polygon, as ``(n, 2)`` arrays."""
+    parts = getattr(geometry, "geoms", [geometry])
+    return [np.asarray(p.exterior.coords) for p in parts if not p.is_empty]
+
+
+#: Colours of the custom zones, in turn.
+ZONE_COLORS = ("tab:cyan", "tab:green", "tab:purple", "tab:pink", "tab:olive", "tab:brown")
+
+
+def _draw_zones(ax: Any, zone_list: list[zones.Zone], fill: bool) -> tuple[float, float, float, float]:
+    """Draw the floor, the centre (filled), the corners (dotted) and each custom zone (named); the floor's bounds."""
+    by_name = {z.name: z for z in zone_list}
+    floor = by_name[zones.CENTER].geometry.union(by_name[zones.BORDER].geometry)
+    for ring in _outlines(floor):
+        ax.plot(ring[:, 0], ring[:, 1], color="black" if fill else "white", lw=2)  # white over the heat map
+    for ring in _outlines(by_name[zones.CENTER].geometry):
+        ax.add_patch(PolygonPatch(ring, closed=True, fill=fill, alpha=0.12 if fill else 0.9, fc="tab:orange",
+                                  ec="tab:orange", lw=1.5, ls="--", label="centre zone"))
+    corners = [z for z in zone_list if z.name in zones.CORNERS]
+    for k, z in enumerate(corners):
+        for ring in _outlines(z.geometry):
+            ax.add_patch(PolygonPatch(ring, closed=True, fill=False, ec="0.45", lw=1, ls=":",
+                                      label="corner zones" if k == 0 else None))
+    custom = [z for z in zone_list if z.name not in zones.DEFAULT_NAMES]
+    for k, z in enumerate(custom):
+        color = ZONE_COLORS[k % len(ZONE_COLORS)]
+        for ring in _outlines(z.geometry):
+            ax.add_patch(PolygonPatch(ring, closed=True, fill=fill, alpha=0.15 if fill else 0.9, fc=color, ec=color,
+                                      lw=1.5, label=z.name))
+        p = z.geometry.representative_point()
+        ax.annotate(z.name, (p.x, p.y), color=color, fontsize=8, ha="center", va="center")
+    return floor.bounds
+
+
 def _arena_axes(ax: Any, arena_size_cm: tuple[float, float] | None, center_fraction: float,
-                fill: bool = True) -> None:
-    if arena_size_cm is not None:
+                fill: bool = True, zone_list: list[zones.Zone] | None = None) -> None:
+    if zone_list:
+        x0, y0, x1, y1 = _draw_zones(ax, zone_list, fill)
+        pad = 0.05 * max(x1 - x0, y1 - y0)
+        ax.set_xlim(x0 - pad, x1 + pad)
+        ax.set_ylim(y1 + pad, y0 - pad)  # y down, as in the image
+    elif arena_size_cm is not None:
         w, h = arena_size_cm
         ax.add_patch(Rectangle((0, 0), w, h, fill=False, lw=2, ec="black"))
         x0, x1, y0, y1 = zones.center_bounds(arena_size_cm, center_fraction)
@@ -87,17 +128,24 @@ def trajectory_figure(
     arena_size_cm: tuple[float, float] | None,
     center_fraction: float = 0.5,
     title: str = "",
+    zone_list: list[zones.Zone] | None = None,
 ) -> Any:
-    """Path of the reference point over the arena, coloured by time, with the zones."""
+    """Path of the reference point over the arena, coloured by time, with the zones.
+
+    ``zone_list`` (:func:`openfield.zones.arena_zones`; a result's
+    ``attrs["zones"]`` through :func:`openfield.zones.from_records`): the
+    floor of any shape, the centre, the corners and every custom zone,
+    named; None: the rectangle of ``arena_size_cm`` and its centre.
+    """
     fig, ax = plt.subplots(figsize=(6, 6))
-    _arena_axes(ax, arena_size_cm, center_fraction)
+    _arena_axes(ax, arena_size_cm, center_fraction, zone_list=zone_list)
     step = max(1, int(np.ceil(len(frames) / TRAJECTORY_POINTS)))
     x, y, t = (frames[c].to_numpy(float)[::step] for c in ("x_cm", "y_cm", "time_s"))
     ax.plot(x, y, color="0.6", lw=0.6, zorder=1)
     sc = ax.scatter(x, y, c=t, s=2, cmap="viridis", zorder=2, rasterized=True)
     fig.colorbar(sc, ax=ax, label="time (s)", shrink=0.8)
     ax.set_title(title or "Trajectory")
-    if arena_size_cm is not None:
+    if arena_size_cm is not None or zone_list:
         ax.legend(loc="upper right", fontsize=8)
     return fig
 
@@ -149,14 +197,16 @@ def heatmap_figure(
     bin_cm: float = 2.0,
     center_fraction: float = 0.5,
     title: str = "",
+    zone_list: list[zones.Zone] | None = None,
 ) -> Any:
-    """Occupancy: seconds spent in each ``bin_cm`` square (:func:`occupancy_s`)."""
+    """Occupancy: seconds spent in each ``bin_cm`` square (:func:`occupancy_s`), zones outlined (see
+    :func:`trajectory_figure`)."""
     seconds, xe, ye = occupancy_s(frames, arena_size_cm, fps, bin_cm)
     fig, ax = plt.subplots(figsize=(6, 6))
     im = ax.imshow(seconds.T, origin="upper", extent=(xe[0], xe[-1], ye[-1], ye[0]),
                    cmap="magma", interpolation="nearest")
     fig.colorbar(im, ax=ax, label=f"time per {bin_cm:g} cm bin (s)", shrink=0.8)
-    _arena_axes(ax, arena_size_cm, center_fraction, fill=False)
+    _arena_axes(ax, arena_size_cm, center_fraction, fill=False, zone_list=zone_list)
     ax.set_title(title or "Occupancy")
     return fig
 
@@ -220,9 +270,11 @@ def kinematics_figures(ds: Any, title: str = "") -> dict[str, Any]:
     arena = ds.attrs.get("arena_size_cm")
     arena = None if arena is None else tuple(arena)
     frac = float(ds.attrs.get("center_fraction", 0.5))
+    zone_list = zones.from_records(ds.attrs.get("zones") or []) or None
     return {
-        "trajectory": trajectory_figure(frames, arena, frac, title),
-        "heatmap": heatmap_figure(frames, arena, float(ds.attrs["fps"]), center_fraction=frac, title=title),
+        "trajectory": trajectory_figure(frames, arena, frac, title, zone_list=zone_list),
+        "heatmap": heatmap_figure(frames, arena, float(ds.attrs["fps"]), center_fraction=frac, title=title,
+                                  zone_list=zone_list),
         "speed": speed_figure(frames, title, bouts=table),
         "bout_acceleration": plot_bouts(table, title=f"{title}: {len(table)} locomotor bouts" if title else None),
     }

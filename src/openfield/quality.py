@@ -89,7 +89,8 @@ FLAG_DESCRIPTIONS = {
     "low_contrast": "animal hard to separate from the floor",
     "arena_partial": "arena found only partly",
     "animal_not_found_at_start": f"no animal in the first {START_WINDOW_S:g} s",
-    "short_recording": f"shorter than {SHORT_RECORDING_S:g} s",
+    "short_recording": f"shorter than {SHORT_RECORDING_S:g} s, or ends before the trial window's end "
+                       "(--start + --duration)",
     "empty_arena": "no animal found in any frame of this arena (several arenas per video): measures left empty",
     "several_animals": "two or more animal-sized blobs in the arena in many frames: not one mouse (analysed as one)",
 }
@@ -338,6 +339,7 @@ def assess_quality(
     arena_partial: bool | None = None,
     animal_found_at_start: bool | None = None,
     duration_s: float | None = None,
+    trial: dict[str, Any] | None = None,
     thresholds: QCThresholds | None = None,
 ) -> QualityRecord:
     """The QC columns and flags of one video.
@@ -377,6 +379,11 @@ def assess_quality(
     duration_s
         Length of the recording; by default from the timestamps, else
         ``frames_read / fps``.
+    trial
+        The trial window (:meth:`openfield.trial.Window.as_dict`), if one
+        was asked for: with a ``duration_s``, ``short_recording`` means
+        that the video ends before the window's end (``short``), instead
+        of the :data:`SHORT_RECORDING_S` rule.
     thresholds
         Flag thresholds (default: the module's constants).
 
@@ -435,7 +442,12 @@ def assess_quality(
             duration_s = float(t[-1] - t[0]) + float(np.median(np.diff(t)))
         elif fps_ok:
             duration_s = frames_read / fps
-    if duration_s is not None and duration_s < th.short_recording_s:
+    if trial is not None and trial.get("duration_s") is not None:
+        if trial.get("short"):
+            reasons["short_recording"] = (
+                f"the video ends at {trial['video_duration_s']:.1f} s, before the trial's end "
+                f"({trial['start_s']:.1f} s + {trial['duration_s']:g} s): the trial is shorter than asked")
+    elif duration_s is not None and duration_s < th.short_recording_s:
         reasons["short_recording"] = f"{duration_s:.1f} s long (< {th.short_recording_s:g} s)"
 
     flags = tuple(f for f in QC_FLAGS if f in reasons)

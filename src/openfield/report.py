@@ -93,6 +93,43 @@ def summary_table(summary: dict[str, Any]) -> str:
     return "<table class='measures'><tr><th>Measure</th><th>Value</th><th>Unit</th></tr>" + "".join(rows) + "</table>"
 
 
+#: The per-zone measures listed in a video's zone table: (column pattern, heading).
+ZONE_MEASURES = [("time_{}_s", "Time (s)"), ("{}_entries", "Entries"), ("latency_{}_s", "Latency (s)"),
+                 ("distance_{}_cm", "Distance (cm)"), ("mean_speed_{}_cm_s", "Mean speed (cm/s)"),
+                 ("time_head_{}_s", "Head in zone (s)")]
+
+
+def summary_zones(summary: Mapping[str, Any]) -> list[str]:
+    """The zones of a summary (those with ``<zone>_entries`` and ``time_<zone>_s``), defaults first.
+
+    A zone the arena lacks (the corners of a round arena: their columns
+    empty) is left out.
+    """
+    out = []
+    for key in summary:
+        name = key[: -len("_entries")] if key.endswith("_entries") else None
+        if name and f"time_{name}_s" in summary:
+            value = summary[f"time_{name}_s"]
+            if value is not None and not (isinstance(value, float) and not np.isfinite(value)):
+                out.append(name)
+    return out
+
+
+def zone_table(summary: Mapping[str, Any]) -> str:
+    """HTML table of one video's zones, a row per zone with its measures; empty when it has none."""
+    names = summary_zones(summary)
+    if not names:
+        return ""
+    head = "<tr><th>Zone</th>" + "".join(f"<th>{h}</th>" for _, h in ZONE_MEASURES) + "</tr>"
+    rows = "".join(f"<tr><td>{html.escape(n)}</td>"
+                   + "".join(f"<td class='num'>{_fmt(summary.get(c.format(n)))}</td>" for c, _ in ZONE_MEASURES)
+                   + "</tr>" for n in names)
+    start = summary.get("trial_start_s")
+    trial = (f"<p class='meta'>Trial from {_fmt(start)} s of the video, {_fmt(summary.get('duration_s'))} s "
+             "analysed; latencies from the trial start.</p>" if start else "")
+    return f"<table class='zones'>{head}{rows}</table>{trial}"
+
+
 def result_units(results: Sequence[Any]) -> list[Any]:
     """Every result that is one animal, in order: a multi-arena video's ``arenas`` in its place.
 
@@ -295,6 +332,7 @@ def _unit_section(r: Any, images: Mapping[str, Mapping[str, bytes]], heading: st
              if "bout_acceleration" in pngs else ""),
             _img(pngs["ethogram"], "ethogram", wide=True) if "ethogram" in pngs else "",
             summary_table(r.summary),
+            zone_table(r.summary),
             f"<p class='meta'>Per-frame table: <code>{html.escape(stem)}_kinematics.csv</code>; "
             f"pose: <code>{html.escape(stem)}_pose.csv</code>.</p></{end}>"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the parsers are built without importing the stages (scipy and all)
@@ -25,8 +26,21 @@ def add_kinematics_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--moving-min", type=float, default=0.25,
                    help="shortest movement bout, s, >= 0 (default 0.25)")
     g.add_argument("--center-fraction", type=float, default=0.5,
-                   help="side of the centre square as a fraction of the arena side, between 0 and 1 "
-                        "(default 0.5)")
+                   help="side of the centre square as a fraction of the arena side (a round arena: the centre "
+                        "disk's diameter as a fraction of the arena's), between 0 and 1 (default 0.5)")
+    g.add_argument("--corner-cm", type=float, default=None,
+                   help="side of the four corner zones of a rectangular arena, cm, > 0 (default: the border's "
+                        "width)")
+    g.add_argument("--zones", type=Path, default=None, metavar="FILE.json",
+                   help='custom zones added to the defaults: {"units": "cm"|"px", "zones": [{"name": ..., '
+                        '"shape": "circle"|"polygon"|"rectangle", ...}]} (see docs/kinematics.md); checked '
+                        "before any video is read")
+    g.add_argument("--start", default=None, metavar="S|auto",
+                   help="trial start: seconds from the video's start, or auto (the first moment the animal has "
+                        "been inside the arena for 1 s) (default: the first frame)")
+    g.add_argument("--duration", type=float, default=None, metavar="S",
+                   help="trial length in s, > 0; a video ending earlier is flagged short_recording "
+                        "(default: to the end)")
     g.add_argument("--table-format", choices=("csv", "parquet"), default="csv",
                    help="per-frame table <stem>_kinematics.csv or .parquet (default csv)")
     g.add_argument("--no-plots", action="store_true", help="do not draw the PNG plots")
@@ -34,6 +48,7 @@ def add_kinematics_options(parser: argparse.ArgumentParser) -> None:
 
 def kinematics_config(args: argparse.Namespace) -> KinematicsConfig:
     """The checked :class:`KinematicsConfig` of the parsed options (raises OpenfieldError naming a bad one)."""
+    from openfield.io.zones import read_zones
     from openfield.kinematics import KinematicsConfig
 
     return KinematicsConfig(
@@ -41,4 +56,6 @@ def kinematics_config(args: argparse.Namespace) -> KinematicsConfig:
         max_gap_s=args.max_gap, smooth_window_s=args.smooth_window,
         moving_threshold_cm_s=args.moving_threshold, moving_min_s=args.moving_min,
         center_fraction=args.center_fraction, table_format=args.table_format,
+        corner_cm=args.corner_cm, zones=read_zones(args.zones) if args.zones is not None else None,
+        start=args.start, duration_s=args.duration,
     )

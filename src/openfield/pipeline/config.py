@@ -67,6 +67,39 @@ def check_arena_corners(corners: Sequence[Any] | None) -> list[np.ndarray] | Non
     return out
 
 
+def check_zones(kinematics: KinematicsConfig, calibration: Calibration | list[Calibration] | None,
+                arena_size_cm: tuple[float, float] | None, arena_diameter_cm: float | None = None) -> None:
+    """Check ``--zones`` and ``--corner-cm`` against every arena known before any video is read.
+
+    With calibrations, each one's arena (its shape, and the mapping of zones
+    in pixels); else, for zones in cm, a rectangular floor of
+    ``arena_size_cm`` (a round one of ``arena_diameter_cm``). Arenas found later (per video) are checked when
+    their video is analysed (:func:`openfield.kinematics.analyze_pose`).
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the zones file: a zone outside the arena, or ``--corner-cm``
+        too large or on a round arena.
+    """
+    from openfield import zones
+    from openfield.kinematics import arena_zone_list
+
+    if kinematics.zones is None and kinematics.corner_cm is None:
+        return
+    cals = calibration if isinstance(calibration, list) else [] if calibration is None else [calibration]
+    for cal in cals:
+        if cal.has_arena:
+            arena_zone_list(cal, kinematics, None)
+    size = arena_size_cm if arena_size_cm is not None else (
+        None if arena_diameter_cm is None else (arena_diameter_cm, arena_diameter_cm))
+    if not cals and size is not None and (kinematics.zones is None or kinematics.zones.units == "cm"):
+        custom = zones.to_cm(kinematics.zones) if kinematics.zones is not None else []
+        shape = "rectangle" if arena_size_cm is not None else "circle"
+        zones.arena_zones(shape, size, kinematics.center_fraction, kinematics.corner_cm,
+                          custom=custom, source=kinematics.zones.source if kinematics.zones is not None else None)
+
+
 def check_jobs(jobs: int) -> None:
     """Refuse a number of parallel videos that is not a whole number of at least 1 (``--jobs``)."""
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
@@ -185,6 +218,7 @@ class RunConfig:
                                  "--arena-diameter-cm D (a round floor)")
         self.arena_size_cm = check_arena_size(self.arena_size_cm)
         self._check_arena_shape()
+        check_zones(self.kinematics, self.calibration, self.arena_size_cm, self.arena_diameter_cm)
         check_fps(self.fps)
         if self.pose == "dlc" and self.dlc_config is None:
             raise OpenfieldError("--pose dlc needs --dlc-config path/to/config.yaml")
@@ -375,3 +409,4 @@ class PoseFilesConfig:
             self.arena_bodyparts = tuple(self.arena_bodyparts)  # type: ignore[assignment]
         if (self.calibration is None) == (self.arena_bodyparts is None):
             raise OpenfieldError("give either --calibration or --arena-from-bodyparts (one of them)")
+        check_zones(self.kinematics, self.calibration, self.arena_size_cm)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,10 @@ from openfield.quality import QC_COLUMNS
 log = logging.getLogger(__name__)
 
 
+#: A custom zone's summary column (:func:`openfield.kinematics.zone_summary_columns`).
+ZONE_COLUMN = re.compile(r"(time_head_|time_|latency_|distance_|mean_speed_)[a-z][a-z0-9_]*|[a-z][a-z0-9_]*_entries")
+
+
 def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str = "video") -> Path | None:
     """``summary_all.csv``: one row per finished input, or per (video, arena) (None, and no file, when none finished).
 
@@ -31,8 +36,11 @@ def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str 
     if not rows:
         return None
     arena = ["arena"] if any("arena" in r for r in rows) else []
-    extra = [c for c in [*QC_COLUMNS, *BEHAVIOR_COLUMNS]
-             if c not in SUMMARY_COLUMNS and any(c in r for r in rows)]
+    named = {name_column, "arena", *SUMMARY_COLUMNS, *QC_COLUMNS, *BEHAVIOR_COLUMNS}
+    zone_cols = list(dict.fromkeys(c for r in rows for c in r  # custom zones' columns (kinematics.summary_row)
+                                   if c not in named and ZONE_COLUMN.fullmatch(c)))
+    extra = [*zone_cols, *[c for c in [*QC_COLUMNS, *BEHAVIOR_COLUMNS]
+                           if c not in SUMMARY_COLUMNS and any(c in r for r in rows)]]
     path = write_csv(pd.DataFrame(rows, columns=[name_column, *arena, *SUMMARY_COLUMNS, *extra]),
                      Path(out_dir) / "summary_all.csv")
     log.info("batch summary: %s", path)

@@ -32,7 +32,7 @@ from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError, OutputStorageError
 from openfield.io.lock import claim_output_folder
 from openfield.io.video import VideoInfo, video_info
-from openfield.kinematics import SUMMARY_COLUMNS
+from openfield.kinematics import SUMMARY_COLUMNS, summary_row
 from openfield.pipeline import steps
 from openfield.pipeline.config import BEHAVIOR_COLUMNS, PoseFilesConfig, RunConfig
 from openfield.pipeline.ledger import Ledger, fingerprint
@@ -198,7 +198,7 @@ def _analyse(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, ca
                                             plot=config.plots, frame_times=steps.frame_times_file(ledger))
     qc_fp, qc = steps.quality_step(ledger, summary, info.fps, cal, reader, (info.width, info.height),
                                    [pose_fp, kin_fp])
-    row = {**names, **{k: summary[k] for k in SUMMARY_COLUMNS}}
+    row = {**names, **summary_row(summary)}
     row.update({k: qc[k] for k in QC_COLUMNS if k not in row})
     inputs = [kin_fp, qc_fp]
     if config.behavior_model is not None:
@@ -419,7 +419,7 @@ def process_pose_file(pose_file: str | os.PathLike[str], out_dir: str | os.PathL
         [pose_fp] + ([cal_fp] if cal_fp else []), plot=config.plots,
         arena_bodyparts=config.arena_bodyparts, arena_size_cm=config.arena_size_cm,
     )
-    fp, row = steps.summary_step(ledger, {"file": pose_file.name, **{k: summary[k] for k in SUMMARY_COLUMNS}},
+    fp, row = steps.summary_step(ledger, {"file": pose_file.name, **summary_row(summary)},
                                  [kin_fp])
     if ledger.ran:
         log.info("%s: %.1f cm in %.1f s, mean speed %.2f cm/s -> %s", pose_file.name, row["distance_cm"],

@@ -546,11 +546,15 @@ def kinematics_step(
     paths = output_paths(ledger.stem, ledger.out_dir)
     settings = {**asdict(config), "plots": plot, "fps": fps,
                 "arena_bodyparts": arena_bodyparts, "arena_size_cm": arena_size_cm}
+    for key in ("corner_cm", "zones", "start", "duration_s"):  # unset: the fingerprint of before they existed
+        if settings[key] is None:
+            del settings[key]
     if frame_times is not None:  # only then: a constant-rate video keeps its fingerprint
         settings["time_source"] = "timestamps"
     fp = fingerprint("kinematics", settings, inputs=inputs)
     rec = ledger.current("kinematics", fp)
-    if rec and "cleaning" in rec["values"]:  # (a record from before the cleaning was kept: redone)
+    # (a record from before the cleaning, or before the zone columns, was kept: redone)
+    if rec and "cleaning" in rec["values"] and all(k in rec["values"] for k in kinematics.SUMMARY_COLUMNS):
         return fp, rec["values"]
     ds = read_dlc(pose, fps=fps) if isinstance(pose, Path) else pose
     if arena_bodyparts is not None:
@@ -767,7 +771,14 @@ def _labeled_video(ledger: Ledger, path: Path, fps: float, corners: np.ndarray |
     from openfield import overlay
 
     ds = read_dlc(ledger.output("pose", "pose"), fps=fps)
-    zones = pd.read_csv(ledger.output("kinematics", "kinematics"))["zone"].astype(str).tolist()
+    table = pd.read_csv(ledger.output("kinematics", "kinematics"), usecols=lambda c: c in ("frame", "zone"))
+    zones = table["zone"].astype(str).tolist()
+    if "frame" in table:  # each frame's zone by its video frame number: a trial window's table holds its frames only
+        zone_of = np.full(ds.sizes["time"], "", dtype=object)
+        frame = table["frame"].to_numpy(int)
+        inside = frame < len(zone_of)
+        zone_of[frame[inside]] = np.asarray(zones, dtype=object)[inside]
+        zones = zone_of.tolist()
     labels = probabilities = None
     if "behavior" in ledger.records:
         frames = pd.read_csv(ledger.output("behavior", "behavior"))
@@ -924,6 +935,7 @@ def quality_step(
         animal_found_at_start=quality.found_in_start_window(report["first_tracked_s"]),
         # from the timestamps when the kinematics measured on them, else frames_read / fps as always
         duration_s=summary["duration_s"] if report.get("time_source") == "timestamps" else None,
+        trial=report.get("trial"),
     )
     values = record.as_row()
     # the kinematics' own columns stay as it computed them (after cleaning)

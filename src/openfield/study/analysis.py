@@ -16,7 +16,7 @@ from openfield.study import stats
 
 #: Summary columns that describe the recording, not the animal: kept in videos.csv, not tested by default.
 NOT_MEASURES = {"fps", "px_per_cm", "fraction_interpolated", "fraction_missing", "duration_s", "arena",
-                *QC_COLUMNS}
+                "trial_start_s", *QC_COLUMNS}
 
 #: Design columns added by the reader, not the user.
 _INTERNAL = ["stem", "recording", "included", "reason"]

@@ -19,6 +19,14 @@ recording's; means are means over the bin's frames: speed over all of them,
 acceleration and deceleration over the frames inside locomotor bouts (the
 ``in_bout`` column, as in the summary; every frame for tables written
 before it existed).
+
+Every other zone of the table (its ``in_<zone>`` columns: the corners of a
+rectangular arena, the zones of ``--zones``) adds ``time_<zone>_s``,
+``<zone>_entries`` (an entry in the bin of its first frame inside, as in
+:func:`openfield.zones.entry_frames`) and ``distance_<zone>_cm`` per bin
+(:func:`zone_bin_columns`), with the same definitions as the summary's;
+they add up over bins too. A zone never visited in the whole table (a round
+arena's corner columns, all False) is left out.
 """
 
 from __future__ import annotations
@@ -74,6 +82,11 @@ def center_entry_frames(zone: np.ndarray) -> np.ndarray:
     return out
 
 
+def zone_bin_columns(frames: pd.DataFrame) -> list[str]:
+    """The zones of a per-frame table's ``in_<zone>`` columns that are ever True, in table order."""
+    return [c[3:] for c in frames.columns if c.startswith("in_") and c != "in_bout" and frames[c].astype(bool).any()]
+
+
 def bin_measures(frames: pd.DataFrame, fps: float, bin_s: float | None,
                  behavior: pd.DataFrame | None = None) -> pd.DataFrame:
     """Measures per time bin of one recording.
@@ -97,8 +110,8 @@ def bin_measures(frames: pd.DataFrame, fps: float, bin_s: float | None,
     -------
     pandas.DataFrame
         One row per bin: ``bin``, ``bin_start_min``, ``bin_end_min``,
-        ``bin_length_s``, ``partial`` and ``BIN_MEASURES`` (plus behaviour
-        times). Zone measures are NaN when the table has no zones.
+        ``bin_length_s``, ``partial`` and ``BIN_MEASURES`` (plus the other
+        zones' time, entries and distance, and behaviour times). Zone measures are NaN when the table has no zones.
     """
     n = len(frames)
     xy = frames[["x_cm", "y_cm"]].to_numpy(float)
@@ -111,6 +124,9 @@ def bin_measures(frames: pd.DataFrame, fps: float, bin_s: float | None,
     has_zones = bool(np.isin(zone, [zones.CENTER, zones.BORDER]).any())
     moving = frames["moving"].astype(bool).to_numpy()
     entries = center_entry_frames(zone)
+    known = ~np.isnan(xy).any(axis=1)
+    other = {z: frames[f"in_{z}"].astype(bool).to_numpy() for z in zone_bin_columns(frames)}
+    other_entries = {z: zones.entry_frames(inside, known) for z, inside in other.items()}
     times = table_times(frames)
     durations = None if times is None else timebase.frame_durations(times)
     idx = bin_index(n, fps, bin_s, times) if bin_s else np.zeros(n, int)
@@ -143,6 +159,10 @@ def bin_measures(frames: pd.DataFrame, fps: float, bin_s: float | None,
             row[f"time_{z}_s"] = timebase.seconds(in_z, fps, durations) if has_zones else nan
             row[f"distance_{z}_cm"] = float(np.nansum(step[in_z])) if has_zones else nan
         row["center_entries"] = float(entries[sel].sum()) if has_zones else nan
+        for z, inside in other.items():
+            row[f"time_{z}_s"] = timebase.seconds(sel & inside, fps, durations)
+            row[f"{z}_entries"] = float(other_entries[z][sel].sum())
+            row[f"distance_{z}_cm"] = float(np.nansum(step[sel & inside]))
         pos, neg = a[a > ACC_ZERO], a[a < -ACC_ZERO]
         row["mean_acceleration_cm_s2"] = float(pos.mean()) if len(pos) else nan
         row["mean_deceleration_cm_s2"] = float(-neg.mean()) if len(neg) else nan

@@ -1,0 +1,40 @@
+"""Reading a zones file (``--zones FILE.json``): the JSON, checked by :func:`openfield.zones.parse`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from openfield.errors import OpenfieldError
+from openfield.zones import ZoneSet, parse
+
+
+def read_zones(path: str | os.PathLike[str]) -> ZoneSet:
+    """Read and check a zones file.
+
+    Parameters
+    ----------
+    path
+        The JSON file (format: :mod:`openfield.zones`).
+
+    Returns
+    -------
+    ZoneSet
+        The zones in the file's units (map them with
+        :func:`openfield.zones.to_cm`).
+
+    Raises
+    ------
+    OpenfieldError
+        One line naming the file: missing, not JSON, or any problem
+        :func:`openfield.zones.parse` finds.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise OpenfieldError("zones file not found", path)
+    try:
+        obj = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise OpenfieldError(f"zones file is not valid JSON ({exc})", path) from exc
+    return parse(obj, str(path))
