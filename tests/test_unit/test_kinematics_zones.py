@@ -247,14 +247,16 @@ def test_run_config_checks_zones_against_the_arena():
 
 
 def test_round_arena_centre_disk_against_the_oracle():
-    """A calibration saying ``shape="circle"`` (the arena contract; a stand-in until calibration has it)."""
+    """A round floor's calibration (1 px = 1 cm): the centre zone is the disk."""
+    from openfield.arena import ArenaGeometry
     from openfield.calibration import Calibration
 
     t = np.arange(int(20 * FPS)) / FPS
     body, heading = path(t)
-    cal = Calibration(method="arena", px_per_cm=1.0, homography=np.eye(3),
-                      arena_corners_px=np.array([[0, 0], [40, 0], [40, 40], [0, 40]], float), arena_size_cm=ARENA)
-    cal.shape = "circle"
+    cal = Calibration(method="arena", px_per_cm=1.0, homography=np.eye(3), arena_size_cm=ARENA,
+                      arena=ArenaGeometry("circle", center_px=(ARENA[0] / 2, ARENA[1] / 2),
+                                          axes_px=(ARENA[0] / 2, ARENA[1] / 2)))
+    assert cal.shape == "circle"
     from openfield.io import from_numpy
 
     ds = from_numpy(body[:, None, :], None, ["body"], fps=FPS)
