@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from openfield import bouts, cleaning, smoothing, timebase, zones
+from openfield import bouts, cleaning, extra_measures, mobility, path_shape, smoothing, timebase, wall, zones
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.pose import ARENA_KEYPOINTS
@@ -87,11 +87,12 @@ SUMMARY_COLUMNS = [
     "calibration_method",
     *bouts.SUMMARY_COLUMNS,
     "tracking_noise_cm",
+    *extra_measures.SUMMARY_COLUMNS,
 ]
 
 FRAME_COLUMNS = [
     "frame", "time_s", "x_cm", "y_cm", "speed_cm_s", "acceleration_cm_s2", "zone", "moving", "in_bout",
-    "interpolated",
+    "interpolated", *extra_measures.FRAME_COLUMNS,
 ]
 
 
@@ -137,6 +138,17 @@ class KinematicsConfig:
         Side of the centre zone as a fraction of the arena side, in (0, 1) [0.5].
     table_format
         Per-frame table as ``"csv"`` or ``"parquet"`` [csv].
+    rotation_threshold_deg
+        A turn back of more than this restarts a rotation count, in (0, 360)
+        [90] (:mod:`openfield.path_shape`).
+    immobile_threshold_cm_s
+        Speed below which the reference point is still, > 0 [1.75] ...
+    immobile_min_s
+        ... for at least this long: an immobility episode, > 0 [2]
+        (:mod:`openfield.mobility`).
+    thigmotaxis_cm
+        Distance from the wall that counts as wall-hugging, > 0 [8]
+        (:mod:`openfield.wall`).
 
     Raises
     ------
@@ -155,6 +167,10 @@ class KinematicsConfig:
     moving_min_s: float = 0.25
     center_fraction: float = 0.5
     table_format: str = "csv"
+    rotation_threshold_deg: float = path_shape.ROTATION_THRESHOLD_DEG
+    immobile_threshold_cm_s: float = mobility.IMMOBILE_THRESHOLD_CM_S
+    immobile_min_s: float = mobility.IMMOBILE_MIN_S
+    thigmotaxis_cm: float = wall.THIGMOTAXIS_CM
 
     def __post_init__(self) -> None:
         if self.bodypart is not None and not str(self.bodypart).strip():
@@ -172,6 +188,11 @@ class KinematicsConfig:
                high_open=True)
         if self.table_format not in ("csv", "parquet"):
             raise OpenfieldError(f"--table-format (table_format) must be csv or parquet, got {self.table_format!r}")
+        _check("rotation_threshold_deg", "--rotation-threshold", self.rotation_threshold_deg, 0.0, 360.0,
+               low_open=True, high_open=True)
+        _check("immobile_threshold_cm_s", "--immobile-threshold", self.immobile_threshold_cm_s, 0.0, low_open=True)
+        _check("immobile_min_s", "--immobile-min", self.immobile_min_s, 0.0, low_open=True)
+        _check("thigmotaxis_cm", "--thigmotaxis-cm", self.thigmotaxis_cm, 0.0, low_open=True)
 
 
 # --------------------------------------------------------------------------- reference point
@@ -551,6 +572,7 @@ def analyze_pose(
                      arena_size_cm=None if arena is None else tuple(arena),
                      center_fraction=float(config.center_fraction), reference_point=name, cleaning=report,
                      bout_bounds=[[float(v) for v in row] for row in bounds])
+    out = extra_measures.add_frame_measures(out, calibration, config, times_s)
     return log_step(out, "kinematics", {**asdict(config), "fps": fps, "time_source": time_source})
 
 
@@ -571,6 +593,7 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
     out.update(reference_point=ds.attrs["reference_point"], fps=fps, px_per_cm=float(cal["px_per_cm"]),
                calibration_method=cal["method"], tracking_noise_cm=ds.attrs["cleaning"]["tracking_noise_cm"])
     out.update(bouts.summarize_bouts(bout_table(ds), has_zones=has_zones))
+    out.update(extra_measures.summarize(ds, frame_times(ds)))
     return {k: out[k] for k in SUMMARY_COLUMNS}
 
 
@@ -601,5 +624,6 @@ def frames_table(ds: xr.Dataset) -> pd.DataFrame:
             "moving": ds["moving"].values,
             "in_bout": ds["in_bout"].values,
             "interpolated": ds["interpolated"].values,
+            **extra_measures.frame_columns(ds),
         }
     )
