@@ -500,7 +500,9 @@ def analyze_pose(
         ``reference_position`` (time, space; cleaned and smoothed, cm),
         ``speed`` (cm/s), ``acceleration`` (signed, cm/s²), ``zone``
         (``"center"``, ``"border"``, or ``""`` where unknown), ``moving``,
-        ``in_bout`` (inside a locomotor bout) and ``interpolated`` (bool);
+        ``in_bout`` (inside a locomotor bout) and ``interpolated`` (bool),
+        and the path shape, immobility and wall variables of
+        :func:`openfield.extra_measures.add_frame_measures`;
         each variable's ``units`` in its attrs.
         ``attrs`` add ``fps`` (the median rate with ``times_s``),
         ``time_source`` (``"timestamps"`` with ``times_s``, else ``"fps"``),

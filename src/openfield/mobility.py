@@ -6,7 +6,8 @@ frames lasting at least ``min_s``. Tracking noise is allowed for, as the
 locomotor bouts do (:mod:`openfield.bouts`): a resting animal's tracked
 point jitters, and a jitter spike above the threshold that is shorter than
 ``bridge_s`` (by default the moving minimum, 0.25 s: a shorter excursion
-is no movement either) does not split an episode; the track is smoothed by
+is no movement either) does not split an episode (nor delays one that
+begins with the recording, or cuts one that ends with it); the track is smoothed by
 a filter fitted to the recording's own tracking noise before its speed is
 taken (:mod:`openfield.smoothing`). Frames without a position (NaN speed)
 end an episode: the animal is not known to be still there.
@@ -24,10 +25,10 @@ from openfield import cleaning, timebase
 #: Summary keys of :func:`immobility_summary`.
 SUMMARY_COLUMNS = ["time_immobile_s", "immobility_bouts", "latency_immobile_s"]
 
-#: Default speed (cm/s) below which the point is still: EthoVision XT's default stop velocity of its
-#: Movement variable (the animal is "not moving" below it).
+#: Default speed (cm/s) below which the point is still: a stop velocity as EthoVision XT's Movement variable
+#: pairs with a 2-cm/s start velocity (our moving threshold), so no immobile frame is a moving one.
 IMMOBILE_THRESHOLD_CM_S = 1.75
-#: Default shortest episode (s), as the minimum immobility period of ANY-maze's immobility detection.
+#: Default shortest episode (s), a minimum immobility period as ANY-maze's immobility detection asks for.
 IMMOBILE_MIN_S = 2.0
 
 
@@ -57,7 +58,8 @@ def immobile_mask(speed: np.ndarray, fps: float, threshold_cm_s: float = IMMOBIL
         Shortest episode.
     bridge_s
         Excursions above the threshold shorter than this, between two still
-        runs, stay inside the episode (tracking jitter).
+        runs (or between a still run and the recording's start or end), stay
+        inside the episode (tracking jitter).
     times_s
         Per-frame times of a variable-frame-rate video; None: frames ``1 / fps`` apart.
 
@@ -73,7 +75,9 @@ def immobile_mask(speed: np.ndarray, fps: float, threshold_cm_s: float = IMMOBIL
     starts, lengths = cleaning.runs(known & ~still)
     secs = _run_seconds(starts, lengths, fps, times_s)
     for s, n, sec in zip(starts, lengths, secs, strict=True):
-        if s > 0 and s + n < len(speed) and still[s - 1] and still[s + n] and sec < bridge_s - 1e-9:
+        before = still[s - 1] if s > 0 else None  # None: the recording's edge
+        after = still[s + n] if s + n < len(speed) else None
+        if before is not False and after is not False and (before or after) and sec < bridge_s - 1e-9:
             still[s : s + n] = True
     starts, lengths = cleaning.runs(still)
     secs = _run_seconds(starts, lengths, fps, times_s)
