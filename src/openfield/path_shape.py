@@ -15,7 +15,11 @@ image** (east -> south is a right turn on the screen).
   direction's count from where the turn back ends, so wiggles of the head
   and turning back and forth add no rotation. A count starts when the
   animal first turns that way. Frames without a heading are skipped (the
-  turn across them is the shorter way round).
+  turn across them is the shorter way round). A change of more than
+  ``MAX_STEP_DEG`` (90°) from one known heading to the next is not counted:
+  it is a tracking error (a head-tail swap turns the axis by 180° at once,
+  and back) or a switch between the body axis and the direction of travel,
+  and either way the sense of such a turn cannot be told.
 - **Turn angle**, **angular velocity**, **meander** (EthoVision XT's
   definitions, on the direction of travel of the smoothed reference point):
   between consecutive moving frames, the turn ``|Δθ|`` of the direction of
@@ -38,6 +42,9 @@ TURN_COLUMNS = ["mean_turn_angle_deg", "mean_angular_velocity_deg_s", "meander_d
 
 #: Default turn back (°) that restarts a rotation count.
 ROTATION_THRESHOLD_DEG = 90.0
+
+#: A heading change larger than this (°) between consecutive known headings is not counted as a turn.
+MAX_STEP_DEG = 90.0
 
 _EPS_DEG = 1e-6
 
@@ -121,7 +128,8 @@ def rotation_events(heading_deg: np.ndarray, threshold_deg: float = ROTATION_THR
         screen); NaN frames are skipped.
     threshold_deg
         A turn back of more than this from the furthest point reached
-        restarts the count of that direction (see the module's docstring).
+        restarts the count of that direction (see the module's docstring);
+        steps larger than :data:`MAX_STEP_DEG` count as no turn.
     full_deg
         Degrees per rotation.
 
@@ -136,6 +144,7 @@ def rotation_events(heading_deg: np.ndarray, threshold_deg: float = ROTATION_THR
     if len(known) < 2:
         return out
     steps = wrap_deg(np.diff(h[known]))
+    steps[np.abs(steps) > MAX_STEP_DEG] = 0.0  # a head-tail swap or a change of source, not a turn
     for sign in (1, -1):
         turned, furthest, following = 0.0, 0.0, True
         for i, d in zip(known[1:], sign * steps, strict=True):

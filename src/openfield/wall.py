@@ -41,7 +41,7 @@ def _floor_geometry(shape: str, arena_size_cm: Sequence[float],
     if shape == "rectangle":
         return shapely.box(0.0, 0.0, w, h)
     if shape == "circle":
-        return shapely.Point(w / 2, w / 2).buffer(w / 2, quad_segs=256)
+        return shapely.Point(w / 2, w / 2).buffer(w / 2, quad_segs=64)
     if shape == "polygon":
         if polygon_cm is None or len(polygon_cm) < 3:
             raise OpenfieldError("a polygon arena needs at least 3 corners in cm")

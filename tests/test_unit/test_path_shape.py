@@ -103,6 +103,15 @@ def test_a_turn_back_past_the_threshold_restarts_the_count():
     assert path_shape.rotations(turns(*[30, -60, 30] * 20)) == (0, 0)
 
 
+def test_a_head_tail_swap_is_no_rotation():
+    h = turns(30, -30, 30, -30)
+    h[5] += 180.0  # one frame with head and tail swapped: -180 then -180 again would be a whole turn
+    h[10:13] += 180.0  # three frames swapped
+    assert path_shape.rotations(path_shape.wrap_deg(h)) == (0, 0)
+    # a real turn of 60 degrees a frame (1800 deg/s at 30 fps) still counts
+    assert path_shape.rotations(turns(420, step=60.0)) == (1, 0)
+
+
 def test_rotations_skip_frames_without_a_heading():
     h = turns(400)
     h[10:20] = np.nan  # 50 degrees unseen: the turn across the gap is the shorter way round
