@@ -24,21 +24,22 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from openfield import cleaning, mobility, path_shape, timebase, wall
+from openfield import cleaning, mobility, path_shape, timebase, wall, zones
 from openfield.bodyparts import find_role
 from openfield.calibration import Calibration
 
 #: Summary columns, in order.
+ZONE_COLUMNS = [f"time_immobile_{z}_s" for z in (zones.CENTER, zones.BORDER)]
 SUMMARY_COLUMNS = ["rotations_cw", "rotations_ccw", *path_shape.TURN_COLUMNS, *mobility.SUMMARY_COLUMNS,
-                   *wall.SUMMARY_COLUMNS]
+                   *ZONE_COLUMNS, *wall.SUMMARY_COLUMNS]
 
 #: Per-frame table columns, in order.
 FRAME_COLUMNS = ["heading_deg", "rotation", "immobile", "wall_distance_cm", "near_wall"]
 
 #: Per-bin measures (:func:`bin_values`), and those of them that add up over bins.
 BIN_MEASURES = ["rotations_cw", "rotations_ccw", *path_shape.TURN_COLUMNS, "time_immobile_s",
-                "immobility_bouts", *wall.SUMMARY_COLUMNS]
-ADDITIVE = ["rotations_cw", "rotations_ccw", "time_immobile_s", "immobility_bouts"]
+                "immobility_bouts", *ZONE_COLUMNS, *wall.SUMMARY_COLUMNS]
+ADDITIVE = ["rotations_cw", "rotations_ccw", "time_immobile_s", "immobility_bouts", *ZONE_COLUMNS]
 
 
 def _point_cm(ds: xr.Dataset, role: str, calibration: Calibration, cutoff: float) -> np.ndarray | None:
@@ -124,9 +125,10 @@ def frame_columns(ds: xr.Dataset) -> dict[str, np.ndarray]:
 
 
 def _values(xy: np.ndarray, moving: np.ndarray, rotation: np.ndarray, immobile: np.ndarray,
-            dist: np.ndarray, near: np.ndarray, sel: np.ndarray, fps: float,
+            dist: np.ndarray, near: np.ndarray, zone: np.ndarray | None, sel: np.ndarray, fps: float,
             times_s: np.ndarray | None) -> dict[str, float]:
-    """The measures of the frames ``sel`` (a step, a turn, an episode counted at the frame it arrives/starts in)."""
+    """The measures of the frames ``sel`` (a step, a turn, an episode counted at the frame it arrives/starts in);
+    ``zone`` None: no zones (their columns NaN)."""
     turn, step, dt = path_shape.travel_turns(xy, moving, fps, times_s)
     out: dict[str, float] = {"rotations_cw": int((rotation[sel] > 0).sum()),
                              "rotations_ccw": int((rotation[sel] < 0).sum())}
@@ -135,6 +137,9 @@ def _values(xy: np.ndarray, moving: np.ndarray, rotation: np.ndarray, immobile: 
     starts, _ = mobility.episodes(immobile)
     out["time_immobile_s"] = timebase.seconds(immobile & sel, fps, durations)
     out["immobility_bouts"] = int(sel[starts].sum())
+    for z in (zones.CENTER, zones.BORDER):
+        out[f"time_immobile_{z}_s"] = (float("nan") if zone is None
+                                       else timebase.seconds(immobile & sel & (zone == z), fps, durations))
     out.update(wall.wall_summary(np.where(sel, dist, np.nan), near & sel, fps, times_s))
     return out
 
@@ -148,9 +153,10 @@ def summarize(ds: xr.Dataset, times_s: np.ndarray | None = None) -> dict[str, An
     fps = float(ds.attrs["fps"])
     n = ds.sizes["time"]
     immobile = ds["immobile"].values.astype(bool)
+    zone = ds["zone"].values.astype(object) if ds.attrs.get("arena_size_cm") is not None else None
     out = _values(ds["reference_position"].transpose("time", "space").values, ds["moving"].values.astype(bool),
                   ds["rotation"].values, immobile, ds["wall_distance"].values, ds["near_wall"].values.astype(bool),
-                  np.ones(n, bool), fps, times_s)
+                  zone, np.ones(n, bool), fps, times_s)
     out["latency_immobile_s"] = mobility.immobility_summary(immobile, fps, times_s)["latency_immobile_s"]
     return {k: out[k] for k in SUMMARY_COLUMNS}
 
@@ -184,5 +190,8 @@ def bin_values(frames: pd.DataFrame, idx: np.ndarray, n_bins: int, fps: float,
     immobile = frames["immobile"].astype(bool).to_numpy()
     dist = frames["wall_distance_cm"].to_numpy(float)
     near = frames["near_wall"].astype(bool).to_numpy()
-    return [{k: v for k, v in _values(xy, moving, rotation, immobile, dist, near, idx == b, fps, times_s).items()
-             if k in BIN_MEASURES} for b in range(n_bins)]
+    zone = frames["zone"].fillna(zones.UNKNOWN).astype(str).to_numpy(object)
+    if not np.isin(zone, [zones.CENTER, zones.BORDER]).any():
+        zone = None
+    return [{k: v for k, v in _values(xy, moving, rotation, immobile, dist, near, zone, idx == b, fps,
+                                      times_s).items() if k in BIN_MEASURES} for b in range(n_bins)]

@@ -13,7 +13,9 @@ taken (:mod:`openfield.smoothing`). Frames without a position (NaN speed)
 end an episode: the animal is not known to be still there.
 
 Summary: ``time_immobile_s`` (the episodes' total time), ``immobility_bouts``
-(their number), ``latency_immobile_s`` (start of the first, NaN if none).
+(their number), ``latency_immobile_s`` (start of the first, NaN if none);
+the kinematics summary adds the immobile time in each zone
+(:mod:`openfield.extra_measures`).
 """
 
 from __future__ import annotations

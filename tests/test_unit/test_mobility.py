@@ -65,6 +65,17 @@ def test_the_jitter_bridge_is_what_keeps_an_episode_whole():
     assert s["time_immobile_s"] == pytest.approx(truth["time_immobile_s"], abs=1.0)
 
 
+def test_immobile_time_per_zone():
+    # a 4-s stop in the middle of the 40-cm arena (centre zone), then a 3-s stop in a corner (border)
+    legs = [Leg((5, 5), (20, 20), 20.0, 40.0, 4.0), Leg((20, 20), (35, 35), 20.0, 40.0, 3.0)]
+    traj = synthetic.legs_trajectory(legs, FPS, start_pause_s=0.0)
+    _, s = measured(traj, 0.2)
+    assert s["immobility_bouts"] == 2
+    assert s["time_immobile_center_s"] == pytest.approx(4.0, abs=0.3)
+    assert s["time_immobile_border_s"] == pytest.approx(3.0, abs=0.3)
+    assert s["time_immobile_center_s"] + s["time_immobile_border_s"] == pytest.approx(s["time_immobile_s"])
+
+
 def test_immobile_mask_rules_exactly():
     fps = 10.0
     v = np.full(100, 5.0)

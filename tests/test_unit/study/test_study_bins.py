@@ -87,6 +87,7 @@ def test_variable_frame_rate_times_are_sums_of_frame_durations():
     assert whole["time_border_s"] == pytest.approx(3.03, abs=1e-12)
     assert whole["time_other_s"] == pytest.approx(3.03, abs=1e-12)
     assert whole["time_immobile_s"] == pytest.approx(3.03, abs=1e-12) and whole["immobility_bouts"] == 151
+    assert whole["time_immobile_border_s"] == pytest.approx(3.03, abs=1e-12) and whole["time_immobile_center_s"] == 0
     assert whole["thigmotaxis_fraction"] == pytest.approx(6.0 / duration, abs=1e-12)
     assert whole["mean_wall_distance_cm"] == pytest.approx((150 * 2.0 + 151 * 12.0) / 301)  # a mean over frames
     assert abs(150 / fps - 6.0) > 1.4  # what frame counts / fps would say (4.5 s): wrong
