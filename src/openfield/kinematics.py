@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from openfield import bouts, cleaning, smoothing, timebase, trial, zones
+from openfield import bouts, cleaning, extra_measures, mobility, path_shape, smoothing, timebase, trial, wall, zones
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.pose import ARENA_KEYPOINTS
@@ -96,11 +96,12 @@ SUMMARY_COLUMNS = [
     *[c for _z in zones.CORNERS for c in (
         f"time_{_z}_s", f"{_z}_entries", f"latency_{_z}_s", f"distance_{_z}_cm", f"mean_speed_{_z}_cm_s",
         f"time_head_{_z}_s")],
+    *extra_measures.SUMMARY_COLUMNS,
 ]
 
 FRAME_COLUMNS = [
     "frame", "time_s", "x_cm", "y_cm", "speed_cm_s", "acceleration_cm_s2", "zone", "moving", "in_bout",
-    "interpolated", *[f"in_{z}" for z in zones.CORNERS],
+    "interpolated", *[f"in_{z}" for z in zones.CORNERS], *extra_measures.FRAME_COLUMNS,
 ]
 
 
@@ -168,6 +169,17 @@ class KinematicsConfig:
         Trial length in s, > 0 [None: to the end].
     table_format
         Per-frame table as ``"csv"`` or ``"parquet"`` [csv].
+    rotation_threshold_deg
+        A turn back of more than this restarts a rotation count, in (0, 360)
+        [90] (:mod:`openfield.path_shape`).
+    immobile_threshold_cm_s
+        Speed below which the reference point is still, > 0 [1.75] ...
+    immobile_min_s
+        ... for at least this long: an immobility episode, > 0 [2]
+        (:mod:`openfield.mobility`).
+    thigmotaxis_cm
+        Distance from the wall that counts as wall-hugging, > 0 [8]
+        (:mod:`openfield.wall`).
 
     Raises
     ------
@@ -190,6 +202,10 @@ class KinematicsConfig:
     zones: zones.ZoneSet | None = None
     start: float | str | None = None
     duration_s: float | None = None
+    rotation_threshold_deg: float = path_shape.ROTATION_THRESHOLD_DEG
+    immobile_threshold_cm_s: float = mobility.IMMOBILE_THRESHOLD_CM_S
+    immobile_min_s: float = mobility.IMMOBILE_MIN_S
+    thigmotaxis_cm: float = wall.THIGMOTAXIS_CM
 
     def __post_init__(self) -> None:
         if self.bodypart is not None and not str(self.bodypart).strip():
@@ -213,6 +229,11 @@ class KinematicsConfig:
             raise OpenfieldError("--zones (zones) must be a zones file read by openfield.io.zones.read_zones")
         if self.table_format not in ("csv", "parquet"):
             raise OpenfieldError(f"--table-format (table_format) must be csv or parquet, got {self.table_format!r}")
+        _check("rotation_threshold_deg", "--rotation-threshold", self.rotation_threshold_deg, 0.0, 360.0,
+               low_open=True, high_open=True)
+        _check("immobile_threshold_cm_s", "--immobile-threshold", self.immobile_threshold_cm_s, 0.0, low_open=True)
+        _check("immobile_min_s", "--immobile-min", self.immobile_min_s, 0.0, low_open=True)
+        _check("thigmotaxis_cm", "--thigmotaxis-cm", self.thigmotaxis_cm, 0.0, low_open=True)
 
 
 # --------------------------------------------------------------------------- reference point
@@ -528,6 +549,8 @@ def analyze_pose(
         it; all False without one); each variable's ``units`` in its attrs.
         With a trial window (``config.start``, ``config.duration_s``) the
         variables hold the window's frames only, ``time`` from its start.
+        And the path shape, immobility and wall variables of
+        :func:`openfield.extra_measures.add_frame_measures`.
         ``attrs`` add ``fps`` (the median rate with ``times_s``),
         ``time_source`` (``"timestamps"`` with ``times_s``, else ``"fps"``),
         ``calibration`` (its dict), ``arena_size_cm``
@@ -628,11 +651,13 @@ def analyze_pose(
     out.attrs.update(fps=fps, time_unit="seconds", time_source=time_source, calibration=calibration.to_dict(),
                      arena_size_cm=None if arena is None else tuple(arena),
                      arena_shape=_arena_shape(calibration), zones=zones.zone_records(zone_list),
+                     arena_polygon_cm=None if calibration.polygon_cm is None else calibration.polygon_cm.tolist(),
                      has_head=head_xy is not None,
                      trial_start_s=0.0 if window is None else window.start_s,
                      first_frame=0 if window is None else window.first,
                      center_fraction=float(config.center_fraction), reference_point=name, cleaning=report,
                      bout_bounds=[[float(v) for v in row] for row in bounds])
+    out = extra_measures.add_frame_measures(out, calibration, config, times_s)
     return log_step(out, "kinematics", {**asdict(config), "fps": fps, "time_source": time_source})
 
 
@@ -715,6 +740,7 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
                calibration_method=cal["method"], tracking_noise_cm=ds.attrs["cleaning"]["tracking_noise_cm"])
     out.update(bouts.summarize_bouts(bout_table(ds), has_zones=has_zones))
     out["trial_start_s"] = float(ds.attrs.get("trial_start_s", 0.0))
+    out.update(extra_measures.summarize(ds, frame_times(ds)))
     custom = _zone_summary(ds, out)
     nan = float("nan")
     return {**{k: out.get(k, nan) for k in SUMMARY_COLUMNS}, **{k: out[k] for k in custom}}
@@ -785,6 +811,7 @@ def frames_table(ds: xr.Dataset) -> pd.DataFrame:
             "moving": ds["moving"].values,
             "in_bout": ds["in_bout"].values,
             "interpolated": ds["interpolated"].values,
+            **extra_measures.frame_columns(ds),
         }
     )
     # in_<zone> of each zone but the centre and border (the zone column): the default corners (False where

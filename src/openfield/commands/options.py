@@ -41,6 +41,15 @@ def add_kinematics_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--duration", type=float, default=None, metavar="S",
                    help="trial length in s, > 0; a video ending earlier is flagged short_recording "
                         "(default: to the end)")
+    g.add_argument("--rotation-threshold", type=float, default=90.0,
+                   help="a turn back of more than this many degrees restarts a rotation count, between 0 and "
+                        "360 (default 90)")
+    g.add_argument("--immobile-threshold", type=float, default=1.75,
+                   help="speed below which the animal is still, cm/s, > 0 (default 1.75)")
+    g.add_argument("--immobile-min", type=float, default=2.0,
+                   help="shortest immobility episode, s, > 0 (default 2)")
+    g.add_argument("--thigmotaxis-cm", type=float, default=8.0,
+                   help="distance from the wall counted as wall-hugging, cm, > 0 (default 8)")
     g.add_argument("--table-format", choices=("csv", "parquet"), default="csv",
                    help="per-frame table <stem>_kinematics.csv or .parquet (default csv)")
     g.add_argument("--no-plots", action="store_true", help="do not draw the PNG plots")
@@ -58,4 +67,6 @@ def kinematics_config(args: argparse.Namespace) -> KinematicsConfig:
         center_fraction=args.center_fraction, table_format=args.table_format,
         corner_cm=args.corner_cm, zones=read_zones(args.zones) if args.zones is not None else None,
         start=args.start, duration_s=args.duration,
+        rotation_threshold_deg=args.rotation_threshold, immobile_threshold_cm_s=args.immobile_threshold,
+        immobile_min_s=args.immobile_min, thigmotaxis_cm=args.thigmotaxis_cm,
     )

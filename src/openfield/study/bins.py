@@ -27,6 +27,13 @@ rectangular arena, the zones of ``--zones``) adds ``time_<zone>_s``,
 (:func:`zone_bin_columns`), with the same definitions as the summary's;
 they add up over bins too. A zone never visited in the whole table (a round
 arena's corner columns, all False) is left out.
+
+The path shape, immobility and wall measures
+(:func:`openfield.extra_measures.bin_values`) follow the same rule: a
+rotation counts in the bin of the frame that completes it, a turn of the
+direction of travel in the bin of the frame it arrives in, an immobility
+episode in the bin of its first frame (its time in each bin it covers);
+tables written before these measures existed give NaN.
 """
 
 from __future__ import annotations
@@ -34,19 +41,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from openfield import timebase, zones
+from openfield import extra_measures, timebase, zones
 from openfield.kinematics import ACC_ZERO
 
 #: Per-bin measures taken from the kinematics table, in output order.
 BIN_MEASURES = [
     "distance_cm", "mean_speed_cm_s", "time_moving_s", "time_center_s", "time_border_s",
     "distance_center_cm", "distance_border_cm", "center_entries", "mean_acceleration_cm_s2",
-    "mean_deceleration_cm_s2",
+    "mean_deceleration_cm_s2", *extra_measures.BIN_MEASURES,
 ]
 
 #: The measures that add up over bins (the others are means).
 ADDITIVE = ["distance_cm", "time_moving_s", "time_center_s", "time_border_s", "distance_center_cm",
-            "distance_border_cm", "center_entries"]
+            "distance_border_cm", "center_entries", *extra_measures.ADDITIVE]
 
 
 def _mean(x: np.ndarray) -> float:
@@ -139,7 +146,9 @@ def bin_measures(frames: pd.DataFrame, fps: float, bin_s: float | None,
     rec_end = None if times is None else float(times[-1] + durations[-1])
     rows = []
     nan = float("nan")
-    for b in range(int(idx.max()) + 1 if n else 0):
+    n_bins = int(idx.max()) + 1 if n else 0
+    extra = extra_measures.bin_values(frames, idx, n_bins, fps, times)  # path shape, immobility, wall
+    for b in range(n_bins):
         sel = idx == b
         length = timebase.seconds(sel, fps, durations)
         start = b * full_len if bin_s else 0.0
@@ -166,6 +175,7 @@ def bin_measures(frames: pd.DataFrame, fps: float, bin_s: float | None,
         pos, neg = a[a > ACC_ZERO], a[a < -ACC_ZERO]
         row["mean_acceleration_cm_s2"] = float(pos.mean()) if len(pos) else nan
         row["mean_deceleration_cm_s2"] = float(-neg.mean()) if len(neg) else nan
+        row.update(extra[b])
         if labels is not None:
             for lab in sorted(set(labels)):
                 row[f"time_{lab}_s"] = timebase.seconds(sel & (labels == lab), fps, durations)

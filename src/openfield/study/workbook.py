@@ -9,7 +9,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 #: Column-name endings and their units, longest first.
-_UNITS = [("_cm_s2", "cm/s²"), ("_cm_s", "cm/s"), ("_cm", "cm"), ("_min", "min"), ("_s", "s")]
+_UNITS = [("_deg_cm", "°/cm"), ("_deg_s", "°/s"), ("_deg", "°"), ("_cm_s2", "cm/s²"), ("_cm_s", "cm/s"), ("_cm", "cm"),
+          ("_min", "min"), ("_s", "s")]
 
 
 def unit(column: str) -> str:

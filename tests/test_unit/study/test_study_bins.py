@@ -68,7 +68,10 @@ def alternating_table(n: int = 301) -> pd.DataFrame:
     odd = np.arange(n) % 2 == 1
     frames = pd.DataFrame({"frame": np.arange(n), "time_s": t, "x_cm": np.arange(n, dtype=float),
                            "y_cm": np.zeros(n), "speed_cm_s": 10.0, "acceleration_cm_s2": 0.0,
-                           "zone": np.where(odd, "center", "border"), "moving": odd})
+                           "zone": np.where(odd, "center", "border"), "moving": odd,
+                           # still in the 20-ms frames (each its own episode), near the wall in the 40-ms ones
+                           "heading_deg": np.nan, "rotation": 0, "immobile": ~odd,
+                           "wall_distance_cm": np.where(odd, 2.0, 12.0), "near_wall": odd})
     return frames, pd.DataFrame({"label": np.where(odd, "rearing", "other")})
 
 
@@ -83,6 +86,10 @@ def test_variable_frame_rate_times_are_sums_of_frame_durations():
         assert whole[m] == pytest.approx(6.0, abs=1e-12), m
     assert whole["time_border_s"] == pytest.approx(3.03, abs=1e-12)
     assert whole["time_other_s"] == pytest.approx(3.03, abs=1e-12)
+    assert whole["time_immobile_s"] == pytest.approx(3.03, abs=1e-12) and whole["immobility_bouts"] == 151
+    assert whole["time_immobile_border_s"] == pytest.approx(3.03, abs=1e-12) and whole["time_immobile_center_s"] == 0
+    assert whole["thigmotaxis_fraction"] == pytest.approx(6.0 / duration, abs=1e-12)
+    assert whole["mean_wall_distance_cm"] == pytest.approx((150 * 2.0 + 151 * 12.0) / 301)  # a mean over frames
     assert abs(150 / fps - 6.0) > 1.4  # what frame counts / fps would say (4.5 s): wrong
     # 1-s bins on the real times: bin 0 holds the frames before 1 s (0-33), lasting until frame 34 (1.02 s)
     b = bin_measures(frames, fps, 1.0, behavior)
