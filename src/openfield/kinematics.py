@@ -101,7 +101,7 @@ SUMMARY_COLUMNS = [
 
 FRAME_COLUMNS = [
     "frame", "time_s", "x_cm", "y_cm", "speed_cm_s", "acceleration_cm_s2", "zone", "moving", "in_bout",
-    "interpolated", *[f"in_{z}" for z in zones.CORNERS], *extra_measures.FRAME_COLUMNS,
+    "interpolated", *extra_measures.FRAME_COLUMNS, *[f"in_{z}" for z in zones.CORNERS],
 ]
 
 

@@ -86,7 +86,7 @@ def test_wall_distance_of_points_outside_missing_and_in_a_polygon():
     assert wall.wall_distance(np.array([[25.0, 25.0], [17.0, 23.0]]), ell).tolist() == pytest.approx([0.0, 3.0])
     disk = zones.floor_geometry("circle", (40, 40))
     assert wall.wall_distance(np.array([[20.0, 20.0], [20.0, 1.0]]), disk) == pytest.approx([20.0, 1.0], abs=0.005)
-    with pytest.raises(OpenfieldError, match="unknown arena shape 'hexagon'"):
+    with pytest.raises(OpenfieldError, match="'hexagon'"):
         zones.floor_geometry("hexagon", (40, 40))
 
 
