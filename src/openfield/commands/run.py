@@ -22,12 +22,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", type=Path, metavar="VIDEO_OR_FOLDER")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
-    cal = p.add_mutually_exclusive_group(required=True)
+    cal = p.add_mutually_exclusive_group()
     cal.add_argument("--calibration", type=Path,
                      help="one calibration JSON for all videos (with --arenas: a file of every arena's, from "
                           "openfield calibrate arena --arenas N)")
     cal.add_argument("--arena-size-cm", nargs=2, type=float, metavar=("W", "H"),
-                     help="floor size; the arena is found in each video")
+                     help="floor size; the arena is found in each video (one of --calibration, --arena-size-cm "
+                          "or arena_size_cm in each video's settings file is needed)")
     arenas = p.add_argument_group("several open fields in one video")
     arenas.add_argument("--arenas", type=arenas_arg, metavar="N|auto",
                         help="each video holds N arenas (or auto: as many as are found), numbered row-major from "
@@ -41,7 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="classical tracker (default) or DeepLabCut")
     p.add_argument("--dlc-config", type=Path, help="DeepLabCut config.yaml (for --pose dlc)")
     p.add_argument("--fps", type=float, help="frame rate, if the video files do not store it")
-    p.add_argument("--animal", choices=("auto", "dark", "light"), default="auto")
+    p.add_argument("--animal", choices=("auto", "dark", "light"),
+                   help="the animal is darker or lighter than the floor (default: auto, or the settings file's)")
+    p.add_argument("--ignore-settings-files", action="store_true",
+                   help="do not read the <stem>.openfield.json settings file beside each video (openfield draw "
+                        "writes them; by default each video's is used, and an option contradicting it is an "
+                        "error)")
     p.add_argument("--behavior-model", type=Path, metavar="MODEL",
                    help="pose classifier (.joblib, openfield behavior pose-train) fed the run's pose, or a "
                         "behaviour ViT folder (openfield behavior train): adds rearing/grooming to the summary, "
@@ -124,15 +130,21 @@ def run(args: argparse.Namespace) -> int:
     if args.calibration is not None:  # with --arenas N, a file of every arena's calibration
         several = args.arenas not in (None, 1)
         calibration = read_calibrations(args.calibration) if several else read_calibration(args.calibration)
+    from openfield.io.settings import video_settings
+    from openfield.pipeline.paths import find_videos
+
+    explicit = {"animal": args.animal, "arena_size_cm": tuple(args.arena_size_cm) if args.arena_size_cm else None}
+    per_video = video_settings(find_videos(args.inputs), explicit, args.ignore_settings_files)
     config = RunConfig(
         calibration=calibration,
         arena_size_cm=tuple(args.arena_size_cm) if args.arena_size_cm else None,
         arenas=args.arenas, arena_corners=corners,
         pose=args.pose, dlc_config=args.dlc_config, fps=args.fps,
-        tracker=TrackerConfig(animal=args.animal), kinematics=kinematics_config(args),
+        tracker=TrackerConfig(animal=args.animal or "auto"), kinematics=kinematics_config(args),
         plots=not args.no_plots, overwrite=args.overwrite, behavior_model=args.behavior_model,
         labeled_video=args.labeled_video,
         jobs=available_cores() if args.jobs is None else args.jobs, scheduler=args.scheduler,
+        video_settings=per_video,
     )
     results = run_videos(args.inputs, args.output, config, wait_s=args.wait_s)
     failed = [r for r in results if r.status == "failed"]

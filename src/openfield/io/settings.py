@@ -23,6 +23,7 @@ and refuses a contradiction, naming the file and the option.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
@@ -32,6 +33,8 @@ from typing import Any
 
 from openfield.errors import OpenfieldError
 from openfield.io.files import write_json
+
+log = logging.getLogger(__name__)
 
 #: The settings file's name is the video's stem followed by this suffix.
 SETTINGS_SUFFIX = ".openfield.json"
@@ -407,3 +410,48 @@ def merge_settings(settings: VideoSettings | None, explicit: dict[str, Any],
                 f"{_show(from_file[theirs])} (another arena shape); change one, or pass --ignore-settings-files",
                 settings.path)
     return {**from_file, **given}
+
+
+#: The fields ``openfield run`` uses from a settings file today; the others are logged as not used.
+RUN_USES = ("animal", "arena_size_cm")
+
+
+def video_settings(videos: list[Path], explicit: dict[str, Any], ignore_settings_files: bool = False,
+                   used: tuple[str, ...] = RUN_USES) -> dict[str, dict[str, Any]]:
+    """Each video's settings file (if any) merged with the command line, before any video is read.
+
+    Parameters
+    ----------
+    videos
+        The run's videos.
+    explicit
+        The options the person gave, by field name (None: not given).
+    ignore_settings_files
+        ``--ignore-settings-files``: no file is read.
+    used
+        The fields the run applies; a file's other fields are named in a
+        warning (they are not silently taken as applied).
+
+    Returns
+    -------
+    dict
+        Per video (``str(path)``): the merged values (:func:`merge_settings`)
+        and ``settings_file``, the file's path (``""``: none). "settings
+        from FILE" is logged for each file used.
+
+    Raises
+    ------
+    OpenfieldError
+        A bad settings file, or an option contradicting one (naming both).
+    """
+    out = {}
+    for video in videos:
+        found = None if ignore_settings_files else find_settings(video)
+        merged = merge_settings(found, explicit, ignore_settings_files)
+        if found is not None:
+            log.info("%s: settings from %s", Path(video).name, found.path)
+            unused = [OPTIONS[k] for k in found.options() if k not in used]
+            if unused:
+                log.warning("%s: %s not applied by this version of openfield run", found.path, ", ".join(unused))
+        out[str(Path(video))] = {**merged, "settings_file": str(found.path) if found is not None else ""}
+    return out

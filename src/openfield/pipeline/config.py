@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +134,16 @@ class RunConfig:
         A Dask scheduler address (``tcp://host:8786``) or a
         ``distributed.Client``: the videos are processed on that cluster's
         workers instead (``jobs`` is then not used).
+    video_settings
+        Per video (its path as given by :func:`~openfield.pipeline.paths.find_videos`,
+        as a string), the values of its settings file merged with the
+        command line (:func:`openfield.io.settings.video_settings`):
+        ``animal`` and ``arena_size_cm`` replace the run's for that video,
+        ``settings_file`` names the file (``""``: none). A video absent
+        from it uses the run's options.
+    settings_file
+        The settings file used for the video this config was made for by
+        :meth:`for_video` (``""``: none); the summary's ``settings_file``.
 
     Raises
     ------
@@ -158,6 +168,8 @@ class RunConfig:
     overwrite: bool = False
     jobs: int = 1
     scheduler: Any = None
+    video_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    settings_file: str = ""
 
     def __post_init__(self) -> None:
         check_jobs(self.jobs)
@@ -165,8 +177,10 @@ class RunConfig:
             raise OpenfieldError("--scheduler must be a Dask scheduler address such as tcp://host:8786, got ''")
         if self.pose not in POSE_METHODS:
             raise OpenfieldError(f"--pose must be one of {', '.join(POSE_METHODS)}, not {self.pose!r}")
-        if self.calibration is None and self.arena_size_cm is None:
-            raise OpenfieldError("give --calibration CAL.json or --arena-size-cm W H")
+        sized = bool(self.video_settings) and all(v.get("arena_size_cm") for v in self.video_settings.values())
+        if self.calibration is None and self.arena_size_cm is None and not sized:
+            raise OpenfieldError("give --calibration CAL.json or --arena-size-cm W H (or arena_size_cm in every "
+                                 "video's settings file)")
         self.arena_size_cm = check_arena_size(self.arena_size_cm)
         check_fps(self.fps)
         if self.pose == "dlc" and self.dlc_config is None:
@@ -179,6 +193,26 @@ class RunConfig:
                                         silhouette=self.pose == "classic")
         if self.multi_arena:
             self._check_multi_arena(kind)
+
+    def for_video(self, video: str | Path) -> RunConfig:
+        """These options with the video's own settings file applied (``animal``, ``arena_size_cm``).
+
+        Returns
+        -------
+        RunConfig
+            ``self`` for a video without settings; otherwise a copy whose
+            ``tracker.animal``, ``arena_size_cm`` and ``settings_file`` are
+            the video's.
+        """
+        opts = self.video_settings.get(str(Path(video)))
+        if not opts:
+            return self
+        changes: dict[str, Any] = {"settings_file": str(opts.get("settings_file") or "")}
+        if opts.get("animal") is not None:
+            changes["tracker"] = replace(self.tracker, animal=opts["animal"])
+        if opts.get("arena_size_cm") is not None:
+            changes["arena_size_cm"] = tuple(opts["arena_size_cm"])
+        return replace(self, **changes)
 
     @property
     def multi_arena(self) -> bool:

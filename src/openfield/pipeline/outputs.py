@@ -31,7 +31,7 @@ def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str 
     if not rows:
         return None
     arena = ["arena"] if any("arena" in r for r in rows) else []
-    extra = [c for c in [*QC_COLUMNS, *BEHAVIOR_COLUMNS]
+    extra = [c for c in [*QC_COLUMNS, *BEHAVIOR_COLUMNS, "settings_file"]
              if c not in SUMMARY_COLUMNS and any(c in r for r in rows)]
     path = write_csv(pd.DataFrame(rows, columns=[name_column, *arena, *SUMMARY_COLUMNS, *extra]),
                      Path(out_dir) / "summary_all.csv")
