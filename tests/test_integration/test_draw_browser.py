@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,6 @@ pytestmark = [
     pytest.mark.slow,
 ]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.actions.action_builder import ActionBuilder  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -162,9 +160,9 @@ def test_round_video_drag_draw_scrub_save(browser, tmp_path):
         browser.find_element(By.ID, "find-animal").click()
         WebDriverWait(browser, 20).until(lambda d: d.execute_script("return window.openfieldDraw.animal()"))
         assert "animal found" in browser.find_element(By.ID, "animal-text").text
-        shot(browser, "round")
         browser.find_element(By.ID, "save").click()
         saved(browser)
+        shot(browser, "round")
         doc = json.loads(video.with_name("round.openfield.json").read_text())
         assert doc["arena"]["shape"] == "circle"
         np.testing.assert_allclose(doc["arena"]["center_px"], centre + (7, -5), atol=1)

@@ -46,7 +46,8 @@ def test_widget_edits_and_saves_the_settings_file(video, tmp_path):
 def test_widget_refuses_bad_values_and_writes_nothing(video, tmp_path):
     out = tmp_path / "x.openfield.json"
     w = SettingsWidget(video, out)
-    w.zones_text.value = '{"units": "px", "zones": [{"name": "2bad", "shape": "circle", "center": [1, 1], "radius": 1}]}'
+    w.zones_text.value = json.dumps({"units": "px", "zones": [{"name": "2bad", "shape": "circle", "center": [1, 1],
+                                                               "radius": 1}]})
     assert w.save() is None and not out.exists()
     assert "column word" in w.status.value
     w.zones_text.value = ""

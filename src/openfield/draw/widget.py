@@ -85,7 +85,8 @@ def draw_settings(image: np.ndarray, arena: dict[str, Any], zones: dict[str, Any
         f = to_px if (zones or {}).get("units") == "cm" else (lambda p: p)
         if z["shape"] == "circle":
             t = np.linspace(0, 2 * np.pi, 72, endpoint=False)
-            pts = f(np.column_stack([z["center"][0] + z["radius"] * np.cos(t), z["center"][1] + z["radius"] * np.sin(t)]))
+            (cx, cy), r = z["center"], z["radius"]
+            pts = f(np.column_stack([cx + r * np.cos(t), cy + r * np.sin(t)]))
         else:
             pts = f(np.asarray(z["points"], float))
         pts = np.round(pts).astype(np.int32)
@@ -272,10 +273,7 @@ class SettingsWidget(widgets.VBox):
 
     def redraw(self) -> None:
         """Draw the frame (or background) with the arena, grid and zones into the image."""
-        if self.show_background.value:
-            base = self._background
-        else:
-            base = self.session.frame(0, self.frame.value)
+        base = self._background if self.show_background.value else self.session.frame(0, self.frame.value)
         try:
             s = self.settings()
             size = s.arena_size_cm or ((s.arena_diameter_cm,) * 2 if s.arena_diameter_cm else None)

@@ -233,7 +233,7 @@
       for (const [, p] of zoneHandles(z)) handle(p, ctx.strokeStyle);
       const c = z.shape === "circle" ? z.center : centroid(z.points);
       ctx.fillStyle = ctx.strokeStyle;
-      ctx.font = `${Math.round(3 * tolerance())}px sans-serif`;
+      ctx.font = `${Math.round(1.8 * tolerance())}px sans-serif`;
       ctx.fillText(z.name, c[0] + 4, c[1] - 4);
     });
     const d = S.drawing;
@@ -384,6 +384,7 @@
       const out = all ? await postJSON(`/api/settings_all?current=${S.i}`, doc)
                       : await postJSON(`/api/video/${S.i}/settings`, doc);
       S.dirty = false;
+      $("file").textContent = `\u2014 ${S.st.settings_file}`;
       status("saved " + out.saved.join(", "), "ok");
       S.videos = await getJSON("/api/videos");
       videoList();
