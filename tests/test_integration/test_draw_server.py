@@ -174,3 +174,29 @@ def test_form_posts_are_refused(server, videos):
     status, _ = request(server, "POST", "/api/video/0/settings", body,
                         headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 415 and not videos[0].with_name("round.openfield.json").exists()
+
+
+def test_draw_command_prints_a_local_address_with_a_token(videos, monkeypatch, capsys):
+    """``openfield draw FOLDER --no-browser``: one line with the 127.0.0.1 address and its token; Ctrl-C stops."""
+    from openfield.cli import main
+
+    seen = {}
+
+    def serve(self, poll_interval=0.5):
+        seen["url"] = self.url
+        seen["bound"] = self.server_address
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(DrawServer, "serve_forever", serve)
+    assert main(["draw", str(videos[0].parent), "--no-browser"]) == 130
+    out = capsys.readouterr().out
+    assert f"openfield draw: 2 video(s) at {seen['url']}" in out
+    assert seen["bound"][0] == "127.0.0.1" and seen["bound"][1] > 0
+    assert seen["url"].startswith(f"http://127.0.0.1:{seen['bound'][1]}/?token=") and len(seen["url"]) > 50
+
+
+def test_draw_command_refuses_a_missing_path(tmp_path, capsys):
+    from openfield.cli import main
+
+    assert main(["draw", str(tmp_path / "nope.mp4"), "--no-browser"]) == 2
+    assert "nope.mp4" in capsys.readouterr().err
