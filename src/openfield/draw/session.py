@@ -22,7 +22,7 @@ import numpy as np
 from openfield import calibration
 from openfield.errors import OpenfieldError
 from openfield.io.settings import VideoSettings, check_arena, find_settings, settings_path, write_settings
-from openfield.io.video import VideoInfo, VideoReader, video_background, video_info
+from openfield.io.video import VideoInfo, read_frame, video_background, video_info
 
 log = logging.getLogger(__name__)
 
@@ -222,9 +222,7 @@ class DrawSession:
         v = self.video(index)
         if not 0 <= number < max(v.info.n_frames, 1):
             raise OpenfieldError(f"frame {number} is outside the video (0 to {v.info.n_frames - 1})", v.path)
-        for _, image in VideoReader(v.path, start=number, limit=1):
-            return image
-        raise OpenfieldError(f"frame {number} could not be read", v.path)
+        return read_frame(v.path, number)
 
     def frame_jpeg(self, index: int, number: int) -> bytes:
         """Frame ``number`` as JPEG (the trial-start scrubber)."""
