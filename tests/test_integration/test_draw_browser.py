@@ -246,3 +246,31 @@ def test_save_for_all_videos_and_next(browser, tmp_path):
         shot(browser, "all")
     finally:
         server.stop()
+
+
+@pytest.mark.real_data
+def test_real_video_arena_and_animal_found(browser, sample_data):
+    """The DeepLabCut example video (read-only folder: nothing saved): its arena found, the mouse outlined in red
+    in the middle frame, inside the floor."""
+    video = sample_data / "dlc_openfield" / "videos" / "m3v1mp4.mp4"
+    server = open_page(browser, [video])
+    try:
+        arena = js(browser, "arena")
+        assert arena["shape"] in ("rectangle", "polygon") and len(arena["corners_px"]) >= 4
+        x0, y0 = np.min(arena["corners_px"], axis=0)
+        x1, y1 = np.max(arena["corners_px"], axis=0)
+        assert (x1 - x0) > 0.8 * 640 and (y1 - y0) > 0.7 * 480  # the floor fills most of the 640 x 480 image
+        set_field(browser, "width-cm", "48")  # the floor's size (as in notebook 02): the cm grid is drawn
+        set_field(browser, "height-cm", "32")
+        scrub_to(browser, 0)
+        browser.execute_script("const s = document.getElementById('frame'); s.value = 1165;"
+                               "s.dispatchEvent(new Event('input'));")
+        browser.find_element(By.ID, "find-animal").click()
+        WebDriverWait(browser, 20).until(lambda d: d.execute_script("return window.openfieldDraw.animal()"))
+        found = js(browser, "animal")
+        assert "error" not in found and 1000 < found["area_px"] < 10000
+        assert x0 < found["body"][0] < x1 and y0 < found["body"][1] < y1
+        shot(browser, "real")
+        assert not list(video.parent.glob("*.openfield.json"))
+    finally:
+        server.stop()
