@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "openfield.commands.behavior",
     "openfield.commands.pose",
     "openfield.commands.study",
+    "openfield.commands.draw",
 ]
 
 

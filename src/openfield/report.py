@@ -285,6 +285,7 @@ def report_html(
     qc = qc_table(results)
     if qc:
         parts.append(qc)
+    parts += settings_files_note(ok)
     if ok:
         table = pd.DataFrame([r.summary for r in ok])
         cols = ["video"] + (["arena"] if "arena" in table.columns else []) + [k for k in OVERVIEW if k in table.columns]
@@ -310,6 +311,19 @@ def report_html(
             parts += _unit_section(r, images, "h2", "section class='video'")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def settings_files_note(units: Sequence[Any]) -> list[str]:
+    """A line naming the videos set up with a settings file (``openfield draw``) and those without."""
+    rows = {Path(r.video).name: r.summary.get("settings_file") for r in units if "settings_file" in r.summary}
+    if not rows:
+        return []
+    used = {v: f for v, f in rows.items() if isinstance(f, str) and f}
+    without = [v for v in rows if v not in used]
+    listed = ", ".join(f"{html.escape(v)} (<code>{html.escape(f)}</code>)" for v, f in used.items()) or "none"
+    rest = f"; without one: {html.escape(', '.join(without))}" if without else ""
+    return [f"<p class='meta settings'>Settings files beside the videos (column <code>settings_file</code>): "
+            f"{len(used)} of {len(rows)}: {listed}{rest}.</p>"]
 
 
 def _unit_section(r: Any, images: Mapping[str, Mapping[str, bytes]], heading: str, tag: str) -> list[str]:

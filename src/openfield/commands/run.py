@@ -22,13 +22,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", type=Path, metavar="VIDEO_OR_FOLDER")
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
-    cal = p.add_mutually_exclusive_group(required=True)
+    cal = p.add_mutually_exclusive_group()
     cal.add_argument("--calibration", type=Path,
                      help="one calibration JSON for all videos (with --arenas: a file of every arena's, from "
                           "openfield calibrate arena --arenas N)")
     cal.add_argument("--arena-size-cm", nargs=2, type=float, metavar=("W", "H"),
                      help="a rectangular floor's size (or a polygon's bounding box, with --arena); the arena is "
-                          "found in each video")
+                          "found in each video (one of --calibration, --arena-size-cm, --arena-diameter-cm or the "
+                          "size in each video's settings file is needed)")
     cal.add_argument("--arena-diameter-cm", type=float, metavar="D",
                      help="a round floor's diameter; the round arena is found in each video")
     p.add_argument("--arena-shape", choices=("auto", "rectangle", "circle"), default=None,
@@ -51,10 +52,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="classical tracker (default) or DeepLabCut")
     p.add_argument("--dlc-config", type=Path, help="DeepLabCut config.yaml (for --pose dlc)")
     p.add_argument("--fps", type=float, help="frame rate, if the video files do not store it")
-    p.add_argument("--animal", choices=("auto", "dark", "light"), default="auto")
+    p.add_argument("--animal", choices=("auto", "dark", "light"),
+                   help="the animal is darker or lighter than the floor (default: auto, or the settings file's)")
     p.add_argument("--threshold", type=float, metavar="GREY",
                    help="the classical tracker's foreground threshold in grey levels (default: Otsu on the first "
                         "frame with an animal; lower it for an animal that segments in pieces, e.g. seen from below)")
+    p.add_argument("--ignore-settings-files", action="store_true",
+                   help="do not read the <stem>.openfield.json settings file beside each video (openfield draw "
+                        "writes them; by default each video's is used, and an option contradicting it is an "
+                        "error)")
     p.add_argument("--behavior-model", type=Path, metavar="MODEL",
                    help="pose classifier (.joblib, openfield behavior pose-train) fed the run's pose, or a "
                         "behaviour ViT folder (openfield behavior train): adds rearing/grooming to the summary, "
@@ -120,6 +126,23 @@ def check_study_options(args: argparse.Namespace) -> None:
                              args.design)
 
 
+def _json(path: Path) -> object:
+    """The JSON of a file already checked by its reader (``--zones``): what a settings file's value is compared to."""
+    import json
+
+    return json.loads(Path(path).read_text())
+
+
+def _start(text: str | None) -> float | str | None:
+    """``--start`` as a settings file holds it: a number of seconds, or ``"auto"``."""
+    if text is None or str(text).strip().lower() == "auto":
+        return None if text is None else "auto"
+    try:
+        return float(text)
+    except ValueError:
+        return text  # refused by the kinematics options with its own message
+
+
 def run(args: argparse.Namespace) -> int:
     """Check every option, run the batch; exit 1 when some video failed."""
     from openfield.io.calibration import read_calibration, read_calibrations
@@ -137,21 +160,32 @@ def run(args: argparse.Namespace) -> int:
     if args.calibration is not None:  # with --arenas N, a file of every arena's calibration
         several = args.arenas not in (None, 1)
         calibration = read_calibrations(args.calibration) if several else read_calibration(args.calibration)
+    from openfield.io.settings import video_settings
+    from openfield.pipeline.paths import find_videos
+
     arena = None
     if args.arena_file is not None:
         from openfield.io.calibration import read_arena
 
         arena = read_arena(args.arena_file)
+    kinematics = kinematics_config(args)  # checks the --zones file before its JSON is compared with settings files
+    explicit = {"animal": args.animal, "arena_size_cm": tuple(args.arena_size_cm) if args.arena_size_cm else None,
+                "arena_diameter_cm": args.arena_diameter_cm,
+                "arena": None if arena is None else arena.to_dict(),
+                "zones": None if args.zones is None else _json(args.zones),
+                "start": _start(args.start), "duration": args.duration}
+    per_video = video_settings(find_videos(args.inputs), explicit, args.ignore_settings_files)
     config = RunConfig(
         calibration=calibration,
         arena_size_cm=tuple(args.arena_size_cm) if args.arena_size_cm else None,
         arenas=args.arenas, arena_corners=corners,
         arena_shape=args.arena_shape or "auto", arena_diameter_cm=args.arena_diameter_cm, arena=arena,
         pose=args.pose, dlc_config=args.dlc_config, fps=args.fps,
-        tracker=TrackerConfig(animal=args.animal, threshold=args.threshold), kinematics=kinematics_config(args),
+        tracker=TrackerConfig(animal=args.animal or "auto", threshold=args.threshold), kinematics=kinematics,
         plots=not args.no_plots, overwrite=args.overwrite, behavior_model=args.behavior_model,
         labeled_video=args.labeled_video,
         jobs=available_cores() if args.jobs is None else args.jobs, scheduler=args.scheduler,
+        video_settings=per_video,
     )
     results = run_videos(args.inputs, args.output, config, wait_s=args.wait_s)
     failed = [r for r in results if r.status == "failed"]

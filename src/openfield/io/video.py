@@ -537,3 +537,32 @@ def write_clip(
     finally:
         cap.release()
     return dst
+
+
+def read_frame(path: str | os.PathLike[str], index: int, exact_within: int = 300) -> np.ndarray:
+    """One frame of a video, by its 0-based index (the drawing page's scrubber).
+
+    Frames up to ``exact_within`` are decoded from the start (exact whatever
+    the container); later ones are found by seeking, which OpenCV's FFmpeg
+    back end makes exact for the common containers and which costs a
+    key-frame interval instead of the whole video's start.
+
+    Raises
+    ------
+    OpenfieldError
+        The file cannot be opened or the frame does not decode.
+    """
+    path = Path(path)
+    if index < exact_within:
+        for _, frame in VideoReader(path, start=index, limit=1):
+            return frame
+    else:
+        cap = _open(path)
+        try:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, int(index))
+            ok, frame = cap.read()
+        finally:
+            cap.release()
+        if ok and frame is not None:
+            return frame
+    raise OpenfieldError(f"frame {index} could not be read", path)

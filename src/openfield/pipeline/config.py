@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +179,16 @@ class RunConfig:
         A Dask scheduler address (``tcp://host:8786``) or a
         ``distributed.Client``: the videos are processed on that cluster's
         workers instead (``jobs`` is then not used).
+    video_settings
+        Per video (its path as given by :func:`~openfield.pipeline.paths.find_videos`,
+        as a string), the values of its settings file merged with the
+        command line (:func:`openfield.io.settings.video_settings`):
+        ``animal`` and ``arena_size_cm`` replace the run's for that video,
+        ``settings_file`` names the file (``""``: none). A video absent
+        from it uses the run's options.
+    settings_file
+        The settings file used for the video this config was made for by
+        :meth:`for_video` (``""``: none); the summary's ``settings_file``.
 
     Raises
     ------
@@ -206,6 +216,8 @@ class RunConfig:
     overwrite: bool = False
     jobs: int = 1
     scheduler: Any = None
+    video_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    settings_file: str = ""
 
     def __post_init__(self) -> None:
         check_jobs(self.jobs)
@@ -213,9 +225,12 @@ class RunConfig:
             raise OpenfieldError("--scheduler must be a Dask scheduler address such as tcp://host:8786, got ''")
         if self.pose not in POSE_METHODS:
             raise OpenfieldError(f"--pose must be one of {', '.join(POSE_METHODS)}, not {self.pose!r}")
-        if self.calibration is None and self.arena_size_cm is None and self.arena_diameter_cm is None:
+        sized = bool(self.video_settings) and all(v.get("arena_size_cm") or v.get("arena_diameter_cm")
+                                                  for v in self.video_settings.values())
+        if (self.calibration is None and self.arena_size_cm is None and self.arena_diameter_cm is None
+                and not sized):
             raise OpenfieldError("give --calibration CAL.json, --arena-size-cm W H (a rectangular floor) or "
-                                 "--arena-diameter-cm D (a round floor)")
+                                 "--arena-diameter-cm D (a round floor), or the size in every video's settings file")
         self.arena_size_cm = check_arena_size(self.arena_size_cm)
         self._check_arena_shape()
         check_zones(self.kinematics, self.calibration, self.arena_size_cm, self.arena_diameter_cm)
@@ -261,6 +276,47 @@ class RunConfig:
         if (self.arena_diameter_cm is not None or self.arena is not None) and self.multi_arena:
             raise OpenfieldError("several arenas per video (--arenas) are rectangular floors found in each video; "
                                  "--arena-diameter-cm and --arena are for one arena per video")
+
+    def for_video(self, video: str | Path) -> RunConfig:
+        """These options with the video's own settings file applied (:func:`openfield.io.settings.video_settings`).
+
+        The file's ``animal``, ``arena_size_cm`` / ``arena_diameter_cm``,
+        ``arena`` (the floor by hand), ``zones`` and trial ``start`` /
+        ``duration`` replace the run's (an option given on the command line
+        that contradicts the file was refused when the settings were read).
+
+        Returns
+        -------
+        RunConfig
+            ``self`` for a video without settings; otherwise a checked copy
+            with the video's values and ``settings_file``.
+        """
+        from openfield.arena import arena_from_dict
+        from openfield.zones import parse
+
+        opts = self.video_settings.get(str(Path(video)))
+        if not opts or not opts.get("settings_file"):
+            return self
+        source = str(opts["settings_file"])
+        changes: dict[str, Any] = {"settings_file": source}
+        if opts.get("animal") is not None:
+            changes["tracker"] = replace(self.tracker, animal=opts["animal"])
+        if opts.get("arena_size_cm") is not None:
+            changes["arena_size_cm"] = tuple(opts["arena_size_cm"])
+        if opts.get("arena_diameter_cm") is not None:
+            changes["arena_diameter_cm"] = float(opts["arena_diameter_cm"])
+        if opts.get("arena") is not None and self.arena is None:
+            changes["arena"] = arena_from_dict(opts["arena"], source)
+        kin: dict[str, Any] = {}
+        if opts.get("zones") is not None and self.kinematics.zones is None:
+            kin["zones"] = parse(opts["zones"], source)
+        if opts.get("start") is not None:
+            kin["start"] = opts["start"]
+        if opts.get("duration") is not None:
+            kin["duration_s"] = float(opts["duration"])
+        if kin:
+            changes["kinematics"] = replace(self.kinematics, **kin)
+        return replace(self, **changes)
 
     @property
     def multi_arena(self) -> bool:

@@ -36,10 +36,10 @@ def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str 
     if not rows:
         return None
     arena = ["arena"] if any("arena" in r for r in rows) else []
-    named = {name_column, "arena", *SUMMARY_COLUMNS, *QC_COLUMNS, *BEHAVIOR_COLUMNS}
+    named = {name_column, "arena", *SUMMARY_COLUMNS, *QC_COLUMNS, *BEHAVIOR_COLUMNS, "settings_file"}
     zone_cols = list(dict.fromkeys(c for r in rows for c in r  # custom zones' columns (kinematics.summary_row)
                                    if c not in named and ZONE_COLUMN.fullmatch(c)))
-    extra = [*zone_cols, *[c for c in [*QC_COLUMNS, *BEHAVIOR_COLUMNS]
+    extra = [*zone_cols, *[c for c in [*QC_COLUMNS, *BEHAVIOR_COLUMNS, "settings_file"]
                            if c not in SUMMARY_COLUMNS and any(c in r for r in rows)]]
     path = write_csv(pd.DataFrame(rows, columns=[name_column, *arena, *SUMMARY_COLUMNS, *extra]),
                      Path(out_dir) / "summary_all.csv")

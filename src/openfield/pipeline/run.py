@@ -134,6 +134,7 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
         When this video cannot be processed (:func:`run_videos` goes on with the others).
     """
     video, out_dir = Path(video), Path(out_dir)
+    config = config.for_video(video)
     if config.multi_arena:
         return process_arenas(video, out_dir, config)
     ledger = Ledger(out_dir, video.stem, config.overwrite)
@@ -176,7 +177,7 @@ def _measure(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, ca
     inputs, row, qc = _analyse(ledger, video, info, config, cal, cal_fp, pose_fp, pose_path, reader, names)
     if config.labeled_video:
         steps.labeled_video_step(ledger, video, info.fps, cal, [pose_fp, *inputs], config.progress)
-    fp, row = steps.summary_step(ledger, row, inputs)
+    fp, row = steps.summary_step(ledger, with_settings_file(row, config), [*inputs, f"settings {config.settings_file}"])
     return fp, row, qc
 
 
@@ -207,6 +208,11 @@ def _analyse(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, ca
         row.update({k: totals.get(k, float("nan")) for k in BEHAVIOR_COLUMNS})
         inputs.append(beh_fp)
     return inputs, row, qc
+
+
+def with_settings_file(row: dict[str, Any], config: RunConfig) -> dict[str, Any]:
+    """The summary row with ``settings_file``: the name of the video's settings file used (``""``: none)."""
+    return {**row, "settings_file": Path(config.settings_file).name if config.settings_file else ""}
 
 
 def _log_result(name: str, ledger: Ledger, row: dict[str, Any]) -> None:
@@ -277,7 +283,8 @@ def process_arenas(video: Path, out_dir: Path, config: RunConfig) -> VideoResult
                                        config.progress)
     units = []
     for m in measured:
-        fp, row = steps.summary_step(m.unit, m.row, m.inputs)
+        fp, row = steps.summary_step(m.unit, with_settings_file(m.row, config),
+                                     [*m.inputs, f"settings {config.settings_file}"])
         if m.empty:
             log.warning("%s arena %d: empty: no animal found in any frame", video.name, m.arena)
         else:

@@ -186,3 +186,19 @@ def test_flat_first_frame_falls_back_to_converting(tmp_path):
     assert reader.gray_source == "bgr"
     for g, b in zip(grey, iter_frames(path), strict=True):
         np.testing.assert_array_equal(g, cv2.cvtColor(b, cv2.COLOR_BGR2GRAY))
+
+
+def test_read_frame_exact_from_the_start_and_by_seeking(tmp_path):
+    """Each frame of a 40-frame video carries its index as brightness: read_frame returns that frame."""
+    from openfield.io.video import read_frame
+
+    path = tmp_path / "count.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 20, (64, 48))
+    for k in range(40):
+        writer.write(np.full((48, 64, 3), 5 * k + 20, np.uint8))
+    writer.release()
+    for k in (0, 7, 39):
+        for exact_within in (300, 0):  # decoded from the start, or found by seeking
+            assert abs(float(read_frame(path, k, exact_within).mean()) - (5 * k + 20)) < 2
+    with pytest.raises(OpenfieldError, match="frame 45 could not be read"):
+        read_frame(path, 45, exact_within=0)
