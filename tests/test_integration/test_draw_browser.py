@@ -180,6 +180,21 @@ def test_round_video_drag_draw_scrub_save(browser, tmp_path):
         assert "has" in browser.find_element(By.ID, "video-0").get_attribute("class")  # marked now
     finally:
         server.stop()
+    # the run on that folder, naming no option of the arena, zones or trial: it reports what was drawn
+    from openfield.cli import main
+
+    out = tmp_path / "out"
+    assert main(["run", str(video.parent), "-o", str(out), "--no-plots", "-j", "1"]) == 0
+    cal = json.loads((out / "round_calibration.json").read_text())
+    np.testing.assert_allclose(cal["center_px"], doc["arena"]["center_px"], atol=0.5)
+    assert cal["radius_px"] == pytest.approx(doc["arena"]["radius_px"], abs=0.5)
+    import pandas as pd
+
+    row = pd.read_csv(out / "summary_all.csv").iloc[0]
+    assert row["trial_start_s"] == pytest.approx(12 / FPS, abs=1e-6)
+    assert row["duration_s"] == pytest.approx(1.25, abs=1 / FPS)
+    for zone in ("object", "quadrant"):
+        assert f"time_{zone}_s" in row.index and f"{zone}_entries" in row.index
 
 
 def test_rectangle_video_corner_move_zone_and_delete(browser, tmp_path):

@@ -117,7 +117,7 @@ def test_dlc_pose_is_lazy_and_explains_when_missing(batch, tmp_path, monkeypatch
     assert results[0].status == "failed" and "--pose dlc is not available" in results[0].error
     with pytest.raises(OpenfieldError, match="needs --dlc-config"):
         RunConfig(arena_size_cm=ARENA, pose="dlc")
-    with pytest.raises(OpenfieldError, match="--calibration CAL.json or --arena-size-cm"):
+    with pytest.raises(OpenfieldError, match="--calibration CAL.json, --arena-size-cm"):
         RunConfig()
 
 

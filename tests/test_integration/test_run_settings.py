@@ -61,7 +61,7 @@ def test_contradicting_option_is_refused_naming_both(folder, tmp_path, capsys, o
 def test_ignore_settings_files_and_no_size_at_all(folder, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", str(folder / "mouse_b.mp4"), "-o", str(out)]) == 2  # no size from anywhere
-    assert "give --calibration CAL.json or --arena-size-cm W H" in capsys.readouterr().err
+    assert "give --calibration CAL.json, --arena-size-cm W H" in capsys.readouterr().err
     assert main(["run", str(folder / "mouse_a.mp4"), "-o", str(out), "--ignore-settings-files"]) == 2
     assert not out.exists()
 
@@ -76,5 +76,30 @@ def test_for_video_applies_the_video_settings(tmp_path):
     assert mine.settings_file.endswith("m.openfield.json")
     other = config.for_video(tmp_path / "n.mp4")
     assert other is config and other.tracker.animal == "auto" and other.settings_file == ""
-    with pytest.raises(OpenfieldError, match="arena_size_cm in every video's settings file"):
+    with pytest.raises(OpenfieldError, match="the size in every video's settings file"):
         RunConfig(video_settings={str(video): {"animal": "dark", "settings_file": ""}})
+
+
+def test_a_circle_drawn_off_the_floor_is_the_circle_the_run_uses(tmp_path):
+    """Issue 24: a settings file whose circle lies 5 px off the detected floor: the run takes the file's circle
+    (calibration centre within 0.5 px of it), named by no option."""
+    from draw_videos import render
+
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    video = render(folder / "round.mp4", "round")
+    found = tmp_path / "found"
+    assert main(["run", str(video), "-o", str(found), "--arena-diameter-cm", "40", "--no-plots", "-j", "1"]) == 0
+    detected = json.loads((found / "round_calibration.json").read_text())
+    assert detected["shape"] == "circle"
+    drawn = [detected["center_px"][0] + 5.0, detected["center_px"][1]]
+    (folder / "round.openfield.json").write_text(json.dumps(
+        {"arena": {"shape": "circle", "center_px": drawn, "radius_px": detected["radius_px"]},
+         "arena_diameter_cm": 40, "trial": {"start_s": 0.5}}))
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "-o", str(out), "--no-plots", "-j", "1"]) == 0
+    used = json.loads((out / "round_calibration.json").read_text())
+    assert used["shape"] == "circle"
+    assert abs(used["center_px"][0] - drawn[0]) <= 0.5 and abs(used["center_px"][1] - drawn[1]) <= 0.5
+    row = pd.read_csv(out / "summary_all.csv").iloc[0]
+    assert row["settings_file"] == "round.openfield.json" and row["trial_start_s"] == pytest.approx(0.5)

@@ -28,25 +28,23 @@ log = logging.getLogger(__name__)
 
 
 def detect_arena_object(image: np.ndarray) -> dict[str, Any]:
-    """The arena object found in an image: the shape detector's if the package has one, else the corners'.
+    """The arena object found in an image (:func:`openfield.calibration.detect_arena_shape`, ``auto``).
 
     Returns
     -------
     dict
-        An arena object (:func:`openfield.io.settings.check_arena`):
-        ``openfield.calibration.detect_arena_shape(image, shape="auto")``
-        where it exists, else ``{"shape": "rectangle", "corners_px": ...}``
-        from :func:`openfield.calibration.detect_arena`.
+        An arena object (:func:`openfield.io.settings.check_arena`): a
+        circle (or ellipse), or a rectangle's corners.
 
     Raises
     ------
     OpenfieldError
         When no arena is found.
     """
-    if hasattr(calibration, "detect_arena_shape"):
-        return check_arena(calibration.detect_arena_shape(image, shape="auto"))
-    corners = calibration.detect_arena(image)
-    return {"shape": "rectangle", "corners_px": [[round(float(x), 2), round(float(y), 2)] for x, y in corners]}
+    found = calibration.detect_arena_shape(image, shape="auto").to_dict()
+    if found["shape"] == "rectangle":
+        found["corners_px"] = [[round(float(x), 2), round(float(y), 2)] for x, y in found["corners_px"]]
+    return check_arena(found)
 
 
 def default_arena(width: int, height: int) -> dict[str, Any]:

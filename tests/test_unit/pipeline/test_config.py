@@ -7,7 +7,7 @@ from openfield.pipeline import PoseFilesConfig, RunConfig
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({}, "give --calibration CAL.json or --arena-size-cm W H"),
+    ({}, "give --calibration CAL.json, --arena-size-cm W H"),
     ({"arena_size_cm": (0, 40)}, "--arena-size-cm must be two positive numbers"),
     ({"arena_size_cm": (40, float("nan"))}, "--arena-size-cm must be two positive numbers"),
     ({"arena_size_cm": (40, 40), "fps": 0}, "--fps must be a positive number"),
