@@ -579,8 +579,8 @@ def bout_table(ds: xr.Dataset) -> pd.DataFrame:
     zone = ds["zone"].values.astype(object) if ds.attrs.get("arena_size_cm") is not None else None
     bounds = np.asarray(ds.attrs["bout_bounds"], float).reshape(-1, 4)
     return bouts.bout_table(ds["speed"].values, float(ds.attrs["fps"]), ds["acceleration"].values,
-                            ds["reference_position"].transpose("time", "space").values, zone=zone, bounds=bounds,
-                            times_s=frame_times(ds))
+                            ds["reference_position"].transpose("time", "space").values, zone=zone,
+                            moving=ds["moving"].values, bounds=bounds, times_s=frame_times(ds))
 
 
 def frames_table(ds: xr.Dataset) -> pd.DataFrame:
