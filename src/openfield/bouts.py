@@ -488,6 +488,11 @@ def bout_table(
             t_start, t_p1, t_p2, t_end = (timebase.time_at(x, times_s) for x in (start, p1, p2, end))
         rise, cruise, fall, duration = t_p1 - t_start, t_p2 - t_p1, t_end - t_p2, t_end - t_start
         cum = np.r_[0.0, np.nancumsum(step[1:])]
+        # a phase whose speed changes by less than the cruise band (a bout cut by the recording's start or
+        # end while cruising) is no speeding up or slowing down: no acceleration of its own
+        band = cfg.cruise_band * jitter
+        speeds_up = (rise > 0) & (s[p1] - at(start) > band)
+        slows_down = (fall > 0) & (s[p2] - at(end) > band)
         nan = np.full(len(bd), np.nan)
         table = pd.DataFrame({
             "bout": np.arange(1, len(bd) + 1),
@@ -499,10 +504,10 @@ def bout_table(
             "rise_s": rise,
             "cruise_s": cruise,
             "fall_s": fall,
-            "mean_acceleration_cm_s2": np.where(rise > 0, (s[p1] - at(start)) / rise, nan),
-            "mean_deceleration_cm_s2": np.where(fall > 0, (s[p2] - at(end)) / fall, nan),
-            "peak_acceleration_cm_s2": np.where(rise > 0, _reduce_pairs(np.fmax, acc, i0, p1), nan),
-            "peak_deceleration_cm_s2": np.where(fall > 0, -_reduce_pairs(np.fmin, acc, p2, i1), nan),
+            "mean_acceleration_cm_s2": np.where(speeds_up, (s[p1] - at(start)) / rise, nan),
+            "mean_deceleration_cm_s2": np.where(slows_down, (s[p2] - at(end)) / fall, nan),
+            "peak_acceleration_cm_s2": np.where(speeds_up, _reduce_pairs(np.fmax, acc, i0, p1), nan),
+            "peak_deceleration_cm_s2": np.where(slows_down, -_reduce_pairs(np.fmin, acc, p2, i1), nan),
             "zone": (np.asarray(zone)[np.round(start).astype(int)].astype(str) if zone is not None
                      else np.full(len(bd), "", dtype=object)),
         })

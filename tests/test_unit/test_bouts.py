@@ -78,6 +78,14 @@ def test_cruise_band_follows_the_speed_jitter():
     assert narrow.rise_s > 1.0
 
 
+def test_a_bout_cut_by_the_recording_while_cruising_has_no_slowing_down():
+    sp = _trace((1, 0, 0), (0.5, 0, 20), (1.0, 20, 20))  # the recording ends at 20 cm/s
+    b = bouts.bout_table(sp, 100.0, config=bouts.BoutConfig(rest_tolerance_cm_s=0.05)).iloc[0]
+    assert b.rise_s == pytest.approx(0.5, abs=0.011) and b.mean_acceleration_cm_s2 == pytest.approx(40, rel=0.03)
+    assert b.rise_s + b.cruise_s + b.fall_s == pytest.approx(b.duration_s)
+    assert np.isnan(b.mean_deceleration_cm_s2) and np.isnan(b.peak_deceleration_cm_s2)
+
+
 def test_bouts_without_cruise_keep_their_peaks():
     # a triangle and two peaks with a ripple between: the phases end at the first and start at the last peak
     sp = _trace((1, 0, 0), (0.6, 0, 25), (0.4, 25, 15), (0.5, 15, 20), (0.6, 20, 0), (1, 0, 0))
