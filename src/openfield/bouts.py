@@ -32,12 +32,15 @@ again:
   ``peak_prominence`` (0.1) of it (so speed jitter near the top makes no
   peak).
 * **Phases** (:func:`bout_phases`): speeding up, cruising, slowing down.
-  The *cruise band* of a peak is the speeds within ``cruise_band`` (3)
-  times the speed jitter of the track (the rest tolerance: the tracking
-  noise as it shows in the speed) below it. The speeding-up phase runs
+  The *cruise band* of a peak is the speeds within ``cruise_band`` (3.5)
+  times the speed jitter of the track below it: the s.d. of the speed's
+  noise that the tracking noise leaves after smoothing
+  (:func:`speed_jitter_cm_s`), or without a noise estimate the resting
+  animal's speed jitter (:func:`rest_tolerance` / 1.18, the median of a
+  Rayleigh distribution). The speeding-up phase runs
   from the start to where the speed first enters the band of the first
   peak *and then stops rising* (the next frame is not faster by more than
-  ``rise_step`` (0.02) of the jitter); the slowing-down phase from where
+  ``rise_step`` (0.025) of the jitter); the slowing-down phase from where
   the speed, coming back from the end, does the same towards the band of
   the last peak. On a plateau the frame of maximal speed can fall anywhere
   along the cruise: ending the rise there counted cruise time as speeding
@@ -113,10 +116,10 @@ class BoutConfig:
         Speed jitter of a resting animal [None: from the data, see :func:`rest_tolerance`].
     cruise_band
         Width of the cruise band below a peak, in units of the speed jitter
-        (the rest tolerance) [3] (:func:`bout_phases`).
+        (s.d. of the speed's noise) [3.5] (:func:`bout_phases`).
     rise_step
         The speed "stops rising" at a frame when the next is not faster by more
-        than this fraction of the speed jitter [0.02].
+        than this fraction of the speed jitter [0.025].
     """
 
     moving_threshold_cm_s: float = 2.0
@@ -127,8 +130,8 @@ class BoutConfig:
     peak_fraction: float = 0.8
     peak_prominence: float = 0.1
     rest_tolerance_cm_s: float | None = None
-    cruise_band: float = 3.0
-    rise_step: float = 0.02
+    cruise_band: float = 3.5
+    rise_step: float = 0.025
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -171,6 +174,38 @@ def rest_tolerance(speed: np.ndarray, moving: np.ndarray, threshold: float) -> f
     rest = rest[np.isfinite(rest)]
     tol = float(np.median(rest)) if len(rest) else 0.1 * threshold
     return float(np.clip(tol, 0.02 * threshold, 0.25 * threshold))
+
+
+#: Median speed of a resting animal in units of the s.d. of its velocity noise per axis (the median of a
+#: Rayleigh distribution, ``sqrt(2 ln 2)``): turns :func:`rest_tolerance` into a speed jitter.
+RAYLEIGH_MEDIAN = float(np.sqrt(2.0 * np.log(2.0)))
+
+
+def speed_jitter_cm_s(noise_cm: float, fps: float) -> float:
+    """S.d. of the speed's noise (cm/s) left by tracking noise on a track smoothed to it.
+
+    :func:`openfield.smoothing.smooth_track` (the RTS smoother, at its
+    steady state) is linear, so white position noise of s.d. ``noise_cm``
+    per axis leaves on the central-difference velocity
+    (:func:`openfield.kinematics.speed_acceleration`) a noise of s.d.
+    ``noise_cm * norm(g)`` per axis, ``g`` the impulse response of
+    smoothing then differentiating; along a run the speed's noise is that of
+    the velocity along it (0.15 cm/s for 0.03 cm at 30 fps: the s.d.
+    measured on a smoothed noisy plateau, tested). The noise is floored at
+    :data:`openfield.smoothing.MIN_NOISE_CM`, as the smoother does.
+    """
+    from openfield import smoothing
+
+    if not (np.isfinite(noise_cm) and noise_cm >= 0):
+        raise OpenfieldError(f"the tracking noise must be a number >= 0 cm, got {noise_cm}")
+    if not (np.isfinite(fps) and fps > 0):
+        raise OpenfieldError(f"fps must be a positive number, got {fps}")
+    noise = max(float(noise_cm), smoothing.MIN_NOISE_CM)
+    n = 2 * int(np.ceil(4 * fps)) + 1  # the response has died out well within 4 s each side
+    impulse = np.zeros((n, 2))
+    impulse[n // 2, 0] = 1.0
+    g = np.gradient(smoothing.smooth_track(impulse, fps, noise)[:, 0], 1.0 / fps)
+    return float(noise * np.sqrt(np.sum(g**2)))
 
 
 def _local_minima(s: np.ndarray) -> np.ndarray:
@@ -376,8 +411,8 @@ def bout_phases(
     bounds
         :func:`find_bouts`'s ``(bouts, 4)`` frames: start, first peak, last peak, end.
     jitter_cm_s
-        Speed jitter of the track (cm/s): :func:`rest_tolerance`, the
-        tracking noise as it shows in the speed.
+        Speed jitter of the track (s.d., cm/s): :func:`speed_jitter_cm_s`
+        of the tracking noise (see :func:`bout_table`).
     config
         Options (``cruise_band``, ``rise_step``).
 
@@ -421,6 +456,7 @@ def bout_table(
     config: BoutConfig | None = None,
     bounds: np.ndarray | None = None,
     times_s: np.ndarray | None = None,
+    speed_jitter_cm_s: float | None = None,
 ) -> pd.DataFrame:
     """One row per locomotor bout (columns :data:`BOUT_COLUMNS`).
 
@@ -440,9 +476,12 @@ def bout_table(
         Zone name per frame; the bout's zone is the one at its start
         (empty without).
     moving, config
-        As :func:`find_bouts`; ``moving`` also gives the speed jitter of the
-        cruise band (:func:`rest_tolerance`, unless
-        ``config.rest_tolerance_cm_s`` is set).
+        As :func:`find_bouts`.
+    speed_jitter_cm_s
+        S.d. of the speed's noise, for the cruise band (:func:`bout_phases`):
+        :func:`speed_jitter_cm_s` of the tracking noise; None: the rest
+        tolerance (``config.rest_tolerance_cm_s`` or :func:`rest_tolerance`
+        of the ``moving`` frames) / :data:`RAYLEIGH_MEDIAN`.
     bounds
         The result of :func:`find_bouts`, if already computed.
     times_s
@@ -458,11 +497,14 @@ def bout_table(
     cfg = config or BoutConfig()
     if bounds is None:
         bounds = find_bouts(s, fps, moving, cfg)
-    jitter = cfg.rest_tolerance_cm_s
+    jitter = speed_jitter_cm_s
     if jitter is None:
-        if moving is None:
-            moving = moving_mask(s, fps, cfg.moving_threshold_cm_s, cfg.moving_min_s, times_s)
-        jitter = rest_tolerance(s, moving, cfg.moving_threshold_cm_s)
+        tol = cfg.rest_tolerance_cm_s
+        if tol is None:
+            if moving is None:
+                moving = moving_mask(s, fps, cfg.moving_threshold_cm_s, cfg.moving_min_s, times_s)
+            tol = rest_tolerance(s, moving, cfg.moving_threshold_cm_s)
+        jitter = tol / RAYLEIGH_MEDIAN
     spacing = 1.0 / fps if times_s is None else np.asarray(times_s, float)
     acc = np.gradient(s, spacing) if acceleration is None else np.asarray(acceleration, float)
     if xy_cm is not None:

@@ -578,9 +578,14 @@ def bout_table(ds: xr.Dataset) -> pd.DataFrame:
     """The per-bout table of :func:`analyze_pose`'s result (columns :data:`openfield.bouts.BOUT_COLUMNS`)."""
     zone = ds["zone"].values.astype(object) if ds.attrs.get("arena_size_cm") is not None else None
     bounds = np.asarray(ds.attrs["bout_bounds"], float).reshape(-1, 4)
-    return bouts.bout_table(ds["speed"].values, float(ds.attrs["fps"]), ds["acceleration"].values,
+    fps, cleaned = float(ds.attrs["fps"]), ds.attrs["cleaning"]
+    noise = cleaned.get("tracking_noise_cm", float("nan"))  # the cruise band: the noise left in the speed
+    jitter = (bouts.speed_jitter_cm_s(noise, fps) if cleaned.get("smoother") == "rts" and np.isfinite(noise)
+              else None)
+    return bouts.bout_table(ds["speed"].values, fps, ds["acceleration"].values,
                             ds["reference_position"].transpose("time", "space").values, zone=zone,
-                            moving=ds["moving"].values, bounds=bounds, times_s=frame_times(ds))
+                            moving=ds["moving"].values, bounds=bounds, times_s=frame_times(ds),
+                            speed_jitter_cm_s=jitter)
 
 
 def frames_table(ds: xr.Dataset) -> pd.DataFrame:

@@ -86,6 +86,24 @@ def test_a_bout_cut_by_the_recording_while_cruising_has_no_slowing_down():
     assert np.isnan(b.mean_deceleration_cm_s2) and np.isnan(b.peak_deceleration_cm_s2)
 
 
+@pytest.mark.parametrize("fps", [25.0, 60.0])
+def test_speed_jitter_of_the_smoothed_track(fps):
+    # the s.d. of the speed along a straight run at 20 cm/s, 0.03 cm of tracking noise, smoothed to it
+    rng = np.random.default_rng(1)
+    t = np.arange(int(120 * fps)) / fps
+    xy = np.c_[20 * t, np.full(len(t), 5.0)] + rng.normal(0, 0.03, (len(t), 2))
+    speed, _ = speed_acceleration(smoothing.smooth_track(xy, fps, 0.03), fps)
+    measured = speed[int(fps) : -int(fps)].std()
+    assert bouts.speed_jitter_cm_s(0.03, fps) == pytest.approx(measured, rel=0.1)
+    assert bouts.speed_jitter_cm_s(0.1, fps) > 1.5 * bouts.speed_jitter_cm_s(0.03, fps)
+    # a resting animal's median speed is that jitter times the median of a Rayleigh distribution
+    rest = np.c_[np.full(len(t), 3.0), np.full(len(t), 5.0)] + rng.normal(0, 0.03, (len(t), 2))
+    rest_speed, _ = speed_acceleration(smoothing.smooth_track(rest, fps, 0.03), fps)
+    assert np.median(rest_speed) == pytest.approx(bouts.RAYLEIGH_MEDIAN * measured, rel=0.15)
+    with pytest.raises(OpenfieldError, match="tracking noise"):
+        bouts.speed_jitter_cm_s(-1.0, fps)
+
+
 def test_bouts_without_cruise_keep_their_peaks():
     # a triangle and two peaks with a ripple between: the phases end at the first and start at the last peak
     sp = _trace((1, 0, 0), (0.6, 0, 25), (0.4, 25, 15), (0.5, 15, 20), (0.6, 20, 0), (1, 0, 0))
@@ -273,7 +291,8 @@ def test_minimum_jerk_bouts_with_cruise_against_truth(fps, jitter_cm):
     filled, _ = cleaning.interpolate_gaps(xy, int(round(0.5 * fps)))
     smooth = smoothing.smooth_track(filled, fps, noise)
     speed, acc = speed_acceleration(smooth, fps)
-    table = bouts.bout_table(speed, fps, acc, smooth)
+    # the cruise band from the tracking noise, as openfield.kinematics.bout_table does
+    table = bouts.bout_table(speed, fps, acc, smooth, speed_jitter_cm_s=bouts.speed_jitter_cm_s(noise, fps))
     got, want = bouts.summarize_bouts(table), bouts.summarize_bouts(truth)
     assert got["locomotor_bouts"] == want["locomotor_bouts"] == len(CRUISE_PLAN)
     for key, tol in [("mean_bout_acceleration_cm_s2", 0.10), ("mean_bout_deceleration_cm_s2", 0.10),
@@ -283,10 +302,10 @@ def test_minimum_jerk_bouts_with_cruise_against_truth(fps, jitter_cm):
     err = table.cruise_s.to_numpy() - truth.cruise_s.to_numpy()
     assert abs(err.mean()) <= 0.2
     assert np.median(np.abs(err)) <= 0.1
-    # bout by bout: all within 0.2 s without jitter; with it, the speed's jitter on the plateau can prolong
-    # the rise of a few (measured here: 4, 1 and 2 of 26 bouts by more than 0.2 s at 25, 30 and 60 fps; at most
-    # 0.33 s; on two other plans up to 5 of 27 and 0.41 s)
-    assert (np.abs(err) <= 0.2).mean() >= (1.0 if jitter_cm == 0 else 0.8)
-    assert np.abs(err).max() <= 0.5
+    # bout by bout: all within 0.2 s without jitter; with it, a slow drift of the speed's jitter along the
+    # plateau (~0.2 cm/s over ~0.4 s) can prolong a rise or an early fall (measured here: 5, 2 and 4 of 26
+    # bouts by more than 0.2 s at 25, 30 and 60 fps, at most 0.41 s; on two other plans up to 5 of 27, 0.50 s)
+    assert (np.abs(err) <= 0.2).mean() >= (1.0 if jitter_cm == 0 else 0.75)
+    assert np.abs(err).max() <= (0.2 if jitter_cm == 0 else 0.6)
     np.testing.assert_allclose(table.rise_s + table.cruise_s + table.fall_s, table.duration_s, atol=1e-9)
     assert table.distance_cm.sum() == pytest.approx(truth.distance_cm.sum(), rel=0.02)
