@@ -363,11 +363,20 @@ def _rest_edges(
     return origin + step * np.argmax(ok & (vals <= lowest[:, None] + tol), axis=1)
 
 
-def in_bout_mask(bounds: np.ndarray, n: int) -> np.ndarray:
-    """Per frame: inside a bout (the frames around its start and end included)."""
+def in_bout_mask(bounds: np.ndarray, n: int, cruise: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Per frame: inside a bout (the frames around its start and end included).
+
+    With ``cruise`` (:func:`bout_phases`' ``accel_end, decel_start``), the
+    frames strictly between the two (the cruise, where the speed's changes
+    are its jitter) are left out: the frames whose acceleration the
+    whole-recording means count.
+    """
     out = np.zeros(n, bool)
     for start, _, _, end in np.asarray(bounds, float).reshape(-1, 4):
         out[int(np.floor(start)) : int(np.ceil(end)) + 1] = True
+    if cruise is not None:
+        for a, d in zip(*cruise, strict=True):
+            out[int(a) + 1 : int(d)] = False
     return out
 
 

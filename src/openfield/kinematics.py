@@ -479,7 +479,7 @@ def analyze_pose(
         ``reference_position`` (time, space; cleaned and smoothed, cm),
         ``speed`` (cm/s), ``acceleration`` (signed, cm/s²), ``zone``
         (``"center"``, ``"border"``, or ``""`` where unknown), ``moving``,
-        ``in_bout`` (inside a locomotor bout) and ``interpolated`` (bool);
+        ``in_bout`` (inside a locomotor bout, outside its cruise) and ``interpolated`` (bool);
         each variable's ``units`` in its attrs.
         ``attrs`` add ``fps`` (the median rate with ``times_s``),
         ``time_source`` (``"timestamps"`` with ``times_s``, else ``"fps"``),
@@ -487,7 +487,9 @@ def analyze_pose(
         (None without an arena), ``center_fraction``, ``reference_point``,
         ``cleaning`` (what cleaning did, see :func:`clean_track`),
         ``bout_bounds`` (:func:`openfield.bouts.find_bouts`'s frames per
-        bout: start, first peak, last peak, end) and a
+        bout: start, first peak, last peak, end),
+        ``bout_speed_jitter_cm_s`` (the speed jitter of the bouts' cruise
+        band, :func:`openfield.bouts.bout_phases`) and a
         ``log`` record (:func:`openfield.provenance.log_step`). Make the
         tables with :func:`frames_table`, :func:`bout_table` and
         :func:`summarize`.
@@ -544,13 +546,18 @@ def analyze_pose(
     bounds = bouts.find_bouts(speed, fps, moving, bouts.BoutConfig(
         moving_threshold_cm_s=config.moving_threshold_cm_s, moving_min_s=config.moving_min_s))
     out["moving"] = ("time", moving, {"units": ""})
-    out["in_bout"] = ("time", bouts.in_bout_mask(bounds, n), {"units": ""})
+    # the whole-recording acceleration counts the bouts' speeding up and slowing down, not their cruises (issue 25)
+    jitter = _speed_jitter(report, fps)
+    if jitter is None:
+        jitter = bouts.rest_tolerance(speed, moving, config.moving_threshold_cm_s) / bouts.RAYLEIGH_MEDIAN
+    cruise = bouts.bout_phases(speed, bounds, jitter)
+    out["in_bout"] = ("time", bouts.in_bout_mask(bounds, n, cruise), {"units": ""})
     out["interpolated"] = ("time", np.asarray(interpolated, bool), {"units": ""})
     time_source = report["time_source"]
     out.attrs.update(fps=fps, time_unit="seconds", time_source=time_source, calibration=calibration.to_dict(),
                      arena_size_cm=None if arena is None else tuple(arena),
                      center_fraction=float(config.center_fraction), reference_point=name, cleaning=report,
-                     bout_bounds=[[float(v) for v in row] for row in bounds])
+                     bout_bounds=[[float(v) for v in row] for row in bounds], bout_speed_jitter_cm_s=float(jitter))
     return log_step(out, "kinematics", {**asdict(config), "fps": fps, "time_source": time_source})
 
 
@@ -574,18 +581,25 @@ def summarize(ds: xr.Dataset) -> dict[str, Any]:
     return {k: out[k] for k in SUMMARY_COLUMNS}
 
 
+def _speed_jitter(report: dict[str, Any], fps: float) -> float | None:
+    """The speed's jitter left by the tracking noise after the RTS smoother (the bouts' cruise band,
+    :func:`openfield.bouts.speed_jitter_cm_s`); None after the Savitzky-Golay override or without a noise."""
+    noise = report.get("tracking_noise_cm")
+    if report.get("smoother") != "rts" or noise is None or not np.isfinite(noise):
+        return None
+    return bouts.speed_jitter_cm_s(noise, fps)
+
+
 def bout_table(ds: xr.Dataset) -> pd.DataFrame:
     """The per-bout table of :func:`analyze_pose`'s result (columns :data:`openfield.bouts.BOUT_COLUMNS`)."""
     zone = ds["zone"].values.astype(object) if ds.attrs.get("arena_size_cm") is not None else None
     bounds = np.asarray(ds.attrs["bout_bounds"], float).reshape(-1, 4)
-    fps, cleaned = float(ds.attrs["fps"]), ds.attrs["cleaning"]
-    noise = cleaned.get("tracking_noise_cm", float("nan"))  # the cruise band: the noise left in the speed
-    jitter = (bouts.speed_jitter_cm_s(noise, fps) if cleaned.get("smoother") == "rts" and np.isfinite(noise)
-              else None)
+    fps = float(ds.attrs["fps"])
     return bouts.bout_table(ds["speed"].values, fps, ds["acceleration"].values,
                             ds["reference_position"].transpose("time", "space").values, zone=zone,
                             moving=ds["moving"].values, bounds=bounds, times_s=frame_times(ds),
-                            speed_jitter_cm_s=jitter)
+                            speed_jitter_cm_s=ds.attrs.get("bout_speed_jitter_cm_s",
+                                                           _speed_jitter(ds.attrs["cleaning"], fps)))
 
 
 def frames_table(ds: xr.Dataset) -> pd.DataFrame:
