@@ -179,6 +179,11 @@ def test_mask_summary_and_zones():
     mask = bouts.in_bout_mask(bounds, len(sp))
     assert mask.sum() == (np.ceil(bounds[:, 3]) - np.floor(bounds[:, 0]) + 1).sum()
     assert not mask[:100].any() and mask[150] and not mask[300]
+    # with the phases, a cruise's frames are left out (those between where the speeding up ends and the
+    # slowing down starts)
+    cruise = (np.array([150, 400]), np.array([160, 400]))
+    cut = bouts.in_bout_mask(bounds, len(sp), cruise)
+    assert (mask & ~cut).sum() == 9 and not cut[151:160].any() and cut[150] and cut[160]
     s = bouts.summarize_bouts(t)
     assert list(s) == bouts.SUMMARY_COLUMNS
     assert s["locomotor_bouts"] == 2
