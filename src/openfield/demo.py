@@ -84,7 +84,10 @@ TOLERANCE_ABSOLUTE = {"mean_bout_cruise_s": 0.2}
 DEMO_NAME = "demo_mouse"
 
 #: The kind of motion of the demo video (re-rendered when an older video has another).
-MOTION = "minimum_jerk_cruise"
+MOTION = "minimum_jerk"
+#: The single-arena demo's motion as recorded with its video: its bouts cruise (issue 25), so a video rendered
+#: before them is rendered again.
+DEMO_MOTION = "minimum_jerk_cruise"
 
 #: Ranges of the bouts' rise and fall times, cruises at their peak speed and rests (s;
 #: :func:`openfield.synthetic.make_bout_plan`): seven bouts, each with a cruise, in the 20-s video.
@@ -140,7 +143,7 @@ def run_demo(
     geometry_path = video_dir / f"{DEMO_NAME}_arena.json"
     bouts_truth_path = video_dir / f"{DEMO_NAME}_bouts_truth.csv"
     fresh = video.exists() and truth_path.exists() and geometry_path.exists() and bouts_truth_path.exists()
-    if fresh and json.loads(geometry_path.read_text()).get("motion") != MOTION:
+    if fresh and json.loads(geometry_path.read_text()).get("motion") != DEMO_MOTION:
         fresh = False
     if not fresh:
         log.info("rendering a %.0f s synthetic video in %s", duration_s, video_dir)
@@ -149,7 +152,7 @@ def run_demo(
         trajectory = bouts_trajectory(plan, fps, start, START_PAUSE_S)
         render_video(video_dir, DEMO_NAME, trajectory=trajectory, fps=fps, arena_size_cm=arena_size_cm,
                      image_size=image_size, tilt=0.1, animal="dark", motion_blur=True, noise_sd=4.0, seed=seed,
-                     progress=progress, motion=MOTION)
+                     progress=progress, motion=DEMO_MOTION)
         write_csv(bouts_truth(plan, start, START_PAUSE_S, arena_size_cm).round(6), bouts_truth_path)
     geometry = json.loads(geometry_path.read_text())
     size = tuple(geometry["arena_size_cm"])
