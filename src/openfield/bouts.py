@@ -30,15 +30,30 @@ again:
 * **Peaks**: the bout's top speed, and the local speed maxima reaching
   ``peak_fraction`` (0.8) of it with a prominence of at least
   ``peak_prominence`` (0.1) of it (so speed jitter near the top makes no
-  peak). The rising phase runs from the start to the first of
-  them, the falling phase from the last of them to the end.
+  peak).
+* **Phases** (:func:`bout_phases`): speeding up, cruising, slowing down.
+  The *cruise band* of a peak is the speeds within ``cruise_band`` (3.5)
+  times the speed jitter of the track below it: the s.d. of the speed's
+  noise that the tracking noise leaves after smoothing
+  (:func:`speed_jitter_cm_s`), or without a noise estimate the resting
+  animal's speed jitter (:func:`rest_tolerance` / 1.18, the median of a
+  Rayleigh distribution). The speeding-up phase runs
+  from the start to where the speed first enters the band of the first
+  peak *and then stops rising* (the next frame is not faster by more than
+  ``rise_step`` (0.025) of the jitter); the slowing-down phase from where
+  the speed, coming back from the end, does the same towards the band of
+  the last peak. On a plateau the frame of maximal speed can fall anywhere
+  along the cruise: ending the rise there counted cruise time as speeding
+  up (issue 25). A bout without a cruise rises all the way to its peak, so
+  its phases are those of the peaks.
 
-Per bout: mean acceleration ``(speed at the first peak - speed at the
-start) / rise time``, mean deceleration ``(speed at the last peak - speed
-at the end) / fall time`` (a positive magnitude), peak acceleration and
-peak deceleration (largest and most negative ``d speed / dt`` in the rising
-and falling phases; deceleration as a positive magnitude), distance, top
-speed, zone at the start.
+Per bout: mean acceleration ``(speed where the speeding up ends - speed at
+the start) / rise time``, mean deceleration ``(speed where the slowing down
+starts - speed at the end) / fall time`` (a positive magnitude), the time
+between (``cruise_s``), peak acceleration and peak deceleration (largest
+and most negative ``d speed / dt`` in the speeding-up and slowing-down
+phases; deceleration as a positive magnitude), distance, top speed, zone at
+the start.
 """
 
 from __future__ import annotations
@@ -54,7 +69,7 @@ from openfield.errors import OpenfieldError
 
 #: Columns of the per-bout table (``<stem>_locomotor_bouts.csv``).
 BOUT_COLUMNS = [
-    "bout", "start_s", "end_s", "duration_s", "distance_cm", "peak_speed_cm_s", "rise_s", "fall_s",
+    "bout", "start_s", "end_s", "duration_s", "distance_cm", "peak_speed_cm_s", "rise_s", "cruise_s", "fall_s",
     "mean_acceleration_cm_s2", "mean_deceleration_cm_s2", "peak_acceleration_cm_s2",
     "peak_deceleration_cm_s2", "zone",
 ]
@@ -99,6 +114,12 @@ class BoutConfig:
         follows them, not speed jitter) [0.1]; the top itself always is one.
     rest_tolerance_cm_s
         Speed jitter of a resting animal [None: from the data, see :func:`rest_tolerance`].
+    cruise_band
+        Width of the cruise band below a peak, in units of the speed jitter
+        (s.d. of the speed's noise) [3.5] (:func:`bout_phases`).
+    rise_step
+        The speed "stops rising" at a frame when the next is not faster by more
+        than this fraction of the speed jitter [0.025].
     """
 
     moving_threshold_cm_s: float = 2.0
@@ -109,6 +130,8 @@ class BoutConfig:
     peak_fraction: float = 0.8
     peak_prominence: float = 0.1
     rest_tolerance_cm_s: float | None = None
+    cruise_band: float = 3.5
+    rise_step: float = 0.025
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -151,6 +174,38 @@ def rest_tolerance(speed: np.ndarray, moving: np.ndarray, threshold: float) -> f
     rest = rest[np.isfinite(rest)]
     tol = float(np.median(rest)) if len(rest) else 0.1 * threshold
     return float(np.clip(tol, 0.02 * threshold, 0.25 * threshold))
+
+
+#: Median speed of a resting animal in units of the s.d. of its velocity noise per axis (the median of a
+#: Rayleigh distribution, ``sqrt(2 ln 2)``): turns :func:`rest_tolerance` into a speed jitter.
+RAYLEIGH_MEDIAN = float(np.sqrt(2.0 * np.log(2.0)))
+
+
+def speed_jitter_cm_s(noise_cm: float, fps: float) -> float:
+    """S.d. of the speed's noise (cm/s) left by tracking noise on a track smoothed to it.
+
+    :func:`openfield.smoothing.smooth_track` (the RTS smoother, at its
+    steady state) is linear, so white position noise of s.d. ``noise_cm``
+    per axis leaves on the central-difference velocity
+    (:func:`openfield.kinematics.speed_acceleration`) a noise of s.d.
+    ``noise_cm * norm(g)`` per axis, ``g`` the impulse response of
+    smoothing then differentiating; along a run the speed's noise is that of
+    the velocity along it (0.15 cm/s for 0.03 cm at 30 fps: the s.d.
+    measured on a smoothed noisy plateau, tested). The noise is floored at
+    :data:`openfield.smoothing.MIN_NOISE_CM`, as the smoother does.
+    """
+    from openfield import smoothing
+
+    if not (np.isfinite(noise_cm) and noise_cm >= 0):
+        raise OpenfieldError(f"the tracking noise must be a number >= 0 cm, got {noise_cm}")
+    if not (np.isfinite(fps) and fps > 0):
+        raise OpenfieldError(f"fps must be a positive number, got {fps}")
+    noise = max(float(noise_cm), smoothing.MIN_NOISE_CM)
+    n = 2 * int(np.ceil(4 * fps)) + 1  # the response has died out well within 4 s each side
+    impulse = np.zeros((n, 2))
+    impulse[n // 2, 0] = 1.0
+    g = np.gradient(smoothing.smooth_track(impulse, fps, noise)[:, 0], 1.0 / fps)
+    return float(noise * np.sqrt(np.sum(g**2)))
 
 
 def _local_minima(s: np.ndarray) -> np.ndarray:
@@ -308,12 +363,96 @@ def _rest_edges(
     return origin + step * np.argmax(ok & (vals <= lowest[:, None] + tol), axis=1)
 
 
-def in_bout_mask(bounds: np.ndarray, n: int) -> np.ndarray:
-    """Per frame: inside a bout (the frames around its start and end included)."""
+def in_bout_mask(bounds: np.ndarray, n: int, cruise: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Per frame: inside a bout (the frames around its start and end included).
+
+    With ``cruise`` (:func:`bout_phases`' ``accel_end, decel_start``), the
+    frames strictly between the two (the cruise, where the speed's changes
+    are its jitter) are left out: the frames whose acceleration the
+    whole-recording means count.
+    """
     out = np.zeros(n, bool)
     for start, _, _, end in np.asarray(bounds, float).reshape(-1, 4):
         out[int(np.floor(start)) : int(np.ceil(end)) + 1] = True
+    if cruise is not None:
+        for a, d in zip(*cruise, strict=True):
+            out[int(a) + 1 : int(d)] = False
     return out
+
+
+def _segments(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frames of the ranges ``[lo, hi]`` (``hi >= lo``) one after another: frame, range of each, range offsets."""
+    length = hi - lo + 1
+    seg = np.repeat(np.arange(len(lo)), length)
+    offsets = np.r_[0, np.cumsum(length)[:-1]]
+    return lo[seg] + np.arange(len(seg)) - offsets[seg], seg, offsets
+
+
+def bout_phases(
+    speed: np.ndarray, bounds: np.ndarray, jitter_cm_s: float, config: BoutConfig | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frames where each bout's speeding-up phase ends and its slowing-down phase starts.
+
+    The *cruise band* of a peak is the speeds within ``config.cruise_band *
+    jitter_cm_s`` below it. The speeding-up phase ends where the speed,
+    from the bout's start, first enters the band of the bout's first peak
+    and then stops rising: the first frame from there whose next frame is
+    not faster by more than ``config.rise_step * jitter_cm_s`` (never past
+    the first peak). The slowing-down phase starts at the mirror frame:
+    from the bout's end backwards, where the speed enters the band of the
+    last peak and stops rising (never before the last peak). Between the
+    two the animal cruises (or, in a bout with several peaks, ripples
+    between them).
+
+    Why: on a plateau the frame of maximal speed can fall anywhere along
+    the cruise, so a phase ending at the peak counts cruise time as
+    speeding up. The band (wide enough for the speed's jitter on a plateau)
+    keeps the search away from the jitter of the ramp below it; "stops
+    rising" then finds where the ramp meets the plateau, not where the band
+    begins (a minimum-jerk ramp creeps up to its plateau, so any band's edge
+    falls well before its end). A bout without a cruise rises all the way
+    to its peak: its phases end at its peaks, as before.
+
+    Parameters
+    ----------
+    speed
+        Speed per frame (cm/s).
+    bounds
+        :func:`find_bouts`'s ``(bouts, 4)`` frames: start, first peak, last peak, end.
+    jitter_cm_s
+        Speed jitter of the track (s.d., cm/s): :func:`speed_jitter_cm_s`
+        of the tracking noise (see :func:`bout_table`).
+    config
+        Options (``cruise_band``, ``rise_step``).
+
+    Returns
+    -------
+    accel_end, decel_start : numpy.ndarray
+        Frame indices per bout, ``start <= accel_end <= first peak`` and
+        ``last peak <= decel_start <= end``.
+    """
+    cfg = config or BoutConfig()
+    if not (np.isfinite(jitter_cm_s) and jitter_cm_s >= 0):
+        raise OpenfieldError(f"the speed jitter must be a number >= 0, got {jitter_cm_s}")
+    s = np.nan_to_num(np.asarray(speed, float), nan=0.0)
+    bd = np.asarray(bounds, float).reshape(-1, 4)
+    if not len(bd):
+        return np.zeros(0, int), np.zeros(0, int)
+    p1, p2 = bd[:, 1].astype(int), bd[:, 2].astype(int)
+    first = np.minimum(np.ceil(bd[:, 0]).astype(int), p1)  # first and last frames inside the bout
+    last = np.maximum(np.floor(bd[:, 3]).astype(int), p2)
+    band, step = cfg.cruise_band * jitter_cm_s, cfg.rise_step * jitter_cm_s
+    # where the speed enters the band: first frame of [first, p1] (last of [p2, last]) inside it
+    idx, seg, offsets = _segments(first, p1)
+    entry = np.minimum.reduceat(np.where(s[idx] >= s[p1][seg] - band, idx, p1[seg]), offsets)
+    idx, seg, offsets = _segments(p2, last)
+    leave = np.maximum.reduceat(np.where(s[idx] >= s[p2][seg] - band, idx, p2[seg]), offsets)
+    # then on to where the speed stops rising (forward from the entry, backward from the exit)
+    stop_fwd = np.flatnonzero(~np.r_[s[1:] > s[:-1] + step, False])  # next frame not faster
+    stop_bwd = np.flatnonzero(~np.r_[False, s[:-1] > s[1:] + step])  # previous frame not faster
+    accel_end = np.minimum(stop_fwd[np.searchsorted(stop_fwd, entry)], p1)
+    decel_start = np.maximum(stop_bwd[np.searchsorted(stop_bwd, leave, side="right") - 1], p2)
+    return accel_end, decel_start
 
 
 def bout_table(
@@ -326,6 +465,7 @@ def bout_table(
     config: BoutConfig | None = None,
     bounds: np.ndarray | None = None,
     times_s: np.ndarray | None = None,
+    speed_jitter_cm_s: float | None = None,
 ) -> pd.DataFrame:
     """One row per locomotor bout (columns :data:`BOUT_COLUMNS`).
 
@@ -346,11 +486,16 @@ def bout_table(
         (empty without).
     moving, config
         As :func:`find_bouts`.
+    speed_jitter_cm_s
+        S.d. of the speed's noise, for the cruise band (:func:`bout_phases`):
+        :func:`speed_jitter_cm_s` of the tracking noise; None: the rest
+        tolerance (``config.rest_tolerance_cm_s`` or :func:`rest_tolerance`
+        of the ``moving`` frames) / :data:`RAYLEIGH_MEDIAN`.
     bounds
         The result of :func:`find_bouts`, if already computed.
     times_s
-        Per-frame times of a variable-frame-rate video: times, rise and fall
-        at the real times of the bout's (fractional) frames
+        Per-frame times of a variable-frame-rate video: times and phase
+        durations at the real times of the bout's (fractional) frames
         (:func:`openfield.timebase.time_at`); None: frame / fps.
 
     Returns
@@ -358,8 +503,17 @@ def bout_table(
     pandas.DataFrame
     """
     s = np.asarray(speed, float)
+    cfg = config or BoutConfig()
     if bounds is None:
-        bounds = find_bouts(s, fps, moving, config)
+        bounds = find_bouts(s, fps, moving, cfg)
+    jitter = speed_jitter_cm_s
+    if jitter is None:
+        tol = cfg.rest_tolerance_cm_s
+        if tol is None:
+            if moving is None:
+                moving = moving_mask(s, fps, cfg.moving_threshold_cm_s, cfg.moving_min_s, times_s)
+            tol = rest_tolerance(s, moving, cfg.moving_threshold_cm_s)
+        jitter = tol / RAYLEIGH_MEDIAN
     spacing = 1.0 / fps if times_s is None else np.asarray(times_s, float)
     acc = np.gradient(s, spacing) if acceleration is None else np.asarray(acceleration, float)
     if xy_cm is not None:
@@ -369,7 +523,7 @@ def bout_table(
         step = np.r_[0.0, 0.5 * (s[1:] + s[:-1]) * (1.0 / fps if times_s is None else np.diff(spacing))]
     bd = np.asarray(bounds, float).reshape(-1, 4)
     start, end = bd[:, 0], bd[:, 3]
-    p1, p2 = bd[:, 1].astype(int), bd[:, 2].astype(int)
+    p1, p2 = bout_phases(s, bd, jitter, cfg)  # where the speeding up ends and the slowing down starts
     i0, i1 = np.floor(start).astype(int), np.ceil(end).astype(int)
     n = len(s)
 
@@ -380,12 +534,16 @@ def bout_table(
 
     with np.errstate(invalid="ignore", divide="ignore"):
         if times_s is None:
-            t_start, t_end, rise, fall = start / fps, end / fps, (p1 - start) / fps, (end - p2) / fps
-            duration = (end - start) / fps
+            t_start, t_p1, t_p2, t_end = start / fps, p1 / fps, p2 / fps, end / fps
         else:
             t_start, t_p1, t_p2, t_end = (timebase.time_at(x, times_s) for x in (start, p1, p2, end))
-            rise, fall, duration = t_p1 - t_start, t_end - t_p2, t_end - t_start
+        rise, cruise, fall, duration = t_p1 - t_start, t_p2 - t_p1, t_end - t_p2, t_end - t_start
         cum = np.r_[0.0, np.nancumsum(step[1:])]
+        # a phase whose speed changes by less than the cruise band (a bout cut by the recording's start or
+        # end while cruising) is no speeding up or slowing down: no acceleration of its own
+        band = cfg.cruise_band * jitter
+        speeds_up = (rise > 0) & (s[p1] - at(start) > band)
+        slows_down = (fall > 0) & (s[p2] - at(end) > band)
         nan = np.full(len(bd), np.nan)
         table = pd.DataFrame({
             "bout": np.arange(1, len(bd) + 1),
@@ -395,11 +553,12 @@ def bout_table(
             "distance_cm": cum[i1] - cum[i0],
             "peak_speed_cm_s": _reduce_pairs(np.fmax, s, i0, i1),
             "rise_s": rise,
+            "cruise_s": cruise,
             "fall_s": fall,
-            "mean_acceleration_cm_s2": np.where(rise > 0, (s[p1] - at(start)) / rise, nan),
-            "mean_deceleration_cm_s2": np.where(fall > 0, (s[p2] - at(end)) / fall, nan),
-            "peak_acceleration_cm_s2": np.where(rise > 0, _reduce_pairs(np.fmax, acc, i0, p1), nan),
-            "peak_deceleration_cm_s2": np.where(fall > 0, -_reduce_pairs(np.fmin, acc, p2, i1), nan),
+            "mean_acceleration_cm_s2": np.where(speeds_up, (s[p1] - at(start)) / rise, nan),
+            "mean_deceleration_cm_s2": np.where(slows_down, (s[p2] - at(end)) / fall, nan),
+            "peak_acceleration_cm_s2": np.where(speeds_up, _reduce_pairs(np.fmax, acc, i0, p1), nan),
+            "peak_deceleration_cm_s2": np.where(slows_down, -_reduce_pairs(np.fmin, acc, p2, i1), nan),
             "zone": (np.asarray(zone)[np.round(start).astype(int)].astype(str) if zone is not None
                      else np.full(len(bd), "", dtype=object)),
         })

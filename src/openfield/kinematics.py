@@ -541,7 +541,7 @@ def analyze_pose(
         ``reference_position`` (time, space; cleaned and smoothed, cm),
         ``speed`` (cm/s), ``acceleration`` (signed, cm/s²), ``zone``
         (``"center"``, ``"border"``, or ``""`` where unknown), ``moving``,
-        ``in_bout`` (inside a locomotor bout) and ``interpolated`` (bool);
+        ``in_bout`` (inside a locomotor bout, outside its cruise) and ``interpolated`` (bool);
         per frame and zone (``zone_name``: the defaults of the arena's
         shape, then the custom zones), ``in_zone`` (the reference point in
         it; for ``center``/``border`` the ``zone`` column) and
@@ -561,7 +561,9 @@ def analyze_pose(
         ``has_head``, ``trial_start_s`` and ``first_frame`` (the window's
         start in the video, s and frame),
         ``bout_bounds`` (:func:`openfield.bouts.find_bouts`'s frames per
-        bout: start, first peak, last peak, end) and a
+        bout: start, first peak, last peak, end),
+        ``bout_speed_jitter_cm_s`` (the speed jitter of the bouts' cruise
+        band, :func:`openfield.bouts.bout_phases`) and a
         ``log`` record (:func:`openfield.provenance.log_step`). Make the
         tables with :func:`frames_table`, :func:`bout_table` and
         :func:`summarize`.
@@ -626,7 +628,12 @@ def analyze_pose(
     bounds = bouts.find_bouts(speed, fps, moving, bouts.BoutConfig(
         moving_threshold_cm_s=config.moving_threshold_cm_s, moving_min_s=config.moving_min_s))
     out["moving"] = ("time", moving, {"units": ""})
-    out["in_bout"] = ("time", bouts.in_bout_mask(bounds, n), {"units": ""})
+    # the whole-recording acceleration counts the bouts' speeding up and slowing down, not their cruises (issue 25)
+    jitter = _speed_jitter(report, fps)
+    if jitter is None:
+        jitter = bouts.rest_tolerance(speed, moving, config.moving_threshold_cm_s) / bouts.RAYLEIGH_MEDIAN
+    cruise = bouts.bout_phases(speed, bounds, jitter)
+    out["in_bout"] = ("time", bouts.in_bout_mask(bounds, n, cruise), {"units": ""})
     out["interpolated"] = ("time", np.asarray(interpolated, bool), {"units": ""})
     names = [z.name for z in zone_list]
     in_zone = np.zeros((n, len(zone_list)), bool)
@@ -656,7 +663,7 @@ def analyze_pose(
                      trial_start_s=0.0 if window is None else window.start_s,
                      first_frame=0 if window is None else window.first,
                      center_fraction=float(config.center_fraction), reference_point=name, cleaning=report,
-                     bout_bounds=[[float(v) for v in row] for row in bounds])
+                     bout_bounds=[[float(v) for v in row] for row in bounds], bout_speed_jitter_cm_s=float(jitter))
     out = extra_measures.add_frame_measures(out, calibration, config, times_s)
     return log_step(out, "kinematics", {**asdict(config), "fps": fps, "time_source": time_source})
 
@@ -784,13 +791,25 @@ def summary_row(summary: dict[str, Any]) -> dict[str, Any]:
             **{k: v for k, v in summary.items() if k not in SUMMARY_COLUMNS and k != "cleaning"}}
 
 
+def _speed_jitter(report: dict[str, Any], fps: float) -> float | None:
+    """The speed's jitter left by the tracking noise after the RTS smoother (the bouts' cruise band,
+    :func:`openfield.bouts.speed_jitter_cm_s`); None after the Savitzky-Golay override or without a noise."""
+    noise = report.get("tracking_noise_cm")
+    if report.get("smoother") != "rts" or noise is None or not np.isfinite(noise):
+        return None
+    return bouts.speed_jitter_cm_s(noise, fps)
+
+
 def bout_table(ds: xr.Dataset) -> pd.DataFrame:
     """The per-bout table of :func:`analyze_pose`'s result (columns :data:`openfield.bouts.BOUT_COLUMNS`)."""
     zone = ds["zone"].values.astype(object) if ds.attrs.get("arena_size_cm") is not None else None
     bounds = np.asarray(ds.attrs["bout_bounds"], float).reshape(-1, 4)
-    return bouts.bout_table(ds["speed"].values, float(ds.attrs["fps"]), ds["acceleration"].values,
-                            ds["reference_position"].transpose("time", "space").values, zone=zone, bounds=bounds,
-                            times_s=frame_times(ds))
+    fps = float(ds.attrs["fps"])
+    return bouts.bout_table(ds["speed"].values, fps, ds["acceleration"].values,
+                            ds["reference_position"].transpose("time", "space").values, zone=zone,
+                            moving=ds["moving"].values, bounds=bounds, times_s=frame_times(ds),
+                            speed_jitter_cm_s=ds.attrs.get("bout_speed_jitter_cm_s",
+                                                           _speed_jitter(ds.attrs["cleaning"], fps)))
 
 
 def frames_table(ds: xr.Dataset) -> pd.DataFrame:

@@ -1024,11 +1024,12 @@ PEAK_ACC_FACTOR = 1.875
 
 @dataclass(frozen=True)
 class Bout:
-    """One locomotor bout: a straight run with a minimum-jerk rise and fall of speed.
+    """One locomotor bout: a straight run with a minimum-jerk rise and fall of speed, and a cruise between.
 
-    The speed rises from ``start_speed`` to ``peak_speed`` over ``rise_s``
-    and falls to ``end_speed`` over ``fall_s``, each along the minimum-jerk
-    shape ``s(u) = 10u^3 - 15u^4 + 6u^5`` (zero acceleration and jerk at both
+    The speed rises from ``start_speed`` to ``peak_speed`` over ``rise_s``,
+    stays at ``peak_speed`` for ``cruise_s`` (0: no cruise) and falls to
+    ``end_speed`` over ``fall_s``, each ramp along the minimum-jerk shape
+    ``s(u) = 10u^3 - 15u^4 + 6u^5`` (zero acceleration and jerk at both
     ends), then the animal rests for ``pause_s``. A bout that ends above zero
     speed with no pause runs straight into the next (a near-stop).
     """
@@ -1040,11 +1041,17 @@ class Bout:
     pause_s: float
     start_speed: float = 0.0
     end_speed: float = 0.0
+    cruise_s: float = 0.0
+
+    @property
+    def duration_s(self) -> float:
+        """Rise, cruise and fall (s)."""
+        return self.rise_s + self.cruise_s + self.fall_s
 
     @property
     def distance_cm(self) -> float:
         """Path length of the bout (exact: the ramps average half-way)."""
-        return float(0.5 * (self.start_speed + self.peak_speed) * self.rise_s
+        return float(0.5 * (self.start_speed + self.peak_speed) * self.rise_s + self.peak_speed * self.cruise_s
                      + 0.5 * (self.peak_speed + self.end_speed) * self.fall_s)
 
 
@@ -1085,7 +1092,7 @@ def bouts_trajectory(
         As :func:`legs_trajectory` (``leg`` is the bout index, -1 before
         the first); speeds and accelerations are the analytic values.
     """
-    n = int(np.floor((start_pause_s + sum(b.rise_s + b.fall_s + b.pause_s for b in bouts)) * fps)) + 1
+    n = int(np.floor((start_pause_s + sum(b.duration_s + b.pause_s for b in bouts)) * fps)) + 1
     t = np.arange(n) / fps
     x, y = np.full(n, float(start_xy[0])), np.full(n, float(start_xy[1]))
     hd = np.full(n, bouts[0].heading_rad if bouts else 0.0)
@@ -1097,24 +1104,29 @@ def bouts_trajectory(
     for i, b in enumerate(bouts):
         u_dir = np.array([np.cos(b.heading_rad), np.sin(b.heading_rad)])
         d_rise = 0.5 * (b.start_speed + b.peak_speed) * b.rise_s
-        t_end = t0 + b.rise_s + b.fall_s
+        t_fall = t0 + b.rise_s + b.cruise_s  # the fall starts
+        t_end = t_fall + b.fall_s
         rise = (t >= t0) & (t < t0 + b.rise_s)
-        fall = (t >= t0 + b.rise_s) & (t < t_end)
+        cruise = (t >= t0 + b.rise_s) & (t < t_fall)
+        fall = (t >= t_fall) & (t < t_end)
         rest = (t >= t_end) & (t < t_end + b.pause_s + 1e-12) if b.pause_s > 0 else np.zeros(n, bool)
         u = (t[rise] - t0) / b.rise_s
         dv = b.peak_speed - b.start_speed
         s_rise = b.start_speed * (t[rise] - t0) + dv * b.rise_s * _mj_integral(u)
         sp[rise] = b.start_speed + dv * _mj(u)
         ac[rise] = dv / b.rise_s * _mj_slope(u)
-        u = (t[fall] - t0 - b.rise_s) / b.fall_s
+        s_cruise = d_rise + b.peak_speed * (t[cruise] - t0 - b.rise_s)
+        sp[cruise] = b.peak_speed
+        u = (t[fall] - t_fall) / b.fall_s
         dv = b.peak_speed - b.end_speed
-        s_fall = d_rise + b.peak_speed * (t[fall] - t0 - b.rise_s) - dv * b.fall_s * _mj_integral(u)
+        s_fall = (d_rise + b.peak_speed * b.cruise_s + b.peak_speed * (t[fall] - t_fall)
+                  - dv * b.fall_s * _mj_integral(u))
         sp[fall] = b.peak_speed - dv * _mj(u)
         ac[fall] = -dv / b.fall_s * _mj_slope(u)
-        for sel, s in ((rise, s_rise), (fall, s_fall)):
+        for sel, s in ((rise, s_rise), (cruise, s_cruise), (fall, s_fall)):
             x[sel], y[sel] = pos[0] + s * u_dir[0], pos[1] + s * u_dir[1]
-        phase[rise], phase[fall] = "accelerate", "decelerate"
-        moving = rise | fall
+        phase[rise], phase[cruise], phase[fall] = "accelerate", "cruise", "decelerate"
+        moving = rise | cruise | fall
         hd[moving | rest], idx[moving | rest] = b.heading_rad, i
         pos = pos + b.distance_cm * u_dir
         after = t >= t_end
@@ -1139,13 +1151,16 @@ def make_bout_plan(
     peak_speed: tuple[float, float] = (10.0, 35.0),
     phase_s: tuple[float, float] = (0.3, 1.5),
     pause_s: tuple[float, float] = (0.8, 2.5),
+    cruise_s: tuple[float, float] = (0.0, 0.0),
 ) -> tuple[list[Bout], tuple[float, float]]:
     """Random minimum-jerk bouts with rests between, kept inside the arena.
 
-    Peak speeds, rise and fall times and rests are uniform in the given
-    ranges (defaults: 10-35 cm/s, 0.3-1.5 s, 0.8-2.5 s); every other bout
-    heads for the point nearest the arena centre it can reach, so centre
-    entries happen.
+    Peak speeds, rise and fall times, rests and cruises at the peak speed
+    are uniform in the given ranges (defaults: 10-35 cm/s, 0.3-1.5 s,
+    0.8-2.5 s, no cruise; a cruise range of ``(0, 0)`` draws nothing, so the
+    plans without cruise are those of before cruises existed); every other
+    bout heads for the point nearest the arena centre it can reach, so
+    centre entries happen. A bout too long for the arena is drawn again.
 
     Returns
     -------
@@ -1163,7 +1178,8 @@ def make_bout_plan(
     headings = np.linspace(0, 2 * np.pi, 72, endpoint=False)
     while total < duration_s or not bouts:
         b = Bout(0.0, float(rng.uniform(*peak_speed)), float(rng.uniform(*phase_s)),
-                 float(rng.uniform(*phase_s)), float(rng.uniform(*pause_s)))
+                 float(rng.uniform(*phase_s)), float(rng.uniform(*pause_s)),
+                 cruise_s=float(rng.uniform(*cruise_s)) if cruise_s[1] > 0 else 0.0)
         ends = pos + b.distance_cm * np.c_[np.cos(headings), np.sin(headings)]
         ok = ((ends[:, 0] >= margin_cm) & (ends[:, 0] <= w - margin_cm)
               & (ends[:, 1] >= margin_cm) & (ends[:, 1] <= h - margin_cm))
@@ -1173,9 +1189,9 @@ def make_bout_plan(
             k = int(np.argmin(np.where(ok, np.linalg.norm(ends - centre, axis=1), np.inf)))
         else:
             k = int(rng.choice(np.flatnonzero(ok)))
-        bouts.append(Bout(float(headings[k]), b.peak_speed, b.rise_s, b.fall_s, b.pause_s))
+        bouts.append(Bout(float(headings[k]), b.peak_speed, b.rise_s, b.fall_s, b.pause_s, cruise_s=b.cruise_s))
         pos = ends[k]
-        total += b.rise_s + b.fall_s + b.pause_s
+        total += b.duration_s + b.pause_s
     return bouts, start
 
 
@@ -1188,11 +1204,13 @@ def bouts_truth(
 ) -> pd.DataFrame:
     """The analytic per-bout table of a bout plan.
 
-    Columns as :data:`openfield.bouts.BOUT_COLUMNS`: mean acceleration
-    ``(peak - start speed) / rise``, mean deceleration ``(peak - end speed)
-    / fall``, peak acceleration and deceleration ``1.875 * change / phase``
-    (the steepest slope of a minimum-jerk ramp), zone at the bout's start
-    (empty without an arena).
+    Columns as :data:`openfield.bouts.BOUT_COLUMNS`: the phases' true
+    durations (``rise_s``, ``cruise_s``, ``fall_s``: the minimum-jerk
+    ramps and the cruise at the peak speed), mean acceleration ``(peak -
+    start speed) / rise``, mean deceleration ``(peak - end speed) / fall``,
+    peak acceleration and deceleration ``1.875 * change / phase`` (the
+    steepest slope of a minimum-jerk ramp), zone at the bout's start (empty
+    without an arena).
     """
     from openfield import zones
 
@@ -1204,16 +1222,16 @@ def bouts_truth(
                 if arena_size_cm is not None else "")
         rise_dv, fall_dv = b.peak_speed - b.start_speed, b.peak_speed - b.end_speed
         rows.append({
-            "bout": i + 1, "start_s": t0, "end_s": t0 + b.rise_s + b.fall_s,
-            "duration_s": b.rise_s + b.fall_s, "distance_cm": b.distance_cm,
-            "peak_speed_cm_s": b.peak_speed, "rise_s": b.rise_s, "fall_s": b.fall_s,
+            "bout": i + 1, "start_s": t0, "end_s": t0 + b.duration_s,
+            "duration_s": b.duration_s, "distance_cm": b.distance_cm,
+            "peak_speed_cm_s": b.peak_speed, "rise_s": b.rise_s, "cruise_s": b.cruise_s, "fall_s": b.fall_s,
             "mean_acceleration_cm_s2": rise_dv / b.rise_s, "mean_deceleration_cm_s2": fall_dv / b.fall_s,
             "peak_acceleration_cm_s2": PEAK_ACC_FACTOR * rise_dv / b.rise_s,
             "peak_deceleration_cm_s2": PEAK_ACC_FACTOR * fall_dv / b.fall_s,
             "zone": zone,
         })
         pos = pos + b.distance_cm * np.array([np.cos(b.heading_rad), np.sin(b.heading_rad)])
-        t0 += b.rise_s + b.fall_s + b.pause_s
+        t0 += b.duration_s + b.pause_s
     return pd.DataFrame(rows)
 
 

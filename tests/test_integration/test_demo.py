@@ -4,12 +4,13 @@ import pandas as pd
 import pytest
 
 from openfield.cli import main
-from openfield.demo import COMPARED, COUNTS, TOLERANCE_PERCENT
+from openfield.demo import COMPARED, COUNTS, TOLERANCE_ABSOLUTE, TOLERANCE_PERCENT
 
 
 @pytest.mark.slow
 def test_demo_figures_match_the_truth(tmp_path, capsys):
-    """The demo as ``make demo`` runs it (20 s of minimum-jerk bouts): counts exact, every other row within 10%."""
+    """The demo as ``make demo`` runs it (20 s of minimum-jerk bouts cruising 0.3-1 s): counts exact, the mean
+    cruise of a bout within 0.2 s, every other row within 10%."""
     out = tmp_path / "demo"
     assert main(["demo", "-o", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -19,11 +20,16 @@ def test_demo_figures_match_the_truth(tmp_path, capsys):
     for measure, row in table.iterrows():
         if measure in COUNTS:
             assert row["measured"] == row["true"] and row["true"] >= 3, measure
+        elif measure in TOLERANCE_ABSOLUTE:
+            assert abs(row["error"]) <= TOLERANCE_ABSOLUTE[measure], (measure, row["measured"], row["true"])
         else:
             assert abs(row["error_percent"]) <= TOLERANCE_PERCENT, (measure, row["measured"], row["true"])
         assert f"{row['measured']:.3f}" in printed, measure  # the printed table is the written one
     bouts = pd.read_csv(out / "results" / "demo_mouse_locomotor_bouts.csv")
     assert len(bouts) == table.loc["locomotor_bouts", "true"]
+    truth = pd.read_csv(out / "video" / "demo_mouse_bouts_truth.csv")
+    assert truth["cruise_s"].min() >= 0.3  # every bout of the demo cruises
+    assert table.loc["mean_bout_cruise_s", "measured"] == pytest.approx(bouts["cruise_s"].mean(), abs=1e-4)
     # re-running reuses the video and the finished results
     video = out / "video" / "demo_mouse.mp4"
     mtime = video.stat().st_mtime_ns

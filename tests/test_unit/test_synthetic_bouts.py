@@ -95,3 +95,40 @@ def test_turns_on_the_spot_mid_rest():
         assert abs(diff) < 1e-9
         rest = slice(int(np.ceil(b.end_s * fps)) + 1, i1)
         assert np.ptp(traj.x_cm[rest]) < 1e-9 and np.ptp(traj.y_cm[rest]) < 1e-9
+
+
+def test_bouts_with_a_cruise():
+    """A cruise at the peak speed between the two minimum-jerk ramps: sampled speed, path and truth agree."""
+    plan = [synthetic.Bout(0.0, 20.0, 0.5, 0.4, 1.0, cruise_s=1.5), synthetic.Bout(np.pi / 2, 15.0, 0.6, 0.6, 1.0)]
+    fps = 100.0
+    traj = synthetic.bouts_trajectory(plan, fps, (10.0, 10.0))
+    truth = synthetic.bouts_truth(plan, (10.0, 10.0))
+    b = truth.iloc[0]
+    assert (b.rise_s, b.cruise_s, b.fall_s) == (0.5, 1.5, 0.4)
+    assert b.duration_s == pytest.approx(2.4) and b.end_s == pytest.approx(1.0 + 2.4)
+    assert b.distance_cm == pytest.approx(10 * 0.5 + 20 * 1.5 + 10 * 0.4)  # ramps average half the peak
+    assert b.mean_acceleration_cm_s2 == pytest.approx(40.0) and b.mean_deceleration_cm_s2 == pytest.approx(50.0)
+    assert truth.cruise_s.iloc[1] == 0.0
+    sp = traj.speed_cm_s.to_numpy()
+    cruise = (traj.time_s >= 1.5) & (traj.time_s < 3.0)
+    assert (traj.phase[cruise] == "cruise").all() and np.allclose(sp[cruise], 20.0)
+    assert (traj.phase[(traj.time_s >= 1.0) & (traj.time_s < 1.5)] == "accelerate").all()
+    assert (traj.phase[(traj.time_s >= 3.0) & (traj.time_s < 3.4)] == "decelerate").all()
+    # the path is the integral of the speed: the bout ends where its distance says, the next starts there
+    xy = traj[["x_cm", "y_cm"]].to_numpy()
+    assert np.linalg.norm(np.diff(xy[:341], axis=0), axis=1).sum() == pytest.approx(b.distance_cm, rel=1e-3)
+    v = np.hypot(*np.gradient(xy, 1 / fps, axis=0).T)
+    np.testing.assert_allclose(v[5:-5], sp[5:-5], atol=0.1)
+    assert traj.x_cm.iloc[-1] == pytest.approx(10.0 + b.distance_cm)
+    assert traj.y_cm.iloc[-1] == pytest.approx(10.0 + truth.distance_cm.iloc[1])
+
+
+def test_bout_plan_with_cruises():
+    plan, _ = synthetic.make_bout_plan(60.0, (120.0, 120.0), seed=1, cruise_s=(0.0, 3.0))
+    cruises = np.array([b.cruise_s for b in plan])
+    assert cruises.min() >= 0.0 and cruises.max() <= 3.0 and cruises.std() > 0.5
+    # without a cruise range the plan is the one drawn before cruises existed (no extra random draw)
+    plain, _ = synthetic.make_bout_plan(60.0, (40.0, 40.0), seed=1)
+    same, _ = synthetic.make_bout_plan(60.0, (40.0, 40.0), seed=1, cruise_s=(0.0, 0.0))
+    assert plain == same and all(b.cruise_s == 0.0 for b in plain)
+    assert plain[0].peak_speed == pytest.approx(10 + 25 * np.random.default_rng(1).uniform())
