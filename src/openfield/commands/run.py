@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     from openfield.io.calibration import read_calibration, read_calibrations
     from openfield.pipeline import RunConfig, result_units, run_videos
     from openfield.pipeline.parallel import available_cores
+    from openfield.report import result_stem
     from openfield.tracking import TrackerConfig
 
     check_study_options(args)
@@ -141,8 +142,10 @@ def run(args: argparse.Namespace) -> int:
     arenas = [u for u in units if u.arena is not None]
     empty = [u for u in arenas if u.empty_arena]
     in_arenas = f" ({len(arenas)} arenas, {len(empty)} empty)" if arenas else ""
-    print(f"{done} of {len(results)} video(s) analysed{in_arenas} -> {args.output / 'summary_all.csv'}, "
-          f"{args.output / 'report.html'}")
+    written = [args.output / "summary_all.csv"] if any(u.summary is not None for u in units) else []
+    where = ", ".join(map(str, [*written, args.output / "report.html"]))
+    print(f"{done} of {len(results)} video(s) analysed{in_arenas} -> {where}"
+          + ("" if written else " (no summary_all.csv: no video finished)"))
     for r in failed:
         print(f"openfield run: FAILED {r.video}: {r.error}", file=sys.stderr)
     for r in empty:
@@ -158,7 +161,9 @@ def run(args: argparse.Namespace) -> int:
         from openfield.study import write_study
 
         study_dir = args.output / "study"
+        this_run = {result_stem(u): u.error or "" for u in units}  # the study reads only this run's results
+        this_run.update({Path(r.video).stem: r.error or "" for r in failed})
         write_study([args.output], args.design, study_dir, bin_min=args.bin_min, control=args.control,
-                    allow_missing=args.allow_missing)
+                    allow_missing=args.allow_missing, this_run=this_run)
         print(f"study -> {study_dir / 'study.html'}, {study_dir / 'study.xlsx'}")
     return 1 if failed else 0

@@ -370,13 +370,79 @@ def run_videos(
     from openfield.pipeline.parallel import map_videos
 
     out_dir = Path(out_dir)
-    videos = find_videos(inputs)
+    check_output_folder(out_dir)
+    videos = without_own_outputs(find_videos(inputs), out_dir)
     if config.multi_arena:
         check_arena_stems(videos)
     with claim_output_folder(out_dir, wait_s):  # the parent holds the lock while the workers run
         results = map_videos(videos, out_dir, config)  # config.jobs processes, or config.scheduler's cluster
         _batch_outputs(out_dir, results, "video", config.overwrite, report=True)
     return results
+
+
+def check_output_folder(out_dir: str | os.PathLike[str]) -> None:
+    """Refuse an output folder that is an existing file (before any work), naming it.
+
+    Raises
+    ------
+    OpenfieldError
+        ``-o`` names a file.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OpenfieldError("-o/--output names an existing file, not a folder: give a folder (it is created if "
+                             "missing)", out_dir)
+
+
+#: What the run writes beside the video whose name it takes: never an input of a later run.
+OWN_VIDEO_SUFFIX = "_labeled"
+
+
+def own_outputs(out_dir: str | os.PathLike[str]) -> set[Path]:
+    """Every file the step records of ``out_dir`` name as an output (resolved paths)."""
+    import json
+
+    from openfield.pipeline.ledger import STATE_DIR
+
+    out_dir = Path(out_dir)
+    found: set[Path] = set()
+    for record in sorted((out_dir / STATE_DIR).glob("*.json")) if (out_dir / STATE_DIR).is_dir() else []:
+        try:
+            steps_ = json.loads(record.read_text()).get("steps", {})
+            names = [n for rec in steps_.values() for n in rec.get("outputs", {}).values()]
+        except (OSError, ValueError, AttributeError, TypeError):
+            continue
+        found.update((out_dir / str(n)).resolve() for n in names)
+    return found
+
+
+def without_own_outputs(videos: list[Path], out_dir: str | os.PathLike[str]) -> list[Path]:
+    """The inputs less what a run wrote: files recorded as outputs in ``out_dir``, and ``<stem>_labeled.*``.
+
+    A ``<stem>_labeled.<ext>`` is left out when the video ``<stem>`` is an
+    input too (so a run whose ``-o`` is its input folder, run twice, still
+    takes only the recordings), or when it lies in ``out_dir``.
+
+    Raises
+    ------
+    OpenfieldError
+        Nothing is left.
+    """
+    out_dir = Path(out_dir).resolve()
+    recorded = own_outputs(out_dir)
+    stems = {v.stem for v in videos}
+    kept, dropped = [], []
+    for v in videos:
+        labeled = v.stem.endswith(OWN_VIDEO_SUFFIX) and (
+            v.stem[: -len(OWN_VIDEO_SUFFIX)] in stems or v.resolve().parent == out_dir)
+        (dropped if v.resolve() in recorded or labeled else kept).append(v)
+    if dropped:
+        log.info("left out %d file(s) this program wrote (not recordings): %s", len(dropped),
+                 ", ".join(v.name for v in dropped))
+    if not kept:
+        raise OpenfieldError("no videos to process: the only video files given are outputs of openfield run "
+                             f"({', '.join(v.name for v in dropped)})")
+    return kept
 
 
 #: The stem of the batch's own step record (``OUT/.openfield/__batch__.json``).
@@ -436,9 +502,12 @@ def run_pose_files(
 ) -> list[VideoResult]:
     """Kinematics of pose files; ``summary_all.csv`` when there are several.
 
-    Every file is checked to exist before any work; a file that fails stops
-    the batch (its error names the file), as the command has always done.
-    The batch holds the output folder's lock (see :func:`run_videos`).
+    Every file is checked to exist before any work. With one file, its
+    error is the command's (raised). With several, each file runs behind
+    the batch's boundary (:func:`openfield.pipeline.boundary.guarded`): one
+    that fails, for any reason, is ``failed`` with its one-line cause and
+    the others go on; ``summary_all.csv`` holds the others. The batch holds
+    the output folder's lock (see :func:`run_videos`).
 
     Returns
     -------
@@ -447,14 +516,29 @@ def run_pose_files(
     """
     from tqdm.auto import tqdm
 
+    from openfield.pipeline.boundary import guarded, record_outcome
+
     files = [Path(p) for p in pose_files]
     for path in files:
         if not path.exists():
             raise OpenfieldError("file not found", path)
     check_unique_stems(files)
     with claim_output_folder(out_dir, wait_s):
-        results = [process_pose_file(path, out_dir, config) for path in
-                   tqdm(files, desc="kinematics", unit="file", disable=not config.progress or len(files) < 2)]
+        results = []
+        for path in tqdm(files, desc="kinematics", unit="file", disable=not config.progress or len(files) < 2):
+            if len(files) == 1:
+                try:
+                    result = process_pose_file(path, out_dir, config)
+                except OpenfieldError as exc:
+                    if not isinstance(exc, OutputStorageError):
+                        record_outcome(out_dir, path.stem, exc.message if exc.path else str(exc), [path])
+                    raise
+            else:
+                done, error = guarded(lambda p=path: process_pose_file(p, out_dir, config), path.name, out_dir,
+                                      path.stem)
+                result = done if done is not None else VideoResult(path, "failed", error=error)
+            record_outcome(out_dir, path.stem, result.error, [path])
+            results.append(result)
         if len(files) > 1:
             _batch_outputs(Path(out_dir), results, "file", config.overwrite, report=False)
     return results
