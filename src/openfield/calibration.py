@@ -263,7 +263,8 @@ def detect_arena(image: np.ndarray, floor: str = "auto", min_area_fraction: floa
         raise OpenfieldError(
             "arena not found: no four-cornered floor contrasting with its surround "
             f"(at least {min_area_fraction:.0%} of the image, not running along the image border); "
-            "give the corners with --corners"
+            "give the corners by hand: openfield calibrate arena IMAGE --corners x1 y1 ... x4 y4 -o cal.json, "
+            "then openfield run --calibration cal.json"
         )
     quad, _area = max(candidates, key=lambda c: c[1])
     return quad

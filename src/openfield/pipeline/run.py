@@ -196,6 +196,7 @@ def _analyse(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, ca
     """
     kin_fp, summary = steps.kinematics_step(ledger, pose_path, info.fps, cal, config.kinematics, [pose_fp, cal_fp],
                                             plot=config.plots, frame_times=steps.frame_times_file(ledger))
+    require_positions(summary, pose_path)
     qc_fp, qc = steps.quality_step(ledger, summary, info.fps, cal, reader, (info.width, info.height),
                                    [pose_fp, kin_fp])
     row = {**names, **{k: summary[k] for k in SUMMARY_COLUMNS}}
@@ -207,6 +208,53 @@ def _analyse(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, ca
         row.update({k: totals.get(k, float("nan")) for k in BEHAVIOR_COLUMNS})
         inputs.append(beh_fp)
     return inputs, row, qc
+
+
+def require_positions(kinematics_values: dict[str, Any], source: Path) -> None:
+    """Refuse a recording whose reference point has no position in any frame (never "0 cm").
+
+    Parameters
+    ----------
+    kinematics_values
+        The kinematics step's values (its ``cleaning`` report:
+        ``frames``, ``untracked_frames``, ``reference_point``).
+    source
+        The pose file, named in the message.
+
+    Raises
+    ------
+    OpenfieldError
+        Every frame lacks the reference point's position.
+    """
+    report = kinematics_values.get("cleaning") or {}
+    frames, untracked = report.get("frames"), report.get("untracked_frames")
+    if frames is not None and untracked is not None and int(frames) > 0 and int(untracked) >= int(frames):
+        raise OpenfieldError(
+            f"the reference point {report.get('reference_point', '?')!r} has no position in any of the "
+            f"{int(frames)} frames: nothing to measure (the animal was never found, or choose another "
+            "--bodypart)", source)
+
+
+#: The largest arena side accepted (cm): 10 m; a larger one is a typing error (and would not fit in memory).
+MAX_ARENA_SIDE_CM = 1000.0
+
+
+def check_arena_size_cm(size: Any, what: str = "--arena-size-cm") -> None:
+    """Refuse an arena size that is not a plausible floor, before anything is allocated from it.
+
+    Raises
+    ------
+    OpenfieldError
+        A side not finite, not above 0, or above :data:`MAX_ARENA_SIDE_CM`.
+    """
+    if size is None:
+        return
+    import math
+
+    sides = [float(v) for v in size]
+    if not all(math.isfinite(v) and 0 < v <= MAX_ARENA_SIDE_CM for v in sides):
+        raise OpenfieldError(f"{what} {' '.join(f'{v:g}' for v in sides)}: each side must be a number of cm above "
+                             f"0 and at most {MAX_ARENA_SIDE_CM:g} (an open field's floor, e.g. 40 40)")
 
 
 def _log_result(name: str, ledger: Ledger, row: dict[str, Any]) -> None:
@@ -371,6 +419,10 @@ def run_videos(
 
     out_dir = Path(out_dir)
     check_output_folder(out_dir)
+    check_arena_size_cm(config.arena_size_cm)
+    for cal in config.calibration if isinstance(config.calibration, list) else [config.calibration]:
+        if isinstance(cal, Calibration) and cal.has_arena:
+            check_arena_size_cm(cal.arena_size_cm, "the calibration's arena size")
     videos = without_own_outputs(find_videos(inputs), out_dir)
     if config.multi_arena:
         check_arena_stems(videos)
@@ -485,6 +537,7 @@ def process_pose_file(pose_file: str | os.PathLike[str], out_dir: str | os.PathL
         [pose_fp] + ([cal_fp] if cal_fp else []), plot=config.plots,
         arena_bodyparts=config.arena_bodyparts, arena_size_cm=config.arena_size_cm,
     )
+    require_positions(summary, pose_file)
     fp, row = steps.summary_step(ledger, {"file": pose_file.name, **{k: summary[k] for k in SUMMARY_COLUMNS}},
                                  [kin_fp])
     if ledger.ran:
@@ -518,6 +571,8 @@ def run_pose_files(
 
     from openfield.pipeline.boundary import guarded, record_outcome
 
+    check_output_folder(out_dir)
+    check_arena_size_cm(config.arena_size_cm)
     files = [Path(p) for p in pose_files]
     for path in files:
         if not path.exists():
