@@ -59,6 +59,9 @@ def load_study(
     results = design_mod.find_results(list(results_dirs), this_run)
     empty = design_mod.find_empty_arenas(list(results_dirs))
     match = design_mod.match_design(design, results, allow_missing, design_path, empty=empty)
+    if match.design.empty and len(match.missing):
+        why = "; ".join(f"{r['video']}: {r['reason']}" for _, r in match.missing.iterrows())
+        raise OpenfieldError(f"no design row has results a study may read ({why})", design_path)
     summaries, frames, behaviors = {}, {}, {}
     for stem in match.design["recording"]:
         rec = results[stem]
