@@ -298,7 +298,8 @@ def test_crafted_h5_never_runs_and_text_h5_fails_alone(tmp_path, capsys, points_
 
 @pytest.mark.parametrize(("sheet", "expect"), [
     ("video,group,dose\na.mp4,g,10 mg/kg\nb.mp4,g,\n", "row(s) 2 ('10 mg/kg')"),
-    ("video,group,subject\na.mp4,g,m1\nb.mp4,h,m1\n", "subject 'm1' is on several videos: row 2 (a.mp4), row 3 (b.mp4)"),
+    ("video,group,subject\na.mp4,g,m1\nb.mp4,h,m1\n",
+     "subject 'm1' is on several videos: row 2 (a.mp4), row 3 (b.mp4)"),
     ("video,group,subject,session\na.mp4,g,m1,1\nb.mp4,h,m1,1\n", "without a different session"),
 ])
 def test_design_doubts_are_errors_naming_the_rows(tmp_path, sheet, expect):
