@@ -638,18 +638,18 @@ def track_videos(
     check_fps(fps)
     tracker = tracker or TrackerConfig()
     cal_fp = steps.given_calibration(calibration) if calibration is not None else None
+    from openfield.pipeline.boundary import guarded
+
     results = []
+    check_output_folder(out_dir)
     with claim_output_folder(out_dir):
         for video in map(Path, videos):
-            try:
+            def track(video: Path = video) -> VideoResult:
                 ledger = Ledger(Path(out_dir), video.stem, overwrite)
                 fps_used = video_info(video, fps).fps
                 _, path = steps.tracker_pose_step(ledger, video, tracker, calibration, cal_fp, fps_used, progress)
-                results.append(VideoResult(video, _status(ledger), steps_run=list(ledger.ran),
-                                           outputs={"pose": path}))
-            except OutputStorageError:
-                raise
-            except OpenfieldError as exc:
-                log.error("%s", exc)
-                results.append(VideoResult(video, "failed", error=exc.message if exc.path else str(exc)))
+                return VideoResult(video, _status(ledger), steps_run=list(ledger.ran), outputs={"pose": path})
+
+            result, error = guarded(track, video.name, out_dir, video.stem)  # any exception: this video's failure
+            results.append(result if result is not None else VideoResult(video, "failed", error=error))
     return results
