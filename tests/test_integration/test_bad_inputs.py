@@ -93,9 +93,20 @@ def test_an_unexpected_exception_is_that_videos_failure(videos, tmp_path, capsys
         return real(ledger, *args, **kwargs)
 
     monkeypatch.setattr(steps, "kinematics_step", explode)
+    from openfield.study import output as study_output
+
+    def broken_page(tables):
+        raise ZeroDivisionError("simulated study bug")
+
+    monkeypatch.setattr(study_output, "study_html", broken_page)  # and the study at the end fails too
+    design = tmp_path / "design.csv"
+    design.write_text("video,group\ngood.mp4,a\ncage$1_$.mp4,b\n")
     out = tmp_path / "out"
-    rc, stdout, err = _run(["run", str(folder), "-o", str(out), "--arena-size-cm", "40", "40", "-j", "1"], capsys)
+    rc, stdout, err = _run(["run", str(folder), "-o", str(out), "--arena-size-cm", "40", "40", "-j", "1",
+                            "--design", str(design), "--allow-missing"], capsys)
     assert rc == 1
+    assert "the study failed: ZeroDivisionError: simulated study bug" in err
+    assert "Traceback" in (out / STATE_DIR / "study.error.log").read_text()
     failed = [line for line in err.splitlines() if "FAILED" in line]
     assert len(failed) == 1 and "good.mp4" in failed[0] and "RuntimeError: simulated bug" in failed[0]
     assert "second line" not in err

@@ -109,6 +109,7 @@ def check_study_options(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check every option, run the batch; exit 1 when some video failed."""
+    from openfield.errors import OpenfieldError
     from openfield.io.calibration import read_calibration, read_calibrations
     from openfield.pipeline import RunConfig, result_units, run_videos
     from openfield.pipeline.parallel import available_cores
@@ -163,7 +164,22 @@ def run(args: argparse.Namespace) -> int:
         study_dir = args.output / "study"
         this_run = {result_stem(u): u.error or "" for u in units}  # the study reads only this run's results
         this_run.update({Path(r.video).stem: r.error or "" for r in failed})
-        write_study([args.output], args.design, study_dir, bin_min=args.bin_min, control=args.control,
-                    allow_missing=args.allow_missing, this_run=this_run)
+        try:
+            write_study([args.output], args.design, study_dir, bin_min=args.bin_min, control=args.control,
+                        allow_missing=args.allow_missing, this_run=this_run)
+        except OpenfieldError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the videos' outputs are written: one line, the traceback kept
+            import traceback
+
+            from openfield.io.files import atomic_write
+            from openfield.pipeline.boundary import error_log_path, one_line
+
+            path = error_log_path(args.output, "study")
+            with atomic_write(path) as tmp:
+                tmp.write_text(traceback.format_exc(), encoding="utf-8")
+            print(f"openfield run: the study failed: {one_line(exc)} (unexpected error; traceback in {path}); "
+                  "the videos' outputs are written", file=sys.stderr)
+            return 1
         print(f"study -> {study_dir / 'study.html'}, {study_dir / 'study.xlsx'}")
     return 1 if failed else 0
