@@ -351,3 +351,18 @@ def test_arena_not_found_names_commands_that_exist():
         detect_arena(np.full((120, 160, 3), 128, np.uint8))
     assert "openfield calibrate arena IMAGE --corners" in str(err.value)
     assert "run --calibration" in str(err.value)
+
+
+def test_one_pose_file_with_an_unexpected_error_is_one_line(tmp_path, capsys, points_calibration, monkeypatch):
+    from openfield.pipeline import steps
+
+    def explode(*args, **kwargs):
+        raise IndexError("simulated bug")
+
+    monkeypatch.setattr(steps, "kinematics_step", explode)
+    pose = _pose_file(tmp_path / "p.csv")
+    rc, _, err = _run(["kinematics", str(pose), "--calibration", str(points_calibration), "--fps", "20", "-o",
+                       str(tmp_path / "out")], capsys)
+    assert rc == 2 and len(err.strip().splitlines()) == 1
+    assert "p.csv: IndexError: simulated bug (unexpected error; traceback in" in err
+    assert "Traceback" in (tmp_path / "out" / STATE_DIR / "p.error.log").read_text()

@@ -76,18 +76,26 @@ def guarded(work: Callable[[], T], name: str, out_dir: str | Path, stem: str) ->
         log.debug("%s", traceback.format_exc())
         return None, cause
     except Exception as exc:  # noqa: BLE001 - the boundary: any exception is this input's failure
-        text = traceback.format_exc()
-        path = error_log_path(out_dir, stem)
-        try:
-            with atomic_write(path) as tmp:
-                tmp.write_text(f"{name}\n{text}", encoding="utf-8")
-            where = f"traceback in {path}"
-        except (OpenfieldError, OSError):  # (the output folder's own trouble is reported by the next write)
-            where = "run with -v for the traceback"
-        cause = f"{one_line(exc)} (unexpected error; {where})"
+        cause = unexpected_cause(exc, name, out_dir, stem)
         log.error("%s: %s", name, cause)
-        log.debug("%s", text)
         return None, cause
+
+
+def unexpected_cause(exc: BaseException, name: str, out_dir: str | Path, stem: str) -> str:
+    """An unexpected exception's one-line cause; its traceback written to :func:`error_log_path` and logged (DEBUG).
+
+    Call it from the ``except`` block that caught ``exc``.
+    """
+    text = "".join(traceback.format_exception(exc))
+    path = error_log_path(out_dir, stem)
+    try:
+        with atomic_write(path) as tmp:
+            tmp.write_text(f"{name}\n{text}", encoding="utf-8")
+        where = f"traceback in {path}"
+    except (OpenfieldError, OSError):  # (the output folder's own trouble is reported by the next write)
+        where = "run with -v for the traceback"
+    log.debug("%s", text)
+    return f"{one_line(exc)} (unexpected error; {where})"
 
 
 def record_outcome(out_dir: str | Path, stem: str, error: str | None, sources: Sequence[str | Path]) -> None:

@@ -34,6 +34,7 @@ from openfield.io.lock import claim_output_folder
 from openfield.io.video import VideoInfo, video_info
 from openfield.kinematics import SUMMARY_COLUMNS
 from openfield.pipeline import steps
+from openfield.pipeline.boundary import guarded, record_outcome, unexpected_cause
 from openfield.pipeline.config import BEHAVIOR_COLUMNS, PoseFilesConfig, RunConfig
 from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.pipeline.outputs import write_batch_summary, write_report
@@ -569,8 +570,6 @@ def run_pose_files(
     """
     from tqdm.auto import tqdm
 
-    from openfield.pipeline.boundary import guarded, record_outcome
-
     check_output_folder(out_dir)
     check_arena_size_cm(config.arena_size_cm)
     files = [Path(p) for p in pose_files]
@@ -581,13 +580,18 @@ def run_pose_files(
     with claim_output_folder(out_dir, wait_s):
         results = []
         for path in tqdm(files, desc="kinematics", unit="file", disable=not config.progress or len(files) < 2):
-            if len(files) == 1:
+            if len(files) == 1:  # its error is the command's: one line, whatever raised it
                 try:
                     result = process_pose_file(path, out_dir, config)
-                except OpenfieldError as exc:
-                    if not isinstance(exc, OutputStorageError):
-                        record_outcome(out_dir, path.stem, exc.message if exc.path else str(exc), [path])
+                except OutputStorageError:
                     raise
+                except OpenfieldError as exc:
+                    record_outcome(out_dir, path.stem, exc.message if exc.path else str(exc), [path])
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the boundary
+                    cause = unexpected_cause(exc, path.name, out_dir, path.stem)
+                    record_outcome(out_dir, path.stem, cause, [path])
+                    raise OpenfieldError(cause, path) from exc
             else:
                 done, error = guarded(lambda p=path: process_pose_file(p, out_dir, config), path.name, out_dir,
                                       path.stem)
@@ -638,8 +642,6 @@ def track_videos(
     check_fps(fps)
     tracker = tracker or TrackerConfig()
     cal_fp = steps.given_calibration(calibration) if calibration is not None else None
-    from openfield.pipeline.boundary import guarded
-
     results = []
     check_output_folder(out_dir)
     with claim_output_folder(out_dir):

@@ -7,6 +7,7 @@ import pytest
 from openfield.errors import OpenfieldError, OutputStorageError
 from openfield.pipeline.boundary import error_log_path, guarded, one_line, record_outcome
 from openfield.pipeline.ledger import STATE_DIR, Ledger, read_outcome, source_identity
+from openfield.pipeline.run import without_own_outputs
 
 
 def test_one_line_causes():
@@ -50,3 +51,16 @@ def test_outcome_is_kept_beside_the_steps(tmp_path):
     record_outcome(tmp_path, "v", "cannot open", [video])
     assert read_outcome(tmp_path, "v")["error"] == "cannot open"
     assert read_outcome(tmp_path, "nothing") is None
+
+
+def test_a_run_never_takes_its_own_outputs(tmp_path):
+    videos = [tmp_path / n for n in ("m.mp4", "m_labeled.mp4", "x_labeled.mp4", "other.avi")]
+    for v in videos:
+        v.write_bytes(b"v")
+    Ledger(tmp_path, "other").record("labeled_video", "fp", {"labeled_video": tmp_path / "other.avi"})
+    # -o elsewhere: only m_labeled (its video m is an input) is left out; x_labeled has no x: a user's video
+    assert without_own_outputs(videos, tmp_path / "elsewhere") == [videos[0], videos[2], videos[3]]
+    # -o this folder: its records name other.avi as an output, and *_labeled in it are the run's own
+    assert without_own_outputs(videos, tmp_path) == [videos[0]]
+    with pytest.raises(OpenfieldError, match="only video files given are outputs"):
+        without_own_outputs([videos[1]], tmp_path)
