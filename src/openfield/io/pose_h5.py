@@ -109,9 +109,12 @@ def _labels(group: Any, key: str, path: Path) -> pd.Index:
             label = group.get(f"{key}_label{j}")
             if level is None or label is None:
                 raise OpenfieldError(f"not a pandas table: {key} level {j} missing", path)
-            if level.dtype.kind not in "SU":
+            if level.dtype.kind in "SU":
+                levels.append([_text(v) for v in level[()]])
+            elif level.dtype.kind in "biuf":
+                levels.append(list(level[()]))
+            else:
                 raise OpenfieldError(PICKLED_MESSAGE.format(what=f"column names of {key}"), path)
-            levels.append([_text(v) for v in level[()]])
             codes.append(np.asarray(label[()], dtype=np.intp))
             name = _attr(level, "name")
             names.append(None if name is None else str(name))
@@ -140,7 +143,20 @@ def _fixed_frame(group: Any, path: Path) -> pd.DataFrame:
         parts.append(pd.DataFrame(arr, columns=items))
     if not parts:
         raise OpenfieldError("the HDF5 table has no columns", path)
-    return pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+    if len(parts) == 1:
+        return parts[0]
+    return _in_order(pd.concat(parts, axis=1), _labels(group, "axis0", path))
+
+
+def _in_order(frame: pd.DataFrame, columns: Any) -> pd.DataFrame:
+    """The blocks' columns in the frame's own order (pandas groups them by type)."""
+    order = pd.Index(columns) if not isinstance(columns, pd.Index) else columns
+    if order.has_duplicates or frame.columns.has_duplicates or len(order) != frame.shape[1]:
+        return frame
+    try:
+        return frame.loc[:, order]
+    except KeyError:
+        return frame
 
 
 def _table_frame(group: Any, path: Path) -> pd.DataFrame:
@@ -176,7 +192,12 @@ def _table_frame(group: Any, path: Path) -> pd.DataFrame:
         parts.append(pd.DataFrame(arr, columns=columns))
     if not parts:
         raise OpenfieldError("the HDF5 table has no columns", path)
-    return pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
+    if len(parts) == 1:
+        return parts[0]
+    axes = _attr(group, "non_index_axes")
+    order = axes[0][1] if isinstance(axes, list) and axes and isinstance(axes[0], tuple) else None
+    frame = pd.concat(parts, axis=1)
+    return frame if order is None else _in_order(frame, order)
 
 
 def read_h5_table(path: str | Path) -> pd.DataFrame:

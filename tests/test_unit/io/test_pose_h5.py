@@ -44,6 +44,16 @@ def test_honest_files_read_as_pandas_reads_them(tmp_path, fmt):
     assert ds.position.sel(keypoints="tailbase", space="y").values[2, 0] == pytest.approx(df.iloc[2, 4])
 
 
+@pytest.mark.parametrize("fmt", ["fixed", "table"])
+def test_blocks_of_several_number_types_keep_the_column_order(tmp_path, fmt):
+    df = _frame()
+    df[("DLC_resnet50_x", "nose", "likelihood")] = 1  # an int block between float ones
+    df.to_hdf(tmp_path / "b.h5", key="df_with_missing", format=fmt)
+    got = read_h5_table(tmp_path / "b.h5")
+    assert list(got.columns) == list(df.columns)
+    np.testing.assert_array_equal(got.to_numpy(), df.to_numpy(dtype=float))
+
+
 @pytest.mark.real_data
 def test_real_deeplabcut_h5_read_as_pandas_reads_it(sample_data):
     path = sample_data / "dlc_openfield" / "labeled-data" / "m4s1" / "CollectedData_Pranav.h5"
