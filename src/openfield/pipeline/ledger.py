@@ -168,9 +168,14 @@ class Ledger:
 
     def set_outcome(self, status: str, error: str | None = None,
                     sources: Iterable[str | os.PathLike[str]] = ()) -> None:
-        """Record how this run of the input ended (``"done"`` or ``"failed"``), with its sources' identities."""
-        self.outcome = {"status": status, "error": error, "sources": [source_identity(s) for s in sources],
-                        "datetime": datetime.now(UTC).isoformat(timespec="seconds")}
+        """Record how this run of the input ended (``"done"`` or ``"failed"``), with its sources' identities.
+
+        Nothing is written when the record already says the same (a re-run with every step up to date).
+        """
+        outcome = {"status": status, "error": error, "sources": [source_identity(s) for s in sources]}
+        if {k: self.outcome.get(k) for k in outcome} == outcome:
+            return
+        self.outcome = {**outcome, "datetime": datetime.now(UTC).isoformat(timespec="seconds")}
         self._write()
 
     def _write(self) -> None:

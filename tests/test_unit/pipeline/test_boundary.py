@@ -1,6 +1,7 @@
 """The per-input boundary and the outcome record (issue 22)."""
 
 import json
+import os
 
 import pytest
 
@@ -64,3 +65,16 @@ def test_a_run_never_takes_its_own_outputs(tmp_path):
     assert without_own_outputs(videos, tmp_path) == [videos[0]]
     with pytest.raises(OpenfieldError, match="only video files given are outputs"):
         without_own_outputs([videos[1]], tmp_path)
+
+
+def test_an_unchanged_outcome_is_not_rewritten(tmp_path):
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"x")
+    record_outcome(tmp_path, "v", None, [video])
+    path = tmp_path / STATE_DIR / "v.json"
+    before = path.stat().st_mtime_ns
+    os.utime(path, ns=(before - 10**9, before - 10**9))
+    record_outcome(tmp_path, "v", None, [video])
+    assert path.stat().st_mtime_ns == before - 10**9
+    record_outcome(tmp_path, "v", "now broken", [video])
+    assert path.stat().st_mtime_ns != before - 10**9
