@@ -59,7 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "instead of local processes")
     p.add_argument("--wait-s", type=float, default=0.0, metavar="S",
                    help="if another run holds the output folder, wait up to S seconds for it (default: refuse)")
-    study = p.add_argument_group("study (at the end of the run: openfield study on OUT, into OUT/study)")
+    study = p.add_argument_group("study (at the end of the run: openfield study on this run's results, into "
+                                 "OUT/study)")
     study.add_argument("--design", type=Path, metavar="DESIGN",
                        help="design sheet .csv or .xlsx (video, group, ...): also write the study outputs")
     study.add_argument("--bin-min", type=float, metavar="M", help="time bins of M minutes (with --design)")
