@@ -225,6 +225,7 @@ def test_avi_with_frame_rate_zero_is_refused_then_measured_at_the_given_rate(vid
     assert rc == 0, err
     row = pd.read_csv(out / "summary_all.csv").iloc[0]
     assert row["fps"] == FPS and row["duration_s"] == pytest.approx(row["frames_read"] / FPS)  # not / 25
+    assert "fps_suspect" in row["qc_flags"].split(";")  # the decoder's made-up timestamps still say 25
     assert row["distance_cm"] == pytest.approx(truth["good.mp4"], rel=0.1)
 
 
