@@ -367,3 +367,22 @@ def test_one_pose_file_with_an_unexpected_error_is_one_line(tmp_path, capsys, po
     assert rc == 2 and len(err.strip().splitlines()) == 1
     assert "p.csv: IndexError: simulated bug (unexpected error; traceback in" in err
     assert "Traceback" in (tmp_path / "out" / STATE_DIR / "p.error.log").read_text()
+
+
+@pytest.mark.real_data
+def test_real_video_arena_in_mm_is_flagged_and_in_cm_is_not(sample_data, tmp_path, capsys):
+    """m3v1mp4 (48 x 32 cm floor): the tracker's mouse is ~10 cm long; typed in mm it would be ~1 m."""
+    video = sample_data / "dlc_openfield" / "videos" / "m3v1mp4.mp4"
+    lengths, flags = {}, {}
+    for w, h in (("48", "32"), ("480", "320")):
+        out = tmp_path / w
+        rc, _, err = _run(["run", str(video), "-o", str(out), "--arena-size-cm", w, h, "--no-plots", "-j", "1"],
+                          capsys)
+        assert rc == 0, err
+        record = json.loads((out / STATE_DIR / "m3v1mp4.json").read_text())["steps"]
+        lengths[w] = record["kinematics"]["values"]["body_length_cm"]
+        flags[w] = record["quality"]["values"]["qc_flags"].split(";")
+    # measured 2026-12-07: 9.76 cm (an adult mouse, nose to tail base: 7-10 cm)
+    assert 7 < lengths["48"] < 12 and "animal_size_implausible" not in flags["48"]
+    assert lengths["480"] == pytest.approx(10 * lengths["48"], rel=0.01)
+    assert "animal_size_implausible" in flags["480"]
