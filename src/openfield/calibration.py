@@ -296,7 +296,9 @@ def detect_arena(image: np.ndarray, floor: str = "auto", min_area_fraction: floa
         raise OpenfieldError(
             "arena not found: no four-cornered floor contrasting with its surround "
             f"(at least {min_area_fraction:.0%} of the image, not running along the image border); "
-            "give the arena by hand with --arena FILE.json"
+            "give the arena by hand with --arena FILE.json (openfield run, calibrate arena), or its corners: "
+            "openfield calibrate arena IMAGE --corners x1 y1 ... x4 y4 -o cal.json, then openfield run --calibration "
+            "cal.json"
         )
     quad, _area = max(candidates, key=lambda c: c[1])
     return quad

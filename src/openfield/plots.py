@@ -251,8 +251,19 @@ def speed_figure(frames: pd.DataFrame, title: str = "", bouts: pd.DataFrame | No
     return fig
 
 
+def plain_text(text: object) -> str:
+    """A name (a video's, a group's) as matplotlib shows it literally: each ``$`` escaped (no mathtext).
+
+    Matplotlib reads the text between two ``$`` as math: ``cage$1_$`` would
+    be parsed, and fail, as TeX. Escaped, it is drawn as typed.
+    """
+    return str(text).replace("$", r"\$")
+
+
 def kinematics_figures(ds: Any, title: str = "") -> dict[str, Any]:
     """Trajectory, heat map, speed and bout figures of :func:`openfield.kinematics.analyze_pose`'s result.
+
+    ``title`` (the video's name) is drawn as plain text (:func:`plain_text`).
 
     Returns
     -------
@@ -271,6 +282,7 @@ def kinematics_figures(ds: Any, title: str = "") -> dict[str, Any]:
     arena = None if arena is None else tuple(arena)
     frac = float(ds.attrs.get("center_fraction", 0.5))
     zone_list = zones.from_records(ds.attrs.get("zones") or []) or None
+    title = plain_text(title)
     return {
         "trajectory": trajectory_figure(frames, arena, frac, title, zone_list=zone_list),
         "heatmap": heatmap_figure(frames, arena, float(ds.attrs["fps"]), center_fraction=frac, title=title,

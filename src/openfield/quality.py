@@ -28,7 +28,7 @@ QC_COLUMNS = ["frames_expected", "frames_read", "fraction_missing", "fraction_in
 
 #: The flag vocabulary, in the order flags are listed.
 QC_FLAGS = ("several_animals", "truncated", "fps_suspect", "high_missing", "low_contrast", "arena_partial",
-            "animal_not_found_at_start", "short_recording", "empty_arena")
+            "animal_not_found_at_start", "short_recording", "empty_arena", "animal_size_implausible")
 
 #: Frames a video may lack against its container's count before it is
 #: ``truncated`` (with :data:`TRUNCATED_TOLERANCE_FRACTION`, the larger wins):
@@ -80,6 +80,16 @@ SHORT_RECORDING_S = 60.0
 SEVERAL_ANIMALS_FRACTION = 0.25
 
 
+#: Range (cm) of a mouse's body length, nose (or head) to tail base, that the
+#: calibration may imply: outside it the arena size or the calibration is
+#: likely wrong (``animal_size_implausible``; e.g. the size typed in mm, which
+#: makes the animal, and every distance, 10x too large).
+BODY_LENGTH_RANGE_CM = (4.0, 15.0)
+
+#: Frames with both points needed before the body length is judged.
+BODY_LENGTH_MIN_FRAMES = 10
+
+
 #: One line per flag for the report's QC table and the console (the numbers are
 #: in :meth:`QualityRecord.message`, logged when the video is analysed).
 FLAG_DESCRIPTIONS = {
@@ -93,6 +103,9 @@ FLAG_DESCRIPTIONS = {
                        "(--start + --duration)",
     "empty_arena": "no animal found in any frame of this arena (several arenas per video): measures left empty",
     "several_animals": "two or more animal-sized blobs in the arena in many frames: not one mouse (analysed as one)",
+    "animal_size_implausible": (f"the calibration makes the animal shorter than {BODY_LENGTH_RANGE_CM[0]:g} or "
+                                f"longer than {BODY_LENGTH_RANGE_CM[1]:g} cm (nose to tail base): arena size or "
+                                "calibration likely wrong (mm typed as cm?)"),
 }
 
 
@@ -111,6 +124,7 @@ class QCThresholds:
     start_window_s: float = START_WINDOW_S
     short_recording_s: float = SHORT_RECORDING_S
     several_animals_fraction: float = SEVERAL_ANIMALS_FRACTION
+    body_length_range_cm: tuple[float, float] = BODY_LENGTH_RANGE_CM
 
 
 @dataclass(frozen=True)
@@ -340,6 +354,7 @@ def assess_quality(
     animal_found_at_start: bool | None = None,
     duration_s: float | None = None,
     trial: dict[str, Any] | None = None,
+    body_length_cm: float | None = None,
     thresholds: QCThresholds | None = None,
 ) -> QualityRecord:
     """The QC columns and flags of one video.
@@ -384,6 +399,11 @@ def assess_quality(
         was asked for: with a ``duration_s``, ``short_recording`` means
         that the video ends before the window's end (``short``), instead
         of the :data:`SHORT_RECORDING_S` rule.
+    body_length_cm
+        The animal's median length, nose (or head) to tail base, as the
+        calibration maps it (:func:`implied_body_length_cm`); None when
+        unknown. Outside ``thresholds.body_length_range_cm``:
+        ``animal_size_implausible``.
     thresholds
         Flag thresholds (default: the module's constants).
 
@@ -450,6 +470,12 @@ def assess_quality(
     elif duration_s is not None and duration_s < th.short_recording_s:
         reasons["short_recording"] = f"{duration_s:.1f} s long (< {th.short_recording_s:g} s)"
 
+    low, high = th.body_length_range_cm
+    if body_length_cm is not None and math.isfinite(body_length_cm) and not low <= body_length_cm <= high:
+        reasons["animal_size_implausible"] = (
+            f"the calibration makes the animal {body_length_cm:.3g} cm long, nose to tail base (a mouse: "
+            f"{low:g}-{high:g} cm): check the arena size (typed in mm?) or the calibration")
+
     flags = tuple(f for f in QC_FLAGS if f in reasons)
     return QualityRecord(
         frames_expected=expected,
@@ -507,3 +533,41 @@ def qc_overview(summary: pd.DataFrame) -> pd.DataFrame:
     })
     table = table.sort_values("_n", ascending=False, kind="stable").drop(columns="_n")
     return table.reset_index(drop=True)
+
+
+def implied_body_length_cm(ds: Any, cal: Any, min_likelihood: float = 0.5) -> float | None:
+    """The animal's median length in cm, nose (else head) to tail base, as the calibration maps it.
+
+    Parameters
+    ----------
+    ds
+        The pose dataset (pixels; :mod:`openfield.io.pose`).
+    cal
+        The :class:`~openfield.calibration.Calibration` (its ``px_to_cm``).
+    min_likelihood
+        Frames where either point is less sure than this are left out (not
+        for the classical tracker's pose, whose head/tail confidence is about
+        which end is which, not where the ends are).
+
+    Returns
+    -------
+    float or None
+        The median over frames with both points (None when the pose has no
+        such pair of points, or fewer than :data:`BODY_LENGTH_MIN_FRAMES`
+        frames with both).
+    """
+    from openfield.bodyparts import resolve_body_parts
+
+    roles = resolve_body_parts([str(k) for k in ds["keypoints"].values])
+    front, back = roles.get("nose") or roles.get("head"), roles.get("tailbase")
+    if cal is None or front is None or back is None or front == back:
+        return None
+    pos = ds["position"].isel(individuals=0).sel(keypoints=[front, back]).transpose("time", "keypoints", "space")
+    conf = ds["confidence"].isel(individuals=0).sel(keypoints=[front, back]).transpose("time", "keypoints").values
+    xy = np.asarray(pos.values, dtype=float)
+    if ds.attrs.get("source_software") != "openfield-classic":
+        xy[~(np.nan_to_num(conf, nan=0.0) >= min_likelihood)] = np.nan
+    cm = np.asarray(cal.px_to_cm(xy), dtype=float)
+    length = np.linalg.norm(cm[:, 0] - cm[:, 1], axis=1)
+    length = length[np.isfinite(length)]
+    return float(np.median(length)) if length.size >= BODY_LENGTH_MIN_FRAMES else None

@@ -164,9 +164,12 @@ def comparison_figure(table: pd.DataFrame) -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from openfield.plots import plain_text
+
     names = table["video"].astype(str).tolist()
     if "arena" in table.columns:
         names = [f"{n} a{int(a)}" for n, a in zip(names, table["arena"], strict=True)]
+    names = [plain_text(n) for n in names]  # a `$` in a name is not TeX
     fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
     for ax, key in zip(axes.ravel(), COMPARED, strict=True):
         label, unit = MEASURES[key]

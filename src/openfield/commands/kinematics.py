@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
 from openfield.commands.options import add_kinematics_options, kinematics_config
@@ -34,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check every option, then process each pose file; summary_all.csv for several."""
+    """Check every option, then process each pose file; summary_all.csv for several; exit 1 if one failed."""
     from openfield.io.calibration import read_calibration
     from openfield.pipeline import PoseFilesConfig, run_pose_files
 
@@ -45,5 +46,8 @@ def run(args: argparse.Namespace) -> int:
         arena_size_cm=tuple(args.arena_size_cm) if args.arena_size_cm else None,
         plots=not args.no_plots, overwrite=args.overwrite,
     )
-    run_pose_files(args.pose_files, args.output, config)
-    return 0
+    results = run_pose_files(args.pose_files, args.output, config)
+    failed = [r for r in results if r.status == "failed"]
+    for r in failed:  # (several files: each behind the batch's boundary; one file's error is the command's)
+        print(f"openfield kinematics: FAILED {r.video}: {r.error}", file=sys.stderr)
+    return 1 if failed else 0

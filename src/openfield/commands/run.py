@@ -78,7 +78,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "instead of local processes")
     p.add_argument("--wait-s", type=float, default=0.0, metavar="S",
                    help="if another run holds the output folder, wait up to S seconds for it (default: refuse)")
-    study = p.add_argument_group("study (at the end of the run: openfield study on OUT, into OUT/study)")
+    study = p.add_argument_group("study (at the end of the run: openfield study on this run's results, into "
+                                 "OUT/study)")
     study.add_argument("--design", type=Path, metavar="DESIGN",
                        help="design sheet .csv or .xlsx (video, group, ...): also write the study outputs")
     study.add_argument("--bin-min", type=float, metavar="M", help="time bins of M minutes (with --design)")
@@ -145,9 +146,11 @@ def _start(text: str | None) -> float | str | None:
 
 def run(args: argparse.Namespace) -> int:
     """Check every option, run the batch; exit 1 when some video failed."""
+    from openfield.errors import OpenfieldError
     from openfield.io.calibration import read_calibration, read_calibrations
     from openfield.pipeline import RunConfig, result_units, run_videos
     from openfield.pipeline.parallel import available_cores
+    from openfield.report import result_stem
     from openfield.tracking import TrackerConfig
 
     check_study_options(args)
@@ -194,8 +197,10 @@ def run(args: argparse.Namespace) -> int:
     arenas = [u for u in units if u.arena is not None]
     empty = [u for u in arenas if u.empty_arena]
     in_arenas = f" ({len(arenas)} arenas, {len(empty)} empty)" if arenas else ""
-    print(f"{done} of {len(results)} video(s) analysed{in_arenas} -> {args.output / 'summary_all.csv'}, "
-          f"{args.output / 'report.html'}")
+    written = [args.output / "summary_all.csv"] if any(u.summary is not None for u in units) else []
+    where = ", ".join(map(str, [*written, args.output / "report.html"]))
+    print(f"{done} of {len(results)} video(s) analysed{in_arenas} -> {where}"
+          + ("" if written else " (no summary_all.csv: no video finished)"))
     for r in failed:
         print(f"openfield run: FAILED {r.video}: {r.error}", file=sys.stderr)
     for r in empty:
@@ -211,7 +216,24 @@ def run(args: argparse.Namespace) -> int:
         from openfield.study import write_study
 
         study_dir = args.output / "study"
-        write_study([args.output], args.design, study_dir, bin_min=args.bin_min, control=args.control,
-                    allow_missing=args.allow_missing)
+        this_run = {result_stem(u): u.error or "" for u in units}  # the study reads only this run's results
+        this_run.update({Path(r.video).stem: r.error or "" for r in failed})
+        try:
+            write_study([args.output], args.design, study_dir, bin_min=args.bin_min, control=args.control,
+                        allow_missing=args.allow_missing, this_run=this_run)
+        except OpenfieldError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the videos' outputs are written: one line, the traceback kept
+            import traceback
+
+            from openfield.io.files import atomic_write
+            from openfield.pipeline.boundary import error_log_path, one_line
+
+            path = error_log_path(args.output, "study")
+            with atomic_write(path) as tmp:
+                tmp.write_text(traceback.format_exc(), encoding="utf-8")
+            print(f"openfield run: the study failed: {one_line(exc)} (unexpected error; traceback in {path}); "
+                  "the videos' outputs are written", file=sys.stderr)
+            return 1
         print(f"study -> {study_dir / 'study.html'}, {study_dir / 'study.xlsx'}")
     return 1 if failed else 0

@@ -307,7 +307,9 @@ def read_dlc(path: str | os.PathLike[str], fps: float | None = None) -> xr.Datas
     ------
     OpenfieldError
         Naming the file and the problem: missing, empty, not a DeepLabCut
-        table, multi-animal, non-numeric values.
+        table, multi-animal, non-numeric values; an ``.h5`` holding pickled
+        (object) columns is refused without unpickling anything
+        (:mod:`openfield.io.pose_h5`).
     """
     path = Path(path)
     if not path.exists():
@@ -322,12 +324,9 @@ def read_dlc(path: str | os.PathLike[str], fps: float | None = None) -> xr.Datas
         if df is None:
             df = _read_csv_pandas(path)
     elif suffix in {".h5", ".hdf5"}:
-        try:
-            df = pd.read_hdf(path)
-        except (ValueError, KeyError, OSError, ImportError) as exc:
-            raise OpenfieldError(f"cannot read as a DeepLabCut HDF5 table ({exc})", path) from exc
-        if not isinstance(df, pd.DataFrame):
-            raise OpenfieldError("the HDF5 file does not hold a table", path)
+        from openfield.io.pose_h5 import read_h5_table
+
+        df = read_h5_table(path)  # h5py at the array level: nothing in the file is unpickled
     else:
         raise OpenfieldError(
             f"unknown file type {path.suffix!r}: expected a DeepLabCut .csv or .h5 file", path

@@ -113,11 +113,59 @@ def video_info(path: str | os.PathLike[str], fps: float | None = None) -> VideoI
             raise OpenfieldError(
                 f"frame rate unknown (the file reports {container_fps}); give it with --fps", path
             )
+        if avi_header_fps(path) == 0.0:  # the decoder's rate is its default, not the file's
+            raise OpenfieldError(
+                f"frame rate unknown: the AVI header gives 0 frames/s (the decoder would assume "
+                f"{container_fps:g}, and every time, speed and acceleration would follow that guess); "
+                "give the true rate with --fps", path)
         fps = container_fps
     elif not fps > 0:
         raise OpenfieldError(f"fps must be positive, got {fps}", path)
     return VideoInfo(path=path, fps=float(fps), n_frames=max(n_frames, 1),
                      width=int(frame.shape[1]), height=int(frame.shape[0]))
+
+
+def avi_header_fps(path: str | os.PathLike[str], head_bytes: int = 1 << 16) -> float | None:
+    """The frame rate an AVI file's own header gives (0.0 when it gives none), or None if not an AVI.
+
+    The video stream header (``strh`` of type ``vids``): ``dwRate /
+    dwScale``; else the main header (``avih``): ``1e6 /
+    dwMicroSecPerFrame``. When both are 0, decoders substitute a default
+    (FFmpeg: 25 frames/s) and make up timestamps from it: this function
+    tells that case (0.0) from a file that states its rate.
+
+    Parameters
+    ----------
+    path
+        The file (only its first ``head_bytes`` are read).
+    head_bytes
+        How much of the file holds the headers.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(head_bytes)
+    except OSError:
+        return None
+    if head[:4] != b"RIFF" or head[8:12] != b"AVI ":
+        return None
+    import struct
+
+    rate = 0.0
+    at = head.find(b"strh")
+    while at >= 0 and at + 40 <= len(head):
+        if head[at + 8 : at + 12] == b"vids":
+            scale, rate_num = struct.unpack_from("<II", head, at + 28)
+            rate = rate_num / scale if scale and rate_num else 0.0
+            break
+        at = head.find(b"strh", at + 4)
+    if rate > 0:
+        return float(rate)
+    at = head.find(b"avih")
+    if at >= 0 and at + 12 <= len(head):
+        (usec,) = struct.unpack_from("<I", head, at + 8)
+        if usec:
+            return 1e6 / usec
+    return 0.0
 
 
 class VideoReader:

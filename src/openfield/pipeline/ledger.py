@@ -109,6 +109,12 @@ class Ledger:
         "datetime"}``.
     ran
         Steps run by this process, in order.
+    outcome
+        How the input's last run ended (:meth:`set_outcome`): ``status``
+        ``"done"`` or ``"failed"``, ``error``, ``sources`` (the input files'
+        identities then) and ``datetime``; empty before the first. A study
+        reads it (:func:`read_outcome`) to refuse results whose input failed
+        last time or has changed since.
     """
 
     out_dir: Path
@@ -116,15 +122,18 @@ class Ledger:
     overwrite: bool = False
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     ran: list[str] = field(default_factory=list)
+    outcome: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
         if self.path.exists():
             try:
-                self.records = dict(json.loads(self.path.read_text()).get("steps", {}))
-            except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+                stored = json.loads(self.path.read_text())
+                self.records = dict(stored.get("steps", {}))
+                self.outcome = dict(stored.get("outcome", {}))
+            except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, TypeError, ValueError):
                 log.warning("%s: unreadable step record, every step is redone", self.path)
-                self.records = {}
+                self.records, self.outcome = {}, {}
 
     @property
     def path(self) -> Path:
@@ -155,4 +164,35 @@ class Ledger:
             "datetime": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         self.ran.append(step)
-        write_json({"stem": self.stem, "openfield_version": __version__, "steps": self.records}, self.path)
+        self._write()
+
+    def set_outcome(self, status: str, error: str | None = None,
+                    sources: Iterable[str | os.PathLike[str]] = ()) -> None:
+        """Record how this run of the input ended (``"done"`` or ``"failed"``), with its sources' identities.
+
+        Nothing is written when the record already says the same (a re-run with every step up to date).
+        """
+        outcome = {"status": status, "error": error, "sources": [source_identity(s) for s in sources]}
+        if {k: self.outcome.get(k) for k in outcome} == outcome:
+            return
+        self.outcome = {**outcome, "datetime": datetime.now(UTC).isoformat(timespec="seconds")}
+        self._write()
+
+    def _write(self) -> None:
+        state = {"stem": self.stem, "openfield_version": __version__, "steps": self.records}
+        if self.outcome:
+            state["outcome"] = self.outcome
+        write_json(state, self.path)
+
+
+def read_outcome(out_dir: str | os.PathLike[str], stem: str) -> dict[str, Any] | None:
+    """The recorded outcome of an input's last run in ``out_dir`` (see :attr:`Ledger.outcome`); None if none.
+
+    Reads the record only (nothing is written).
+    """
+    path = Path(out_dir) / STATE_DIR / f"{stem}.json"
+    try:
+        outcome = json.loads(path.read_text()).get("outcome")
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        return None
+    return dict(outcome) if isinstance(outcome, dict) else None

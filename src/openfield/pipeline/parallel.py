@@ -25,10 +25,11 @@ workers made them. Results come back in input order.
   behaviour model asks for one ``GPU`` resource per task (start the
   workers with ``--resources GPU=1``).
 
-A video's :class:`~openfield.errors.OpenfieldError` makes it ``failed`` and
-the others go on; an :class:`~openfield.errors.OutputStorageError` (full
-disk, no permission) stops the batch: pending videos are cancelled and the
-error is raised. Any other exception is a bug and stops the batch too.
+Any exception a video raises makes it ``failed`` and the others go on
+(:mod:`openfield.pipeline.boundary`: an unexpected one's traceback goes to
+``OUT/.openfield/<stem>.error.log``); an
+:class:`~openfield.errors.OutputStorageError` (full disk, no permission)
+stops the batch: pending videos are cancelled and the error is raised.
 """
 
 from __future__ import annotations
@@ -236,7 +237,11 @@ class _StorageFailure:
 
 
 def run_one(video: Path, out_dir: Path, config: RunConfig) -> VideoResult | _StorageFailure:
-    """One video's task, in whatever process runs it: its result, ``failed`` on an OpenfieldError.
+    """One video's task, in whatever process runs it: its result, ``failed`` on any exception.
+
+    The boundary is :func:`openfield.pipeline.boundary.guarded`: any
+    exception but a storage error makes this video ``failed`` (its one-line
+    cause in ``error``); the outcome is kept in the video's step record.
 
     Parameters
     ----------
@@ -253,16 +258,17 @@ def run_one(video: Path, out_dir: Path, config: RunConfig) -> VideoResult | _Sto
         The latter when the output folder could not take a file (the caller
         stops the batch).
     """
+    from openfield.pipeline.boundary import guarded, record_outcome
     from openfield.pipeline.run import VideoResult, process_video
 
     try:
-        return process_video(video, out_dir, config)
+        result, error = guarded(lambda: process_video(video, out_dir, config), video.name, out_dir, video.stem)
+        if result is None:
+            result = VideoResult(video, "failed", error=error)
+        record_outcome(out_dir, video.stem, result.error, [video])
+        return result
     except OutputStorageError as exc:
         return _StorageFailure(exc.message, exc.path, exc.errno)
-    except OpenfieldError as exc:
-        message = exc.message if exc.path else str(exc)
-        log.error("%s: %s", video, message)
-        return VideoResult(video, "failed", error=message)
 
 
 def map_videos(videos: list[Path], out_dir: Path, config: RunConfig,

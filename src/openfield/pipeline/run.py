@@ -34,6 +34,7 @@ from openfield.io.lock import claim_output_folder
 from openfield.io.video import VideoInfo, video_info
 from openfield.kinematics import SUMMARY_COLUMNS, summary_row
 from openfield.pipeline import steps
+from openfield.pipeline.boundary import guarded, record_outcome, unexpected_cause
 from openfield.pipeline.config import BEHAVIOR_COLUMNS, PoseFilesConfig, RunConfig
 from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.pipeline.outputs import write_batch_summary, write_report
@@ -197,6 +198,7 @@ def _analyse(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, ca
     """
     kin_fp, summary = steps.kinematics_step(ledger, pose_path, info.fps, cal, config.kinematics, [pose_fp, cal_fp],
                                             plot=config.plots, frame_times=steps.frame_times_file(ledger))
+    require_positions(summary, pose_path)
     qc_fp, qc = steps.quality_step(ledger, summary, info.fps, cal, reader, (info.width, info.height),
                                    [pose_fp, kin_fp])
     row = {**names, **summary_row(summary)}
@@ -213,6 +215,53 @@ def _analyse(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, ca
 def with_settings_file(row: dict[str, Any], config: RunConfig) -> dict[str, Any]:
     """The summary row with ``settings_file``: the name of the video's settings file used (``""``: none)."""
     return {**row, "settings_file": Path(config.settings_file).name if config.settings_file else ""}
+
+
+def require_positions(kinematics_values: dict[str, Any], source: Path) -> None:
+    """Refuse a recording whose reference point has no position in any frame (never "0 cm").
+
+    Parameters
+    ----------
+    kinematics_values
+        The kinematics step's values (its ``cleaning`` report:
+        ``frames``, ``untracked_frames``, ``reference_point``).
+    source
+        The pose file, named in the message.
+
+    Raises
+    ------
+    OpenfieldError
+        Every frame lacks the reference point's position.
+    """
+    report = kinematics_values.get("cleaning") or {}
+    frames, untracked = report.get("frames"), report.get("untracked_frames")
+    if frames is not None and untracked is not None and int(frames) > 0 and int(untracked) >= int(frames):
+        raise OpenfieldError(
+            f"the reference point {report.get('reference_point', '?')!r} has no position in any of the "
+            f"{int(frames)} frames: nothing to measure (the animal was never found, or choose another "
+            "--bodypart)", source)
+
+
+#: The largest arena side accepted (cm): 10 m; a larger one is a typing error (and would not fit in memory).
+MAX_ARENA_SIDE_CM = 1000.0
+
+
+def check_arena_size_cm(size: Any, what: str = "--arena-size-cm") -> None:
+    """Refuse an arena size that is not a plausible floor, before anything is allocated from it.
+
+    Raises
+    ------
+    OpenfieldError
+        A side not finite, not above 0, or above :data:`MAX_ARENA_SIDE_CM`.
+    """
+    if size is None:
+        return
+    import math
+
+    sides = [float(v) for v in size]
+    if not all(math.isfinite(v) and 0 < v <= MAX_ARENA_SIDE_CM for v in sides):
+        raise OpenfieldError(f"{what} {' '.join(f'{v:g}' for v in sides)}: each side must be a number of cm above "
+                             f"0 and at most {MAX_ARENA_SIDE_CM:g} (an open field's floor, e.g. 40 40)")
 
 
 def _log_result(name: str, ledger: Ledger, row: dict[str, Any]) -> None:
@@ -377,13 +426,83 @@ def run_videos(
     from openfield.pipeline.parallel import map_videos
 
     out_dir = Path(out_dir)
-    videos = find_videos(inputs)
+    check_output_folder(out_dir)
+    check_arena_size_cm(config.arena_size_cm)
+    for cal in config.calibration if isinstance(config.calibration, list) else [config.calibration]:
+        if isinstance(cal, Calibration) and cal.has_arena:
+            check_arena_size_cm(cal.arena_size_cm, "the calibration's arena size")
+    videos = without_own_outputs(find_videos(inputs), out_dir)
     if config.multi_arena:
         check_arena_stems(videos)
     with claim_output_folder(out_dir, wait_s):  # the parent holds the lock while the workers run
         results = map_videos(videos, out_dir, config)  # config.jobs processes, or config.scheduler's cluster
         _batch_outputs(out_dir, results, "video", config.overwrite, report=True)
     return results
+
+
+def check_output_folder(out_dir: str | os.PathLike[str]) -> None:
+    """Refuse an output folder that is an existing file (before any work), naming it.
+
+    Raises
+    ------
+    OpenfieldError
+        ``-o`` names a file.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OpenfieldError("-o/--output names an existing file, not a folder: give a folder (it is created if "
+                             "missing)", out_dir)
+
+
+#: What the run writes beside the video whose name it takes: never an input of a later run.
+OWN_VIDEO_SUFFIX = "_labeled"
+
+
+def own_outputs(out_dir: str | os.PathLike[str]) -> set[Path]:
+    """Every file the step records of ``out_dir`` name as an output (resolved paths)."""
+    import json
+
+    from openfield.pipeline.ledger import STATE_DIR
+
+    out_dir = Path(out_dir)
+    found: set[Path] = set()
+    for record in sorted((out_dir / STATE_DIR).glob("*.json")) if (out_dir / STATE_DIR).is_dir() else []:
+        try:
+            steps_ = json.loads(record.read_text()).get("steps", {})
+            names = [n for rec in steps_.values() for n in rec.get("outputs", {}).values()]
+        except (OSError, ValueError, AttributeError, TypeError):
+            continue
+        found.update((out_dir / str(n)).resolve() for n in names)
+    return found
+
+
+def without_own_outputs(videos: list[Path], out_dir: str | os.PathLike[str]) -> list[Path]:
+    """The inputs less what a run wrote: files recorded as outputs in ``out_dir``, and ``<stem>_labeled.*``.
+
+    A ``<stem>_labeled.<ext>`` is left out when the video ``<stem>`` is an
+    input too (so a run whose ``-o`` is its input folder, run twice, still
+    takes only the recordings), or when it lies in ``out_dir``.
+
+    Raises
+    ------
+    OpenfieldError
+        Nothing is left.
+    """
+    out_dir = Path(out_dir).resolve()
+    recorded = own_outputs(out_dir)
+    stems = {v.stem for v in videos}
+    kept, dropped = [], []
+    for v in videos:
+        labeled = v.stem.endswith(OWN_VIDEO_SUFFIX) and (
+            v.stem[: -len(OWN_VIDEO_SUFFIX)] in stems or v.resolve().parent == out_dir)
+        (dropped if v.resolve() in recorded or labeled else kept).append(v)
+    if dropped:
+        log.info("left out %d file(s) this program wrote (not recordings): %s", len(dropped),
+                 ", ".join(v.name for v in dropped))
+    if not kept:
+        raise OpenfieldError("no videos to process: the only video files given are outputs of openfield run "
+                             f"({', '.join(v.name for v in dropped)})")
+    return kept
 
 
 #: The stem of the batch's own step record (``OUT/.openfield/__batch__.json``).
@@ -426,6 +545,7 @@ def process_pose_file(pose_file: str | os.PathLike[str], out_dir: str | os.PathL
         [pose_fp] + ([cal_fp] if cal_fp else []), plot=config.plots,
         arena_bodyparts=config.arena_bodyparts, arena_size_cm=config.arena_size_cm,
     )
+    require_positions(summary, pose_file)
     fp, row = steps.summary_step(ledger, {"file": pose_file.name, **summary_row(summary)},
                                  [kin_fp])
     if ledger.ran:
@@ -443,9 +563,12 @@ def run_pose_files(
 ) -> list[VideoResult]:
     """Kinematics of pose files; ``summary_all.csv`` when there are several.
 
-    Every file is checked to exist before any work; a file that fails stops
-    the batch (its error names the file), as the command has always done.
-    The batch holds the output folder's lock (see :func:`run_videos`).
+    Every file is checked to exist before any work. With one file, its
+    error is the command's (raised). With several, each file runs behind
+    the batch's boundary (:func:`openfield.pipeline.boundary.guarded`): one
+    that fails, for any reason, is ``failed`` with its one-line cause and
+    the others go on; ``summary_all.csv`` holds the others. The batch holds
+    the output folder's lock (see :func:`run_videos`).
 
     Returns
     -------
@@ -454,14 +577,34 @@ def run_pose_files(
     """
     from tqdm.auto import tqdm
 
+    check_output_folder(out_dir)
+    check_arena_size_cm(config.arena_size_cm)
     files = [Path(p) for p in pose_files]
     for path in files:
         if not path.exists():
             raise OpenfieldError("file not found", path)
     check_unique_stems(files)
     with claim_output_folder(out_dir, wait_s):
-        results = [process_pose_file(path, out_dir, config) for path in
-                   tqdm(files, desc="kinematics", unit="file", disable=not config.progress or len(files) < 2)]
+        results = []
+        for path in tqdm(files, desc="kinematics", unit="file", disable=not config.progress or len(files) < 2):
+            if len(files) == 1:  # its error is the command's: one line, whatever raised it
+                try:
+                    result = process_pose_file(path, out_dir, config)
+                except OutputStorageError:
+                    raise
+                except OpenfieldError as exc:
+                    record_outcome(out_dir, path.stem, exc.message if exc.path else str(exc), [path])
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the boundary
+                    cause = unexpected_cause(exc, path.name, out_dir, path.stem)
+                    record_outcome(out_dir, path.stem, cause, [path])
+                    raise OpenfieldError(cause, path) from exc
+            else:
+                done, error = guarded(lambda p=path: process_pose_file(p, out_dir, config), path.name, out_dir,
+                                      path.stem)
+                result = done if done is not None else VideoResult(path, "failed", error=error)
+            record_outcome(out_dir, path.stem, result.error, [path])
+            results.append(result)
         if len(files) > 1:
             _batch_outputs(Path(out_dir), results, "file", config.overwrite, report=False)
     return results
@@ -507,17 +650,15 @@ def track_videos(
     tracker = tracker or TrackerConfig()
     cal_fp = steps.given_calibration(calibration) if calibration is not None else None
     results = []
+    check_output_folder(out_dir)
     with claim_output_folder(out_dir):
         for video in map(Path, videos):
-            try:
+            def track(video: Path = video) -> VideoResult:
                 ledger = Ledger(Path(out_dir), video.stem, overwrite)
                 fps_used = video_info(video, fps).fps
                 _, path = steps.tracker_pose_step(ledger, video, tracker, calibration, cal_fp, fps_used, progress)
-                results.append(VideoResult(video, _status(ledger), steps_run=list(ledger.ran),
-                                           outputs={"pose": path}))
-            except OutputStorageError:
-                raise
-            except OpenfieldError as exc:
-                log.error("%s", exc)
-                results.append(VideoResult(video, "failed", error=exc.message if exc.path else str(exc)))
+                return VideoResult(video, _status(ledger), steps_run=list(ledger.ran), outputs={"pose": path})
+
+            result, error = guarded(track, video.name, out_dir, video.stem)  # any exception: this video's failure
+            results.append(result if result is not None else VideoResult(video, "failed", error=error))
     return results

@@ -574,7 +574,8 @@ def kinematics_step(
             outputs[name] = save_figure(fig, paths[name])
     write_frames_table(kinematics.frames_table(result), table_path)
     write_csv(kinematics.bout_table(result).round(4), paths["locomotor_bouts"])
-    summary = {**kinematics.summarize(result), "cleaning": result.attrs["cleaning"]}
+    summary = {**kinematics.summarize(result), "cleaning": result.attrs["cleaning"],
+               "body_length_cm": quality.implied_body_length_cm(ds, cal)}  # for animal_size_implausible
     ledger.record("kinematics", fp, outputs, summary)
     return fp, summary
 
@@ -936,6 +937,7 @@ def quality_step(
         # from the timestamps when the kinematics measured on them, else frames_read / fps as always
         duration_s=summary["duration_s"] if report.get("time_source") == "timestamps" else None,
         trial=report.get("trial"),
+        body_length_cm=summary.get("body_length_cm"),
     )
     values = record.as_row()
     # the kinematics' own columns stay as it computed them (after cleaning)

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from openfield.errors import OpenfieldError
@@ -56,7 +57,9 @@ def read_design(path: str | os.PathLike[str]) -> pd.DataFrame:
     ------
     OpenfieldError
         File missing or unreadable, no ``video`` or ``group`` column, empty
-        cells in them, or duplicate rows (the same video, and arena, twice).
+        cells in them, duplicate rows (the same video, and arena, twice), a
+        ``dose`` that is not a number, or a ``subject`` on several rows
+        without a ``session``/``day`` telling them apart (both rows named).
     """
     path = Path(path)
     if not path.exists():
@@ -72,7 +75,7 @@ def read_design(path: str | os.PathLike[str]) -> pd.DataFrame:
         if isinstance(exc, OpenfieldError):
             raise
         raise OpenfieldError(f"cannot read the design sheet ({exc})", path) from exc
-    known = {"video", "group", "subject", "dose", "sex", "session", "arena"}
+    known = {"video", "group", "subject", "dose", "sex", "session", "day", "arena"}
     df.columns = [c.strip().lower() if c.strip().lower() in known else c.strip() for c in map(str, df.columns)]
     df = df.dropna(how="all")
     missing = [c for c in REQUIRED if c not in df.columns]
@@ -101,10 +104,63 @@ def read_design(path: str | os.PathLike[str]) -> pd.DataFrame:
     if "arena" in df.columns:
         default_subject = pd.Series([s if a == "" else f"{s}_a{a}" for s, a in zip(df["stem"], df["arena"],
                                                                                    strict=True)], index=df.index)
-    if "subject" not in df.columns:
+    given_subject = "subject" in df.columns
+    if not given_subject:
         df["subject"] = default_subject
     df["subject"] = df["subject"].fillna(default_subject).replace("", pd.NA).fillna(default_subject)
+    if "dose" in df.columns:
+        _check_doses(df["dose"], path)
+    if given_subject:
+        _check_repeated_subjects(df, path)
     return df
+
+
+#: Columns that tell the recordings of one subject apart (a subject on several videos needs one).
+SESSION_COLUMNS = ("session", "day")
+
+
+def _check_doses(column: pd.Series, path: Path) -> None:
+    """Every ``dose`` cell a number, or empty (a control); else an error naming the rows.
+
+    A dose such as ``"10 mg/kg"`` or ``"high"`` would otherwise drop out of
+    the dose trend test without a word.
+    """
+    def bad(value: object) -> bool:
+        if value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == "":
+            return False
+        try:
+            return not np.isfinite(float(str(value).strip()))
+        except ValueError:
+            return True
+
+    wrong = column.map(bad)
+    if wrong.any():
+        rows = ", ".join(f"{i + 2} ({column[i]!r})" for i in column.index[wrong])
+        raise OpenfieldError(f"'dose' must be a number (in one unit for the whole sheet, e.g. mg/kg, written in the "
+                             f"column name) or empty for a control; row(s) {rows}", path)
+
+
+def _check_repeated_subjects(df: pd.DataFrame, path: Path) -> None:
+    """A subject on several rows needs a ``session`` or ``day`` column telling those rows apart.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the subject and its rows (sheet row numbers, header = 1).
+    """
+    sessions = [c for c in SESSION_COLUMNS if c in df.columns]
+    key = df[sessions].fillna("").astype(str).agg("|".join, axis=1) if sessions else pd.Series("", index=df.index)
+    for subject, rows in df.groupby(df["subject"].astype(str)).groups.items():
+        if len(rows) < 2:
+            continue
+        names = ", ".join(f"row {i + 2} ({df.loc[i, 'video']})" for i in rows)
+        if not sessions:
+            raise OpenfieldError(f"subject {subject!r} is on several videos: {names}; add a 'session' (or 'day') "
+                                 "column saying which recording is which, or correct the subject", path)
+        seen = key[list(rows)]
+        if seen.duplicated().any() or (seen == "|".join([""] * len(sessions))).any():
+            raise OpenfieldError(f"subject {subject!r} is on several videos ({names}) without a different "
+                                 f"{' / '.join(sessions)} for each", path)
 
 
 def _arena_numbers(column: pd.Series, path: Path) -> pd.Series:
@@ -135,20 +191,93 @@ def _arena_numbers(column: pd.Series, path: Path) -> pd.Series:
 
 @dataclass
 class Recording:
-    """One recording's result files."""
+    """One recording's result files, and whether a study may read them.
+
+    ``status`` is what ``videos.csv`` says of it: ``ok`` (its run's record
+    says its input finished and has not changed since), ``this run`` (made
+    by the run that builds the study) or ``unverified`` (no run record, e.g.
+    results copied without their ``.openfield`` folder). ``problem``, when
+    not empty, is why it must not be read (its input failed last time, or
+    changed since); a design row naming it is then left out with that reason.
+    """
 
     stem: str
     summary: Path
     kinematics: Path
     behavior: Path | None = None
     behavior_summary: Path | None = None
+    status: str = "unverified"
+    problem: str = ""
 
 
-def find_results(results_dirs: list[str | os.PathLike[str]]) -> dict[str, Recording]:
+def _parent_stem(stem: str) -> str | None:
+    """The video of an arena's recording ``<stem>_a<K>``, else None."""
+    m = re.fullmatch(r"(.+)_a\d+", stem)
+    return m[1] if m else None
+
+
+def _changed_sources(outcome: dict) -> list[str]:
+    """The recorded input files that are still there but no longer the same (size or modification time)."""
+    from openfield.pipeline.ledger import source_identity
+
+    changed = []
+    for was in outcome.get("sources", []) or []:
+        if not isinstance(was, dict) or was.get("missing") or "path" not in was:
+            continue
+        now = source_identity(was["path"])
+        if not now.get("missing") and (now.get("size"), now.get("mtime_ns")) != (was.get("size"), was.get("mtime_ns")):
+            changed.append(str(was["path"]))
+    return changed
+
+
+def result_status(folder: Path, stem: str, this_run: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """Whether a study may read a recording's results: ``(status, problem)`` (see :class:`Recording`).
+
+    Parameters
+    ----------
+    folder
+        Its results folder.
+    stem
+        The recording.
+    this_run
+        For ``openfield run --design``: the stems this run produced (an arena
+        ``<stem>_a<K>`` or a video's ``<stem>``) -> their error (``""`` when
+        they finished). Anything else in the folder is not this run's.
+    """
+    parent = _parent_stem(stem)
+    if this_run is not None:
+        for name in (stem, parent):
+            if name is not None and name in this_run:
+                error = this_run[name]
+                if error:
+                    return "failed", f"its video failed in this run ({error}); older results not used"
+                if name == stem:
+                    return "this run", ""
+        return "not this run", "not produced by this run (older results in the folder, not used)"
+    from openfield.pipeline.ledger import read_outcome
+
+    outcome = read_outcome(folder, stem)
+    if outcome is None and parent is not None:
+        outcome = read_outcome(folder, parent)
+    if outcome is None:
+        return "unverified", ""
+    if outcome.get("status") == "failed":
+        return "failed", (f"its input failed in the last run ({outcome.get('error') or 'no cause recorded'}); "
+                          "these results are older, not used")
+    changed = _changed_sources(outcome)
+    if changed:
+        return "stale", (f"its input changed since these results were made ({', '.join(changed)}): run "
+                         "openfield again; not used")
+    return "ok", ""
+
+
+def find_results(results_dirs: list[str | os.PathLike[str]],
+                 this_run: Mapping[str, str] | None = None) -> dict[str, Recording]:
     """Every recording with a summary and a per-frame table in the results folders, by stem.
 
     A ``<name>_summary.csv`` without ``<name>_kinematics.csv`` (or ``.parquet``) beside it
-    (e.g. ``<stem>_behavior_summary.csv``) is not a recording.
+    (e.g. ``<stem>_behavior_summary.csv``) is not a recording. Each gets its
+    :func:`result_status` (from the folder's run records, or ``this_run``).
 
     Raises
     ------
@@ -173,8 +302,9 @@ def find_results(results_dirs: list[str | os.PathLike[str]]) -> dict[str, Record
                 raise OpenfieldError(f"recording {stem!r} is in two results folders: "
                                      f"{found[stem].summary.parent} and {d}")
             beh, beh_sum = d / f"{stem}_behavior.csv", d / f"{stem}_behavior_summary.csv"
+            status, problem = result_status(d, stem, this_run)
             found[stem] = Recording(stem, s, frames, beh if beh.exists() else None,
-                                    beh_sum if beh_sum.exists() else None)
+                                    beh_sum if beh_sum.exists() else None, status, problem)
             here += 1
         if not here:
             raise OpenfieldError("no results in this folder (no <name>_summary.csv with <name>_kinematics.csv; "
@@ -274,7 +404,10 @@ def match_design(design: pd.DataFrame, results: dict[str, Recording], allow_miss
                 "arena", design_path)
         if len(hits) > 1:
             raise OpenfieldError(f"video {row['video']!r} matches several results: {', '.join(hits)}", design_path)
-        if hits:
+        if hits and results[hits[0]].problem:  # its input failed last time, or changed since: not read
+            missing_rows.append(i)
+            reasons.append(results[hits[0]].problem)
+        elif hits:
             found.append((i, hits[0]))
         else:
             missing_rows.append(i)
@@ -294,5 +427,5 @@ def match_design(design: pd.DataFrame, results: dict[str, Recording], allow_miss
     missing = design.loc[missing_rows].copy()
     missing["recording"] = ""
     missing["reason"] = reasons
-    unmatched = [s for s in stems if s not in set(used)]
+    unmatched = [s for s in stems if s not in set(used) and not results[s].problem]
     return Match(matched.reset_index(drop=True), missing.reset_index(drop=True), unmatched)

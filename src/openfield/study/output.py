@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -38,8 +38,17 @@ def load_study(
     control: str | None = None,
     measures: Sequence[str] | None = None,
     allow_missing: bool = False,
+    this_run: Mapping[str, str] | None = None,
 ) -> StudyTables:
     """Read the design and the results, match them and run the study (nothing is written).
+
+    Only results a study may read are read (:func:`openfield.study.design.result_status`):
+    with ``this_run`` (``openfield run --design``: the stems this run
+    produced -> their error, ``""`` when finished) only those; otherwise
+    none whose input failed in its last run or changed since. A design row
+    naming another is left out with the reason (an error unless
+    ``allow_missing``). ``videos.csv`` gains ``status`` (``this run``,
+    ``ok`` or ``unverified``).
 
     Raises
     ------
@@ -47,16 +56,19 @@ def load_study(
         Any problem with the design, the results or the options.
     """
     design = design_mod.read_design(design_path)
-    results = design_mod.find_results(list(results_dirs))
+    results = design_mod.find_results(list(results_dirs), this_run)
     empty = design_mod.find_empty_arenas(list(results_dirs))
     match = design_mod.match_design(design, results, allow_missing, design_path, empty=empty)
+    if match.design.empty and len(match.missing):
+        why = "; ".join(f"{r['video']}: {r['reason']}" for _, r in match.missing.iterrows())
+        raise OpenfieldError(f"no design row has results a study may read ({why})", design_path)
     summaries, frames, behaviors = {}, {}, {}
     for stem in match.design["recording"]:
         rec = results[stem]
         s = _read_csv(rec.summary)
         if len(s) != 1:
             raise OpenfieldError(f"expected one summary row, found {len(s)}", rec.summary)
-        row = s.iloc[0].to_dict()
+        row = {"status": rec.status, **s.iloc[0].to_dict()}
         if rec.behavior_summary is not None:
             b = _read_csv(rec.behavior_summary)
             row.update({k: v for k, v in b.iloc[0].to_dict().items() if k not in row and k != "file"})
@@ -112,6 +124,7 @@ def write_study(
     control: str | None = None,
     measures: Sequence[str] | None = None,
     allow_missing: bool = False,
+    this_run: Mapping[str, str] | None = None,
 ) -> StudyTables:
     """Run a study on results folders and write it (the function ``openfield run --design`` calls).
 
@@ -126,13 +139,18 @@ def write_study(
     bin_min, control, measures, allow_missing
         See :func:`openfield.study.analysis.run_study` and
         :func:`openfield.study.design.match_design`.
+    this_run
+        See :func:`load_study`.
 
     Returns
     -------
     StudyTables
         Nothing is written when an error is raised.
     """
-    tables = load_study(results_dirs, design_path, bin_min, control, measures, allow_missing)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OpenfieldError("-o/--output names an existing file, not a folder", out_dir)
+    tables = load_study(results_dirs, design_path, bin_min, control, measures, allow_missing, this_run)
     for w in tables.warnings:
         log.warning("study: %s", w)
     with claim_output_folder(out_dir):  # one writer at a time; what a killed one left is removed

@@ -41,14 +41,16 @@ def _grid(n: int, ncols: int = 4) -> tuple[Any, np.ndarray]:
 
 
 def box_plots(videos: pd.DataFrame, measures: list[str], groups: list[str]) -> Any:
-    """One panel per measure: a box per group and every animal as a dot."""
+    """One panel per measure: a box per group and every animal as a dot (group names as plain text)."""
+    from openfield.plots import plain_text
+
     fig, axes = _grid(len(measures))
     rng = np.random.default_rng(0)  # jitter only
     for ax, m in zip(axes, measures, strict=False):
         data = [pd.to_numeric(videos.loc[videos["group"].astype(str) == g, m], errors="coerce").dropna()
                 for g in groups]
         ax.boxplot([d.to_numpy() for d in data], showfliers=False)
-        ax.set_xticks(range(1, len(groups) + 1), groups)
+        ax.set_xticks(range(1, len(groups) + 1), [plain_text(g) for g in groups])
         for i, d in enumerate(data, start=1):
             ax.plot(i + rng.uniform(-0.12, 0.12, len(d)), d, "o", ms=4, alpha=0.7, color="C0")
         ax.set_title(header(m), fontsize=9)
@@ -58,14 +60,16 @@ def box_plots(videos: pd.DataFrame, measures: list[str], groups: list[str]) -> A
 
 
 def bin_curves(groups_bins: pd.DataFrame, measures: list[str], groups: list[str]) -> Any:
-    """One panel per measure: mean ± SEM per bin, one line per group."""
+    """One panel per measure: mean ± SEM per bin, one line per group (group names as plain text)."""
+    from openfield.plots import plain_text
+
     fig, axes = _grid(len(measures))
     for ax, m in zip(axes, measures, strict=False):
         sub = groups_bins[groups_bins["measure"] == m]
         for g in groups:
             d = sub[sub["group"].astype(str) == g].sort_values("bin_start_min")
             ax.errorbar(d["bin_start_min"], d["mean"], yerr=d["sem"].fillna(0), marker="o", ms=3, capsize=2,
-                        label=g)
+                        label=plain_text(g))
         ax.set_title(header(m), fontsize=9)
         ax.set_xlabel("bin start (min)", fontsize=8)
         ax.tick_params(labelsize=8)

@@ -33,7 +33,9 @@ def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     """An .xlsx file with one sheet per table.
 
     Each sheet has the units in its header row (:func:`header`), the header
-    row frozen and bold, and columns wide enough for their contents.
+    row frozen and bold, and columns wide enough for their contents. Every
+    text cell is text: one starting with ``=`` (``+``, ``-``, ``@``: the
+    spreadsheet programs' formula starts) is never written as a formula.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -45,8 +47,14 @@ def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
         ws = wb.create_sheet(title=name[:31])
         heads = [header(str(c)) for c in df.columns]
         ws.append(heads)
+        for cell in ws[1]:
+            if cell.data_type == "f":
+                cell.data_type = "s"
         for row in df.itertuples(index=False):
             ws.append([_cell(v) for v in row])
+            for cell in ws[ws.max_row]:
+                if cell.data_type == "f":  # text that looks like a formula stays text (no formula injection)
+                    cell.data_type = "s"
         for cell in ws[1]:
             cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
