@@ -428,6 +428,8 @@ def run_videos(
     out_dir = Path(out_dir)
     check_output_folder(out_dir)
     check_arena_size_cm(config.arena_size_cm)
+    if config.arena_diameter_cm is not None:
+        check_arena_size_cm((config.arena_diameter_cm,), "--arena-diameter-cm")
     for cal in config.calibration if isinstance(config.calibration, list) else [config.calibration]:
         if isinstance(cal, Calibration) and cal.has_arena:
             check_arena_size_cm(cal.arena_size_cm, "the calibration's arena size")
