@@ -14,6 +14,7 @@ from openfield.errors import OpenfieldError
 PACKAGES = {
     "sklearn": "scikit-learn",
     "joblib": "joblib",
+    "skops": "skops",
     "threadpoolctl": "threadpoolctl",
     "torch": "torch",
     "transformers": "transformers",

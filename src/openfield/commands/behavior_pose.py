@@ -30,7 +30,7 @@ from openfield.errors import OpenfieldError
 log = logging.getLogger(__name__)
 
 #: Libraries the pose classifier needs.
-POSE_PACKAGES = ("sklearn", "joblib", "threadpoolctl")
+POSE_PACKAGES = ("sklearn", "skops", "threadpoolctl")
 
 
 # --------------------------------------------------------------------------- pose-train
@@ -180,6 +180,42 @@ def run_pose_train(args: argparse.Namespace) -> int:
     for _, row in cv[(cv["class"] == "rearing") & (cv["kind"] == "prediction")].iterrows():
         log.info("cross-validated rearing F1, %s vs %s: %.3f", row["compared"], row["reference"], row["f1"])
     log.info("wrote %s, %s, %s", out, written["csv"], written["png"])
+    return 0
+
+
+# --------------------------------------------------------------------------- convert-model
+
+
+def add_convert_model(sub: argparse._SubParsersAction) -> None:
+    """``behavior convert-model OLD --trust``."""
+    p = sub.add_parser(
+        "convert-model",
+        help="convert an old pickle-based pose model (.joblib) you trust to the safe model format",
+        description="Older openfield versions saved pose models as pickles, which run code when opened; "
+        "models are now read only in a safe format (skops, with a fixed list of allowed types). This opens "
+        "OLD as a pickle (so: only a file whose author you trust, hence --trust) and writes it in the safe "
+        "format to -o (default: <OLD stem>_safe.joblib beside it).",
+    )
+    p.add_argument("old", type=Path, metavar="OLD", help="the pickle-based .joblib pose model")
+    p.add_argument("-o", "--output", type=Path, metavar="NEW.joblib",
+                   help="where to write the safe model (may be OLD itself, replaced)")
+    p.add_argument("--trust", action="store_true",
+                   help="required: you vouch for OLD (opening a pickle runs any code it holds)")
+    p.set_defaults(func=run_convert_model)
+
+
+def run_convert_model(args: argparse.Namespace) -> int:
+    """Convert a trusted pickle-based pose model to the safe format."""
+    if not args.trust:
+        raise OpenfieldError(
+            "convert-model opens the file as a pickle, which runs any code its author put in it: add --trust "
+            "only if you trust where the file comes from", args.old)
+    require("sklearn", "joblib", "skops", action="convert-model")
+    from openfield.behavior.model_files import convert_pickled_model
+
+    new = args.output or args.old.with_name(args.old.stem + "_safe.joblib")
+    convert_pickled_model(args.old, new)
+    log.info("wrote %s (safe pose model)", new)
     return 0
 
 
