@@ -421,6 +421,22 @@ def behavior_model_kind(path: str | os.PathLike[str]) -> str:
     return "pose"
 
 
+def model_behaviors(path: str | os.PathLike[str]) -> list[str]:
+    """The behaviours a ``--behavior-model`` predicts: its classes but the background.
+
+    A pose model's classes are in its file; a ViT folder's in its
+    ``config.json`` (``id2label``, read by :func:`openfield.behavior.vit.check_model_folder`
+    without loading the weights).
+    """
+    from openfield.behavior.labels import default_behaviors
+
+    if behavior_model_kind(path) == "vit":
+        from openfield.behavior.vit import check_model_folder
+
+        return default_behaviors(check_model_folder(path))
+    return default_behaviors(load_pose_model(path).classes)
+
+
 def load_pose_model(path: str | os.PathLike[str]) -> Any:
     """Read a pose model written by :func:`save_pose_model`; a pickle is refused before it is opened.
 

@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 #: The classes the pose classifier predicts; ``other`` is the background.
 CLASSES = ("rearing", "grooming", "other")
 
+#: The class the body-length baseline calls (a model without it has no baseline).
+BASELINE_CLASS = "rearing"
+
 #: Roles of the head, whose likelihoods are features (they drop when a top view loses the head).
 HEAD_ROLES = ("nose", "head", "ear_left", "ear_right")
 
@@ -819,7 +822,8 @@ def train_pose_model(
     recordings
         Training recordings, each with one or more raters' labels.
     classes
-        Output classes; the last background-like one labels unlabelled frames.
+        Output classes, any names (:func:`openfield.behavior.labels.model_classes`); the
+        background-like one (``other``) labels unlabelled frames.
     windows_s, min_likelihood, max_gap_s
         Feature settings, see :func:`pose_features`.
     n_blocks
@@ -840,7 +844,7 @@ def train_pose_model(
     tuple
         The model and the cross-validation table: :func:`~openfield.behavior.metrics.evaluate_frames`
         rows of the pooled held-out predictions of the model (``compared``
-        = ``model``) and of the body-length baseline (``baseline``) against
+        = ``model``) and, for a model with a ``rearing`` class, of the body-length baseline (``baseline``) against
         each rater and the majority, plus the raters against each other
         on the same frames.
     """
@@ -866,6 +870,8 @@ def train_pose_model(
     folds = block_folds(groups, n_blocks, gap)
     background = next((c for c in classes if c in BACKGROUND_NAMES), classes[-1])
     oof_model = np.empty(len(y), dtype=object)
+    # the body-length baseline calls rearing: only for a model that has the class
+    baseline = BASELINE_CLASS if BASELINE_CLASS in classes else None
     oof_base = np.empty(len(y), dtype=object)
     for k, (train, test) in enumerate(folds):
         if len(np.unique(y[train])) < 2:
@@ -879,9 +885,10 @@ def train_pose_model(
         fps_test = fps_list[int(np.searchsorted(offsets, test[0], side="right") - 1)]
         proba = full_probabilities(est, X.iloc[test], classes)
         oof_model[test] = labels_from_probabilities(proba, classes, fps_test, min_bout_s)
-        thr = fit_length_threshold(X["body_length_ratio"].to_numpy()[train], y[train])
-        base = predict_length_threshold(X["body_length_ratio"].to_numpy()[test], thr, background)
-        oof_base[test] = smooth_labels(base, fps_test, min_bout_s)
+        if baseline:
+            thr = fit_length_threshold(X["body_length_ratio"].to_numpy()[train], y[train])
+            base = predict_length_threshold(X["body_length_ratio"].to_numpy()[test], thr, background)
+            oof_base[test] = smooth_labels(base, fps_test, min_bout_s)
     per_rater_all: dict[str, list[np.ndarray]] = {}
     raters = sorted({r for rec in recordings for r in rec.per_rater})
     for rater in raters:
@@ -889,7 +896,7 @@ def train_pose_model(
     tables = []
     refs = {rater: np.concatenate(v) for rater, v in per_rater_all.items() if all(x is not None for x in v)}
     refs_with_majority = {**refs, "majority": y.astype(object)}
-    for name, pred in (("model", oof_model), ("baseline", oof_base)):
+    for name, pred in (("model", oof_model), *((("baseline", oof_base),) if baseline else ())):
         t = evaluate_frames(pred, refs_with_majority, classes, pred_name=name)
         tables.append(t[t["kind"] == "prediction"])
     if len(refs) > 1:
@@ -899,7 +906,7 @@ def train_pose_model(
     cv_table.insert(0, "cv", "recordings" if len(recordings) > 1 else f"{n_blocks} time blocks")
     with limit_threads(n_threads):
         estimator = make_estimator(seed).fit(X, y)
-    threshold = fit_length_threshold(X["body_length_ratio"].to_numpy(), y)
+    threshold = fit_length_threshold(X["body_length_ratio"].to_numpy(), y) if baseline else None
     roles = dict(
         feats[0].attrs.get("roles") or feature_roles([str(k) for k in recordings[0].ds["keypoints"].values])
     )

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from openfield.commands.behavior_options import (
     add_arena_options,
@@ -40,9 +41,11 @@ def add_pose_train(sub: argparse._SubParsersAction) -> None:
     """``behavior pose-train``."""
     p = sub.add_parser(
         "pose-train",
-        help="train a rearing/grooming classifier on DeepLabCut pose and interval labels",
-        description="Train a gradient-boosting classifier of rearing / grooming / other on per-frame pose "
-        "features, with labels from one or more raters (trained on their majority). Cross-validation "
+        help="train a behaviour classifier (rearing/grooming, or the lab's own classes) on pose and labels",
+        description="Train a gradient-boosting classifier on per-frame pose features, with labels from one or "
+        "more raters (trained on their majority). The classes are those of the labels: rearing / grooming / "
+        "other by default, or any names (--label-map Supported=supported_rearing ...; letters, digits and _), "
+        "then other. Cross-validation "
         "by recording, or by contiguous time blocks for a single recording, is reported against each "
         "rater, with a body-length-threshold baseline and the raters' own agreement.",
     )
@@ -142,22 +145,25 @@ def run_pose_train(args: argparse.Namespace) -> int:
 
     from openfield.behavior import outputs
     from openfield.behavior import pose as bp
-    from openfield.behavior.labels import BACKGROUND_NAMES, parse_label_map, read_labels
+    from openfield.behavior.labels import model_classes, parse_label_map, read_labels
     from openfield.behavior.silhouette import add_silhouette
     from openfield.behavior.timeline import intervals_to_frames
     from openfield.io.pose import read_dlc
 
     mapping = parse_label_map(args.label_map)
     calibration = arena_calibration(args)
-    recs = []
+    read = []
     for pose_path, label_path, table in zip(args.pose, args.labels, tables, strict=True):
         ds = read_dlc(pose_path, fps=fps)
         if table is not None and args.extended_features:
             ds = add_silhouette(ds, table)
         labels = read_labels(label_path, fps, ds.sizes["time"], mapping, args.unknown_labels, args.labels_format)
-        bad = sorted(set(labels["behavior"]) - set(bp.CLASSES) - BACKGROUND_NAMES)
-        if bad:
-            raise OpenfieldError(f"classes {bad} are not among {list(bp.CLASSES)}", label_path)
+        model_classes(labels["behavior"], label_path)  # each file's names checked, naming the file
+        read.append((pose_path, ds, labels))
+    classes = model_classes(pd.concat([lab["behavior"] for _, _, lab in read]))
+    log.info("classes: %s", ", ".join(classes))
+    recs = []
+    for pose_path, ds, labels in read:
         per_rater = intervals_to_frames(
             labels,
             ds.sizes["time"],
@@ -170,15 +176,15 @@ def run_pose_train(args: argparse.Namespace) -> int:
     if args.extended_features and any(tables) and not all(tables):
         log.warning("silhouette tables for only some pose files: the silhouette features are left out")
     model, cv = bp.train_pose_model(
-        recs, n_blocks=args.cv_blocks, min_bout_s=args.min_bout_s, seed=args.seed, n_threads=args.threads,
+        recs, classes, n_blocks=args.cv_blocks, min_bout_s=args.min_bout_s, seed=args.seed, n_threads=args.threads,
         extended=args.extended_features,
     )
     out = Path(args.output)
     outputs.save_pose_model(model, out)
     title = f"held-out frames ({cv['cv'].iloc[0]})"
     written = outputs.write_evaluation(cv, out.with_name(out.stem + "_cv"), title=title)
-    for _, row in cv[(cv["class"] == "rearing") & (cv["kind"] == "prediction")].iterrows():
-        log.info("cross-validated rearing F1, %s vs %s: %.3f", row["compared"], row["reference"], row["f1"])
+    for _, row in cv[cv["class"].isin(classes[:-1]) & (cv["kind"] == "prediction")].iterrows():
+        log.info("cross-validated %s F1, %s vs %s: %.3f", row["class"], row["compared"], row["reference"], row["f1"])
     log.info("wrote %s, %s, %s", out, written["csv"], written["png"])
     return 0
 

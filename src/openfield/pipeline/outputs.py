@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,14 @@ import pandas as pd
 
 from openfield.io.files import atomic_write, save_figure, write_csv
 from openfield.kinematics import SUMMARY_COLUMNS
-from openfield.pipeline.config import BEHAVIOR_COLUMNS
 from openfield.pipeline.paths import PLOTS, arenas_image_path
 from openfield.quality import QC_COLUMNS
 
 log = logging.getLogger(__name__)
+
+
+#: A behaviour model's summary columns (``openfield.pipeline.config.behavior_columns``), whatever its classes.
+_BEHAVIOR_COLUMN = re.compile(r"^(time_.+_s|bouts_.+|latency_.+_s)$")
 
 
 def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str = "video") -> Path | None:
@@ -31,7 +35,8 @@ def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str 
     if not rows:
         return None
     arena = ["arena"] if any("arena" in r for r in rows) else []
-    extra = [c for c in [*QC_COLUMNS, *BEHAVIOR_COLUMNS]
+    behavior = list(dict.fromkeys(c for r in rows for c in r if _BEHAVIOR_COLUMN.match(c)))  # the model's classes
+    extra = [c for c in [*QC_COLUMNS, *behavior]
              if c not in SUMMARY_COLUMNS and any(c in r for r in rows)]
     path = write_csv(pd.DataFrame(rows, columns=[name_column, *arena, *SUMMARY_COLUMNS, *extra]),
                      Path(out_dir) / "summary_all.csv")
