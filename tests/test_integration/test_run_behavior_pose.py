@@ -419,17 +419,20 @@ def test_three_lab_classes_train_predict_and_reach_summary_study_and_report(tmp_
 
     videos = tmp_path / "videos"
     for i in range(4):
-        synthetic.render_video(videos, f"m{i}", fps=FPS, duration_s=3, image_size=(240, 180), seed=10 + i)
+        synthetic.render_video(videos, f"m{i}", fps=FPS, duration_s=2, image_size=(200, 150), seed=10 + i)
     design = tmp_path / "design.csv"
     design.write_text("video,group\nm0.mp4,a\nm1.mp4,a\nm2.mp4,b\nm3.mp4,b\n")
     out = tmp_path / "out"
     assert main(["run", str(videos), "-o", str(out), *ARENA, "--behavior-model", str(model),
-                 "--design", str(design), "--no-plots"]) == 0
+                 "--design", str(design), "--no-plots", "--labeled-video"]) == 0
     summary = pd.read_csv(out / "summary_all.csv")
     assert not any("rearing" in c or "grooming" in c for c in summary.columns)
     for name in ("m0", "m3"):
         frames = pd.read_csv(out / f"{name}_behavior.csv")
         assert {f"p_{c}" for c in trained.classes} <= set(frames.columns)
+        cap = cv2.VideoCapture(str(out / f"{name}_labeled.mp4"))  # the labelled video, captioned with these labels
+        assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == len(frames)
+        cap.release()
         row = summary[summary["video"] == f"{name}.mp4"].iloc[0]
         for b in LAB_CLASSES.values():
             is_b = frames["label"].eq(b)
