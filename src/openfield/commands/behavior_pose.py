@@ -161,7 +161,6 @@ def run_pose_train(args: argparse.Namespace) -> int:
         model_classes(labels["behavior"], label_path)  # each file's names checked, naming the file
         read.append((pose_path, ds, labels))
     classes = model_classes(pd.concat([lab["behavior"] for _, _, lab in read]))
-    log.info("classes: %s", ", ".join(classes))
     recs = []
     for pose_path, ds, labels in read:
         per_rater = intervals_to_frames(
@@ -173,6 +172,7 @@ def run_pose_train(args: argparse.Namespace) -> int:
         )
         recs.append(bp.Recording(pose_path.stem, ds, per_rater, arena_for(ds, calibration, args)))
         log.info("%s: %d frames, raters %s", pose_path.name, ds.sizes["time"], ", ".join(per_rater))
+    log.info("classes: %s", ", ".join(classes))
     if args.extended_features and any(tables) and not all(tables):
         log.warning("silhouette tables for only some pose files: the silhouette features are left out")
     model, cv = bp.train_pose_model(
