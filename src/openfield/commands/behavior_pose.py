@@ -232,7 +232,7 @@ def add_pose_predict(sub: argparse._SubParsersAction) -> None:
     """``behavior pose-predict``."""
     p = sub.add_parser(
         "pose-predict",
-        help="per-frame rearing/grooming, bouts and totals from pose with a trained model",
+        help="per-frame behaviour (the model's classes), bouts and totals from pose with a trained model",
         description="Apply a pose-train model: writes OUT/<stem>_behavior.csv, <stem>_bouts.csv, "
         "<stem>_behavior_summary.csv, <stem>_ethogram.png per pose file and OUT/behavior_summary.csv.",
     )
