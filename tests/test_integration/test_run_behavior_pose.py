@@ -416,6 +416,13 @@ def test_three_lab_classes_train_predict_and_reach_summary_study_and_report(tmp_
             & cv["class"].isin(LAB_CLASSES.values())]
     assert len(held_out) == 3 and (held_out["f1"] > 0.7).all()  # each class learnt, on held-out time blocks
     assert "baseline" not in set(cv["compared"])  # the body-length baseline calls rearing: no such class here
+    confusion = pd.read_csv(tmp_path / "lab_cv_confusion.csv", index_col="majority")  # held-out frames
+    assert list(confusion.index) == list(confusion.columns) == trained.classes
+    assert confusion.to_numpy().sum() == 600
+    for _, row in held_out.iterrows():  # the same held-out calls as the F1 table's
+        c = row["class"]
+        assert row["recall"] == pytest.approx(confusion.at[c, c] / confusion.loc[c].sum())
+        assert row["precision"] == pytest.approx(confusion.at[c, c] / confusion[c].sum())
 
     videos = tmp_path / "videos"
     for i in range(4):

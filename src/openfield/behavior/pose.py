@@ -915,7 +915,8 @@ def train_pose_model(
         rows of the pooled held-out predictions of the model (``compared``
         = ``model``) and, for a model with a ``rearing`` class, of the body-length baseline (``baseline``) against
         each rater and the majority, plus the raters against each other
-        on the same frames.
+        on the same frames. The model's ``training["cv_confusion"]`` holds the
+        held-out frames per majority class and model class (``{majority: {model: frames}}``).
     """
     if not recordings:
         raise OpenfieldError("no training recordings")
@@ -973,6 +974,9 @@ def train_pose_model(
         tables.append(t)
     cv_table = pd.concat(tables, ignore_index=True)
     cv_table.insert(0, "cv", "recordings" if len(recordings) > 1 else f"{n_blocks} time blocks")
+    # which class the held-out frames of each majority class were called: {majority class: {model class: frames}}
+    held_out = oof_model.astype(str)
+    confusion = {t: {c: int(((y == t) & (held_out == c)).sum()) for c in classes} for t in classes}
     with limit_threads(n_threads):
         estimator = make_estimator(seed).fit(X, y)
     threshold = fit_length_threshold(X["body_length_ratio"].to_numpy(), y) if baseline else None
@@ -1000,6 +1004,7 @@ def train_pose_model(
             "recordings": [r.name for r in recordings],
             "n_frames": int(len(y)),
             "frames_per_class": {c: int((y == c).sum()) for c in classes},
+            "cv_confusion": confusion,
             "raters": raters,
         },
     )

@@ -148,6 +148,7 @@ def run_pose_train(args: argparse.Namespace) -> int:
     from openfield.behavior.labels import model_classes, parse_label_map, read_labels
     from openfield.behavior.silhouette import add_silhouette
     from openfield.behavior.timeline import intervals_to_frames
+    from openfield.io.files import write_csv
     from openfield.io.pose import read_dlc
 
     mapping = parse_label_map(args.label_map)
@@ -183,9 +184,11 @@ def run_pose_train(args: argparse.Namespace) -> int:
     outputs.save_pose_model(model, out)
     title = f"held-out frames ({cv['cv'].iloc[0]})"
     written = outputs.write_evaluation(cv, out.with_name(out.stem + "_cv"), title=title)
+    table = pd.DataFrame(model.training["cv_confusion"]).T.rename_axis(index="majority", columns="model")
+    confusion = write_csv(table, out.with_name(out.stem + "_cv_confusion.csv"), index=True)
     for _, row in cv[cv["class"].isin(classes[:-1]) & (cv["kind"] == "prediction")].iterrows():
         log.info("cross-validated %s F1, %s vs %s: %.3f", row["class"], row["compared"], row["reference"], row["f1"])
-    log.info("wrote %s, %s, %s", out, written["csv"], written["png"])
+    log.info("wrote %s, %s, %s, %s", out, written["csv"], written["png"], confusion)
     return 0
 
 
