@@ -166,6 +166,7 @@ def build_model(classes: Sequence[str], settings: TrainSettings) -> tuple[Any, A
         processor = AutoImageProcessor.from_pretrained(settings.checkpoint)
         model = AutoModelForImageClassification.from_pretrained(
             settings.checkpoint,
+            use_safetensors=True,  # a checkpoint's weights as safetensors only, never a pickle
             num_labels=len(classes),
             id2label=id2label,
             label2id=label2id,
