@@ -210,7 +210,11 @@ def check_model_folder(model_dir: str | os.PathLike[str]) -> list[str]:
         and the like, which run code when loaded), no ``.safetensors``
         weights, or weights whose header does not read.
     """
-    from safetensors import safe_open
+    try:
+        from safetensors import safe_open
+    except ImportError as exc:
+        raise OpenfieldError(f"a ViT model needs the 'behavior' extra ({exc}): pip install openfield[behavior]",
+                             model_dir) from exc
 
     d = Path(model_dir)
     if not d.is_dir():

@@ -284,7 +284,7 @@ def check_behavior_model(path: Path, keypoints: list[str], silhouette: bool = Fa
             model = load_pose_model(path)
         except ImportError as exc:
             raise OpenfieldError(
-                f"a pose behaviour model needs scikit-learn and joblib ({exc}); install the 'behavior' extra",
+                f"a pose behaviour model needs scikit-learn and skops ({exc}); install the 'behavior' extra",
                 path,
             ) from exc
         missing = model.missing_body_parts(keypoints)

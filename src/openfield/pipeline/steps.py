@@ -641,7 +641,7 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
         model = behavior_outputs.load_pose_model(model_path)
     except ImportError as exc:
         raise OpenfieldError(
-            f"a pose behaviour model needs scikit-learn and joblib ({exc}); install the 'behavior' extra"
+            f"a pose behaviour model needs scikit-learn and skops ({exc}); install the 'behavior' extra"
         ) from exc
     inputs = [pose_fp] + ([cal_fp] if model.uses_arena and cal_fp else [])
     settings = {"kind": "pose", "min_bout_s": model.min_bout_s, "fps": fps}
