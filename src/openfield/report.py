@@ -115,7 +115,8 @@ def summary_table(summary: dict[str, Any]) -> str:
     for key, (label, unit) in [*((k, v) for k, v in MEASURES.items() if k in known),
                                *((k, v) for k, v in known.items() if k not in MEASURES)]:
         if key in summary:
-            rows.append(f"<tr><td>{label}</td><td class='num'>{_fmt(summary[key])}</td><td>{unit}</td></tr>")
+            rows.append(f"<tr><td>{html.escape(label)}</td><td class='num'>{_fmt(summary[key])}</td>"
+                        f"<td>{html.escape(unit)}</td></tr>")
     return "<table class='measures'><tr><th>Measure</th><th>Value</th><th>Unit</th></tr>" + "".join(rows) + "</table>"
 
 

@@ -18,7 +18,6 @@ from openfield.tracking import TrackerConfig
 POSE_METHODS = ("classic", "dlc")
 
 
-
 def behavior_columns(behaviors: Sequence[str]) -> list[str]:
     """The summary columns of a behaviour model's classes: ``time_<b>_s``, ``bouts_<b>``, ``latency_<b>_s`` each."""
     return [f"{m}_{b}{u}" for b in behaviors for m, u in (("time", "_s"), ("bouts", ""), ("latency", "_s"))]
