@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +59,29 @@ OVERVIEW = ["duration_s", "distance_cm", "mean_speed_cm_s", "max_speed_cm_s", "m
             "mean_deceleration_cm_s2", "time_moving_s", "time_center_s", "center_entries", "latency_center_s",
             "fraction_missing", "time_rearing_s", "bouts_rearing", "time_grooming_s", "bouts_grooming"]
 
+#: A behaviour model's columns, whatever its classes: (kind, behaviour) from ``time_<b>_s``, ``bouts_<b>``,
+#: ``latency_<b>_s``.
+_BEHAVIOR = re.compile(r"^(time|bouts|latency)_(.+?)(_s)?$")
+
+
+def measures_of(columns: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Label and unit of each known measure among ``columns``: :data:`MEASURES`, then the behaviour model's.
+
+    A behaviour column of any class (``time_<b>_s``, ``bouts_<b>``,
+    ``latency_<b>_s``, the behaviour model's classes) is named from its class:
+    ``time_supported_rearing_s`` -> ("Time supported rearing", "s").
+    """
+    out = {c: MEASURES[c] for c in columns if c in MEASURES}
+    for c in columns:
+        m = _BEHAVIOR.match(str(c))
+        if c in out or m is None or (m.group(1) == "bouts") == bool(m.group(3)):
+            continue
+        name = m.group(2).replace("_", " ")
+        out[c] = {"time": (f"Time {name}", "s"), "bouts": (f"{name.capitalize()} bouts", ""),
+                  "latency": (f"Latency to {name}", "s")}[m.group(1)]
+    return out
+
+
 #: Measures compared across videos in the comparison plot.
 COMPARED = ["distance_cm", "mean_speed_cm_s", "time_moving_s", "time_center_s", "center_entries",
             "mean_acceleration_cm_s2"]
@@ -87,9 +111,12 @@ def _fmt(value: Any) -> str:
 def summary_table(summary: dict[str, Any]) -> str:
     """HTML table of one video's measures (name, value, unit)."""
     rows = []
-    for key, (label, unit) in MEASURES.items():
+    known = measures_of(list(summary))
+    for key, (label, unit) in [*((k, v) for k, v in MEASURES.items() if k in known),
+                               *((k, v) for k, v in known.items() if k not in MEASURES)]:
         if key in summary:
-            rows.append(f"<tr><td>{label}</td><td class='num'>{_fmt(summary[key])}</td><td>{unit}</td></tr>")
+            rows.append(f"<tr><td>{html.escape(label)}</td><td class='num'>{_fmt(summary[key])}</td>"
+                        f"<td>{html.escape(unit)}</td></tr>")
     return "<table class='measures'><tr><th>Measure</th><th>Value</th><th>Unit</th></tr>" + "".join(rows) + "</table>"
 
 
@@ -291,10 +318,13 @@ def report_html(
     parts += settings_files_note(ok)
     if ok:
         table = pd.DataFrame([r.summary for r in ok])
-        cols = ["video"] + (["arena"] if "arena" in table.columns else []) + [k for k in OVERVIEW if k in table.columns]
+        known = measures_of(list(table.columns))
+        behaviors = [c for c in known if c not in MEASURES and not c.startswith("latency_")]  # the model's classes
+        cols = (["video"] + (["arena"] if "arena" in table.columns else [])
+                + [k for k in OVERVIEW if k in table.columns] + behaviors)
         names = {"video": "Video", "arena": "Arena"}
-        head = "".join(f"<th>{html.escape(MEASURES[c][0]) if c in MEASURES else names[c]}"
-                       f"{' (' + MEASURES[c][1] + ')' if c in MEASURES and MEASURES[c][1] else ''}</th>"
+        head = "".join(f"<th>{html.escape(known[c][0]) if c in known else names[c]}"
+                       f"{' (' + known[c][1] + ')' if c in known and known[c][1] else ''}</th>"
                        for c in cols)
         body = "".join("<tr>" + "".join(f"<td>{_fmt(row[c])}</td>" for c in cols) + "</tr>"
                        for _, row in table.iterrows())

@@ -122,3 +122,99 @@ def test_help_lists_the_commands_and_imports_no_torch(capsys):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "False False"
+
+
+# --------------------------------------------------------------------------- safe weights, the model's classes
+
+#: A lab's own classes, in the model's id2label (the ViT's classes come from its config).
+VIT_CLASSES = ["sniffing", "freezing", "other"]
+
+
+def _tiny_vit(folder: Path) -> Path:
+    """A 2-layer, width-32 ViT with :data:`VIT_CLASSES`, saved as transformers does (safetensors)."""
+    import torch
+    from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
+
+    torch.manual_seed(0)
+    config = ViTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                       image_size=32, patch_size=8, num_labels=3,
+                       id2label=dict(enumerate(VIT_CLASSES)), label2id={c: i for i, c in enumerate(VIT_CLASSES)})
+    ViTForImageClassification(config).save_pretrained(str(folder))
+    ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def vit_folders(tmp_path_factory) -> dict[str, Path]:
+    """A good tiny ViT, one with pickled weights (pytorch_model.bin) and one with damaged safetensors."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file
+
+    root = tmp_path_factory.mktemp("vits")
+    good = _tiny_vit(root / "good")
+    pickled = root / "pickled"
+    shutil.copytree(good, pickled)
+    torch.save(load_file(str(pickled / "model.safetensors")), pickled / "pytorch_model.bin")
+    (pickled / "model.safetensors").unlink()
+    damaged = root / "damaged"
+    shutil.copytree(good, damaged)
+    (damaged / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not a header")
+    return {"good": good, "pickled": pickled, "damaged": damaged}
+
+
+@pytest.fixture(scope="module")
+def two_videos(tmp_path_factory) -> Path:
+    from openfield import synthetic
+
+    d = tmp_path_factory.mktemp("runvideos")
+    for i in range(2):
+        synthetic.render_video(d, f"v{i}", fps=10, duration_s=1.5, image_size=(160, 120), seed=20 + i)
+    return d
+
+
+def test_vit_classes_come_from_its_config(vit_folders):
+    from openfield.behavior.outputs import model_behaviors
+    from openfield.behavior.vit import check_model_folder, load_model
+
+    assert check_model_folder(vit_folders["good"]) == VIT_CLASSES
+    assert model_behaviors(vit_folders["good"]) == ["sniffing", "freezing"]
+    assert load_model(vit_folders["good"])[2] == VIT_CLASSES
+
+
+@pytest.mark.parametrize(("kind", "message"), [
+    ("pickled", "weights in a pickle format (pytorch_model.bin)"),
+    ("damaged", "cannot read the weights"),
+])
+def test_bad_vit_weights_fail_the_run_set_up_once(vit_folders, two_videos, tmp_path, capsys, kind, message):
+    """A folder with pickled or damaged weights stops the run before any video (not one failure per video)."""
+    out = tmp_path / "out"
+    rc = main(["run", str(two_videos), "-o", str(out), "--arena-size-cm", "40", "40",
+               "--behavior-model", str(vit_folders[kind])])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count(message) == 1 and "Traceback" not in err
+    assert not list(out.glob("*_pose.csv"))  # no video was started
+    rc = main(["behavior", "predict", str(two_videos / "v0.mp4"), "--model", str(vit_folders[kind]),
+               "-o", str(tmp_path / "p")])
+    assert rc == 2 and message in capsys.readouterr().err
+    from openfield.behavior.vit import load_model
+    from openfield.errors import OpenfieldError
+
+    with pytest.raises(OpenfieldError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_model(vit_folders[kind])  # nor by any other way in
+
+
+def test_run_with_a_vit_of_the_labs_classes(vit_folders, two_videos, tmp_path):
+    """The summary's behaviour columns are the ViT's classes (from id2label), equal to the per-frame counts."""
+    out = tmp_path / "out"
+    assert main(["run", str(two_videos / "v0.mp4"), "-o", str(out), "--arena-size-cm", "40", "40",
+                 "--behavior-model", str(vit_folders["good"]), "--no-plots"]) == 0
+    row = pd.read_csv(out / "summary_all.csv").iloc[0]
+    frames = pd.read_csv(out / "v0_behavior.csv")
+    assert not any("rearing" in c or "grooming" in c for c in row.index)
+    fps = 1 / frames["time_s"].diff().median()
+    for b in ("sniffing", "freezing"):
+        assert row[f"time_{b}_s"] == pytest.approx((frames["label"] == b).sum() / fps, abs=1e-6)
+        assert f"bouts_{b}" in row.index and f"latency_{b}_s" in row.index

@@ -363,3 +363,95 @@ def test_dlc_example_video_end_to_end(sample_data, tmp_path):
     assert (out / "m3v1mp4_ethogram.png").stat().st_size > 0
     html = (out / "report.html").read_text()
     assert 'alt="ethogram"' in html and "Time rearing" in html and "Rearing bouts" in html
+
+
+# --------------------------------------------------------------------------- the lab's own classes (issue 26)
+
+#: Three classes of a lab's own, as its raters name them -> the class names given with --label-map.
+LAB_CLASSES = {"Hunch": "hunched", "Stretch": "stretched", "Dart": "darting"}
+
+
+def lab_labelled_pose(n: int = 600, seed: int = 0) -> tuple:
+    """A head/body/tail walk with three behaviours a body-length model can see; ``(dataset, interval rows)``.
+
+    ``Hunch``: body 55 % long; ``Stretch``: 145 % long; ``Dart``: the animal moves 6x faster. Each
+    in 1.5-s bouts, in turn, with 3 s of ``other`` between.
+    """
+    rng = np.random.default_rng(seed)
+    labels = np.full(n, "other", dtype=object)
+    rows = []
+    names = list(LAB_CLASSES)
+    for i, start in enumerate(range(40, n - 40, 90)):
+        name = names[i % 3]
+        labels[start:start + 30] = name
+        rows.append({"start_s": start / FPS, "end_s": (start + 30) / FPS, "behavior": name})
+    step = rng.normal(0, 0.6, (n, 2)) * np.where(labels == "Dart", 6.0, 1.0)[:, None]
+    centre = 200 + np.cumsum(step, axis=0)
+    heading = np.cumsum(rng.normal(0, 0.05, n))
+    scale = np.select([labels == "Hunch", labels == "Stretch"], [0.55, 1.45], 1.0)
+    length = scale * 40 + rng.normal(0, 1.0, n)
+    u = np.stack([np.cos(heading), np.sin(heading)], axis=1)
+    pts = [centre + u * length[:, None] / 2, centre, centre - u * length[:, None] / 2]
+    ds = from_numpy(np.stack(pts, axis=1), None, ["head", "body", "tail"], fps=FPS)
+    return ds, pd.DataFrame(rows)
+
+
+def test_three_lab_classes_train_predict_and_reach_summary_study_and_report(tmp_path):
+    """``pose-train --label-map`` to three classes of the lab's own; ``run --behavior-model --design``:
+    per-frame table, bouts, summary_all, the study's tables and the report follow the model's classes."""
+    from openfield.io.pose import write_dlc_csv
+
+    ds, rows = lab_labelled_pose()
+    pose, labels = tmp_path / "train_pose.csv", tmp_path / "train_labels.csv"
+    write_dlc_csv(ds, pose)
+    rows.to_csv(labels, index=False)
+    model = tmp_path / "lab.joblib"
+    maps = [a for name, cls in LAB_CLASSES.items() for a in ("--label-map", f"{name}={cls}")]
+    assert main(["behavior", "pose-train", str(pose), "--labels", str(labels), "--fps", str(FPS), "-o", str(model),
+                 "--cv-blocks", "2", "--min-bout-s", "0.2", *maps]) == 0
+    trained = outputs.load_pose_model(model)
+    assert trained.classes == ["hunched", "stretched", "darting", "other"]  # the file carries its classes
+    cv = pd.read_csv(tmp_path / "lab_cv.csv")
+    held_out = cv[(cv["compared"] == "model") & (cv["reference"] == "majority")
+            & cv["class"].isin(LAB_CLASSES.values())]
+    assert len(held_out) == 3 and (held_out["f1"] > 0.7).all()  # each class learnt, on held-out time blocks
+    assert "baseline" not in set(cv["compared"])  # the body-length baseline calls rearing: no such class here
+    confusion = pd.read_csv(tmp_path / "lab_cv_confusion.csv", index_col="majority")  # held-out frames
+    assert list(confusion.index) == list(confusion.columns) == trained.classes
+    assert confusion.to_numpy().sum() == 600
+    for _, row in held_out.iterrows():  # the same held-out calls as the F1 table's
+        c = row["class"]
+        assert row["recall"] == pytest.approx(confusion.at[c, c] / confusion.loc[c].sum())
+        assert row["precision"] == pytest.approx(confusion.at[c, c] / confusion[c].sum())
+
+    videos = tmp_path / "videos"
+    for i in range(4):
+        synthetic.render_video(videos, f"m{i}", fps=FPS, duration_s=2, image_size=(200, 150), seed=10 + i)
+    design = tmp_path / "design.csv"
+    design.write_text("video,group\nm0.mp4,a\nm1.mp4,a\nm2.mp4,b\nm3.mp4,b\n")
+    out = tmp_path / "out"
+    assert main(["run", str(videos), "-o", str(out), *ARENA, "--behavior-model", str(model),
+                 "--design", str(design), "--no-plots", "--labeled-video"]) == 0
+    summary = pd.read_csv(out / "summary_all.csv")
+    assert not any("rearing" in c or "grooming" in c for c in summary.columns)
+    for name in ("m0", "m3"):
+        frames = pd.read_csv(out / f"{name}_behavior.csv")
+        assert {f"p_{c}" for c in trained.classes} <= set(frames.columns)
+        cap = cv2.VideoCapture(str(out / f"{name}_labeled.mp4"))  # the labelled video, captioned with these labels
+        assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == len(frames)
+        cap.release()
+        row = summary[summary["video"] == f"{name}.mp4"].iloc[0]
+        for b in LAB_CLASSES.values():
+            is_b = frames["label"].eq(b)
+            assert row[f"time_{b}_s"] == pytest.approx(is_b.sum() / FPS, abs=1e-9)
+            assert row[f"bouts_{b}"] == (is_b & ~is_b.shift(fill_value=False)).sum()
+            assert np.isnan(row[f"latency_{b}_s"]) == (not is_b.any())
+    study = pd.read_csv(out / "study" / "videos.csv")
+    stats = pd.read_csv(out / "study" / "stats.csv")
+    for b in LAB_CLASSES.values():
+        assert f"time_{b}_s" in study.columns and f"bouts_{b}" in study.columns
+        assert f"time_{b}_s" in set(stats["measure"])
+        np.testing.assert_allclose(study.sort_values("video")[f"time_{b}_s"],
+                                   summary.sort_values("video")[f"time_{b}_s"])
+    html = (out / "report.html").read_text()
+    assert "Time hunched" in html and "Darting bouts" in html and "Latency to stretched" in html

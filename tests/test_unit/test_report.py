@@ -123,3 +123,20 @@ def test_report_of_a_multi_arena_video():
     assert qc.index("cage.mp4 arena 2") < qc.index("cage.mp4 arena 1")  # flagged first
     assert "empty_arena" in qc and "no animal found in any frame of this arena" in qc
     assert "div.arena{" not in report_html(_results(), {})  # a single-arena page keeps its style
+
+
+def test_behaviour_columns_of_any_class_are_named_from_the_class():
+    """A behaviour model's columns (its own classes) get labels; known measures keep theirs; others none."""
+    from openfield.report import MEASURES, measures_of
+
+    cols = ["distance_cm", "time_supported_rearing_s", "bouts_supported_rearing", "latency_sniffing_s",
+            "time_rearing_s", "fps", "bouts_x_s", "video"]
+    got = measures_of(cols)
+    assert got["distance_cm"] == MEASURES["distance_cm"] and got["time_rearing_s"] == ("Time rearing", "s")
+    assert got["time_supported_rearing_s"] == ("Time supported rearing", "s")
+    assert got["bouts_supported_rearing"] == ("Supported rearing bouts", "")
+    assert got["latency_sniffing_s"] == ("Latency to sniffing", "s")
+    assert set(got) == {"distance_cm", "time_supported_rearing_s", "bouts_supported_rearing", "latency_sniffing_s",
+                        "time_rearing_s"}
+    html = summary_table({"time_sniffing_s": 12.5, "bouts_sniffing": 3})
+    assert "Time sniffing" in html and "Sniffing bouts" in html and "12.50" in html

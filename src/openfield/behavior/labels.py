@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -308,6 +309,55 @@ def majority_vote(per_rater: Mapping[str, np.ndarray], tie: str | None = None) -
 def default_behaviors(classes: Sequence[str]) -> list[str]:
     """The classes that are behaviours of interest (all but :data:`BACKGROUND_NAMES`)."""
     return [c for c in classes if c not in BACKGROUND_NAMES]
+
+
+#: Behaviours a model learns by default (``behavior pose-train`` without classes of the lab's own).
+DEFAULT_BEHAVIORS = ("rearing", "grooming")
+
+_CLASS_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def model_classes(names: Iterable[str], source: str | os.PathLike[str] | None = None) -> list[str]:
+    """The classes a classifier learns from the class names found in the labels.
+
+    Labels using only the default behaviours (rearing, grooming) give
+    today's ``rearing, grooming, other``; any other class names (a lab's own,
+    e.g. ``supported_rearing`` from ``--label-map Supported=supported_rearing``)
+    give those names, in order of appearance, then ``other``.
+
+    Parameters
+    ----------
+    names
+        Class names of the labels (after the label map), background names included.
+    source
+        Named in errors.
+
+    Returns
+    -------
+    list of str
+        The behaviours, then ``other`` (the background).
+
+    Raises
+    ------
+    OpenfieldError
+        A class name that cannot be a column name (letters, digits and ``_``,
+        starting with a letter), or one whose columns would be a kinematics
+        measure's (``center``, ``border``, ``moving``).
+    """
+    from openfield.kinematics import SUMMARY_COLUMNS
+
+    behaviors = list(dict.fromkeys(str(n) for n in names if str(n) not in BACKGROUND_NAMES))
+    for b in behaviors:
+        if not _CLASS_NAME.match(b):
+            raise OpenfieldError(
+                f"class name {b!r} cannot name the summary columns (time_<class>_s ...): use letters, digits and _, "
+                "starting with a letter (e.g. --label-map 'Supported rear=supported_rearing')", source)
+        if f"time_{b}_s" in SUMMARY_COLUMNS or f"latency_{b}_s" in SUMMARY_COLUMNS:
+            raise OpenfieldError(f"class name {b!r} would clash with the kinematics column time_{b}_s: choose "
+                                 "another name with --label-map", source)
+    if set(behaviors) <= set(DEFAULT_BEHAVIORS):
+        return [*DEFAULT_BEHAVIORS, "other"]
+    return [*behaviors, "other"]
 
 
 def background_class(classes: Sequence[str], default: str = "other") -> str:

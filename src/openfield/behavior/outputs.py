@@ -27,12 +27,10 @@ import pandas as pd
 from openfield.behavior.plots import plot_confusion, plot_ethogram, plot_evaluation, plot_training
 from openfield.behavior.timeline import BehaviorTimeline, behavior_timeline
 from openfield.errors import OpenfieldError
-from openfield.io.files import atomic_write, save_figure, write_csv, write_json
+from openfield.io.files import save_figure, write_csv, write_json
 
 log = logging.getLogger(__name__)
 
-#: Kind stored in a pose model file, checked when it is read back.
-POSE_MODEL_KIND = "openfield.behavior.pose model"
 #: The openfield part of a ViT model folder, written last (its presence means training finished).
 MODEL_INFO = "openfield_vit.json"
 
@@ -388,13 +386,13 @@ def train_model(
 
 
 def save_pose_model(model: Any, path: str | os.PathLike[str]) -> Path:
-    """Write a :class:`~openfield.behavior.pose.PoseBehaviorModel` with joblib (atomically)."""
-    import joblib
+    """Write a :class:`~openfield.behavior.pose.PoseBehaviorModel` as a safe model file (atomically).
 
-    payload = {"kind": POSE_MODEL_KIND, **model.__dict__}
-    with atomic_write(path) as tmp:
-        joblib.dump(payload, tmp)
-    return Path(path)
+    See :mod:`openfield.behavior.model_files` (skops, no pickle).
+    """
+    from openfield.behavior.model_files import save_model_file
+
+    return save_model_file(model, path)
 
 
 def behavior_model_kind(path: str | os.PathLike[str]) -> str:
@@ -423,8 +421,24 @@ def behavior_model_kind(path: str | os.PathLike[str]) -> str:
     return "pose"
 
 
+def model_behaviors(path: str | os.PathLike[str]) -> list[str]:
+    """The behaviours a ``--behavior-model`` predicts: its classes but the background.
+
+    A pose model's classes are in its file; a ViT folder's in its
+    ``config.json`` (``id2label``, read by :func:`openfield.behavior.vit.check_model_folder`
+    without loading the weights).
+    """
+    from openfield.behavior.labels import default_behaviors
+
+    if behavior_model_kind(path) == "vit":
+        from openfield.behavior.vit import check_model_folder
+
+        return default_behaviors(check_model_folder(path))
+    return default_behaviors(load_pose_model(path).classes)
+
+
 def load_pose_model(path: str | os.PathLike[str]) -> Any:
-    """Read a pose model written by :func:`save_pose_model`.
+    """Read a pose model written by :func:`save_pose_model`; a pickle is refused before it is opened.
 
     Returns
     -------
@@ -433,27 +447,8 @@ def load_pose_model(path: str | os.PathLike[str]) -> Any:
     Raises
     ------
     OpenfieldError
-        Missing file, not a joblib file, not an openfield pose model, or one
-        from an incompatible version.
+        See :func:`openfield.behavior.model_files.load_model_file`.
     """
-    import joblib
+    from openfield.behavior.model_files import load_model_file
 
-    from openfield.behavior.pose import PoseBehaviorModel
-
-    path = Path(path)
-    if not path.exists():
-        raise OpenfieldError("model file not found", path)
-    if path.is_dir():
-        raise OpenfieldError("is a folder, expected a .joblib pose model (made by 'behavior pose-train')", path)
-    try:
-        payload = joblib.load(path)
-    except Exception as exc:  # joblib/pickle raise many types on a foreign file
-        raise OpenfieldError(f"cannot read as a joblib model file ({type(exc).__name__}: {exc})", path) from exc
-    if not isinstance(payload, dict) or payload.get("kind") != POSE_MODEL_KIND:
-        raise OpenfieldError("not an openfield pose behaviour model (made by 'behavior pose-train')", path)
-    payload = dict(payload)
-    payload.pop("kind")
-    try:
-        return PoseBehaviorModel(**payload)
-    except TypeError as exc:
-        raise OpenfieldError(f"model file from an incompatible openfield version ({exc})", path) from exc
+    return load_model_file(path)

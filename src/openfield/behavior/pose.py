@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 #: The classes the pose classifier predicts; ``other`` is the background.
 CLASSES = ("rearing", "grooming", "other")
 
+#: The class the body-length baseline calls (a model without it has no baseline).
+BASELINE_CLASS = "rearing"
+
 #: Roles of the head, whose likelihoods are features (they drop when a top view loses the head).
 HEAD_ROLES = ("nose", "head", "ear_left", "ear_right")
 
@@ -160,29 +163,88 @@ def required_roles_message(found: Mapping[str, str]) -> str | None:
 # --------------------------------------------------------------------------- arena
 
 
+def floor_of(shape: str, size_cm: tuple[float, float], polygon_cm: Sequence[Sequence[float]] | None = None) -> Any:
+    """The arena's floor in cm, a shapely geometry: :func:`openfield.zones.floor_geometry` (the arena contract).
+
+    rectangle: ``box(0, 0, W, H)``; circle: the disk of diameter ``D``
+    centred on ``(D/2, D/2)``; polygon: ``polygon_cm``. Until the zones
+    module with ``floor_geometry`` is merged, the same shapes are built here.
+    """
+    try:
+        from openfield.zones import floor_geometry  # type: ignore[attr-defined]
+    except ImportError:  # the arena-shape contract's function, not yet on this branch
+        import shapely
+
+        w, h = float(size_cm[0]), float(size_cm[1])
+        if shape == "rectangle":
+            return shapely.box(0.0, 0.0, w, h)
+        if shape == "circle":
+            return shapely.Point(w / 2, h / 2).buffer(min(w, h) / 2, quad_segs=64)
+        if shape == "polygon" and polygon_cm is not None:
+            return shapely.Polygon(np.asarray(polygon_cm, dtype=float))
+        raise OpenfieldError(f"unknown arena shape {shape!r} (rectangle, circle or polygon with its corners)"
+                             ) from None
+    return floor_geometry(shape, size_cm, polygon_cm)
+
+
+def floor_wall_distance(points_cm: np.ndarray, floor: Any) -> np.ndarray:
+    """Distance (cm) of arena-cm points ``(..., 2)`` to the floor's edge (the wall), any floor shape.
+
+    Positive inside the floor, negative outside; NaN stays NaN.
+
+    Parameters
+    ----------
+    points_cm
+        Points in arena cm.
+    floor
+        The floor, a shapely polygon (:func:`floor_of`).
+    """
+    import shapely
+
+    p = np.asarray(points_cm, dtype=float)
+    flat = p.reshape(-1, 2)
+    ok = np.isfinite(flat).all(axis=1)
+    out = np.full(len(flat), np.nan)
+    if ok.any():
+        x, y = flat[ok, 0], flat[ok, 1]
+        d = shapely.distance(shapely.points(x, y), floor.boundary)
+        out[ok] = np.where(shapely.contains_xy(floor, x, y), d, -d)
+    return out.reshape(p.shape[:-1])
+
+
 @dataclass
 class ArenaGeometry:
-    """Where the arena floor is: pixel -> arena-cm homography, floor size (cm) and scale (px/cm).
+    """Where the arena floor is: pixel -> arena-cm homography, floor size (cm), shape and scale (px/cm).
 
     ``px_per_cm`` (the calibration's, or the mean of the tracked floor's
     sides) turns the tracker's silhouette into cm; None leaves those features out.
+    ``shape`` is the arena's (the arena contract: ``rectangle``, ``circle``,
+    ``polygon`` with ``polygon_cm``); the wall is the edge of :attr:`floor`.
     """
 
     homography: np.ndarray
     size_cm: tuple[float, float]
     source: str = ""
     px_per_cm: float | None = None
+    shape: str = "rectangle"
+    polygon_cm: list[list[float]] | None = None
+
+    @property
+    def floor(self) -> Any:
+        """The floor in arena cm, a shapely geometry (:func:`floor_of`)."""
+        return floor_of(self.shape, self.size_cm, self.polygon_cm)
 
     def wall_distance_cm(self, points_px: np.ndarray) -> np.ndarray:
         """Distance (cm) of pixel points ``(..., 2)`` to the nearest wall; negative outside the floor."""
-        return wall_distance(apply_homography(self.homography, points_px), self.size_cm)
+        return floor_wall_distance(apply_homography(self.homography, points_px), self.floor)
 
 
 def wall_distance(points_cm: np.ndarray, size_cm: tuple[float, float]) -> np.ndarray:
     """Distance (cm) of arena-cm points ``(..., 2)`` to the nearest side of a W x H floor.
 
     Arena cm have the origin at the floor's top-left corner; points outside
-    the floor get a negative distance. NaN stays NaN.
+    the floor get a negative distance. NaN stays NaN. (Rectangles only: any
+    shape is :func:`floor_wall_distance`.)
     """
     p = np.asarray(points_cm, dtype=float)
     w, h = size_cm
@@ -249,7 +311,8 @@ def arena_geometry(
     """
     if calibration is not None and calibration.has_arena:
         return ArenaGeometry(np.asarray(calibration.homography), calibration.arena_size_cm, "calibration",
-                             float(calibration.px_per_cm))
+                             float(calibration.px_per_cm), shape=str(getattr(calibration, "shape", "rectangle")),
+                             polygon_cm=getattr(calibration, "polygon_cm", None))
     if arena_size_cm is not None:
         geo = arena_from_pose(ds, arena_size_cm)
         if geo is None:
@@ -335,7 +398,10 @@ def pose_features(
         ``body_width`` (left to right side of the body; body lengths),
         ``body_aspect`` (width over relative length), ``head_body_angle_deg`` (bend of the head off the
         body axis), ``speed_<role>`` (body lengths/s), ``likelihood_<role>``
-        (head points), ``nose_wall_cm``, ``body_wall_cm``; then
+        (head points), ``nose_wall_cm``, ``body_wall_cm`` and, with a head
+        point besides the front one, ``head_wall_cm`` (distances to the
+        wall, the edge of the arena's floor of any shape:
+        :func:`floor_wall_distance`; the wall contact of supported rearing); then
         ``<base>_mean_<w>s`` and ``<base>_std_<w>s`` for each window.
         ``attrs`` hold ``roles`` (role -> body part) and
         ``median_body_length_px``.
@@ -415,8 +481,12 @@ def pose_features(
         if role in HEAD_ROLES:
             base[f"likelihood_{role}"] = conf[:, i]
     if arena is not None:
-        base["nose_wall_cm"] = wall_distance(anchors["front"], arena.size_cm)
-        base["body_wall_cm"] = wall_distance(anchors.get("bodypt", anchors["rear"]), arena.size_cm)
+        floor = arena.floor  # the wall is the floor's edge, whatever the arena's shape
+        base["nose_wall_cm"] = floor_wall_distance(anchors["front"], floor)
+        base["body_wall_cm"] = floor_wall_distance(anchors.get("bodypt", anchors["rear"]), floor)
+        if "headpt" in anchors and anchors["headpt"] is not anchors["front"]:
+            # the head's wall contact (supported rearing: forepaws and head at the wall)
+            base["head_wall_cm"] = floor_wall_distance(anchors["headpt"], floor)
     if extended:
         base.update(extended_features(anchors, length / med, fps, arena))
         if "silhouette" in ds:
@@ -491,11 +561,13 @@ def extended_features(
         out["head_rel_speed"] = rel_speed
         out["body_still_head_moving"] = rel_speed / (body_speed + 0.1)
     if arena is not None:
-        w, h = arena.size_cm
-        corners = np.array([[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]])
-        out["front_corner_cm"] = np.min(np.linalg.norm(front[:, None, :] - corners[None], axis=2), axis=1)
-        out["front_minus_body_wall_cm"] = (wall_distance(front, arena.size_cm)
-                                           - wall_distance(body if body is not None else rear, arena.size_cm))
+        floor = arena.floor
+        if arena.shape == "rectangle":  # a round arena has no corners
+            w, h = arena.size_cm
+            corners = np.array([[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]])
+            out["front_corner_cm"] = np.min(np.linalg.norm(front[:, None, :] - corners[None], axis=2), axis=1)
+        out["front_minus_body_wall_cm"] = (floor_wall_distance(front, floor)
+                                           - floor_wall_distance(body if body is not None else rear, floor))
     return out
 
 
@@ -819,7 +891,8 @@ def train_pose_model(
     recordings
         Training recordings, each with one or more raters' labels.
     classes
-        Output classes; the last background-like one labels unlabelled frames.
+        Output classes, any names (:func:`openfield.behavior.labels.model_classes`); the
+        background-like one (``other``) labels unlabelled frames.
     windows_s, min_likelihood, max_gap_s
         Feature settings, see :func:`pose_features`.
     n_blocks
@@ -840,9 +913,10 @@ def train_pose_model(
     tuple
         The model and the cross-validation table: :func:`~openfield.behavior.metrics.evaluate_frames`
         rows of the pooled held-out predictions of the model (``compared``
-        = ``model``) and of the body-length baseline (``baseline``) against
+        = ``model``) and, for a model with a ``rearing`` class, of the body-length baseline (``baseline``) against
         each rater and the majority, plus the raters against each other
-        on the same frames.
+        on the same frames. The model's ``training["cv_confusion"]`` holds the
+        held-out frames per majority class and model class (``{majority: {model: frames}}``).
     """
     if not recordings:
         raise OpenfieldError("no training recordings")
@@ -866,6 +940,8 @@ def train_pose_model(
     folds = block_folds(groups, n_blocks, gap)
     background = next((c for c in classes if c in BACKGROUND_NAMES), classes[-1])
     oof_model = np.empty(len(y), dtype=object)
+    # the body-length baseline calls rearing: only for a model that has the class
+    baseline = BASELINE_CLASS if BASELINE_CLASS in classes else None
     oof_base = np.empty(len(y), dtype=object)
     for k, (train, test) in enumerate(folds):
         if len(np.unique(y[train])) < 2:
@@ -879,9 +955,10 @@ def train_pose_model(
         fps_test = fps_list[int(np.searchsorted(offsets, test[0], side="right") - 1)]
         proba = full_probabilities(est, X.iloc[test], classes)
         oof_model[test] = labels_from_probabilities(proba, classes, fps_test, min_bout_s)
-        thr = fit_length_threshold(X["body_length_ratio"].to_numpy()[train], y[train])
-        base = predict_length_threshold(X["body_length_ratio"].to_numpy()[test], thr, background)
-        oof_base[test] = smooth_labels(base, fps_test, min_bout_s)
+        if baseline:
+            thr = fit_length_threshold(X["body_length_ratio"].to_numpy()[train], y[train])
+            base = predict_length_threshold(X["body_length_ratio"].to_numpy()[test], thr, background)
+            oof_base[test] = smooth_labels(base, fps_test, min_bout_s)
     per_rater_all: dict[str, list[np.ndarray]] = {}
     raters = sorted({r for rec in recordings for r in rec.per_rater})
     for rater in raters:
@@ -889,7 +966,7 @@ def train_pose_model(
     tables = []
     refs = {rater: np.concatenate(v) for rater, v in per_rater_all.items() if all(x is not None for x in v)}
     refs_with_majority = {**refs, "majority": y.astype(object)}
-    for name, pred in (("model", oof_model), ("baseline", oof_base)):
+    for name, pred in (("model", oof_model), *((("baseline", oof_base),) if baseline else ())):
         t = evaluate_frames(pred, refs_with_majority, classes, pred_name=name)
         tables.append(t[t["kind"] == "prediction"])
     if len(refs) > 1:
@@ -897,9 +974,12 @@ def train_pose_model(
         tables.append(t)
     cv_table = pd.concat(tables, ignore_index=True)
     cv_table.insert(0, "cv", "recordings" if len(recordings) > 1 else f"{n_blocks} time blocks")
+    # which class the held-out frames of each majority class were called: {majority class: {model class: frames}}
+    held_out = oof_model.astype(str)
+    confusion = {t: {c: int(((y == t) & (held_out == c)).sum()) for c in classes} for t in classes}
     with limit_threads(n_threads):
         estimator = make_estimator(seed).fit(X, y)
-    threshold = fit_length_threshold(X["body_length_ratio"].to_numpy(), y)
+    threshold = fit_length_threshold(X["body_length_ratio"].to_numpy(), y) if baseline else None
     roles = dict(
         feats[0].attrs.get("roles") or feature_roles([str(k) for k in recordings[0].ds["keypoints"].values])
     )
@@ -924,6 +1004,7 @@ def train_pose_model(
             "recordings": [r.name for r in recordings],
             "n_frames": int(len(y)),
             "frames_per_class": {c: int((y == c).sum()) for c in classes},
+            "cv_confusion": confusion,
             "raters": raters,
         },
     )

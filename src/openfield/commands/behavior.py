@@ -14,7 +14,7 @@ import argparse
 from collections.abc import Callable
 
 from openfield.commands.behavior_evaluate import add_evaluate
-from openfield.commands.behavior_pose import add_pose_predict, add_pose_train
+from openfield.commands.behavior_pose import add_convert_model, add_pose_predict, add_pose_train
 from openfield.commands.behavior_vit import add_dataset as add_vit_dataset
 from openfield.commands.behavior_vit import add_predict as add_vit_predict
 from openfield.commands.behavior_vit import add_train as add_vit_train
@@ -23,6 +23,7 @@ from openfield.commands.behavior_vit import add_train as add_vit_train
 ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_pose_train,
     add_pose_predict,
+    add_convert_model,
     add_evaluate,
     # the Vision Transformer frame classifier (openfield.commands.behavior_vit)
     add_vit_dataset,

@@ -14,6 +14,7 @@ from openfield.errors import OpenfieldError
 PACKAGES = {
     "sklearn": "scikit-learn",
     "joblib": "joblib",
+    "skops": "skops",
     "threadpoolctl": "threadpoolctl",
     "torch": "torch",
     "transformers": "transformers",
@@ -109,7 +110,8 @@ def add_label_options(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=CLASS",
-        help="map a label name to a class (repeatable); CLASS 'ignore' drops the rows. Defaults: "
+        help="map a label name to a class (repeatable), any class name of letters, digits and _ (the model then "
+        "learns those classes, e.g. Supported=supported_rearing); CLASS 'ignore' drops the rows. Defaults: "
         "Supported, Unsupported, rear* -> rearing; groom* -> grooming; Start/End, StartEnd, _DEFAULT ignored",
     )
     p.add_argument(

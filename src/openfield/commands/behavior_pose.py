@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from openfield.commands.behavior_options import (
     add_arena_options,
@@ -30,7 +31,7 @@ from openfield.errors import OpenfieldError
 log = logging.getLogger(__name__)
 
 #: Libraries the pose classifier needs.
-POSE_PACKAGES = ("sklearn", "joblib", "threadpoolctl")
+POSE_PACKAGES = ("sklearn", "skops", "threadpoolctl")
 
 
 # --------------------------------------------------------------------------- pose-train
@@ -40,9 +41,11 @@ def add_pose_train(sub: argparse._SubParsersAction) -> None:
     """``behavior pose-train``."""
     p = sub.add_parser(
         "pose-train",
-        help="train a rearing/grooming classifier on DeepLabCut pose and interval labels",
-        description="Train a gradient-boosting classifier of rearing / grooming / other on per-frame pose "
-        "features, with labels from one or more raters (trained on their majority). Cross-validation "
+        help="train a behaviour classifier (rearing/grooming, or the lab's own classes) on pose and labels",
+        description="Train a gradient-boosting classifier on per-frame pose features, with labels from one or "
+        "more raters (trained on their majority). The classes are those of the labels: rearing / grooming / "
+        "other by default, or any names (--label-map Supported=supported_rearing ...; letters, digits and _), "
+        "then other. Cross-validation "
         "by recording, or by contiguous time blocks for a single recording, is reported against each "
         "rater, with a body-length-threshold baseline and the raters' own agreement.",
     )
@@ -142,22 +145,25 @@ def run_pose_train(args: argparse.Namespace) -> int:
 
     from openfield.behavior import outputs
     from openfield.behavior import pose as bp
-    from openfield.behavior.labels import BACKGROUND_NAMES, parse_label_map, read_labels
+    from openfield.behavior.labels import model_classes, parse_label_map, read_labels
     from openfield.behavior.silhouette import add_silhouette
     from openfield.behavior.timeline import intervals_to_frames
+    from openfield.io.files import write_csv
     from openfield.io.pose import read_dlc
 
     mapping = parse_label_map(args.label_map)
     calibration = arena_calibration(args)
-    recs = []
+    read = []
     for pose_path, label_path, table in zip(args.pose, args.labels, tables, strict=True):
         ds = read_dlc(pose_path, fps=fps)
         if table is not None and args.extended_features:
             ds = add_silhouette(ds, table)
         labels = read_labels(label_path, fps, ds.sizes["time"], mapping, args.unknown_labels, args.labels_format)
-        bad = sorted(set(labels["behavior"]) - set(bp.CLASSES) - BACKGROUND_NAMES)
-        if bad:
-            raise OpenfieldError(f"classes {bad} are not among {list(bp.CLASSES)}", label_path)
+        model_classes(labels["behavior"], label_path)  # each file's names checked, naming the file
+        read.append((pose_path, ds, labels))
+    classes = model_classes(pd.concat([lab["behavior"] for _, _, lab in read]))
+    recs = []
+    for pose_path, ds, labels in read:
         per_rater = intervals_to_frames(
             labels,
             ds.sizes["time"],
@@ -167,19 +173,58 @@ def run_pose_train(args: argparse.Namespace) -> int:
         )
         recs.append(bp.Recording(pose_path.stem, ds, per_rater, arena_for(ds, calibration, args)))
         log.info("%s: %d frames, raters %s", pose_path.name, ds.sizes["time"], ", ".join(per_rater))
+    log.info("classes: %s", ", ".join(classes))
     if args.extended_features and any(tables) and not all(tables):
         log.warning("silhouette tables for only some pose files: the silhouette features are left out")
     model, cv = bp.train_pose_model(
-        recs, n_blocks=args.cv_blocks, min_bout_s=args.min_bout_s, seed=args.seed, n_threads=args.threads,
+        recs, classes, n_blocks=args.cv_blocks, min_bout_s=args.min_bout_s, seed=args.seed, n_threads=args.threads,
         extended=args.extended_features,
     )
     out = Path(args.output)
     outputs.save_pose_model(model, out)
     title = f"held-out frames ({cv['cv'].iloc[0]})"
     written = outputs.write_evaluation(cv, out.with_name(out.stem + "_cv"), title=title)
-    for _, row in cv[(cv["class"] == "rearing") & (cv["kind"] == "prediction")].iterrows():
-        log.info("cross-validated rearing F1, %s vs %s: %.3f", row["compared"], row["reference"], row["f1"])
-    log.info("wrote %s, %s, %s", out, written["csv"], written["png"])
+    table = pd.DataFrame(model.training["cv_confusion"]).T.rename_axis(index="majority", columns="model")
+    confusion = write_csv(table, out.with_name(out.stem + "_cv_confusion.csv"), index=True)
+    for _, row in cv[cv["class"].isin(classes[:-1]) & (cv["kind"] == "prediction")].iterrows():
+        log.info("cross-validated %s F1, %s vs %s: %.3f", row["class"], row["compared"], row["reference"], row["f1"])
+    log.info("wrote %s, %s, %s, %s", out, written["csv"], written["png"], confusion)
+    return 0
+
+
+# --------------------------------------------------------------------------- convert-model
+
+
+def add_convert_model(sub: argparse._SubParsersAction) -> None:
+    """``behavior convert-model OLD --trust``."""
+    p = sub.add_parser(
+        "convert-model",
+        help="convert an old pickle-based pose model (.joblib) you trust to the safe model format",
+        description="Older openfield versions saved pose models as pickles, which run code when opened; "
+        "models are now read only in a safe format (skops, with a fixed list of allowed types). This opens "
+        "OLD as a pickle (so: only a file whose author you trust, hence --trust) and writes it in the safe "
+        "format to -o (default: <OLD stem>_safe.joblib beside it).",
+    )
+    p.add_argument("old", type=Path, metavar="OLD", help="the pickle-based .joblib pose model")
+    p.add_argument("-o", "--output", type=Path, metavar="NEW.joblib",
+                   help="where to write the safe model (may be OLD itself, replaced)")
+    p.add_argument("--trust", action="store_true",
+                   help="required: you vouch for OLD (opening a pickle runs any code it holds)")
+    p.set_defaults(func=run_convert_model)
+
+
+def run_convert_model(args: argparse.Namespace) -> int:
+    """Convert a trusted pickle-based pose model to the safe format."""
+    if not args.trust:
+        raise OpenfieldError(
+            "convert-model opens the file as a pickle, which runs any code its author put in it: add --trust "
+            "only if you trust where the file comes from", args.old)
+    require("sklearn", "joblib", "skops", action="convert-model")
+    from openfield.behavior.model_files import convert_pickled_model
+
+    new = args.output or args.old.with_name(args.old.stem + "_safe.joblib")
+    convert_pickled_model(args.old, new)
+    log.info("wrote %s (safe pose model)", new)
     return 0
 
 
@@ -190,7 +235,7 @@ def add_pose_predict(sub: argparse._SubParsersAction) -> None:
     """``behavior pose-predict``."""
     p = sub.add_parser(
         "pose-predict",
-        help="per-frame rearing/grooming, bouts and totals from pose with a trained model",
+        help="per-frame behaviour (the model's classes), bouts and totals from pose with a trained model",
         description="Apply a pose-train model: writes OUT/<stem>_behavior.csv, <stem>_bouts.csv, "
         "<stem>_behavior_summary.csv, <stem>_ethogram.png per pose file and OUT/behavior_summary.csv.",
     )

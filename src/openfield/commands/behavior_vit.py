@@ -211,6 +211,9 @@ def run_predict(args: argparse.Namespace) -> int:
     if not args.model.is_dir():
         raise OpenfieldError("model folder not found", args.model)
     require(*VIT_PACKAGES, action="predict")
+    from openfield.behavior.vit import check_model_folder
+
+    check_model_folder(args.model)  # safetensors weights that open: once, before any video
 
     from openfield.behavior import outputs
     from openfield.behavior.video import predict_video

@@ -63,7 +63,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "error)")
     p.add_argument("--behavior-model", type=Path, metavar="MODEL",
                    help="pose classifier (.joblib, openfield behavior pose-train) fed the run's pose, or a "
-                        "behaviour ViT folder (openfield behavior train): adds rearing/grooming to the summary, "
+                        "behaviour ViT folder (openfield behavior train): adds the model's behaviours "
+                        "(rearing/grooming, or its own classes) to the summary, "
                         "<stem>_behavior.csv, <stem>_bouts.csv and the ethogram")
     p.add_argument("--labeled-video", action="store_true",
                    help="also write OUT/<stem>_labeled.mp4: the pose, the zone and the behaviour (with its "

@@ -18,9 +18,15 @@ from openfield.tracking import TrackerConfig
 
 POSE_METHODS = ("classic", "dlc")
 
-#: Behaviour columns added to a video's summary with ``--behavior-model``.
-BEHAVIOR_COLUMNS = [f"{m}_{b}{u}" for b in ("rearing", "grooming")
-                    for m, u in (("time", "_s"), ("bouts", ""), ("latency", "_s"))]
+
+def behavior_columns(behaviors: Sequence[str]) -> list[str]:
+    """The summary columns of a behaviour model's classes: ``time_<b>_s``, ``bouts_<b>``, ``latency_<b>_s`` each."""
+    return [f"{m}_{b}{u}" for b in behaviors for m, u in (("time", "_s"), ("bouts", ""), ("latency", "_s"))]
+
+
+#: Behaviour columns of the default classes (rearing, grooming); a model's own are :func:`behavior_columns`
+#: of its classes (:attr:`RunConfig.behavior_columns`).
+BEHAVIOR_COLUMNS = behavior_columns(("rearing", "grooming"))
 
 
 def check_fps(fps: float | None, required: bool = False) -> None:
@@ -218,6 +224,8 @@ class RunConfig:
     scheduler: Any = None
     video_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     settings_file: str = ""
+    #: The behaviours the model predicts (its classes but the background), read when it is checked.
+    behaviors: list[str] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         check_jobs(self.jobs)
@@ -241,10 +249,19 @@ class RunConfig:
         self.arena_corners = check_arena_corners(self.arena_corners)
         kind = None
         if self.behavior_model is not None:
-            kind = check_behavior_model(Path(self.behavior_model), self.pose_keypoints(),
-                                        silhouette=self.pose == "classic")
+            from openfield.behavior.outputs import behavior_model_kind, model_behaviors
+
+            kind = behavior_model_kind(Path(self.behavior_model))
         if self.multi_arena:
-            self._check_multi_arena(kind)
+            self._check_multi_arena(kind)  # the options first, then the model's content
+        if self.behavior_model is not None:
+            check_behavior_model(Path(self.behavior_model), self.pose_keypoints(), silhouette=self.pose == "classic")
+            self.behaviors = model_behaviors(Path(self.behavior_model))
+
+    @property
+    def behavior_columns(self) -> list[str]:
+        """The summary columns the behaviour model adds (none without one): :func:`behavior_columns`."""
+        return behavior_columns(self.behaviors) if self.behavior_model is not None else []
 
     def _check_arena_shape(self) -> None:
         """The floor's shape, size and hand-given outline agree, or an error naming the options."""
@@ -389,17 +406,22 @@ def check_behavior_model(path: Path, keypoints: list[str], silhouette: bool = Fa
     Raises
     ------
     OpenfieldError
-        Naming the model: not found, not a model, or the missing body parts.
+        Naming the model: not found, not a model, a pickle, a ViT folder without safetensors weights,
+        or the missing body parts.
     """
     from openfield.behavior.outputs import behavior_model_kind, load_pose_model
 
     kind = behavior_model_kind(path)
+    if kind == "vit":
+        from openfield.behavior.vit import check_model_folder
+
+        check_model_folder(path)  # weights in safetensors, readable: once, before the batch
     if kind == "pose":
         try:
             model = load_pose_model(path)
         except ImportError as exc:
             raise OpenfieldError(
-                f"a pose behaviour model needs scikit-learn and joblib ({exc}); install the 'behavior' extra",
+                f"a pose behaviour model needs scikit-learn and skops ({exc}); install the 'behavior' extra",
                 path,
             ) from exc
         missing = model.missing_body_parts(keypoints)

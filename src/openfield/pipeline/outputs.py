@@ -11,16 +11,15 @@ from typing import Any
 import pandas as pd
 
 from openfield.io.files import atomic_write, save_figure, write_csv
-from openfield.kinematics import SUMMARY_COLUMNS
-from openfield.pipeline.config import BEHAVIOR_COLUMNS
+from openfield.kinematics import SUMMARY_COLUMNS, zone_summary_columns
 from openfield.pipeline.paths import PLOTS, arenas_image_path
 from openfield.quality import QC_COLUMNS
 
 log = logging.getLogger(__name__)
 
 
-#: A custom zone's summary column (:func:`openfield.kinematics.zone_summary_columns`).
-ZONE_COLUMN = re.compile(r"(time_head_|time_|latency_|distance_|mean_speed_)[a-z][a-z0-9_]*|[a-z][a-z0-9_]*_entries")
+#: A behaviour model's summary columns (``openfield.pipeline.config.behavior_columns``), whatever its classes.
+_BEHAVIOR_COLUMN = re.compile(r"^(time_.+_s|bouts_.+|latency_.+_s)$")
 
 
 def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str = "video") -> Path | None:
@@ -36,10 +35,14 @@ def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str 
     if not rows:
         return None
     arena = ["arena"] if any("arena" in r for r in rows) else []
-    named = {name_column, "arena", *SUMMARY_COLUMNS, *QC_COLUMNS, *BEHAVIOR_COLUMNS, "settings_file"}
-    zone_cols = list(dict.fromkeys(c for r in rows for c in r  # custom zones' columns (kinematics.summary_row)
-                                   if c not in named and ZONE_COLUMN.fullmatch(c)))
-    extra = [*zone_cols, *[c for c in [*QC_COLUMNS, *BEHAVIOR_COLUMNS, "settings_file"]
+    named = {name_column, "arena", *SUMMARY_COLUMNS, *QC_COLUMNS, "settings_file"}
+    others = list(dict.fromkeys(c for r in rows for c in r if c not in named))
+    # a custom zone's six columns (kinematics.zone_summary_columns) come with its entries and distance
+    zone_names = {c[: -len("_entries")] for c in others if c.endswith("_entries")}
+    zone_names = {z for z in zone_names if f"distance_{z}_cm" in others}
+    zone_cols = [c for c in others if any(c in zone_summary_columns(z) for z in zone_names)]
+    behavior = [c for c in others if c not in zone_cols and _BEHAVIOR_COLUMN.match(c)]  # the model's classes
+    extra = [*zone_cols, *[c for c in [*QC_COLUMNS, *behavior, "settings_file"]
                            if c not in SUMMARY_COLUMNS and any(c in r for r in rows)]]
     path = write_csv(pd.DataFrame(rows, columns=[name_column, *arena, *SUMMARY_COLUMNS, *extra]),
                      Path(out_dir) / "summary_all.csv")

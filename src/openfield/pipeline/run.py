@@ -35,7 +35,7 @@ from openfield.io.video import VideoInfo, video_info
 from openfield.kinematics import SUMMARY_COLUMNS, summary_row
 from openfield.pipeline import steps
 from openfield.pipeline.boundary import guarded, record_outcome, unexpected_cause
-from openfield.pipeline.config import BEHAVIOR_COLUMNS, PoseFilesConfig, RunConfig
+from openfield.pipeline.config import PoseFilesConfig, RunConfig
 from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.pipeline.outputs import write_batch_summary, write_report
 from openfield.pipeline.paths import arena_stem, check_arena_stems, check_unique_stems, find_videos, output_paths
@@ -207,7 +207,7 @@ def _analyse(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, ca
     if config.behavior_model is not None:
         beh_fp, totals = steps.behavior_step(ledger, video, Path(config.behavior_model), config.progress,
                                              pose=pose_path, pose_fp=pose_fp, cal=cal, cal_fp=cal_fp, fps=info.fps)
-        row.update({k: totals.get(k, float("nan")) for k in BEHAVIOR_COLUMNS})
+        row.update({k: totals.get(k, float("nan")) for k in config.behavior_columns})
         inputs.append(beh_fp)
     return inputs, row, qc
 
@@ -385,7 +385,7 @@ def empty_arena_row(names: dict[str, Any], fps: float, cal: Calibration, reader:
           "tracking_noise_cm": float("nan"), "qc_flags": "empty_arena"}
     row.update({k: qc.get(k, float("nan")) for k in QC_COLUMNS if k not in row})
     if config.behavior_model is not None:
-        row.update(dict.fromkeys(BEHAVIOR_COLUMNS, float("nan")))
+        row.update(dict.fromkeys(config.behavior_columns, float("nan")))
     return row
 
 

@@ -25,6 +25,7 @@ import xarray as xr
 from openfield import calibration as calibration_mod
 from openfield import kinematics, quality, timebase, tracking
 from openfield.arena import ArenaGeometry
+from openfield.behavior.labels import default_behaviors
 from openfield.behavior.silhouette import silhouette_path, write_silhouette
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
@@ -34,7 +35,7 @@ from openfield.io.pose import read_dlc, write_dlc_csv
 from openfield.io.timestamps import read_frame_times, read_frame_timestamps
 from openfield.io.timestamps import write_frame_times as write_frame_times_csv
 from openfield.io.video import video_background, video_info
-from openfield.pipeline.config import BEHAVIOR_COLUMNS
+from openfield.pipeline.config import behavior_columns
 from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.pipeline.paths import PLOTS, arena_stem, arenas_image_path, output_paths
 
@@ -591,7 +592,7 @@ def behavior_step(
     cal_fp: str | None = None,
     fps: float | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """Rearing and grooming from the run's own pose -> ``<stem>_behavior.csv``, bouts, summary, ethogram.
+    """The model's behaviours from the run's own pose -> ``<stem>_behavior.csv``, bouts, summary, ethogram.
 
     The one place the pipeline calls the behaviour stage. ``model`` is either
     a pose classifier (``.joblib``, :mod:`openfield.behavior.pose`), applied
@@ -622,7 +623,8 @@ def behavior_step(
     -------
     fingerprint : str
     totals : dict
-        ``BEHAVIOR_COLUMNS`` -> value.
+        :func:`~openfield.pipeline.config.behavior_columns` of the model's
+        behaviours (``time_<b>_s``, ``bouts_<b>``, ``latency_<b>_s``) -> value.
     """
     from openfield.behavior.outputs import behavior_model_kind
 
@@ -660,7 +662,7 @@ def behavior_step(
             f"--behavior-model needs the 'behavior' extra ({exc}); install it with "
             "pip install openfield[behavior] (torch, transformers, scikit-learn)"
         ) from exc
-    values = {k: totals.get(k, math.nan) for k in BEHAVIOR_COLUMNS}
+    values = {k: totals.get(k, math.nan) for k in behavior_columns(default_behaviors(totals.get("classes", [])))}
     outputs = {k: Path(v) for k, v in totals.get("paths", {}).items()}
     ledger.record("behavior", fp, outputs, values)
     return fp, values
@@ -678,7 +680,7 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
         model = behavior_outputs.load_pose_model(model_path)
     except ImportError as exc:
         raise OpenfieldError(
-            f"a pose behaviour model needs scikit-learn and joblib ({exc}); install the 'behavior' extra"
+            f"a pose behaviour model needs scikit-learn and skops ({exc}); install the 'behavior' extra"
         ) from exc
     inputs = [pose_fp] + ([cal_fp] if model.uses_arena and cal_fp else [])
     settings = {"kind": "pose", "min_bout_s": model.min_bout_s, "fps": fps}
@@ -699,7 +701,7 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
     proba = model.predict_proba(ds, arena)
     timeline = behavior_timeline(proba, model.classes, fps, model.min_bout_s, times_s=times)
     paths, summary = behavior_outputs.write_timeline(ledger.out_dir, ledger.stem, timeline, {"file": video.name})
-    values = {k: summary.get(k, math.nan) for k in BEHAVIOR_COLUMNS}
+    values = {k: summary.get(k, math.nan) for k in behavior_columns(timeline.behaviors)}
     ledger.record("behavior", fp, paths, values)
     log.info("%s: behaviour from the pose (%s) -> %s", video.name, model_path.name, paths["behavior"].name)
     return fp, values

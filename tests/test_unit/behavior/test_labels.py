@@ -120,3 +120,19 @@ def test_background_and_behaviours_of_a_class_list():
     assert lb.default_behaviors(["rearing", "grooming", "normal"]) == ["rearing", "grooming"]
     assert lb.background_class(["rearing", "grooming", "normal"]) == "normal"
     assert lb.background_class(["rearing", "grooming"]) == "other"
+
+
+def test_model_classes_from_the_labels():
+    """Default names keep today's classes; a lab's own names become the classes, in order, then other."""
+    from openfield.behavior.labels import model_classes
+
+    assert model_classes(["rearing", "other"]) == ["rearing", "grooming", "other"]
+    assert model_classes(["grooming", "rearing", "none"]) == ["rearing", "grooming", "other"]
+    assert model_classes(["supported_rearing", "other", "unsupported_rearing", "supported_rearing", "grooming"]) == [
+        "supported_rearing", "unsupported_rearing", "grooming", "other"]
+    assert model_classes(["freezing"]) == ["freezing", "other"]
+    with pytest.raises(OpenfieldError, match="'sniff it'.*letters, digits and _") as exc:
+        model_classes(["sniff it"], "labels.csv")
+    assert "labels.csv" in str(exc.value)
+    with pytest.raises(OpenfieldError, match="clash with the kinematics column time_center_s"):
+        model_classes(["center"])

@@ -197,21 +197,30 @@ def test_model_round_trip_and_refusals(tmp_path, small_model):
     assert proba.shape == (300, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert (proba[:, 1] == 0).all()  # grooming never seen in training
+    np.testing.assert_array_equal(proba, model.predict_proba(ds))  # the safe file keeps the trees exactly
+    assert loaded.windows_s == model.windows_s and loaded.roles == model.roles
+    assert loaded.cv[0]["f1"] == model.cv[0]["f1"]
     # a pose file without the model's body parts
     lacking = _track(n=50, keypoints=("nose", "tailbase"))
     with pytest.raises(OpenfieldError) as exc:
         loaded.predict_proba(lacking)
     assert "synthetic.csv" in str(exc.value) and "headcentre (head)" in str(exc.value)
-    # not a model
+    # not a model: a text file, a pickle (refused before it is opened), a zip that is no skops file
     bad = tmp_path / "bad.joblib"
     bad.write_text("hello")
-    with pytest.raises(OpenfieldError, match="cannot read as a joblib model"):
+    with pytest.raises(OpenfieldError, match="not a safe model file.*convert-model"):
         out.load_pose_model(bad)
     import joblib
 
     joblib.dump({"a": 1}, tmp_path / "dict.joblib")
-    with pytest.raises(OpenfieldError, match="not an openfield pose behaviour model"):
+    with pytest.raises(OpenfieldError, match="a pickle"):
         out.load_pose_model(tmp_path / "dict.joblib")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "zip.joblib", "w") as z:
+        z.writestr("a.txt", "x")
+    with pytest.raises(OpenfieldError, match="cannot read as a pose model file"):
+        out.load_pose_model(tmp_path / "zip.joblib")
 
 
 def test_model_with_arena_needs_an_arena(small_model):

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from openfield.cli import main
@@ -117,8 +118,12 @@ def test_gpu_stages_ask_for_one_gpu_per_task(in_process_cluster, tmp_path, monke
     from distributed import Client
 
     monkeypatch.setattr(run_module, "process_video", fake_process_video([]))
-    if options.get("behavior_model"):
+    if options.get("behavior_model"):  # a ViT folder as the set-up checks it: config.json, safetensors weights
+        from safetensors.numpy import save_file
+
         (tmp_path / "MODEL").mkdir()
+        (tmp_path / "MODEL" / "config.json").write_text('{"id2label": {"0": "rearing", "1": "other"}}')
+        save_file({"w": np.zeros(1, np.float32)}, str(tmp_path / "MODEL" / "model.safetensors"))
         options = {"behavior_model": tmp_path / "MODEL"}
     seen = []
     with Client(in_process_cluster) as client:
