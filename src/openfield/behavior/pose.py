@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from openfield import __version__
+from openfield import __version__, zones
 from openfield.behavior.labels import BACKGROUND_NAMES, majority_vote
 from openfield.behavior.metrics import evaluate_frames
 from openfield.behavior.silhouette import silhouette_features
@@ -164,27 +164,8 @@ def required_roles_message(found: Mapping[str, str]) -> str | None:
 
 
 def floor_of(shape: str, size_cm: tuple[float, float], polygon_cm: Sequence[Sequence[float]] | None = None) -> Any:
-    """The arena's floor in cm, a shapely geometry: :func:`openfield.zones.floor_geometry` (the arena contract).
-
-    rectangle: ``box(0, 0, W, H)``; circle: the disk of diameter ``D``
-    centred on ``(D/2, D/2)``; polygon: ``polygon_cm``. Until the zones
-    module with ``floor_geometry`` is merged, the same shapes are built here.
-    """
-    try:
-        from openfield.zones import floor_geometry  # type: ignore[attr-defined]
-    except ImportError:  # the arena-shape contract's function, not yet on this branch
-        import shapely
-
-        w, h = float(size_cm[0]), float(size_cm[1])
-        if shape == "rectangle":
-            return shapely.box(0.0, 0.0, w, h)
-        if shape == "circle":
-            return shapely.Point(w / 2, h / 2).buffer(min(w, h) / 2, quad_segs=64)
-        if shape == "polygon" and polygon_cm is not None:
-            return shapely.Polygon(np.asarray(polygon_cm, dtype=float))
-        raise OpenfieldError(f"unknown arena shape {shape!r} (rectangle, circle or polygon with its corners)"
-                             ) from None
-    return floor_geometry(shape, size_cm, polygon_cm)
+    """The arena's floor in cm, a shapely geometry (:func:`openfield.zones.floor_geometry`)."""
+    return zones.floor_geometry(shape, size_cm, polygon_cm)
 
 
 def floor_wall_distance(points_cm: np.ndarray, floor: Any) -> np.ndarray:
