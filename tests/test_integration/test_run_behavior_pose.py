@@ -117,6 +117,21 @@ def test_run_with_a_pose_classifier(video, tmp_path):
     assert main(["run", str(video), "-o", str(out), *ARENA, "--behavior-model", str(model)]) == 0
     assert (out / "mouse_behavior.csv").stat().st_mtime_ns != stamp
     assert (out / "mouse_pose.csv").stat().st_mtime_ns == pose_stamp
+    # a trial window (1 s from the start, 3 s long): the behaviour's frames, totals and latencies are the window's
+    whole = frames
+    assert main(["run", str(video), "-o", str(out), *ARENA, "--behavior-model", str(model),
+                 "--start", "1", "--duration", "3"]) == 0
+    window = pd.read_csv(out / "mouse_behavior.csv")
+    first, stop = int(round(1 * FPS)), int(round(4 * FPS))
+    assert window["frame"].tolist() == list(range(first, stop))
+    assert window["label"].tolist() == whole["label"].iloc[first:stop].tolist()  # the same labels, cut
+    assert window["time_s"].iloc[0] == 0.0
+    row = pd.read_csv(out / "summary_all.csv").iloc[0]
+    assert row["trial_start_s"] == pytest.approx(1.0) and row["duration_s"] == pytest.approx(3.0)
+    is_r = window["label"].eq("rearing")
+    assert row["time_rearing_s"] == pytest.approx(is_r.sum() / FPS, abs=1e-9)
+    if is_r.any():
+        assert row["latency_rearing_s"] == pytest.approx(window["time_s"][is_r].iloc[0], abs=1e-9)
 
 
 def test_pose_classifier_of_the_tracker_points_learns_the_synthetic_rearing(tmp_path):

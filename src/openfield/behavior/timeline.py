@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -407,6 +407,7 @@ class BehaviorTimeline:
     window_s: float = 0.0
     behaviors: list[str] = field(default_factory=list)
     times_s: np.ndarray | None = None
+    first_frame: int = 0
 
     @property
     def n_frames(self) -> int:
@@ -428,10 +429,26 @@ class BehaviorTimeline:
     def per_frame(self) -> pd.DataFrame:
         """``frame``, ``time_s`` (s), ``label`` and ``p_<class>`` for each class, one row per frame."""
         n = self.n_frames
-        table = pd.DataFrame({"frame": np.arange(n), "time_s": self.time_s, "label": self.labels})
+        table = pd.DataFrame({"frame": self.first_frame + np.arange(n), "time_s": self.time_s, "label": self.labels})
         for i, c in enumerate(self.classes):
             table[f"p_{c}"] = self.probabilities[:, i]
         return table
+
+    def window(self, first: int, stop: int) -> BehaviorTimeline:
+        """The trial window's frames ``first:stop`` (video frame numbers), its time from the window's start.
+
+        The labels are those of the whole video (a bout cut by the window's
+        edge counts for its part inside); ``frame`` in :meth:`per_frame` keeps
+        the video's frame numbers, as the kinematics table does.
+        """
+        first, stop = max(0, int(first)), min(self.n_frames, int(stop))
+        if stop <= first:
+            raise OpenfieldError(f"the trial window (frames {first} to {stop}) holds no frame of the behaviour")
+        times = None if self.times_s is None else np.asarray(self.times_s, float)[first:stop]
+        if times is not None:
+            times = times - times[0]
+        return replace(self, probabilities=self.probabilities[first:stop], labels=self.labels[first:stop],
+                       times_s=times, first_frame=self.first_frame + first)
 
     def bouts(self) -> pd.DataFrame:
         """Every bout, background included (:func:`find_bouts`)."""

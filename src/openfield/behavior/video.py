@@ -270,6 +270,7 @@ def predict_video(
     progress: bool = True,
     pose: str | os.PathLike[str] | None = None,
     times_s: np.ndarray | None = None,
+    window: tuple[int, int] | None = None,
 ) -> dict:
     """:func:`classify_video`, then write its files; always computes.
 
@@ -299,6 +300,10 @@ def predict_video(
         a confident keypoint use the blob detector.
     times_s
         See :func:`classify_video`.
+    window
+        The trial window's frames ``(first, stop)``: the files and totals
+        hold those frames only, times from the window's start
+        (:meth:`~openfield.behavior.timeline.BehaviorTimeline.window`).
 
     Returns
     -------
@@ -325,7 +330,8 @@ def predict_video(
     found = classify_video(video_path, model_dir, min_bout_s, window_s, batch_size, device, every, max_frames,
                            progress, centres, times_s)
     stem = found.video.stem
-    paths, summary = outputs.write_timeline(out_dir, stem, found.timeline, {"file": found.video.name})
+    timeline = found.timeline if window is None else found.timeline.window(*window)
+    paths, summary = outputs.write_timeline(out_dir, stem, timeline, {"file": found.video.name})
     result = {k: (v.item() if hasattr(v, "item") else v) for k, v in summary.items()}
     result.update({
         "n_frames": found.timing["n_frames"],

@@ -206,7 +206,8 @@ def _analyse(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, ca
     inputs = [kin_fp, qc_fp]
     if config.behavior_model is not None:
         beh_fp, totals = steps.behavior_step(ledger, video, Path(config.behavior_model), config.progress,
-                                             pose=pose_path, pose_fp=pose_fp, cal=cal, cal_fp=cal_fp, fps=info.fps)
+                                             pose=pose_path, pose_fp=pose_fp, cal=cal, cal_fp=cal_fp, fps=info.fps,
+                                             trial=(summary.get("cleaning") or {}).get("trial"))
         row.update({k: totals.get(k, float("nan")) for k in config.behavior_columns})
         inputs.append(beh_fp)
     return inputs, row, qc

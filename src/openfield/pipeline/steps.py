@@ -591,6 +591,7 @@ def behavior_step(
     cal: Calibration | None = None,
     cal_fp: str | None = None,
     fps: float | None = None,
+    trial: dict[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The model's behaviours from the run's own pose -> ``<stem>_behavior.csv``, bouts, summary, ethogram.
 
@@ -613,6 +614,10 @@ def behavior_step(
     fps
         The frame rate the run uses; None: the one the kinematics step
         recorded, else the video's own.
+    trial
+        The trial window the kinematics used (:meth:`openfield.trial.Window.as_dict`,
+        ``first`` and ``stop`` frames), or None: the behaviour's files and
+        totals hold the window's frames only, times from its start.
 
     A variable-frame-rate video's timestamps (:func:`frame_times_file`)
     are the behaviour's time axis: bouts, durations and latencies at the
@@ -632,6 +637,7 @@ def behavior_step(
     if pose is None and "pose" in ledger.records:
         pose, pose_fp = ledger.output("pose", "pose"), ledger.records["pose"]["fingerprint"]
     kind = behavior_model_kind(model)
+    window = None if not trial else (int(trial["first"]), int(trial["stop"]))
     frame_times = frame_times_file(ledger)  # a variable frame rate's timestamps: the behaviour's time axis
     if kind == "pose":
         if pose is None:
@@ -642,11 +648,13 @@ def behavior_step(
         if fps is None:
             fps = ledger.records.get("kinematics", {}).get("values", {}).get("fps") or video_info(video).fps
         return _pose_behavior(ledger, video, model, Path(pose), pose_fp or "", cal, cal_fp, float(fps),
-                              frame_times)
+                              frame_times, window)
     model_files = sorted(p for p in model.iterdir() if p.is_file())
     settings = {"kind": "vit", "model": str(model.resolve())}
     if frame_times is not None:  # only then: a constant-rate video keeps its fingerprint
         settings["time_source"] = "timestamps"
+    if window is not None:  # only then: a run without a trial window keeps its fingerprint
+        settings["trial_frames"] = list(window)
     fp = fingerprint("behavior", settings, inputs=[pose_fp or ""], sources=[video, *model_files])
     rec = ledger.current("behavior", fp)
     if rec:
@@ -656,7 +664,7 @@ def behavior_step(
 
         times = None if frame_times is None else quality.frame_times_from_timestamps(read_frame_times(frame_times))
         totals = predict_video(video, model, ledger.out_dir, overwrite=True, progress=progress, pose=pose,
-                               times_s=times)
+                               times_s=times, window=window)
     except ImportError as exc:
         raise OpenfieldError(
             f"--behavior-model needs the 'behavior' extra ({exc}); install it with "
@@ -670,8 +678,10 @@ def behavior_step(
 
 def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, pose_fp: str,
                    cal: Calibration | None, cal_fp: str | None, fps: float,
-                   frame_times: Path | None = None) -> tuple[str, dict[str, Any]]:
-    """:func:`behavior_step` with a pose classifier (``frame_times``: a variable frame rate's timestamps)."""
+                   frame_times: Path | None = None,
+                   window: tuple[int, int] | None = None) -> tuple[str, dict[str, Any]]:
+    """:func:`behavior_step` with a pose classifier (``frame_times``: a variable frame rate's timestamps;
+    ``window``: the trial's frames)."""
     try:
         from openfield.behavior import outputs as behavior_outputs
         from openfield.behavior.pose import arena_geometry
@@ -683,9 +693,11 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
             f"a pose behaviour model needs scikit-learn and skops ({exc}); install the 'behavior' extra"
         ) from exc
     inputs = [pose_fp] + ([cal_fp] if model.uses_arena and cal_fp else [])
-    settings = {"kind": "pose", "min_bout_s": model.min_bout_s, "fps": fps}
+    settings: dict[str, Any] = {"kind": "pose", "min_bout_s": model.min_bout_s, "fps": fps}
     if frame_times is not None:  # only then: a constant-rate video keeps its fingerprint
         settings["time_source"] = "timestamps"
+    if window is not None:  # only then: a run without a trial window keeps its fingerprint
+        settings["trial_frames"] = list(window)
     silhouette = silhouette_path(pose) if model.uses_silhouette else None
     fp = fingerprint("behavior", settings, inputs=inputs, sources=[model_path, *([silhouette] if silhouette else [])])
     rec = ledger.current("behavior", fp)
@@ -700,6 +712,8 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
     arena = arena_geometry(ds, cal) if model.uses_arena else None
     proba = model.predict_proba(ds, arena)
     timeline = behavior_timeline(proba, model.classes, fps, model.min_bout_s, times_s=times)
+    if window is not None:
+        timeline = timeline.window(*window)
     paths, summary = behavior_outputs.write_timeline(ledger.out_dir, ledger.stem, timeline, {"file": video.name})
     values = {k: summary.get(k, math.nan) for k in behavior_columns(timeline.behaviors)}
     ledger.record("behavior", fp, paths, values)
