@@ -96,7 +96,7 @@ def plot_ethogram(
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[b]) for b in behaviors]
     ax.legend(handles, behaviors, loc="upper right", fontsize=8, ncol=len(behaviors))
     if title:
-        ax.set_title(title)
+        ax.set_title(title, parse_math=False)  # a video's name, drawn as typed (no mathtext for a '$')
     if probabilities is not None:
         pax = axes[1, 0]
         for i, c in enumerate(classes):
@@ -151,7 +151,7 @@ def plot_evaluation(table: pd.DataFrame, title: str = "") -> Any:
     axes[0, 0].set_yticks(range(len(comps)), comps)
     axes[0, 0].invert_yaxis()
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, parse_math=False)
     fig.tight_layout()
     return fig
 
