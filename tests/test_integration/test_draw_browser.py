@@ -155,6 +155,8 @@ def test_round_video_drag_draw_scrub_save(browser, tmp_path):
         set_field(browser, "zone-name-1", "quadrant")
         Select(browser.find_element(By.ID, "animal")).select_by_value("dark")
         scrub_to(browser, 12)
+        # the frame shown is the one scrubbed to, also when earlier frames' images arrive late
+        WebDriverWait(browser, 20).until(lambda d: d.execute_script("return window.openfieldDraw.shownFrame()") == 12)
         browser.find_element(By.ID, "set-start").click()
         set_field(browser, "duration", "1.25")
         browser.find_element(By.ID, "find-animal").click()

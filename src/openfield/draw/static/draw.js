@@ -407,12 +407,17 @@
       ul.append(li);
     });
   }
+  let frameRequest = 0;  // the latest frame asked for: an older answer arriving late is not shown
   async function showFrame(n) {
+    const ticket = ++frameRequest;
     $("frame-text").textContent = `${n} (${r2(n / S.st.fps)} s)`;
-    if ($("show-background").checked) { S.image = S.background; draw(); return; }
+    if ($("show-background").checked) { S.image = S.background; S.shownFrame = null; draw(); return; }
     try {
-      S.image = await loadImage(`/api/video/${S.i}/frame/${n}.jpg`);
-    } catch (e) { status(e.message, "error"); }
+      const image = await loadImage(`/api/video/${S.i}/frame/${n}.jpg`);
+      if (ticket !== frameRequest) return;  // the slider moved on while this frame was loading
+      S.image = image;
+      S.shownFrame = n;
+    } catch (e) { if (ticket === frameRequest) status(e.message, "error"); }
     draw();
   }
   async function open(k) {
@@ -561,6 +566,7 @@
     settings: () => settingsDoc(),
     index: () => S.i,
     animal: () => S.animal,
+    shownFrame: () => (S.shownFrame === undefined ? null : S.shownFrame),
   };
 
   (async () => {
