@@ -785,10 +785,14 @@ def _zone_summary(ds: xr.Dataset, out: dict[str, Any]) -> list[str]:
     return extra
 
 
+#: What the kinematics step records beside the summary for the later steps, not a column of any table.
+_RECORD_ONLY = ("cleaning", "body_length_cm")
+
+
 def summary_row(summary: dict[str, Any]) -> dict[str, Any]:
     """The summary's columns for a summary table: ``SUMMARY_COLUMNS`` then any custom zone's (no ``cleaning``)."""
     return {**{k: summary[k] for k in SUMMARY_COLUMNS},
-            **{k: v for k, v in summary.items() if k not in SUMMARY_COLUMNS and k != "cleaning"}}
+            **{k: v for k, v in summary.items() if k not in SUMMARY_COLUMNS and k not in _RECORD_ONLY}}
 
 
 def _speed_jitter(report: dict[str, Any], fps: float) -> float | None:

@@ -55,6 +55,7 @@ import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
+from openfield.arena import polygon_area
 from openfield.calibration import detect_arena_shape
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
@@ -687,6 +688,8 @@ def _check_corners(corners: np.ndarray, number: int, path: str | os.PathLike[str
     if c.ndim != 2 or c.shape[1] != 2 or len(c) < 3 or not np.isfinite(c).all():
         raise OpenfieldError(f"arena {number}: the floor's outline must be (x, y) pixel pairs (4 corners of a "
                              f"rectangle, or the points of any other outline), got shape {c.shape}", path)
+    if polygon_area(c) <= 0:
+        raise OpenfieldError(f"arena {number}: the floor's outline encloses no area", path)
     return c
 
 

@@ -130,7 +130,9 @@ def test_bad_arenas_are_named(grid):
     av, _ = grid
     with pytest.raises(OpenfieldError, match="grid.mp4: no arena given"):
         track_video_arenas(av.path, [], progress=False)
-    with pytest.raises(OpenfieldError, match="arena 2: corners must be 4"):
+    with pytest.raises(OpenfieldError, match="arena 2: the floor's outline encloses no area"):
         track_video_arenas(av.path, [av.corners_px[0], np.zeros((3, 2))], progress=False)
+    with pytest.raises(OpenfieldError, match=r"arena 2: the floor's outline must be \(x, y\) pixel pairs"):
+        track_video_arenas(av.path, [av.corners_px[0], np.zeros((2, 2))], progress=False)
     with pytest.raises(OpenfieldError, match="arena 2 lies outside"):
         track_video_arenas(av.path, [av.corners_px[0], av.corners_px[1] + 5000], progress=False)

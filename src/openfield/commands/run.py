@@ -150,10 +150,12 @@ def run(args: argparse.Namespace) -> int:
     from openfield.errors import OpenfieldError
     from openfield.io.calibration import read_calibration, read_calibrations
     from openfield.pipeline import RunConfig, result_units, run_videos
+    from openfield.pipeline.config import check_jobs
     from openfield.pipeline.parallel import available_cores
     from openfield.report import result_stem
     from openfield.tracking import TrackerConfig
 
+    check_jobs(available_cores() if args.jobs is None else args.jobs)  # before the videos are looked for
     check_study_options(args)
     corners = None
     if args.arena_corners is not None:
