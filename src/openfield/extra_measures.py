@@ -38,11 +38,11 @@ FRAME_COLUMNS = ["heading_deg", "rotation", "immobile", "mobility_state", "wall_
 #: Those a table written before the mobility states still has (its other measures are binned as before).
 _BASIC_FRAME_COLUMNS = [c for c in FRAME_COLUMNS if c != "mobility_state"]
 
-#: Per-bin measures (:func:`bin_values`), and those of them that add up over bins.
+#: Per-bin measures (:func:`bin_values`), and those of them that add up over bins (the mobility states' times
+#: add up too where there is an outline, but are NaN, not 0, without one: tests/test_unit/test_mobility.py).
 BIN_MEASURES = ["rotations_cw", "rotations_ccw", *path_shape.TURN_COLUMNS, "time_immobile_s",
                 "immobility_bouts", *ZONE_COLUMNS, *mobility.STATE_COLUMNS, *wall.SUMMARY_COLUMNS]
-ADDITIVE = ["rotations_cw", "rotations_ccw", "time_immobile_s", "immobility_bouts", *ZONE_COLUMNS,
-            *mobility.STATE_COLUMNS]
+ADDITIVE = ["rotations_cw", "rotations_ccw", "time_immobile_s", "immobility_bouts", *ZONE_COLUMNS]
 
 
 def _point_cm(ds: xr.Dataset, role: str, calibration: Calibration, cutoff: float) -> np.ndarray | None:
