@@ -181,7 +181,7 @@ class KinematicsConfig:
         Mobility states from the tracker's outline: immobile below the
         first per cent of the outline changed between frames, highly mobile
         above the second, mobile between; 0 <= first <= second <= 100
-        [20, 60] (:func:`openfield.mobility.mobility_states`).
+        [4, 10] (:func:`openfield.mobility.mobility_states`).
     thigmotaxis_cm
         Distance from the wall that counts as wall-hugging, > 0 [8]
         (:mod:`openfield.wall`).

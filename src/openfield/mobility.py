@@ -55,11 +55,13 @@ STATE_COLUMNS = ["time_mobile_s", "time_highly_mobile_s", "time_immobile_outline
 #: The mobility states of :func:`mobility_states`, and the label of a frame without one.
 IMMOBILE, MOBILE, HIGHLY_MOBILE, NO_STATE = "immobile", "mobile", "highly_mobile", ""
 #: Default thresholds (per cent of the outline changed between two frames): immobile below the first, highly
-#: mobile above the second. EthoVision XT's manual leaves both to the user; 20 % and 60 % are the values commonly
-#: quoted as its defaults (an assumption: not found in the manual's pages we could read), and they depend on the
-#: frame rate (the outline changes less between closer frames): see docs/kinematics.md.
-IMMOBILE_BELOW_PCT = 20.0
-HIGHLY_MOBILE_ABOVE_PCT = 60.0
+#: mobile above the second. EthoVision XT's manual leaves both to the user; these are the example of Noldus'
+#: knowledge base ("Activity, Mobility, and Movement": immobile below 4 %, highly mobile above 10 %). They
+#: depend on the frame rate (the outline changes less between closer frames): at 30 frames/s a walking mouse
+#: changes about a tenth of its outline per frame, so the 20 % and 60 % sometimes quoted would call it immobile
+#: (see docs/kinematics.md).
+IMMOBILE_BELOW_PCT = 4.0
+HIGHLY_MOBILE_ABOVE_PCT = 10.0
 
 
 def _run_seconds(starts: np.ndarray, lengths: np.ndarray, fps: float,

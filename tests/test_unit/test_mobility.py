@@ -152,8 +152,8 @@ def test_outline_change_of_known_masks_is_exact():
 
 def test_a_walking_mouse_changes_a_tenth_of_its_outline_at_30_fps():
     """The docs' order of magnitude: an 8 x 3 cm ellipse at 10 px/cm moving 20 cm/s along its axis, 30 frames/s
-    (6.7 px a frame): the band swept at each end, 2 x 6.7 x ~26 px over 2 x 942 px, about 10 % (measured 10.9 %),
-    so it is immobile by the 20-% default threshold."""
+    (6.7 px a frame): the band swept at each end, 2 x 6.7 x ~26 px over 2 x 942 px, about 10 % (measured 10.9 %):
+    highly mobile by the default thresholds (4 %, 10 %), immobile by the 20 % and 60 % sometimes quoted."""
     import cv2
 
     def ellipse(cx: int) -> np.ndarray:
@@ -162,16 +162,20 @@ def test_a_walking_mouse_changes_a_tenth_of_its_outline_at_30_fps():
         return m
 
     change = mobility.outline_change(ellipse(100), (0, 0), ellipse(107), (0, 0))
-    assert 0.08 < change < 0.13
-    assert mobility.mobility_states([change])[0] == mobility.IMMOBILE
+    assert change == pytest.approx(0.109, abs=0.002)
+    assert mobility.mobility_states([change])[0] == mobility.HIGHLY_MOBILE
+    assert mobility.mobility_states([change], 20.0, 60.0)[0] == mobility.IMMOBILE
 
 
 def test_mobility_state_thresholds():
     """Immobile below the first threshold, highly mobile above the second, mobile from one to the other."""
     change = np.array([0.0, 0.1999, 0.2, 0.45, 0.6, 0.6001, 1.0, np.nan])
-    states = mobility.mobility_states(change)  # 20 % and 60 %
+    states = mobility.mobility_states(change, 20.0, 60.0)
     assert states.tolist() == ["immobile", "immobile", "mobile", "mobile", "mobile", "highly_mobile",
                                "highly_mobile", ""]
+    # the defaults, 4 % and 10 %
+    assert mobility.mobility_states([0.0399, 0.04, 0.1, 0.1001]).tolist() == [
+        "immobile", "mobile", "mobile", "highly_mobile"]
     assert mobility.mobility_states(change, 5.0, 50.0).tolist() == [
         "immobile", "mobile", "mobile", "mobile", "highly_mobile", "highly_mobile", "highly_mobile", ""]
     # equal thresholds: no mobile frame but one exactly at them
@@ -221,7 +225,7 @@ def test_no_outline_no_mobility_states():
 
 
 def test_mobility_states_from_a_silhouette_add_up_over_bins():
-    """With a silhouette's outline_change (here: constructed, 0.1 / 0.4 / 0.8 / unknown in runs), the summary's
+    """With a silhouette's outline_change (here: constructed, 0.02 / 0.07 / 0.5 / unknown in runs), the summary's
     state times are the runs' and the study's time bins add up to them."""
     import xarray as xr
 
@@ -229,9 +233,9 @@ def test_mobility_states_from_a_silhouette_add_up_over_bins():
 
     traj = four_stops()
     n = len(traj)
-    change = np.full(n, 0.1)
-    change[100:250] = 0.4
-    change[250:330] = 0.8
+    change = np.full(n, 0.02)
+    change[100:250] = 0.07
+    change[250:330] = 0.5
     change[330:340] = np.nan
     h = synthetic.camera_homography(ARENA, (640, 480), tilt=0.15)
     ds = synthetic.pose_from_trajectory(traj, h, ARENA, FPS)
