@@ -166,17 +166,19 @@ def outline_change(previous: np.ndarray | None, previous_corner: tuple[int, int]
     """
     if previous is None or current is None or previous_corner is None or current_corner is None:
         return float("nan")
-    a, b = np.asarray(previous) != 0, np.asarray(current) != 0
-    total = int(a.sum()) + int(b.sum())
+    a, b = np.asarray(previous), np.asarray(current)
+    total = np.count_nonzero(a) + np.count_nonzero(b)
     if total == 0:
         return float("nan")
+    # |A xor B| = |A| + |B| - 2 |A and B|; the pixels in common lie where the two boxes overlap
     (ax, ay), (bx, by) = (int(v) for v in previous_corner), (int(v) for v in current_corner)
-    x0, y0 = min(ax, bx), min(ay, by)
-    x1, y1 = max(ax + a.shape[1], bx + b.shape[1]), max(ay + a.shape[0], by + b.shape[0])
-    grid = np.zeros((y1 - y0, x1 - x0), bool)
-    grid[ay - y0:ay - y0 + a.shape[0], ax - x0:ax - x0 + a.shape[1]] = a
-    grid[by - y0:by - y0 + b.shape[0], bx - x0:bx - x0 + b.shape[1]] ^= b
-    return float(np.count_nonzero(grid)) / total
+    x0, y0 = max(ax, bx), max(ay, by)
+    x1, y1 = min(ax + a.shape[1], bx + b.shape[1]), min(ay + a.shape[0], by + b.shape[0])
+    common = 0
+    if x1 > x0 and y1 > y0:
+        common = np.count_nonzero(np.logical_and(a[y0 - ay:y1 - ay, x0 - ax:x1 - ax],
+                                                 b[y0 - by:y1 - by, x0 - bx:x1 - bx]))
+    return float(total - 2 * common) / total
 
 
 def check_thresholds(immobile_below_pct: float, highly_mobile_above_pct: float) -> None:

@@ -235,7 +235,7 @@ class FrameTracker:
         self.lengths: deque[float] = deque(maxlen=51)
         self.prev: np.ndarray | None = None
         self.box: tuple[int, int, int, int] | None = None  # the last blob's box (x0, y0, x1, y1), full resolution
-        self.outline: tuple[np.ndarray, tuple[int, int]] | None = None  # the last blob's mask (full res.), corner
+        self.outline: tuple[np.ndarray, tuple[int, int], int] | None = None  # the last blob: mask, corner, scale
         self.full_searches = 0
         self.found = 0  # frames in which the animal was found
         self.several_checks = 0  # of them, searched whole for other animals
@@ -302,7 +302,7 @@ class FrameTracker:
         if blob is None:
             return None
         self.box = (x0 + k * x, y0 + k * y, x0 + k * (x + w), y0 + k * (y + h))
-        self.outline = (_full_resolution(found.mask, k), (x0 + k * x, y0 + k * y))  # for the outline's change
+        self.outline = (found.mask, (x0 // k + x, y0 // k + y), k)  # for the outline's change (x0, y0 even)
         # a half-resolution pixel i covers full-resolution pixels k*i .. k*i + k-1
         return blob.shifted(np.array([x0 + k * x, y0 + k * y], dtype=float), k)
 
@@ -408,9 +408,21 @@ def _halve(image: np.ndarray, k: int, interpolation: int = cv2.INTER_AREA) -> np
     return cv2.resize(image[:h - h % k, :w - w % k], (w // k, h // k), interpolation=interpolation)
 
 
-def _full_resolution(mask: np.ndarray, k: int) -> np.ndarray:
-    """A mask at 1/k resolution as the full-resolution pixels it covers (each pixel a k x k block)."""
-    return mask if k == 1 else np.repeat(np.repeat(mask, k, axis=0), k, axis=1)
+def _outline_change(previous: tuple[np.ndarray, tuple[int, int], int] | None,
+                    current: tuple[np.ndarray, tuple[int, int], int] | None) -> float:
+    """:func:`openfield.mobility.outline_change` of two :attr:`FrameTracker.outline` (mask, corner, scale k).
+
+    At one scale the masks are compared in its pixels: each is a k x k block of whole-frame pixels on the
+    same grid (even corners), so the share is the whole frame's. At two (the frame where the tracker goes
+    to half resolution) both are taken to whole-frame pixels.
+    """
+    if previous is None or current is None:
+        return float("nan")
+    (a, (ax, ay), ka), (b, (bx, by), kb) = previous, current
+    if ka != kb:
+        a, ax, ay = np.repeat(np.repeat(a, ka, axis=0), ka, axis=1), ax * ka, ay * ka
+        b, bx, by = np.repeat(np.repeat(b, kb, axis=0), kb, axis=1), bx * kb, by * kb
+    return outline_change(a, (ax, ay), b, (bx, by))
 
 
 def _median(values: Iterable[float]) -> float:
@@ -468,13 +480,13 @@ class ArenaTrack:
         self.shapes: list[tuple[float, float, float]] = []
         self.contrasts: list[float] = []
         self.changes: list[float] = []  # the outline's change since the previous frame (mobility.outline_change)
-        self.last_outline: tuple[np.ndarray, tuple[int, int]] | None = None
+        self.last_outline: tuple[np.ndarray, tuple[int, int], int] | None = None
 
     def update(self, frame: np.ndarray) -> None:
         """Track the animal in one whole frame (BGR or grey) and keep the result."""
         blob, q = self.tracker.update(frame[self.rows, self.cols])
         outline = self.tracker.outline if blob is not None else None  # the returned blob's (its search set it)
-        self.changes.append(outline_change(*(self.last_outline or (None, None)), *(outline or (None, None))))
+        self.changes.append(_outline_change(self.last_outline, outline))
         self.last_outline = outline
         if blob is None:
             self.bodies.append(_NAN2)
