@@ -177,6 +177,11 @@ class KinematicsConfig:
     immobile_min_s
         ... for at least this long: an immobility episode, > 0 [2]
         (:mod:`openfield.mobility`).
+    mobility_immobile_pct, mobility_highly_mobile_pct
+        Mobility states from the tracker's outline: immobile below the
+        first per cent of the outline changed between frames, highly mobile
+        above the second, mobile between; 0 <= first <= second <= 100
+        [4, 10] (:func:`openfield.mobility.mobility_states`).
     thigmotaxis_cm
         Distance from the wall that counts as wall-hugging, > 0 [8]
         (:mod:`openfield.wall`).
@@ -205,6 +210,8 @@ class KinematicsConfig:
     rotation_threshold_deg: float = path_shape.ROTATION_THRESHOLD_DEG
     immobile_threshold_cm_s: float = mobility.IMMOBILE_THRESHOLD_CM_S
     immobile_min_s: float = mobility.IMMOBILE_MIN_S
+    mobility_immobile_pct: float = mobility.IMMOBILE_BELOW_PCT
+    mobility_highly_mobile_pct: float = mobility.HIGHLY_MOBILE_ABOVE_PCT
     thigmotaxis_cm: float = wall.THIGMOTAXIS_CM
 
     def __post_init__(self) -> None:
@@ -234,6 +241,9 @@ class KinematicsConfig:
         _check("immobile_threshold_cm_s", "--immobile-threshold", self.immobile_threshold_cm_s, 0.0, low_open=True)
         _check("immobile_min_s", "--immobile-min", self.immobile_min_s, 0.0, low_open=True)
         _check("thigmotaxis_cm", "--thigmotaxis-cm", self.thigmotaxis_cm, 0.0, low_open=True)
+        _check("mobility_immobile_pct", "--mobility-immobile", self.mobility_immobile_pct, 0.0, 100.0)
+        _check("mobility_highly_mobile_pct", "--mobility-highly-mobile", self.mobility_highly_mobile_pct,
+               self.mobility_immobile_pct, 100.0)
 
 
 # --------------------------------------------------------------------------- reference point

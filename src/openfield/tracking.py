@@ -60,6 +60,7 @@ from openfield.calibration import detect_arena_shape
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
 from openfield.io.video import VideoInfo, VideoReader, sample_frames, video_info
+from openfield.mobility import outline_change
 from openfield.orientation import orient
 from openfield.segmentation import (
     AnimalMeasure,
@@ -103,8 +104,9 @@ GHOST_EDGE_FRACTION = 0.03
 #: only when none is found there or the one found touches the crop's side (it may go on beyond).
 SNUG_MARGIN_BODY_LENGTHS = 0.2
 
-#: The silhouette measures :func:`track_frames` keeps per frame (``ds["silhouette"]``).
-SILHOUETTE_MEASURES = ("area_px", "length_px", "width_px")
+#: The silhouette measures :func:`track_frames` keeps per frame (``ds["silhouette"]``); ``outline_change`` is
+#: :func:`openfield.mobility.outline_change` of the blob and the previous frame's (NaN where either is missing).
+SILHOUETTE_MEASURES = ("area_px", "length_px", "width_px", "outline_change")
 
 #: Every this many frames in which the animal was found, the whole floor is searched for other animal-sized blobs
 #: (:meth:`FrameTracker.count_animals`): the ``several_animals`` check costs a tenth of a full-frame search.
@@ -233,6 +235,7 @@ class FrameTracker:
         self.lengths: deque[float] = deque(maxlen=51)
         self.prev: np.ndarray | None = None
         self.box: tuple[int, int, int, int] | None = None  # the last blob's box (x0, y0, x1, y1), full resolution
+        self.outline: tuple[np.ndarray, tuple[int, int], int] | None = None  # the last blob: mask, corner, scale
         self.full_searches = 0
         self.found = 0  # frames in which the animal was found
         self.several_checks = 0  # of them, searched whole for other animals
@@ -299,6 +302,7 @@ class FrameTracker:
         if blob is None:
             return None
         self.box = (x0 + k * x, y0 + k * y, x0 + k * (x + w), y0 + k * (y + h))
+        self.outline = (found.mask, (x0 // k + x, y0 // k + y), k)  # for the outline's change (x0, y0 even)
         # a half-resolution pixel i covers full-resolution pixels k*i .. k*i + k-1
         return blob.shifted(np.array([x0 + k * x, y0 + k * y], dtype=float), k)
 
@@ -404,6 +408,23 @@ def _halve(image: np.ndarray, k: int, interpolation: int = cv2.INTER_AREA) -> np
     return cv2.resize(image[:h - h % k, :w - w % k], (w // k, h // k), interpolation=interpolation)
 
 
+def _outline_change(previous: tuple[np.ndarray, tuple[int, int], int] | None,
+                    current: tuple[np.ndarray, tuple[int, int], int] | None) -> float:
+    """:func:`openfield.mobility.outline_change` of two :attr:`FrameTracker.outline` (mask, corner, scale k).
+
+    At one scale the masks are compared in its pixels: each is a k x k block of whole-frame pixels on the
+    same grid (even corners), so the share is the whole frame's. At two (the frame where the tracker goes
+    to half resolution) both are taken to whole-frame pixels.
+    """
+    if previous is None or current is None:
+        return float("nan")
+    (a, (ax, ay), ka), (b, (bx, by), kb) = previous, current
+    if ka != kb:
+        a, ax, ay = np.repeat(np.repeat(a, ka, axis=0), ka, axis=1), ax * ka, ay * ka
+        b, bx, by = np.repeat(np.repeat(b, kb, axis=0), kb, axis=1), bx * kb, by * kb
+    return outline_change(a, (ax, ay), b, (bx, by))
+
+
 def _median(values: Iterable[float]) -> float:
     """The median of a few numbers (``np.median``'s value, without its overhead on 51 numbers per frame)."""
     v = sorted(values)
@@ -458,10 +479,15 @@ class ArenaTrack:
         self.quality: list[float] = []
         self.shapes: list[tuple[float, float, float]] = []
         self.contrasts: list[float] = []
+        self.changes: list[float] = []  # the outline's change since the previous frame (mobility.outline_change)
+        self.last_outline: tuple[np.ndarray, tuple[int, int], int] | None = None
 
     def update(self, frame: np.ndarray) -> None:
         """Track the animal in one whole frame (BGR or grey) and keep the result."""
         blob, q = self.tracker.update(frame[self.rows, self.cols])
+        outline = self.tracker.outline if blob is not None else None  # the returned blob's (its search set it)
+        self.changes.append(_outline_change(self.last_outline, outline))
+        self.last_outline = outline
         if blob is None:
             self.bodies.append(_NAN2)
             self.ends.append(_NAN22)
@@ -496,7 +522,7 @@ class ArenaTrack:
                         source_software="openfield-classic", scorer=SCORER)
         # the silhouette the tracker measured: a rearing mouse seen from above is shorter and rounder
         ds["silhouette"] = xr.DataArray(
-            np.array(self.shapes, dtype=float).reshape(-1, len(SILHOUETTE_MEASURES)),
+            np.c_[np.array(self.shapes, dtype=float).reshape(-1, 3), self.changes],
             dims=("time", "silhouette_measure"),
             coords={"time": ds["time"], "silhouette_measure": list(SILHOUETTE_MEASURES)})
         ds.attrs["tracker_config"] = str(asdict(config))
@@ -560,7 +586,11 @@ def track_frames(
         (time, silhouette_measure): the blob's ``area_px`` (px², tail
         included), ``length_px`` (nose to tail base along its axis) and
         ``width_px`` (across it), NaN where no animal was found
-        (:class:`openfield.segmentation.AnimalMeasure`).
+        (:class:`openfield.segmentation.AnimalMeasure`); and
+        ``outline_change``, the share of its pixels changed since the previous
+        frame (:func:`openfield.mobility.outline_change` of the two blob masks
+        in whole-frame pixels), NaN where the animal was not found in this
+        frame or the previous one.
     """
     track = ArenaTrack(background, floor_mask, config or TrackerConfig())
     _feed(frames, [track], n_frames, progress, desc)

@@ -229,7 +229,7 @@ def test_silhouette_measures_beside_the_pose(videos):
 
     ds = track_video(videos["light_animal"].video, progress=False)
     sil = ds["silhouette"]
-    assert list(sil["silhouette_measure"].values) == ["area_px", "length_px", "width_px"]
+    assert list(sil["silhouette_measure"].values) == ["area_px", "length_px", "width_px", "outline_change"]
     assert sil.sizes["time"] == ds.sizes["time"]
     length = sil.sel(silhouette_measure="length_px").values
     width = sil.sel(silhouette_measure="width_px").values

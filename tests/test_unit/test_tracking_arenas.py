@@ -68,7 +68,7 @@ def test_each_of_four_arenas_against_its_truth(grid, k):
     assert ds.attrs["frames_read"] == ds.attrs["frames_expected"] == av.n_frames
     assert len(ds.attrs["timestamps_ms"]) == av.n_frames
     assert ds.attrs["animal"] == "dark" and ds.attrs["threshold"] > 12
-    assert list(ds["silhouette"]["silhouette_measure"].values) == ["area_px", "length_px", "width_px"]
+    assert list(ds["silhouette"]["silhouette_measure"].values) == ["area_px", "length_px", "width_px", "outline_change"]
 
 
 def test_one_arena_alone_is_tracked_as_among_four(grid):

@@ -6,8 +6,12 @@ The tracker measures, per frame, the animal's blob seen from above
 its width (across the axis, px). A mouse rearing seen from above is shorter
 and rounder. The pose CSV (DeepLabCut layout) has no place for these, so the
 pose step writes them beside it as ``<stem>_silhouette.csv`` (columns
-``frame, area_px, length_px, width_px``; empty where no animal was found), and
-the pose classifier reads them back (:func:`add_silhouette`).
+``frame, area_px, length_px, width_px, outline_change``; empty where no animal
+was found), and the pose classifier reads them back (:func:`add_silhouette`).
+``outline_change`` (the share of the blob's pixels changed since the previous
+frame, :func:`openfield.mobility.outline_change`) gives the kinematics' mobility
+states; the classifier's features do not use it, and a table written before it
+existed reads without it (no mobility states).
 
 Features (:func:`silhouette_features`) are either in cm (pixels divided by the
 calibration's ``px_per_cm``; areas by its square) or free of scale (ratios),
@@ -25,10 +29,14 @@ import xarray as xr
 
 from openfield.errors import OpenfieldError
 from openfield.io.files import write_csv
-from openfield.tracking import SILHOUETTE_MEASURES as MEASURES
+from openfield.tracking import SILHOUETTE_MEASURES
 
 #: Window of the animal's own running median (s), as for the pose's body length.
 RUNNING_MEDIAN_S = 10.0
+#: The measures every table has (the classifier's); then those written when the dataset has them
+#: (``outline_change``: not in tables written before it existed, nor in silhouettes made without the tracker).
+MEASURES = ("area_px", "length_px", "width_px")
+OPTIONAL = tuple(m for m in SILHOUETTE_MEASURES if m not in MEASURES)
 
 
 def silhouette_path(pose_path: str | os.PathLike[str]) -> Path:
@@ -42,7 +50,8 @@ def silhouette_path(pose_path: str | os.PathLike[str]) -> Path:
 
 
 def silhouette_table(ds: xr.Dataset) -> pd.DataFrame:
-    """``ds["silhouette"]`` as a table: ``frame`` then :data:`MEASURES` (NaN where no animal was found).
+    """``ds["silhouette"]`` as a table: ``frame``, :data:`MEASURES`, then those of :data:`OPTIONAL` it has
+    (NaN where no animal was found).
 
     Raises
     ------
@@ -53,7 +62,8 @@ def silhouette_table(ds: xr.Dataset) -> pd.DataFrame:
         raise ValueError("the pose dataset has no silhouette (only the classical tracker measures one)")
     sil = ds["silhouette"].transpose("time", "silhouette_measure")
     table = pd.DataFrame({"frame": np.arange(sil.sizes["time"])})
-    for m in MEASURES:
+    have = [str(m) for m in sil["silhouette_measure"].values]
+    for m in (*MEASURES, *(o for o in OPTIONAL if o in have)):
         table[m] = sil.sel(silhouette_measure=m).values.astype(float)
     return table
 
@@ -76,14 +86,15 @@ def read_silhouette(path: str | os.PathLike[str], n_frames: int | None = None) -
     Returns
     -------
     xarray.DataArray
-        Dims ``(time, silhouette_measure)``, measures :data:`MEASURES`.
+        Dims ``(time, silhouette_measure)``, measures :data:`MEASURES` and
+        those of :data:`OPTIONAL` the table has.
 
     Raises
     ------
     OpenfieldError
         Naming the file: missing, unreadable, a column missing or not
-        numeric, a negative value, frames not numbered 0, 1, 2..., or
-        not as many rows as the pose has frames.
+        numeric, a negative value, an outline change above 1, frames not
+        numbered 0, 1, 2..., or not as many rows as the pose has frames.
     """
     path = Path(path)
     if not path.is_file():
@@ -97,20 +108,22 @@ def read_silhouette(path: str | os.PathLike[str], n_frames: int | None = None) -
         raise OpenfieldError(
             f"not a silhouette table: columns {missing} missing (expected frame, {', '.join(MEASURES)})", path
         )
-    for c in ("frame", *MEASURES):
+    measures = [*MEASURES, *(o for o in OPTIONAL if o in table.columns)]
+    for c in ("frame", *measures):
         if not pd.api.types.is_numeric_dtype(table[c]):
             raise OpenfieldError(f"column {c!r} of the silhouette table is not numeric", path)
-    values = table[list(MEASURES)].to_numpy(float)
+    values = table[measures].to_numpy(float)
     if (values < 0).any():
         raise OpenfieldError("the silhouette table has negative areas or lengths", path)
+    if "outline_change" in table.columns and (table["outline_change"].to_numpy(float) > 1).any():
+        raise OpenfieldError("the silhouette table's outline_change exceeds 1 (it is a fraction of the pixels)", path)
     if not np.array_equal(table["frame"].to_numpy(), np.arange(len(table))):
         raise OpenfieldError("the silhouette table's frames are not numbered 0, 1, 2, ... in order", path)
     if n_frames is not None and len(table) != n_frames:
         raise OpenfieldError(
             f"the silhouette table has {len(table)} frames but its pose has {n_frames} (not the same video?)", path
         )
-    return xr.DataArray(values, dims=("time", "silhouette_measure"),
-                        coords={"silhouette_measure": list(MEASURES)})
+    return xr.DataArray(values, dims=("time", "silhouette_measure"), coords={"silhouette_measure": measures})
 
 
 def add_silhouette(ds: xr.Dataset, path: str | os.PathLike[str]) -> xr.Dataset:
@@ -175,6 +188,7 @@ def silhouette_features(
 
 __all__ = [
     "MEASURES",
+    "OPTIONAL",
     "add_silhouette",
     "read_silhouette",
     "silhouette_features",

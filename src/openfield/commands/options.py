@@ -48,6 +48,12 @@ def add_kinematics_options(parser: argparse.ArgumentParser) -> None:
                    help="speed below which the animal is still, cm/s, > 0 (default 1.75)")
     g.add_argument("--immobile-min", type=float, default=2.0,
                    help="shortest immobility episode, s, > 0 (default 2)")
+    g.add_argument("--mobility-immobile", type=float, default=4.0, metavar="PCT",
+                   help="mobility states from the classical tracker's outline: immobile below this per cent of "
+                        "the outline changed between frames, 0-100 (default 4; depends on the frame rate)")
+    g.add_argument("--mobility-highly-mobile", type=float, default=10.0, metavar="PCT",
+                   help="... highly mobile above this per cent, mobile between, from --mobility-immobile to 100 "
+                        "(default 10)")
     g.add_argument("--thigmotaxis-cm", type=float, default=8.0,
                    help="distance from the wall counted as wall-hugging, cm, > 0 (default 8)")
     g.add_argument("--table-format", choices=("csv", "parquet"), default="csv",
@@ -69,4 +75,5 @@ def kinematics_config(args: argparse.Namespace) -> KinematicsConfig:
         start=args.start, duration_s=args.duration,
         rotation_threshold_deg=args.rotation_threshold, immobile_threshold_cm_s=args.immobile_threshold,
         immobile_min_s=args.immobile_min, thigmotaxis_cm=args.thigmotaxis_cm,
+        mobility_immobile_pct=args.mobility_immobile, mobility_highly_mobile_pct=args.mobility_highly_mobile,
     )

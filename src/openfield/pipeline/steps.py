@@ -26,7 +26,7 @@ from openfield import calibration as calibration_mod
 from openfield import kinematics, quality, timebase, tracking
 from openfield.arena import ArenaGeometry
 from openfield.behavior.labels import default_behaviors
-from openfield.behavior.silhouette import silhouette_path, write_silhouette
+from openfield.behavior.silhouette import add_silhouette, silhouette_path, write_silhouette
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration, write_calibration
@@ -523,7 +523,9 @@ def kinematics_step(
     Parameters
     ----------
     pose
-        The pose dataset, or its file (read only when the step runs).
+        The pose dataset, or its file (read only when the step runs; with
+        the classical tracker's ``<stem>_silhouette.csv`` beside it, when
+        there, for the mobility states).
     cal
         The calibration; None with ``arena_bodyparts`` (the arena corners
         tracked in the pose, ``arena_size_cm`` the floor).
@@ -552,12 +554,16 @@ def kinematics_step(
             del settings[key]
     if frame_times is not None:  # only then: a constant-rate video keeps its fingerprint
         settings["time_source"] = "timestamps"
-    fp = fingerprint("kinematics", settings, inputs=inputs)
+    silhouette = silhouette_path(pose) if isinstance(pose, Path) else None
+    silhouette = silhouette if silhouette is not None and silhouette.is_file() else None
+    fp = fingerprint("kinematics", settings, inputs=inputs, sources=[silhouette] if silhouette else [])
     rec = ledger.current("kinematics", fp)
     # (a record from before the cleaning, or before the zone columns, was kept: redone)
     if rec and "cleaning" in rec["values"] and all(k in rec["values"] for k in kinematics.SUMMARY_COLUMNS):
         return fp, rec["values"]
     ds = read_dlc(pose, fps=fps) if isinstance(pose, Path) else pose
+    if silhouette is not None:
+        ds = add_silhouette(ds, silhouette)  # the tracker's outline per frame: the mobility states
     if arena_bodyparts is not None:
         assert arena_size_cm is not None
         cal = calibration_mod.calibrate_from_bodyparts(ds, arena_bodyparts, arena_size_cm)

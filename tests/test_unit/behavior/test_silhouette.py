@@ -203,3 +203,33 @@ def test_pose_train_finds_the_table_beside_the_pose_and_checks_the_options(tmp_p
         assert main([*base, *extra, "-o", str(tmp_path / "x.joblib")]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0], err
+
+
+def test_outline_change_column_is_optional(tmp_path):
+    """The tracker's ``outline_change`` is written and read back when there; a table without it (written
+    before it existed) reads without it; a value above 1 (not a share of the pixels) is refused."""
+    values = np.c_[table(3, 10.0), [np.nan, 0.25, 0.5]]
+    ds = from_numpy(np.zeros((3, 3, 2)), None, ["head", "body", "tail"], fps=FPS)
+    import xarray as xr
+
+    ds["silhouette"] = xr.DataArray(values, dims=("time", "silhouette_measure"), coords={
+        "time": ds["time"], "silhouette_measure": [*sil.MEASURES, "outline_change"]})
+    path = sil.write_silhouette(ds, tmp_path / "m_silhouette.csv")
+    assert path.read_text().splitlines()[0] == "frame,area_px,length_px,width_px,outline_change"
+    back = sil.read_silhouette(path, 3)
+    assert list(back["silhouette_measure"].values) == [*sil.MEASURES, "outline_change"]
+    np.testing.assert_allclose(back.values, values, equal_nan=True)
+    # the classifier's features are those of the three measures alone
+    with_change = sil.silhouette_features(back, FPS, 10.0)
+    without = sil.silhouette_features(back.sel(silhouette_measure=list(sil.MEASURES)), FPS, 10.0)
+    assert with_change.keys() == without.keys()
+    for k in without:
+        np.testing.assert_array_equal(with_change[k], without[k])
+    old = tmp_path / "old_silhouette.csv"
+    old.write_text("frame,area_px,length_px,width_px\n0,1,2,3\n1,1,2,3\n2,1,2,3\n")
+    assert list(sil.read_silhouette(old, 3)["silhouette_measure"].values) == list(sil.MEASURES)
+    bad = tmp_path / "bad_silhouette.csv"
+    bad.write_text("frame,area_px,length_px,width_px,outline_change\n0,1,2,3,\n1,1,2,3,1.5\n2,1,2,3,0.2\n")
+    with pytest.raises(OpenfieldError, match="outline_change exceeds 1") as err:
+        sil.read_silhouette(bad, 3)
+    assert str(bad) in str(err.value)
