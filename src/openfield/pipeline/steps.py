@@ -260,6 +260,7 @@ def arena_tracking_step(
     """
     paths = [output_paths(arena_stem(ledger.stem, k), ledger.out_dir)["pose"] for k in range(1, len(cals) + 1)]
     fp = fingerprint("arena_tracking", {"method": "classic", "tracker": asdict(config), "fps": fps,
+                                        "silhouette": list(tracking.SILHOUETTE_MEASURES),
                                         "arenas": len(cals)}, inputs=[arenas_fp], sources=[video])
     rec = ledger.current("arena_tracking", fp)
     if rec:
@@ -329,7 +330,9 @@ def tracker_pose_step(
         the very numbers of a fresh one (parsing can move a float by 1 ulp).
     """
     path = output_paths(ledger.stem, ledger.out_dir)["pose"]
-    fp = fingerprint("pose", {"method": "classic", "tracker": asdict(config), "fps": fps},
+    # the silhouette table's columns: a table from before a measure was added (outline_change) is made again
+    fp = fingerprint("pose", {"method": "classic", "tracker": asdict(config), "fps": fps,
+                              "silhouette": list(tracking.SILHOUETTE_MEASURES)},
                      inputs=[cal_fp] if cal_fp else [], sources=[video])
     if ledger.current("pose", fp):
         return fp, path
