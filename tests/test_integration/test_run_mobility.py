@@ -125,12 +125,12 @@ def test_run_reports_mobility_states_of_the_phases(film, tmp_path):
     assert (states[turn] != mobility.IMMOBILE).all()
 
 
+@pytest.mark.parametrize("film", ["coarse"], indirect=True)  # one film is enough
 def test_thresholds_move_the_states(film, tmp_path):
     """On the coarse film, immobile below 10 % and highly mobile only above 100 %: the stop stays immobile,
     the turn and the runs are all mobile, nothing is highly mobile."""
     video, _, _, fps, _ = film
-    if fps != FILMS["coarse"][0]:
-        pytest.skip("one film is enough")
+    assert fps == FILMS["coarse"][0]
     out = tmp_path / "out"
     assert main(["run", str(video), "-o", str(out), "--pose", "classic", "--arena-size-cm", "40", "40",
                  "--no-plots", "--mobility-immobile", "10", "--mobility-highly-mobile", "100"]) == 0
