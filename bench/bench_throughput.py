@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    PYTHONPATH=src python bench/bench_throughput.py [--repeat 2] [--duration 60] [--sample-data ../shared/data]
+    PYTHONPATH=src python bench/bench_throughput.py [--repeat 3] [--duration 60] [--sample-data ../shared/data]
 
 Prints, with the machine, the date and the load average (``uptime``) before and after each part:
 
@@ -75,7 +75,7 @@ def timed(cmd: list[str], cores: set[int] | None = None) -> tuple[float, float]:
 
 def cpu_loop() -> None:
     total = 0
-    for i in range(8_000_000):
+    for i in range(20_000_000):
         total += i * i
 
 
@@ -189,7 +189,7 @@ def video_part(tmp: Path, sample_data: Path, repeat: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--duration", type=float, default=60.0, help="seconds per synthetic video")
     ap.add_argument("--sample-data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--parts", default="123", help="which parts to run (default all: 123)")
