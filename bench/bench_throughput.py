@@ -84,7 +84,8 @@ def loop_seconds(n: int) -> float:
     code = "import bench_throughput as b; b.cpu_loop()"
     env = {**ENV, "PYTHONPATH": f"{REPO / 'bench'}{os.pathsep}{ENV['PYTHONPATH']}"}
     t0 = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, preexec_fn=lambda k=k: os.sched_setaffinity(0, {k}))  # noqa: PLW1509
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env,
+                              preexec_fn=lambda k=k: os.sched_setaffinity(0, {k}))  # noqa: PLW1509
              for k in range(n)]
     for p in procs:
         p.wait()

@@ -166,12 +166,13 @@ class Ledger:
         """A recorded output of a step."""
         return self.out_dir / self.records[step]["outputs"][name]
 
-    def record(self, step: str, fp: str, outputs: Mapping[str, Path], values: Mapping[str, Any] | None = None
-               ) -> None:
+    def record(self, step: str, fp: str, outputs: Mapping[str, Path], values: Mapping[str, Any] | None = None,
+               timed: bool = True) -> None:
         """Store that ``step`` finished with fingerprint ``fp`` (the record file is written atomically).
 
         Its ``timing`` runs from when :meth:`current` found it out of date
-        (absent when this ledger never did).
+        (absent when this ledger never did, or with ``timed`` False: a step
+        whose work another step did and timed).
         """
         rec: dict[str, Any] = {
             "fingerprint": fp,
@@ -180,7 +181,7 @@ class Ledger:
             "datetime": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         started = self._started.pop(step, None)
-        if started is not None:
+        if started is not None and timed:
             rec["timing"] = elapsed(started)
             parts = self._parts.pop(step, None)
             if parts:

@@ -296,7 +296,7 @@ def arena_part_step(ledger: Ledger, step: str, fp: str, outputs: dict[str, Path]
         ``fp``.
     """
     if not ledger.current(step, fp):
-        ledger.record(step, fp, outputs, values)
+        ledger.record(step, fp, outputs, values, timed=False)  # the video's own steps did (and timed) the work
     return fp
 
 

@@ -39,6 +39,14 @@ def test_a_step_that_runs_is_timed_wall_and_cpu(tmp_path):
     assert again.timings() == {}
 
 
+def test_a_step_recorded_untimed_has_no_timing(tmp_path):
+    ledger = Ledger(tmp_path, "v_a1")
+    fp = fingerprint("pose", {"arena": 1})
+    ledger.current("pose", fp)
+    ledger.record("pose", fp, {}, timed=False)  # an arena's part of the video's tracking step
+    assert "timing" not in ledger.records["pose"] and ledger.timings() == {}
+
+
 def test_parts_of_a_step_add_up(tmp_path):
     ledger = Ledger(tmp_path, "v")
     fp = fingerprint("k", {})
