@@ -1,5 +1,5 @@
 """Allow ``python -m openfield``."""
 
-from openfield.cli import main
+from openfield.cli import console
 
-raise SystemExit(main())
+console()

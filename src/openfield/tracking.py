@@ -751,6 +751,24 @@ def arena_masks(
     return masks
 
 
+#: Frames decoded ahead, in a thread of their own, while the tracker works (where that thread has a core).
+DECODE_AHEAD = 8
+
+
+def decode_ahead() -> int:
+    """How many frames the tracking reader decodes ahead in its own thread: :data:`DECODE_AHEAD`, or 0 (in the
+    tracker's thread) where this process has one core to use.
+
+    One core: this process is pinned to one, or is one of ``--jobs N`` workers
+    on N cores (:func:`openfield.pipeline.parallel.limit_threads` gives each
+    one OpenCV thread). There the decoding thread would only take turns with
+    the tracker's (~6% more CPU per frame); N workers then keep N threads
+    busy on N cores. The frames, and so the results, are the same.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return DECODE_AHEAD if min(cores, cv2.getNumThreads()) > 1 else 0
+
+
 def _track_video(
     path: str | os.PathLike[str],
     arenas: list[np.ndarray] | None,
@@ -777,7 +795,7 @@ def _track_video(
     if config.background_window_s > 0 and info.n_frames > n:
         window = min(info.n_frames, max(n, int(round(config.background_window_s * info.fps))))
     # decoding overlaps the tracking (the second core); luma planes are mapped to grey only where searched
-    reader = VideoReader(path, prefetch=8, gray=True, map_luma=False)
+    reader = VideoReader(path, prefetch=decode_ahead(), gray=True, map_luma=False)
     lut = reader.luma_lut
     stream = iter(reader)
     samples: list[np.ndarray] = []
@@ -827,7 +845,7 @@ def _track_video(
     first_held = held[0][0] if held else consumed
     replay: Iterable[np.ndarray] = ()
     if first_held:
-        again = VideoReader(path, limit=first_held, prefetch=8, gray=True, map_luma=False)
+        again = VideoReader(path, limit=first_held, prefetch=decode_ahead(), gray=True, map_luma=False)
         if not np.array_equal(again.luma_lut, lut):  # the same file gives the same map (checked, not assumed)
             raise OpenfieldError("the video's first frame decoded differently the second time", path)
         replay = again.frames()

@@ -36,7 +36,7 @@ from openfield.io.lock import LOCK_NAME
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 #: JSON keys whose values are moments in time, not results.
-TIME_KEYS = {"created", "date", "datetime", "timestamp", "started", "finished", "generated", "time_created"}
+TIME_KEYS = {"created", "date", "datetime", "timestamp", "started", "finished", "generated", "time_created", "timing"}
 
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}| UTC)?")
 _DATA_URI = re.compile(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+")

@@ -36,6 +36,9 @@ import xarray as xr
 
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write
+from openfield.lazy import xarray_without_dask
+
+xarray_without_dask()  # dask: a heavy optional dependency, loaded lazily (only once something uses dask.array)
 
 #: Body-part names that belong to the arena, never to the animal.
 ARENA_KEYPOINTS = frozenset(

@@ -8,6 +8,13 @@ fingerprint differs from the recorded one or one of its recorded outputs is
 missing (or when asked to overwrite); otherwise it is skipped and what it
 produced is read back. So changing a kinematics option redoes kinematics
 and what follows, never tracking.
+
+Each step run is timed (:attr:`Ledger.records`' ``timing``): the wall-clock
+seconds and this process's CPU seconds (every thread's, the decoding
+thread's included) from the moment :meth:`Ledger.current` found the step out
+of date to its :meth:`Ledger.record`, plus any ``parts`` a step timed inside
+itself (:meth:`Ledger.part`, e.g. the kinematics' plots).
+:func:`openfield.pipeline.timings.timing_table` sums them over a run.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,6 +132,8 @@ class Ledger:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     ran: list[str] = field(default_factory=list)
     outcome: dict[str, Any] = field(default_factory=dict)
+    _started: dict[str, tuple[float, float]] = field(default_factory=dict, init=False, repr=False)
+    _parts: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
@@ -143,9 +154,10 @@ class Ledger:
     def current(self, step: str, fp: str) -> dict[str, Any] | None:
         """The record of ``step`` if it is up to date (same fingerprint, outputs present), else None."""
         rec = self.records.get(step)
-        if self.overwrite or rec is None or rec.get("fingerprint") != fp:
-            return None
-        if not all((self.out_dir / name).exists() for name in rec.get("outputs", {}).values()):
+        if self.overwrite or rec is None or rec.get("fingerprint") != fp or not all(
+                (self.out_dir / name).exists() for name in rec.get("outputs", {}).values()):
+            self._started[step] = clocks()  # the step runs from here: timed until its record
+            self._parts.pop(step, None)
             return None
         log.debug("%s: %s unchanged, skipped", self.stem, step)
         return rec
@@ -154,17 +166,49 @@ class Ledger:
         """A recorded output of a step."""
         return self.out_dir / self.records[step]["outputs"][name]
 
-    def record(self, step: str, fp: str, outputs: Mapping[str, Path], values: Mapping[str, Any] | None = None
-               ) -> None:
-        """Store that ``step`` finished with fingerprint ``fp`` (the record file is written atomically)."""
-        self.records[step] = {
+    def record(self, step: str, fp: str, outputs: Mapping[str, Path], values: Mapping[str, Any] | None = None,
+               timed: bool = True) -> None:
+        """Store that ``step`` finished with fingerprint ``fp`` (the record file is written atomically).
+
+        Its ``timing`` runs from when :meth:`current` found it out of date
+        (absent when this ledger never did, or with ``timed`` False: a step
+        whose work another step did and timed).
+        """
+        rec: dict[str, Any] = {
             "fingerprint": fp,
             "outputs": {k: Path(p).name for k, p in outputs.items()},
             "values": plain(dict(values or {})),
             "datetime": datetime.now(UTC).isoformat(timespec="seconds"),
         }
+        started = self._started.pop(step, None)
+        if started is not None and timed:
+            rec["timing"] = elapsed(started)
+            parts = self._parts.pop(step, None)
+            if parts:
+                rec["timing"]["parts"] = parts
+        self.records[step] = rec
         self.ran.append(step)
         self._write()
+
+    @contextmanager
+    def part(self, step: str, name: str) -> Iterator[None]:
+        """Time a part of a running step (wall and CPU seconds), kept in the step's ``timing["parts"][name]``.
+
+        Parts of the same name add up.
+        """
+        started = clocks()
+        try:
+            yield
+        finally:
+            took = elapsed(started)
+            total = self._parts.setdefault(step, {}).setdefault(name, {"wall_s": 0.0, "cpu_s": 0.0})
+            for key in ("wall_s", "cpu_s"):
+                total[key] = round(total[key] + took[key], 4)
+
+    def timings(self) -> dict[str, dict[str, Any]]:
+        """The ``timing`` of each step this process ran (:attr:`ran`), by step name."""
+        return {step: dict(self.records[step]["timing"]) for step in self.ran
+                if "timing" in self.records.get(step, {})}
 
     def set_outcome(self, status: str, error: str | None = None,
                     sources: Iterable[str | os.PathLike[str]] = ()) -> None:
@@ -183,6 +227,17 @@ class Ledger:
         if self.outcome:
             state["outcome"] = self.outcome
         write_json(state, self.path)
+
+
+def clocks() -> tuple[float, float]:
+    """Now: (wall-clock seconds, this process's CPU seconds, all its threads), for :func:`elapsed`."""
+    return time.perf_counter(), time.process_time()
+
+
+def elapsed(started: tuple[float, float]) -> dict[str, float]:
+    """``{"wall_s", "cpu_s"}`` since ``started`` (:func:`clocks`), rounded to 0.1 ms."""
+    wall, cpu = clocks()
+    return {"wall_s": round(wall - started[0], 4), "cpu_s": round(cpu - started[1], 4)}
 
 
 def read_outcome(out_dir: str | os.PathLike[str], stem: str) -> dict[str, Any] | None:

@@ -76,6 +76,10 @@ class VideoResult:
     arenas
         For a multi-arena video: one result per arena (its own ``summary``
         is then None); empty otherwise. :func:`openfield.report.result_units` flattens them.
+    timings
+        The wall and CPU seconds of each step that ran (step ->
+        ``{"wall_s", "cpu_s"[, "parts"]}``, as its record keeps them);
+        :func:`openfield.pipeline.timings.timing_table` sums them over a batch.
     """
 
     video: Path
@@ -88,6 +92,7 @@ class VideoResult:
     qc_message: str = ""
     arena: int | None = None
     arenas: list[VideoResult] = field(default_factory=list)
+    timings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -158,7 +163,7 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     _log_result(video.name, ledger, row)
     return VideoResult(video, _status(ledger), row, steps_run=list(ledger.ran),
                        outputs={**output_paths(video.stem, out_dir), "pose": pose_path}, fingerprint=fp,
-                       qc_message=qc.get("qc_message", ""))
+                       qc_message=qc.get("qc_message", ""), timings=ledger.timings())
 
 
 def _measure(ledger: Ledger, video: Path, info: VideoInfo, config: RunConfig, cal: Calibration, cal_fp: str,
@@ -341,12 +346,12 @@ def process_arenas(video: Path, out_dir: Path, config: RunConfig) -> VideoResult
             _log_result(f"{video.name} arena {m.arena}", m.unit, row)
         units.append(VideoResult(video, _status(m.unit), row, steps_run=list(m.unit.ran),
                                  outputs={**output_paths(m.unit.stem, out_dir), "pose": m.pose_path}, fingerprint=fp,
-                                 qc_message=m.qc_message, arena=m.arena))
+                                 qc_message=m.qc_message, arena=m.arena, timings=m.unit.timings()))
     ran = [*ledger.ran, *(f"a{u.arena}:{s}" for u in units for s in u.steps_run)]
     fp = fingerprint("arenas_video", {}, inputs=[u.fingerprint or "" for u in units])
     return VideoResult(video, "done" if ran else "skipped", steps_run=ran,
                        outputs={"arenas_image": ledger.output("arenas", "arenas_image")}, fingerprint=fp,
-                       arenas=units)
+                       arenas=units, timings=ledger.timings())
 
 
 @dataclass
@@ -425,7 +430,9 @@ def run_videos(
         batch stops; finished videos' outputs stay as they are.
     """
     from openfield.pipeline.parallel import map_videos
+    from openfield.pipeline.timings import RunClock, log_timings
 
+    clock = RunClock.start()
     out_dir = Path(out_dir)
     check_output_folder(out_dir)
     check_arena_size_cm(config.arena_size_cm)
@@ -439,7 +446,8 @@ def run_videos(
         check_arena_stems(videos)
     with claim_output_folder(out_dir, wait_s):  # the parent holds the lock while the workers run
         results = map_videos(videos, out_dir, config)  # config.jobs processes, or config.scheduler's cluster
-        _batch_outputs(out_dir, results, "video", config.overwrite, report=True)
+        batch = _batch_outputs(out_dir, results, "video", config.overwrite, report=True)
+    log_timings(results, clock.stop(), batch)
     return results
 
 
@@ -513,14 +521,20 @@ BATCH_STEM = "__batch__"
 
 
 def _batch_outputs(out_dir: Path, results: list[VideoResult], name_column: str, overwrite: bool,
-                   report: bool) -> None:
-    """``summary_all.csv`` (and ``report.html``), unless every input and outcome is as last time."""
+                   report: bool) -> dict[str, dict[str, Any]]:
+    """``summary_all.csv`` (and ``report.html``), unless every input and outcome is as last time.
+
+    Returns
+    -------
+    dict
+        The batch step's timing (``{"batch": {"wall_s", "cpu_s"}}``) when it ran, else empty.
+    """
     ledger = Ledger(out_dir, BATCH_STEM, overwrite)
     fp = fingerprint("batch", {"name_column": name_column, "report": report},
                      inputs=[r.fingerprint or f"{r.status} {r.video} {r.error}" for r in results])
     if ledger.current("batch", fp):
         log.info("%s: batch summary and report up to date", out_dir)
-        return
+        return {}
     outputs = {}
     table = write_batch_summary(out_dir, results, name_column)
     if table is not None:
@@ -528,6 +542,7 @@ def _batch_outputs(out_dir: Path, results: list[VideoResult], name_column: str, 
     if report:
         outputs["report"] = write_report(out_dir, results)
     ledger.record("batch", fp, outputs)
+    return ledger.timings()
 
 
 def process_pose_file(pose_file: str | os.PathLike[str], out_dir: str | os.PathLike[str],
@@ -557,7 +572,7 @@ def process_pose_file(pose_file: str | os.PathLike[str], out_dir: str | os.PathL
     else:
         log.info("%s: up to date, skipped", pose_file.name)
     return VideoResult(pose_file, _status(ledger), row, steps_run=list(ledger.ran),
-                       outputs=output_paths(pose_file.stem, out_dir), fingerprint=fp)
+                       outputs=output_paths(pose_file.stem, out_dir), fingerprint=fp, timings=ledger.timings())
 
 
 def run_pose_files(
@@ -580,6 +595,9 @@ def run_pose_files(
     """
     from tqdm.auto import tqdm
 
+    from openfield.pipeline.timings import RunClock, log_timings
+
+    clock = RunClock.start()
     check_output_folder(out_dir)
     check_arena_size_cm(config.arena_size_cm)
     files = [Path(p) for p in pose_files]
@@ -608,8 +626,9 @@ def run_pose_files(
                 result = done if done is not None else VideoResult(path, "failed", error=error)
             record_outcome(out_dir, path.stem, result.error, [path])
             results.append(result)
-        if len(files) > 1:
-            _batch_outputs(Path(out_dir), results, "file", config.overwrite, report=False)
+        batch = _batch_outputs(Path(out_dir), results, "file", config.overwrite, report=False) if len(files) > 1 \
+            else {}
+    log_timings(results, clock.stop(), batch)
     return results
 
 
@@ -660,7 +679,8 @@ def track_videos(
                 ledger = Ledger(Path(out_dir), video.stem, overwrite)
                 fps_used = video_info(video, fps).fps
                 _, path = steps.tracker_pose_step(ledger, video, tracker, calibration, cal_fp, fps_used, progress)
-                return VideoResult(video, _status(ledger), steps_run=list(ledger.ran), outputs={"pose": path})
+                return VideoResult(video, _status(ledger), steps_run=list(ledger.ran), outputs={"pose": path},
+                                   timings=ledger.timings())
 
             result, error = guarded(track, video.name, out_dir, video.stem)  # any exception: this video's failure
             results.append(result if result is not None else VideoResult(video, "failed", error=error))

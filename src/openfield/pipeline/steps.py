@@ -297,7 +297,7 @@ def arena_part_step(ledger: Ledger, step: str, fp: str, outputs: dict[str, Path]
         ``fp``.
     """
     if not ledger.current(step, fp):
-        ledger.record(step, fp, outputs, values)
+        ledger.record(step, fp, outputs, values, timed=False)  # the video's own steps did (and timed) the work
     return fp
 
 
@@ -578,12 +578,14 @@ def kinematics_step(
         table_path = table_path.with_suffix(".parquet")
     outputs = {"kinematics": table_path, "locomotor_bouts": paths["locomotor_bouts"]}
     if plot:
-        from openfield import plots  # here: matplotlib is not needed by `openfield track`
+        with ledger.part("kinematics", "plots"):
+            from openfield import plots  # here: matplotlib is not needed by `openfield track`
 
-        for name, fig in plots.kinematics_figures(result, ledger.stem).items():
-            outputs[name] = save_figure(fig, paths[name])
-    write_frames_table(kinematics.frames_table(result), table_path)
-    write_csv(kinematics.bout_table(result).round(4), paths["locomotor_bouts"])
+            for name, fig in plots.kinematics_figures(result, ledger.stem).items():
+                outputs[name] = save_figure(fig, paths[name])
+    with ledger.part("kinematics", "tables"):
+        write_frames_table(kinematics.frames_table(result), table_path)
+        write_csv(kinematics.bout_table(result).round(4), paths["locomotor_bouts"])
     summary = {**kinematics.summarize(result), "cleaning": result.attrs["cleaning"],
                "body_length_cm": quality.implied_body_length_cm(ds, cal)}  # for animal_size_implausible
     ledger.record("kinematics", fp, outputs, summary)

@@ -202,3 +202,23 @@ def test_read_frame_exact_from_the_start_and_by_seeking(tmp_path):
             assert abs(float(read_frame(path, k, exact_within).mean()) - (5 * k + 20)) < 2
     with pytest.raises(OpenfieldError, match="frame 45 could not be read"):
         read_frame(path, 45, exact_within=0)
+
+
+@pytest.mark.parametrize("grab_within", [0, 250], ids=["seeking", "decoding-between"])
+def test_sampled_frames_are_the_same_whether_sought_or_decoded_in_between(tmp_path, monkeypatch, grab_within):
+    """Frames carry their index as brightness: sampling by seeking and by decoding the frames between gives
+    the frames of a plain decoding at the indices spread over the video (0, 33, 66 and 99 of 100)."""
+    from openfield.io import video
+
+    path = tmp_path / "count.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 20, (64, 48))
+    for k in range(100):
+        writer.write(np.full((48, 64, 3), 2 * k + 20, np.uint8))
+    writer.release()
+    monkeypatch.setattr(video, "GRAB_RATHER_THAN_SEEK", grab_within)
+    frames = video.sample_frames(path, 4)
+    every = list(iter_frames(path))
+    assert len(every) == 100
+    for k, frame in zip([0, 33, 66, 99], frames, strict=True):
+        np.testing.assert_array_equal(frame, every[k])
+    assert np.ptp([f.mean() for f in every]) > 150  # the frames differ: the wrong one would not pass
