@@ -271,7 +271,7 @@ def find_bouts(
         on average, so the frame interval does not bias the rise and fall
         times.
     """
-    from openfield.lazy import find_peaks  # scipy.signal's, without its ~0.4 s import (openfield.lazy)
+    from scipy.signal import find_peaks  # a heavy dependency (~0.4 s to import), loaded when bouts are found
 
     cfg = config or BoutConfig()
     if not (np.isfinite(fps) and fps > 0):
@@ -329,7 +329,7 @@ def find_bouts(
     p1, p2 = top_i.copy(), top_i.copy()
     for k in np.flatnonzero(np.add.reduceat(high.astype(int), offsets) > 1):
         seg = s0[lo[k] : hi[k] + 1]
-        peaks = find_peaks(seg, height=cfg.peak_fraction * top[k], prominence=cfg.peak_prominence * top[k])
+        peaks = find_peaks(seg, height=cfg.peak_fraction * top[k], prominence=cfg.peak_prominence * top[k])[0]
         peaks = np.union1d(peaks + lo[k], [top_i[k]])
         p1[k], p2[k] = peaks[0], peaks[-1]
     # a rest edge lies somewhere between the last resting frame and the next: half-way on average

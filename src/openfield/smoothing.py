@@ -164,7 +164,7 @@ def _rts_filters(
     f: np.ndarray, k: np.ndarray, c: np.ndarray, h: np.ndarray
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[tuple[np.ndarray, np.ndarray]]]:
     """Transfer functions of the steady-state filter (z -> each state) and smoother (states -> position)."""
-    from openfield.lazy import ss2tf  # scipy.signal's: a heavy dependency (~0.4 s), loaded lazily (openfield.lazy)
+    from scipy.signal import ss2tf  # a heavy dependency (~0.4 s to import), loaded when a track is smoothed
 
     a = (np.eye(3) - k @ h) @ f
     # forward: xf_k = A xf_{k-1} + K z_k
@@ -183,7 +183,7 @@ def _rts_filters(
 
 def _rts_stretch(z: np.ndarray, forward: list, backward: list) -> np.ndarray:
     """Steady-state RTS smoothing of one axis of one stretch, started and ended at rest."""
-    from openfield.lazy import lfilter, lfilter_zi  # scipy.signal's, without its ~0.4 s import (openfield.lazy)
+    from scipy.signal import lfilter, lfilter_zi  # a heavy dependency (~0.4 s to import), loaded when used
 
     xf = np.empty((3, len(z)))
     for i, (b, den) in enumerate(forward):

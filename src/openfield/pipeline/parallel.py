@@ -63,9 +63,9 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 #: Imported once before the workers are forked, so that each starts with them: the pipeline and what its steps
 #: import where they use it (the plots, the tables' writer), which the pipeline's own import leaves out. Only
 #: what a run of the classical tracker imports: each module here is serial time before the first video starts
-#: (dask, numbagg, jinja2 and scipy.signal no longer are: see openfield.lazy).
+#: (dask, numbagg and jinja2 no longer are: see openfield.lazy); scipy.signal is, as every video's kinematics uses it.
 PRELOAD = ["openfield.pipeline.run", "openfield.pipeline.parallel", "openfield.pipeline.timings", "matplotlib.pyplot",
-           "openfield.plots", "pyarrow.csv"]
+           "openfield.plots", "pyarrow.csv", "scipy.signal"]
 
 #: Modules whose thread pools or device state do not survive a fork: with one loaded, workers come from a forkserver.
 FORK_UNSAFE_MODULES = ("torch", "tensorflow", "jax")
