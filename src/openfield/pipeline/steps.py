@@ -13,6 +13,7 @@ so a test can count the calls.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from dataclasses import asdict
@@ -559,7 +560,9 @@ def kinematics_step(
         settings["time_source"] = "timestamps"
     silhouette = silhouette_path(pose) if isinstance(pose, Path) else None
     silhouette = silhouette if silhouette is not None and silhouette.is_file() else None
-    fp = fingerprint("kinematics", settings, inputs=inputs, sources=[silhouette] if silhouette else [])
+    if silhouette is not None:  # its content, not its file's date: the same table gives the same fingerprint
+        settings["silhouette_sha256"] = hashlib.sha256(silhouette.read_bytes()).hexdigest()
+    fp = fingerprint("kinematics", settings, inputs=inputs)
     rec = ledger.current("kinematics", fp)
     # (a record from before the cleaning, or before the zone columns, was kept: redone)
     if rec and "cleaning" in rec["values"] and all(k in rec["values"] for k in kinematics.SUMMARY_COLUMNS):
