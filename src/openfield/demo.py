@@ -38,6 +38,7 @@ import pandas as pd
 from openfield import bouts
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration
+from openfield.io.files import write_csv
 from openfield.kinematics import KinematicsConfig, analyze_pose, summarize
 from openfield.kinematics import bout_table as kinematics_bout_table
 from openfield.pipeline import RunConfig, run_videos
@@ -134,8 +135,6 @@ def run_demo(
     report : Path
         The HTML report.
     """
-    from openfield.io.files import write_csv
-
     out_dir = Path(out_dir)
     video_dir, results_dir = out_dir / "video", out_dir / "results"
     video = video_dir / f"{DEMO_NAME}.mp4"
@@ -248,8 +247,6 @@ def run_demo_arenas(
     OpenfieldError
         ``n_arenas`` not a whole number >= 2, or the video failed.
     """
-    from openfield.io.files import write_csv
-
     if isinstance(n_arenas, int) and not isinstance(n_arenas, bool) and n_arenas < 2:
         raise OpenfieldError(f"demo --arenas needs at least 2 arenas (1 is the plain demo), got {n_arenas}")
     rows, cols = arena_grid(n_arenas)

@@ -32,9 +32,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import xarray as xr
+from tqdm.auto import tqdm
 
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write
+from openfield.io.pose import ARENA_KEYPOINTS
 from openfield.io.video import VideoReader
 
 log = logging.getLogger(__name__)
@@ -103,8 +105,6 @@ def caption(time_s: float, zone: str | None = None, behavior: str | None = None,
 
 def pose_points(ds: xr.Dataset, min_likelihood: float = 0.5, exclude: Sequence[str] = ()) -> tuple[np.ndarray, list]:
     """``(n_frames, n_keypoints, 2)`` positions of the first individual, NaN where unlikely, and the names."""
-    from openfield.io.pose import ARENA_KEYPOINTS
-
     keep = [str(k) for k in ds["keypoints"].values
             if str(k).lower() not in ARENA_KEYPOINTS and str(k) not in exclude]
     one = ds.sel(keypoints=keep).isel(individuals=0)
@@ -277,8 +277,6 @@ def write_labeled_videos(
         Unreadable video, a writer OpenCV cannot open, a box outside the
         frame, per-frame inputs of another length than their pose.
     """
-    from tqdm.auto import tqdm
-
     video = Path(video)
     drawn = [_Drawn(item, video, min_likelihood) for item in items]
     reader = VideoReader(video)

@@ -12,6 +12,7 @@ demo and the benchmarks.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,11 @@ from typing import Any
 import cv2
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
+
+from openfield import zones
+from openfield.io.files import atomic_write, write_csv, write_json
+from openfield.io.pose import from_numpy
 
 #: Fractions of the nose-to-tail-base length ``L`` used to draw the mouse.
 BODY_HALF_LENGTH = 0.36  # body ellipse semi-major axis; tail base at -0.36 L
@@ -438,8 +444,6 @@ def pose_from_trajectory(
     xarray.Dataset
         Pose dataset in pixels with likelihood 1 everywhere a position exists.
     """
-    from openfield.io.pose import from_numpy
-
     body = trajectory[["x_cm", "y_cm"]].to_numpy(float)
     kp = mouse_keypoints_cm(body, trajectory["heading_rad"].to_numpy(float), mouse_length_cm)
     names = ["head", "body", "tail"]
@@ -502,8 +506,6 @@ def write_video(path: Any, frames: Iterable[np.ndarray], fps: float, image_size:
     pathlib.Path
         The file written.
     """
-    from openfield.io.files import atomic_write
-
     with atomic_write(path) as tmp:
         writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps), tuple(image_size))
         if not writer.isOpened():
@@ -609,12 +611,6 @@ def render_video(
     SyntheticVideo
         Paths of the three files.
     """
-    import json
-
-    from tqdm.auto import tqdm
-
-    from openfield.io.files import write_csv, write_json
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if trajectory is None:
@@ -868,12 +864,6 @@ def render_arenas_video(
     ArenasVideo
         The files, the corners and the per-arena truth.
     """
-    import json
-
-    from tqdm.auto import tqdm
-
-    from openfield.io.files import write_csv, write_json
-
     n_arenas = rows * cols
     bad = [k for k in empty if not 1 <= int(k) <= n_arenas]
     if bad:
@@ -991,8 +981,6 @@ def truth_summary(
         mean_acceleration_cm_s2, mean_deceleration_cm_s2, time_moving_s,
         time_center_s, time_border_s, center_entries, latency_center_s``.
     """
-    from openfield import zones
-
     xy = truth[["body_x_cm", "body_y_cm"]].to_numpy(float)
     speed = truth["speed_cm_s"].to_numpy(float)
     acc = truth["acceleration_cm_s2"].to_numpy(float)
@@ -1212,8 +1200,6 @@ def bouts_truth(
     steepest slope of a minimum-jerk ramp), zone at the bout's start (empty
     without an arena).
     """
-    from openfield import zones
-
     rows = []
     t0 = start_pause_s
     pos = np.asarray(start_xy, float)

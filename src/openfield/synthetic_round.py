@@ -31,8 +31,10 @@ from typing import Any
 import cv2
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from openfield import synthetic
+from openfield.io.files import write_csv, write_json
 from openfield.synthetic import camera_homography, mouse_keypoints_cm, shades, trapezoid, write_video
 
 #: Floor shapes this renderer draws.
@@ -743,10 +745,6 @@ def render_round_video(
     RoundVideo
         The paths and the per-animal truth.
     """
-    from tqdm.auto import tqdm
-
-    from openfield.io.files import write_csv, write_json
-
     if not trajectories:
         raise ValueError("at least one trajectory is needed")
     out_dir = Path(out_dir)
@@ -869,6 +867,4 @@ def truth_measures(
 
 def write_zones_file(zones: Sequence[dict[str, Any]], path: Any, units: str = "cm") -> Path:
     """Write zones as a ``--zones`` file ``{"units": ..., "zones": [...]}`` (atomically)."""
-    from openfield.io.files import write_json
-
     return write_json({"units": units, "zones": [dict(z) for z in zones]}, Path(path))

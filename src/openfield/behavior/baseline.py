@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from openfield.behavior.dataset_files import read_manifest
 from openfield.behavior.metrics import classification_metrics
 from openfield.behavior.outputs import write_metrics
 from openfield.errors import OpenfieldError
@@ -61,11 +62,9 @@ def baseline_logistic(
     dict
         :func:`~openfield.behavior.metrics.classification_metrics` of the validation split.
     """
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression  # lazy: scikit-learn is optional (the 'behavior' extra)
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-
-    from openfield.behavior.dataset_files import read_manifest
 
     manifest, _ = read_manifest(dataset_dir)
     tr, va = manifest[manifest["split"] == "train"], manifest[manifest["split"] == "val"]

@@ -51,8 +51,11 @@ from openfield.behavior.dataset_files import (
     write_dataset_info,
     write_split,
 )
+from openfield.behavior.labels import BACKGROUND_NAMES, majority_vote, map_label_name, read_interval_labels
+from openfield.behavior.timeline import intervals_to_frames
 from openfield.errors import OpenfieldError
 from openfield.io.images import VIDEO_SUFFIXES, read_image
+from openfield.io.pose import ARENA_KEYPOINTS, read_dlc
 from openfield.io.video import VideoReader, video_background, video_info
 from openfield.segmentation import median_background
 
@@ -157,8 +160,6 @@ def clip_class(path: str | os.PathLike[str]) -> str | None:
     OpenfieldError
         When the name gives no class.
     """
-    from openfield.behavior.labels import BACKGROUND_NAMES, map_label_name
-
     path = Path(path)
     name = _CLIP_SUFFIX.sub("", path.stem).lower()
     if name in CLIP_CLASSES:
@@ -301,8 +302,6 @@ def animal_centres(ds: Any, min_confidence: float = 0.5) -> np.ndarray:
     out) whose confidence is at least ``min_confidence``; NaN when none is.
     Used to place the ViT's crops from the pose a run already has.
     """
-    from openfield.io.pose import ARENA_KEYPOINTS
-
     keep = [k for k in ds["keypoints"].values if str(k).lower() not in ARENA_KEYPOINTS]
     one = ds.sel(keypoints=keep).isel(individuals=0)
     pos = one["position"].transpose("time", "keypoints", "space").values
@@ -315,8 +314,6 @@ def animal_centres(ds: Any, min_confidence: float = 0.5) -> np.ndarray:
 
 def pose_centres(path: str | os.PathLike[str], min_confidence: float = 0.5) -> np.ndarray:
     """:func:`animal_centres` of a DeepLabCut pose file."""
-    from openfield.io.pose import read_dlc
-
     return animal_centres(read_dlc(path), min_confidence)
 
 
@@ -329,9 +326,6 @@ def video_frame_labels(video: str | os.PathLike[str], labels: str | os.PathLike[
     frames are :data:`BACKGROUND_CLASS`. With several raters, the majority
     label of each frame is used.
     """
-    from openfield.behavior.labels import majority_vote, read_interval_labels
-    from openfield.behavior.timeline import intervals_to_frames
-
     info = video_info(video)
     fps, n_frames = info.fps, info.n_frames
     table = read_interval_labels(labels)

@@ -11,6 +11,7 @@ and several raters of one recording become one label per frame by
 
 from __future__ import annotations
 
+import csv
 import logging
 import os
 import re
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from openfield.errors import OpenfieldError
+from openfield.kinematics import SUMMARY_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -344,8 +346,6 @@ def model_classes(names: Iterable[str], source: str | os.PathLike[str] | None = 
         starting with a letter), or one whose columns would be a kinematics
         measure's (``center``, ``border``, ``moving``).
     """
-    from openfield.kinematics import SUMMARY_COLUMNS
-
     behaviors = list(dict.fromkeys(str(n) for n in names if str(n) not in BACKGROUND_NAMES))
     for b in behaviors:
         if not _CLASS_NAME.match(b):
@@ -373,8 +373,6 @@ LABEL_FORMATS = ("auto", "intervals", "boris", "frames")
 
 def _read_rows(path: Path) -> list[list[str]]:
     """The file's rows as lists of cells (tab- or comma-separated, whichever the file uses)."""
-    import csv
-
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:

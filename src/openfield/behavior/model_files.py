@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from openfield.behavior.pose import BalancedClassifier, PoseBehaviorModel
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write
 
@@ -47,7 +48,7 @@ CONVERT_HINT = ("if you trust its author, convert it once with 'openfield behavi
 
 def _skops() -> Any:
     try:
-        import skops.io as sio
+        import skops.io as sio  # lazy: skops is optional (the 'behavior' extra)
     except ImportError as exc:  # the behaviour extra
         raise ImportError(f"{exc}: pose models are read and written with skops (pip install openfield[behavior])"
                           ) from exc
@@ -149,8 +150,6 @@ def load_model_file(path: str | os.PathLike[str]) -> Any:
 
 
 def _model_from_payload(payload: dict, path: Path) -> Any:
-    from openfield.behavior.pose import BalancedClassifier, PoseBehaviorModel
-
     if payload.get("format_version") != FORMAT_VERSION:
         raise OpenfieldError(f"model file format {payload.get('format_version')} (this openfield reads "
                              f"{FORMAT_VERSION}): train it again", path)
@@ -190,9 +189,7 @@ def convert_pickled_model(old: str | os.PathLike[str], new: str | os.PathLike[st
     OpenfieldError
         ``old`` missing, already safe, unreadable, or not an openfield pose model.
     """
-    import joblib
-
-    from openfield.behavior.pose import PoseBehaviorModel
+    import joblib  # lazy: joblib is optional (the 'behavior' extra)
 
     old, new = Path(old), Path(new)
     if not old.is_file():

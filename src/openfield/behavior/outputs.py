@@ -24,16 +24,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from openfield.behavior.dataset_files import read_manifest
+from openfield.behavior.labels import default_behaviors
+from openfield.behavior.metrics import metrics_summary
+from openfield.behavior.model_files import load_model_file, save_model_file
 from openfield.behavior.plots import plot_confusion, plot_ethogram, plot_evaluation, plot_training
 from openfield.behavior.timeline import BehaviorTimeline, behavior_timeline
+from openfield.behavior.vit import TrainSettings, check_model_folder, train, training_key
 from openfield.errors import OpenfieldError
+from openfield.io.behavior import MODEL_INFO, read_model_info
 from openfield.io.files import save_figure, write_csv, write_json
 
 log = logging.getLogger(__name__)
-
-#: The openfield part of a ViT model folder, written last (its presence means training finished).
-MODEL_INFO = "openfield_vit.json"
-
 
 # --------------------------------------------------------------------------- per-recording timeline
 
@@ -277,8 +279,6 @@ def write_metrics(
     dict
         ``metrics``, ``per_class``, ``confusion_csv``, ``confusion_png`` -> written path.
     """
-    from openfield.behavior.metrics import metrics_summary
-
     out = Path(out_dir)
     return {
         "metrics": write_json(metrics_summary(metrics), out / f"{prefix}_metrics.json"),
@@ -289,17 +289,6 @@ def write_metrics(
 
 
 # --------------------------------------------------------------------------- ViT models
-
-
-def read_model_info(model_dir: str | os.PathLike[str]) -> dict:
-    """``openfield_vit.json`` of a model folder, or ``{}`` for a plain checkpoint."""
-    path = Path(model_dir) / MODEL_INFO
-    if not path.exists():
-        return {}
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise OpenfieldError(f"not valid JSON ({exc})", path) from exc
 
 
 def write_training(result: Any, model_dir: str | os.PathLike[str], training_dir: str | os.PathLike[str]) -> dict:
@@ -370,9 +359,6 @@ def train_model(
         ``openfield_vit.json``'s content: ``classes``, ``best_epoch``,
         ``val`` metrics summary, ``paths``.
     """
-    from openfield.behavior.dataset_files import read_manifest
-    from openfield.behavior.vit import TrainSettings, train, training_key
-
     settings = settings or TrainSettings()
     manifest, _ = read_manifest(dataset_dir)
     old = read_model_info(model_dir)
@@ -390,8 +376,6 @@ def save_pose_model(model: Any, path: str | os.PathLike[str]) -> Path:
 
     See :mod:`openfield.behavior.model_files` (skops, no pickle).
     """
-    from openfield.behavior.model_files import save_model_file
-
     return save_model_file(model, path)
 
 
@@ -428,11 +412,7 @@ def model_behaviors(path: str | os.PathLike[str]) -> list[str]:
     ``config.json`` (``id2label``, read by :func:`openfield.behavior.vit.check_model_folder`
     without loading the weights).
     """
-    from openfield.behavior.labels import default_behaviors
-
     if behavior_model_kind(path) == "vit":
-        from openfield.behavior.vit import check_model_folder
-
         return default_behaviors(check_model_folder(path))
     return default_behaviors(load_pose_model(path).classes)
 
@@ -449,6 +429,4 @@ def load_pose_model(path: str | os.PathLike[str]) -> Any:
     OpenfieldError
         See :func:`openfield.behavior.model_files.load_model_file`.
     """
-    from openfield.behavior.model_files import load_model_file
-
     return load_model_file(path)

@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
 from openfield import __version__, zones
 from openfield.behavior.labels import BACKGROUND_NAMES, majority_vote
@@ -180,8 +182,6 @@ def floor_wall_distance(points_cm: np.ndarray, floor: Any) -> np.ndarray:
     floor
         The floor, a shapely polygon (:func:`floor_of`).
     """
-    import shapely
-
     p = np.asarray(points_cm, dtype=float)
     flat = p.reshape(-1, 2)
     ok = np.isfinite(flat).all(axis=1)
@@ -607,8 +607,6 @@ def limit_threads(n_threads: int = 1) -> Any:
     whose cores are busy with other work, more threads than free cores make
     a fit tens of times slower, so the default is one thread.
     """
-    from threadpoolctl import threadpool_limits
-
     return threadpool_limits(limits=max(1, int(n_threads)))
 
 
@@ -651,7 +649,7 @@ class BalancedClassifier:
 
 def make_estimator(seed: int = 0) -> BalancedClassifier:
     """The classifier: histogram gradient boosting (handles missing points), balanced over classes."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.ensemble import HistGradientBoostingClassifier  # lazy: scikit-learn is optional (the 'behavior' extra)
 
     return BalancedClassifier(
         HistGradientBoostingClassifier(

@@ -32,12 +32,15 @@ from typing import Any
 import cv2
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from openfield.behavior.crops import CropSettings
+from openfield.behavior.dataset_files import read_manifest
 from openfield.behavior.metrics import classification_metrics
-from openfield.behavior.outputs import read_model_info
 from openfield.device import autocast_dtype, pick_device
 from openfield.errors import OpenfieldError
+from openfield.io.behavior import read_model_info
+from openfield.io.images import read_image
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +132,7 @@ def build_model(classes: Sequence[str], settings: TrainSettings) -> tuple[Any, A
         When the checkpoint cannot be loaded (offline, wrong name), with a
         hint to use a local folder or ``--from-scratch``.
     """
-    import torch
+    import torch  # lazy: torch is optional (the 'behavior' extra)
     from transformers import AutoImageProcessor, AutoModelForImageClassification, ViTConfig, ViTImageProcessor
 
     id2label = {i: str(c) for i, c in enumerate(classes)}
@@ -153,7 +156,7 @@ def build_model(classes: Sequence[str], settings: TrainSettings) -> tuple[Any, A
             id2label=id2label,
             label2id=label2id,
         )
-        from transformers import ViTForImageClassification
+        from transformers import ViTForImageClassification  # lazy: transformers is optional (the 'behavior' extra)
 
         model = ViTForImageClassification(config)
         processor = ViTImageProcessor(
@@ -211,7 +214,7 @@ def check_model_folder(model_dir: str | os.PathLike[str]) -> list[str]:
         weights, or weights whose header does not read.
     """
     try:
-        from safetensors import safe_open
+        from safetensors import safe_open  # lazy: optional (the 'behavior' extra)
     except ImportError as exc:
         raise OpenfieldError(f"a ViT model needs the 'behavior' extra ({exc}): pip install openfield[behavior]",
                              model_dir) from exc
@@ -272,6 +275,7 @@ def load_model(model_dir: str | os.PathLike[str], device: Any = None) -> tuple[A
         Folder missing, not a model folder, weights not in safetensors
         (:func:`check_model_folder`), or unreadable.
     """
+    # lazy: transformers is optional (the 'behavior' extra)
     from transformers import AutoImageProcessor, AutoModelForImageClassification
 
     d = Path(model_dir)
@@ -293,8 +297,6 @@ def load_model(model_dir: str | os.PathLike[str], device: Any = None) -> tuple[A
 
 def read_rgb(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an image file as RGB ``uint8`` (:func:`openfield.io.images.read_image`), with a clear error."""
-    from openfield.io.images import read_image
-
     return cv2.cvtColor(read_image(path), cv2.COLOR_BGR2RGB)
 
 
@@ -343,7 +345,7 @@ def to_pixel_values(images: Sequence[np.ndarray], processor: Any) -> Any:
 
 def predict_batch(model: Any, pixel_values: Any, device: Any) -> np.ndarray:
     """Class probabilities ``(n, n_classes)`` of one batch (mixed precision on GPU)."""
-    import torch
+    import torch  # lazy: torch is optional (the 'behavior' extra)
 
     dtype = autocast_dtype(device)
     with torch.inference_mode():
@@ -446,9 +448,7 @@ def train(
     TrainingResult
         The model, processor, history, info and validation results.
     """
-    import torch
-
-    from openfield.behavior.dataset_files import read_manifest
+    import torch  # lazy: torch is optional (the 'behavior' extra)
 
     settings = settings or TrainSettings()
     manifest, ds_info = read_manifest(dataset_dir)
@@ -491,8 +491,6 @@ def train(
         lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / total_steps))),
     )
     scaler = torch.amp.GradScaler("cuda") if amp == torch.float16 else None
-
-    from tqdm.auto import tqdm
 
     history, best_f1, best_epoch, best_state, stale = [], -1.0, 0, None, 0
     for epoch in range(1, settings.epochs + 1):
@@ -595,8 +593,6 @@ def evaluate_model(
     dict
         :func:`~openfield.behavior.metrics.classification_metrics` output.
     """
-    from openfield.behavior.dataset_files import read_manifest
-
     manifest, _ = read_manifest(dataset_dir)
     part = manifest if split == "all" else manifest[manifest["split"] == split]
     dev = pick_device(device)

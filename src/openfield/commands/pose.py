@@ -14,6 +14,7 @@ from pathlib import Path
 
 from openfield.device import DEVICES
 from openfield.errors import OpenfieldError
+from openfield.pose import dlc
 
 log = logging.getLogger("openfield")
 
@@ -118,8 +119,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_create(args: argparse.Namespace) -> int:
     """``openfield pose create``."""
     check_options(args)
-    from openfield.pose import dlc
-
     config = dlc.create_project(args.name, args.videos, args.bodyparts, args.project_dir,
                                 experimenter=args.experimenter, net=args.net, copy_videos=not args.link_videos)
     print(config)
@@ -129,8 +128,6 @@ def run_create(args: argparse.Namespace) -> int:
 def run_extract(args: argparse.Namespace) -> int:
     """``openfield pose extract``."""
     check_options(args)
-    from openfield.pose import dlc
-
     for folder in dlc.extract_frames(args.config, args.numframes):
         print(folder)
     return 0
@@ -139,8 +136,6 @@ def run_extract(args: argparse.Namespace) -> int:
 def run_label(args: argparse.Namespace) -> int:
     """``openfield pose label``."""
     check_options(args)
-    from openfield.pose import dlc
-
     dlc.label_frames(args.config)
     return 0
 
@@ -148,8 +143,6 @@ def run_label(args: argparse.Namespace) -> int:
 def run_train(args: argparse.Namespace) -> int:
     """``openfield pose train``."""
     check_options(args)
-    from openfield.pose import dlc
-
     snapshot = dlc.train(args.config, epochs=args.epochs, net=args.net, device=args.device,
                          weights=args.weights, from_scratch=args.from_scratch, shuffle=args.shuffle,
                          batch_size=args.batch_size, save_epochs=args.save_epochs,
@@ -161,8 +154,6 @@ def run_train(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     """``openfield pose evaluate``: print the table and write the CSV."""
     check_options(args)
-    from openfield.pose import dlc
-
     result = dlc.evaluate(args.config, shuffle=args.shuffle, device=args.device, out=args.output)
     print(result.T.to_string(header=False))
     return 0
@@ -171,8 +162,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def run_analyze(args: argparse.Namespace) -> int:
     """``openfield pose analyze``."""
     check_options(args)
-    from openfield.pose import dlc
-
     if args.superanimal:
         paths = dlc.analyze_superanimal(args.videos, args.output, batch_size=args.batch_size,
                                         device=args.device, labeled_video=args.labeled_video,

@@ -13,8 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from openfield.arena import ArenaGeometry, arena_from_dict
-from openfield.calibration import Calibration
+from openfield.arena import ArenaGeometry, Calibration, arena_from_dict
 from openfield.errors import OpenfieldError
 from openfield.io.files import write_json
 

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 
 from openfield.errors import OpenfieldError
-
-VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".m4v", ".mpg", ".mpeg", ".wmv"})
+from openfield.io.formats import VIDEO_SUFFIXES
+from openfield.io.video import video_background
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
@@ -33,8 +33,6 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     if not path.exists():
         raise OpenfieldError("file not found", path)
     if path.suffix.lower() in VIDEO_SUFFIXES:
-        from openfield.io.video import video_background  # lazy: io.video reads images' suffix list
-
         return video_background(path)
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:

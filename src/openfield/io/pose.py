@@ -36,6 +36,7 @@ import xarray as xr
 
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write
+from openfield.io.pose_h5 import read_h5_table
 
 #: Body-part names that belong to the arena, never to the animal.
 ARENA_KEYPOINTS = frozenset(
@@ -183,7 +184,7 @@ def _read_csv_pyarrow(path: Path, rows: list[list[str]]) -> pd.DataFrame | None:
     if not _plain_header(rows):
         return None
     try:
-        import pyarrow as pa
+        import pyarrow as pa  # optional fast path
         import pyarrow.csv as pacsv
     except ImportError:
         return None
@@ -324,8 +325,6 @@ def read_dlc(path: str | os.PathLike[str], fps: float | None = None) -> xr.Datas
         if df is None:
             df = _read_csv_pandas(path)
     elif suffix in {".h5", ".hdf5"}:
-        from openfield.io.pose_h5 import read_h5_table
-
         df = read_h5_table(path)  # h5py at the array level: nothing in the file is unpickled
     else:
         raise OpenfieldError(

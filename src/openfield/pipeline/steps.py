@@ -19,14 +19,22 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cv2
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import xarray as xr
 
 from openfield import calibration as calibration_mod
-from openfield import kinematics, quality, timebase, tracking
+from openfield import kinematics, overlay, quality, timebase, tracking
 from openfield.arena import ArenaGeometry
 from openfield.behavior.labels import default_behaviors
-from openfield.behavior.silhouette import silhouette_path, write_silhouette
+from openfield.behavior.outputs import behavior_model_kind, load_pose_model, write_timeline
+from openfield.behavior.pose import arena_geometry
+from openfield.behavior.silhouette import add_silhouette, silhouette_path, write_silhouette
+from openfield.behavior.timeline import behavior_timeline
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration, write_calibration
@@ -222,8 +230,6 @@ def remove_arenas(ledger: Ledger, arenas: list[int]) -> list[Path]:
 
 def write_png(image: np.ndarray, path: Path) -> Path:
     """An image as PNG, atomically."""
-    import cv2
-
     with atomic_write(path) as tmp:
         if not cv2.imwrite(str(tmp), image):
             raise OpenfieldError("could not write the image", path)
@@ -481,13 +487,7 @@ def pose_file_step(pose_file: Path, fps: float) -> str:
 
 def write_frames_table(frames: Any, path: Path) -> Path:
     """The per-frame table, atomically: CSV (4 decimals, written by pyarrow: ~10x pandas) or Parquet."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
         with atomic_write(path) as tmp:
             pq.write_table(pa.Table.from_pandas(frames, preserve_index=False), tmp)
         return path
@@ -626,8 +626,6 @@ def behavior_step(
         :func:`~openfield.pipeline.config.behavior_columns` of the model's
         behaviours (``time_<b>_s``, ``bouts_<b>``, ``latency_<b>_s``) -> value.
     """
-    from openfield.behavior.outputs import behavior_model_kind
-
     model = Path(model)
     if pose is None and "pose" in ledger.records:
         pose, pose_fp = ledger.output("pose", "pose"), ledger.records["pose"]["fingerprint"]
@@ -673,11 +671,7 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
                    frame_times: Path | None = None) -> tuple[str, dict[str, Any]]:
     """:func:`behavior_step` with a pose classifier (``frame_times``: a variable frame rate's timestamps)."""
     try:
-        from openfield.behavior import outputs as behavior_outputs
-        from openfield.behavior.pose import arena_geometry
-        from openfield.behavior.timeline import behavior_timeline
-
-        model = behavior_outputs.load_pose_model(model_path)
+        model = load_pose_model(model_path)  # loads scikit-learn and skops, the 'behavior' extra
     except ImportError as exc:
         raise OpenfieldError(
             f"a pose behaviour model needs scikit-learn and skops ({exc}); install the 'behavior' extra"
@@ -700,7 +694,7 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
     arena = arena_geometry(ds, cal) if model.uses_arena else None
     proba = model.predict_proba(ds, arena)
     timeline = behavior_timeline(proba, model.classes, fps, model.min_bout_s, times_s=times)
-    paths, summary = behavior_outputs.write_timeline(ledger.out_dir, ledger.stem, timeline, {"file": video.name})
+    paths, summary = write_timeline(ledger.out_dir, ledger.stem, timeline, {"file": video.name})
     values = {k: summary.get(k, math.nan) for k in behavior_columns(timeline.behaviors)}
     ledger.record("behavior", fp, paths, values)
     log.info("%s: behaviour from the pose (%s) -> %s", video.name, model_path.name, paths["behavior"].name)
@@ -709,8 +703,6 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
 
 def _with_run_silhouette(ds: xr.Dataset, path: Path, model_path: Path) -> xr.Dataset:
     """The run's pose with the silhouette its pose step wrote (for a model trained with silhouette tables)."""
-    from openfield.behavior.silhouette import add_silhouette
-
     if not path.is_file():
         raise OpenfieldError(
             f"{model_path.name} was trained with the classical tracker's silhouette, but the run has no {path.name} "
@@ -748,8 +740,6 @@ def labeled_video_step(
     str
         The step's fingerprint.
     """
-    from openfield import overlay
-
     path = labeled_video_path(ledger)
     fp = fingerprint("labeled_video", {"fps": fps}, inputs=inputs, sources=[video])
     if ledger.current("labeled_video", fp):
@@ -769,10 +759,6 @@ def labeled_video_path(ledger: Ledger) -> Path:
 def _labeled_video(ledger: Ledger, path: Path, fps: float, corners: np.ndarray | None,
                    box: tuple[int, int, int, int] | None = None) -> LabeledVideo:
     """What a labelled video draws, read from the ledger's steps (see :func:`labeled_video_step`)."""
-    import pandas as pd
-
-    from openfield import overlay
-
     ds = read_dlc(ledger.output("pose", "pose"), fps=fps)
     table = pd.read_csv(ledger.output("kinematics", "kinematics"), usecols=lambda c: c in ("frame", "zone"))
     zones = table["zone"].astype(str).tolist()
@@ -828,8 +814,6 @@ def arena_labeled_video_step(
     list of str
         Each arena's fingerprint.
     """
-    from openfield import overlay
-
     fingerprints, todo = [], []
     for unit, cal, ins in zip(units, cals, inputs, strict=True):
         box = overlay.arena_box(cal.floor_outline_px, image_size)
@@ -862,8 +846,6 @@ def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> tupl
     row : dict
         The row.
     """
-    import pandas as pd
-
     path = output_paths(ledger.stem, ledger.out_dir)["summary"]
     fp = fingerprint("summary", {"columns": list(row)}, inputs=inputs)
     rec = ledger.current("summary", fp)

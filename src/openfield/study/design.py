@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from openfield.errors import OpenfieldError
+from openfield.pipeline.ledger import read_outcome, source_identity
 
 #: Extensions stripped from the ``video`` column to get the stem.
 KNOWN_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".mpg", ".mpeg", ".wmv", ".m4v", ".csv", ".h5"}
@@ -218,8 +219,6 @@ def _parent_stem(stem: str) -> str | None:
 
 def _changed_sources(outcome: dict) -> list[str]:
     """The recorded input files that are still there but no longer the same (size or modification time)."""
-    from openfield.pipeline.ledger import source_identity
-
     changed = []
     for was in outcome.get("sources", []) or []:
         if not isinstance(was, dict) or was.get("missing") or "path" not in was:
@@ -254,8 +253,6 @@ def result_status(folder: Path, stem: str, this_run: Mapping[str, str] | None = 
                 if name == stem:
                     return "this run", ""
         return "not this run", "not produced by this run (older results in the folder, not used)"
-    from openfield.pipeline.ledger import read_outcome
-
     outcome = read_outcome(folder, stem)
     if outcome is None and parent is not None:
         outcome = read_outcome(folder, parent)

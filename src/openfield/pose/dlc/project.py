@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 import yaml
 
 from openfield.bodyparts import BODY_PART_ALIASES, resolve_body_parts
@@ -265,8 +266,6 @@ def extract_frames(
             raise OpenfieldError(f"numframes must be at least 1, got {numframes}")
         with dlc_session("setting numframes2pick", path):
             dlc.auxiliaryfunctions.edit_config(str(path), {"numframes2pick": int(numframes)})
-    import numpy as np
-
     np.random.seed(seed)
     with dlc_session("extracting frames", path):
         dlc.extract_frames(str(path), mode="automatic", algo="kmeans", userfeedback=False, crop=False)
