@@ -24,6 +24,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from openfield import zones
+from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.io.files import atomic_write, write_csv, write_json
 from openfield.io.pose import from_numpy
 
@@ -446,7 +447,7 @@ def pose_from_trajectory(
     """
     body = trajectory[["x_cm", "y_cm"]].to_numpy(float)
     kp = mouse_keypoints_cm(body, trajectory["heading_rad"].to_numpy(float), mouse_length_cm)
-    names = ["head", "body", "tail"]
+    names = list(TRACKER_KEYPOINTS)
     pts = [_to_px(homography, kp[k]) for k in names]
     if with_corners:
         w, h = arena_size_cm
@@ -542,7 +543,7 @@ def truth_table(
     body = trajectory[["x_cm", "y_cm"]].to_numpy(float)
     kp = mouse_keypoints_cm(body, trajectory["heading_rad"].to_numpy(float), mouse_length_cm)
     out = trajectory[["frame", "time_s", "heading_rad", "speed_cm_s", "acceleration_cm_s2", "phase"]].copy()
-    for name in ("head", "body", "tail"):
+    for name in TRACKER_KEYPOINTS:
         px = _to_px(np.asarray(homography, float), kp[name])
         out[f"{name}_x_cm"], out[f"{name}_y_cm"] = kp[name][:, 0], kp[name][:, 1]
         out[f"{name}_x_px"], out[f"{name}_y_px"] = px[:, 0], px[:, 1]

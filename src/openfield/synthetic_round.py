@@ -34,6 +34,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from openfield import synthetic
+from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.io.files import write_csv, write_json
 from openfield.synthetic import camera_homography, mouse_keypoints_cm, shades, trapezoid, write_video
 
@@ -693,7 +694,7 @@ def truth_frame_table(
                         "heading_rad": np.where(present, heading, np.nan),
                         "speed_cm_s": np.where(present, trajectory["speed_cm_s"].to_numpy(float)[rows], np.nan)})
     kp = mouse_keypoints_cm(body, heading, scene.mouse_length_cm)
-    for name in ("head", "body", "tail"):
+    for name in TRACKER_KEYPOINTS:
         cm = np.where(present[:, None], kp[name], np.nan)
         px = to_px(scene.homography, cm)
         out[f"{name}_x_cm"], out[f"{name}_y_cm"] = cm[:, 0], cm[:, 1]

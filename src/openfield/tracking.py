@@ -55,6 +55,7 @@ import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
+from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.calibration import detect_arena_shape
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
@@ -80,8 +81,8 @@ from openfield.segmentation import (
 
 log = logging.getLogger(__name__)
 
-#: Body parts written by the tracker, in this order.
-KEYPOINTS = ("head", "body", "tail")
+#: Body parts written by the tracker, in this order (:data:`openfield.bodyparts.TRACKER_KEYPOINTS`).
+KEYPOINTS = TRACKER_KEYPOINTS
 #: Scorer name in the DeepLabCut-layout CSV.
 SCORER = "openfield-classic"
 

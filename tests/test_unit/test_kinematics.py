@@ -14,6 +14,7 @@ from openfield.io import from_numpy
 from openfield.kinematics import (
     SUMMARY_COLUMNS,
     KinematicsConfig,
+    _head_cm,
     analyze_pose,
     frames_table,
     moving_mask,
@@ -207,6 +208,35 @@ def test_reference_point_choice():
     assert reference_track(ds, "nose")[2] == "nose"
     with pytest.raises(OpenfieldError, match="'body' is not in the pose file"):
         reference_track(ds, "body")
+
+
+@pytest.mark.parametrize("body", ["back", "midbody", "BodyCentre", "body", "centroid"])
+def test_reference_point_is_the_body_role_of_the_one_vocabulary(body):
+    """Any spelling openfield.bodyparts gives the body role is the reference point (not the centroid); a name
+    that spells no role (``spine2``) is not."""
+    pos = np.random.default_rng(1).uniform(0, 100, (5, 4, 2))
+    ds = from_numpy(pos, None, ["nose", "spine2", body, "tailbase"], fps=10)
+    xy, _, name = reference_track(ds)
+    assert name == body
+    np.testing.assert_array_equal(xy, pos[:, 2])
+    only = from_numpy(pos[:, [0, 1, 3]], None, ["nose", "spine2", "tailbase"], fps=10)
+    assert reference_track(only)[2] == "centroid"
+
+
+def test_head_point_is_the_head_role_else_the_nose():
+    """time_head_<zone>_s follows the head role (head, headcentre...), else the nose role (nose, snout)."""
+    n = 20
+    head = np.tile([[30.0, 30.0]], (n, 1))  # 30 cm: in the centre of a 40-cm arena (1 px = 1 cm below)
+    snout = np.tile([[2.0, 2.0]], (n, 1))  # in the border
+    cal = Calibration("points", 1.0, homography=np.eye(3), arena_corners_px=[[0, 0], [40, 0], [40, 40], [0, 40]],
+                      arena_size_cm=(40.0, 40.0))
+    both = from_numpy(np.stack([snout, head, head], axis=1), None, ["Snout", "headcentre", "body"], fps=10)
+    assert _head_cm(both, cal, 0.5)[0] == "headcentre"
+    nose_only = from_numpy(np.stack([snout, head], axis=1), None, ["Snout", "body"], fps=10)
+    name, xy = _head_cm(nose_only, cal, 0.5)
+    assert name == "Snout"
+    np.testing.assert_allclose(xy, snout)
+    assert _head_cm(from_numpy(head[:, None], None, ["body"], fps=10), cal, 0.5) == (None, None)
 
 
 def test_bad_inputs_clear_errors():

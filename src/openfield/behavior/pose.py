@@ -36,7 +36,7 @@ from openfield.behavior.labels import BACKGROUND_NAMES, majority_vote
 from openfield.behavior.metrics import evaluate_frames
 from openfield.behavior.silhouette import silhouette_features
 from openfield.behavior.timeline import labels_from_probabilities, smooth_labels
-from openfield.bodyparts import resolve_body_parts
+from openfield.bodyparts import TRACKER_ROLES, resolve_body_parts
 from openfield.calibration import Calibration, apply_homography, homography_from_corners, side_scales
 from openfield.errors import OpenfieldError
 
@@ -114,10 +114,6 @@ def _anchor_points(points: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     if hips is not None:
         anchors["hips"] = hips
     return anchors
-
-
-#: The classical tracker's points and the roles they stand for (front tip, body centre, tail base).
-TRACKER_ROLES = {"head": "nose", "body": "body", "tail": "tailbase"}
 
 
 def to_tracker_points(ds: xr.Dataset, keep: Sequence[str] = ("tl", "tr", "br", "bl")) -> xr.Dataset:

@@ -12,6 +12,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.device import DEVICES
 from openfield.errors import OpenfieldError
 from openfield.pose import dlc
@@ -57,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c = sub.add_parser("create", help="a new project (body parts head, body, tail by default)")
     c.add_argument("name", help="project (task) name")
     c.add_argument("--videos", nargs="+", type=Path, required=True, metavar="VIDEO")
-    c.add_argument("--bodyparts", nargs="+", default=["head", "body", "tail"], metavar="NAME")
+    c.add_argument("--bodyparts", nargs="+", default=list(TRACKER_KEYPOINTS), metavar="NAME")
     c.add_argument("-d", "--project-dir", type=Path, default=Path("open_field_model"),
                    help="project folder (default open_field_model/)")
     c.add_argument("--experimenter", default="openfield", help="scorer name of the labels")

@@ -14,6 +14,7 @@ from openfield import zones
 from openfield.arena import ArenaGeometry, arena_from_dict
 from openfield.behavior.outputs import behavior_model_kind, load_pose_model, model_behaviors
 from openfield.behavior.vit import check_model_folder
+from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.kinematics import KinematicsConfig, arena_zone_list
@@ -375,10 +376,6 @@ class RunConfig:
         cfg = read_project_config(self.dlc_config)
         parts = cfg.get("multianimalbodyparts") or cfg.get("bodyparts") or []
         return [str(b) for b in parts] + [str(b) for b in cfg.get("uniquebodyparts") or []]
-
-
-#: The classical tracker's body parts.
-TRACKER_KEYPOINTS = ("head", "body", "tail")
 
 
 def check_behavior_model(path: Path, keypoints: list[str], silhouette: bool = False) -> str:
