@@ -12,7 +12,7 @@ import numpy as np
 from openfield import calibration as cal_mod
 from openfield.errors import OpenfieldError
 from openfield.io import atomic_write, read_image
-from openfield.io.calibration import read_arena, write_calibration, write_calibrations
+from openfield.io.calibration import read_arena, read_arena_corners, write_calibration, write_calibrations
 
 DEFAULT_OUTPUT = Path("images_for_openCV") / "calibration.json"
 
@@ -92,7 +92,7 @@ def _run_arenas(args: argparse.Namespace, images: list, names: list[str]) -> int
         raise OpenfieldError("several arenas (--arenas, --arena-corners) are rectangular floors: give "
                              "--arena-size-cm W H, without --arena-diameter-cm, --arena-shape or --arena")
     n = None if args.arenas in (None, "auto") else int(args.arenas)
-    corners = None if args.arena_corners is None else cal_mod.read_arena_corners(args.arena_corners)
+    corners = None if args.arena_corners is None else read_arena_corners(args.arena_corners)
     try:
         cals = cal_mod.calibrate_arenas(images, tuple(args.arena_size_cm), n, corners, args.floor, names)
     except OpenfieldError as exc:

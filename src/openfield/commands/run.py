@@ -9,10 +9,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from openfield.calibration import read_arena_corners
 from openfield.commands.options import add_kinematics_options, kinematics_config
 from openfield.errors import OpenfieldError
-from openfield.io.calibration import read_arena, read_calibration, read_calibrations
+from openfield.io.calibration import read_arena, read_arena_corners, read_calibration, read_calibrations
 from openfield.io.files import atomic_write
 from openfield.io.settings import video_settings
 from openfield.pipeline import RunConfig, result_units, run_videos

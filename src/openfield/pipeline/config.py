@@ -150,7 +150,7 @@ class RunConfig:
         or ``arena_diameter_cm`` (circle).
     arena_corners
         The arenas' floor corners given by hand, one ``(4, 2)`` array of
-        pixels per arena (:func:`openfield.calibration.read_arena_corners`):
+        pixels per arena (:func:`openfield.io.calibration.read_arena_corners`):
         used for every video instead of detection; implies the multi-arena
         path (``arenas``, when a number, must equal their count).
     pose
