@@ -17,6 +17,7 @@ from openfield.behavior.dataset_files import read_manifest
 from openfield.behavior.metrics import classification_metrics
 from openfield.behavior.outputs import write_metrics
 from openfield.errors import OpenfieldError
+from openfield.io.images import read_gray
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,7 @@ def image_features(files: list[str], size: int = 16) -> np.ndarray:
     """
     out = np.empty((len(files), size * size), dtype=np.float32)
     for i, f in enumerate(files):
-        img = cv2.imread(str(f), cv2.IMREAD_GRAYSCALE)
-        if img is None:
-            raise OpenfieldError("cannot read as an image (corrupt or unknown format)", f)
+        img = read_gray(f)
         out[i] = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA).ravel() / 255.0
     return out
 

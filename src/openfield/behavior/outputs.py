@@ -30,9 +30,9 @@ from openfield.behavior.metrics import metrics_summary
 from openfield.behavior.model_files import load_model_file, save_model_file
 from openfield.behavior.plots import plot_confusion, plot_ethogram, plot_evaluation, plot_training
 from openfield.behavior.timeline import BehaviorTimeline, behavior_timeline
-from openfield.behavior.vit import TrainSettings, check_model_folder, train, training_key
+from openfield.behavior.vit import TrainSettings, train, training_key
 from openfield.errors import OpenfieldError
-from openfield.io.behavior import MODEL_INFO, read_model_info
+from openfield.io.behavior import MODEL_INFO, check_model_folder, read_model_info
 from openfield.io.files import save_figure, write_csv, write_json
 
 log = logging.getLogger(__name__)
@@ -409,7 +409,7 @@ def model_behaviors(path: str | os.PathLike[str]) -> list[str]:
     """The behaviours a ``--behavior-model`` predicts: its classes but the background.
 
     A pose model's classes are in its file; a ViT folder's in its
-    ``config.json`` (``id2label``, read by :func:`openfield.behavior.vit.check_model_folder`
+    ``config.json`` (``id2label``, read by :func:`openfield.io.behavior.check_model_folder`
     without loading the weights).
     """
     if behavior_model_kind(path) == "vit":

@@ -19,7 +19,6 @@ module (and ``openfield --help``) stays fast.
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import math
 import os
@@ -39,7 +38,7 @@ from openfield.behavior.dataset_files import read_manifest
 from openfield.behavior.metrics import classification_metrics
 from openfield.device import autocast_dtype, pick_device
 from openfield.errors import OpenfieldError
-from openfield.io.behavior import read_model_info
+from openfield.io.behavior import check_model_folder, read_model_info
 from openfield.io.images import read_image
 
 log = logging.getLogger(__name__)
@@ -182,75 +181,6 @@ def build_model(classes: Sequence[str], settings: TrainSettings) -> tuple[Any, A
             "internet connection (the hub is needed for the default), or train --from-scratch"
         ) from exc
     return model, processor
-
-
-#: Weight files that are pickles (``torch.save``): never loaded, their folder refused.
-PICKLED_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl", "*.pickle")
-
-
-def check_model_folder(model_dir: str | os.PathLike[str]) -> list[str]:
-    """Check a model folder without loading it: safetensors weights that open, and its classes.
-
-    Run once before a batch (``openfield run --behavior-model``,
-    ``behavior predict``), so a bad folder fails the set-up, not each video.
-    Needs neither torch nor transformers.
-
-    Parameters
-    ----------
-    model_dir
-        A folder written by :func:`openfield.behavior.outputs.write_training`.
-
-    Returns
-    -------
-    list of str
-        The classes, from ``config.json``'s ``id2label`` in output order.
-
-    Raises
-    ------
-    OpenfieldError
-        Naming the folder or file: missing, no or unreadable ``config.json``
-        or ``id2label``, weights in a pickle format (``pytorch_model.bin``
-        and the like, which run code when loaded), no ``.safetensors``
-        weights, or weights whose header does not read.
-    """
-    try:
-        from safetensors import safe_open  # lazy: optional (the 'behavior' extra)
-    except ImportError as exc:
-        raise OpenfieldError(f"a ViT model needs the 'behavior' extra ({exc}): pip install openfield[behavior]",
-                             model_dir) from exc
-
-    d = Path(model_dir)
-    if not d.is_dir():
-        raise OpenfieldError("model folder not found", d)
-    config = d / "config.json"
-    if not config.exists():
-        raise OpenfieldError("not a model folder (no config.json): train one with `openfield behavior train`", d)
-    try:
-        cfg = json.loads(config.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise OpenfieldError(f"cannot read the model's config ({exc})", config) from exc
-    pickled = sorted({p.name for pattern in PICKLED_WEIGHTS for p in d.glob(pattern)})
-    if pickled:
-        raise OpenfieldError(
-            f"weights in a pickle format ({', '.join(pickled)}), which can run code when loaded: openfield loads "
-            "safetensors weights only (model.safetensors; in a session you trust, save the model again with "
-            "save_pretrained(folder, safe_serialization=True) and remove the pickle)", d)
-    weights = sorted(d.glob("*.safetensors"))
-    if not weights:
-        raise OpenfieldError("no weights (model.safetensors) in the model folder", d)
-    for w in weights:
-        try:
-            with safe_open(str(w), framework="numpy") as f:
-                n_tensors = len(list(f.keys()))
-        except Exception as exc:  # safetensors raises its own error types on a damaged header
-            raise OpenfieldError(f"cannot read the weights ({type(exc).__name__}: {exc})", w) from exc
-        if n_tensors == 0:
-            raise OpenfieldError("the weights file holds no tensors", w)
-    id2label = cfg.get("id2label") if isinstance(cfg, dict) else None
-    try:
-        return [str(id2label[str(i)]) for i in range(len(id2label))]  # type: ignore[index,arg-type]
-    except (KeyError, TypeError) as exc:
-        raise OpenfieldError("config.json has no id2label 0..n-1 (the classes)", config) from exc
 
 
 def load_model(model_dir: str | os.PathLike[str], device: Any = None) -> tuple[Any, Any, list[str], dict]:

@@ -18,7 +18,8 @@ from openfield.behavior import outputs
 from openfield.behavior import pose as bp
 from openfield.behavior.labels import model_classes, parse_label_map, read_labels
 from openfield.behavior.model_files import convert_pickled_model
-from openfield.behavior.silhouette import add_silhouette, silhouette_path
+from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
+from openfield.behavior.silhouette import add_silhouette
 from openfield.behavior.timeline import behavior_timeline, intervals_to_frames
 from openfield.commands.behavior_options import (
     add_arena_options,
@@ -35,7 +36,9 @@ from openfield.commands.behavior_options import (
 from openfield.errors import OpenfieldError
 from openfield.io.files import write_csv
 from openfield.io.pose import read_dlc
+from openfield.io.silhouette import read_silhouette
 from openfield.overlay import write_labeled_video
+from openfield.pipeline.paths import silhouette_path
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +159,7 @@ def run_pose_train(args: argparse.Namespace) -> int:
     for pose_path, label_path, table in zip(args.pose, args.labels, tables, strict=True):
         ds = read_dlc(pose_path, fps=fps)
         if table is not None and args.extended_features:
-            ds = add_silhouette(ds, table)
+            ds = add_silhouette(ds, read_silhouette(table, SILHOUETTE_MEASURES, ds.sizes["time"]))
         labels = read_labels(label_path, fps, ds.sizes["time"], mapping, args.unknown_labels, args.labels_format)
         model_classes(labels["behavior"], label_path)  # each file's names checked, naming the file
         read.append((pose_path, ds, labels))
@@ -296,7 +299,7 @@ def run_pose_predict(args: argparse.Namespace) -> int:
     for path, table in zip(args.pose, tables, strict=True):
         ds = read_dlc(path, fps=fps)
         if model.uses_silhouette and table is not None:
-            ds = add_silhouette(ds, table)
+            ds = add_silhouette(ds, read_silhouette(table, SILHOUETTE_MEASURES, ds.sizes["time"]))
         arena = arena_for(ds, calibration, args) if model.uses_arena else None
         proba = model.predict_proba(ds, arena, args.threads)
         timeline = behavior_timeline(proba, model.classes, fps, min_bout)

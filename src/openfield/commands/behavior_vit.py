@@ -19,9 +19,10 @@ from openfield.behavior.crops import CropSettings
 from openfield.behavior.dataset import DatasetSettings, build_dataset
 from openfield.behavior.outputs import train_model
 from openfield.behavior.video import predict_video
-from openfield.behavior.vit import DEFAULT_CHECKPOINT, TrainSettings, check_model_folder
+from openfield.behavior.vit import DEFAULT_CHECKPOINT, TrainSettings
 from openfield.commands.behavior_options import fraction, int_at_least, nonneg_float, require, require_files
 from openfield.errors import OpenfieldError
+from openfield.io.behavior import check_model_folder
 
 log = logging.getLogger(__name__)
 

@@ -38,3 +38,20 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     if image is None:
         raise OpenfieldError("cannot read as an image (corrupt or unknown format)", path)
     return image
+
+
+def read_gray(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image file as grey ``uint8`` ``(height, width)``.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the file: missing, or not an image.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise OpenfieldError("file not found", path)
+    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise OpenfieldError("cannot read as an image (corrupt or unknown format)", path)
+    return image

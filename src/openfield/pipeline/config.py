@@ -13,10 +13,10 @@ import numpy as np
 from openfield import zones
 from openfield.arena import ArenaGeometry, arena_from_dict
 from openfield.behavior.outputs import behavior_model_kind, load_pose_model, model_behaviors
-from openfield.behavior.vit import check_model_folder
 from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
+from openfield.io.behavior import check_model_folder
 from openfield.kinematics import KinematicsConfig, arena_zone_list
 from openfield.pose.dlc.checks import read_project_config
 from openfield.tracking import TrackerConfig

@@ -106,3 +106,13 @@ def check_unique_stems(paths: list[Path]) -> None:
     dupes = sorted({s for s in stems if stems.count(s) > 1})
     if dupes:
         raise OpenfieldError(f"several inputs share the name(s) {', '.join(dupes)}; their outputs would collide")
+
+
+def silhouette_path(pose_path: str | os.PathLike[str]) -> Path:
+    """Where the silhouette table of a pose file lies: ``<stem>_pose.csv`` -> ``<stem>_silhouette.csv``.
+
+    A pose file not named ``*_pose.*`` gets ``<its stem>_silhouette.csv``.
+    """
+    p = Path(pose_path)
+    stem = p.stem.removesuffix("_pose")
+    return p.with_name(f"{stem}_silhouette.csv")

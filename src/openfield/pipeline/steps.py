@@ -33,19 +33,21 @@ from openfield.arena import ArenaGeometry
 from openfield.behavior.labels import default_behaviors
 from openfield.behavior.outputs import behavior_model_kind, load_pose_model, write_timeline
 from openfield.behavior.pose import arena_geometry
-from openfield.behavior.silhouette import add_silhouette, silhouette_path, write_silhouette
+from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
+from openfield.behavior.silhouette import add_silhouette, silhouette_table
 from openfield.behavior.timeline import behavior_timeline
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration, write_calibration
 from openfield.io.files import atomic_write, save_figure, write_csv
 from openfield.io.pose import read_dlc, write_dlc_csv
+from openfield.io.silhouette import read_silhouette, write_silhouette
 from openfield.io.timestamps import read_frame_times, read_frame_timestamps
 from openfield.io.timestamps import write_frame_times as write_frame_times_csv
 from openfield.io.video import video_background, video_info
 from openfield.pipeline.config import behavior_columns
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import PLOTS, arena_stem, arenas_image_path, output_paths
+from openfield.pipeline.paths import PLOTS, arena_stem, arenas_image_path, output_paths, silhouette_path
 
 if TYPE_CHECKING:
     from openfield.overlay import LabeledVideo
@@ -274,7 +276,7 @@ def arena_tracking_step(
     readers = []
     for ds, path in zip(datasets, paths, strict=True):
         write_dlc_csv(ds, path, scorer=tracking.SCORER)
-        write_silhouette(ds, silhouette_path(path))
+        write_silhouette(silhouette_table(ds), silhouette_path(path))
         empty = not bool(ds["position"].sel(keypoints="body").notnull().any())
         readers.append({**_reader_values(ds), "empty": empty})
     times = write_frame_times(ledger, datasets[0].attrs.get("timestamps_ms"))  # one decode: the same for every arena
@@ -347,7 +349,8 @@ def tracker_pose_step(
             video,
         )
     write_dlc_csv(ds, path, scorer=tracking.SCORER)
-    write_silhouette(ds, silhouette_path(path))  # area, length, width per frame, for the behaviour classifier
+    # area, length, width per frame, for the behaviour classifier
+    write_silhouette(silhouette_table(ds), silhouette_path(path))
     ledger.record("pose", fp, {"pose": path, **write_frame_times(ledger, ds.attrs.get("timestamps_ms"))},
                   _reader_values(ds))
     log.info("%s: tracked -> %s", video.name, path.name)
@@ -709,7 +712,7 @@ def _with_run_silhouette(ds: xr.Dataset, path: Path, model_path: Path) -> xr.Dat
             "(a DeepLabCut pose has none; a pose tracked by an older openfield neither: run again with --overwrite)",
             path,
         )
-    return add_silhouette(ds, path)
+    return add_silhouette(ds, read_silhouette(path, SILHOUETTE_MEASURES, ds.sizes["time"]))
 
 
 def labeled_video_step(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 from typing import Any
 
@@ -12,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from openfield import __version__
+from openfield.io.files import figure_png
 from openfield.study.analysis import StudyTables
 from openfield.study.workbook import header
 
@@ -21,12 +21,7 @@ text-align:right}th{background:#eee}td.t{text-align:left}.warn{color:#a40}img{ma
 
 
 def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt  # lazy: matplotlib only where a figure is drawn
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return base64.b64encode(figure_png(fig, dpi=80)).decode("ascii")
 
 
 def _grid(n: int, ncols: int = 4) -> tuple[Any, np.ndarray]:
