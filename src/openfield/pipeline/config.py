@@ -17,6 +17,7 @@ from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.behavior import check_model_folder
+from openfield.io.pose import SOURCE_SOFTWARE
 from openfield.kinematics import KinematicsConfig, arena_zone_list
 from openfield.pose.dlc.checks import read_project_config
 from openfield.tracking import TrackerConfig
@@ -447,6 +448,9 @@ class PoseFilesConfig:
         Show a progress bar over the files.
     overwrite
         Redo files that are up to date.
+    source_software
+        The tool that wrote the pose files (:data:`openfield.io.pose.SOURCE_SOFTWARE`: DeepLabCut, SLEAP,
+        LightningPose, Anipose, NWB); None tells it from each file.
 
     Raises
     ------
@@ -463,9 +467,13 @@ class PoseFilesConfig:
     plots: bool = True
     progress: bool = True
     overwrite: bool = False
+    source_software: str | None = None
 
     def __post_init__(self) -> None:
         check_fps(self.fps, required=True)
+        if self.source_software is not None and self.source_software not in SOURCE_SOFTWARE:
+            raise OpenfieldError(f"--source-software must be one of {', '.join(SOURCE_SOFTWARE)}, "
+                                 f"got {self.source_software!r}")
         self.arena_size_cm = check_arena_size(self.arena_size_cm)
         if self.arena_bodyparts is not None:
             if len(self.arena_bodyparts) != 4:

@@ -485,12 +485,13 @@ def process_pose_file(pose_file: str | os.PathLike[str], out_dir: str | os.PathL
     """
     pose_file, out_dir = Path(pose_file), Path(out_dir)
     ledger = Ledger(out_dir, pose_file.stem, config.overwrite)
-    pose_fp = steps.pose_file_step(pose_file, config.fps)
+    pose_fp = steps.pose_file_step(pose_file, config.fps, config.source_software)
     cal_fp = steps.given_calibration(config.calibration) if config.calibration is not None else None
     kin_fp, summary = steps.kinematics_step(
         ledger, pose_file, config.fps, config.calibration, config.kinematics,
         [pose_fp] + ([cal_fp] if cal_fp else []), plot=config.plots,
         arena_bodyparts=config.arena_bodyparts, arena_size_cm=config.arena_size_cm,
+        source_software=config.source_software,
     )
     require_positions(summary, pose_file)
     fp, row = steps.summary_step(ledger, {"file": pose_file.name, **summary_row(summary)},

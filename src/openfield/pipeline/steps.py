@@ -40,7 +40,7 @@ from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration, write_calibration
 from openfield.io.files import atomic_write, save_figure, write_csv
-from openfield.io.pose import read_dlc, write_dlc_csv
+from openfield.io.pose import read_dlc, read_pose, write_dlc_csv
 from openfield.io.silhouette import read_silhouette, write_silhouette
 from openfield.io.timestamps import read_frame_times, read_frame_timestamps
 from openfield.io.timestamps import write_frame_times as write_frame_times_csv
@@ -483,9 +483,15 @@ def dlc_pose_step(ledger: Ledger, video: Path, dlc_config: Path) -> tuple[str, P
     return fp, path
 
 
-def pose_file_step(pose_file: Path, fps: float) -> str:
-    """The fingerprint of a user's pose file (``openfield kinematics``): the file is the pose step."""
-    return fingerprint("pose", {"method": "file", "fps": fps}, sources=[pose_file])
+def pose_file_step(pose_file: Path, fps: float, source_software: str | None = None) -> str:
+    """The fingerprint of a user's pose file (``openfield kinematics``): the file is the pose step.
+
+    ``source_software`` (given) enters the settings; told from the file (None), the fingerprint is as before.
+    """
+    settings: dict[str, Any] = {"method": "file", "fps": fps}
+    if source_software is not None:
+        settings["source_software"] = source_software
+    return fingerprint("pose", settings, sources=[pose_file])
 
 
 def write_frames_table(frames: Any, path: Path) -> Path:
@@ -519,6 +525,7 @@ def kinematics_step(
     arena_bodyparts: tuple[str, str, str, str] | None = None,
     arena_size_cm: tuple[float, float] | None = None,
     frame_times: Path | None = None,
+    source_software: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Kinematics and plots -> ``<stem>_kinematics.csv`` (or ``.parquet``), ``<stem>_locomotor_bouts.csv``
     and ``<stem>_<plot>.png``.
@@ -537,6 +544,9 @@ def kinematics_step(
         (:func:`frame_times_file`): every time is measured on its timestamps
         (:func:`openfield.kinematics.analyze_pose`'s ``times_s``). A file
         whose frame count differs from the pose's is not used (a warning).
+    source_software
+        The tool that wrote a pose file (:data:`openfield.io.pose.SOURCE_SOFTWARE`); None tells it from the
+        file (:func:`openfield.io.pose.read_pose`).
 
     Returns
     -------
@@ -560,7 +570,7 @@ def kinematics_step(
     # (a record from before the cleaning, or before the zone columns, was kept: redone)
     if rec and "cleaning" in rec["values"] and all(k in rec["values"] for k in kinematics.SUMMARY_COLUMNS):
         return fp, rec["values"]
-    ds = read_dlc(pose, fps=fps) if isinstance(pose, Path) else pose
+    ds = read_pose(pose, fps=fps, source_software=source_software) if isinstance(pose, Path) else pose
     if arena_bodyparts is not None:
         assert arena_size_cm is not None
         cal = calibration_mod.calibrate_from_bodyparts(ds, arena_bodyparts, arena_size_cm)
