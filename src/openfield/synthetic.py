@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from openfield import zones
 from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.io.files import atomic_write, write_csv, write_json
 from openfield.io.pose import from_numpy
@@ -985,8 +984,9 @@ def truth_summary(
     xy = truth[["body_x_cm", "body_y_cm"]].to_numpy(float)
     speed = truth["speed_cm_s"].to_numpy(float)
     acc = truth["acceleration_cm_s2"].to_numpy(float)
-    zone = zones.assign_zones(xy, arena_size_cm, center_fraction)
-    entries, latency = zones.center_entries(zone, fps)
+    inside = in_center(xy, arena_size_cm, center_fraction)
+    entries = int((inside[1:] & ~inside[:-1]).sum())  # border -> centre; starting in the centre is none
+    latency = float(np.argmax(inside) / fps) if inside.any() else float("nan")
     return {
         "duration_s": len(truth) / fps,
         "distance_cm": float(np.linalg.norm(np.diff(xy, axis=0), axis=1).sum()),
@@ -995,11 +995,45 @@ def truth_summary(
         "mean_acceleration_cm_s2": float(acc[acc > 0].mean()) if (acc > 0).any() else float("nan"),
         "mean_deceleration_cm_s2": float(-acc[acc < 0].mean()) if (acc < 0).any() else float("nan"),
         "time_moving_s": float((speed > moving_threshold_cm_s).sum() / fps),
-        "time_center_s": float((zone == zones.CENTER).sum() / fps),
-        "time_border_s": float((zone == zones.BORDER).sum() / fps),
+        "time_center_s": float(inside.sum() / fps),
+        "time_border_s": float((~inside).sum() / fps),
         "center_entries": float(entries),
         "latency_center_s": latency,
     }
+
+
+def in_center(xy_cm: np.ndarray, arena_size_cm: tuple[float, float], center_fraction: float = 0.5) -> np.ndarray:
+    """True where a true position is in a rectangular arena's centre square (its edges included).
+
+    The truth's own rule, written out with numpy (not :mod:`openfield.zones`, which the measures use, so the
+    tests compare two independent computations): the centre is the square of ``center_fraction`` of each
+    side around the arena's middle.
+    """
+    xy = np.asarray(xy_cm, float).reshape(-1, 2)
+    w, h = arena_size_cm
+    return (np.abs(xy[:, 0] - w / 2) <= center_fraction * w / 2) & (np.abs(xy[:, 1] - h / 2) <= center_fraction * h / 2)
+
+
+#: The per-bout columns whose means the bout summary gives (``mean_bout_<name>_cm_s2``).
+_BOUT_MEANS = {"acceleration": "mean_acceleration_cm_s2", "deceleration": "mean_deceleration_cm_s2",
+               "peak_acceleration": "peak_acceleration_cm_s2", "peak_deceleration": "peak_deceleration_cm_s2"}
+
+
+def bouts_truth_summary(truth: pd.DataFrame) -> dict[str, float]:
+    """The bout counts and mean bout measures of :func:`bouts_truth`'s table, whole and per zone of start.
+
+    Plain means of the analytic table's columns (not :func:`openfield.bouts.summarize_bouts`, which the
+    measures use): ``locomotor_bouts``, ``mean_bout_<acceleration|deceleration|peak_acceleration|
+    peak_deceleration>_cm_s2``, and the same with ``_center``/``_border`` (NaN where no bout started there).
+    """
+    out: dict[str, float] = {}
+    for zone in ("", "center", "border"):
+        rows = truth if not zone else truth[truth["zone"] == zone]
+        suffix = f"_{zone}" if zone else ""
+        out[f"locomotor_bouts{suffix}"] = float(len(rows))
+        for name, column in _BOUT_MEANS.items():
+            out[f"mean_bout_{name}{suffix}_cm_s2"] = float(rows[column].mean()) if len(rows) else float("nan")
+    return out
 
 
 # --------------------------------------------------------------------------- minimum-jerk bouts
@@ -1205,7 +1239,7 @@ def bouts_truth(
     t0 = start_pause_s
     pos = np.asarray(start_xy, float)
     for i, b in enumerate(bouts):
-        zone = (zones.assign_zones(pos[None, :], arena_size_cm, center_fraction)[0]
+        zone = (("center" if in_center(pos, arena_size_cm, center_fraction)[0] else "border")
                 if arena_size_cm is not None else "")
         rise_dv, fall_dv = b.peak_speed - b.start_speed, b.peak_speed - b.end_speed
         rows.append({
