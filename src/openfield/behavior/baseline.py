@@ -13,10 +13,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from openfield.behavior.dataset_files import read_manifest
 from openfield.behavior.metrics import classification_metrics
 from openfield.behavior.outputs import write_metrics
 from openfield.errors import OpenfieldError
+from openfield.io.behavior_dataset import read_manifest
 from openfield.io.images import read_gray
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from openfield.behavior.dataset_files import read_manifest
 from openfield.behavior.labels import default_behaviors
 from openfield.behavior.metrics import metrics_summary
 from openfield.behavior.model_files import load_model_file, save_model_file
@@ -33,6 +32,7 @@ from openfield.behavior.timeline import BehaviorTimeline, behavior_timeline
 from openfield.behavior.vit import TrainSettings, train, training_key
 from openfield.errors import OpenfieldError
 from openfield.io.behavior import MODEL_INFO, check_model_folder, read_model_info
+from openfield.io.behavior_dataset import read_manifest
 from openfield.io.files import save_figure, write_csv, write_json
 
 log = logging.getLogger(__name__)

@@ -34,11 +34,11 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from openfield.behavior.crops import CropSettings
-from openfield.behavior.dataset_files import read_manifest
 from openfield.behavior.metrics import classification_metrics
 from openfield.device import autocast_dtype, pick_device
 from openfield.errors import OpenfieldError
 from openfield.io.behavior import check_model_folder, read_model_info
+from openfield.io.behavior_dataset import read_manifest
 from openfield.io.images import read_image
 
 log = logging.getLogger(__name__)
