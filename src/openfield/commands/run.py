@@ -18,8 +18,8 @@ from openfield.pipeline import RunConfig, result_units, run_videos
 from openfield.pipeline.boundary import error_log_path, one_line
 from openfield.pipeline.parallel import available_cores
 from openfield.pipeline.paths import find_videos
+from openfield.pipeline.study import write_study
 from openfield.report import result_stem
-from openfield.study import write_study
 from openfield.study.design import read_design
 from openfield.tracking import TrackerConfig
 

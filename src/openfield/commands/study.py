@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from openfield.study import write_study
+from openfield.pipeline.study import write_study
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -414,8 +414,8 @@ def source_software_of(path: str | os.PathLike[str]) -> str:
         try:
             with h5py.File(path, "r") as f:
                 return "SLEAP" if "tracks" in f else "DeepLabCut"
-        except OSError as exc:
-            raise OpenfieldError(f"cannot read as HDF5 ({exc})", path) from exc
+        except OSError:
+            return "DeepLabCut"  # not HDF5: DeepLabCut's reader says what is wrong with it
     if suffix == ".csv":
         with open(path, encoding="utf-8", errors="replace") as f:
             header = f.readline().strip().split(",")
