@@ -16,6 +16,7 @@ import pandas as pd
 
 from openfield.errors import OpenfieldError
 from openfield.pipeline.ledger import read_outcome, source_identity
+from openfield.pipeline.paths import kinematics_tables
 from openfield.study.design import Recording
 
 
@@ -98,9 +99,9 @@ def find_results(results_dirs: list[str | os.PathLike[str]],
             stem = s.name[: -len("_summary.csv")]
             if stem.endswith("_behavior") or stem == "summary_all":
                 continue
-            frames = d / f"{stem}_kinematics.csv"
+            frames, parquet = kinematics_tables(stem, d)
             if not frames.exists():  # `--table-format parquet`
-                frames = d / f"{stem}_kinematics.parquet"
+                frames = parquet
             if not frames.exists():  # another stage's summary (behaviour, bouts...), or an unfinished recording:
                 continue  # a design row that names it is then listed as having no results
             if stem in found:
@@ -128,7 +129,7 @@ def find_empty_arenas(results_dirs: list[str | os.PathLike[str]]) -> set[str]:
     for d in map(Path, results_dirs):
         for s in sorted(d.glob("*_a*_summary.csv")) if d.is_dir() else []:
             stem = s.name[: -len("_summary.csv")]
-            tables = (d / f"{stem}_kinematics.csv", d / f"{stem}_kinematics.parquet")
+            tables = kinematics_tables(stem, d)
             if not re.fullmatch(r".+_a\d+", stem) or any(t.exists() for t in tables):
                 continue
             try:

@@ -42,7 +42,7 @@ from openfield.pipeline.boundary import guarded, record_outcome, unexpected_caus
 from openfield.pipeline.config import PoseFilesConfig, RunConfig, check_fps
 from openfield.pipeline.ledger import STATE_DIR, Ledger, fingerprint
 from openfield.pipeline.outputs import write_batch_summary, write_report
-from openfield.pipeline.paths import arena_stem, check_unique_stems, output_paths
+from openfield.pipeline.paths import LABELED_SUFFIX, arena_stem, check_unique_stems, output_paths
 from openfield.quality import QC_COLUMNS
 from openfield.report import is_empty_arena, result_label
 from openfield.tracking import TrackerConfig
@@ -406,7 +406,7 @@ def check_output_folder(out_dir: str | os.PathLike[str]) -> None:
 
 
 #: What the run writes beside the video whose name it takes: never an input of a later run.
-OWN_VIDEO_SUFFIX = "_labeled"
+OWN_VIDEO_SUFFIX = LABELED_SUFFIX
 
 
 def own_outputs(out_dir: str | os.PathLike[str]) -> set[Path]:

@@ -47,7 +47,15 @@ from openfield.io.timestamps import write_frame_times as write_frame_times_csv
 from openfield.io.video import video_background, video_info
 from openfield.pipeline.config import behavior_columns
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import PLOTS, arena_stem, arenas_image_path, output_paths, silhouette_path
+from openfield.pipeline.paths import (
+    PLOTS,
+    arena_stem,
+    arenas_image_path,
+    frame_times_path,
+    output_paths,
+    silhouette_path,
+)
+from openfield.pipeline.paths import labeled_video_path as labeled_video_name
 
 if TYPE_CHECKING:
     from openfield.overlay import LabeledVideo
@@ -385,7 +393,7 @@ def write_frame_times(ledger: Ledger, timestamps_ms: Any) -> dict[str, Path]:
         ``{"frame_times": path}`` when written, else empty: the outputs to
         record with the step that read the video.
     """
-    path = ledger.out_dir / f"{ledger.stem}_frame_times.csv"
+    path = frame_times_path(ledger.stem, ledger.out_dir)
     times = None
     if timestamps_ms is not None and len(timestamps_ms):
         try:
@@ -766,7 +774,7 @@ def labeled_video_step(
 
 def labeled_video_path(ledger: Ledger) -> Path:
     """``<stem>_labeled.mp4`` of a ledger's video (or arena)."""
-    return ledger.out_dir / f"{ledger.stem}_labeled.mp4"
+    return labeled_video_name(ledger.stem, ledger.out_dir)
 
 
 def _labeled_video(ledger: Ledger, path: Path, fps: float, corners: np.ndarray | None,
