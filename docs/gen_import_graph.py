@@ -32,7 +32,8 @@ REGENERATE = "python docs/gen_import_graph.py"
 #: A name is a module or a package (then it holds everything under it). Every module of ``openfield`` is in one.
 LAYERS: list[tuple[str, list[str]]] = [
     ("basics", ["openfield", "openfield.errors", "openfield.bodyparts", "openfield.timebase", "openfield.arena",
-                "openfield.zones", "openfield.device", "openfield.provenance"]),
+                "openfield.zones", "openfield.device", "openfield.provenance",
+                "openfield.lazy"]),  # (main's openfield/lazy.py, which io.pose imports: a basic module)
     ("files", ["openfield.io"]),
     ("stages", ["openfield.calibration", "openfield.segmentation", "openfield.orientation", "openfield.tracking",
                 "openfield.cleaning", "openfield.smoothing", "openfield.kinematics",
