@@ -1,10 +1,22 @@
 """openfield: open-field test measures from videos of a mouse.
 
-Stages, one module each: :mod:`openfield.io` (pose files in and out),
-:mod:`openfield.calibration` (pixels to centimetres), :mod:`openfield.cleaning`
-(likelihood cut-off, jumps, gaps, smoothing), :mod:`openfield.kinematics`
-(distance, speed, acceleration), :mod:`openfield.zones` (centre and border),
-:mod:`openfield.plots` and the command line :mod:`openfield.cli`.
+The data flow one way, video -> arena -> animal -> measures -> behaviour -> study -> figures, in layers
+(docs/architecture.md, checked by tests/test_import_graph.py):
+
+- basics: :mod:`openfield.arena` (floor shapes, the pixel-to-cm :class:`~openfield.arena.Calibration`),
+  :mod:`openfield.zones` (zones as geometry), :mod:`openfield.bodyparts` (the one body-part vocabulary),
+  :mod:`openfield.timebase` (frame times), :mod:`openfield.errors`;
+- files: :mod:`openfield.io` (every read and write: videos, images, pose files of every tool, calibrations);
+- stages: :mod:`openfield.calibration` (arena, mouse-length and two-point methods),
+  :mod:`openfield.segmentation`, :mod:`openfield.tracking` and :mod:`openfield.orientation` (the classical
+  tracker), :mod:`openfield.pose` (DeepLabCut), :mod:`openfield.cleaning` and :mod:`openfield.smoothing`,
+  :mod:`openfield.kinematics` (distance, speed, acceleration, zones), :mod:`openfield.bouts`,
+  :mod:`openfield.path_shape`, :mod:`openfield.mobility`, :mod:`openfield.wall`, :mod:`openfield.trial`,
+  :mod:`openfield.quality`, :mod:`openfield.behavior` (pose and ViT classifiers), :mod:`openfield.study`,
+  :mod:`openfield.plots`, :mod:`openfield.report`, :mod:`openfield.overlay`;
+- workflow: :mod:`openfield.pipeline` (the steps, their resumable records, the batch);
+- faces: :mod:`openfield.commands` and :mod:`openfield.cli` (the ``openfield`` program), :mod:`openfield.draw`,
+  :mod:`openfield.demo`.
 """
 
 from importlib.metadata import PackageNotFoundError, version

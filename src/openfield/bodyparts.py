@@ -33,8 +33,14 @@ BODY_PART_ALIASES: dict[str, tuple[str, ...]] = {
     "tailbase": ("tailbase", "tail_base", "tail-base", "tailstart", "tail"),
 }
 
-#: The tracker's three points and the roles they fill.
-TRACKER_ROLES = {"head": "head", "body": "body", "tail": "tailbase"}
+#: The classical tracker's three points and the roles they stand for: its ``head`` is the silhouette's front
+#: tip (the nose), ``body`` its centre, ``tail`` the tail base. A richer pose is reduced to these by
+#: :func:`openfield.behavior.pose.to_tracker_points`.
+TRACKER_ROLES = {"head": "nose", "body": "body", "tail": "tailbase"}
+
+#: The classical tracker's points, in the order it writes them (the one definition; the tracker, the run's
+#: configuration and a new DeepLabCut project's default body parts use it).
+TRACKER_KEYPOINTS: tuple[str, ...] = tuple(TRACKER_ROLES)
 
 
 def resolve_body_parts(keypoints: Sequence[str]) -> dict[str, str]:

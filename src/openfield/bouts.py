@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from openfield import timebase
+from openfield import smoothing, timebase
 from openfield.errors import OpenfieldError
 
 #: Columns of the per-bout table (``<stem>_locomotor_bouts.csv``).
@@ -194,8 +194,6 @@ def speed_jitter_cm_s(noise_cm: float, fps: float) -> float:
     measured on a smoothed noisy plateau, tested). The noise is floored at
     :data:`openfield.smoothing.MIN_NOISE_CM`, as the smoother does.
     """
-    from openfield import smoothing
-
     if not (np.isfinite(noise_cm) and noise_cm >= 0):
         raise OpenfieldError(f"the tracking noise must be a number >= 0 cm, got {noise_cm}")
     if not (np.isfinite(fps) and fps > 0):
@@ -600,7 +598,7 @@ def plot_bouts(table: pd.DataFrame, title: str | None = None) -> Any:
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: matplotlib only where a figure is drawn
 
     fig, ax = plt.subplots(figsize=(5, 4))
     colours = {"center": "tab:orange", "border": "tab:blue"}

@@ -16,207 +16,40 @@ Three methods, one result, :class:`Calibration`, saved as a small JSON file
     Two pixel points and the real distance between them.
 
 The functions here take and return numpy arrays; reading images and
-writing files happen in :mod:`openfield.io` and the command line.
+writing files happen in :mod:`openfield.io` and the command line. The
+result, :class:`Calibration`, and the homography helpers live in
+:mod:`openfield.arena` (the data model that :mod:`openfield.io` reads and
+writes) and are imported from here as before.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import os
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import cv2
 import numpy as np
 
-from openfield import __version__
+from openfield.arena import (
+    METHODS as METHODS,  # re-exported: the calibration's model lives in openfield.arena
+)
 from openfield.arena import (
     ArenaGeometry,
-    arena_from_dict,
+    Calibration,
     circle_homography,
+    homography_from_corners,
     order_corners,
     polygon_homography,
+    side_scales,
+)
+from openfield.arena import (
+    apply_homography as apply_homography,
 )
 from openfield.errors import OpenfieldError
 from openfield.segmentation import arena_mask, measure_animal, segment_animal, to_gray
 
 log = logging.getLogger(__name__)
-
-METHODS = ("arena", "mouse", "points")
-_REQUIRED_FIELDS = ("method", "px_per_cm", "homography", "arena_corners_px")
-
-
-@dataclass
-class Calibration:
-    """A pixel-to-centimetre calibration.
-
-    Attributes
-    ----------
-    method
-        ``"arena"``, ``"mouse"`` or ``"points"``.
-    px_per_cm
-        Pixels per centimetre (mean scale; with a homography, the mean over
-        the arena's four sides).
-    homography
-        3x3 matrix mapping pixel ``(x, y, 1)`` to arena cm, or None.
-    arena_corners_px
-        Floor corners in pixels, ordered top-left, top-right, bottom-right,
-        bottom-left (4x2), or None.
-    arena_size_cm
-        Floor width and height in cm, or None.
-    measurements
-        One record per reference image (what was measured there).
-    inputs
-        The arguments the calibration was made from.
-    residual
-        How well the inputs agree (e.g. relative spread of px/cm).
-    software_version
-        openfield version that wrote it.
-    arena
-        The floor's geometry in the image (:class:`openfield.arena.ArenaGeometry`):
-        a rectangle (made from ``arena_corners_px`` when not given), a circle
-        or a polygon; None without an arena.
-    """
-
-    method: str
-    px_per_cm: float
-    homography: np.ndarray | None = None
-    arena_corners_px: np.ndarray | None = None
-    arena_size_cm: tuple[float, float] | None = None
-    measurements: list[dict[str, Any]] = field(default_factory=list)
-    inputs: dict[str, Any] = field(default_factory=dict)
-    residual: dict[str, Any] = field(default_factory=dict)
-    software_version: str = __version__
-    arena: ArenaGeometry | None = None
-
-    def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise OpenfieldError(f"unknown calibration method {self.method!r}; use one of {METHODS}")
-        if not (np.isfinite(self.px_per_cm) and self.px_per_cm > 0):
-            raise OpenfieldError(f"px_per_cm must be a positive number, got {self.px_per_cm}")
-        if self.homography is not None:
-            self.homography = np.asarray(self.homography, dtype=float).reshape(3, 3)
-        if self.arena_corners_px is not None:
-            self.arena_corners_px = np.asarray(self.arena_corners_px, dtype=float).reshape(4, 2)
-        if self.arena_size_cm is not None:
-            self.arena_size_cm = (float(self.arena_size_cm[0]), float(self.arena_size_cm[1]))
-        if self.arena is None and self.arena_corners_px is not None:
-            self.arena = ArenaGeometry("rectangle", corners_px=self.arena_corners_px)
-
-    @property
-    def shape(self) -> str | None:
-        """The floor's shape: ``"rectangle"``, ``"circle"``, ``"polygon"``, or None without an arena."""
-        return None if self.arena is None else self.arena.shape
-
-    @property
-    def polygon_cm(self) -> np.ndarray | None:
-        """A polygon floor's corners in arena cm (None for any other shape)."""
-        if self.arena is None or self.arena.shape != "polygon" or self.homography is None:
-            return None
-        return apply_homography(self.homography, self.arena.corners_px)
-
-    @property
-    def floor_outline_px(self) -> np.ndarray | None:
-        """The floor's outline in the image, a closed polygon ``(N, 2)`` in px (None without an arena)."""
-        return None if self.arena is None else self.arena.outline_px()
-
-    @property
-    def has_arena(self) -> bool:
-        """True when arena cm coordinates (and so zones) are available."""
-        return self.homography is not None and self.arena_size_cm is not None
-
-    def px_to_cm(self, points_px: np.ndarray) -> np.ndarray:
-        """Map pixel coordinates to cm.
-
-        Parameters
-        ----------
-        points_px
-            Array ``(..., 2)`` of pixel x, y; NaN stays NaN.
-
-        Returns
-        -------
-        numpy.ndarray
-            Same shape, in arena cm when there is a homography, else
-            pixels divided by ``px_per_cm`` (origin at the image corner).
-        """
-        pts = np.asarray(points_px, dtype=float)
-        if self.homography is None:
-            return pts / self.px_per_cm
-        return apply_homography(self.homography, pts)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary."""
-        arena = self.arena
-        self.arena = None  # asdict would copy its arrays; written as its JSON object below
-        try:
-            d = asdict(self)
-        finally:
-            self.arena = arena
-        for key in ("homography", "arena_corners_px"):
-            value = getattr(self, key)
-            d[key] = None if value is None else np.asarray(value).tolist()
-        d["arena_size_cm"] = None if self.arena_size_cm is None else list(self.arena_size_cm)
-        d["shape"] = self.shape
-        d["arena"] = None if arena is None else arena.to_dict()
-        if arena is not None and arena.shape == "circle":
-            d["center_px"] = list(arena.center_px)  # type: ignore[arg-type]
-            d["radius_px"] = arena.radius_px
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any], path: str | os.PathLike[str] | None = None) -> Calibration:
-        """Build from a dictionary, naming what is missing or wrong."""
-        if not isinstance(d, dict):
-            raise OpenfieldError("calibration must be a JSON object", path)
-        missing = [k for k in _REQUIRED_FIELDS if k not in d]
-        if missing:
-            raise OpenfieldError(f"calibration file is missing field(s): {', '.join(missing)}", path)
-        try:
-            return cls(
-                method=d["method"],
-                px_per_cm=float(d["px_per_cm"]),
-                homography=d["homography"],
-                arena_corners_px=d["arena_corners_px"],
-                arena_size_cm=d.get("arena_size_cm"),
-                measurements=list(d.get("measurements") or []),
-                inputs=dict(d.get("inputs") or {}),
-                residual=dict(d.get("residual") or {}),
-                software_version=str(d.get("software_version", "unknown")),
-                arena=None if d.get("arena") is None else arena_from_dict(d["arena"], path),
-            )
-        except OpenfieldError as exc:
-            raise OpenfieldError(exc.message, path) from exc
-        except (TypeError, ValueError) as exc:
-            raise OpenfieldError(f"calibration file has a malformed field ({exc})", path) from exc
-
-
-# --------------------------------------------------------------------------- geometry
-
-
-def apply_homography(h: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Apply a 3x3 homography to points ``(..., 2)`` (NaN-safe, vectorised)."""
-    pts = np.asarray(points, dtype=float)
-    flat = pts.reshape(-1, 2)
-    homog = np.c_[flat, np.ones(len(flat))] @ np.asarray(h, dtype=float).T
-    out = homog[:, :2] / homog[:, 2:3]
-    return out.reshape(pts.shape)
-
-
-def homography_from_corners(corners_px: np.ndarray, size_cm: tuple[float, float]) -> np.ndarray:
-    """Homography mapping the floor corners (tl, tr, br, bl) to a W x H cm rectangle."""
-    w, h = size_cm
-    dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64)
-    return cv2.getPerspectiveTransform(np.asarray(corners_px, dtype=np.float32), dst.astype(np.float32)).astype(float)
-
-
-def side_scales(corners_px: np.ndarray, size_cm: tuple[float, float]) -> np.ndarray:
-    """Pixels per cm along each side (top, right, bottom, left)."""
-    c = np.asarray(corners_px, dtype=float)
-    lengths = np.linalg.norm(np.roll(c, -1, axis=0) - c, axis=1)
-    w, h = size_cm
-    return lengths / np.array([w, h, w, h])
-
 
 # --------------------------------------------------------------------------- arena
 
@@ -797,65 +630,6 @@ def calibrate_arenas(
                   "images": names, "arena": k + 1, "n_arenas": n_found}
         cals.append(_arena_calibration(corners, arena_size_cm, measurements, spread, inputs))
     return cals
-
-
-def read_arena_corners(path: str | os.PathLike[str]) -> list[np.ndarray]:
-    """Read arena corners given by hand: ``{"arenas": [[[x, y] x 4], ...]}`` or a bare list of arenas.
-
-    Parameters
-    ----------
-    path
-        JSON file. Each arena is four ``[x, y]`` pixel corners (any order);
-        the arenas' order in the file is their numbering. The
-        ``<name>_arenas.json`` of :func:`openfield.synthetic.render_arenas_video`
-        is such a file.
-
-    Returns
-    -------
-    list of numpy.ndarray
-        One ``(4, 2)`` float array per arena, as given.
-
-    Raises
-    ------
-    OpenfieldError
-        Naming the file (and the arena) when it is missing, not JSON, empty,
-        or an arena is not four finite ``[x, y]`` numbers enclosing an area.
-    """
-    import json
-    from pathlib import Path
-
-    path = Path(path)
-    if not path.exists():
-        raise OpenfieldError("arena corners file not found", path)
-    try:
-        data = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OpenfieldError(f"arena corners file is not valid JSON ({exc})", path) from exc
-    arenas = data.get("arenas") if isinstance(data, dict) else data
-    if not isinstance(arenas, list):
-        raise OpenfieldError(
-            'arena corners file must be {"arenas": [[[x, y], [x, y], [x, y], [x, y]], ...]} '
-            "or a list of such arenas", path,
-        )
-    if not arenas:
-        raise OpenfieldError("arena corners file lists no arena", path)
-    out = []
-    for k, arena in enumerate(arenas, start=1):
-        if not isinstance(arena, list) or len(arena) != 4:
-            got = f"{len(arena)} points" if isinstance(arena, list) else f"a {type(arena).__name__}"
-            raise OpenfieldError(f"arena {k} has {got}; each arena needs its 4 corners as [x, y]", path)
-        try:
-            if any(isinstance(v, (bool, str)) for p in arena for v in p):
-                raise TypeError
-            corners = np.array(arena, dtype=float)
-        except (TypeError, ValueError):
-            raise OpenfieldError(f"arena {k}: corners must be [x, y] pairs of numbers, got {arena}", path) from None
-        if corners.shape != (4, 2) or not np.isfinite(corners).all():
-            raise OpenfieldError(f"arena {k}: corners must be 4 [x, y] pairs of finite numbers, got {arena}", path)
-        if cv2.contourArea(order_corners(corners).astype(np.float32)) <= 0:
-            raise OpenfieldError(f"arena {k}: the 4 corners enclose no area", path)
-        out.append(corners)
-    return out
 
 
 def calibrate_arena(

@@ -35,15 +35,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from openfield import bouts
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration
+from openfield.io.files import write_csv
 from openfield.kinematics import KinematicsConfig, analyze_pose, summarize
 from openfield.kinematics import bout_table as kinematics_bout_table
 from openfield.pipeline import RunConfig, run_videos
 from openfield.synthetic import (
     bouts_trajectory,
     bouts_truth,
+    bouts_truth_summary,
     make_bout_plan,
     pose_from_trajectory,
     render_arenas_video,
@@ -72,14 +73,6 @@ COMPARED = {
     "mean_bout_peak_deceleration_cm_s2": "cm/s²",
     "mean_bout_cruise_s": "s",
 }
-
-#: Counts: the demo's test wants them exact; measures in :data:`TOLERANCE_ABSOLUTE` within their absolute
-#: tolerance; every other measure within :data:`TOLERANCE_PERCENT`.
-COUNTS = ("center_entries", "locomotor_bouts")
-TOLERANCE_PERCENT = 10.0
-#: The mean cruise of a bout (``cruise_s`` of the bout table, :func:`openfield.bouts.bout_phases`) within 0.2 s
-#: (issue 25): a percentage of a short cruise would say little.
-TOLERANCE_ABSOLUTE = {"mean_bout_cruise_s": 0.2}
 
 DEMO_NAME = "demo_mouse"
 
@@ -134,8 +127,6 @@ def run_demo(
     report : Path
         The HTML report.
     """
-    from openfield.io.files import write_csv
-
     out_dir = Path(out_dir)
     video_dir, results_dir = out_dir / "video", out_dir / "results"
     video = video_dir / f"{DEMO_NAME}.mp4"
@@ -162,7 +153,7 @@ def run_demo(
     measured = results[0].summary
     truth_table = pd.read_csv(truth_path)
     truth = truth_summary(truth_table, geometry["fps"], size)
-    truth.update(bouts.summarize_bouts(pd.read_csv(bouts_truth_path, keep_default_na=False), has_zones=True))
+    truth.update(bouts_truth_summary(pd.read_csv(bouts_truth_path, keep_default_na=False)))
     # the exact positions through the same calibration and kinematics: what a perfect tracker would give
     exact_pose = pose_from_trajectory(truth_table.rename(columns={"body_x_cm": "x_cm", "body_y_cm": "y_cm"}),
                                       np.array(geometry["homography"]), size, geometry["fps"],
@@ -248,8 +239,6 @@ def run_demo_arenas(
     OpenfieldError
         ``n_arenas`` not a whole number >= 2, or the video failed.
     """
-    from openfield.io.files import write_csv
-
     if isinstance(n_arenas, int) and not isinstance(n_arenas, bool) and n_arenas < 2:
         raise OpenfieldError(f"demo --arenas needs at least 2 arenas (1 is the plain demo), got {n_arenas}")
     rows, cols = arena_grid(n_arenas)

@@ -31,7 +31,7 @@ def resolve_device(device: str = "auto") -> str:
         when PyTorch is not installed.
     """
     try:
-        import torch
+        import torch  # lazy: torch is optional (the 'behavior' extra)
     except ImportError as exc:  # pragma: no cover - torch is in requirements.txt
         raise OpenfieldError(f"PyTorch is needed here ({exc}); install it: pip install -r requirements.txt") from exc
 
@@ -52,14 +52,14 @@ def resolve_device(device: str = "auto") -> str:
 
 def pick_device(device: str = "auto") -> Any:
     """The ``torch.device`` for :func:`resolve_device`'s answer."""
-    import torch
+    import torch  # lazy: torch is optional (the 'behavior' extra)
 
     return torch.device(resolve_device(device))
 
 
 def autocast_dtype(device: Any) -> Any:
     """Mixed-precision type on a GPU (bf16 when supported, else fp16); None on CPU."""
-    import torch
+    import torch  # lazy: torch is optional (the 'behavior' extra)
 
     if getattr(device, "type", str(device).split(":")[0]) != "cuda":
         return None

@@ -49,15 +49,13 @@ import pandas as pd
 import xarray as xr
 
 from openfield import bouts, cleaning, extra_measures, mobility, path_shape, smoothing, timebase, trial, wall, zones
+from openfield.bodyparts import find_role, resolve_body_parts
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.pose import ARENA_KEYPOINTS
 from openfield.provenance import log_step
 
 log = logging.getLogger(__name__)
-
-#: Names tried, in order, when the reference body part is not given.
-DEFAULT_BODYPARTS = ("body", "bodycentre", "bodycenter", "body_centre", "body_center", "centroid")
 
 SUMMARY_COLUMNS = [
     "duration_s",
@@ -111,10 +109,6 @@ def zone_summary_columns(name: str) -> list[str]:
             f"mean_speed_{name}_cm_s", f"time_head_{name}_s"]
 
 
-#: Names tried, in order, for the head point (``time_head_<zone>_s``).
-HEAD_BODYPARTS = ("head", "nose", "snout")
-
-
 def _check(name: str, flag: str, value: float, low: float, high: float = float("inf"),
            low_open: bool = False, high_open: bool = False) -> None:
     """Refuse a value outside its range with a message naming the option and the range."""
@@ -136,8 +130,9 @@ class KinematicsConfig:
     Attributes
     ----------
     bodypart
-        Reference point [None: the first of ``DEFAULT_BODYPARTS`` present,
-        else the per-frame centroid of the animal's points].
+        Reference point [None: the point in the ``body`` role of
+        :mod:`openfield.bodyparts` (``body``, ``bodycentre``, ``midbody``,
+        ``back``...), else the per-frame centroid of the animal's points].
     likelihood_cutoff
         Points below it become gaps, in [0, 1] [0.6].
     max_speed_cm_s
@@ -262,7 +257,8 @@ def reference_track(ds: xr.Dataset, bodypart: str | None = None) -> tuple[np.nda
     ds
         Pose dataset.
     bodypart
-        A keypoint name; None tries ``DEFAULT_BODYPARTS`` and falls back to
+        A keypoint name; None takes the point in the ``body`` role
+        (:func:`openfield.bodyparts.find_role`) and falls back to
         the centroid of the animal's keypoints (each frame's mean over the
         points present, likelihood = their mean).
 
@@ -286,12 +282,10 @@ def reference_track(ds: xr.Dataset, bodypart: str | None = None) -> tuple[np.nda
             )
         return (pos.sel(keypoints=bodypart).transpose("time", "space").values,
                 conf.sel(keypoints=bodypart).values, bodypart)
-    lower = {n.lower(): n for n in names}
-    for cand in DEFAULT_BODYPARTS:
-        if cand in lower:
-            name = lower[cand]
-            return (pos.sel(keypoints=name).transpose("time", "space").values,
-                    conf.sel(keypoints=name).values, name)
+    name = find_role(animal_keypoints(ds), "body")
+    if name is not None:
+        return (pos.sel(keypoints=name).transpose("time", "space").values,
+                conf.sel(keypoints=name).values, name)
     animal = animal_keypoints(ds)
     if not animal:
         raise OpenfieldError("the pose file has no animal body parts (only arena points)", source)
@@ -729,9 +723,13 @@ def _apply_window(ds: xr.Dataset, xy_px: np.ndarray, lik: np.ndarray, times_s: n
 
 
 def _head_cm(ds: xr.Dataset, calibration: Calibration, cutoff: float) -> tuple[str | None, np.ndarray | None]:
-    """The head point's name and track in cm (likelihood cut-off applied, not smoothed); None, None without one."""
-    lower = {str(k).lower(): str(k) for k in ds["keypoints"].values}
-    name = next((lower[h] for h in HEAD_BODYPARTS if h in lower), None)
+    """The head point's name and track in cm (likelihood cut-off applied, not smoothed); None, None without one.
+
+    The head point fills the ``head`` role of :mod:`openfield.bodyparts` (``head``, ``headcentre``...), else the
+    ``nose`` role (``nose``, ``snout``).
+    """
+    roles = resolve_body_parts(animal_keypoints(ds))
+    name = roles.get("head") or roles.get("nose")
     if name is None:
         return None, None
     pos = ds["position"].isel(individuals=0).sel(keypoints=name).transpose("time", "space").values

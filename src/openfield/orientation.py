@@ -14,12 +14,20 @@ state goes into the head and tail likelihoods.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from openfield.tracking import TrackerConfig
+
+class OrientationSettings(Protocol):
+    """The weights :func:`orient` reads (:class:`openfield.tracking.TrackerConfig` has them)."""
+
+    tail_weight: float
+    motion_window_s: float
+    min_speed_body_lengths_s: float
+    full_speed_body_lengths_s: float
+    motion_weight: float
+    continuity_weight: float
 
 
 def _logsumexp2(a: np.ndarray, axis: int) -> np.ndarray:
@@ -32,7 +40,7 @@ def orient(
     ends: np.ndarray,
     tail_cue: np.ndarray,
     fps: float | None,
-    config: TrackerConfig,
+    config: OrientationSettings,
     tips: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decide, for every frame, which end of the animal is the head.

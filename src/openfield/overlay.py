@@ -1,8 +1,8 @@
 """A labelled video for checking by eye: the pose, the zone and the current behaviour drawn on each frame.
 
 Frames are streamed (:class:`openfield.io.video.VideoReader` in,
-OpenCV ``VideoWriter`` with the ``mp4v`` codec out, one frame in memory at a
-time) and the file is written atomically. :func:`draw_frame` is the pure
+:class:`openfield.io.video_writer.VideoFileWriter` out: OpenCV's ``mp4v``,
+one frame in memory at a time, the file written atomically). :func:`draw_frame` is the pure
 part (one frame in, the drawn frame out), so a test can check where the
 marks are.
 
@@ -32,10 +32,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import xarray as xr
+from tqdm.auto import tqdm
 
 from openfield.errors import OpenfieldError
-from openfield.io.files import atomic_write
+from openfield.io.pose import ARENA_KEYPOINTS
 from openfield.io.video import VideoReader
+from openfield.io.video_writer import VideoFileWriter
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +105,6 @@ def caption(time_s: float, zone: str | None = None, behavior: str | None = None,
 
 def pose_points(ds: xr.Dataset, min_likelihood: float = 0.5, exclude: Sequence[str] = ()) -> tuple[np.ndarray, list]:
     """``(n_frames, n_keypoints, 2)`` positions of the first individual, NaN where unlikely, and the names."""
-    from openfield.io.pose import ARENA_KEYPOINTS
-
     keep = [str(k) for k in ds["keypoints"].values
             if str(k).lower() not in ARENA_KEYPOINTS and str(k) not in exclude]
     one = ds.sel(keypoints=keep).isel(individuals=0)
@@ -277,23 +277,17 @@ def write_labeled_videos(
         Unreadable video, a writer OpenCV cannot open, a box outside the
         frame, per-frame inputs of another length than their pose.
     """
-    from tqdm.auto import tqdm
-
     video = Path(video)
     drawn = [_Drawn(item, video, min_likelihood) for item in items]
     reader = VideoReader(video)
     rate = float(fps or reader.fps or 25.0)
     desc = f"{video.name} labelled" + (f" ({len(items)} videos)" if len(items) > 1 else "")
     with ExitStack() as files:
-        tmps = [files.enter_context(atomic_write(item.out_path)) for item in items]
-        try:
-            for i, frame in tqdm(reader, total=reader.frames_expected or None, desc=desc, unit="frame",
-                                 disable=not progress):
-                for d, tmp in zip(drawn, tmps, strict=True):
-                    d.write(tmp, frame, i, rate)
-        finally:
-            for d in drawn:
-                d.release()
+        writers = [files.enter_context(VideoFileWriter(item.out_path, rate)) for item in items]
+        for i, frame in tqdm(reader, total=reader.frames_expected or None, desc=desc, unit="frame",
+                             disable=not progress):
+            for d, writer in zip(drawn, writers, strict=True):
+                writer.write(d.draw(frame, i, rate))
     for item in items:
         log.info("%s: labelled video -> %s", video.name, item.out_path)
     return [item.out_path for item in items]
@@ -312,19 +306,17 @@ class _Drawn:
         origin = np.zeros(2) if item.box is None else np.array(item.box[:2], dtype=float)
         self.points = points - origin
         self.corners = None if item.arena_corners is None else np.asarray(item.arena_corners, float) - origin
-        self.writer: cv2.VideoWriter | None = None
+        self.checked = False
 
-    def write(self, tmp: Path, frame: np.ndarray, i: int, rate: float) -> None:
-        """Draw frame ``i`` (its box) and write it."""
+    def draw(self, frame: np.ndarray, i: int, rate: float) -> np.ndarray:
+        """Frame ``i`` (its box) with the marks drawn."""
         h, w = frame.shape[:2]
         x0, y0, x1, y1 = self.item.box or (0, 0, w, h)
-        if self.writer is None:
+        if not self.checked:
             if x0 < 0 or y0 < 0 or x1 > w or y1 > h or x1 - x0 < 1 or y1 - y0 < 1:
                 raise OpenfieldError(f"the box {self.item.box} of {self.item.out_path.name} is not inside the "
                                      f"{w} x {h} frame")
-            self.writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), rate, (x1 - x0, y1 - y0))
-            if not self.writer.isOpened():
-                raise OpenfieldError("OpenCV cannot write an mp4v video here", self.item.out_path)
+            self.checked = True
         item, n = self.item, self.n
         pts = self.points[i] if i < n else np.full((self.points.shape[1], 2), np.nan)
         text = caption(
@@ -333,9 +325,4 @@ class _Drawn:
             item.labels[i] if item.labels is not None and i < n else None,
             float(item.probabilities[i]) if item.probabilities is not None and i < n else None,
         )
-        self.writer.write(draw_frame(frame[y0:y1, x0:x1], pts, text, self.corners))
-
-    def release(self) -> None:
-        """Close the writer (if opened)."""
-        if self.writer is not None:
-            self.writer.release()
+        return draw_frame(frame[y0:y1, x0:x1], pts, text, self.corners)

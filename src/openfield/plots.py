@@ -25,6 +25,8 @@ from matplotlib.patches import Polygon as PolygonPatch
 from matplotlib.patches import Rectangle
 
 from openfield import timebase, zones
+from openfield.bouts import plot_bouts
+from openfield.kinematics import bout_table, frames_table
 
 #: A trace over time with more frames than this is drawn as a min/max envelope of this many bins.
 TRACE_BINS = 1000
@@ -273,9 +275,6 @@ def kinematics_figures(ds: Any, title: str = "") -> dict[str, Any]:
         matplotlib figure (the pipeline saves them as
         ``<stem>_<name>.png``; close them when done).
     """
-    from openfield.bouts import plot_bouts
-    from openfield.kinematics import bout_table, frames_table
-
     frames = frames_table(ds)
     table = bout_table(ds)
     arena = ds.attrs.get("arena_size_cm")

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from openfield import timebase
+from openfield.bodyparts import resolve_body_parts
 from openfield.errors import OpenfieldError
 
 #: The summary's QC columns, in order.
@@ -556,8 +557,6 @@ def implied_body_length_cm(ds: Any, cal: Any, min_likelihood: float = 0.5) -> fl
         such pair of points, or fewer than :data:`BODY_LENGTH_MIN_FRAMES`
         frames with both).
     """
-    from openfield.bodyparts import resolve_body_parts
-
     roles = resolve_body_parts([str(k) for k in ds["keypoints"].values])
     front, back = roles.get("nose") or roles.get("head"), roles.get("tailbase")
     if cal is None or front is None or back is None or front == back:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from openfield import __version__
+from openfield.quality import qc_overview
 
 log = logging.getLogger(__name__)
 
@@ -189,9 +190,9 @@ def comparison_figure(table: pd.DataFrame) -> Any:
     import matplotlib  # here, not at the top: the pipeline imports this module, `openfield track` draws nothing
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: matplotlib only where a figure is drawn
 
-    from openfield.plots import plain_text
+    from openfield.plots import plain_text  # lazy: openfield.plots imports matplotlib
 
     names = table["video"].astype(str).tolist()
     if "arena" in table.columns:
@@ -245,8 +246,6 @@ def qc_table(results: Sequence[Any]) -> str:
     str
         The table, or "" when no summary has QC columns.
     """
-    from openfield.quality import qc_overview
-
     ok = [r for r in result_units(results) if r.summary is not None and "qc_flags" in r.summary]
     if not ok:
         return ""

@@ -12,6 +12,7 @@ demo and the benchmarks.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,11 @@ from typing import Any
 import cv2
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
+
+from openfield.bodyparts import TRACKER_KEYPOINTS
+from openfield.io.files import atomic_write, write_csv, write_json
+from openfield.io.pose import from_numpy
 
 #: Fractions of the nose-to-tail-base length ``L`` used to draw the mouse.
 BODY_HALF_LENGTH = 0.36  # body ellipse semi-major axis; tail base at -0.36 L
@@ -438,11 +444,9 @@ def pose_from_trajectory(
     xarray.Dataset
         Pose dataset in pixels with likelihood 1 everywhere a position exists.
     """
-    from openfield.io.pose import from_numpy
-
     body = trajectory[["x_cm", "y_cm"]].to_numpy(float)
     kp = mouse_keypoints_cm(body, trajectory["heading_rad"].to_numpy(float), mouse_length_cm)
-    names = ["head", "body", "tail"]
+    names = list(TRACKER_KEYPOINTS)
     pts = [_to_px(homography, kp[k]) for k in names]
     if with_corners:
         w, h = arena_size_cm
@@ -502,8 +506,6 @@ def write_video(path: Any, frames: Iterable[np.ndarray], fps: float, image_size:
     pathlib.Path
         The file written.
     """
-    from openfield.io.files import atomic_write
-
     with atomic_write(path) as tmp:
         writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps), tuple(image_size))
         if not writer.isOpened():
@@ -540,7 +542,7 @@ def truth_table(
     body = trajectory[["x_cm", "y_cm"]].to_numpy(float)
     kp = mouse_keypoints_cm(body, trajectory["heading_rad"].to_numpy(float), mouse_length_cm)
     out = trajectory[["frame", "time_s", "heading_rad", "speed_cm_s", "acceleration_cm_s2", "phase"]].copy()
-    for name in ("head", "body", "tail"):
+    for name in TRACKER_KEYPOINTS:
         px = _to_px(np.asarray(homography, float), kp[name])
         out[f"{name}_x_cm"], out[f"{name}_y_cm"] = kp[name][:, 0], kp[name][:, 1]
         out[f"{name}_x_px"], out[f"{name}_y_px"] = px[:, 0], px[:, 1]
@@ -609,12 +611,6 @@ def render_video(
     SyntheticVideo
         Paths of the three files.
     """
-    import json
-
-    from tqdm.auto import tqdm
-
-    from openfield.io.files import write_csv, write_json
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if trajectory is None:
@@ -868,12 +864,6 @@ def render_arenas_video(
     ArenasVideo
         The files, the corners and the per-arena truth.
     """
-    import json
-
-    from tqdm.auto import tqdm
-
-    from openfield.io.files import write_csv, write_json
-
     n_arenas = rows * cols
     bad = [k for k in empty if not 1 <= int(k) <= n_arenas]
     if bad:
@@ -991,13 +981,12 @@ def truth_summary(
         mean_acceleration_cm_s2, mean_deceleration_cm_s2, time_moving_s,
         time_center_s, time_border_s, center_entries, latency_center_s``.
     """
-    from openfield import zones
-
     xy = truth[["body_x_cm", "body_y_cm"]].to_numpy(float)
     speed = truth["speed_cm_s"].to_numpy(float)
     acc = truth["acceleration_cm_s2"].to_numpy(float)
-    zone = zones.assign_zones(xy, arena_size_cm, center_fraction)
-    entries, latency = zones.center_entries(zone, fps)
+    inside = in_center(xy, arena_size_cm, center_fraction)
+    entries = int((inside[1:] & ~inside[:-1]).sum())  # border -> centre; starting in the centre is none
+    latency = float(np.argmax(inside) / fps) if inside.any() else float("nan")
     return {
         "duration_s": len(truth) / fps,
         "distance_cm": float(np.linalg.norm(np.diff(xy, axis=0), axis=1).sum()),
@@ -1006,11 +995,45 @@ def truth_summary(
         "mean_acceleration_cm_s2": float(acc[acc > 0].mean()) if (acc > 0).any() else float("nan"),
         "mean_deceleration_cm_s2": float(-acc[acc < 0].mean()) if (acc < 0).any() else float("nan"),
         "time_moving_s": float((speed > moving_threshold_cm_s).sum() / fps),
-        "time_center_s": float((zone == zones.CENTER).sum() / fps),
-        "time_border_s": float((zone == zones.BORDER).sum() / fps),
+        "time_center_s": float(inside.sum() / fps),
+        "time_border_s": float((~inside).sum() / fps),
         "center_entries": float(entries),
         "latency_center_s": latency,
     }
+
+
+def in_center(xy_cm: np.ndarray, arena_size_cm: tuple[float, float], center_fraction: float = 0.5) -> np.ndarray:
+    """True where a true position is in a rectangular arena's centre square (its edges included).
+
+    The truth's own rule, written out with numpy (not :mod:`openfield.zones`, which the measures use, so the
+    tests compare two independent computations): the centre is the square of ``center_fraction`` of each
+    side around the arena's middle.
+    """
+    xy = np.asarray(xy_cm, float).reshape(-1, 2)
+    w, h = arena_size_cm
+    return (np.abs(xy[:, 0] - w / 2) <= center_fraction * w / 2) & (np.abs(xy[:, 1] - h / 2) <= center_fraction * h / 2)
+
+
+#: The per-bout columns whose means the bout summary gives (``mean_bout_<name>_cm_s2``).
+_BOUT_MEANS = {"acceleration": "mean_acceleration_cm_s2", "deceleration": "mean_deceleration_cm_s2",
+               "peak_acceleration": "peak_acceleration_cm_s2", "peak_deceleration": "peak_deceleration_cm_s2"}
+
+
+def bouts_truth_summary(truth: pd.DataFrame) -> dict[str, float]:
+    """The bout counts and mean bout measures of :func:`bouts_truth`'s table, whole and per zone of start.
+
+    Plain means of the analytic table's columns (not :func:`openfield.bouts.summarize_bouts`, which the
+    measures use): ``locomotor_bouts``, ``mean_bout_<acceleration|deceleration|peak_acceleration|
+    peak_deceleration>_cm_s2``, and the same with ``_center``/``_border`` (NaN where no bout started there).
+    """
+    out: dict[str, float] = {}
+    for zone in ("", "center", "border"):
+        rows = truth if not zone else truth[truth["zone"] == zone]
+        suffix = f"_{zone}" if zone else ""
+        out[f"locomotor_bouts{suffix}"] = float(len(rows))
+        for name, column in _BOUT_MEANS.items():
+            out[f"mean_bout_{name}{suffix}_cm_s2"] = float(rows[column].mean()) if len(rows) else float("nan")
+    return out
 
 
 # --------------------------------------------------------------------------- minimum-jerk bouts
@@ -1212,13 +1235,11 @@ def bouts_truth(
     steepest slope of a minimum-jerk ramp), zone at the bout's start (empty
     without an arena).
     """
-    from openfield import zones
-
     rows = []
     t0 = start_pause_s
     pos = np.asarray(start_xy, float)
     for i, b in enumerate(bouts):
-        zone = (zones.assign_zones(pos[None, :], arena_size_cm, center_fraction)[0]
+        zone = (("center" if in_center(pos, arena_size_cm, center_fraction)[0] else "border")
                 if arena_size_cm is not None else "")
         rise_dv, fall_dv = b.peak_speed - b.start_speed, b.peak_speed - b.end_speed
         rows.append({

@@ -31,8 +31,11 @@ from typing import Any
 import cv2
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from openfield import synthetic
+from openfield.bodyparts import TRACKER_KEYPOINTS
+from openfield.io.files import write_csv, write_json
 from openfield.synthetic import camera_homography, mouse_keypoints_cm, shades, trapezoid, write_video
 
 #: Floor shapes this renderer draws.
@@ -691,7 +694,7 @@ def truth_frame_table(
                         "heading_rad": np.where(present, heading, np.nan),
                         "speed_cm_s": np.where(present, trajectory["speed_cm_s"].to_numpy(float)[rows], np.nan)})
     kp = mouse_keypoints_cm(body, heading, scene.mouse_length_cm)
-    for name in ("head", "body", "tail"):
+    for name in TRACKER_KEYPOINTS:
         cm = np.where(present[:, None], kp[name], np.nan)
         px = to_px(scene.homography, cm)
         out[f"{name}_x_cm"], out[f"{name}_y_cm"] = cm[:, 0], cm[:, 1]
@@ -743,10 +746,6 @@ def render_round_video(
     RoundVideo
         The paths and the per-animal truth.
     """
-    from tqdm.auto import tqdm
-
-    from openfield.io.files import write_csv, write_json
-
     if not trajectories:
         raise ValueError("at least one trajectory is needed")
     out_dir = Path(out_dir)
@@ -869,6 +868,4 @@ def truth_measures(
 
 def write_zones_file(zones: Sequence[dict[str, Any]], path: Any, units: str = "cm") -> Path:
     """Write zones as a ``--zones`` file ``{"units": ..., "zones": [...]}`` (atomically)."""
-    from openfield.io.files import write_json
-
     return write_json({"units": units, "zones": [dict(z) for z in zones]}, Path(path))

@@ -56,6 +56,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from openfield.arena import polygon_area
+from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.calibration import detect_arena_shape
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
@@ -82,8 +83,8 @@ from openfield.segmentation import (
 
 log = logging.getLogger(__name__)
 
-#: Body parts written by the tracker, in this order.
-KEYPOINTS = ("head", "body", "tail")
+#: Body parts written by the tracker, in this order (:data:`openfield.bodyparts.TRACKER_KEYPOINTS`).
+KEYPOINTS = TRACKER_KEYPOINTS
 #: Scorer name in the DeepLabCut-layout CSV.
 SCORER = "openfield-classic"
 

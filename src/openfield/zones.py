@@ -105,7 +105,7 @@ class Zone:
 
     def as_roi(self) -> Any:
         """The zone as a ``movement.roi.PolygonOfInterest`` (for movement's distance and angle tools)."""
-        from movement.roi import PolygonOfInterest
+        from movement.roi import PolygonOfInterest  # lazy: movement takes ~1.8 s to import
 
         geom = self.geometry
         if not isinstance(geom, Polygon):

@@ -93,7 +93,7 @@ def test_an_unexpected_exception_is_that_videos_failure(videos, tmp_path, capsys
         return real(ledger, *args, **kwargs)
 
     monkeypatch.setattr(steps, "kinematics_step", explode)
-    from openfield.study import output as study_output
+    from openfield.pipeline import study as study_output
 
     def broken_page(tables):
         raise ZeroDivisionError("simulated study bug")

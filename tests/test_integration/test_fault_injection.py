@@ -15,8 +15,7 @@ from faultinject import (
 )
 
 from openfield import synthetic
-from openfield.io.files import clean_stale_temporaries
-from openfield.io.lock import FolderLock
+from openfield.io.lock import FolderLock, clean_stale_temporaries
 
 
 @pytest.fixture(scope="module")

@@ -210,7 +210,7 @@ def _check_arena_labeled_video(out, k, video):
 
 @slow
 def test_fewer_arenas_than_last_time_remove_the_gone_arenas_files(rig, first_run, tmp_path):
-    from openfield.study.design import find_empty_arenas, find_results
+    from openfield.pipeline.results import find_empty_arenas, find_results
 
     folder, video = rig
     out = tmp_path / "out"
@@ -230,7 +230,7 @@ def test_fewer_arenas_than_last_time_remove_the_gone_arenas_files(rig, first_run
 @slow
 def test_study_design_maps_video_and_arena_to_the_animal(first_run, tmp_path):
     from openfield.errors import OpenfieldError
-    from openfield.study import load_study
+    from openfield.pipeline.study import load_study
 
     _, _, _, out = first_run
     design = tmp_path / "design.csv"

@@ -262,11 +262,12 @@ def rearing_runs(tmp_path_factory):
 
 def test_tracker_measures_the_rendered_rear_shorter_and_rounder(rearing_runs):
     """Known answer: rearing frames 60 % as long as the others, as wide, so 1/0.6 as round; written beside the pose."""
-    from openfield.behavior.silhouette import read_silhouette
+    from openfield.behavior.silhouette import MEASURES
+    from openfield.io.silhouette import read_silhouette
 
     _, runs = rearing_runs
     for video, out, rear in runs.values():
-        table = read_silhouette(out / f"{video.stem}_silhouette.csv", len(rear))
+        table = read_silhouette(out / f"{video.stem}_silhouette.csv", MEASURES, len(rear))
         length, width = (table.sel(silhouette_measure=m).values for m in ("length_px", "width_px"))
         inner = rear & np.r_[False, rear[:-1]] & np.r_[rear[1:], False]  # not the first or last frame of a rear
         still = ~rear & ~np.r_[False, rear[:-1]] & ~np.r_[rear[1:], False]
@@ -281,9 +282,10 @@ def test_run_feeds_the_silhouette_to_a_model_trained_at_another_resolution(reari
     """pose-train on the 480x360 video's run outputs (silhouette found beside the pose), then ``openfield run``
     on the 640x480 video: every frame labelled, totals from the per-frame table, the rears found, and the
     probabilities those of the pose with its silhouette table (not without it)."""
-    from openfield.behavior.silhouette import add_silhouette
+    from openfield.behavior.silhouette import MEASURES, add_silhouette
     from openfield.io.calibration import read_calibration
     from openfield.io.pose import read_dlc
+    from openfield.io.silhouette import read_silhouette
 
     _, runs = rearing_runs
     video, out, rear = runs["low"]
@@ -309,7 +311,8 @@ def test_run_feeds_the_silhouette_to_a_model_trained_at_another_resolution(reari
     assert 2 * tp / (is_rear.sum() + rear.sum()) > 0.85  # F1 against the rendered rears, on an unseen video
     # what the run fed the classifier: the pose with its silhouette table
     cal = read_calibration(out / "high_calibration.json")
-    ds = add_silhouette(read_dlc(out / "high_pose.csv", fps=REAR_FPS), out / "high_silhouette.csv")
+    ds = read_dlc(out / "high_pose.csv", fps=REAR_FPS)
+    ds = add_silhouette(ds, read_silhouette(out / "high_silhouette.csv", MEASURES, ds.sizes["time"]))
     proba = model.predict_proba(ds, bp.arena_geometry(ds, cal))
     np.testing.assert_allclose(frames[["p_rearing", "p_grooming", "p_other"]].to_numpy(), proba, atol=1e-4)
     flat = ds.copy()

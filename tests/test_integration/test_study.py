@@ -8,8 +8,8 @@ import pytest
 from study_data import DURATION_S, kinematics_args, write_study_inputs
 
 from openfield.cli import main
+from openfield.pipeline.study import OUTPUT_FILES
 from openfield.study.bins import ADDITIVE
-from openfield.study.output import OUTPUT_FILES
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,12 @@ from openfield.calibration import (
     detect_arenas,
     draw_arenas,
     number_arenas,
-    read_arena_corners,
     side_scales,
 )
 from openfield.cli import main
 from openfield.errors import OpenfieldError
 from openfield.io import read_image
+from openfield.io.calibration import read_arena_corners
 from openfield.io.video import iter_frames
 
 REPO = Path(__file__).resolve().parents[2]

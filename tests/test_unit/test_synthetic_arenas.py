@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from openfield import synthetic
-from openfield.calibration import apply_homography, read_arena_corners
+from openfield.calibration import apply_homography
+from openfield.io.calibration import read_arena_corners
 from openfield.io.video import iter_frames, video_info
 from openfield.segmentation import arena_mask
 

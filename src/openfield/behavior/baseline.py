@@ -16,6 +16,8 @@ import numpy as np
 from openfield.behavior.metrics import classification_metrics
 from openfield.behavior.outputs import write_metrics
 from openfield.errors import OpenfieldError
+from openfield.io.behavior_dataset import read_manifest
+from openfield.io.images import read_gray
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,7 @@ def image_features(files: list[str], size: int = 16) -> np.ndarray:
     """
     out = np.empty((len(files), size * size), dtype=np.float32)
     for i, f in enumerate(files):
-        img = cv2.imread(str(f), cv2.IMREAD_GRAYSCALE)
-        if img is None:
-            raise OpenfieldError("cannot read as an image (corrupt or unknown format)", f)
+        img = read_gray(f)
         out[i] = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA).ravel() / 255.0
     return out
 
@@ -61,11 +61,9 @@ def baseline_logistic(
     dict
         :func:`~openfield.behavior.metrics.classification_metrics` of the validation split.
     """
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression  # lazy: scikit-learn is optional (the 'behavior' extra)
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-
-    from openfield.behavior.dataset_files import read_manifest
 
     manifest, _ = read_manifest(dataset_dir)
     tr, va = manifest[manifest["split"] == "train"], manifest[manifest["split"] == "val"]

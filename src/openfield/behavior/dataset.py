@@ -21,7 +21,7 @@ The output folder holds ``<class>/<source>_f<frame>.png`` (mouse-centred
 crops or full frames), ``manifest.csv`` (``path, label, source, group,
 frame, time_s, split``), ``split.json`` (which groups are in train and
 validation) and ``dataset.json`` (the settings it was built with). The files are written
-and read by :mod:`openfield.behavior.dataset_files`.
+and read by :mod:`openfield.io.behavior_dataset`.
 
 Train and validation are split by *group* (a video, a clip panel, or a
 whole clip), never by frame: neighbouring frames are near copies of each
@@ -44,15 +44,21 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from openfield.behavior.crops import Cropper, CropSettings
-from openfield.behavior.dataset_files import (
+from openfield.behavior.labels import BACKGROUND_NAMES, majority_vote, map_label_name, read_interval_labels
+from openfield.behavior.timeline import intervals_to_frames
+from openfield.errors import OpenfieldError
+from openfield.io.behavior_dataset import (
     MANIFEST_COLUMNS,
     DatasetFolder,
+    class_folder_images,
+    folder_files,
     read_manifest,
     write_dataset_info,
     write_split,
 )
-from openfield.errors import OpenfieldError
-from openfield.io.images import VIDEO_SUFFIXES, read_image
+from openfield.io.formats import VIDEO_SUFFIXES
+from openfield.io.images import read_image
+from openfield.io.pose import ARENA_KEYPOINTS, read_dlc
 from openfield.io.video import VideoReader, video_background, video_info
 from openfield.segmentation import median_background
 
@@ -76,7 +82,6 @@ CLIP_CLASSES: dict[str, str | None] = {
     "itch": None,
 }
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
 SPLIT_BY = ("source", "clip")
 _EXTRACTION_KEYS = ("every", "panels", "crop")
 
@@ -157,8 +162,6 @@ def clip_class(path: str | os.PathLike[str]) -> str | None:
     OpenfieldError
         When the name gives no class.
     """
-    from openfield.behavior.labels import BACKGROUND_NAMES, map_label_name
-
     path = Path(path)
     name = _CLIP_SUFFIX.sub("", path.stem).lower()
     if name in CLIP_CLASSES:
@@ -207,7 +210,7 @@ def _video_background(path: Path, crop: CropSettings) -> np.ndarray | None:
 
 
 class _Builder(DatasetFolder):
-    """A :class:`~openfield.behavior.dataset_files.DatasetFolder` that keeps the build settings."""
+    """A :class:`~openfield.io.behavior_dataset.DatasetFolder` that keeps the build settings."""
 
     def __init__(self, out_dir: Path, settings: DatasetSettings, overwrite: bool) -> None:
         super().__init__(out_dir, settings.to_dict(), overwrite, _EXTRACTION_KEYS)
@@ -215,19 +218,11 @@ class _Builder(DatasetFolder):
 
 
 def _add_folders(builder: _Builder, folders: Path) -> None:
-    if not folders.is_dir():
-        raise OpenfieldError("class folder root not found (expected DIR/<class>/*.png)", folders)
-    class_dirs = sorted(p for p in folders.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not class_dirs:
-        raise OpenfieldError("no class folders inside (expected DIR/<class>/*.png)", folders)
     by_source: dict[str, list[tuple[str, Path]]] = {}
-    for d in class_dirs:
-        images = sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        if not images:
-            raise OpenfieldError("class folder has no images (.png, .jpg, ...)", d)
+    for label, images in class_folder_images(folders):
         for p in images:
             source = _safe(image_source(p))  # frames of one video stay together across classes
-            by_source.setdefault(source, []).append((d.name, p))
+            by_source.setdefault(source, []).append((label, p))
     for source, items in tqdm(sorted(by_source.items()), desc="folders", unit="source"):
         old = builder.done(source)
         if old is not None:
@@ -301,8 +296,6 @@ def animal_centres(ds: Any, min_confidence: float = 0.5) -> np.ndarray:
     out) whose confidence is at least ``min_confidence``; NaN when none is.
     Used to place the ViT's crops from the pose a run already has.
     """
-    from openfield.io.pose import ARENA_KEYPOINTS
-
     keep = [k for k in ds["keypoints"].values if str(k).lower() not in ARENA_KEYPOINTS]
     one = ds.sel(keypoints=keep).isel(individuals=0)
     pos = one["position"].transpose("time", "keypoints", "space").values
@@ -315,8 +308,6 @@ def animal_centres(ds: Any, min_confidence: float = 0.5) -> np.ndarray:
 
 def pose_centres(path: str | os.PathLike[str], min_confidence: float = 0.5) -> np.ndarray:
     """:func:`animal_centres` of a DeepLabCut pose file."""
-    from openfield.io.pose import read_dlc
-
     return animal_centres(read_dlc(path), min_confidence)
 
 
@@ -329,9 +320,6 @@ def video_frame_labels(video: str | os.PathLike[str], labels: str | os.PathLike[
     frames are :data:`BACKGROUND_CLASS`. With several raters, the majority
     label of each frame is used.
     """
-    from openfield.behavior.labels import majority_vote, read_interval_labels
-    from openfield.behavior.timeline import intervals_to_frames
-
     info = video_info(video)
     fps, n_frames = info.fps, info.n_frames
     table = read_interval_labels(labels)
@@ -437,12 +425,7 @@ def build_dataset(
     out = Path(out_dir)
     videos, labels, poses = [Path(v) for v in videos], [Path(v) for v in labels], [Path(p) for p in poses]
     if clips is not None and not isinstance(clips, (list, tuple)):
-        clip_dir = Path(clips)
-        if not clip_dir.is_dir():
-            raise OpenfieldError("clip folder not found", clip_dir)
-        clip_files = sorted(p for p in clip_dir.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
-        if not clip_files:
-            raise OpenfieldError("no video clips in the folder", clip_dir)
+        clip_files = folder_files(clips, VIDEO_SUFFIXES, "clip folder not found", "no video clips in the folder")
     else:
         clip_files = [Path(c) for c in (clips or [])]
     if folders is None and not videos and not clip_files:

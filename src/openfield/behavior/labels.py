@@ -1,5 +1,7 @@
 """Behaviour labels from human raters: interval tables, name mapping, majority of raters.
 
+The files are read in :mod:`openfield.io.labels`; this module turns their tables into labels.
+
 Raters score behaviour as intervals ``[start_s, end_s)`` with a behaviour name;
 names are mapped to our classes (:func:`map_label_name`), the intervals are
 placed on frames by :func:`openfield.behavior.timeline.intervals_to_frames`,
@@ -21,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from openfield.errors import OpenfieldError
+from openfield.io.labels import read_frame_table, read_label_csv, read_label_rows
+from openfield.kinematics import SUMMARY_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -252,16 +256,7 @@ def read_interval_labels(
         ``end_s < start_s``, unknown names (all listed).
     """
     path = Path(path)
-    if not path.exists():
-        raise OpenfieldError("label file not found", path)
-    if path.is_dir():
-        raise OpenfieldError("is a folder, expected a CSV of behaviour intervals", path)
-    try:
-        df = pd.read_csv(path)
-    except pd.errors.EmptyDataError as exc:
-        raise OpenfieldError("label file is empty", path) from exc
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise OpenfieldError(f"cannot read as a CSV table ({exc})", path) from exc
+    df = read_label_csv(path)
     return labels_from_frame(df, source=path, mapping=mapping, unknown=unknown, default_rater=path.stem)
 
 
@@ -344,8 +339,6 @@ def model_classes(names: Iterable[str], source: str | os.PathLike[str] | None = 
         starting with a letter), or one whose columns would be a kinematics
         measure's (``center``, ``border``, ``moving``).
     """
-    from openfield.kinematics import SUMMARY_COLUMNS
-
     behaviors = list(dict.fromkeys(str(n) for n in names if str(n) not in BACKGROUND_NAMES))
     for b in behaviors:
         if not _CLASS_NAME.match(b):
@@ -369,21 +362,6 @@ def background_class(classes: Sequence[str], default: str = "other") -> str:
 
 #: Label file formats :func:`read_labels` reads (``auto``: detected from the file).
 LABEL_FORMATS = ("auto", "intervals", "boris", "frames")
-
-
-def _read_rows(path: Path) -> list[list[str]]:
-    """The file's rows as lists of cells (tab- or comma-separated, whichever the file uses)."""
-    import csv
-
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise OpenfieldError(f"cannot read as a text table ({exc})", path) from exc
-    lines = text.splitlines()
-    if not any(line.strip() for line in lines):
-        raise OpenfieldError("label file is empty", path)
-    delimiter = "\t" if sum("\t" in line for line in lines) > sum("," in line for line in lines) / 2 else ","
-    return [[c.strip() for c in row] for row in csv.reader(lines, delimiter=delimiter)]
 
 
 def _boris_header(rows: list[list[str]]) -> tuple[int, str] | None:
@@ -413,7 +391,7 @@ def detect_label_format(path: str | os.PathLike[str]) -> str:
         raise OpenfieldError("label file not found", path)
     if path.is_dir():
         raise OpenfieldError("is a folder, expected a label file", path)
-    rows = _read_rows(path)
+    rows = read_label_rows(path)
     if _boris_header(rows) is not None:
         return "boris"
     header = {c.lower() for c in rows[0]}
@@ -451,7 +429,7 @@ def boris_intervals(path: str | os.PathLike[str]) -> pd.DataFrame:
         without its STOP (or a STOP without a START), a non-numeric time.
     """
     path = Path(path)
-    rows = _read_rows(path)
+    rows = read_label_rows(path)
     found = _boris_header(rows)
     if found is None:
         raise OpenfieldError("not a BORIS export (no table header with Behavior and Start (s)/Time)", path)
@@ -591,11 +569,7 @@ def read_labels(
         if table.empty:
             raise OpenfieldError("no state events (START/STOP) in the BORIS export", path)
         return labels_from_frame(table, source=path, mapping=mapping, unknown=unknown, default_rater=path.stem)
-    try:
-        first = path.read_text(encoding="utf-8-sig").split("\n", 1)[0]
-        df = pd.read_csv(path, sep="\t" if "\t" in first else ",")
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise OpenfieldError(f"cannot read as a CSV table ({exc})", path) from exc
+    df = read_frame_table(path)
     if n_frames is not None and len(df) > n_frames:
         raise OpenfieldError(
             f"the per-frame label table has {len(df)} rows but the pose has {n_frames} frames "

@@ -27,7 +27,7 @@ from openfield.errors import OpenfieldError
 
 def _sklearn_metrics() -> Any:
     try:
-        from sklearn import metrics
+        from sklearn import metrics  # lazy: scikit-learn is optional (the 'behavior' extra)
     except ImportError as exc:  # pragma: no cover - scikit-learn is in requirements.txt
         raise OpenfieldError(
             f"scikit-learn is needed to score behaviour ({exc}); install it: pip install scikit-learn"

@@ -1,10 +1,11 @@
-"""Behaviour files: the one place that writes and reads them.
+"""Behaviour outputs: the tables and figures of a recording, a training or an evaluation, handed to io/.
 
-A thin layer: the tables and figures are built by pure functions
+The tables and figures are built by pure functions
 (:class:`openfield.behavior.timeline.BehaviorTimeline`,
 :mod:`openfield.behavior.metrics`, :mod:`openfield.behavior.plots`); this
-module only names the files, writes them atomically through
-:mod:`openfield.io.files` and reads them back with clear errors.
+module puts them together and hands them to :mod:`openfield.io.behavior`,
+which names the files, writes them atomically and reads them back with clear
+errors (its readers are imported here under their old names).
 
 Files of one recording ``<stem>`` in an output folder:
 ``<stem>_behavior.csv`` (``frame``, ``time_s``, ``label``, ``p_<class>``),
@@ -14,7 +15,6 @@ Files of one recording ``<stem>`` in an output folder:
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -24,16 +24,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from openfield.behavior.labels import default_behaviors
+from openfield.behavior.metrics import metrics_summary
+from openfield.behavior.model_files import load_model_file, save_model_file
 from openfield.behavior.plots import plot_confusion, plot_ethogram, plot_evaluation, plot_training
 from openfield.behavior.timeline import BehaviorTimeline, behavior_timeline
+from openfield.behavior.vit import TrainSettings, train, training_key
 from openfield.errors import OpenfieldError
-from openfield.io.files import save_figure, write_csv, write_json
+from openfield.io.behavior import MODEL_INFO as MODEL_INFO
+from openfield.io.behavior import (
+    check_model_folder,
+    read_model_info,
+    write_metrics_files,
+    write_model_folder,
+    write_table_and_figure,
+    write_timeline_files,
+    write_training_log,
+    write_val_predictions,
+)
+from openfield.io.behavior import prediction_record_path as prediction_record_path
+from openfield.io.behavior import prediction_settings as prediction_settings
+from openfield.io.behavior import read_behavior_csv as read_behavior_csv
+from openfield.io.behavior import read_prediction_record as read_prediction_record
+from openfield.io.behavior import write_prediction_record as write_prediction_record
+from openfield.io.behavior import write_summary_table as write_summary_table
+from openfield.io.behavior_dataset import read_manifest
 
 log = logging.getLogger(__name__)
-
-#: The openfield part of a ViT model folder, written last (its presence means training finished).
-MODEL_INFO = "openfield_vit.json"
-
 
 # --------------------------------------------------------------------------- per-recording timeline
 
@@ -63,17 +80,11 @@ def write_timeline(
     tuple
         ``{"behavior", "bouts", "summary", "ethogram"} -> path`` and the summary row.
     """
-    out_dir = Path(out_dir)
     summary = timeline.summary(stem, summary_extra)
     bouts = timeline.bouts()[["behavior", "start_s", "end_s", "duration_s"]]
-    paths = {
-        "behavior": write_csv(timeline.per_frame(), out_dir / f"{stem}_behavior.csv"),
-        "bouts": write_csv(bouts, out_dir / f"{stem}_bouts.csv"),
-        "summary": write_csv(pd.DataFrame([summary]), out_dir / f"{stem}_behavior_summary.csv"),
-    }
     fig = plot_ethogram(timeline.labels, timeline.fps, timeline.classes, timeline.probabilities, title=stem,
                         times_s=timeline.times_s)
-    paths["ethogram"] = save_figure(fig, out_dir / f"{stem}_ethogram.png")
+    paths = write_timeline_files(out_dir, stem, timeline.per_frame(), bouts, summary, fig)
     log.info("%s: %s", stem, ", ".join(f"{k}={v:.3g}" for k, v in summary.items() if isinstance(v, int | float)))
     return paths, summary
 
@@ -119,114 +130,7 @@ def write_behavior_outputs(
     return write_timeline(out_dir, stem, timeline, summary_extra)[0]
 
 
-def write_summary_table(rows: Sequence[Mapping[str, Any]], path: str | os.PathLike[str]) -> Path:
-    """Write summary rows of several recordings as one CSV (e.g. ``behavior_summary.csv``)."""
-    return write_csv(pd.DataFrame(list(rows)), path)
-
-
-def read_behavior_csv(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, float]:
-    """Read a ``<stem>_behavior.csv`` written by :func:`write_timeline`.
-
-    Parameters
-    ----------
-    path
-        The per-frame behaviour CSV.
-
-    Returns
-    -------
-    tuple
-        The table and its frame rate (from ``time_s``).
-
-    Raises
-    ------
-    OpenfieldError
-        Missing file or columns, fewer than two frames, uneven time steps
-        (also those of a variable-frame-rate recording: not supported).
-    """
-    path = Path(path)
-    if not path.exists():
-        raise OpenfieldError("prediction file not found", path)
-    try:
-        df = pd.read_csv(path)
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise OpenfieldError(f"cannot read as a CSV table ({exc})", path) from exc
-    missing = [c for c in ("frame", "time_s", "label") if c not in df.columns]
-    if missing:
-        raise OpenfieldError(
-            f"not a per-frame behaviour table: missing column(s) {', '.join(missing)} "
-            "(expected frame, time_s, label, p_<class>...)",
-            path,
-        )
-    if len(df) < 2:
-        raise OpenfieldError("needs at least two frames", path)
-    steps = np.diff(pd.to_numeric(df["time_s"], errors="coerce").to_numpy(float))
-    uneven = (steps.max() - steps.min()) > 1e-6 * steps.mean() + 1e-9
-    if not np.all(np.isfinite(steps)) or steps.min() <= 0:
-        raise OpenfieldError("time_s is not evenly spaced and increasing", path)
-    if uneven:  # the labels in seconds would have to be placed on these times (timeline.intervals_to_frames)
-        raise OpenfieldError(
-            "time_s is not evenly spaced: a variable-frame-rate recording's prediction (its frames at the "
-            "video's timestamps); scoring it against labels in seconds is not supported yet", path)
-    df["label"] = df["label"].astype(str)
-    df.attrs["source_file"] = str(path)
-    return df, float(1.0 / steps.mean())
-
-
-
-
 # --------------------------------------------------------------------------- whole-video prediction record
-
-
-def prediction_record_path(out_dir: str | os.PathLike[str], stem: str) -> Path:
-    """``<out_dir>/<stem>_vit_predict.json``: settings, totals and timing of a ViT prediction."""
-    return Path(out_dir) / f"{stem}_vit_predict.json"
-
-
-def prediction_settings(
-    video: str | os.PathLike[str],
-    model_dir: str | os.PathLike[str],
-    min_bout_s: float,
-    window_s: float,
-    every: int,
-    max_frames: int | None,
-    pose: str | os.PathLike[str] | None,
-) -> dict[str, Any]:
-    """The settings of a ViT video prediction, as stored under ``key`` in its record.
-
-    Two predictions with equal settings (same files, same model weights by
-    modification time, same options) give the same outputs.
-    """
-    mdir = Path(model_dir)
-    weights = sorted(mdir.glob("*.safetensors")) + sorted(mdir.glob("*.bin")) if mdir.is_dir() else []
-    return {
-        "video": str(Path(video).resolve()),
-        "model": str(mdir.resolve()),
-        "model_mtime": max((p.stat().st_mtime for p in weights), default=0.0),
-        "min_bout_s": min_bout_s,
-        "window_s": window_s,
-        "every": every,
-        "max_frames": max_frames,
-        "pose": None if pose is None else str(Path(pose).resolve()),
-    }
-
-
-def write_prediction_record(record: Mapping[str, Any], out_dir: str | os.PathLike[str], stem: str) -> Path:
-    """Write the record of a finished video prediction (last, after its other files)."""
-    return write_json(dict(record), prediction_record_path(out_dir, stem))
-
-
-def read_prediction_record(out_dir: str | os.PathLike[str], stem: str) -> dict[str, Any] | None:
-    """The record of a finished prediction whose files all exist, else None (unreadable: None)."""
-    path = prediction_record_path(out_dir, stem)
-    if not path.exists():
-        return None
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    if not isinstance(record, dict) or not all(Path(p).exists() for p in record.get("paths", {}).values()):
-        return None
-    return record
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -249,11 +153,7 @@ def write_evaluation(table: pd.DataFrame, prefix: str | os.PathLike[str], title:
     dict
         ``csv`` and ``png`` -> written path.
     """
-    prefix = Path(prefix)
-    return {
-        "csv": write_csv(table, prefix.with_name(prefix.name + ".csv")),
-        "png": save_figure(plot_evaluation(table, title=title), prefix.with_name(prefix.name + ".png")),
-    }
+    return write_table_and_figure(table, plot_evaluation(table, title=title), prefix)
 
 
 def write_metrics(
@@ -277,29 +177,11 @@ def write_metrics(
     dict
         ``metrics``, ``per_class``, ``confusion_csv``, ``confusion_png`` -> written path.
     """
-    from openfield.behavior.metrics import metrics_summary
-
-    out = Path(out_dir)
-    return {
-        "metrics": write_json(metrics_summary(metrics), out / f"{prefix}_metrics.json"),
-        "per_class": write_csv(metrics["per_class"], out / f"{prefix}_per_class.csv"),
-        "confusion_csv": write_csv(metrics["confusion"], out / f"{prefix}_confusion.csv", index=True),
-        "confusion_png": save_figure(plot_confusion(metrics["confusion"], title), out / f"{prefix}_confusion.png"),
-    }
+    return write_metrics_files(metrics_summary(metrics), metrics["per_class"], metrics["confusion"],
+                               plot_confusion(metrics["confusion"], title), out_dir, prefix)
 
 
 # --------------------------------------------------------------------------- ViT models
-
-
-def read_model_info(model_dir: str | os.PathLike[str]) -> dict:
-    """``openfield_vit.json`` of a model folder, or ``{}`` for a plain checkpoint."""
-    path = Path(model_dir) / MODEL_INFO
-    if not path.exists():
-        return {}
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise OpenfieldError(f"not valid JSON ({exc})", path) from exc
 
 
 def write_training(result: Any, model_dir: str | os.PathLike[str], training_dir: str | os.PathLike[str]) -> dict:
@@ -322,19 +204,15 @@ def write_training(result: Any, model_dir: str | os.PathLike[str], training_dir:
     dict
         ``openfield_vit.json``'s content.
     """
-    model_dir, training_dir = Path(model_dir), Path(training_dir)
-    training_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"log": str(write_csv(result.history, training_dir / "training_log.csv")),
-             "curves": str(save_figure(plot_training(result.history), training_dir / "training_curves.png"))}
+    model_dir = Path(model_dir)
+    paths = {k: str(v) for k, v in write_training_log(result.history, plot_training(result.history),
+                                                       training_dir).items()}
     if result.val_metrics is not None:
         written = write_metrics(result.val_metrics, training_dir, "val", "validation")
         paths.update({k: str(v) for k, v in written.items()})
-        paths["predictions"] = str(write_csv(result.val_predictions, training_dir / "val_predictions.csv"))
-    model_dir.mkdir(parents=True, exist_ok=True)
-    result.model.save_pretrained(str(model_dir))
-    result.processor.save_pretrained(str(model_dir))
+        paths["predictions"] = str(write_val_predictions(result.val_predictions, training_dir))
     info = {**result.info, "paths": paths}
-    write_json(info, model_dir / MODEL_INFO)
+    write_model_folder(result.model, result.processor, info, model_dir)
     val = info.get("val") or {}
     log.info("model saved to %s (best epoch %d, validation macro-F1 %s)", model_dir, info["best_epoch"],
              f"{val.get('macro_f1', float('nan')):.3f}")
@@ -370,9 +248,6 @@ def train_model(
         ``openfield_vit.json``'s content: ``classes``, ``best_epoch``,
         ``val`` metrics summary, ``paths``.
     """
-    from openfield.behavior.dataset_files import read_manifest
-    from openfield.behavior.vit import TrainSettings, train, training_key
-
     settings = settings or TrainSettings()
     manifest, _ = read_manifest(dataset_dir)
     old = read_model_info(model_dir)
@@ -390,8 +265,6 @@ def save_pose_model(model: Any, path: str | os.PathLike[str]) -> Path:
 
     See :mod:`openfield.behavior.model_files` (skops, no pickle).
     """
-    from openfield.behavior.model_files import save_model_file
-
     return save_model_file(model, path)
 
 
@@ -425,14 +298,10 @@ def model_behaviors(path: str | os.PathLike[str]) -> list[str]:
     """The behaviours a ``--behavior-model`` predicts: its classes but the background.
 
     A pose model's classes are in its file; a ViT folder's in its
-    ``config.json`` (``id2label``, read by :func:`openfield.behavior.vit.check_model_folder`
+    ``config.json`` (``id2label``, read by :func:`openfield.io.behavior.check_model_folder`
     without loading the weights).
     """
-    from openfield.behavior.labels import default_behaviors
-
     if behavior_model_kind(path) == "vit":
-        from openfield.behavior.vit import check_model_folder
-
         return default_behaviors(check_model_folder(path))
     return default_behaviors(load_pose_model(path).classes)
 
@@ -449,6 +318,4 @@ def load_pose_model(path: str | os.PathLike[str]) -> Any:
     OpenfieldError
         See :func:`openfield.behavior.model_files.load_model_file`.
     """
-    from openfield.behavior.model_files import load_model_file
-
     return load_model_file(path)

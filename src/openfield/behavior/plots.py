@@ -19,10 +19,10 @@ from openfield.behavior.timeline import find_bouts
 
 
 def _pyplot() -> Any:
-    import matplotlib
+    import matplotlib  # lazy: matplotlib only where a figure is drawn
 
     matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: matplotlib only where a figure is drawn
 
     return plt
 

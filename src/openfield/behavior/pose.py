@@ -27,14 +27,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
 from openfield import __version__, zones
 from openfield.behavior.labels import BACKGROUND_NAMES, majority_vote
 from openfield.behavior.metrics import evaluate_frames
 from openfield.behavior.silhouette import silhouette_features
 from openfield.behavior.timeline import labels_from_probabilities, smooth_labels
-from openfield.bodyparts import resolve_body_parts
+from openfield.bodyparts import TRACKER_ROLES, resolve_body_parts
 from openfield.calibration import Calibration, apply_homography, homography_from_corners, side_scales
 from openfield.errors import OpenfieldError
 
@@ -114,10 +116,6 @@ def _anchor_points(points: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return anchors
 
 
-#: The classical tracker's points and the roles they stand for (front tip, body centre, tail base).
-TRACKER_ROLES = {"head": "nose", "body": "body", "tail": "tailbase"}
-
-
 def to_tracker_points(ds: xr.Dataset, keep: Sequence[str] = ("tl", "tr", "br", "bl")) -> xr.Dataset:
     """A richer pose reduced to the classical tracker's ``head, body, tail`` (nose, body centre, tail base).
 
@@ -180,8 +178,6 @@ def floor_wall_distance(points_cm: np.ndarray, floor: Any) -> np.ndarray:
     floor
         The floor, a shapely polygon (:func:`floor_of`).
     """
-    import shapely
-
     p = np.asarray(points_cm, dtype=float)
     flat = p.reshape(-1, 2)
     ok = np.isfinite(flat).all(axis=1)
@@ -607,8 +603,6 @@ def limit_threads(n_threads: int = 1) -> Any:
     whose cores are busy with other work, more threads than free cores make
     a fit tens of times slower, so the default is one thread.
     """
-    from threadpoolctl import threadpool_limits
-
     return threadpool_limits(limits=max(1, int(n_threads)))
 
 
@@ -651,7 +645,7 @@ class BalancedClassifier:
 
 def make_estimator(seed: int = 0) -> BalancedClassifier:
     """The classifier: histogram gradient boosting (handles missing points), balanced over classes."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.ensemble import HistGradientBoostingClassifier  # lazy: scikit-learn is optional (the 'behavior' extra)
 
     return BalancedClassifier(
         HistGradientBoostingClassifier(

@@ -7,11 +7,13 @@ its width (across the axis, px). A mouse rearing seen from above is shorter
 and rounder. The pose CSV (DeepLabCut layout) has no place for these, so the
 pose step writes them beside it as ``<stem>_silhouette.csv`` (columns
 ``frame, area_px, length_px, width_px, outline_change``; empty where no animal
-was found), and the pose classifier reads them back (:func:`add_silhouette`).
-``outline_change`` (the share of the blob's pixels changed since the previous
-frame, :func:`openfield.mobility.outline_change`) gives the kinematics' mobility
-states; the classifier's features do not use it, and a table written before it
-existed reads without it (no mobility states).
+was found), and the pose classifier reads them back (:func:`openfield.io.silhouette.read_silhouette`,
+then :func:`add_silhouette`). ``outline_change`` (the share of the blob's pixels
+changed since the previous frame, :func:`openfield.mobility.outline_change`)
+gives the kinematics' mobility states; the classifier's features do not use it,
+and a table written before it existed reads without it (no mobility states).
+This module takes and returns data; the table's file is read and written in
+:mod:`openfield.io.silhouette`, named in :func:`openfield.pipeline.paths.silhouette_path`.
 
 Features (:func:`silhouette_features`) are either in cm (pixels divided by the
 calibration's ``px_per_cm``; areas by its square) or free of scale (ratios),
@@ -20,15 +22,11 @@ so a model trained at one resolution applies at another.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from openfield.errors import OpenfieldError
-from openfield.io.files import write_csv
 from openfield.tracking import SILHOUETTE_MEASURES
 
 #: Window of the animal's own running median (s), as for the pose's body length.
@@ -37,16 +35,6 @@ RUNNING_MEDIAN_S = 10.0
 #: (``outline_change``: not in tables written before it existed, nor in silhouettes made without the tracker).
 MEASURES = ("area_px", "length_px", "width_px")
 OPTIONAL = tuple(m for m in SILHOUETTE_MEASURES if m not in MEASURES)
-
-
-def silhouette_path(pose_path: str | os.PathLike[str]) -> Path:
-    """Where the silhouette table of a pose file lies: ``<stem>_pose.csv`` -> ``<stem>_silhouette.csv``.
-
-    A pose file not named ``*_pose.*`` gets ``<its stem>_silhouette.csv``.
-    """
-    p = Path(pose_path)
-    stem = p.stem.removesuffix("_pose")
-    return p.with_name(f"{stem}_silhouette.csv")
 
 
 def silhouette_table(ds: xr.Dataset) -> pd.DataFrame:
@@ -68,68 +56,18 @@ def silhouette_table(ds: xr.Dataset) -> pd.DataFrame:
     return table
 
 
-def write_silhouette(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
-    """Write ``ds["silhouette"]`` as ``path`` (CSV, atomically, 3 decimals; see :func:`silhouette_table`)."""
-    return write_csv(silhouette_table(ds).round(3), path)
-
-
-def read_silhouette(path: str | os.PathLike[str], n_frames: int | None = None) -> xr.DataArray:
-    """Read a silhouette table written by :func:`write_silhouette`.
-
-    Parameters
-    ----------
-    path
-        The CSV.
-    n_frames
-        The frames of its pose; the table must have exactly these.
-
-    Returns
-    -------
-    xarray.DataArray
-        Dims ``(time, silhouette_measure)``, measures :data:`MEASURES` and
-        those of :data:`OPTIONAL` the table has.
+def add_silhouette(ds: xr.Dataset, silhouette: xr.DataArray) -> xr.Dataset:
+    """The pose dataset with ``ds["silhouette"]`` (a table read by :func:`openfield.io.silhouette.read_silhouette`).
 
     Raises
     ------
     OpenfieldError
-        Naming the file: missing, unreadable, a column missing or not
-        numeric, a negative value, an outline change above 1, frames not
-        numbered 0, 1, 2..., or not as many rows as the pose has frames.
+        The silhouette has not as many frames as the pose.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise OpenfieldError("silhouette table not found", path)
-    try:
-        table = pd.read_csv(path)
-    except (ValueError, OSError) as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
-        raise OpenfieldError(f"cannot read the silhouette table ({exc})", path) from exc
-    missing = [c for c in ("frame", *MEASURES) if c not in table.columns]
-    if missing:
-        raise OpenfieldError(
-            f"not a silhouette table: columns {missing} missing (expected frame, {', '.join(MEASURES)})", path
-        )
-    measures = [*MEASURES, *(o for o in OPTIONAL if o in table.columns)]
-    for c in ("frame", *measures):
-        if not pd.api.types.is_numeric_dtype(table[c]):
-            raise OpenfieldError(f"column {c!r} of the silhouette table is not numeric", path)
-    values = table[measures].to_numpy(float)
-    if (values < 0).any():
-        raise OpenfieldError("the silhouette table has negative areas or lengths", path)
-    if "outline_change" in table.columns and (table["outline_change"].to_numpy(float) > 1).any():
-        raise OpenfieldError("the silhouette table's outline_change exceeds 1 (it is a fraction of the pixels)", path)
-    if not np.array_equal(table["frame"].to_numpy(), np.arange(len(table))):
-        raise OpenfieldError("the silhouette table's frames are not numbered 0, 1, 2, ... in order", path)
-    if n_frames is not None and len(table) != n_frames:
-        raise OpenfieldError(
-            f"the silhouette table has {len(table)} frames but its pose has {n_frames} (not the same video?)", path
-        )
-    return xr.DataArray(values, dims=("time", "silhouette_measure"), coords={"silhouette_measure": measures})
-
-
-def add_silhouette(ds: xr.Dataset, path: str | os.PathLike[str]) -> xr.Dataset:
-    """The pose dataset with ``ds["silhouette"]`` read from ``path`` (checked against its frames)."""
-    sil = read_silhouette(path, ds.sizes["time"]).assign_coords(time=ds["time"])
-    return ds.assign(silhouette=sil)
+    if silhouette.sizes["time"] != ds.sizes["time"]:
+        raise OpenfieldError(f"the silhouette table has {silhouette.sizes['time']} frames but its pose has "
+                             f"{ds.sizes['time']} (not the same video?)", ds.attrs.get("source_file"))
+    return ds.assign(silhouette=silhouette.assign_coords(time=ds["time"]))
 
 
 def silhouette_features(
@@ -190,9 +128,6 @@ __all__ = [
     "MEASURES",
     "OPTIONAL",
     "add_silhouette",
-    "read_silhouette",
     "silhouette_features",
-    "silhouette_path",
     "silhouette_table",
-    "write_silhouette",
 ]

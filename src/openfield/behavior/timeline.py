@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from openfield import timebase
 from openfield.behavior.labels import BACKGROUND_NAMES, default_behaviors
@@ -471,8 +472,6 @@ class BehaviorTimeline:
         ``attrs`` hold ``fps``, ``min_bout_s`` and ``window_s``. Its ``time``
         coordinate is that of a pose Dataset of the same recording, so the two merge.
         """
-        import xarray as xr
-
         time = self.time_s
         return xr.Dataset(
             {

@@ -27,9 +27,14 @@ from typing import Any
 
 import cv2
 import numpy as np
+from tqdm.auto import tqdm
 
+from openfield.behavior import outputs
 from openfield.behavior.crops import Cropper, CropSettings
+from openfield.behavior.dataset import pose_centres
 from openfield.behavior.timeline import BehaviorTimeline, behavior_timeline, hold_probabilities
+from openfield.behavior.vit import load_model, predict_batch, to_pixel_values
+from openfield.device import pick_device
 from openfield.errors import OpenfieldError
 from openfield.io.video import VideoReader, prefetch, video_background, video_info
 
@@ -112,10 +117,6 @@ def video_probabilities(
         failed to decode and were skipped), ``seconds`` and
         ``frames_per_s`` (frames of video per second of wall time).
     """
-    from tqdm.auto import tqdm
-
-    from openfield.behavior.vit import predict_batch, to_pixel_values
-
     video = Path(video_path)
     info = video_info(video)
     fps, n_total = info.fps, info.n_frames
@@ -226,9 +227,6 @@ def classify_video(
     OpenfieldError
         Missing or unreadable video, missing model folder, bad settings.
     """
-    from openfield.behavior.vit import load_model
-    from openfield.device import pick_device
-
     video = Path(video_path)
     if not video.exists():
         raise OpenfieldError("video not found", video)
@@ -318,14 +316,10 @@ def predict_video(
     OpenfieldError
         Missing or unreadable video, missing model folder.
     """
-    from openfield.behavior import outputs
-
     del overwrite  # see the docstring
     key = outputs.prediction_settings(video_path, model_dir, min_bout_s, window_s, every, max_frames, pose)
     centres = None
     if pose is not None:
-        from openfield.behavior.dataset import pose_centres
-
         centres = pose_centres(pose)
     found = classify_video(video_path, model_dir, min_bout_s, window_s, batch_size, device, every, max_frames,
                            progress, centres, times_s)

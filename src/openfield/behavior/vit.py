@@ -19,7 +19,6 @@ module (and ``openfield --help``) stays fast.
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import math
 import os
@@ -32,12 +31,15 @@ from typing import Any
 import cv2
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from openfield.behavior.crops import CropSettings
 from openfield.behavior.metrics import classification_metrics
-from openfield.behavior.outputs import read_model_info
 from openfield.device import autocast_dtype, pick_device
 from openfield.errors import OpenfieldError
+from openfield.io.behavior import check_model_folder, read_model_info
+from openfield.io.behavior_dataset import read_manifest
+from openfield.io.images import read_image
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +131,7 @@ def build_model(classes: Sequence[str], settings: TrainSettings) -> tuple[Any, A
         When the checkpoint cannot be loaded (offline, wrong name), with a
         hint to use a local folder or ``--from-scratch``.
     """
-    import torch
+    import torch  # lazy: torch is optional (the 'behavior' extra)
     from transformers import AutoImageProcessor, AutoModelForImageClassification, ViTConfig, ViTImageProcessor
 
     id2label = {i: str(c) for i, c in enumerate(classes)}
@@ -153,7 +155,7 @@ def build_model(classes: Sequence[str], settings: TrainSettings) -> tuple[Any, A
             id2label=id2label,
             label2id=label2id,
         )
-        from transformers import ViTForImageClassification
+        from transformers import ViTForImageClassification  # lazy: transformers is optional (the 'behavior' extra)
 
         model = ViTForImageClassification(config)
         processor = ViTImageProcessor(
@@ -181,75 +183,6 @@ def build_model(classes: Sequence[str], settings: TrainSettings) -> tuple[Any, A
     return model, processor
 
 
-#: Weight files that are pickles (``torch.save``): never loaded, their folder refused.
-PICKLED_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl", "*.pickle")
-
-
-def check_model_folder(model_dir: str | os.PathLike[str]) -> list[str]:
-    """Check a model folder without loading it: safetensors weights that open, and its classes.
-
-    Run once before a batch (``openfield run --behavior-model``,
-    ``behavior predict``), so a bad folder fails the set-up, not each video.
-    Needs neither torch nor transformers.
-
-    Parameters
-    ----------
-    model_dir
-        A folder written by :func:`openfield.behavior.outputs.write_training`.
-
-    Returns
-    -------
-    list of str
-        The classes, from ``config.json``'s ``id2label`` in output order.
-
-    Raises
-    ------
-    OpenfieldError
-        Naming the folder or file: missing, no or unreadable ``config.json``
-        or ``id2label``, weights in a pickle format (``pytorch_model.bin``
-        and the like, which run code when loaded), no ``.safetensors``
-        weights, or weights whose header does not read.
-    """
-    try:
-        from safetensors import safe_open
-    except ImportError as exc:
-        raise OpenfieldError(f"a ViT model needs the 'behavior' extra ({exc}): pip install openfield[behavior]",
-                             model_dir) from exc
-
-    d = Path(model_dir)
-    if not d.is_dir():
-        raise OpenfieldError("model folder not found", d)
-    config = d / "config.json"
-    if not config.exists():
-        raise OpenfieldError("not a model folder (no config.json): train one with `openfield behavior train`", d)
-    try:
-        cfg = json.loads(config.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise OpenfieldError(f"cannot read the model's config ({exc})", config) from exc
-    pickled = sorted({p.name for pattern in PICKLED_WEIGHTS for p in d.glob(pattern)})
-    if pickled:
-        raise OpenfieldError(
-            f"weights in a pickle format ({', '.join(pickled)}), which can run code when loaded: openfield loads "
-            "safetensors weights only (model.safetensors; in a session you trust, save the model again with "
-            "save_pretrained(folder, safe_serialization=True) and remove the pickle)", d)
-    weights = sorted(d.glob("*.safetensors"))
-    if not weights:
-        raise OpenfieldError("no weights (model.safetensors) in the model folder", d)
-    for w in weights:
-        try:
-            with safe_open(str(w), framework="numpy") as f:
-                n_tensors = len(list(f.keys()))
-        except Exception as exc:  # safetensors raises its own error types on a damaged header
-            raise OpenfieldError(f"cannot read the weights ({type(exc).__name__}: {exc})", w) from exc
-        if n_tensors == 0:
-            raise OpenfieldError("the weights file holds no tensors", w)
-    id2label = cfg.get("id2label") if isinstance(cfg, dict) else None
-    try:
-        return [str(id2label[str(i)]) for i in range(len(id2label))]  # type: ignore[index,arg-type]
-    except (KeyError, TypeError) as exc:
-        raise OpenfieldError("config.json has no id2label 0..n-1 (the classes)", config) from exc
-
-
 def load_model(model_dir: str | os.PathLike[str], device: Any = None) -> tuple[Any, Any, list[str], dict]:
     """Load a trained classifier folder.
 
@@ -272,6 +205,7 @@ def load_model(model_dir: str | os.PathLike[str], device: Any = None) -> tuple[A
         Folder missing, not a model folder, weights not in safetensors
         (:func:`check_model_folder`), or unreadable.
     """
+    # lazy: transformers is optional (the 'behavior' extra)
     from transformers import AutoImageProcessor, AutoModelForImageClassification
 
     d = Path(model_dir)
@@ -293,8 +227,6 @@ def load_model(model_dir: str | os.PathLike[str], device: Any = None) -> tuple[A
 
 def read_rgb(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an image file as RGB ``uint8`` (:func:`openfield.io.images.read_image`), with a clear error."""
-    from openfield.io.images import read_image
-
     return cv2.cvtColor(read_image(path), cv2.COLOR_BGR2RGB)
 
 
@@ -343,7 +275,7 @@ def to_pixel_values(images: Sequence[np.ndarray], processor: Any) -> Any:
 
 def predict_batch(model: Any, pixel_values: Any, device: Any) -> np.ndarray:
     """Class probabilities ``(n, n_classes)`` of one batch (mixed precision on GPU)."""
-    import torch
+    import torch  # lazy: torch is optional (the 'behavior' extra)
 
     dtype = autocast_dtype(device)
     with torch.inference_mode():
@@ -446,9 +378,7 @@ def train(
     TrainingResult
         The model, processor, history, info and validation results.
     """
-    import torch
-
-    from openfield.behavior.dataset_files import read_manifest
+    import torch  # lazy: torch is optional (the 'behavior' extra)
 
     settings = settings or TrainSettings()
     manifest, ds_info = read_manifest(dataset_dir)
@@ -491,8 +421,6 @@ def train(
         lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / total_steps))),
     )
     scaler = torch.amp.GradScaler("cuda") if amp == torch.float16 else None
-
-    from tqdm.auto import tqdm
 
     history, best_f1, best_epoch, best_state, stale = [], -1.0, 0, None, 0
     for epoch in range(1, settings.epochs + 1):
@@ -595,8 +523,6 @@ def evaluate_model(
     dict
         :func:`~openfield.behavior.metrics.classification_metrics` output.
     """
-    from openfield.behavior.dataset_files import read_manifest
-
     manifest, _ = read_manifest(dataset_dir)
     part = manifest if split == "all" else manifest[manifest["split"] == split]
     dev = pick_device(device)

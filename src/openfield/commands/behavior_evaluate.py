@@ -11,6 +11,9 @@ import argparse
 import logging
 from pathlib import Path
 
+from openfield.behavior import outputs
+from openfield.behavior.evaluate import evaluate_prediction
+from openfield.behavior.labels import parse_label_map, read_labels
 from openfield.commands.behavior_options import (
     add_label_options,
     nonneg_float,
@@ -64,10 +67,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise OpenfieldError(f"--end-s ({args.end_s}) must be after --start-s ({args.start_s})")
     require("sklearn", action="evaluate")
     require_files([args.labels], "label file")
-
-    from openfield.behavior import outputs
-    from openfield.behavior.evaluate import evaluate_prediction
-    from openfield.behavior.labels import parse_label_map, read_labels
 
     mapping = parse_label_map(args.label_map)
     pred, fps = outputs.read_behavior_csv(args.pred)

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from openfield.behavior.pose import arena_geometry
 from openfield.errors import OpenfieldError
+from openfield.io.calibration import read_calibration
 
 #: Import name -> what to install, for the optional libraries of the behaviour actions.
 PACKAGES = {
@@ -161,8 +163,6 @@ def required_fps(args: argparse.Namespace) -> float:
 
 def arena_calibration(args: argparse.Namespace) -> Any:
     """The ``--calibration`` (checked to have an arena), or None; read before any work."""
-    from openfield.io.calibration import read_calibration
-
     if not args.calibration:
         return None
     cal = read_calibration(args.calibration)
@@ -173,7 +173,5 @@ def arena_calibration(args: argparse.Namespace) -> Any:
 
 def arena_for(ds: Any, calibration: Any, args: argparse.Namespace) -> Any:
     """The arena of one pose file from ``--calibration`` or ``--arena-size-cm`` with tracked corners."""
-    from openfield.behavior.pose import arena_geometry
-
     size = tuple(args.arena_size_cm) if args.arena_size_cm else None
     return arena_geometry(ds, calibration, size)

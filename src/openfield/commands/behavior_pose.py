@@ -14,6 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from openfield.behavior import outputs
+from openfield.behavior import pose as bp
+from openfield.behavior.labels import model_classes, parse_label_map, read_labels
+from openfield.behavior.model_files import convert_pickled_model
+from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
+from openfield.behavior.silhouette import add_silhouette
+from openfield.behavior.timeline import behavior_timeline, intervals_to_frames
 from openfield.commands.behavior_options import (
     add_arena_options,
     add_label_options,
@@ -27,6 +34,11 @@ from openfield.commands.behavior_options import (
     required_fps,
 )
 from openfield.errors import OpenfieldError
+from openfield.io.files import write_csv
+from openfield.io.pose import read_dlc
+from openfield.io.silhouette import read_silhouette
+from openfield.overlay import write_labeled_video
+from openfield.pipeline.paths import silhouette_path
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +122,6 @@ def silhouette_tables(args: argparse.Namespace) -> list[Path | None]:
     OpenfieldError
         Not one ``--silhouette`` per pose file, or one of them missing.
     """
-    from openfield.behavior.silhouette import silhouette_path
-
     if args.no_silhouette:
         return [None] * len(args.pose)
     if args.silhouette:
@@ -143,21 +153,13 @@ def run_pose_train(args: argparse.Namespace) -> int:
     if any(tables) and not args.extended_features:
         log.info("silhouette tables beside the pose files not used: they are features with --extended-features")
 
-    from openfield.behavior import outputs
-    from openfield.behavior import pose as bp
-    from openfield.behavior.labels import model_classes, parse_label_map, read_labels
-    from openfield.behavior.silhouette import add_silhouette
-    from openfield.behavior.timeline import intervals_to_frames
-    from openfield.io.files import write_csv
-    from openfield.io.pose import read_dlc
-
     mapping = parse_label_map(args.label_map)
     calibration = arena_calibration(args)
     read = []
     for pose_path, label_path, table in zip(args.pose, args.labels, tables, strict=True):
         ds = read_dlc(pose_path, fps=fps)
         if table is not None and args.extended_features:
-            ds = add_silhouette(ds, table)
+            ds = add_silhouette(ds, read_silhouette(table, SILHOUETTE_MEASURES, ds.sizes["time"]))
         labels = read_labels(label_path, fps, ds.sizes["time"], mapping, args.unknown_labels, args.labels_format)
         model_classes(labels["behavior"], label_path)  # each file's names checked, naming the file
         read.append((pose_path, ds, labels))
@@ -220,8 +222,6 @@ def run_convert_model(args: argparse.Namespace) -> int:
             "convert-model opens the file as a pickle, which runs any code its author put in it: add --trust "
             "only if you trust where the file comes from", args.old)
     require("sklearn", "joblib", "skops", action="convert-model")
-    from openfield.behavior.model_files import convert_pickled_model
-
     new = args.output or args.old.with_name(args.old.stem + "_safe.joblib")
     convert_pickled_model(args.old, new)
     log.info("wrote %s (safe pose model)", new)
@@ -278,11 +278,6 @@ def run_pose_predict(args: argparse.Namespace) -> int:
         require_files(videos, "video")
     tables = silhouette_tables(args)
 
-    from openfield.behavior import outputs
-    from openfield.behavior.silhouette import add_silhouette, silhouette_path
-    from openfield.behavior.timeline import behavior_timeline
-    from openfield.io.pose import read_dlc
-
     model = outputs.load_pose_model(args.model)
     if model.uses_silhouette:
         lacking = [str(p) for p, t in zip(args.pose, tables, strict=True) if t is None]
@@ -304,7 +299,7 @@ def run_pose_predict(args: argparse.Namespace) -> int:
     for path, table in zip(args.pose, tables, strict=True):
         ds = read_dlc(path, fps=fps)
         if model.uses_silhouette and table is not None:
-            ds = add_silhouette(ds, table)
+            ds = add_silhouette(ds, read_silhouette(table, SILHOUETTE_MEASURES, ds.sizes["time"]))
         arena = arena_for(ds, calibration, args) if model.uses_arena else None
         proba = model.predict_proba(ds, arena, args.threads)
         timeline = behavior_timeline(proba, model.classes, fps, min_bout)
@@ -312,8 +307,6 @@ def run_pose_predict(args: argparse.Namespace) -> int:
         rows.append(summary)
         log.info("%s: wrote %s", path.name, ", ".join(p.name for p in paths.values()))
         if videos:
-            from openfield.overlay import write_labeled_video
-
             video = videos[args.pose.index(path)]
             chosen = [model.classes.index(lab) for lab in timeline.labels]
             p_label = timeline.probabilities[np.arange(len(chosen)), chosen]

@@ -13,8 +13,16 @@ import argparse
 import logging
 from pathlib import Path
 
+from openfield.behavior import outputs
+from openfield.behavior.baseline import baseline_logistic
+from openfield.behavior.crops import CropSettings
+from openfield.behavior.dataset import DatasetSettings, build_dataset
+from openfield.behavior.outputs import train_model
+from openfield.behavior.video import predict_video
+from openfield.behavior.vit import DEFAULT_CHECKPOINT, TrainSettings
 from openfield.commands.behavior_options import fraction, int_at_least, nonneg_float, require, require_files
 from openfield.errors import OpenfieldError
+from openfield.io.behavior import check_model_folder
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +144,6 @@ def add_predict(group: argparse._SubParsersAction) -> None:
 
 def run_dataset(args: argparse.Namespace) -> int:
     """Run ``openfield behavior dataset``."""
-    from openfield.behavior.crops import CropSettings
-    from openfield.behavior.dataset import DatasetSettings, build_dataset
-
     clips = args.clips
     if clips is not None and len(clips) == 1 and clips[0].is_dir():
         clips = clips[0]
@@ -163,9 +168,6 @@ def run_dataset(args: argparse.Namespace) -> int:
 def run_train(args: argparse.Namespace) -> int:
     """Run ``openfield behavior train``."""
     require(*VIT_PACKAGES, action="train")
-    from openfield.behavior.outputs import train_model
-    from openfield.behavior.vit import DEFAULT_CHECKPOINT, TrainSettings
-
     settings = TrainSettings(
         checkpoint=args.checkpoint or DEFAULT_CHECKPOINT,
         from_scratch=args.from_scratch,
@@ -190,8 +192,6 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"validation macro-F1 {val['macro_f1']:.3f} (F1: {per_class}), "
               f"balanced accuracy {val['balanced_accuracy']:.3f}; model in {args.output}")
     if args.baseline:
-        from openfield.behavior.baseline import baseline_logistic
-
         m = baseline_logistic(args.dataset, training_dir)
         per_class = ", ".join(f"{c} {f:.3f}" for c, f in zip(m["per_class"]["class"], m["per_class"]["f1"],
                                                               strict=True))
@@ -211,12 +211,7 @@ def run_predict(args: argparse.Namespace) -> int:
     if not args.model.is_dir():
         raise OpenfieldError("model folder not found", args.model)
     require(*VIT_PACKAGES, action="predict")
-    from openfield.behavior.vit import check_model_folder
-
     check_model_folder(args.model)  # safetensors weights that open: once, before any video
-
-    from openfield.behavior import outputs
-    from openfield.behavior.video import predict_video
 
     for i, video in enumerate(args.videos):
         pose = args.poses[i] if args.poses else None

@@ -6,6 +6,14 @@ import argparse
 import logging
 from pathlib import Path
 
+import cv2
+import numpy as np
+
+from openfield import calibration as cal_mod
+from openfield.errors import OpenfieldError
+from openfield.io import atomic_write, read_image
+from openfield.io.calibration import read_arena, read_arena_corners, write_calibration, write_calibrations
+
 DEFAULT_OUTPUT = Path("images_for_openCV") / "calibration.json"
 
 log = logging.getLogger("openfield")
@@ -78,20 +86,13 @@ def arena_count(text: str) -> int | str:
 
 def _run_arenas(args: argparse.Namespace, images: list, names: list[str]) -> int:
     """``calibrate arena --arenas N|auto`` / ``--arena-corners``: one calibration per arena in one file."""
-    import cv2
-
-    from openfield import calibration as cal_mod
-    from openfield.errors import OpenfieldError
-    from openfield.io import atomic_write
-    from openfield.io.calibration import write_calibrations
-
     if args.corners is not None:
         raise OpenfieldError("--corners is for one arena; give several arenas' corners with --arena-corners")
     if args.arena_size_cm is None or args.arena_file is not None or args.arena_shape not in (None, "rectangle"):
         raise OpenfieldError("several arenas (--arenas, --arena-corners) are rectangular floors: give "
                              "--arena-size-cm W H, without --arena-diameter-cm, --arena-shape or --arena")
     n = None if args.arenas in (None, "auto") else int(args.arenas)
-    corners = None if args.arena_corners is None else cal_mod.read_arena_corners(args.arena_corners)
+    corners = None if args.arena_corners is None else read_arena_corners(args.arena_corners)
     try:
         cals = cal_mod.calibrate_arenas(images, tuple(args.arena_size_cm), n, corners, args.floor, names)
     except OpenfieldError as exc:
@@ -115,14 +116,6 @@ def _run_arenas(args: argparse.Namespace, images: list, names: list[str]) -> int
 
 def run(args: argparse.Namespace) -> int:
     """Run a calibration and write its JSON (and PNGs with --show)."""
-    import cv2
-    import numpy as np
-
-    from openfield import calibration as cal_mod
-    from openfield.errors import OpenfieldError
-    from openfield.io import atomic_write, read_image
-    from openfield.io.calibration import write_calibration
-
     if args.show and not args.images:
         raise OpenfieldError("--show needs an image to draw on")
     images = [read_image(p) for p in args.images]
@@ -133,8 +126,6 @@ def run(args: argparse.Namespace) -> int:
         size = None if args.arena_size_cm is None else tuple(args.arena_size_cm)
         shape = args.arena_shape or ("circle" if args.arena_diameter_cm is not None else "rectangle")
         if args.arena_file is not None or shape != "rectangle" or args.arena_diameter_cm is not None:
-            from openfield.io.calibration import read_arena
-
             if args.corners is not None:
                 raise OpenfieldError("--corners is a rectangle's; with --arena or --arena-diameter-cm give the "
                                      "floor with --arena FILE.json")

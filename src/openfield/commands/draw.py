@@ -7,6 +7,9 @@ import logging
 import webbrowser
 from pathlib import Path
 
+from openfield.draw import DrawServer, DrawSession
+from openfield.pipeline.paths import find_videos
+
 log = logging.getLogger("openfield")
 
 
@@ -27,9 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def draw(args: argparse.Namespace) -> int:
     """Serve the page until Ctrl-C."""
-    from openfield.draw import DrawServer, DrawSession
-    from openfield.pipeline.paths import find_videos
-
     server = DrawServer(DrawSession(find_videos(args.inputs)), args.port)
     print(f"openfield draw: {len(server.session)} video(s) at {server.url}  (Ctrl-C to stop)", flush=True)
     if not args.no_browser:

@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 from openfield.commands.options import add_kinematics_options, kinematics_config
+from openfield.io.calibration import read_calibration
+from openfield.io.pose import SOURCE_SOFTWARE
+from openfield.pipeline import PoseFilesConfig, run_pose_files
 
 log = logging.getLogger("openfield")
 
@@ -15,12 +18,15 @@ log = logging.getLogger("openfield")
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``openfield kinematics``."""
     p = subparsers.add_parser(
-        "kinematics", help="distance, speed, acceleration, zones (cm) from DeepLabCut pose files",
+        "kinematics", help="distance, speed, acceleration, zones (cm) from pose files (DeepLabCut, SLEAP...)",
         description="Per pose file: <stem>_kinematics.csv (per frame), <stem>_summary.csv and PNG plots; "
                     "with several files also summary_all.csv. A re-run redoes only files whose options or "
                     "inputs changed.",
     )
-    p.add_argument("pose_files", nargs="+", type=Path, metavar="POSE_FILE", help="DeepLabCut .csv or .h5")
+    p.add_argument("pose_files", nargs="+", type=Path, metavar="POSE_FILE",
+                   help="pose files: DeepLabCut or LightningPose .csv/.h5, SLEAP .slp/.h5, Anipose .csv, NWB .nwb")
+    p.add_argument("--source-software", choices=SOURCE_SOFTWARE, default=None,
+                   help="the tool that wrote the pose files (default: told from each file's type and header)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--calibration", type=Path, help="calibration JSON (mouse_size.py / openfield calibrate)")
     src.add_argument("--arena-from-bodyparts", nargs=4, metavar=("TL", "TR", "BR", "BL"),
@@ -36,15 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check every option, then process each pose file; summary_all.csv for several; exit 1 if one failed."""
-    from openfield.io.calibration import read_calibration
-    from openfield.pipeline import PoseFilesConfig, run_pose_files
-
     config = PoseFilesConfig(
         fps=args.fps, kinematics=kinematics_config(args),
         calibration=read_calibration(args.calibration) if args.calibration else None,
         arena_bodyparts=tuple(args.arena_from_bodyparts) if args.arena_from_bodyparts else None,
         arena_size_cm=tuple(args.arena_size_cm) if args.arena_size_cm else None,
-        plots=not args.no_plots, overwrite=args.overwrite,
+        plots=not args.no_plots, overwrite=args.overwrite, source_software=args.source_software,
     )
     results = run_pose_files(args.pose_files, args.output, config)
     failed = [r for r in results if r.status == "failed"]

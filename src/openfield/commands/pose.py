@@ -12,8 +12,10 @@ import argparse
 import logging
 from pathlib import Path
 
+from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.device import DEVICES
 from openfield.errors import OpenfieldError
+from openfield.pose import dlc
 
 log = logging.getLogger("openfield")
 
@@ -56,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c = sub.add_parser("create", help="a new project (body parts head, body, tail by default)")
     c.add_argument("name", help="project (task) name")
     c.add_argument("--videos", nargs="+", type=Path, required=True, metavar="VIDEO")
-    c.add_argument("--bodyparts", nargs="+", default=["head", "body", "tail"], metavar="NAME")
+    c.add_argument("--bodyparts", nargs="+", default=list(TRACKER_KEYPOINTS), metavar="NAME")
     c.add_argument("-d", "--project-dir", type=Path, default=Path("open_field_model"),
                    help="project folder (default open_field_model/)")
     c.add_argument("--experimenter", default="openfield", help="scorer name of the labels")
@@ -118,8 +120,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_create(args: argparse.Namespace) -> int:
     """``openfield pose create``."""
     check_options(args)
-    from openfield.pose import dlc
-
     config = dlc.create_project(args.name, args.videos, args.bodyparts, args.project_dir,
                                 experimenter=args.experimenter, net=args.net, copy_videos=not args.link_videos)
     print(config)
@@ -129,8 +129,6 @@ def run_create(args: argparse.Namespace) -> int:
 def run_extract(args: argparse.Namespace) -> int:
     """``openfield pose extract``."""
     check_options(args)
-    from openfield.pose import dlc
-
     for folder in dlc.extract_frames(args.config, args.numframes):
         print(folder)
     return 0
@@ -139,8 +137,6 @@ def run_extract(args: argparse.Namespace) -> int:
 def run_label(args: argparse.Namespace) -> int:
     """``openfield pose label``."""
     check_options(args)
-    from openfield.pose import dlc
-
     dlc.label_frames(args.config)
     return 0
 
@@ -148,8 +144,6 @@ def run_label(args: argparse.Namespace) -> int:
 def run_train(args: argparse.Namespace) -> int:
     """``openfield pose train``."""
     check_options(args)
-    from openfield.pose import dlc
-
     snapshot = dlc.train(args.config, epochs=args.epochs, net=args.net, device=args.device,
                          weights=args.weights, from_scratch=args.from_scratch, shuffle=args.shuffle,
                          batch_size=args.batch_size, save_epochs=args.save_epochs,
@@ -161,8 +155,6 @@ def run_train(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     """``openfield pose evaluate``: print the table and write the CSV."""
     check_options(args)
-    from openfield.pose import dlc
-
     result = dlc.evaluate(args.config, shuffle=args.shuffle, device=args.device, out=args.output)
     print(result.T.to_string(header=False))
     return 0
@@ -171,8 +163,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def run_analyze(args: argparse.Namespace) -> int:
     """``openfield pose analyze``."""
     check_options(args)
-    from openfield.pose import dlc
-
     if args.superanimal:
         paths = dlc.analyze_superanimal(args.videos, args.output, batch_size=args.batch_size,
                                         device=args.device, labeled_video=args.labeled_video,

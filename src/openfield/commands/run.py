@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+import traceback
 from pathlib import Path
 
 from openfield.commands.options import add_kinematics_options, kinematics_config
+from openfield.errors import OpenfieldError
+from openfield.io.calibration import read_arena, read_arena_corners, read_calibration, read_calibrations
+from openfield.io.files import atomic_write
+from openfield.io.settings import video_settings
+from openfield.pipeline import RunConfig, result_units, run_videos
+from openfield.pipeline.boundary import error_log_path, one_line
+from openfield.pipeline.config import check_jobs
+from openfield.pipeline.parallel import available_cores
+from openfield.pipeline.paths import find_videos
+from openfield.pipeline.study import write_study
+from openfield.report import result_stem
+from openfield.study.design import read_design
+from openfield.tracking import TrackerConfig
 
 log = logging.getLogger("openfield")
 
@@ -111,16 +126,12 @@ def check_study_options(args: argparse.Namespace) -> None:
         that cannot be read (missing file, no ``video``/``group`` column, duplicate rows), or a control group
         absent from it.
     """
-    from openfield.errors import OpenfieldError
-
     if args.design is None:
         if args.bin_min is not None or args.control is not None or args.allow_missing:
             raise OpenfieldError("--bin-min, --control and --allow-missing need --design DESIGN.csv")
         return
     if args.bin_min is not None and not args.bin_min > 0:
         raise OpenfieldError(f"--bin-min must be a positive number of minutes, got {args.bin_min}")
-    from openfield.study.design import read_design
-
     design = read_design(args.design)
     if args.control is not None and args.control not in set(design["group"].astype(str)):
         groups = ", ".join(sorted(set(design["group"].astype(str))))
@@ -130,8 +141,6 @@ def check_study_options(args: argparse.Namespace) -> None:
 
 def _json(path: Path) -> object:
     """The JSON of a file already checked by its reader (``--zones``): what a settings file's value is compared to."""
-    import json
-
     return json.loads(Path(path).read_text())
 
 
@@ -147,32 +156,17 @@ def _start(text: str | None) -> float | str | None:
 
 def run(args: argparse.Namespace) -> int:
     """Check every option, run the batch; exit 1 when some video failed."""
-    from openfield.errors import OpenfieldError
-    from openfield.io.calibration import read_calibration, read_calibrations
-    from openfield.pipeline import RunConfig, result_units, run_videos
-    from openfield.pipeline.config import check_jobs
-    from openfield.pipeline.parallel import available_cores
-    from openfield.report import result_stem
-    from openfield.tracking import TrackerConfig
-
     check_jobs(available_cores() if args.jobs is None else args.jobs)  # before the videos are looked for
     check_study_options(args)
     corners = None
     if args.arena_corners is not None:
-        from openfield.calibration import read_arena_corners
-
         corners = read_arena_corners(args.arena_corners)
     calibration = None
     if args.calibration is not None:  # with --arenas N, a file of every arena's calibration
         several = args.arenas not in (None, 1)
         calibration = read_calibrations(args.calibration) if several else read_calibration(args.calibration)
-    from openfield.io.settings import video_settings
-    from openfield.pipeline.paths import find_videos
-
     arena = None
     if args.arena_file is not None:
-        from openfield.io.calibration import read_arena
-
         arena = read_arena(args.arena_file)
     kinematics = kinematics_config(args)  # checks the --zones file before its JSON is compared with settings files
     explicit = {"animal": args.animal, "arena_size_cm": tuple(args.arena_size_cm) if args.arena_size_cm else None,
@@ -216,8 +210,6 @@ def run(args: argparse.Namespace) -> int:
     for r in flagged:
         print(f"openfield run: check {r.label}: {r.qc_flags} ({r.qc_message})", file=sys.stderr)
     if args.design is not None:
-        from openfield.study import write_study
-
         study_dir = args.output / "study"
         this_run = {result_stem(u): u.error or "" for u in units}  # the study reads only this run's results
         this_run.update({Path(r.video).stem: r.error or "" for r in failed})
@@ -227,11 +219,6 @@ def run(args: argparse.Namespace) -> int:
         except OpenfieldError:
             raise
         except Exception as exc:  # noqa: BLE001 - the videos' outputs are written: one line, the traceback kept
-            import traceback
-
-            from openfield.io.files import atomic_write
-            from openfield.pipeline.boundary import error_log_path, one_line
-
             path = error_log_path(args.output, "study")
             with atomic_write(path) as tmp:
                 tmp.write_text(traceback.format_exc(), encoding="utf-8")

@@ -6,6 +6,10 @@ import argparse
 import logging
 from pathlib import Path
 
+from openfield.io.calibration import read_calibration
+from openfield.pipeline import track_videos
+from openfield.tracking import TrackerConfig
+
 log = logging.getLogger("openfield")
 
 
@@ -32,10 +36,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Track each video; a failure is reported and the others go on."""
-    from openfield.io.calibration import read_calibration
-    from openfield.pipeline import track_videos
-    from openfield.tracking import TrackerConfig
-
     config = TrackerConfig(animal=args.animal, threshold=args.threshold)
     calibration = read_calibration(args.calibration) if args.calibration else None
     results = track_videos(args.videos, args.output, config, calibration, args.fps, overwrite=args.overwrite)

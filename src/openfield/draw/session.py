@@ -23,6 +23,7 @@ from openfield import calibration
 from openfield.errors import OpenfieldError
 from openfield.io.settings import VideoSettings, check_arena, find_settings, settings_path, write_settings
 from openfield.io.video import VideoInfo, read_frame, video_background, video_info
+from openfield.segmentation import segment_animal
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,6 @@ def find_animal(frame: np.ndarray, arena: dict[str, Any] | None, animal: str = "
         (:func:`openfield.segmentation.segment_animal`), ``body``: its
         centroid, ``area_px``; or ``error`` with the reason none was found.
     """
-    from openfield.segmentation import segment_animal
-
     floor = None if arena is None else arena_floor_mask(frame.shape[:2], arena)
     try:
         mask = segment_animal(frame, animal, floor)

@@ -13,8 +13,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from openfield.arena import ArenaGeometry, arena_from_dict
-from openfield.calibration import Calibration
+import cv2
+import numpy as np
+
+from openfield.arena import ArenaGeometry, Calibration, arena_from_dict, order_corners
 from openfield.errors import OpenfieldError
 from openfield.io.files import write_json
 
@@ -163,3 +165,59 @@ def read_arena(path: str | os.PathLike[str]) -> ArenaGeometry:
     if isinstance(d, dict) and "arena" in d and d["arena"] is None:
         raise OpenfieldError("the calibration file holds no arena", path)
     return arena_from_dict(d, path)
+
+
+def read_arena_corners(path: str | os.PathLike[str]) -> list[np.ndarray]:
+    """Read arena corners given by hand: ``{"arenas": [[[x, y] x 4], ...]}`` or a bare list of arenas.
+
+    Parameters
+    ----------
+    path
+        JSON file. Each arena is four ``[x, y]`` pixel corners (any order);
+        the arenas' order in the file is their numbering. The
+        ``<name>_arenas.json`` of :func:`openfield.synthetic.render_arenas_video`
+        is such a file.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One ``(4, 2)`` float array per arena, as given.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the file (and the arena) when it is missing, not JSON, empty,
+        or an arena is not four finite ``[x, y]`` numbers enclosing an area.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise OpenfieldError("arena corners file not found", path)
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise OpenfieldError(f"arena corners file is not valid JSON ({exc})", path) from exc
+    arenas = data.get("arenas") if isinstance(data, dict) else data
+    if not isinstance(arenas, list):
+        raise OpenfieldError(
+            'arena corners file must be {"arenas": [[[x, y], [x, y], [x, y], [x, y]], ...]} '
+            "or a list of such arenas", path,
+        )
+    if not arenas:
+        raise OpenfieldError("arena corners file lists no arena", path)
+    out = []
+    for k, arena in enumerate(arenas, start=1):
+        if not isinstance(arena, list) or len(arena) != 4:
+            got = f"{len(arena)} points" if isinstance(arena, list) else f"a {type(arena).__name__}"
+            raise OpenfieldError(f"arena {k} has {got}; each arena needs its 4 corners as [x, y]", path)
+        try:
+            if any(isinstance(v, (bool, str)) for p in arena for v in p):
+                raise TypeError
+            corners = np.array(arena, dtype=float)
+        except (TypeError, ValueError):
+            raise OpenfieldError(f"arena {k}: corners must be [x, y] pairs of numbers, got {arena}", path) from None
+        if corners.shape != (4, 2) or not np.isfinite(corners).all():
+            raise OpenfieldError(f"arena {k}: corners must be 4 [x, y] pairs of finite numbers, got {arena}", path)
+        if cv2.contourArea(order_corners(corners).astype(np.float32)) <= 0:
+            raise OpenfieldError(f"arena {k}: the 4 corners enclose no area", path)
+        out.append(corners)
+    return out

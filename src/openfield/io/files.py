@@ -6,7 +6,7 @@ name, so "the output exists" can safely mean "this step is finished":
 * the temporary file has a recognisable name,
   ``.<stem>.openfield-tmp-XXXXXXXX<suffix>`` (:data:`TEMP_MARKER`), so the
   leftovers of a run killed mid-write (SIGKILL, power cut) can be removed on
-  the next start by :func:`clean_stale_temporaries`, and nothing else ever is;
+  the next start by :func:`openfield.io.lock.clean_stale_temporaries`, and nothing else ever is;
 * the data are flushed to disk (``fsync``) before the rename and the folder
   after it, so a crash cannot leave a renamed but empty file;
 * a full disk, a quota, a read-only file system or a missing permission
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import json
 import logging
 import os
@@ -35,7 +36,7 @@ from openfield.errors import OutputStorageError
 log = logging.getLogger(__name__)
 
 #: Part of every temporary file name written by :func:`atomic_write`; no other
-#: file name contains it, so :func:`clean_stale_temporaries` can recognise them.
+#: file name contains it, so :func:`openfield.io.lock.clean_stale_temporaries` can recognise them.
 TEMP_MARKER = ".openfield-tmp-"
 
 #: A temporary's full name: a dot, the target's stem, the marker, 8 random
@@ -160,59 +161,6 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
                 tmp_path.unlink()
 
 
-def clean_stale_temporaries(folder: str | os.PathLike[str], recursive: bool = True) -> list[Path]:
-    """Remove the temporary files that runs killed mid-write left in an output folder.
-
-    Only files whose names match :data:`TEMP_NAME` (what :func:`atomic_write`
-    creates) are removed; nothing else is touched, symbolic links to folders
-    are not followed, and a sub-folder locked by a running process (see
-    :mod:`openfield.io.lock`) is left alone. Nothing is removed while another
-    live process holds ``folder``'s lock, since its temporaries are in use:
-    call this at the start of a run, while holding the folder's lock.
-
-    Parameters
-    ----------
-    folder
-        The output folder (missing: nothing to do).
-    recursive
-        Also clean its sub-folders.
-
-    Returns
-    -------
-    list of Path
-        The files removed, sorted.
-    """
-    from openfield.io.lock import FolderLock, FolderLockedError, is_locked_by_other
-
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    try:
-        with FolderLock(folder, wait_s=0.0, create=False):
-            removed = []
-            for root, dirs, files in os.walk(folder):
-                here = Path(root)
-                for name in sorted(files):
-                    if TEMP_NAME.match(name) and not (here / name).is_symlink():
-                        try:
-                            (here / name).unlink()
-                        except FileNotFoundError:
-                            continue
-                        except OSError as exc:
-                            log.warning("%s: cannot remove this temporary file (%s)", here / name, exc.strerror)
-                            continue
-                        removed.append(here / name)
-                if not recursive:
-                    break
-                dirs[:] = [d for d in dirs if not is_locked_by_other(here / d)]
-    except FolderLockedError as exc:
-        log.warning("%s: not removing temporary files, the folder is in use (%s)", folder, exc.message)
-        return []
-    for p in removed:
-        log.info("removed a temporary file left by an interrupted run: %s", p)
-    return sorted(removed)
-
-
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: Any) -> Path:
     """Write a table as CSV atomically (no index unless asked)."""
     kwargs.setdefault("index", False)
@@ -230,7 +178,7 @@ def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
 
 def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 120) -> Path:
     """Save a matplotlib figure as PNG atomically and close it."""
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: matplotlib only where a figure is drawn
 
     try:
         with atomic_write(path) as tmp:
@@ -238,3 +186,15 @@ def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 120) -> Path:
     finally:
         plt.close(fig)
     return Path(path)
+
+
+def figure_png(fig: Any, dpi: int = 80) -> bytes:
+    """A matplotlib figure as PNG bytes (for a page that embeds it), and close it."""
+    import matplotlib.pyplot as plt  # lazy: matplotlib only where a figure is drawn
+
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return buf.getvalue()

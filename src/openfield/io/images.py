@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 
 from openfield.errors import OpenfieldError
-
-VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".m4v", ".mpg", ".mpeg", ".wmv"})
+from openfield.io.formats import VIDEO_SUFFIXES
+from openfield.io.video import video_background
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
@@ -33,10 +33,25 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     if not path.exists():
         raise OpenfieldError("file not found", path)
     if path.suffix.lower() in VIDEO_SUFFIXES:
-        from openfield.io.video import video_background  # lazy: io.video reads images' suffix list
-
         return video_background(path)
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise OpenfieldError("cannot read as an image (corrupt or unknown format)", path)
+    return image
+
+
+def read_gray(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image file as grey ``uint8`` ``(height, width)``.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the file: missing, or not an image.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise OpenfieldError("file not found", path)
+    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     if image is None:
         raise OpenfieldError("cannot read as an image (corrupt or unknown format)", path)
     return image

@@ -36,6 +36,7 @@ from types import TracebackType
 from typing import Any
 
 from openfield.errors import OpenfieldError
+from openfield.io.files import TEMP_NAME, _storage_error
 
 try:
     import fcntl
@@ -59,8 +60,6 @@ _held_guard = threading.Lock()
 
 def _raise_storage(exc: OSError, path: Path) -> None:
     """Raise ``exc`` as an :class:`~openfield.errors.OutputStorageError` when it is one, else as it is."""
-    from openfield.io.files import _storage_error  # lazy: keeps this module light for lock holders
-
     storage = _storage_error(exc, path)
     if storage is None:
         raise exc
@@ -377,7 +376,7 @@ def claim_output_folder(folder: str | os.PathLike[str], wait_s: float = 0.0) -> 
 
     The one call a command that writes into ``folder`` needs: it takes the
     folder's :class:`FolderLock` (refusing or waiting as that does), then
-    removes stale temporary files (:func:`openfield.io.files.clean_stale_temporaries`),
+    removes stale temporary files (:func:`clean_stale_temporaries`),
     and releases the lock when the block ends, also on an exception.
 
     Parameters
@@ -399,10 +398,59 @@ def claim_output_folder(folder: str | os.PathLike[str], wait_s: float = 0.0) -> 
     OutputStorageError
         The folder cannot be created or written.
     """
-    from openfield.io.files import clean_stale_temporaries
-
     with FolderLock(folder, wait_s=wait_s) as lock:
         removed = clean_stale_temporaries(folder)
         if removed:
             log.warning("%s: removed %d temporary file(s) left by an interrupted run", folder, len(removed))
         yield lock
+
+
+def clean_stale_temporaries(folder: str | os.PathLike[str], recursive: bool = True) -> list[Path]:
+    """Remove the temporary files that runs killed mid-write left in an output folder.
+
+    Only files whose names match :data:`TEMP_NAME` (what :func:`openfield.io.files.atomic_write`
+    creates) are removed; nothing else is touched, symbolic links to folders
+    are not followed, and a sub-folder locked by a running process (see
+    :mod:`openfield.io.lock`) is left alone. Nothing is removed while another
+    live process holds ``folder``'s lock, since its temporaries are in use:
+    call this at the start of a run, while holding the folder's lock.
+
+    Parameters
+    ----------
+    folder
+        The output folder (missing: nothing to do).
+    recursive
+        Also clean its sub-folders.
+
+    Returns
+    -------
+    list of Path
+        The files removed, sorted.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    try:
+        with FolderLock(folder, wait_s=0.0, create=False):
+            removed = []
+            for root, dirs, files in os.walk(folder):
+                here = Path(root)
+                for name in sorted(files):
+                    if TEMP_NAME.match(name) and not (here / name).is_symlink():
+                        try:
+                            (here / name).unlink()
+                        except FileNotFoundError:
+                            continue
+                        except OSError as exc:
+                            log.warning("%s: cannot remove this temporary file (%s)", here / name, exc.strerror)
+                            continue
+                        removed.append(here / name)
+                if not recursive:
+                    break
+                dirs[:] = [d for d in dirs if not is_locked_by_other(here / d)]
+    except FolderLockedError as exc:
+        log.warning("%s: not removing temporary files, the folder is in use (%s)", folder, exc.message)
+        return []
+    for p in removed:
+        log.info("removed a temporary file left by an interrupted run: %s", p)
+    return sorted(removed)

@@ -1,4 +1,4 @@
-"""DeepLabCut pose tables <-> the openfield pose dataset.
+"""Pose files <-> the openfield pose dataset: DeepLabCut tables, and every format ``movement`` reads.
 
 The pose dataset is the one data model every stage passes around. It follows
 the layout of the ``movement`` package (so its functions apply to it too):
@@ -13,6 +13,14 @@ the layout of the ``movement`` package (so its functions apply to it too):
 
 Only single-animal files are read; ``individuals`` has one entry.
 
+:func:`read_pose` reads a pose file of any tool: DeepLabCut ``.csv``/``.h5``
+with openfield's own reader (:func:`read_dlc`: no unpickling, the fast CSV
+path below), and SLEAP (``.slp``, analysis ``.h5``), LightningPose (``.csv``),
+Anipose (3-D ``.csv``) and NWB (``.nwb``) through :mod:`movement.io`
+(:func:`movement.io.load_dataset`), each then put in the layout below. The
+tool is given (``source_software``, ``openfield kinematics --source-software``)
+or told from the file (:func:`source_software_of`).
+
 A DeepLabCut CSV is read by pyarrow when it has the plain layout (three
 header rows, one name per column): its header rows by the ``csv`` module,
 its numbers by :func:`pyarrow.csv.read_csv`, several times faster than
@@ -26,17 +34,22 @@ default parser can be off in the last digits of a long decimal, ~1e-12).
 from __future__ import annotations
 
 import csv
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write
+from openfield.io.pose_h5 import read_h5_table
 from openfield.lazy import xarray_without_dask
+
+log = logging.getLogger(__name__)
 
 xarray_without_dask()  # dask: a heavy optional dependency, loaded lazily (only once something uses dask.array)
 
@@ -186,7 +199,7 @@ def _read_csv_pyarrow(path: Path, rows: list[list[str]]) -> pd.DataFrame | None:
     if not _plain_header(rows):
         return None
     try:
-        import pyarrow as pa
+        import pyarrow as pa  # optional fast path
         import pyarrow.csv as pacsv
     except ImportError:
         return None
@@ -327,8 +340,6 @@ def read_dlc(path: str | os.PathLike[str], fps: float | None = None) -> xr.Datas
         if df is None:
             df = _read_csv_pandas(path)
     elif suffix in {".h5", ".hdf5"}:
-        from openfield.io.pose_h5 import read_h5_table
-
         df = read_h5_table(path)  # h5py at the array level: nothing in the file is unpickled
     else:
         raise OpenfieldError(
@@ -371,3 +382,111 @@ def write_dlc_csv(ds: xr.Dataset, path: str | os.PathLike[str], scorer: str | No
     with atomic_write(path) as tmp:
         df.to_csv(tmp)
     return Path(path)
+
+
+#: The tools whose pose files :func:`read_pose` reads (``movement``'s names for them).
+SOURCE_SOFTWARE = ("DeepLabCut", "SLEAP", "LightningPose", "Anipose", "NWB")
+
+#: Columns of an Anipose table that are not body parts (the first is ``fnum``, the frame number).
+_ANIPOSE_SUFFIXES = ("_x", "_y", "_z", "_score", "_error", "_ncams")
+
+
+def source_software_of(path: str | os.PathLike[str]) -> str:
+    """The tool that wrote a pose file, told from its name and first bytes.
+
+    ``.slp`` and ``.nwb`` by their suffix; an ``.h5`` holding SLEAP's ``tracks``
+    is SLEAP's analysis file, any other DeepLabCut's; a ``.csv`` whose header
+    has Anipose's ``fnum`` and ``<part>_x``/``_z``/``_score`` columns is
+    Anipose's, any other DeepLabCut's (a LightningPose CSV has DeepLabCut's
+    layout and reads the same; name it to have it recorded as LightningPose).
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the file: missing, or a suffix no reader takes.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise OpenfieldError("pose file not found", path)
+    suffix = path.suffix.lower()
+    if suffix == ".slp":
+        return "SLEAP"
+    if suffix == ".nwb":
+        return "NWB"
+    if suffix in {".h5", ".hdf5"}:
+        try:
+            with h5py.File(path, "r") as f:
+                return "SLEAP" if "tracks" in f else "DeepLabCut"
+        except OSError:
+            return "DeepLabCut"  # not HDF5: DeepLabCut's reader says what is wrong with it
+    if suffix == ".csv":
+        with open(path, encoding="utf-8", errors="replace") as f:
+            header = f.readline().strip().split(",")
+        anipose = "fnum" in header and any(c.endswith("_z") for c in header)
+        return "Anipose" if anipose else "DeepLabCut"
+    raise OpenfieldError(
+        f"unknown pose file type {path.suffix!r}: expected DeepLabCut or LightningPose .csv/.h5, SLEAP .slp/.h5, "
+        "Anipose .csv or NWB .nwb", path)
+
+
+def read_pose(path: str | os.PathLike[str], fps: float | None = None,
+              source_software: str | None = None) -> xr.Dataset:
+    """Read a single-animal pose file of any tool ``movement`` reads, as the openfield pose dataset.
+
+    Parameters
+    ----------
+    path
+        The pose file.
+    fps
+        Frames per second of the video, if known (an NWB file's own rate is
+        used when this is None).
+    source_software
+        One of :data:`SOURCE_SOFTWARE`; None tells it from the file
+        (:func:`source_software_of`).
+
+    Returns
+    -------
+    xarray.Dataset
+        The pose dataset (see the module docstring), ``attrs["source_software"]``
+        the tool. An Anipose file's points are 3-D: their ``x`` and ``y`` are
+        kept (``z`` left out, with a warning) in the file's own unit.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the file: an unknown tool, a file its tool's reader refuses,
+        several animals.
+    """
+    path = Path(path)
+    if source_software is not None and source_software not in SOURCE_SOFTWARE:
+        raise OpenfieldError(f"unknown source software {source_software!r}; use one of {', '.join(SOURCE_SOFTWARE)}",
+                             path)
+    software = source_software or source_software_of(path)
+    if software == "DeepLabCut":
+        return read_dlc(path, fps)
+    if not path.is_file():
+        raise OpenfieldError("pose file not found", path)
+    from movement.io import load_dataset  # lazy: movement takes ~1.8 s to import
+
+    try:
+        ds = load_dataset(path, software, fps=fps)
+    except (ValueError, OSError, KeyError, TypeError, AttributeError) as exc:
+        raise OpenfieldError(f"cannot read as a {software} pose file ({type(exc).__name__}: {exc})", path) from exc
+    return _from_movement(ds, path, fps, software)
+
+
+def _from_movement(ds: xr.Dataset, path: Path, fps: float | None, software: str) -> xr.Dataset:
+    """A ``movement`` poses dataset in openfield's layout (one animal, x and y in the file's unit)."""
+    n = ds.sizes.get("individuals", 1)
+    if n != 1:
+        raise OpenfieldError(f"the file has {n} animals (individuals); openfield reads single-animal poses", path)
+    space = [str(s) for s in ds["space"].values]
+    if "z" in space:
+        log.warning("%s: 3-D points: x and y kept, z left out (units those of the file)", path)
+    position = ds["position"].sel(space=["x", "y"]).isel(individuals=0).transpose("time", "keypoints", "space")
+    confidence = ds["confidence"].isel(individuals=0).transpose("time", "keypoints").values
+    rate = fps if fps is not None else ds.attrs.get("fps")
+    rate = float(rate) if rate is not None and np.isfinite(rate) and rate > 0 else None
+    return from_numpy(position.values, confidence,
+                      [str(k) for k in ds["keypoints"].values], fps=rate, source_file=str(path),
+                      source_software=software)

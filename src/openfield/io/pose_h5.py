@@ -29,6 +29,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+import h5py
 import numpy as np
 import pandas as pd
 
@@ -217,8 +218,6 @@ def read_h5_table(path: str | Path) -> pd.DataFrame:
         Not an HDF5 file, no pandas frame in it, or a block that is not
         numbers (pickled objects are refused, never loaded).
     """
-    import h5py
-
     path = Path(path)
     try:
         fh = h5py.File(path, "r")

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from openfield.errors import OpenfieldError
-from openfield.io.images import VIDEO_SUFFIXES
+from openfield.io.formats import VIDEO_SUFFIXES
 from openfield.io.timestamps import frame_timestamp_ms
 
 log = logging.getLogger(__name__)

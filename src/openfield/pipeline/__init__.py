@@ -15,6 +15,7 @@ notebooks call the functions below.
 - :func:`process_video`, :func:`process_pose_file`: one input.
 """
 
+from openfield.pipeline.batch import run_videos
 from openfield.pipeline.config import BEHAVIOR_COLUMNS, POSE_METHODS, PoseFilesConfig, RunConfig
 from openfield.pipeline.ledger import STATE_DIR, Ledger, fingerprint
 from openfield.pipeline.outputs import write_batch_summary, write_report
@@ -24,7 +25,6 @@ from openfield.pipeline.run import (
     process_pose_file,
     process_video,
     run_pose_files,
-    run_videos,
     track_videos,
 )
 from openfield.report import result_units

@@ -10,11 +10,18 @@ from typing import Any
 
 import numpy as np
 
-from openfield.arena import ArenaGeometry
+from openfield import zones
+from openfield.arena import ArenaGeometry, arena_from_dict
+from openfield.behavior.outputs import behavior_model_kind, load_pose_model, model_behaviors
+from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
-from openfield.kinematics import KinematicsConfig
+from openfield.io.behavior import check_model_folder
+from openfield.io.pose import SOURCE_SOFTWARE
+from openfield.kinematics import KinematicsConfig, arena_zone_list
+from openfield.pose.dlc.checks import read_project_config
 from openfield.tracking import TrackerConfig
+from openfield.zones import parse
 
 POSE_METHODS = ("classic", "dlc")
 
@@ -88,9 +95,6 @@ def check_zones(kinematics: KinematicsConfig, calibration: Calibration | list[Ca
         Naming the zones file: a zone outside the arena, or ``--corner-cm``
         too large or on a round arena.
     """
-    from openfield import zones
-    from openfield.kinematics import arena_zone_list
-
     if kinematics.zones is None and kinematics.corner_cm is None:
         return
     cals = calibration if isinstance(calibration, list) else [] if calibration is None else [calibration]
@@ -147,7 +151,7 @@ class RunConfig:
         or ``arena_diameter_cm`` (circle).
     arena_corners
         The arenas' floor corners given by hand, one ``(4, 2)`` array of
-        pixels per arena (:func:`openfield.calibration.read_arena_corners`):
+        pixels per arena (:func:`openfield.io.calibration.read_arena_corners`):
         used for every video instead of detection; implies the multi-arena
         path (``arenas``, when a number, must equal their count).
     pose
@@ -249,8 +253,6 @@ class RunConfig:
         self.arena_corners = check_arena_corners(self.arena_corners)
         kind = None
         if self.behavior_model is not None:
-            from openfield.behavior.outputs import behavior_model_kind, model_behaviors
-
             kind = behavior_model_kind(Path(self.behavior_model))
         if self.multi_arena:
             self._check_multi_arena(kind)  # the options first, then the model's content
@@ -308,9 +310,6 @@ class RunConfig:
             ``self`` for a video without settings; otherwise a checked copy
             with the video's values and ``settings_file``.
         """
-        from openfield.arena import arena_from_dict
-        from openfield.zones import parse
-
         opts = self.video_settings.get(str(Path(video)))
         if not opts or not opts.get("settings_file"):
             return self
@@ -374,16 +373,10 @@ class RunConfig:
         """The body parts the run's pose will have: the tracker's, or those of the DeepLabCut config."""
         if self.pose == "classic":
             return list(TRACKER_KEYPOINTS)
-        from openfield.pose.dlc.checks import read_project_config
-
         assert self.dlc_config is not None
         cfg = read_project_config(self.dlc_config)
         parts = cfg.get("multianimalbodyparts") or cfg.get("bodyparts") or []
         return [str(b) for b in parts] + [str(b) for b in cfg.get("uniquebodyparts") or []]
-
-
-#: The classical tracker's body parts.
-TRACKER_KEYPOINTS = ("head", "body", "tail")
 
 
 def check_behavior_model(path: Path, keypoints: list[str], silhouette: bool = False) -> str:
@@ -409,12 +402,8 @@ def check_behavior_model(path: Path, keypoints: list[str], silhouette: bool = Fa
         Naming the model: not found, not a model, a pickle, a ViT folder without safetensors weights,
         or the missing body parts.
     """
-    from openfield.behavior.outputs import behavior_model_kind, load_pose_model
-
     kind = behavior_model_kind(path)
     if kind == "vit":
-        from openfield.behavior.vit import check_model_folder
-
         check_model_folder(path)  # weights in safetensors, readable: once, before the batch
     if kind == "pose":
         try:
@@ -459,6 +448,9 @@ class PoseFilesConfig:
         Show a progress bar over the files.
     overwrite
         Redo files that are up to date.
+    source_software
+        The tool that wrote the pose files (:data:`openfield.io.pose.SOURCE_SOFTWARE`: DeepLabCut, SLEAP,
+        LightningPose, Anipose, NWB); None tells it from each file.
 
     Raises
     ------
@@ -475,9 +467,13 @@ class PoseFilesConfig:
     plots: bool = True
     progress: bool = True
     overwrite: bool = False
+    source_software: str | None = None
 
     def __post_init__(self) -> None:
         check_fps(self.fps, required=True)
+        if self.source_software is not None and self.source_software not in SOURCE_SOFTWARE:
+            raise OpenfieldError(f"--source-software must be one of {', '.join(SOURCE_SOFTWARE)}, "
+                                 f"got {self.source_software!r}")
         self.arena_size_cm = check_arena_size(self.arena_size_cm)
         if self.arena_bodyparts is not None:
             if len(self.arena_bodyparts) != 4:

@@ -10,10 +10,12 @@ from typing import Any
 
 import pandas as pd
 
+from openfield import report
 from openfield.io.files import atomic_write, save_figure, write_csv
 from openfield.kinematics import SUMMARY_COLUMNS, zone_summary_columns
 from openfield.pipeline.paths import PLOTS, arenas_image_path
 from openfield.quality import QC_COLUMNS
+from openfield.report import result_units
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +31,6 @@ def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str 
     name column; an empty arena's row has NaN measures and ``qc_flags``
     ``empty_arena``.
     """
-    from openfield.report import result_units
-
     rows = [r.summary for r in result_units(results) if r.summary is not None]
     if not rows:
         return None
@@ -67,8 +67,6 @@ def write_report(out_dir: str | Path, results: Sequence[Any], title: str = "open
     Path
         The HTML file.
     """
-    from openfield import report
-
     out_dir = Path(out_dir)
     ok = [r for r in report.result_units(results) if r.summary is not None and not report.is_empty_arena(r)]
     comparison = None

@@ -38,6 +38,26 @@ def output_paths(stem: str, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
     }
 
 
+def frame_times_path(stem: str, out_dir: str | os.PathLike[str]) -> Path:
+    """``<stem>_frame_times.csv``: a variable-frame-rate video's frame times, beside its pose."""
+    return Path(out_dir) / f"{stem}_frame_times.csv"
+
+
+#: The suffix of the labelled video's stem, ``<stem>_labeled.mp4`` (never taken as an input video).
+LABELED_SUFFIX = "_labeled"
+
+
+def labeled_video_path(stem: str, out_dir: str | os.PathLike[str]) -> Path:
+    """``<stem>_labeled.mp4``: the labelled video of a video (or arena)."""
+    return Path(out_dir) / f"{stem}{LABELED_SUFFIX}.mp4"
+
+
+def kinematics_tables(stem: str, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """The per-frame table of a recording as CSV and as Parquet (``--table-format``): one of them is written."""
+    csv = output_paths(stem, out_dir)["kinematics"]
+    return csv, csv.with_suffix(".parquet")
+
+
 def arena_stem(stem: str, arena: int) -> str:
     """The stem of arena ``arena`` (1-based, row-major from the top-left) of a video: ``<stem>_a<K>``."""
     return f"{stem}_a{arena}"
@@ -106,3 +126,13 @@ def check_unique_stems(paths: list[Path]) -> None:
     dupes = sorted({s for s in stems if stems.count(s) > 1})
     if dupes:
         raise OpenfieldError(f"several inputs share the name(s) {', '.join(dupes)}; their outputs would collide")
+
+
+def silhouette_path(pose_path: str | os.PathLike[str]) -> Path:
+    """Where the silhouette table of a pose file lies: ``<stem>_pose.csv`` -> ``<stem>_silhouette.csv``.
+
+    A pose file not named ``*_pose.*`` gets ``<its stem>_silhouette.csv``.
+    """
+    p = Path(pose_path)
+    stem = p.stem.removesuffix("_pose")
+    return p.with_name(f"{stem}_silhouette.csv")

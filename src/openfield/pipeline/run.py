@@ -22,11 +22,15 @@ atomically. A video that fails is reported and the others go on. Finally
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tqdm.auto import tqdm
 
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError, OutputStorageError
@@ -35,10 +39,11 @@ from openfield.io.video import VideoInfo, video_info
 from openfield.kinematics import SUMMARY_COLUMNS, summary_row
 from openfield.pipeline import steps
 from openfield.pipeline.boundary import guarded, record_outcome, unexpected_cause
-from openfield.pipeline.config import PoseFilesConfig, RunConfig
-from openfield.pipeline.ledger import Ledger, fingerprint
+from openfield.pipeline.config import PoseFilesConfig, RunConfig, check_fps
+from openfield.pipeline.ledger import STATE_DIR, Ledger, fingerprint
 from openfield.pipeline.outputs import write_batch_summary, write_report
-from openfield.pipeline.paths import arena_stem, check_arena_stems, check_unique_stems, find_videos, output_paths
+from openfield.pipeline.paths import LABELED_SUFFIX, arena_stem, check_unique_stems, output_paths
+from openfield.pipeline.timings import RunClock, log_timings
 from openfield.quality import QC_COLUMNS
 from openfield.report import is_empty_arena, result_label
 from openfield.tracking import TrackerConfig
@@ -137,7 +142,7 @@ def process_video(video: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     Raises
     ------
     OpenfieldError
-        When this video cannot be processed (:func:`run_videos` goes on with the others).
+        When this video cannot be processed (:func:`openfield.pipeline.batch.run_videos` goes on with the others).
     """
     video, out_dir = Path(video), Path(out_dir)
     config = config.for_video(video)
@@ -262,8 +267,6 @@ def check_arena_size_cm(size: Any, what: str = "--arena-size-cm") -> None:
     """
     if size is None:
         return
-    import math
-
     sides = [float(v) for v in size]
     if not all(math.isfinite(v) and 0 < v <= MAX_ARENA_SIDE_CM for v in sides):
         raise OpenfieldError(f"{what} {' '.join(f'{v:g}' for v in sides)}: each side must be a number of cm above "
@@ -395,62 +398,6 @@ def empty_arena_row(names: dict[str, Any], fps: float, cal: Calibration, reader:
     return row
 
 
-def run_videos(
-    inputs: list[str | os.PathLike[str]], out_dir: str | os.PathLike[str], config: RunConfig, wait_s: float = 0.0
-) -> list[VideoResult]:
-    """Process every video (one failure does not stop the others); write ``summary_all.csv`` and the report.
-
-    The whole batch holds the output folder's lock
-    (:func:`openfield.io.lock.claim_output_folder`, which also removes the
-    temporary files a killed run left); a full or read-only output folder
-    stops the batch at once.
-
-    Parameters
-    ----------
-    inputs
-        Video files and/or folders.
-    out_dir
-        Output folder (created).
-    config
-        Run options (checked when made).
-    wait_s
-        How long to wait for another run holding the folder before refusing.
-
-    Returns
-    -------
-    list of VideoResult
-        One per video, in order.
-
-    Raises
-    ------
-    FolderLockedError
-        Another live run holds the output folder (its PID and host named).
-    OutputStorageError
-        The output folder cannot take a file (full disk, read-only...): the
-        batch stops; finished videos' outputs stay as they are.
-    """
-    from openfield.pipeline.parallel import map_videos
-    from openfield.pipeline.timings import RunClock, log_timings
-
-    clock = RunClock.start()
-    out_dir = Path(out_dir)
-    check_output_folder(out_dir)
-    check_arena_size_cm(config.arena_size_cm)
-    if config.arena_diameter_cm is not None:
-        check_arena_size_cm((config.arena_diameter_cm,), "--arena-diameter-cm")
-    for cal in config.calibration if isinstance(config.calibration, list) else [config.calibration]:
-        if isinstance(cal, Calibration) and cal.has_arena:
-            check_arena_size_cm(cal.arena_size_cm, "the calibration's arena size")
-    videos = without_own_outputs(find_videos(inputs), out_dir)
-    if config.multi_arena:
-        check_arena_stems(videos)
-    with claim_output_folder(out_dir, wait_s):  # the parent holds the lock while the workers run
-        results = map_videos(videos, out_dir, config)  # config.jobs processes, or config.scheduler's cluster
-        batch = _batch_outputs(out_dir, results, "video", config.overwrite, report=True)
-    log_timings(results, clock.stop(), batch)
-    return results
-
-
 def check_output_folder(out_dir: str | os.PathLike[str]) -> None:
     """Refuse an output folder that is an existing file (before any work), naming it.
 
@@ -466,15 +413,11 @@ def check_output_folder(out_dir: str | os.PathLike[str]) -> None:
 
 
 #: What the run writes beside the video whose name it takes: never an input of a later run.
-OWN_VIDEO_SUFFIX = "_labeled"
+OWN_VIDEO_SUFFIX = LABELED_SUFFIX
 
 
 def own_outputs(out_dir: str | os.PathLike[str]) -> set[Path]:
     """Every file the step records of ``out_dir`` name as an output (resolved paths)."""
-    import json
-
-    from openfield.pipeline.ledger import STATE_DIR
-
     out_dir = Path(out_dir)
     found: set[Path] = set()
     for record in sorted((out_dir / STATE_DIR).glob("*.json")) if (out_dir / STATE_DIR).is_dir() else []:
@@ -556,12 +499,13 @@ def process_pose_file(pose_file: str | os.PathLike[str], out_dir: str | os.PathL
     """
     pose_file, out_dir = Path(pose_file), Path(out_dir)
     ledger = Ledger(out_dir, pose_file.stem, config.overwrite)
-    pose_fp = steps.pose_file_step(pose_file, config.fps)
+    pose_fp = steps.pose_file_step(pose_file, config.fps, config.source_software)
     cal_fp = steps.given_calibration(config.calibration) if config.calibration is not None else None
     kin_fp, summary = steps.kinematics_step(
         ledger, pose_file, config.fps, config.calibration, config.kinematics,
         [pose_fp] + ([cal_fp] if cal_fp else []), plot=config.plots,
         arena_bodyparts=config.arena_bodyparts, arena_size_cm=config.arena_size_cm,
+        source_software=config.source_software,
     )
     require_positions(summary, pose_file)
     fp, row = steps.summary_step(ledger, {"file": pose_file.name, **summary_row(summary)},
@@ -586,17 +530,13 @@ def run_pose_files(
     the batch's boundary (:func:`openfield.pipeline.boundary.guarded`): one
     that fails, for any reason, is ``failed`` with its one-line cause and
     the others go on; ``summary_all.csv`` holds the others. The batch holds
-    the output folder's lock (see :func:`run_videos`).
+    the output folder's lock (see :func:`openfield.pipeline.batch.run_videos`).
 
     Returns
     -------
     list of VideoResult
         One per file, in order.
     """
-    from tqdm.auto import tqdm
-
-    from openfield.pipeline.timings import RunClock, log_timings
-
     clock = RunClock.start()
     check_output_folder(out_dir)
     check_arena_size_cm(config.arena_size_cm)
@@ -666,8 +606,6 @@ def track_videos(
     list of VideoResult
         ``outputs["pose"]`` the pose CSV; failed videos reported, the others go on.
     """
-    from openfield.pipeline.config import check_fps
-
     check_fps(fps)
     tracker = tracker or TrackerConfig()
     cal_fp = steps.given_calibration(calibration) if calibration is not None else None

@@ -20,25 +20,44 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cv2
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import xarray as xr
 
 from openfield import calibration as calibration_mod
-from openfield import kinematics, quality, timebase, tracking
+from openfield import kinematics, overlay, quality, timebase, tracking
 from openfield.arena import ArenaGeometry
 from openfield.behavior.labels import default_behaviors
-from openfield.behavior.silhouette import add_silhouette, silhouette_path, write_silhouette
+from openfield.behavior.outputs import behavior_model_kind, load_pose_model, write_timeline
+from openfield.behavior.pose import arena_geometry
+from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
+from openfield.behavior.silhouette import OPTIONAL as SILHOUETTE_OPTIONAL
+from openfield.behavior.silhouette import add_silhouette, silhouette_table
+from openfield.behavior.timeline import behavior_timeline
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration, write_calibration
 from openfield.io.files import atomic_write, save_figure, write_csv
-from openfield.io.pose import read_dlc, write_dlc_csv
+from openfield.io.pose import read_dlc, read_pose, write_dlc_csv
+from openfield.io.silhouette import read_silhouette, write_silhouette
 from openfield.io.timestamps import read_frame_times, read_frame_timestamps
 from openfield.io.timestamps import write_frame_times as write_frame_times_csv
 from openfield.io.video import video_background, video_info
 from openfield.pipeline.config import behavior_columns
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import PLOTS, arena_stem, arenas_image_path, output_paths
+from openfield.pipeline.paths import (
+    PLOTS,
+    arena_stem,
+    arenas_image_path,
+    frame_times_path,
+    output_paths,
+    silhouette_path,
+)
+from openfield.pipeline.paths import labeled_video_path as labeled_video_name
 
 if TYPE_CHECKING:
     from openfield.overlay import LabeledVideo
@@ -223,8 +242,6 @@ def remove_arenas(ledger: Ledger, arenas: list[int]) -> list[Path]:
 
 def write_png(image: np.ndarray, path: Path) -> Path:
     """An image as PNG, atomically."""
-    import cv2
-
     with atomic_write(path) as tmp:
         if not cv2.imwrite(str(tmp), image):
             raise OpenfieldError("could not write the image", path)
@@ -270,7 +287,7 @@ def arena_tracking_step(
     readers = []
     for ds, path in zip(datasets, paths, strict=True):
         write_dlc_csv(ds, path, scorer=tracking.SCORER)
-        write_silhouette(ds, silhouette_path(path))
+        write_silhouette(silhouette_table(ds), silhouette_path(path))
         empty = not bool(ds["position"].sel(keypoints="body").notnull().any())
         readers.append({**_reader_values(ds), "empty": empty})
     times = write_frame_times(ledger, datasets[0].attrs.get("timestamps_ms"))  # one decode: the same for every arena
@@ -345,7 +362,8 @@ def tracker_pose_step(
             video,
         )
     write_dlc_csv(ds, path, scorer=tracking.SCORER)
-    write_silhouette(ds, silhouette_path(path))  # area, length, width per frame, for the behaviour classifier
+    # area, length, width per frame, for the behaviour classifier
+    write_silhouette(silhouette_table(ds), silhouette_path(path))
     ledger.record("pose", fp, {"pose": path, **write_frame_times(ledger, ds.attrs.get("timestamps_ms"))},
                   _reader_values(ds))
     log.info("%s: tracked -> %s", video.name, path.name)
@@ -380,7 +398,7 @@ def write_frame_times(ledger: Ledger, timestamps_ms: Any) -> dict[str, Path]:
         ``{"frame_times": path}`` when written, else empty: the outputs to
         record with the step that read the video.
     """
-    path = ledger.out_dir / f"{ledger.stem}_frame_times.csv"
+    path = frame_times_path(ledger.stem, ledger.out_dir)
     times = None
     if timestamps_ms is not None and len(timestamps_ms):
         try:
@@ -478,20 +496,20 @@ def dlc_pose_step(ledger: Ledger, video: Path, dlc_config: Path) -> tuple[str, P
     return fp, path
 
 
-def pose_file_step(pose_file: Path, fps: float) -> str:
-    """The fingerprint of a user's pose file (``openfield kinematics``): the file is the pose step."""
-    return fingerprint("pose", {"method": "file", "fps": fps}, sources=[pose_file])
+def pose_file_step(pose_file: Path, fps: float, source_software: str | None = None) -> str:
+    """The fingerprint of a user's pose file (``openfield kinematics``): the file is the pose step.
+
+    ``source_software`` (given) enters the settings; told from the file (None), the fingerprint is as before.
+    """
+    settings: dict[str, Any] = {"method": "file", "fps": fps}
+    if source_software is not None:
+        settings["source_software"] = source_software
+    return fingerprint("pose", settings, sources=[pose_file])
 
 
 def write_frames_table(frames: Any, path: Path) -> Path:
     """The per-frame table, atomically: CSV (4 decimals, written by pyarrow: ~10x pandas) or Parquet."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
         with atomic_write(path) as tmp:
             pq.write_table(pa.Table.from_pandas(frames, preserve_index=False), tmp)
         return path
@@ -520,6 +538,7 @@ def kinematics_step(
     arena_bodyparts: tuple[str, str, str, str] | None = None,
     arena_size_cm: tuple[float, float] | None = None,
     frame_times: Path | None = None,
+    source_software: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Kinematics and plots -> ``<stem>_kinematics.csv`` (or ``.parquet``), ``<stem>_locomotor_bouts.csv``
     and ``<stem>_<plot>.png``.
@@ -540,6 +559,9 @@ def kinematics_step(
         (:func:`frame_times_file`): every time is measured on its timestamps
         (:func:`openfield.kinematics.analyze_pose`'s ``times_s``). A file
         whose frame count differs from the pose's is not used (a warning).
+    source_software
+        The tool that wrote a pose file (:data:`openfield.io.pose.SOURCE_SOFTWARE`); None tells it from the
+        file (:func:`openfield.io.pose.read_pose`).
 
     Returns
     -------
@@ -567,9 +589,10 @@ def kinematics_step(
     # (a record from before the cleaning, or before the zone columns, was kept: redone)
     if rec and "cleaning" in rec["values"] and all(k in rec["values"] for k in kinematics.SUMMARY_COLUMNS):
         return fp, rec["values"]
-    ds = read_dlc(pose, fps=fps) if isinstance(pose, Path) else pose
-    if silhouette is not None:
-        ds = add_silhouette(ds, silhouette)  # the tracker's outline per frame: the mobility states
+    ds = read_pose(pose, fps=fps, source_software=source_software) if isinstance(pose, Path) else pose
+    if silhouette is not None:  # the tracker's outline per frame: the mobility states
+        ds = add_silhouette(ds, read_silhouette(silhouette, SILHOUETTE_MEASURES, ds.sizes["time"],
+                                                optional=SILHOUETTE_OPTIONAL))
     if arena_bodyparts is not None:
         assert arena_size_cm is not None
         cal = calibration_mod.calibrate_from_bodyparts(ds, arena_bodyparts, arena_size_cm)
@@ -645,8 +668,6 @@ def behavior_step(
         :func:`~openfield.pipeline.config.behavior_columns` of the model's
         behaviours (``time_<b>_s``, ``bouts_<b>``, ``latency_<b>_s``) -> value.
     """
-    from openfield.behavior.outputs import behavior_model_kind
-
     model = Path(model)
     if pose is None and "pose" in ledger.records:
         pose, pose_fp = ledger.output("pose", "pose"), ledger.records["pose"]["fingerprint"]
@@ -697,11 +718,7 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
     """:func:`behavior_step` with a pose classifier (``frame_times``: a variable frame rate's timestamps;
     ``window``: the trial's frames)."""
     try:
-        from openfield.behavior import outputs as behavior_outputs
-        from openfield.behavior.pose import arena_geometry
-        from openfield.behavior.timeline import behavior_timeline
-
-        model = behavior_outputs.load_pose_model(model_path)
+        model = load_pose_model(model_path)  # loads scikit-learn and skops, the 'behavior' extra
     except ImportError as exc:
         raise OpenfieldError(
             f"a pose behaviour model needs scikit-learn and skops ({exc}); install the 'behavior' extra"
@@ -728,7 +745,7 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
     timeline = behavior_timeline(proba, model.classes, fps, model.min_bout_s, times_s=times)
     if window is not None:
         timeline = timeline.window(*window)
-    paths, summary = behavior_outputs.write_timeline(ledger.out_dir, ledger.stem, timeline, {"file": video.name})
+    paths, summary = write_timeline(ledger.out_dir, ledger.stem, timeline, {"file": video.name})
     values = {k: summary.get(k, math.nan) for k in behavior_columns(timeline.behaviors)}
     ledger.record("behavior", fp, paths, values)
     log.info("%s: behaviour from the pose (%s) -> %s", video.name, model_path.name, paths["behavior"].name)
@@ -737,15 +754,13 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
 
 def _with_run_silhouette(ds: xr.Dataset, path: Path, model_path: Path) -> xr.Dataset:
     """The run's pose with the silhouette its pose step wrote (for a model trained with silhouette tables)."""
-    from openfield.behavior.silhouette import add_silhouette
-
     if not path.is_file():
         raise OpenfieldError(
             f"{model_path.name} was trained with the classical tracker's silhouette, but the run has no {path.name} "
             "(a DeepLabCut pose has none; a pose tracked by an older openfield neither: run again with --overwrite)",
             path,
         )
-    return add_silhouette(ds, path)
+    return add_silhouette(ds, read_silhouette(path, SILHOUETTE_MEASURES, ds.sizes["time"]))
 
 
 def labeled_video_step(
@@ -776,8 +791,6 @@ def labeled_video_step(
     str
         The step's fingerprint.
     """
-    from openfield import overlay
-
     path = labeled_video_path(ledger)
     fp = fingerprint("labeled_video", {"fps": fps}, inputs=inputs, sources=[video])
     if ledger.current("labeled_video", fp):
@@ -791,16 +804,12 @@ def labeled_video_step(
 
 def labeled_video_path(ledger: Ledger) -> Path:
     """``<stem>_labeled.mp4`` of a ledger's video (or arena)."""
-    return ledger.out_dir / f"{ledger.stem}_labeled.mp4"
+    return labeled_video_name(ledger.stem, ledger.out_dir)
 
 
 def _labeled_video(ledger: Ledger, path: Path, fps: float, corners: np.ndarray | None,
                    box: tuple[int, int, int, int] | None = None) -> LabeledVideo:
     """What a labelled video draws, read from the ledger's steps (see :func:`labeled_video_step`)."""
-    import pandas as pd
-
-    from openfield import overlay
-
     ds = read_dlc(ledger.output("pose", "pose"), fps=fps)
     table = pd.read_csv(ledger.output("kinematics", "kinematics"), usecols=lambda c: c in ("frame", "zone"))
     zones = table["zone"].astype(str).tolist()
@@ -856,8 +865,6 @@ def arena_labeled_video_step(
     list of str
         Each arena's fingerprint.
     """
-    from openfield import overlay
-
     fingerprints, todo = [], []
     for unit, cal, ins in zip(units, cals, inputs, strict=True):
         box = overlay.arena_box(cal.floor_outline_px, image_size)
@@ -890,8 +897,6 @@ def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> tupl
     row : dict
         The row.
     """
-    import pandas as pd
-
     path = output_paths(ledger.stem, ledger.out_dir)["summary"]
     fp = fingerprint("summary", {"columns": list(row)}, inputs=inputs)
     rec = ledger.current("summary", fp)

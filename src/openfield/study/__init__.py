@@ -5,11 +5,11 @@ names), :mod:`~openfield.study.bins` (per-bin measures),
 :mod:`~openfield.study.stats` (descriptives and tests),
 :mod:`~openfield.study.analysis` (:func:`run_study`, tables in, tables out),
 :mod:`~openfield.study.workbook` and :mod:`~openfield.study.report`
-(``study.xlsx``, ``study.html``), :mod:`~openfield.study.output`
-(:func:`write_study`: read, run, write).
+(``study.xlsx``, ``study.html``). These modules take and return tables; reading the design and the
+results and writing the study's files is :mod:`openfield.pipeline.study`
+(:func:`~openfield.pipeline.study.write_study`: read, run, write).
 """
 
 from openfield.study.analysis import StudyTables, run_study
-from openfield.study.output import load_study, save_study, write_study
 
-__all__ = ["StudyTables", "load_study", "run_study", "save_study", "write_study"]
+__all__ = ["StudyTables", "run_study"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 from typing import Any
 
@@ -12,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from openfield import __version__
+from openfield.io.files import figure_png
 from openfield.study.analysis import StudyTables
 from openfield.study.workbook import header
 
@@ -21,16 +21,11 @@ text-align:right}th{background:#eee}td.t{text-align:left}.warn{color:#a40}img{ma
 
 
 def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return base64.b64encode(figure_png(fig, dpi=80)).decode("ascii")
 
 
 def _grid(n: int, ncols: int = 4) -> tuple[Any, np.ndarray]:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy: matplotlib only where a figure is drawn
 
     nrows = max(1, math.ceil(n / ncols))
     fig = Figure(figsize=(3.2 * ncols, 2.8 * nrows))
@@ -42,7 +37,7 @@ def _grid(n: int, ncols: int = 4) -> tuple[Any, np.ndarray]:
 
 def box_plots(videos: pd.DataFrame, measures: list[str], groups: list[str]) -> Any:
     """One panel per measure: a box per group and every animal as a dot (group names as plain text)."""
-    from openfield.plots import plain_text
+    from openfield.plots import plain_text  # lazy: openfield.plots imports matplotlib
 
     fig, axes = _grid(len(measures))
     rng = np.random.default_rng(0)  # jitter only
@@ -61,7 +56,7 @@ def box_plots(videos: pd.DataFrame, measures: list[str], groups: list[str]) -> A
 
 def bin_curves(groups_bins: pd.DataFrame, measures: list[str], groups: list[str]) -> Any:
     """One panel per measure: mean ± SEM per bin, one line per group (group names as plain text)."""
-    from openfield.plots import plain_text
+    from openfield.plots import plain_text  # lazy: openfield.plots imports matplotlib
 
     fig, axes = _grid(len(measures))
     for ax, m in zip(axes, measures, strict=False):

@@ -125,7 +125,7 @@ def mann_whitney(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
 
 def welch_anova(samples: Sequence[np.ndarray]) -> tuple[float, float, float, float]:
     """Welch's one-way ANOVA (statsmodels ``anova_oneway(use_var="unequal")``): F, df1, df2, p."""
-    from statsmodels.stats.oneway import anova_oneway
+    from statsmodels.stats.oneway import anova_oneway  # lazy: statsmodels takes ~0.7 s to import, only a study needs it
 
     res = anova_oneway([np.asarray(s, float) for s in samples], use_var="unequal", welch_correction=True)
     df1, df2 = res.df
@@ -164,6 +164,7 @@ def games_howell(a: np.ndarray, b: np.ndarray, k: int) -> tuple[float, float, fl
 
 def holm(p: Sequence[float]) -> np.ndarray:
     """Holm's step-down adjustment (statsmodels ``multipletests``); NaNs stay NaN and do not count."""
+    # lazy: statsmodels takes ~0.7 s to import, only a study needs it
     from statsmodels.stats.multitest import multipletests
 
     p = np.asarray(p, float)
@@ -210,7 +211,7 @@ def mixed_model(long: pd.DataFrame, value: str = "value") -> dict[str, Any]:
         ``statistic`` (LR chi-square), ``df``, ``p_value``, ``params`` (the
         full model's fixed effects), ``converged``.
     """
-    import statsmodels.formula.api as smf
+    import statsmodels.formula.api as smf  # lazy: statsmodels takes ~0.7 s to import, only a study needs it
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
     d = long[["subject", "group", "bin", value]].dropna().rename(columns={value: "y"})

@@ -7,6 +7,9 @@ import math
 from collections.abc import Mapping
 
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 #: Column-name endings and their units, longest first.
 _UNITS = [("_deg_cm", "°/cm"), ("_deg_s", "°/s"), ("_deg", "°"), ("_cm_s2", "cm/s²"), ("_cm_s", "cm/s"), ("_cm", "cm"),
@@ -37,10 +40,6 @@ def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     text cell is text: one starting with ``=`` (``+``, ``-``, ``@``: the
     spreadsheet programs' formula starts) is never written as a formula.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     wb = Workbook()
     wb.remove(wb.active)
     for name, df in sheets.items():

@@ -17,6 +17,8 @@ from openfield.behavior import pose as bp
 from openfield.behavior import silhouette as sil
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
+from openfield.io.silhouette import read_silhouette, write_silhouette
+from openfield.pipeline.paths import silhouette_path
 
 FPS = 20.0
 ARENA_CM = (40.0, 40.0)
@@ -63,8 +65,8 @@ def pose_with_silhouette(px_per_cm: float, n: int = 600, seed: int = 0):
 
 
 def test_silhouette_path_beside_the_pose(tmp_path):
-    assert sil.silhouette_path(tmp_path / "mouse_pose.csv") == tmp_path / "mouse_silhouette.csv"
-    assert sil.silhouette_path(tmp_path / "OFT_38DLC_resnet50.h5") == tmp_path / "OFT_38DLC_resnet50_silhouette.csv"
+    assert silhouette_path(tmp_path / "mouse_pose.csv") == tmp_path / "mouse_silhouette.csv"
+    assert silhouette_path(tmp_path / "OFT_38DLC_resnet50.h5") == tmp_path / "OFT_38DLC_resnet50_silhouette.csv"
 
 
 def test_table_round_trip_keeps_missing_frames(tmp_path):
@@ -72,12 +74,14 @@ def test_table_round_trip_keeps_missing_frames(tmp_path):
     values[2] = np.nan  # no animal found in frame 2
     ds = from_numpy(np.zeros((5, 3, 2)), None, ["head", "body", "tail"], fps=FPS)
     ds["silhouette"] = silhouette_array(values).assign_coords(time=ds["time"])
-    path = sil.write_silhouette(ds, tmp_path / "m_silhouette.csv")
+    path = write_silhouette(sil.silhouette_table(ds), tmp_path / "m_silhouette.csv")
     assert path.read_text().splitlines()[0] == "frame,area_px,length_px,width_px"
-    back = sil.add_silhouette(ds.drop_vars("silhouette"), path)
+    back = sil.add_silhouette(ds.drop_vars("silhouette"), read_silhouette(path, sil.MEASURES, 5))
     np.testing.assert_allclose(back["silhouette"].values, values, equal_nan=True)
     with pytest.raises(ValueError, match="no silhouette"):
-        sil.write_silhouette(ds.drop_vars("silhouette"), tmp_path / "x.csv")
+        sil.silhouette_table(ds.drop_vars("silhouette"))
+    with pytest.raises(OpenfieldError, match="has 5 frames but its pose has 4"):
+        sil.add_silhouette(ds.isel(time=slice(0, 4)).drop_vars("silhouette"), back["silhouette"])
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -93,7 +97,7 @@ def test_bad_tables_are_one_clear_error(tmp_path, text, message):
     if text is not None:
         path.write_text(text)
     with pytest.raises(OpenfieldError, match=message) as err:
-        sil.read_silhouette(path, n_frames=3)
+        read_silhouette(path, sil.MEASURES, n_frames=3)
     assert str(path) in str(err.value)
 
 
@@ -185,7 +189,7 @@ def test_pose_train_finds_the_table_beside_the_pose_and_checks_the_options(tmp_p
     ds, _, labels = pose_with_silhouette(10.0, n=400)
     pose = tmp_path / "m_pose.csv"
     write_dlc_csv(ds, pose)
-    sil.write_silhouette(ds, tmp_path / "m_silhouette.csv")
+    write_silhouette(sil.silhouette_table(ds), tmp_path / "m_silhouette.csv")
     rears = np.flatnonzero(np.diff(np.r_[0, (labels == "rearing").astype(int), 0]))
     lab = tmp_path / "labels.csv"
     lab.write_text("start_s,end_s,behavior\n" + "".join(f"{a / FPS},{b / FPS},rearing\n"

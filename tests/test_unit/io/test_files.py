@@ -41,7 +41,8 @@ import sys  # noqa: E402
 from openfield.errors import OpenfieldError, OutputStorageError  # noqa: E402
 from openfield.io import files as files_mod  # noqa: E402
 from openfield.io import lock as lock_mod  # noqa: E402
-from openfield.io.files import TEMP_MARKER, clean_stale_temporaries, is_temporary, write_json  # noqa: E402
+from openfield.io.files import TEMP_MARKER, is_temporary, write_json  # noqa: E402
+from openfield.io.lock import clean_stale_temporaries  # noqa: E402
 
 
 def test_temporary_names_are_recognisable(tmp_path):

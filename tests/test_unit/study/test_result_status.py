@@ -7,7 +7,8 @@ import pytest
 
 from openfield.errors import OpenfieldError
 from openfield.pipeline.boundary import record_outcome
-from openfield.study.design import find_results, match_design, read_design, result_status
+from openfield.pipeline.results import find_results, result_status
+from openfield.study.design import match_design, read_design
 
 
 @pytest.fixture

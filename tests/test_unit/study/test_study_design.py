@@ -6,10 +6,9 @@ import pandas as pd
 import pytest
 
 from openfield.errors import OpenfieldError
+from openfield.pipeline.results import find_empty_arenas, find_results
 from openfield.study.design import (
     Recording,
-    find_empty_arenas,
-    find_results,
     match_design,
     read_design,
     video_stem,

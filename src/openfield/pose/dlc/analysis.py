@@ -16,9 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from openfield import cleaning
 from openfield.device import resolve_device
 from openfield.errors import OpenfieldError
+from openfield.io import read_dlc
 from openfield.io.files import atomic_write
+from openfield.io.pose import to_dlc_dataframe
 from openfield.pose.dlc.checks import check_at_least, check_config, check_videos, read_yaml
 from openfield.pose.dlc.project import repair_project, train_fraction, trained_snapshots
 from openfield.pose.dlc.session import dlc_session, import_deeplabcut
@@ -52,8 +55,6 @@ def clean_pose(
     xarray.Dataset
         A cleaned copy.
     """
-    from openfield import cleaning
-
     fps = ds.attrs.get("fps")
     if not fps:
         raise OpenfieldError("the pose dataset has no fps; cleaning needs it", ds.attrs.get("source_file"))
@@ -220,9 +221,6 @@ def analyze_videos(
 
 def _write_cleaned(raw: Path, dst: Path, fps: float, cutoff: float) -> None:
     """Clean a DeepLabCut .h5 with :func:`clean_pose`; write .h5 and .csv beside it."""
-    from openfield.io import read_dlc
-    from openfield.io.pose import to_dlc_dataframe
-
     cleaned = clean_pose(read_dlc(raw, fps=fps), cutoff)
     df = to_dlc_dataframe(cleaned)
     with atomic_write(dst.with_suffix(".csv")) as tmp:

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 import yaml
 
-from openfield.bodyparts import BODY_PART_ALIASES, resolve_body_parts
+from openfield.bodyparts import BODY_PART_ALIASES, TRACKER_KEYPOINTS, resolve_body_parts
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write
 from openfield.pose.dlc.checks import check_config, check_video, labelled_folders, read_yaml
@@ -27,8 +28,8 @@ from openfield.pose.dlc.session import dlc_session, import_deeplabcut
 
 log = logging.getLogger(__name__)
 
-#: Body parts of a new project (the original work's points; roles head, body, tailbase).
-DEFAULT_BODYPARTS = ("head", "body", "tail")
+#: Body parts of a new project: the classical tracker's points (:data:`openfield.bodyparts.TRACKER_KEYPOINTS`).
+DEFAULT_BODYPARTS = TRACKER_KEYPOINTS
 #: DeepLabCut's default network; with ImageNet weights the recommended choice.
 DEFAULT_NET = "resnet_50"
 #: Where the project lives in the repository (its contents are git-ignored).
@@ -265,8 +266,6 @@ def extract_frames(
             raise OpenfieldError(f"numframes must be at least 1, got {numframes}")
         with dlc_session("setting numframes2pick", path):
             dlc.auxiliaryfunctions.edit_config(str(path), {"numframes2pick": int(numframes)})
-    import numpy as np
-
     np.random.seed(seed)
     with dlc_session("extracting frames", path):
         dlc.extract_frames(str(path), mode="automatic", algo="kmeans", userfeedback=False, crop=False)

@@ -122,7 +122,7 @@ def initial_snapshot(
     is taken as backbone weights (e.g. timm's ImageNet ResNet-50) and loaded
     into a fresh model's backbone.
     """
-    import torch
+    import torch  # lazy: torch is optional (the 'behavior' extra)
 
     init_dir = pcfg.parent.parent / "init"
     if weights is not None:
@@ -131,7 +131,7 @@ def initial_snapshot(
             raise OpenfieldError("weights file not found", wpath)
         try:
             if wpath.suffix == ".safetensors":
-                from safetensors.torch import load_file
+                from safetensors.torch import load_file  # lazy: optional (the 'behavior' extra)
 
                 state = load_file(str(wpath))
             else:

@@ -20,8 +20,8 @@ from openfield.behavior.dataset import (
     resplit_dataset,
     split_panels,
 )
-from openfield.behavior.dataset_files import read_manifest
 from openfield.errors import OpenfieldError
+from openfield.io.behavior_dataset import read_manifest
 
 FPS = 10.0
 

@@ -7,13 +7,13 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import pandas as pd
-
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write, write_csv, write_json
 from openfield.io.lock import claim_output_folder
-from openfield.study import design as design_mod
+from openfield.io.study import read_result_table
+from openfield.pipeline.results import find_empty_arenas, find_results
 from openfield.study.analysis import StudyTables, run_study
+from openfield.study.design import match_design, read_design
 from openfield.study.report import study_html
 from openfield.study.workbook import workbook_bytes
 
@@ -22,13 +22,6 @@ log = logging.getLogger(__name__)
 #: The files ``write_study`` writes in the study folder.
 OUTPUT_FILES = ["design.csv", "videos.csv", "bins.csv", "groups.csv", "groups_bins.csv", "stats.csv",
                 "study.xlsx", "study.html", "study.json"]
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise OpenfieldError(f"cannot read ({exc})", path) from exc
 
 
 def load_study(
@@ -42,7 +35,7 @@ def load_study(
 ) -> StudyTables:
     """Read the design and the results, match them and run the study (nothing is written).
 
-    Only results a study may read are read (:func:`openfield.study.design.result_status`):
+    Only results a study may read are read (:func:`openfield.pipeline.results.result_status`):
     with ``this_run`` (``openfield run --design``: the stems this run
     produced -> their error, ``""`` when finished) only those; otherwise
     none whose input failed in its last run or changed since. A design row
@@ -55,25 +48,25 @@ def load_study(
     OpenfieldError
         Any problem with the design, the results or the options.
     """
-    design = design_mod.read_design(design_path)
-    results = design_mod.find_results(list(results_dirs), this_run)
-    empty = design_mod.find_empty_arenas(list(results_dirs))
-    match = design_mod.match_design(design, results, allow_missing, design_path, empty=empty)
+    design = read_design(design_path)
+    results = find_results(list(results_dirs), this_run)
+    empty = find_empty_arenas(list(results_dirs))
+    match = match_design(design, results, allow_missing, design_path, empty=empty)
     if match.design.empty and len(match.missing):
         why = "; ".join(f"{r['video']}: {r['reason']}" for _, r in match.missing.iterrows())
         raise OpenfieldError(f"no design row has results a study may read ({why})", design_path)
     summaries, frames, behaviors = {}, {}, {}
     for stem in match.design["recording"]:
         rec = results[stem]
-        s = _read_csv(rec.summary)
+        s = read_result_table(rec.summary)
         if len(s) != 1:
             raise OpenfieldError(f"expected one summary row, found {len(s)}", rec.summary)
         row = {"status": rec.status, **s.iloc[0].to_dict()}
         if rec.behavior_summary is not None:
-            b = _read_csv(rec.behavior_summary)
+            b = read_result_table(rec.behavior_summary)
             row.update({k: v for k, v in b.iloc[0].to_dict().items() if k not in row and k != "file"})
         summaries[stem] = row
-        fr = _read_csv(rec.kinematics)
+        fr = read_result_table(rec.kinematics)
         need = {"x_cm", "y_cm", "speed_cm_s", "acceleration_cm_s2", "zone", "moving"}
         if need - set(fr.columns):
             raise OpenfieldError(f"not a per-frame kinematics table: no {', '.join(sorted(need - set(fr.columns)))}",
@@ -81,7 +74,7 @@ def load_study(
         frames[stem] = fr
         behaviors[stem] = None
         if rec.behavior is not None:
-            beh = _read_csv(rec.behavior)
+            beh = read_result_table(rec.behavior)
             if len(beh) == len(fr) and "label" in beh.columns:
                 behaviors[stem] = beh
             else:

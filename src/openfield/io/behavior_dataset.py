@@ -22,6 +22,7 @@ import pandas as pd
 
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write, write_csv, write_json
+from openfield.io.formats import IMAGE_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -144,3 +145,44 @@ def read_manifest(dataset_dir: str | os.PathLike[str]) -> tuple[pd.DataFrame, di
         raise OpenfieldError(f"manifest is missing column(s) {missing}", mpath)
     manifest["file"] = [str(d / p) for p in manifest["path"]]
     return manifest, info
+
+
+def class_folder_images(root: str | os.PathLike[str]) -> list[tuple[str, list[Path]]]:
+    """The images of each class folder ``root/<class>/*.png`` (folders and images sorted; hidden folders left out).
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the folder: no root, no class folder in it, a class folder without images.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise OpenfieldError("class folder root not found (expected DIR/<class>/*.png)", root)
+    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not class_dirs:
+        raise OpenfieldError("no class folders inside (expected DIR/<class>/*.png)", root)
+    out = []
+    for d in class_dirs:
+        images = sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not images:
+            raise OpenfieldError("class folder has no images (.png, .jpg, ...)", d)
+        out.append((d.name, images))
+    return out
+
+
+def folder_files(folder: str | os.PathLike[str], suffixes: Iterable[str], missing: str, empty: str) -> list[Path]:
+    """The files of ``folder`` with one of ``suffixes`` (lower case), sorted.
+
+    Raises
+    ------
+    OpenfieldError
+        Naming the folder: ``missing`` when it is not there, ``empty`` when it holds no such file.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise OpenfieldError(missing, folder)
+    suffixes = set(suffixes)
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes)
+    if not files:
+        raise OpenfieldError(empty, folder)
+    return files
