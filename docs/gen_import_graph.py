@@ -52,6 +52,10 @@ LAYERS: list[tuple[str, list[str]]] = [
 #: scipy.linalg: not by ``openfield track``, see tests/test_unit/test_tracking.py; statsmodels ~0.7 s: only
 #: ``openfield study``; movement ~1.8 s: only other tools' pose files and ROI objects; openfield.plots imports
 #: matplotlib at its top).
+#: Modules whose functions are entry points: they may import the work they run inside the function (commented),
+#: so that building the command line's parser (every command module imported) stays light.
+ENTRY_POINTS = ("openfield.commands",)
+
 LAZY_MODULES = ("deeplabcut", "napari", "torch", "torchvision", "transformers", "safetensors", "sklearn", "skops",
                 "joblib", "dask", "distributed", "matplotlib", "scipy.signal", "scipy.linalg", "statsmodels",
                 "movement", "openfield.plots")
@@ -71,9 +75,12 @@ class Import:
 
     @property
     def lazy_allowed(self) -> bool:
-        """An import inside a function that the rule allows: of :data:`LAZY_MODULES`, or guarded; commented."""
+        """An import inside a function that the rule allows, commented: of :data:`LAZY_MODULES`, guarded, or
+        a command's work imported by its entry point (:data:`ENTRY_POINTS`: the CLI imports every command
+        module to build its parser, so a command imports what it runs only when it runs)."""
         lazy = any(self.target == m or self.target.startswith(m + ".") for m in LAZY_MODULES)
-        return (lazy or self.guarded) and self.commented
+        entry = any(self.module == m or self.module.startswith(m + ".") for m in ENTRY_POINTS)
+        return (lazy or self.guarded or entry) and self.commented
 
 
 def module_name(path: Path, src: Path = SRC) -> str:

@@ -16,9 +16,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-#: Modules another branch owns while this rule was introduced (issue 27, throughput): their imports inside
-#: functions are moved when that work is merged. Each entry must still have such an import (no stale entry).
-OWNED_ELSEWHERE = {"openfield.pipeline.parallel", "openfield.io.video"}
+#: Modules allowed imports inside functions without the rule's reasons (none now: the throughput work is merged).
+#: Each entry must still have such an import (no stale entry).
+OWNED_ELSEWHERE: set[str] = set()
 
 #: Imports that go up a layer, known and to be removed (none now).
 KNOWN_UPWARD: set[tuple[str, str]] = set()

@@ -17,13 +17,17 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+try:  # xarray's record of the duck-array modules (its layout since 2024)
+    from xarray.namedarray import pycompat
+    from xarray.namedarray import utils as xr_utils
+except ImportError:  # pragma: no cover - another xarray layout: it imports dask as it does
+    pycompat = xr_utils = None
+
 
 class _DaskOnceImported:
     """Stands for xarray's record of the ``dask`` duck-array module until dask is imported."""
 
     def _real(self) -> Any:
-        from xarray.namedarray import pycompat
-
         real = pycompat.DuckArrayModule("dask")
         pycompat._cached_duck_array_modules["dask"] = real  # noqa: SLF001 - the record this object stands for
         return real
@@ -63,10 +67,7 @@ def xarray_without_dask() -> None:
     """
     if "dask" in sys.modules:
         return
-    try:
-        from xarray.namedarray import pycompat
-        from xarray.namedarray import utils as xr_utils
-    except ImportError:  # pragma: no cover - another xarray layout: it imports dask as it does
+    if pycompat is None or xr_utils is None:  # another xarray layout: it imports dask as it does
         return
     cache = getattr(pycompat, "_cached_duck_array_modules", None)
     if isinstance(cache, dict) and "dask" not in cache:

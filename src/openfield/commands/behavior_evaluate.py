@@ -11,9 +11,6 @@ import argparse
 import logging
 from pathlib import Path
 
-from openfield.behavior import outputs
-from openfield.behavior.evaluate import evaluate_prediction
-from openfield.behavior.labels import parse_label_map, read_labels
 from openfield.commands.behavior_options import (
     add_label_options,
     nonneg_float,
@@ -63,6 +60,11 @@ def add_evaluate(sub: argparse._SubParsersAction) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Score a per-frame prediction against interval labels."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.behavior import outputs
+    from openfield.behavior.evaluate import evaluate_prediction
+    from openfield.behavior.labels import parse_label_map, read_labels
+
     if args.end_s is not None and args.end_s <= args.start_s:
         raise OpenfieldError(f"--end-s ({args.end_s}) must be after --start-s ({args.start_s})")
     require("sklearn", action="evaluate")

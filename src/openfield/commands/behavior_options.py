@@ -8,9 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from openfield.behavior.pose import arena_geometry
 from openfield.errors import OpenfieldError
-from openfield.io.calibration import read_calibration
 
 #: Import name -> what to install, for the optional libraries of the behaviour actions.
 PACKAGES = {
@@ -163,6 +161,9 @@ def required_fps(args: argparse.Namespace) -> float:
 
 def arena_calibration(args: argparse.Namespace) -> Any:
     """The ``--calibration`` (checked to have an arena), or None; read before any work."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.io.calibration import read_calibration
+
     if not args.calibration:
         return None
     cal = read_calibration(args.calibration)
@@ -173,5 +174,8 @@ def arena_calibration(args: argparse.Namespace) -> Any:
 
 def arena_for(ds: Any, calibration: Any, args: argparse.Namespace) -> Any:
     """The arena of one pose file from ``--calibration`` or ``--arena-size-cm`` with tracked corners."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.behavior.pose import arena_geometry
+
     size = tuple(args.arena_size_cm) if args.arena_size_cm else None
     return arena_geometry(ds, calibration, size)

@@ -14,13 +14,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from openfield.behavior import outputs
-from openfield.behavior import pose as bp
-from openfield.behavior.labels import model_classes, parse_label_map, read_labels
-from openfield.behavior.model_files import convert_pickled_model
-from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
-from openfield.behavior.silhouette import add_silhouette
-from openfield.behavior.timeline import behavior_timeline, intervals_to_frames
 from openfield.commands.behavior_options import (
     add_arena_options,
     add_label_options,
@@ -34,11 +27,6 @@ from openfield.commands.behavior_options import (
     required_fps,
 )
 from openfield.errors import OpenfieldError
-from openfield.io.files import write_csv
-from openfield.io.pose import read_dlc
-from openfield.io.silhouette import read_silhouette
-from openfield.overlay import write_labeled_video
-from openfield.pipeline.paths import silhouette_path
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +110,9 @@ def silhouette_tables(args: argparse.Namespace) -> list[Path | None]:
     OpenfieldError
         Not one ``--silhouette`` per pose file, or one of them missing.
     """
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.pipeline.paths import silhouette_path
+
     if args.no_silhouette:
         return [None] * len(args.pose)
     if args.silhouette:
@@ -138,6 +129,17 @@ def silhouette_tables(args: argparse.Namespace) -> list[Path | None]:
 
 def run_pose_train(args: argparse.Namespace) -> int:
     """Train, cross-validate and save a pose behaviour model."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.behavior import outputs
+    from openfield.behavior import pose as bp
+    from openfield.behavior.labels import model_classes, parse_label_map, read_labels
+    from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
+    from openfield.behavior.silhouette import add_silhouette
+    from openfield.behavior.timeline import intervals_to_frames
+    from openfield.io.files import write_csv
+    from openfield.io.pose import read_dlc
+    from openfield.io.silhouette import read_silhouette
+
     fps = required_fps(args)
     require(*POSE_PACKAGES, action="pose-train")
     if len(args.labels) != len(args.pose):
@@ -217,6 +219,9 @@ def add_convert_model(sub: argparse._SubParsersAction) -> None:
 
 def run_convert_model(args: argparse.Namespace) -> int:
     """Convert a trusted pickle-based pose model to the safe format."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.behavior.model_files import convert_pickled_model
+
     if not args.trust:
         raise OpenfieldError(
             "convert-model opens the file as a pickle, which runs any code its author put in it: add --trust "
@@ -262,6 +267,16 @@ def add_pose_predict(sub: argparse._SubParsersAction) -> None:
 
 def run_pose_predict(args: argparse.Namespace) -> int:
     """Predict behaviour for each pose file and write the timeline outputs."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.behavior import outputs
+    from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
+    from openfield.behavior.silhouette import add_silhouette
+    from openfield.behavior.timeline import behavior_timeline
+    from openfield.io.pose import read_dlc
+    from openfield.io.silhouette import read_silhouette
+    from openfield.overlay import write_labeled_video
+    from openfield.pipeline.paths import silhouette_path
+
     fps = required_fps(args)
     require(*POSE_PACKAGES, action="pose-predict")
     stems = [p.stem for p in args.pose]

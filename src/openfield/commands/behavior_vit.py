@@ -13,16 +13,8 @@ import argparse
 import logging
 from pathlib import Path
 
-from openfield.behavior import outputs
-from openfield.behavior.baseline import baseline_logistic
-from openfield.behavior.crops import CropSettings
-from openfield.behavior.dataset import DatasetSettings, build_dataset
-from openfield.behavior.outputs import train_model
-from openfield.behavior.video import predict_video
-from openfield.behavior.vit import DEFAULT_CHECKPOINT, TrainSettings
 from openfield.commands.behavior_options import fraction, int_at_least, nonneg_float, require, require_files
 from openfield.errors import OpenfieldError
-from openfield.io.behavior import check_model_folder
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +136,10 @@ def add_predict(group: argparse._SubParsersAction) -> None:
 
 def run_dataset(args: argparse.Namespace) -> int:
     """Run ``openfield behavior dataset``."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.behavior.crops import CropSettings
+    from openfield.behavior.dataset import DatasetSettings, build_dataset
+
     clips = args.clips
     if clips is not None and len(clips) == 1 and clips[0].is_dir():
         clips = clips[0]
@@ -167,6 +163,11 @@ def run_dataset(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     """Run ``openfield behavior train``."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.behavior.baseline import baseline_logistic
+    from openfield.behavior.outputs import train_model
+    from openfield.behavior.vit import DEFAULT_CHECKPOINT, TrainSettings
+
     require(*VIT_PACKAGES, action="train")
     settings = TrainSettings(
         checkpoint=args.checkpoint or DEFAULT_CHECKPOINT,
@@ -202,6 +203,11 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_predict(args: argparse.Namespace) -> int:
     """Run ``openfield behavior predict``; a video whose outputs match these settings is skipped."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.behavior import outputs
+    from openfield.behavior.video import predict_video
+    from openfield.io.behavior import check_model_folder
+
     if args.poses and len(args.poses) != len(args.videos):
         raise OpenfieldError(
             f"{len(args.videos)} video(s) but {len(args.poses)} pose file(s): give one per video or none"

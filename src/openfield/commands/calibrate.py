@@ -11,8 +11,6 @@ import numpy as np
 
 from openfield import calibration as cal_mod
 from openfield.errors import OpenfieldError
-from openfield.io import atomic_write, read_image
-from openfield.io.calibration import read_arena, read_arena_corners, write_calibration, write_calibrations
 
 DEFAULT_OUTPUT = Path("images_for_openCV") / "calibration.json"
 
@@ -86,6 +84,10 @@ def arena_count(text: str) -> int | str:
 
 def _run_arenas(args: argparse.Namespace, images: list, names: list[str]) -> int:
     """``calibrate arena --arenas N|auto`` / ``--arena-corners``: one calibration per arena in one file."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.io import atomic_write
+    from openfield.io.calibration import read_arena_corners, write_calibrations
+
     if args.corners is not None:
         raise OpenfieldError("--corners is for one arena; give several arenas' corners with --arena-corners")
     if args.arena_size_cm is None or args.arena_file is not None or args.arena_shape not in (None, "rectangle"):
@@ -116,6 +118,10 @@ def _run_arenas(args: argparse.Namespace, images: list, names: list[str]) -> int
 
 def run(args: argparse.Namespace) -> int:
     """Run a calibration and write its JSON (and PNGs with --show)."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.io import atomic_write, read_image
+    from openfield.io.calibration import read_arena, write_calibration
+
     if args.show and not args.images:
         raise OpenfieldError("--show needs an image to draw on")
     images = [read_image(p) for p in args.images]

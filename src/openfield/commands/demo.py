@@ -6,8 +6,6 @@ import argparse
 import logging
 from pathlib import Path
 
-from openfield.demo import run_demo, run_demo_arenas
-
 log = logging.getLogger("openfield")
 
 
@@ -32,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Render, run, compare; print the table."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.demo import run_demo, run_demo_arenas
+
     if args.arenas is not None and args.arenas != 1:
         table, report = run_demo_arenas(args.output, n_arenas=args.arenas, duration_s=args.duration)
         legend = ("measured: each arena's row of summary_all.csv (one tracking pass for all arenas, each arena with "

@@ -7,9 +7,6 @@ import logging
 import webbrowser
 from pathlib import Path
 
-from openfield.draw import DrawServer, DrawSession
-from openfield.pipeline.paths import find_videos
-
 log = logging.getLogger("openfield")
 
 
@@ -30,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def draw(args: argparse.Namespace) -> int:
     """Serve the page until Ctrl-C."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.draw import DrawServer, DrawSession
+    from openfield.pipeline.paths import find_videos
+
     server = DrawServer(DrawSession(find_videos(args.inputs)), args.port)
     print(f"openfield draw: {len(server.session)} video(s) at {server.url}  (Ctrl-C to stop)", flush=True)
     if not args.no_browser:

@@ -8,9 +8,7 @@ import sys
 from pathlib import Path
 
 from openfield.commands.options import add_kinematics_options, kinematics_config
-from openfield.io.calibration import read_calibration
 from openfield.io.pose import SOURCE_SOFTWARE
-from openfield.pipeline import PoseFilesConfig, run_pose_files
 
 log = logging.getLogger("openfield")
 
@@ -42,6 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check every option, then process each pose file; summary_all.csv for several; exit 1 if one failed."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.io.calibration import read_calibration
+    from openfield.pipeline import PoseFilesConfig, run_pose_files
+
     config = PoseFilesConfig(
         fps=args.fps, kinematics=kinematics_config(args),
         calibration=read_calibration(args.calibration) if args.calibration else None,

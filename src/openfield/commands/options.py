@@ -6,9 +6,6 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from openfield.io.zones import read_zones
-from openfield.kinematics import KinematicsConfig
-
 if TYPE_CHECKING:  # the parsers are built without importing the stages (scipy and all)
     from openfield.kinematics import KinematicsConfig
 
@@ -66,6 +63,10 @@ def add_kinematics_options(parser: argparse.ArgumentParser) -> None:
 
 def kinematics_config(args: argparse.Namespace) -> KinematicsConfig:
     """The checked :class:`KinematicsConfig` of the parsed options (raises OpenfieldError naming a bad one)."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.io.zones import read_zones
+    from openfield.kinematics import KinematicsConfig
+
     return KinematicsConfig(
         bodypart=args.bodypart, likelihood_cutoff=args.likelihood_cutoff, max_speed_cm_s=args.max_speed,
         max_gap_s=args.max_gap, smooth_window_s=args.smooth_window,

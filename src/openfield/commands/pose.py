@@ -15,7 +15,6 @@ from pathlib import Path
 from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.device import DEVICES
 from openfield.errors import OpenfieldError
-from openfield.pose import dlc
 
 log = logging.getLogger("openfield")
 
@@ -119,6 +118,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_create(args: argparse.Namespace) -> int:
     """``openfield pose create``."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.pose import dlc
+
     check_options(args)
     config = dlc.create_project(args.name, args.videos, args.bodyparts, args.project_dir,
                                 experimenter=args.experimenter, net=args.net, copy_videos=not args.link_videos)
@@ -128,6 +130,9 @@ def run_create(args: argparse.Namespace) -> int:
 
 def run_extract(args: argparse.Namespace) -> int:
     """``openfield pose extract``."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.pose import dlc
+
     check_options(args)
     for folder in dlc.extract_frames(args.config, args.numframes):
         print(folder)
@@ -136,6 +141,9 @@ def run_extract(args: argparse.Namespace) -> int:
 
 def run_label(args: argparse.Namespace) -> int:
     """``openfield pose label``."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.pose import dlc
+
     check_options(args)
     dlc.label_frames(args.config)
     return 0
@@ -143,6 +151,9 @@ def run_label(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     """``openfield pose train``."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.pose import dlc
+
     check_options(args)
     snapshot = dlc.train(args.config, epochs=args.epochs, net=args.net, device=args.device,
                          weights=args.weights, from_scratch=args.from_scratch, shuffle=args.shuffle,
@@ -154,6 +165,9 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """``openfield pose evaluate``: print the table and write the CSV."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.pose import dlc
+
     check_options(args)
     result = dlc.evaluate(args.config, shuffle=args.shuffle, device=args.device, out=args.output)
     print(result.T.to_string(header=False))
@@ -162,6 +176,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def run_analyze(args: argparse.Namespace) -> int:
     """``openfield pose analyze``."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.pose import dlc
+
     check_options(args)
     if args.superanimal:
         paths = dlc.analyze_superanimal(args.videos, args.output, batch_size=args.batch_size,

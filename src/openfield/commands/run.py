@@ -11,18 +11,6 @@ from pathlib import Path
 
 from openfield.commands.options import add_kinematics_options, kinematics_config
 from openfield.errors import OpenfieldError
-from openfield.io.calibration import read_arena, read_arena_corners, read_calibration, read_calibrations
-from openfield.io.files import atomic_write
-from openfield.io.settings import video_settings
-from openfield.pipeline import RunConfig, result_units, run_videos
-from openfield.pipeline.boundary import error_log_path, one_line
-from openfield.pipeline.config import check_jobs
-from openfield.pipeline.parallel import available_cores
-from openfield.pipeline.paths import find_videos
-from openfield.pipeline.study import write_study
-from openfield.report import result_stem
-from openfield.study.design import read_design
-from openfield.tracking import TrackerConfig
 
 log = logging.getLogger("openfield")
 
@@ -126,6 +114,9 @@ def check_study_options(args: argparse.Namespace) -> None:
         that cannot be read (missing file, no ``video``/``group`` column, duplicate rows), or a control group
         absent from it.
     """
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.study.design import read_design
+
     if args.design is None:
         if args.bin_min is not None or args.control is not None or args.allow_missing:
             raise OpenfieldError("--bin-min, --control and --allow-missing need --design DESIGN.csv")
@@ -156,6 +147,19 @@ def _start(text: str | None) -> float | str | None:
 
 def run(args: argparse.Namespace) -> int:
     """Check every option, run the batch; exit 1 when some video failed."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.io.calibration import read_arena, read_arena_corners, read_calibration, read_calibrations
+    from openfield.io.files import atomic_write
+    from openfield.io.settings import video_settings
+    from openfield.pipeline import RunConfig, result_units, run_videos
+    from openfield.pipeline.boundary import error_log_path, one_line
+    from openfield.pipeline.config import check_jobs
+    from openfield.pipeline.parallel import available_cores
+    from openfield.pipeline.paths import find_videos
+    from openfield.pipeline.study import write_study
+    from openfield.report import result_stem
+    from openfield.tracking import TrackerConfig
+
     check_jobs(available_cores() if args.jobs is None else args.jobs)  # before the videos are looked for
     check_study_options(args)
     corners = None

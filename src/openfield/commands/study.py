@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from openfield.pipeline.study import write_study
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``openfield study``."""
@@ -30,6 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the study and write its outputs."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.pipeline.study import write_study
+
     measures = [m.strip() for m in args.measures.split(",") if m.strip()] if args.measures else None
     write_study(args.results_dirs, args.design, args.output, bin_min=args.bin_min, control=args.control,
                 measures=measures, allow_missing=args.allow_missing)

@@ -6,10 +6,6 @@ import argparse
 import logging
 from pathlib import Path
 
-from openfield.io.calibration import read_calibration
-from openfield.pipeline import track_videos
-from openfield.tracking import TrackerConfig
-
 log = logging.getLogger("openfield")
 
 
@@ -36,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Track each video; a failure is reported and the others go on."""
+    # the command's work, imported when it runs: the CLI imports every command module to build its parser
+    from openfield.io.calibration import read_calibration
+    from openfield.pipeline import track_videos
+    from openfield.tracking import TrackerConfig
+
     config = TrackerConfig(animal=args.animal, threshold=args.threshold)
     calibration = read_calibration(args.calibration) if args.calibration else None
     results = track_videos(args.videos, args.output, config, calibration, args.fps, overwrite=args.overwrite)

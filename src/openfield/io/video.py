@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import queue
+import struct
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import cv2
 import numpy as np
 
 from openfield.errors import OpenfieldError
+from openfield.io.files import atomic_write
 from openfield.io.formats import VIDEO_SUFFIXES
 from openfield.io.timestamps import frame_timestamp_ms
 
@@ -154,8 +156,6 @@ def avi_header_fps(path: str | os.PathLike[str], head_bytes: int = 1 << 16) -> f
         return None
     if head[:4] != b"RIFF" or head[8:12] != b"AVI ":
         return None
-    import struct
-
     rate = 0.0
     at = head.find(b"strh")
     while at >= 0 and at + 40 <= len(head):
@@ -573,8 +573,6 @@ def write_clip(
     OpenfieldError
         Missing or unreadable source, or fewer frames than asked.
     """
-    from openfield.io.files import atomic_write
-
     src, dst = Path(src), Path(dst)
     if n_frames < 1 or start < 0:
         raise OpenfieldError(f"a clip needs n_frames >= 1 and start >= 0, got {n_frames}, {start}")

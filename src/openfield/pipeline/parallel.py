@@ -36,23 +36,33 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import logging
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cv2
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
+
 from openfield.errors import OpenfieldError, OutputStorageError
+from openfield.io.lock import forget_inherited_locks
+from openfield.pipeline import run as video_run  # process_video called through its module (tests replace it)
+from openfield.pipeline.boundary import guarded, record_outcome
+from openfield.pipeline.run import VideoResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from distributed import Client
 
     from openfield.pipeline.config import RunConfig
-    from openfield.pipeline.run import VideoResult
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +118,7 @@ def limit_threads(n: int) -> None:
     n = max(1, int(n))
     for name in THREAD_VARIABLES:
         os.environ[name] = str(n)
-    from threadpoolctl import threadpool_limits
-
     threadpool_limits(limits=n)
-    import cv2
-
     cv2.setNumThreads(n)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(n)
@@ -132,7 +138,6 @@ def fork_is_safe() -> bool:
         behaviour model loaded torch, on macOS (system libraries that do not
         survive a fork) and where there is no fork.
     """
-    import threading
 
     if not (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()):
         return False  # pragma: no cover - not Linux
@@ -148,7 +153,6 @@ def worker_context() -> multiprocessing.context.BaseContext:
     ``spawn`` where there is no forkserver (Windows).
     """
     if fork_is_safe():
-        import importlib
 
         for name in PRELOAD:
             importlib.import_module(name)
@@ -171,7 +175,6 @@ def _forking(context: multiprocessing.context.BaseContext) -> Iterator[None]:
     if context.get_start_method() != "fork":
         yield
         return
-    import cv2
 
     threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
@@ -189,8 +192,6 @@ def _exit_with_main(main_pid: int, poll_s: float = 0.5) -> None:
     forkserver, which outlives the main process, so the kernel's
     parent-death signal does not reach them).
     """
-    import threading
-    import time
 
     def watch() -> None:
         while True:
@@ -211,7 +212,6 @@ def _init_worker(threads: int, log_level: int, log_to_stderr: bool, main_pid: in
     A worker forked from the batch lets go of the batch's output-folder lock
     (its inherited copy of the lock file), which stays the batch's.
     """
-    from openfield.io.lock import forget_inherited_locks
 
     forget_inherited_locks()
     if main_pid is not None:
@@ -260,11 +260,10 @@ def run_one(video: Path, out_dir: Path, config: RunConfig) -> VideoResult | _Sto
         The latter when the output folder could not take a file (the caller
         stops the batch).
     """
-    from openfield.pipeline.boundary import guarded, record_outcome
-    from openfield.pipeline.run import VideoResult, process_video
 
     try:
-        result, error = guarded(lambda: process_video(video, out_dir, config), video.name, out_dir, video.stem)
+        result, error = guarded(lambda: video_run.process_video(video, out_dir, config), video.name, out_dir,
+                                video.stem)
         if result is None:
             result = VideoResult(video, "failed", error=error)
         record_outcome(out_dir, video.stem, result.error, [video])
@@ -299,7 +298,6 @@ def map_videos(videos: list[Path], out_dir: Path, config: RunConfig,
         The output folder cannot take a file; the videos not yet started
         are cancelled.
     """
-    from tqdm.auto import tqdm
 
     scheduler = client if client is not None else config.scheduler
     if scheduler is None and (config.jobs == 1 or len(videos) < 2):
@@ -367,7 +365,7 @@ def _on_processes(videos: list[Path], out_dir: Path, config: RunConfig, jobs: in
 def _on_dask(videos: list[Path], out_dir: Path, config: RunConfig, scheduler: str | Client,
              progress_bar: Callable[[], Any]) -> Iterator[VideoResult]:
     """The tasks on a Dask cluster (a scheduler address, or a client the caller owns and closes)."""
-    from distributed import Client, as_completed
+    from distributed import Client, as_completed  # an optional dependency, loaded lazily: only --scheduler
 
     own = not isinstance(scheduler, Client)
     try:

@@ -16,10 +16,11 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from openfield.pipeline.run import VideoResult
+#: A :class:`openfield.pipeline.run.VideoResult` (its ``timings``, ``arena_results``); named here, not imported:
+#: the pipeline's run module imports this one.
+VideoResult = Any
 
 log = logging.getLogger(__name__)
 

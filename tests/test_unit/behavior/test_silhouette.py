@@ -218,9 +218,9 @@ def test_outline_change_column_is_optional(tmp_path):
 
     ds["silhouette"] = xr.DataArray(values, dims=("time", "silhouette_measure"), coords={
         "time": ds["time"], "silhouette_measure": [*sil.MEASURES, "outline_change"]})
-    path = sil.write_silhouette(ds, tmp_path / "m_silhouette.csv")
+    path = write_silhouette(sil.silhouette_table(ds), tmp_path / "m_silhouette.csv")
     assert path.read_text().splitlines()[0] == "frame,area_px,length_px,width_px,outline_change"
-    back = sil.read_silhouette(path, 3)
+    back = read_silhouette(path, sil.MEASURES, 3, optional=sil.OPTIONAL)
     assert list(back["silhouette_measure"].values) == [*sil.MEASURES, "outline_change"]
     np.testing.assert_allclose(back.values, values, equal_nan=True)
     # the classifier's features are those of the three measures alone
@@ -231,9 +231,10 @@ def test_outline_change_column_is_optional(tmp_path):
         np.testing.assert_array_equal(with_change[k], without[k])
     old = tmp_path / "old_silhouette.csv"
     old.write_text("frame,area_px,length_px,width_px\n0,1,2,3\n1,1,2,3\n2,1,2,3\n")
-    assert list(sil.read_silhouette(old, 3)["silhouette_measure"].values) == list(sil.MEASURES)
+    assert list(read_silhouette(old, sil.MEASURES, 3, optional=sil.OPTIONAL)["silhouette_measure"].values) == list(
+        sil.MEASURES)
     bad = tmp_path / "bad_silhouette.csv"
     bad.write_text("frame,area_px,length_px,width_px,outline_change\n0,1,2,3,\n1,1,2,3,1.5\n2,1,2,3,0.2\n")
     with pytest.raises(OpenfieldError, match="outline_change exceeds 1") as err:
-        sil.read_silhouette(bad, 3)
+        read_silhouette(bad, sil.MEASURES, 3, optional=sil.OPTIONAL)
     assert str(bad) in str(err.value)
