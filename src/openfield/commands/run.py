@@ -114,13 +114,13 @@ def check_study_options(args: argparse.Namespace) -> None:
         that cannot be read (missing file, no ``video``/``group`` column, duplicate rows), or a control group
         absent from it.
     """
-    # the command's work, imported when it runs: the CLI imports every command module to build its parser
-    from openfield.study.design import read_design
-
     if args.design is None:
         if args.bin_min is not None or args.control is not None or args.allow_missing:
             raise OpenfieldError("--bin-min, --control and --allow-missing need --design DESIGN.csv")
         return
+    # the study's work (its statistics: scipy.stats, statsmodels; ~0.5 s), imported only for a study
+    from openfield.study.design import read_design
+
     if args.bin_min is not None and not args.bin_min > 0:
         raise OpenfieldError(f"--bin-min must be a positive number of minutes, got {args.bin_min}")
     design = read_design(args.design)
@@ -156,7 +156,6 @@ def run(args: argparse.Namespace) -> int:
     from openfield.pipeline.config import check_jobs
     from openfield.pipeline.parallel import available_cores
     from openfield.pipeline.paths import find_videos
-    from openfield.pipeline.study import write_study
     from openfield.report import result_stem
     from openfield.tracking import TrackerConfig
 
@@ -217,6 +216,9 @@ def run(args: argparse.Namespace) -> int:
         study_dir = args.output / "study"
         this_run = {result_stem(u): u.error or "" for u in units}  # the study reads only this run's results
         this_run.update({Path(r.video).stem: r.error or "" for r in failed})
+        # the study's work (its statistics: scipy.stats, statsmodels; ~0.5 s), imported only for a study
+        from openfield.pipeline.study import write_study
+
         try:
             write_study([args.output], args.design, study_dir, bin_min=args.bin_min, control=args.control,
                         allow_missing=args.allow_missing, this_run=this_run)

@@ -153,7 +153,6 @@ def worker_context() -> multiprocessing.context.BaseContext:
     ``spawn`` where there is no forkserver (Windows).
     """
     if fork_is_safe():
-
         for name in PRELOAD:
             importlib.import_module(name)
         return multiprocessing.get_context("fork")
