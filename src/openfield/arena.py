@@ -199,8 +199,7 @@ def arena_from_dict(d: Any, path: Any = None) -> ArenaGeometry:
                 return ArenaGeometry("circle", center_px=center, axes_px=(r, r))
             if "axes_px" not in d:
                 raise OpenfieldError("an ellipse arena needs \"axes_px\" (its two semi-axes)", path)
-            a, b = _pair(d["axes_px"], "axes_px", path)
-            _number(a, "axes_px", path), _number(b, "axes_px", path)
+            a, b = (_number(v, "axes_px", path) for v in _pair(d["axes_px"], "axes_px", path))
             angle = d.get("angle_deg", 0.0)
             if isinstance(angle, bool) or not isinstance(angle, (int, float)) or not math.isfinite(angle):
                 raise OpenfieldError(f"arena angle_deg must be a number, got {angle!r}", path)
