@@ -36,6 +36,7 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -253,6 +254,16 @@ def _table_to_dataset(df: pd.DataFrame, path: Path, fps: float | None) -> xr.Dat
     if len(df) == 0:
         raise OpenfieldError("the file has a header but no frames", path)
     scorers = df.columns.get_level_values(0).unique()
+    if len(scorers) > 1:
+        # a table re-saved by pandas from a one-level read numbers repeated names: "scorer", "scorer.1", ...
+        base = {re.sub(r"\.\d+$", "", str(s)) for s in scorers}
+        if len(base) == 1:
+            log.info("%s: scorer names %s... taken as one scorer, %s (numbered by pandas on a re-save)",
+                     path, ", ".join(map(str, scorers[:2])), next(iter(base)))
+            df = df.copy()
+            df.columns = pd.MultiIndex.from_tuples([(next(iter(base)), *c[1:]) for c in df.columns],
+                                                   names=df.columns.names)
+            scorers = df.columns.get_level_values(0).unique()
     if len(scorers) != 1:
         raise OpenfieldError(f"expected one scorer, found {list(scorers)}", path)
     bodyparts = df.columns.get_level_values(1)
