@@ -8,7 +8,6 @@ A video of several arenas has one calibration per arena in one file,
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import numpy as np
 
 from openfield.arena import ArenaGeometry, Calibration, arena_from_dict, order_corners
 from openfield.errors import OpenfieldError
-from openfield.io.files import write_json
+from openfield.io.files import read_json, write_json
 
 
 def write_calibration(cal: Calibration, path: str | os.PathLike[str]) -> Path:
@@ -60,12 +59,7 @@ def write_calibrations(cals: list[Calibration], path: str | os.PathLike[str]) ->
 
 
 def _load(path: Path) -> Any:
-    if not path.exists():
-        raise OpenfieldError("calibration file not found", path)
-    try:
-        return json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OpenfieldError(f"calibration file is not valid JSON ({exc})", path) from exc
+    return read_json(path, "calibration file")
 
 
 def _arenas(d: Any, path: Path) -> list[Calibration] | None:
@@ -156,12 +150,7 @@ def read_arena(path: str | os.PathLike[str]) -> ArenaGeometry:
         missing or malformed fields).
     """
     path = Path(path)
-    if not path.exists():
-        raise OpenfieldError("arena file not found", path)
-    try:
-        d = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OpenfieldError(f"arena file is not valid JSON ({exc})", path) from exc
+    d = read_json(path, "arena file")
     if isinstance(d, dict) and "arena" in d and d["arena"] is None:
         raise OpenfieldError("the calibration file holds no arena", path)
     return arena_from_dict(d, path)
@@ -190,12 +179,7 @@ def read_arena_corners(path: str | os.PathLike[str]) -> list[np.ndarray]:
         or an arena is not four finite ``[x, y]`` numbers enclosing an area.
     """
     path = Path(path)
-    if not path.exists():
-        raise OpenfieldError("arena corners file not found", path)
-    try:
-        data = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OpenfieldError(f"arena corners file is not valid JSON ({exc})", path) from exc
+    data = read_json(path, "arena corners file")
     arenas = data.get("arenas") if isinstance(data, dict) else data
     if not isinstance(arenas, list):
         raise OpenfieldError(

@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from openfield.errors import OutputStorageError
+from openfield.errors import OpenfieldError, OutputStorageError
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +174,18 @@ def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
     with atomic_write(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=2) + "\n")
     return Path(path)
+
+
+def read_json(path: str | os.PathLike[str], what: str) -> Any:
+    """The JSON content of a file the user gave, or an error naming it: ``<what> not found`` (missing, or not a
+    file) or ``<what> is not valid JSON (...)``."""
+    path = Path(path)
+    if not path.is_file():
+        raise OpenfieldError(f"{what} not found", path)
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise OpenfieldError(f"{what} is not valid JSON ({exc})", path) from exc
 
 
 def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 120) -> Path:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from openfield.errors import OpenfieldError
+from openfield.io.files import read_json
 from openfield.zones import ZoneSet, parse
 
 
@@ -31,10 +30,4 @@ def read_zones(path: str | os.PathLike[str]) -> ZoneSet:
         :func:`openfield.zones.parse` finds.
     """
     path = Path(path)
-    if not path.is_file():
-        raise OpenfieldError("zones file not found", path)
-    try:
-        obj = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OpenfieldError(f"zones file is not valid JSON ({exc})", path) from exc
-    return parse(obj, str(path))
+    return parse(read_json(path, "zones file"), str(path))
