@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import traceback
@@ -130,11 +129,6 @@ def check_study_options(args: argparse.Namespace) -> None:
                              args.design)
 
 
-def _json(path: Path) -> object:
-    """The JSON of a file already checked by its reader (``--zones``): what a settings file's value is compared to."""
-    return json.loads(Path(path).read_text())
-
-
 def _start(text: str | None) -> float | str | None:
     """``--start`` as a settings file holds it: a number of seconds, or ``"auto"``."""
     if text is None or str(text).strip().lower() == "auto":
@@ -149,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     """Check every option, run the batch; exit 1 when some video failed."""
     # the command's work, imported when it runs: the CLI imports every command module to build its parser
     from openfield.io.calibration import read_arena, read_arena_corners, read_calibration, read_calibrations
-    from openfield.io.files import atomic_write
+    from openfield.io.files import atomic_write, read_json
     from openfield.io.settings import video_settings
     from openfield.pipeline import RunConfig, result_units, run_videos
     from openfield.pipeline.boundary import error_log_path, one_line
@@ -175,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     explicit = {"animal": args.animal, "arena_size_cm": tuple(args.arena_size_cm) if args.arena_size_cm else None,
                 "arena_diameter_cm": args.arena_diameter_cm,
                 "arena": None if arena is None else arena.to_dict(),
-                "zones": None if args.zones is None else _json(args.zones),
+                "zones": None if args.zones is None else read_json(args.zones, "zones file"),
                 "start": _start(args.start), "duration": args.duration}
     per_video = video_settings(find_videos(args.inputs), explicit, args.ignore_settings_files)
     config = RunConfig(
