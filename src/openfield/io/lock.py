@@ -105,6 +105,21 @@ def read_lock_record(folder: str | os.PathLike[str]) -> dict[str, Any]:
     return record if isinstance(record, dict) else {}
 
 
+#: Seconds a refused run waits for the holder's record: a run that has just taken the lock writes its PID a
+#: moment later (between the two, the record is empty).
+RECORD_SETTLE_S = 1.0
+
+
+def _holder_record(folder: str | os.PathLike[str], settle_s: float = RECORD_SETTLE_S) -> dict[str, Any]:
+    """The lock holder's record, waiting up to ``settle_s`` for a holder that has not written it yet."""
+    deadline = time.monotonic() + settle_s
+    record = read_lock_record(folder)
+    while not record.get("pid") and time.monotonic() < deadline:
+        time.sleep(0.02)
+        record = read_lock_record(folder)
+    return record
+
+
 def pid_alive(pid: int) -> bool:
     """True when a process with this PID runs on this machine."""
     if pid <= 0:
@@ -213,7 +228,7 @@ class FolderLock:
                 if previous is not None:
                     break
                 if time.monotonic() >= deadline:
-                    holder = read_lock_record(self.folder)
+                    holder = _holder_record(self.folder)
                     waited = f" after waiting {self.wait_s:g} s" if self.wait_s else ""
                     raise FolderLockedError(
                         f"in use by another openfield run ({_describe(holder)}){waited}; wait for it to "
