@@ -26,7 +26,7 @@ The pipeline (:mod:`openfield.pipeline.run`) calls them through this
 package (``steps.kinematics_step``...).
 """
 
-from openfield.pipeline.paths import PLOTS
+from openfield.io.names import PLOTS
 from openfield.pipeline.steps.arenas import arena_part_step, arenas_step, remove_arenas
 from openfield.pipeline.steps.behavior import behavior_step
 from openfield.pipeline.steps.calibration import calibration_step, given_calibration

@@ -13,9 +13,9 @@ from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration, write_calibration
 from openfield.io.images import write_png
+from openfield.io.names import arena_stem, arenas_image_path, output_paths, silhouette_path
 from openfield.io.video import video_background
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import arena_stem, arenas_image_path, output_paths, silhouette_path
 from openfield.pipeline.steps.labeled_video import labeled_video_path
 
 log = logging.getLogger(__name__)

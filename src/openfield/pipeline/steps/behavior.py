@@ -19,13 +19,13 @@ from openfield.behavior.timeline import behavior_timeline
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration
+from openfield.io.names import silhouette_path
 from openfield.io.pose import read_dlc
 from openfield.io.silhouette import read_silhouette
 from openfield.io.timestamps import read_frame_times
 from openfield.io.video import video_info
 from openfield.pipeline.config import behavior_columns
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import silhouette_path
 from openfield.pipeline.steps.tracking import frame_times_file, frame_times_for
 
 log = logging.getLogger(__name__)

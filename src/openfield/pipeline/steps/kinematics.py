@@ -17,11 +17,11 @@ from openfield.behavior.silhouette import add_silhouette
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.files import save_figure, write_csv
+from openfield.io.names import output_paths, silhouette_path
 from openfield.io.pose import read_pose
 from openfield.io.silhouette import read_silhouette
 from openfield.io.tables import write_frames_table
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import output_paths, silhouette_path
 from openfield.pipeline.steps.tracking import frame_times_for
 
 

@@ -14,12 +14,12 @@ from openfield import quality, tracking
 from openfield.behavior.silhouette import silhouette_table
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
+from openfield.io.names import arena_stem, frame_times_path, output_paths, silhouette_path
 from openfield.io.pose import write_dlc_csv
 from openfield.io.silhouette import write_silhouette
 from openfield.io.timestamps import read_frame_times, read_frame_timestamps
 from openfield.io.timestamps import write_frame_times as write_frame_times_csv
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import arena_stem, frame_times_path, output_paths, silhouette_path
 
 log = logging.getLogger(__name__)
 
