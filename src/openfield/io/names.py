@@ -119,6 +119,14 @@ def prediction_record_path(out_dir: str | os.PathLike[str], stem: str) -> Path:
     return Path(out_dir) / f"{stem}_vit_predict.json"
 
 
+def processing_log_path(state_dir: str | os.PathLike[str], stem: str) -> Path:
+    """``<state_dir>/log/<stem>.json``: a recording's processing log, beside its step records (``OUT/.openfield``).
+
+    In a folder of its own, so that it never takes the name of another recording's step record.
+    """
+    return Path(state_dir) / "log" / f"{stem}.json"
+
+
 #: The run's files in its output folder: the table of every recording's summary row and the HTML report.
 BATCH_SUMMARY = "summary_all.csv"
 REPORT = "report.html"
@@ -141,6 +149,7 @@ __all__ = [
     "labeled_video_path",
     "output_paths",
     "prediction_record_path",
+    "processing_log_path",
     "silhouette_path",
     "split_arena_stem",
 ]
