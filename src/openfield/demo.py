@@ -38,6 +38,7 @@ import pandas as pd
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration
 from openfield.io.files import write_csv
+from openfield.io.names import REPORT, output_paths
 from openfield.kinematics import KinematicsConfig, analyze_pose, summarize
 from openfield.kinematics import bout_table as kinematics_bout_table
 from openfield.pipeline import RunConfig, run_videos
@@ -158,13 +159,13 @@ def run_demo(
     exact_pose = pose_from_trajectory(truth_table.rename(columns={"body_x_cm": "x_cm", "body_y_cm": "y_cm"}),
                                       np.array(geometry["homography"]), size, geometry["fps"],
                                       geometry["mouse_length_cm"], with_corners=False)
-    calibration = read_calibration(results_dir / f"{DEMO_NAME}_calibration.json")
+    calibration = read_calibration(output_paths(DEMO_NAME, results_dir)["calibration"])
     perfect_ds = analyze_pose(exact_pose, calibration, KinematicsConfig(), geometry["fps"])
     perfect = summarize(perfect_ds)
     # the bouts' mean cruise, from the per-bout tables
     bouts_truth_table = pd.read_csv(bouts_truth_path, keep_default_na=False)
     measured = {**measured, "mean_bout_cruise_s": _mean(
-        pd.read_csv(results_dir / f"{DEMO_NAME}_locomotor_bouts.csv")["cruise_s"])}
+        pd.read_csv(output_paths(DEMO_NAME, results_dir)["locomotor_bouts"])["cruise_s"])}
     truth["mean_bout_cruise_s"] = _mean(bouts_truth_table["cruise_s"])
     perfect["mean_bout_cruise_s"] = _mean(kinematics_bout_table(perfect_ds)["cruise_s"])
     rows = []
@@ -176,7 +177,7 @@ def run_demo(
                      "exact_track": p})
     table = pd.DataFrame(rows).round(4)  # as written, so the printed table is the written one
     write_csv(table, results_dir / "demo_vs_truth.csv")
-    return table, results_dir / "report.html"
+    return table, results_dir / REPORT
 
 
 #: Measures compared per arena in the multi-arena demo (the truth of
@@ -273,4 +274,4 @@ def run_demo_arenas(
                                "error": m - t, "error_percent": 100 * (m - t) / t if t else np.nan})
     table = pd.DataFrame(table_rows)
     write_csv(table.round(4), results_dir / "demo_arenas_vs_truth.csv")
-    return table, results_dir / "report.html"
+    return table, results_dir / REPORT

@@ -567,8 +567,10 @@ def analyze_pose(
         ``bout_bounds`` (:func:`openfield.bouts.find_bouts`'s frames per
         bout: start, first peak, last peak, end),
         ``bout_speed_jitter_cm_s`` (the speed jitter of the bouts' cruise
-        band, :func:`openfield.bouts.bout_phases`) and a
-        ``log`` record (:func:`openfield.provenance.log_step`). Make the
+        band, :func:`openfield.bouts.bout_phases`) and the ``log`` records
+        (:func:`openfield.provenance.log_step`) of its stages, appended to
+        the input's: ``trial`` (with a window), ``cleaning``, ``smoothing``,
+        ``zones``, ``kinematics``. Make the
         tables with :func:`frames_table`, :func:`bout_table` and
         :func:`summarize`.
     """
@@ -669,6 +671,18 @@ def analyze_pose(
                      center_fraction=float(config.center_fraction), reference_point=name, cleaning=report,
                      bout_bounds=[[float(v) for v in row] for row in bounds], bout_speed_jitter_cm_s=float(jitter))
     out = extra_measures.add_frame_measures(out, calibration, config, times_s)
+    # the processing log: each stage of this function with its settings, in the order they ran
+    if window is not None:
+        log_step(out, "trial", {"start": config.start, "duration_s": config.duration_s, **window.as_dict()})
+    log_step(out, "cleaning", {"reference_point": name, "likelihood_cutoff": config.likelihood_cutoff,
+                               "max_speed_cm_s": config.max_speed_cm_s, "max_gap_s": config.max_gap_s,
+                               "time_source": time_source})
+    log_step(out, "smoothing", {"smoother": report["smoother"], "smooth_window_s": config.smooth_window_s,
+                                "smooth_polyorder": config.smooth_polyorder if config.smooth_window_s else None,
+                                "smooth_window_frames": report["smooth_window_frames"],
+                                "tracking_noise_cm": report["tracking_noise_cm"]})
+    log_step(out, "zones", {"arena_shape": out.attrs["arena_shape"], "center_fraction": config.center_fraction,
+                            "corner_cm": config.corner_cm, "zones": names})
     return log_step(out, "kinematics", {**asdict(config), "fps": fps, "time_source": time_source})
 
 

@@ -4,6 +4,11 @@ Like ``movement.utils.logging.log_to_attrs``, each step appends a record to
 ``attrs["log"]``; ours keeps the records as a list of dictionaries (step,
 parameters, openfield version, UTC datetime) so that the pipeline's settings
 fingerprint and a reader of the data see the same parameters.
+
+The pipeline appends one record per stage that makes or transforms a
+recording's Dataset (the pose, the trial window, cleaning, smoothing, zones,
+kinematics, behaviour) and keeps the log beside the step records
+(:mod:`openfield.pipeline.steps.processing_log`).
 """
 
 from __future__ import annotations
@@ -33,7 +38,16 @@ def log_step(ds: xr.Dataset, step: str, parameters: dict[str, Any]) -> xr.Datase
     xarray.Dataset
         ``ds`` itself.
     """
-    record = {"step": step, "parameters": dict(parameters), "openfield_version": __version__,
-              "datetime": datetime.now(UTC).isoformat(timespec="seconds")}
-    ds.attrs["log"] = [*list(ds.attrs.get("log") or []), record]
+    ds.attrs["log"] = [*list(ds.attrs.get("log") or []), log_record(step, parameters)]
     return ds
+
+
+def log_record(step: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    """One processing record: ``{step, parameters, openfield_version, datetime}`` (UTC, to the second).
+
+    What :func:`log_step` appends; also for a step that makes no Dataset
+    itself (DeepLabCut's pose, a behaviour model's labels), whose record the
+    pipeline keeps with the recording's log.
+    """
+    return {"step": step, "parameters": dict(parameters), "openfield_version": __version__,
+            "datetime": datetime.now(UTC).isoformat(timespec="seconds")}

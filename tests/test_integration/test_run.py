@@ -82,7 +82,8 @@ def test_interrupted_batch_resumes(batch, tmp_path, monkeypatch):
     assert (out / "mouse_b_pose.csv").exists()
     assert not (out / "mouse_b_summary.csv").exists()
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != STATE_DIR]  # no half-written file
-    assert sorted(p.name for p in (out / STATE_DIR).iterdir()) == ["mouse_a.json", "mouse_b.json"]
+    assert sorted(p.name for p in (out / STATE_DIR).iterdir()) == ["log", "mouse_a.json", "mouse_b.json"]
+    assert sorted(p.name for p in (out / STATE_DIR / "log").iterdir()) == ["mouse_a.json", "mouse_b.json"]
     a_done = (out / "mouse_a_summary.csv").stat().st_mtime_ns
     b_pose = (out / "mouse_b_pose.csv").stat().st_mtime_ns
 

@@ -27,6 +27,7 @@ from openfield.cli import main
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
 from openfield.pipeline import RunConfig
+from openfield.pipeline.steps import read_processing_log
 from openfield.report import embedded_images
 
 FPS = 20.0
@@ -106,6 +107,9 @@ def test_run_with_a_pose_classifier(video, tmp_path):
             assert np.isnan(row[f"latency_{b}_s"])
     assert row["bouts_rearing"] > 1
     assert (out / "mouse_ethogram.png").exists()
+    log = read_processing_log(out, "mouse")["log"]  # the processing log ends with the behaviour, its model named
+    assert [r["step"] for r in log] == ["pose", "cleaning", "smoothing", "zones", "kinematics", "behavior"]
+    assert log[-1]["parameters"]["kind"] == "pose" and log[-1]["parameters"]["model"].endswith("rearing.joblib")
     html = (out / "report.html").read_text()
     assert 'alt="ethogram"' in html
     assert len(embedded_images(html)) == 1 + 5  # comparison; trajectory, heat map, speed, per-bout plot, ethogram

@@ -307,7 +307,8 @@ def test_analyze_pose_adds_kinematics_to_the_dataset():
     np.testing.assert_array_equal(res["zone"].values == "center", (x >= 10) & (x <= 30))
     assert res.attrs["fps"] == FPS and res.attrs["calibration"]["px_per_cm"] == 10.0
     assert res.attrs["arena_size_cm"] == (40.0, 40.0) and res.attrs["reference_point"] == "body"
-    (entry,) = res.attrs["log"]
+    assert [e["step"] for e in res.attrs["log"]] == ["cleaning", "smoothing", "zones", "kinematics"]  # no window
+    entry = res.attrs["log"][-1]
     assert entry["step"] == "kinematics" and entry["parameters"]["center_fraction"] == 0.5
     assert {"openfield_version", "datetime"} <= set(entry)
     assert "speed" not in ds  # the input is not modified

@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     from openfield.pipeline.boundary import error_log_path, one_line
     from openfield.pipeline.config import check_jobs
     from openfield.pipeline.parallel import available_cores
-    from openfield.pipeline.paths import find_videos
+    from openfield.pipeline.paths import BATCH_SUMMARY, REPORT, find_videos
     from openfield.report import result_stem
     from openfield.tracking import TrackerConfig
 
@@ -191,10 +191,10 @@ def run(args: argparse.Namespace) -> int:
     arenas = [u for u in units if u.arena is not None]
     empty = [u for u in arenas if u.empty_arena]
     in_arenas = f" ({len(arenas)} arenas, {len(empty)} empty)" if arenas else ""
-    written = [args.output / "summary_all.csv"] if any(u.summary is not None for u in units) else []
-    where = ", ".join(map(str, [*written, args.output / "report.html"]))
+    written = [args.output / BATCH_SUMMARY] if any(u.summary is not None for u in units) else []
+    where = ", ".join(map(str, [*written, args.output / REPORT]))
     print(f"{done} of {len(results)} video(s) analysed{in_arenas} -> {where}"
-          + ("" if written else " (no summary_all.csv: no video finished)"))
+          + ("" if written else f" (no {BATCH_SUMMARY}: no video finished)"))
     for r in failed:
         print(f"openfield run: FAILED {r.video}: {r.error}", file=sys.stderr)
     for r in empty:

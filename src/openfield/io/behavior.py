@@ -4,7 +4,8 @@ Files of one recording ``<stem>`` in an output folder (:func:`write_timeline_fil
 ``<stem>_behavior.csv`` (``frame``, ``time_s``, ``label``, ``p_<class>``),
 ``<stem>_bouts.csv`` (``behavior``, ``start_s``, ``end_s``, ``duration_s``),
 ``<stem>_behavior_summary.csv`` (one row of totals), ``<stem>_ethogram.png``; a ViT prediction's record
-``<stem>_vit_predict.json``. The tables and figures come built (:mod:`openfield.behavior.outputs`).
+``<stem>_vit_predict.json``. The tables and figures come built (:mod:`openfield.behavior.outputs`); the
+names from :mod:`openfield.io.names`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 
 from openfield.errors import OpenfieldError
 from openfield.io.files import save_figure, write_csv, write_json
+from openfield.io.names import behavior_paths, prediction_record_path
 
 #: The openfield part of a ViT model folder, written last (its presence means training finished).
 MODEL_INFO = "openfield_vit.json"
@@ -118,13 +120,13 @@ def write_timeline_files(out_dir: str | os.PathLike[str], stem: str, per_frame: 
     dict
         ``behavior``, ``bouts``, ``summary``, ``ethogram`` -> written path.
     """
-    out_dir = Path(out_dir)
+    names = behavior_paths(stem, out_dir)
     paths = {
-        "behavior": write_csv(per_frame, out_dir / f"{stem}_behavior.csv"),
-        "bouts": write_csv(bouts, out_dir / f"{stem}_bouts.csv"),
-        "summary": write_csv(pd.DataFrame([dict(summary)]), out_dir / f"{stem}_behavior_summary.csv"),
+        "behavior": write_csv(per_frame, names["behavior"]),
+        "bouts": write_csv(bouts, names["bouts"]),
+        "summary": write_csv(pd.DataFrame([dict(summary)]), names["summary"]),
     }
-    paths["ethogram"] = save_figure(ethogram, out_dir / f"{stem}_ethogram.png")
+    paths["ethogram"] = save_figure(ethogram, names["ethogram"])
     return paths
 
 
@@ -182,11 +184,6 @@ def read_behavior_csv(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, float
 
 
 # --------------------------------------------------------------------------- whole-video prediction record
-
-
-def prediction_record_path(out_dir: str | os.PathLike[str], stem: str) -> Path:
-    """``<out_dir>/<stem>_vit_predict.json``: settings, totals and timing of a ViT prediction."""
-    return Path(out_dir) / f"{stem}_vit_predict.json"
 
 
 def prediction_settings(

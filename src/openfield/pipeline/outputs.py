@@ -12,8 +12,8 @@ import pandas as pd
 
 from openfield import report
 from openfield.io.files import atomic_write, save_figure, write_csv
+from openfield.io.names import BATCH_SUMMARY, COMPARISON, PLOTS, REPORT, arenas_image_path, behavior_paths, output_paths
 from openfield.kinematics import SUMMARY_COLUMNS, zone_summary_columns
-from openfield.pipeline.paths import PLOTS, arenas_image_path
 from openfield.quality import QC_COLUMNS
 from openfield.report import result_units
 
@@ -45,7 +45,7 @@ def write_batch_summary(out_dir: Path, results: Sequence[Any], name_column: str 
     extra = [*zone_cols, *[c for c in [*QC_COLUMNS, *behavior, "settings_file"]
                            if c not in SUMMARY_COLUMNS and any(c in r for r in rows)]]
     path = write_csv(pd.DataFrame(rows, columns=[name_column, *arena, *SUMMARY_COLUMNS, *extra]),
-                     Path(out_dir) / "summary_all.csv")
+                     Path(out_dir) / BATCH_SUMMARY)
     log.info("batch summary: %s", path)
     return path
 
@@ -72,18 +72,19 @@ def write_report(out_dir: str | Path, results: Sequence[Any], title: str = "open
     comparison = None
     if ok:
         fig = report.comparison_figure(pd.DataFrame([r.summary for r in ok]))
-        comparison = save_figure(fig, out_dir / "comparison.png").read_bytes()
+        comparison = save_figure(fig, out_dir / COMPARISON).read_bytes()
     images = {}
     for r in ok:
         stem = report.result_stem(r)
-        found = {kind: out_dir / f"{stem}_{kind}.png" for kind in (*PLOTS, "ethogram")}
+        names = {**output_paths(stem, out_dir), "ethogram": behavior_paths(stem, out_dir)["ethogram"]}
+        found = {kind: names[kind] for kind in (*PLOTS, "ethogram")}
         images[stem] = {kind: p.read_bytes() for kind, p in found.items() if p.exists()}
     for r in results:
         if getattr(r, "arenas", None):
             path = arenas_image_path(Path(r.video).stem, out_dir)
             if path.exists():
                 images[Path(r.video).stem] = {"arenas": path.read_bytes()}
-    path = out_dir / "report.html"
+    path = out_dir / REPORT
     with atomic_write(path) as tmp:
         tmp.write_text(report.report_html(results, images, comparison, str(out_dir), title), encoding="utf-8")
     log.info("report: %s", path)

@@ -8,22 +8,28 @@ folder holds and whether a study may read them (:class:`openfield.study.design.R
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from openfield.errors import OpenfieldError
+from openfield.io.names import (
+    BATCH_SUMMARY,
+    BEHAVIOR_SUMMARY_SUFFIX,
+    SUMMARY_SUFFIX,
+    behavior_paths,
+    kinematics_tables,
+    split_arena_stem,
+)
 from openfield.pipeline.ledger import read_outcome, source_identity
-from openfield.pipeline.paths import kinematics_tables
 from openfield.study.design import Recording
 
 
 def _parent_stem(stem: str) -> str | None:
     """The video of an arena's recording ``<stem>_a<K>``, else None."""
-    m = re.fullmatch(r"(.+)_a\d+", stem)
-    return m[1] if m else None
+    arena = split_arena_stem(stem)
+    return arena[0] if arena else None
 
 
 def _changed_sources(outcome: dict) -> list[str]:
@@ -95,9 +101,9 @@ def find_results(results_dirs: list[str | os.PathLike[str]],
         if not d.is_dir():
             raise OpenfieldError("results folder not found", d)
         here = 0
-        for s in sorted(d.glob("*_summary.csv")):
-            stem = s.name[: -len("_summary.csv")]
-            if stem.endswith("_behavior") or stem == "summary_all":
+        for s in sorted(d.glob(f"*{SUMMARY_SUFFIX}")):
+            stem = s.name[: -len(SUMMARY_SUFFIX)]
+            if stem.endswith(BEHAVIOR_SUMMARY_SUFFIX) or stem == Path(BATCH_SUMMARY).stem:
                 continue
             frames, parquet = kinematics_tables(stem, d)
             if not frames.exists():  # `--table-format parquet`
@@ -107,7 +113,8 @@ def find_results(results_dirs: list[str | os.PathLike[str]],
             if stem in found:
                 raise OpenfieldError(f"recording {stem!r} is in two results folders: "
                                      f"{found[stem].summary.parent} and {d}")
-            beh, beh_sum = d / f"{stem}_behavior.csv", d / f"{stem}_behavior_summary.csv"
+            behavior = behavior_paths(stem, d)
+            beh, beh_sum = behavior["behavior"], behavior["summary"]
             status, problem = result_status(d, stem, this_run)
             found[stem] = Recording(stem, s, frames, beh if beh.exists() else None,
                                     beh_sum if beh_sum.exists() else None, status, problem)
@@ -127,10 +134,10 @@ def find_empty_arenas(results_dirs: list[str | os.PathLike[str]]) -> set[str]:
     """
     empty = set()
     for d in map(Path, results_dirs):
-        for s in sorted(d.glob("*_a*_summary.csv")) if d.is_dir() else []:
-            stem = s.name[: -len("_summary.csv")]
+        for s in sorted(d.glob(f"*_a*{SUMMARY_SUFFIX}")) if d.is_dir() else []:
+            stem = s.name[: -len(SUMMARY_SUFFIX)]
             tables = kinematics_tables(stem, d)
-            if not re.fullmatch(r".+_a\d+", stem) or any(t.exists() for t in tables):
+            if split_arena_stem(stem) is None or any(t.exists() for t in tables):
                 continue
             try:
                 flags = pd.read_csv(s, usecols=["qc_flags"])["qc_flags"].astype(str)

@@ -21,7 +21,6 @@ analysed without ``--arenas`` is that video itself.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from openfield.errors import OpenfieldError
+from openfield.io.names import arena_stem, split_arena_stem
 from openfield.io.study import read_design_sheet
 
 #: Extensions stripped from the ``video`` column to get the stem.
@@ -91,7 +91,7 @@ def read_design(path: str | os.PathLike[str]) -> pd.DataFrame:
                              f"{' and arena' if 'arena' in df.columns else ''})", path)
     default_subject = df["stem"]
     if "arena" in df.columns:
-        default_subject = pd.Series([s if a == "" else f"{s}_a{a}" for s, a in zip(df["stem"], df["arena"],
+        default_subject = pd.Series([s if a == "" else arena_stem(s, a) for s, a in zip(df["stem"], df["arena"],
                                                                                    strict=True)], index=df.index)
     given_subject = "subject" in df.columns
     if not given_subject:
@@ -211,8 +211,8 @@ class Match:
 def _find(stem: str, stems: list[str], arena: str = "") -> list[str]:
     """The recordings a design row names: the video's stem (or its DeepLabCut pose file's), or its arena's."""
     if arena:
-        if f"{stem}_a{arena}" in stems:
-            return [f"{stem}_a{arena}"]
+        if arena_stem(stem, arena) in stems:
+            return [arena_stem(stem, arena)]
         # arena 1 of a video analysed without --arenas is the video itself
         single = arena == "1" and not _arenas_of(stem, stems)
         return [stem] if single and stem in stems else []
@@ -224,7 +224,7 @@ def _find(stem: str, stems: list[str], arena: str = "") -> list[str]:
 
 def _arenas_of(stem: str, stems: list[str]) -> list[str]:
     """The recordings of a multi-arena video's arenas, ``<stem>_a<K>``, in arena order."""
-    found = [(int(m[1]), s) for s in stems if (m := re.fullmatch(re.escape(stem) + r"_a(\d+)", s))]
+    found = [(a[1], s) for s in stems if (a := split_arena_stem(s)) and a[0] == stem]
     return [s for _, s in sorted(found)]
 
 
@@ -275,7 +275,7 @@ def match_design(design: pd.DataFrame, results: dict[str, Recording], allow_miss
             found.append((i, hits[0]))
         else:
             missing_rows.append(i)
-            target = f"{row['stem']}_a{arena}" if arena else row["stem"]
+            target = arena_stem(row["stem"], arena) if arena else row["stem"]
             reasons.append("empty arena: no animal found in any frame" if target in empty else "no results found")
     if missing_rows and not allow_missing:
         names = ", ".join(f"{_row_name(design.loc[i])}" + (f" ({why})" if why != "no results found" else "")

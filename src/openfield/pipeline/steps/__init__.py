@@ -20,19 +20,21 @@ One module per step (or per closely related group):
 - :mod:`~openfield.pipeline.steps.quality`: the QC record;
 - :mod:`~openfield.pipeline.steps.behavior`: the behaviour model on the run's pose;
 - :mod:`~openfield.pipeline.steps.labeled_video`: the labelled videos;
-- :mod:`~openfield.pipeline.steps.summary`: the one-row summary, last.
+- :mod:`~openfield.pipeline.steps.summary`: the one-row summary, last;
+- :mod:`~openfield.pipeline.steps.processing_log`: the recording's processing log, kept by the steps.
 
 The pipeline (:mod:`openfield.pipeline.run`) calls them through this
 package (``steps.kinematics_step``...).
 """
 
-from openfield.pipeline.paths import PLOTS
+from openfield.io.names import PLOTS
 from openfield.pipeline.steps.arenas import arena_part_step, arenas_step, remove_arenas
 from openfield.pipeline.steps.behavior import behavior_step
 from openfield.pipeline.steps.calibration import calibration_step, given_calibration
 from openfield.pipeline.steps.kinematics import kinematics_step
 from openfield.pipeline.steps.labeled_video import arena_labeled_video_step, labeled_video_path, labeled_video_step
 from openfield.pipeline.steps.pose import dlc_pose_step, pose_file_step
+from openfield.pipeline.steps.processing_log import read_processing_log
 from openfield.pipeline.steps.quality import ARENA_OUTSIDE_TOLERANCE_PX, arena_outside_image, quality_step
 from openfield.pipeline.steps.summary import summary_step
 from openfield.pipeline.steps.tracking import (
@@ -62,6 +64,7 @@ __all__ = [
     "labeled_video_step",
     "pose_file_step",
     "quality_step",
+    "read_processing_log",
     "remove_arenas",
     "summary_step",
     "tracker_pose_step",

@@ -13,10 +13,11 @@ from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration, write_calibration
 from openfield.io.images import write_png
+from openfield.io.names import arena_stem, arenas_image_path, output_paths, silhouette_path
 from openfield.io.video import video_background
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import arena_stem, arenas_image_path, output_paths, silhouette_path
 from openfield.pipeline.steps.labeled_video import labeled_video_path
+from openfield.pipeline.steps.processing_log import log_path
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,8 @@ def remove_arenas(ledger: Ledger, arenas: list[int]) -> list[Path]:
     recorded, its calibration and pose as the video's ledger recorded them,
     its silhouette table, the files a step of it would write (see
     :func:`openfield.pipeline.paths.output_paths`, also when a killed run
-    did not record them) and its record ``OUT/.openfield/<stem>_a<K>.json``.
+    did not record them), its record ``OUT/.openfield/<stem>_a<K>.json`` and its
+    processing log (:mod:`openfield.pipeline.steps.processing_log`).
     Only these exact names: another video's files (``<stem>_a3_x.mp4``'s) are
     never touched. One log line names the arenas.
 
@@ -127,7 +129,7 @@ def remove_arenas(ledger: Ledger, arenas: list[int]) -> list[Path]:
                 files.add(ledger.output(step, key))
         standard = output_paths(unit.stem, unit.out_dir)
         files |= {*standard.values(), standard["kinematics"].with_suffix(".parquet"),
-                  silhouette_path(standard["pose"]), labeled_video_path(unit), unit.path}
+                  silhouette_path(standard["pose"]), labeled_video_path(unit), unit.path, log_path(unit)}
         for path in sorted(files):
             if path.is_file():
                 path.unlink()

@@ -19,14 +19,16 @@ from openfield.behavior.timeline import behavior_timeline
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration
+from openfield.io.names import silhouette_path
 from openfield.io.pose import read_dlc
 from openfield.io.silhouette import read_silhouette
 from openfield.io.timestamps import read_frame_times
 from openfield.io.video import video_info
 from openfield.pipeline.config import behavior_columns
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import silhouette_path
+from openfield.pipeline.steps.processing_log import keep_section
 from openfield.pipeline.steps.tracking import frame_times_file, frame_times_for
+from openfield.provenance import log_record
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,8 @@ def behavior_step(
         ) from exc
     values = {k: totals.get(k, math.nan) for k in behavior_columns(default_behaviors(totals.get("classes", [])))}
     outputs = {k: Path(v) for k, v in totals.get("paths", {}).items()}
+    keep_section(ledger, "behavior", [log_record("behavior", {**settings,
+                                                              "classes": list(totals.get("classes", []))})])
     ledger.record("behavior", fp, outputs, values)
     return fp, values
 
@@ -160,6 +164,8 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
         timeline = timeline.window(*window)
     paths, summary = write_timeline(ledger.out_dir, ledger.stem, timeline, {"file": video.name})
     values = {k: summary.get(k, math.nan) for k in behavior_columns(timeline.behaviors)}
+    keep_section(ledger, "behavior", [log_record("behavior", {**settings, "model": str(model_path.resolve()),
+                                                              "classes": list(model.classes)})])
     ledger.record("behavior", fp, paths, values)
     log.info("%s: behaviour from the pose (%s) -> %s", video.name, model_path.name, paths["behavior"].name)
     return fp, values

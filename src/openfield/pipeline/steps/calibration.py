@@ -11,9 +11,9 @@ from openfield.arena import ArenaGeometry
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration, write_calibration
+from openfield.io.names import output_paths
 from openfield.io.video import video_background
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import output_paths
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,14 @@ from openfield.behavior.silhouette import add_silhouette
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.files import save_figure, write_csv
+from openfield.io.names import output_paths, silhouette_path
 from openfield.io.pose import read_pose
 from openfield.io.silhouette import read_silhouette
 from openfield.io.tables import write_frames_table
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import output_paths, silhouette_path
+from openfield.pipeline.steps.processing_log import keep_section, section
 from openfield.pipeline.steps.tracking import frame_times_for
+from openfield.provenance import log_record
 
 
 def kinematics_step(
@@ -96,7 +98,16 @@ def kinematics_step(
         cal = calibration_mod.calibrate_from_bodyparts(ds, arena_bodyparts, arena_size_cm)
     if cal is None:
         raise OpenfieldError("no calibration: give --calibration or --arena-from-bodyparts")
+    if isinstance(pose, Path):  # the processing log starts with the pose's records: its step's, or the file's
+        pose_log = section(ledger, "pose") if "pose" in ledger.records else []
+        if not pose_log:  # a pose file of the user's (or of a run that kept no log)
+            pose_log = [log_record("pose", {"method": "file", "file": pose.name, "fps": fps,
+                                            "source_software": ds.attrs.get("source_software", source_software)})]
+            keep_section(ledger, "pose", pose_log)
+        ds.attrs["log"] = pose_log
+    before = len(ds.attrs.get("log") or [])
     result = kinematics.analyze_pose(ds, cal, config, fps, frame_times_for(frame_times, ds.sizes["time"]))
+    keep_section(ledger, "kinematics", result.attrs["log"][before:])  # trial, cleaning, smoothing, zones, kinematics
     table_path = paths["kinematics"]
     if config.table_format == "parquet":
         table_path = table_path.with_suffix(".parquet")

@@ -10,9 +10,9 @@ import pandas as pd
 
 from openfield import overlay
 from openfield.calibration import Calibration
+from openfield.io.names import labeled_video_path as labeled_video_name
 from openfield.io.pose import read_dlc
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import labeled_video_path as labeled_video_name
 
 if TYPE_CHECKING:
     from openfield.overlay import LabeledVideo

@@ -7,6 +7,8 @@ from typing import Any
 
 from openfield.errors import OpenfieldError
 from openfield.pipeline.ledger import Ledger, fingerprint
+from openfield.pipeline.steps.processing_log import keep_section
+from openfield.provenance import log_record
 
 
 def dlc_pose_step(ledger: Ledger, video: Path, dlc_config: Path) -> tuple[str, Path]:
@@ -35,6 +37,8 @@ def dlc_pose_step(ledger: Ledger, video: Path, dlc_config: Path) -> tuple[str, P
     if not outputs:
         raise OpenfieldError("DeepLabCut produced no pose file", video)
     path = Path(outputs[0])
+    keep_section(ledger, "pose", [log_record("pose", {"method": "dlc", "dlc_config": str(dlc_config),
+                                                      "video": video.name, "pose_file": path.name})])
     ledger.record("pose", fp, {"pose": path})
     return fp, path
 

@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 
 from openfield.io.files import write_csv
+from openfield.io.names import output_paths
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import output_paths
 
 
 def summary_step(ledger: Ledger, row: dict[str, Any], inputs: list[str]) -> tuple[str, dict[str, Any]]:

@@ -14,12 +14,14 @@ from openfield import quality, tracking
 from openfield.behavior.silhouette import silhouette_table
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
+from openfield.io.names import arena_stem, frame_times_path, output_paths, silhouette_path
 from openfield.io.pose import write_dlc_csv
 from openfield.io.silhouette import write_silhouette
 from openfield.io.timestamps import read_frame_times, read_frame_timestamps
 from openfield.io.timestamps import write_frame_times as write_frame_times_csv
 from openfield.pipeline.ledger import Ledger, fingerprint
-from openfield.pipeline.paths import arena_stem, frame_times_path, output_paths, silhouette_path
+from openfield.pipeline.steps.processing_log import keep_section
+from openfield.provenance import log_step
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +63,12 @@ def arena_tracking_step(
         return fp, paths, list(rec["values"]["arenas"])
     datasets = tracking.track_video_arenas(video, [c.floor_outline_px for c in cals], config, fps, progress)
     readers = []
-    for ds, path in zip(datasets, paths, strict=True):
+    for k, (ds, path) in enumerate(zip(datasets, paths, strict=True), 1):
         write_dlc_csv(ds, path, scorer=tracking.SCORER)
         write_silhouette(silhouette_table(ds), silhouette_path(path))
+        log_step(ds, "pose", {"method": "classic", "tracker": asdict(config), "fps": fps, "video": video.name,
+                              "arena": k})
+        keep_section(Ledger(ledger.out_dir, arena_stem(ledger.stem, k)), "pose", ds.attrs["log"])
         empty = not bool(ds["position"].sel(keypoints="body").notnull().any())
         readers.append({**_reader_values(ds), "empty": empty})
     times = write_frame_times(ledger, datasets[0].attrs.get("timestamps_ms"))  # one decode: the same for every arena
@@ -120,6 +125,8 @@ def tracker_pose_step(
     write_dlc_csv(ds, path, scorer=tracking.SCORER)
     # area, length, width per frame, for the behaviour classifier
     write_silhouette(silhouette_table(ds), silhouette_path(path))
+    log_step(ds, "pose", {"method": "classic", "tracker": asdict(config), "fps": fps, "video": video.name})
+    keep_section(ledger, "pose", ds.attrs["log"])
     ledger.record("pose", fp, {"pose": path, **write_frame_times(ledger, ds.attrs.get("timestamps_ms"))},
                   _reader_values(ds))
     log.info("%s: tracked -> %s", video.name, path.name)
