@@ -63,6 +63,7 @@ from openfield.tracking.arenas import arena_masks
 from openfield.tracking.config import KEYPOINTS, SCORER, SILHOUETTE_MEASURES, TrackerConfig
 from openfield.tracking.frame import FrameTracker
 from openfield.tracking.image import tail_ray_cue, track_image
+from openfield.tracking.result import TrackerInfo, tracker_info
 from openfield.tracking.video import DECODE_AHEAD, decode_ahead, track_video, track_video_arenas
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "ArenaTrack",
     "FrameTracker",
     "TrackerConfig",
+    "TrackerInfo",
     "arena_mask",
     "arena_masks",
     "decode_ahead",
@@ -81,4 +83,5 @@ __all__ = [
     "track_image",
     "track_video",
     "track_video_arenas",
+    "tracker_info",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 
 import cv2
 import numpy as np
@@ -17,6 +16,7 @@ from openfield.mobility import outline_change
 from openfield.orientation import orient
 from openfield.tracking.config import KEYPOINTS, SCORER, SILHOUETTE_MEASURES, TrackerConfig
 from openfield.tracking.frame import FrameTracker
+from openfield.tracking.result import TrackerInfo
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +106,24 @@ class ArenaTrack:
             self.contrasts.append(blob.contrast)
         self.quality.append(q)
 
+    def info(self) -> TrackerInfo:
+        """What the tracking found out so far besides the poses (no video reader's counts: see
+        :func:`openfield.tracking.video.track_video`)."""
+        tracker = self.tracker
+        # the animal's difference from the floor (grey levels, median over the frames it was found in): the
+        # quality check's low_contrast flag
+        found_contrast = np.asarray(self.contrasts, float)
+        found_contrast = found_contrast[np.isfinite(found_contrast)]
+        return TrackerInfo(
+            config=self.config, animal=tracker.animal, threshold=float(tracker.threshold or 0.0),
+            contrast=float(np.median(found_contrast)) if len(found_contrast) else None,
+            # the share of the checked frames in which the floor held two or more animal-sized blobs
+            several_animals_fraction=(tracker.several_hits / tracker.several_checks
+                                      if tracker.several_checks else None))
+
     def dataset(self, fps: float | None, source_file: str | None = None) -> xr.Dataset:
-        """The pose dataset of the frames seen so far (see :func:`track_frames`)."""
+        """The pose dataset of the frames seen so far (see :func:`track_frames`), its attributes :meth:`info`'s
+        (:meth:`openfield.tracking.result.TrackerInfo.to_attrs`)."""
         if not self.bodies:
             raise OpenfieldError("no frames to track", source_file)
         config, tracker = self.config, self.tracker
@@ -128,17 +144,7 @@ class ArenaTrack:
             np.c_[np.array(self.shapes, dtype=float).reshape(-1, 3), self.changes],
             dims=("time", "silhouette_measure"),
             coords={"time": ds["time"], "silhouette_measure": list(SILHOUETTE_MEASURES)})
-        ds.attrs["tracker_config"] = str(asdict(config))
-        ds.attrs["animal"] = tracker.animal
-        ds.attrs["threshold"] = float(tracker.threshold or 0.0)
-        # the animal's difference from the floor (grey levels, median over the frames it was found in): the
-        # quality check's low_contrast flag
-        found_contrast = np.asarray(self.contrasts, float)
-        found_contrast = found_contrast[np.isfinite(found_contrast)]
-        ds.attrs["contrast"] = float(np.median(found_contrast)) if len(found_contrast) else None
-        # the share of the checked frames in which the floor held two or more animal-sized blobs
-        ds.attrs["several_animals_fraction"] = (tracker.several_hits / tracker.several_checks
-                                                if tracker.several_checks else None)
+        ds.attrs.update(self.info().to_attrs())
         return ds
 
 
@@ -193,7 +199,10 @@ def track_frames(
         ``outline_change``, the share of its pixels changed since the previous
         frame (:func:`openfield.mobility.outline_change` of the two blob masks
         in whole-frame pixels), NaN where the animal was not found in this
-        frame or the previous one.
+        frame or the previous one. Its attributes hold what the tracking
+        found out besides the poses (:meth:`ArenaTrack.info`: the polarity,
+        threshold, contrast and ``several_animals`` share), read with
+        :func:`openfield.tracking.result.tracker_info`.
     """
     track = ArenaTrack(background, floor_mask, config or TrackerConfig())
     feed(frames, [track], n_frames, progress, desc)

@@ -7,6 +7,7 @@ import logging
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -62,12 +63,14 @@ def track_video(
     Returns
     -------
     xarray.Dataset
-        See :func:`track_frames`; its attributes also hold
-        ``frames_expected`` (the container's frame count), ``frames_read``,
-        ``frames_failed`` (see :class:`openfield.io.video.VideoReader`),
-        ``background`` (how the background model was made),
-        ``timestamps_ms`` (the decoder's time of every frame read, ms) and
-        ``arena`` (1). It is :func:`track_video_arenas` with one arena.
+        See :func:`~openfield.tracking.arena_track.track_frames`; its
+        attributes also hold what the video's reader counted
+        (``frames_expected``, ``frames_read``, ``frames_failed``,
+        ``timestamps_ms``), how the background model was made
+        (``background``) and ``arena`` (1): all of
+        :class:`~openfield.tracking.result.TrackerInfo`, read with
+        :func:`~openfield.tracking.result.tracker_info`. It is
+        :func:`track_video_arenas` with one arena.
     """
     arenas = None if arena_corners_px is None else [check_corners(arena_corners_px, 1, path)]
     return _track_video(path, arenas, config or TrackerConfig(), fps, progress)[0]
@@ -226,9 +229,10 @@ def _track_video(
     out = []
     for k, track in enumerate(tracks):
         ds = track.dataset(info.fps, str(path))
-        ds.attrs.update(frames_expected=reader.frames_expected, frames_read=reader.frames_read,
+        found = replace(track.info(), frames_expected=reader.frames_expected, frames_read=reader.frames_read,
                         frames_failed=reader.frames_failed, background=how[k], arena=k + 1,
                         timestamps_ms=np.asarray(reader.timestamps_ms, dtype=float))
+        ds.attrs.update(found.to_attrs())
         out.append(ds)
     return out
 
