@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from openfield import synthetic
+from openfield import synthetic, tracking
 from openfield.errors import OpenfieldError
+from openfield.pipeline.ledger import Ledger
+from openfield.pipeline.steps.tracking import tracker_pose_step
 from openfield.tracking import TrackerConfig, TrackerInfo, track_frames, track_video, tracker_info
 from openfield.tracking.result import VIDEO_KEYS
 
@@ -95,3 +97,26 @@ def test_a_stream_of_frames_has_no_video_counts():
     info = tracker_info(ds)
     assert not info.from_video and info.frames_read is None and info.contrast is None
     assert info.several_animals_fraction is None and info.animal == "auto"
+
+
+def test_the_tracking_step_records_the_typed_values(tmp_path, monkeypatch):
+    """The pipeline's tracking step reads the tracker's outputs through the contract: the ledger's values are the
+    typed ones, and a tracker result with a mistyped attribute stops the step with a message naming it."""
+    sv = synthetic.render_video(tmp_path, "m", fps=20, duration_s=3, image_size=(240, 180), seed=3)
+    ledger = Ledger(tmp_path / "out", "m")
+    tracker_pose_step(ledger, sv.video, TrackerConfig(), None, None, None, False)
+    values = ledger.records["pose"]["values"]
+    assert [type(values[k]) for k in ("frames_expected", "frames_read", "frames_failed")] == [int, int, int]
+    assert values["frames_read"] == values["frames_expected"] > 50 and values["frames_failed"] == 0
+    assert type(values["contrast"]) is float and values["timestamps"]
+
+    real = tracking.track_video
+
+    def mistyped(*args, **kwargs):
+        ds = real(*args, **kwargs)
+        ds.attrs["frames_read"] = "sixty"
+        return ds
+
+    monkeypatch.setattr(tracking, "track_video", mistyped)
+    with pytest.raises(OpenfieldError, match="'frames_read' must be an integer, not 'sixty'"):
+        tracker_pose_step(Ledger(tmp_path / "again", "m"), sv.video, TrackerConfig(), None, None, None, False)
