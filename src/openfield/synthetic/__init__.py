@@ -18,7 +18,9 @@ One module per job:
 - :mod:`~openfield.synthetic.truth`: the analytic measures (per frame, per bout, summaries), with numpy
   alone, not the package's measuring code;
 - :mod:`~openfield.synthetic.video`: one open field filmed (:func:`render_video`);
-- :mod:`~openfield.synthetic.arenas`: several open fields in one video (:func:`render_arenas_video`).
+- :mod:`~openfield.synthetic.arenas`: several open fields in one video (:func:`render_arenas_video`);
+- :mod:`~openfield.synthetic.round_arena`: round (and rectangular) arenas with uneven light, bedding, a
+  wall-hugging path, an empty start, several animals, and the zones' analytic truth (import it by name).
 
 Why it is inside the installed package and not beside the tests: ``openfield demo`` (the README's first
 command on a fresh clone, and a check that an installation works) renders its video and computes its
