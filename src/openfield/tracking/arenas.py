@@ -13,14 +13,14 @@ from openfield.arena import polygon_area
 from openfield.calibration import detect_arena_shape
 from openfield.errors import OpenfieldError
 from openfield.io.video import VideoInfo
-from openfield.segmentation import (
-    arena_mask,
-)
+from openfield.segmentation import arena_mask
 
 log = logging.getLogger(__name__)
 
 
 def check_corners(corners: np.ndarray, number: int, path: str | os.PathLike[str]) -> np.ndarray:
+    """Arena ``number``'s floor outline as float ``(n, 2)`` pixels, checked: at least 3 finite points enclosing
+    an area (else an error naming the arena and the video ``path``)."""
     c = np.asarray(corners, dtype=float)
     if c.ndim != 2 or c.shape[1] != 2 or len(c) < 3 or not np.isfinite(c).all():
         raise OpenfieldError(f"arena {number}: the floor's outline must be (x, y) pixel pairs (4 corners of a "

@@ -9,13 +9,7 @@ import numpy as np
 from openfield.calibration import detect_arena_shape
 from openfield.errors import OpenfieldError
 from openfield.orientation import orient
-from openfield.segmentation import (
-    AnimalMeasure,
-    arena_mask,
-    floor_polarity,
-    image_foreground,
-    to_gray,
-)
+from openfield.segmentation import AnimalMeasure, arena_mask, floor_polarity, image_foreground, to_gray
 from openfield.tracking.config import TrackerConfig
 from openfield.tracking.frame import FrameTracker
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from openfield.segmentation import (
-    disc,
-    open_mask,
-    threshold,
-)
+from openfield.segmentation import disc, open_mask, threshold
 
 #: Every this many frames in which the animal was found, the whole floor is searched for other animal-sized blobs
 #: (:meth:`~openfield.tracking.frame.FrameTracker.count_animals`): the ``several_animals`` check costs a tenth of

@@ -16,10 +16,7 @@ import xarray as xr
 
 from openfield.errors import OpenfieldError
 from openfield.io.video import VideoReader, sample_frames, video_info
-from openfield.segmentation import (
-    median_background,
-    to_gray,
-)
+from openfield.segmentation import median_background, to_gray
 from openfield.tracking.arena_track import ArenaTrack, feed
 from openfield.tracking.arenas import arena_boxes, arena_masks, check_corners, find_arena
 from openfield.tracking.background import moving_in_window, without_ghosts
