@@ -9,7 +9,7 @@ Run from the repository root::
 Inputs (made anew each time, deterministically):
 
 1. the real example video ``dlc_openfield/videos/m3v1mp4.mp4`` with ``--arena-size-cm 48 32``;
-2. a synthetic 40 cm round arena (:mod:`openfield.synthetic_round`), empty for 2 s, a mouse touring two
+2. a synthetic 40 cm round arena (:mod:`openfield.synthetic.round_arena`), empty for 2 s, a mouse touring two
    lab-drawn zones, run with ``--arena-diameter-cm 40 --zones zones.json --start auto --duration 12
    --labeled-video``;
 3. the built-in demo's synthetic rectangle (``openfield demo``, whose outputs include the run's);
@@ -78,7 +78,7 @@ def openfield(*args: object) -> None:
 
 def make_round(folder: Path) -> tuple[Path, Path]:
     """The synthetic round arena with two zones (small: 360x360, 25 fps, ~16 s)."""
-    from openfield import synthetic_round as sr
+    from openfield.synthetic import round_arena as sr
 
     zones = [{"name": "object", "shape": "circle", "center": [12.0, 14.0], "radius": 4.0},
              {"name": "quadrant", "shape": "polygon", "points": [[22.0, 22.0], [34.0, 24.0], [30.0, 34.0],

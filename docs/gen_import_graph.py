@@ -40,7 +40,7 @@ LAYERS: list[tuple[str, list[str]]] = [
                 "openfield.bouts", "openfield.path_shape", "openfield.mobility", "openfield.wall",
                 "openfield.extra_measures", "openfield.trial", "openfield.quality", "openfield.overlay",
                 "openfield.plots", "openfield.report", "openfield.behavior", "openfield.study", "openfield.pose",
-                "openfield.synthetic", "openfield.synthetic_round"]),
+                "openfield.synthetic"]),
     ("workflow", ["openfield.pipeline"]),
     ("faces", ["openfield.commands", "openfield.draw", "openfield.demo"]),
     ("entry", ["openfield.cli", "openfield.__main__"]),

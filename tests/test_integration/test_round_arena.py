@@ -1,6 +1,6 @@
 """Issue 21's proof through ``openfield run``: round arenas, custom zones, the trial window, several animals.
 
-Synthetic videos come from :mod:`openfield.synthetic_round`, whose truth is
+Synthetic videos come from :mod:`openfield.synthetic.round_arena`, whose truth is
 computed from the analytic path with plain numpy geometry (never the
 package's zone code). Real clips are ``../shared/data/real_round``.
 """
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from openfield import synthetic_round as sr
 from openfield.cli import main
+from openfield.synthetic import round_arena as sr
 
 FPS = 25.0
 ROUND = (40.0, 40.0)

@@ -276,7 +276,7 @@ def test_round_arena_centre_disk_against_the_oracle():
 def test_pixel_zones_equal_the_same_zones_in_cm(scene):
     ds, cal = scene
     h = synthetic.camera_homography(ARENA, (640, 480), tilt=0.15)
-    poly_px = synthetic._to_px(h, np.asarray(POLYGON))  # a homography maps a polygon onto a polygon
+    poly_px = synthetic.to_px(h, np.asarray(POLYGON))  # a homography maps a polygon onto a polygon
     px = zones.parse({"units": "px", "zones": [{"name": "nest", "shape": "polygon", "points": poly_px.tolist()}]})
     cm = zones.parse({"zones": [ZONES["zones"][1]]})
     s_px = summarize(analyze_pose(ds, cal, KinematicsConfig(zones=px)))

@@ -1,4 +1,4 @@
-"""synthetic_round: the rendered floor and mice are where the truth says; the truth's zone figures are right."""
+"""synthetic.round_arena: the rendered floor and mice are where the truth says; the truth's zone figures are right."""
 
 import dataclasses
 import json
@@ -12,8 +12,8 @@ from shapely.geometry import Polygon
 from shapely.ops import unary_union
 
 from openfield import synthetic
-from openfield import synthetic_round as sr
 from openfield.io.video import iter_frames
+from openfield.synthetic import round_arena as sr
 
 FPS = 25.0
 ROUND = (40.0, 40.0)

@@ -257,12 +257,12 @@ def test_contrast_with_the_floor_is_measured(videos, name):
 def test_window_frames_decoded_again_when_not_held(videos, monkeypatch, held_frames):
     """With room to hold none or 30 of the background window's frames, the rest are decoded a second time
     and tracked in their place: the result is the same as with the whole window held (the default here)."""
-    from openfield import tracking
+    from openfield.tracking import video
 
     sv = videos["straight_dark"]
     corners = np.array(json.loads(sv.geometry.read_text())["arena_corners_px"])
     held_all = track_video(sv.video, arena_corners_px=corners, progress=False)
-    monkeypatch.setattr(tracking, "WINDOW_BUFFER_BYTES", held_frames * SIZE[0] * SIZE[1])
+    monkeypatch.setattr(video, "WINDOW_BUFFER_BYTES", held_frames * SIZE[0] * SIZE[1])
     replayed = track_video(sv.video, arena_corners_px=corners, progress=False)
     np.testing.assert_array_equal(replayed["position"].values, held_all["position"].values)
     np.testing.assert_array_equal(replayed["confidence"].values, held_all["confidence"].values)
@@ -275,14 +275,14 @@ def test_snug_crop_finds_what_the_window_finds(videos, monkeypatch, half):
     """Each frame's animal is looked for first in the last blob's box, widened; in the usual window only when it is
     not there or touches that crop's side: the poses are those of the window alone, at either resolution, even
     when the snug crop is so tight that the blob is often cut."""
-    from openfield import tracking
+    from openfield.tracking import frame
 
     sv = videos["blur_and_noise"]
     corners = np.array(json.loads(sv.geometry.read_text())["arena_corners_px"])
     config = TrackerConfig(downsample_min_length_px=40.0 if half else 90.0)
     halved = []
-    real_halve, real_search = tracking._halve, tracking.FrameTracker._search
-    monkeypatch.setattr(tracking, "_halve", lambda img, k, *how: halved.append(k) or real_halve(img, k, *how))
+    real_halve, real_search = frame._halve, frame.FrameTracker._search
+    monkeypatch.setattr(frame, "_halve", lambda img, k, *how: halved.append(k) or real_halve(img, k, *how))
     snug_calls = []
 
     def counted(self, frame, x0, y0, x1, y1, expected, whole=True):
@@ -296,15 +296,15 @@ def test_snug_crop_finds_what_the_window_finds(videos, monkeypatch, half):
         self.box = None  # no snug crop next frame
         return found
 
-    monkeypatch.setattr(tracking.FrameTracker, "_search", counted)
+    monkeypatch.setattr(frame.FrameTracker, "_search", counted)
     snug = track_video(sv.video, config, corners, progress=False)
     assert bool(halved) == half
     assert len(snug_calls) > 0.9 * snug.sizes["time"] and np.mean(snug_calls) > 0.9  # the snug crop did the work
-    monkeypatch.setattr(tracking, "SNUG_MARGIN_BODY_LENGTHS", -0.15)  # a margin of 1-2 px: often cut, looked for again
+    monkeypatch.setattr(frame, "SNUG_MARGIN_BODY_LENGTHS", -0.15)  # a margin of 1-2 px: often cut, looked for again
     snug_calls.clear()
     tight = track_video(sv.video, config, corners, progress=False)
     assert np.mean(snug_calls) < 0.95  # cut in more than 5 % of the frames
-    monkeypatch.setattr(tracking.FrameTracker, "_search", window_only)
+    monkeypatch.setattr(frame.FrameTracker, "_search", window_only)
     window = track_video(sv.video, config, corners, progress=False)
     for ds in (snug, tight):
         np.testing.assert_array_equal(ds["position"].values, window["position"].values)
@@ -313,7 +313,7 @@ def test_snug_crop_finds_what_the_window_finds(videos, monkeypatch, half):
 
 def test_half_resolution_crops_line_up_with_the_halved_background():
     """A crop at even pixels, halved, is the same pixels of the whole image halved, whatever its size."""
-    from openfield.tracking import _halve
+    from openfield.tracking.frame import _halve
 
     img = np.random.default_rng(1).integers(0, 256, (101, 137), dtype=np.uint8)
     whole = _halve(img, 2)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from openfield import mobility
-from openfield.tracking import _outline_change
+from openfield.tracking.arena_track import _outline_change
 
 
 def _blocks(mask: np.ndarray, k: int) -> np.ndarray:

@@ -15,7 +15,7 @@ SIZE = (30.0, 30.0)
 
 def _cals(n):
     homs, _ = synthetic.arenas_layout(1, n, SIZE, rotation_deg=[3.0] + [0.0] * (n - 1))
-    corners = [synthetic._to_px(h, np.array([[0, 0], [30, 0], [30, 30], [0, 30]], float)) for h in homs]
+    corners = [synthetic.to_px(h, np.array([[0, 0], [30, 0], [30, 30], [0, 30]], float)) for h in homs]
     return calibrate_arenas([], SIZE, corners_px=corners)
 
 

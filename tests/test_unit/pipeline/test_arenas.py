@@ -100,8 +100,11 @@ def _arena_datasets(n_frames, fps, empty):
         shape = np.full((n_frames, len(tracking.SILHOUETTE_MEASURES)), np.nan if k == 2 and empty else 100.0)
         d["silhouette"] = (("time", "silhouette_measure"), shape)
         d.coords["silhouette_measure"] = list(tracking.SILHOUETTE_MEASURES)
-        d.attrs.update(arena=k, frames_expected=n_frames, frames_read=n_frames, frames_failed=0,
-                       timestamps_ms=np.arange(n_frames) * 1000.0 / fps)
+        d.attrs.update(tracking.TrackerInfo(
+            config=tracking.TrackerConfig(), animal="dark", threshold=20.0,
+            contrast=None if k == 2 and empty else 150.0, several_animals_fraction=None,
+            frames_expected=n_frames, frames_read=n_frames, frames_failed=0,
+            background="first 20 s", arena=k, timestamps_ms=np.arange(n_frames) * 1000.0 / fps).to_attrs())
     return [ds, other]
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import xarray as xr
 
 from openfield import quality, tracking
 from openfield.behavior.silhouette import silhouette_table
@@ -63,15 +62,16 @@ def arena_tracking_step(
         return fp, paths, list(rec["values"]["arenas"])
     datasets = tracking.track_video_arenas(video, [c.floor_outline_px for c in cals], config, fps, progress)
     readers = []
-    for k, (ds, path) in enumerate(zip(datasets, paths, strict=True), 1):
+    infos = [tracking.tracker_info(ds) for ds in datasets]
+    for k, (ds, info, path) in enumerate(zip(datasets, infos, paths, strict=True), 1):
         write_dlc_csv(ds, path, scorer=tracking.SCORER)
         write_silhouette(silhouette_table(ds), silhouette_path(path))
         log_step(ds, "pose", {"method": "classic", "tracker": asdict(config), "fps": fps, "video": video.name,
                               "arena": k})
         keep_section(Ledger(ledger.out_dir, arena_stem(ledger.stem, k)), "pose", ds.attrs["log"])
         empty = not bool(ds["position"].sel(keypoints="body").notnull().any())
-        readers.append({**_reader_values(ds), "empty": empty})
-    times = write_frame_times(ledger, datasets[0].attrs.get("timestamps_ms"))  # one decode: the same for every arena
+        readers.append({**_reader_values(info), "empty": empty})
+    times = write_frame_times(ledger, infos[0].timestamps_ms)  # one decode: the same for every arena
     ledger.record("arena_tracking", fp, {**{f"pose_a{k}": p for k, p in enumerate(paths, 1)}, **times},
                   {"arenas": readers})
     empty = [str(k) for k, r in enumerate(readers, 1) if r["empty"]]
@@ -117,6 +117,7 @@ def tracker_pose_step(
         return fp, path
     corners = None if cal is None else cal.floor_outline_px
     ds = tracking.track_video(video, config, corners, fps, progress)
+    info = tracking.tracker_info(ds)
     if not (ds["position"].sel(keypoints="body").notnull()).any():
         raise OpenfieldError(
             "the classical tracker found no animal in any frame (is it in the arena, and is --animal right?)",
@@ -127,23 +128,27 @@ def tracker_pose_step(
     write_silhouette(silhouette_table(ds), silhouette_path(path))
     log_step(ds, "pose", {"method": "classic", "tracker": asdict(config), "fps": fps, "video": video.name})
     keep_section(ledger, "pose", ds.attrs["log"])
-    ledger.record("pose", fp, {"pose": path, **write_frame_times(ledger, ds.attrs.get("timestamps_ms"))},
-                  _reader_values(ds))
+    ledger.record("pose", fp, {"pose": path, **write_frame_times(ledger, info.timestamps_ms)}, _reader_values(info))
     log.info("%s: tracked -> %s", video.name, path.name)
     return fp, path
 
 
-def _reader_values(ds: xr.Dataset) -> dict[str, Any]:
-    """What the tracker's reader counted, for the QC (see :func:`tracker_pose_step`)."""
-    values: dict[str, Any] = {k: int(ds.attrs[k]) for k in ("frames_expected", "frames_read", "frames_failed")
-                              if k in ds.attrs}
-    times = ds.attrs.get("timestamps_ms")
-    if times is not None and len(times):
-        values["timestamps"] = quality.timestamp_summary(np.asarray(times, dtype=float) / 1000.0)
-    if ds.attrs.get("contrast") is not None:
-        values["contrast"] = float(ds.attrs["contrast"])
-    if ds.attrs.get("several_animals_fraction") is not None:
-        values["several_animals_fraction"] = float(ds.attrs["several_animals_fraction"])
+def _reader_values(info: tracking.TrackerInfo) -> dict[str, Any]:
+    """What the tracker's reader counted, for the QC (see :func:`tracker_pose_step`).
+
+    From the tracker's typed outputs (:class:`openfield.tracking.TrackerInfo`): the counts of a video's
+    reader, the frame times' summary, and the contrast and ``several_animals`` share when measured.
+    """
+    values: dict[str, Any] = {}
+    if info.from_video:
+        values.update(frames_expected=info.frames_expected, frames_read=info.frames_read,
+                      frames_failed=info.frames_failed)
+    if info.timestamps_ms is not None and len(info.timestamps_ms):
+        values["timestamps"] = quality.timestamp_summary(info.timestamps_ms / 1000.0)
+    if info.contrast is not None:
+        values["contrast"] = info.contrast
+    if info.several_animals_fraction is not None:
+        values["several_animals_fraction"] = info.several_animals_fraction
     return values
 
 

@@ -1,6 +1,6 @@
 """Synthetic round and rectangular open fields with analytic truth (issue 21).
 
-Builds on :mod:`openfield.synthetic` (its camera homography, mouse shape,
+Builds on :mod:`openfield.synthetic`'s rendering and video writer (its camera homography, mouse shape,
 keypoints and video writer) and adds what real recordings of other labs show: a round
 floor (a circle in cm; in the image an ellipse, or with a tilted camera a
 projected circle), uneven light (vignetting), a static bedding-like texture
@@ -33,10 +33,12 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from openfield import synthetic
 from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.io.files import write_csv, write_json
-from openfield.synthetic import camera_homography, mouse_keypoints_cm, shades, trapezoid, write_video
+from openfield.synthetic import rendering
+from openfield.synthetic.rendering import camera_homography, mouse_keypoints_cm, shades, to_px
+from openfield.synthetic.trajectories import trapezoid
+from openfield.synthetic.video import write_video
 
 #: Floor shapes this renderer draws.
 SHAPES = ("circle", "rectangle")
@@ -46,13 +48,6 @@ SUPERSAMPLE = 16  # each pixel's coverage is counted on 16 x 16 subpixels
 
 
 # --------------------------------------------------------------------------- geometry
-
-
-def to_px(homography: np.ndarray, pts_cm: np.ndarray) -> np.ndarray:
-    """Map ``(n, 2)`` arena-cm points to pixels through a 3x3 homography."""
-    pts = np.asarray(pts_cm, float).reshape(-1, 2)
-    homog = np.c_[pts, np.ones(len(pts))] @ np.asarray(homography, float).T
-    return homog[:, :2] / homog[:, 2:3]
 
 
 def to_cm(homography: np.ndarray, pts_px: np.ndarray) -> np.ndarray:
@@ -392,9 +387,9 @@ def lines_through(points: Sequence[tuple[float, float]], max_speed: float = 15.0
 
 def animal_polygons_cm(body_cm: Sequence[float], heading_rad: float, mouse_length_cm: float,
                        tail_bend: float) -> list[np.ndarray]:
-    """The drawn mouse in arena cm: tail band, trunk ellipse and head ellipse (as :func:`synthetic.draw_animal`).
+    """The drawn mouse in arena cm: tail band, trunk ellipse and head ellipse.
 
-    Same shapes and proportions as :func:`openfield.synthetic.draw_animal`
+    Same shapes and proportions as :func:`openfield.synthetic.rendering.draw_animal`
     (its constants), finer outlines (180 points per ellipse).
     """
     body = np.asarray(body_cm, float)
@@ -406,14 +401,14 @@ def animal_polygons_cm(body_cm: Sequence[float], heading_rad: float, mouse_lengt
     def ellipse(c: np.ndarray, a: float, b: float) -> np.ndarray:
         return c + np.outer(a * np.cos(th), u) + np.outer(b * np.sin(th), v)
 
-    s = np.linspace(0, synthetic.TAIL_LENGTH * length, 24)
-    base = body - synthetic.BODY_HALF_LENGTH * length * u
-    centre = base - np.outer(s, u) + np.outer(tail_bend * s**2 / (synthetic.TAIL_LENGTH * length), v)
-    half = synthetic.TAIL_WIDTH * length / 2 * np.linspace(1, 0.4, len(s))
+    s = np.linspace(0, rendering.TAIL_LENGTH * length, 24)
+    base = body - rendering.BODY_HALF_LENGTH * length * u
+    centre = base - np.outer(s, u) + np.outer(tail_bend * s**2 / (rendering.TAIL_LENGTH * length), v)
+    half = rendering.TAIL_WIDTH * length / 2 * np.linspace(1, 0.4, len(s))
     tail = np.r_[centre + half[:, None] * v, (centre - half[:, None] * v)[::-1]]
-    trunk = ellipse(body, synthetic.BODY_HALF_LENGTH * length, synthetic.BODY_HALF_WIDTH * length)
-    head = ellipse(body + (synthetic.NOSE - synthetic.HEAD_HALF_LENGTH) * length * u,
-                   synthetic.HEAD_HALF_LENGTH * length, synthetic.HEAD_HALF_WIDTH * length)
+    trunk = ellipse(body, rendering.BODY_HALF_LENGTH * length, rendering.BODY_HALF_WIDTH * length)
+    head = ellipse(body + (rendering.NOSE - rendering.HEAD_HALF_LENGTH) * length * u,
+                   rendering.HEAD_HALF_LENGTH * length, rendering.HEAD_HALF_WIDTH * length)
     return [tail, trunk, head]
 
 
@@ -460,7 +455,7 @@ class RoundScene:
     image_size
         Width, height in px.
     tilt
-        Camera tilt (see :func:`openfield.synthetic.camera_homography`): the
+        Camera tilt (see :func:`openfield.synthetic.rendering.camera_homography`): the
         far (top) side of the floor's bounding square is shorter by this
         fraction, so a round floor is a projected circle.
     margin_px
