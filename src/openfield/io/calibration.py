@@ -1,7 +1,7 @@
 """Reading and writing the calibration JSON file.
 
-The file is :meth:`openfield.calibration.Calibration.to_dict` as JSON; the
-conversions stay in :mod:`openfield.calibration`, the file handling is here.
+The file is :meth:`openfield.arena.model.Calibration.to_dict` as JSON; the
+conversions stay in :mod:`openfield.arena.model`, the file handling is here.
 A video of several arenas has one calibration per arena in one file,
 ``{"arenas": [<calibration>, ...]}`` (arena 1 first).
 """
@@ -15,7 +15,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from openfield.arena import ArenaGeometry, Calibration, arena_from_dict, order_corners
+from openfield.arena.geometry import ArenaGeometry, arena_from_dict, order_corners
+from openfield.arena.model import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.files import read_json, write_json
 
@@ -138,7 +139,9 @@ def read_calibrations(path: str | os.PathLike[str]) -> list[Calibration]:
 
 
 def read_arena(path: str | os.PathLike[str]) -> ArenaGeometry:
-    """The floor given by hand (``--arena FILE.json``): an arena JSON object (:func:`~openfield.arena.arena_from_dict`).
+    """The floor given by hand (``--arena FILE.json``): an arena JSON object.
+
+    Checked by :func:`openfield.arena.geometry.arena_from_dict`, the one definition of a valid arena.
 
     A calibration file (``<stem>_calibration.json``) is accepted too: its
     ``"arena"`` object is used.

@@ -10,22 +10,17 @@ import numpy as np
 import pytest
 
 from openfield import synthetic
-from openfield.calibration import (
-    apply_homography,
-    calibrate_arenas,
-    detect_arena,
-    detect_arenas,
-    draw_arenas,
-    number_arenas,
-    side_scales,
-)
+from openfield.arena.detect import detect_arena
+from openfield.arena.draw import draw_arenas
+from openfield.arena.geometry import apply_homography, side_scales
+from openfield.arena.multi import calibrate_arenas, detect_arenas, number_arenas
 from openfield.cli import main
 from openfield.errors import OpenfieldError
 from openfield.io import read_image
 from openfield.io.calibration import read_arena_corners
 from openfield.io.video import iter_frames
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SIZE = (30.0, 30.0)
 
 
