@@ -52,6 +52,7 @@ from shapely import affinity
 from shapely.geometry import Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
+from openfield.arena.geometry import SHAPES as ARENA_SHAPES  # the calibration's ``shape``
 from openfield.errors import OpenfieldError
 
 log = logging.getLogger(__name__)
@@ -66,9 +67,6 @@ DEFAULT_NAMES = (CENTER, BORDER, *CORNERS)
 
 #: Shapes a zones file may use.
 SHAPES = ("circle", "polygon", "rectangle")
-
-#: Arena shapes (the calibration's ``shape``).
-ARENA_SHAPES = ("rectangle", "circle", "polygon")
 
 #: A zone name must be a column word: it becomes part of ``time_<zone>_s``.
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*\Z")

@@ -9,12 +9,17 @@ segmentations (:func:`floor_masks`) and the outline-to-quadrilateral step
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import cv2
 import numpy as np
 
 from openfield.arena.geometry import order_corners
 from openfield.errors import OpenfieldError
 from openfield.segmentation import to_gray
+
+T = TypeVar("T")
 
 
 def _refine_quad(contour: np.ndarray, quad: np.ndarray) -> np.ndarray:
@@ -124,18 +129,16 @@ def open_mask(mask: np.ndarray) -> np.ndarray:
     return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
 
 
-def _quad_from_mask(mask: np.ndarray, min_area_fraction: float) -> tuple[np.ndarray, float] | None:
-    """The largest region of a mask as a floor quadrilateral, or None."""
+def largest_region(mask: np.ndarray) -> np.ndarray | None:
+    """The outer contour of a mask's largest region (after :func:`open_mask`), or None for an empty mask."""
     contours, _ = cv2.findContours(open_mask(mask), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not contours:
         return None
-    return quad_from_contour(max(contours, key=cv2.contourArea), mask.shape, min_area_fraction)
+    return max(contours, key=cv2.contourArea)
 
 
-def quad_from_contour(
-    contour: np.ndarray, shape: tuple[int, ...], min_area_fraction: float
-) -> tuple[np.ndarray, float] | None:
-    """A region's outline as sub-pixel floor corners and its area, or None when it is not a plausible floor."""
+def floor_area(contour: np.ndarray, shape: tuple[int, ...], min_area_fraction: float) -> float | None:
+    """A region's area when it may be a floor: large enough and not running along the image's border; else None."""
     h, w = shape[:2]
     area = cv2.contourArea(contour)
     if area < min_area_fraction * h * w:
@@ -144,6 +147,22 @@ def quad_from_contour(
     on_border = (pts[:, 0] <= 1) | (pts[:, 1] <= 1) | (pts[:, 0] >= w - 2) | (pts[:, 1] >= h - 2)
     if on_border.mean() > 0.2:
         return None  # runs along the image edge: not a floor seen inside its walls
+    return area
+
+
+def _quad_from_mask(mask: np.ndarray, min_area_fraction: float) -> tuple[np.ndarray, float] | None:
+    """The largest region of a mask as a floor quadrilateral, or None."""
+    contour = largest_region(mask)
+    return None if contour is None else quad_from_contour(contour, mask.shape, min_area_fraction)
+
+
+def quad_from_contour(
+    contour: np.ndarray, shape: tuple[int, ...], min_area_fraction: float
+) -> tuple[np.ndarray, float] | None:
+    """A region's outline as sub-pixel floor corners and its area, or None when it is not a plausible floor."""
+    area = floor_area(contour, shape, min_area_fraction)
+    if area is None:
+        return None
     hull = cv2.convexHull(contour)
     perimeter = cv2.arcLength(hull, True)
     quad = None
@@ -162,3 +181,19 @@ def quad_from_contour(
     quad = order_corners(quad)
     quad = order_corners(_refine_quad(contour, quad))
     return quad, area
+
+
+def image_names(images: list[np.ndarray], names: list[str] | None = None) -> list[str]:
+    """The labels of reference images (their file names): ``names``, or ``image_0``, ``image_1``, ..."""
+    return names or [f"image_{i}" for i in range(len(images))]
+
+
+def each_image(find: Callable[[np.ndarray], T], images: list[np.ndarray], names: list[str]) -> list[T]:
+    """``find`` applied to every image; its error names the image (by its label in ``names``)."""
+    found = []
+    for name, image in zip(names, images, strict=True):
+        try:
+            found.append(find(image))
+        except OpenfieldError as exc:
+            raise OpenfieldError(exc.message, name) from exc
+    return found

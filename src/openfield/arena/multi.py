@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from openfield.arena.detect import floor_masks, open_mask, quad_from_contour
+from openfield.arena.detect import floor_masks, image_names, open_mask, quad_from_contour
 from openfield.arena.geometry import order_corners, side_scales
 from openfield.arena.model import Calibration
 from openfield.arena.rectangle import arena_calibration, check_arena_size, median_corners
@@ -175,7 +175,7 @@ def calibrate_arenas(
     """
     check_arena_size(arena_size_cm)
     w, h = arena_size_cm
-    names = names or [f"image_{i}" for i in range(len(images))]
+    names = image_names(images, names)
     if corners_px is not None:
         if n is not None and len(corners_px) != n:
             raise OpenfieldError(f"expected {n} arenas, but {len(corners_px)} are given by their corners")

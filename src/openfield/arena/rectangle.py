@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from openfield.arena.detect import detect_arena
+from openfield.arena.detect import detect_arena, each_image, image_names
 from openfield.arena.geometry import homography_from_corners, order_corners, side_scales
 from openfield.arena.model import Calibration
 from openfield.errors import OpenfieldError
@@ -53,7 +53,7 @@ def calibrate_arena(
     """
     check_arena_size(arena_size_cm)
     w, h = arena_size_cm
-    names = names or [f"image_{i}" for i in range(len(images))]
+    names = image_names(images, names)
     measurements: list[dict[str, Any]] = []
     if corners_px is not None:
         corners = order_corners(np.asarray(corners_px, dtype=float))
@@ -62,13 +62,8 @@ def calibrate_arena(
     else:
         if not images:
             raise OpenfieldError("arena calibration needs at least one image or --corners")
-        all_corners = []
-        for name, image in zip(names, images, strict=True):
-            try:
-                c = detect_arena(image, floor=floor)
-            except OpenfieldError as exc:
-                raise OpenfieldError(exc.message, name) from exc
-            all_corners.append(c)
+        all_corners = each_image(lambda image: detect_arena(image, floor=floor), images, names)
+        for name, c in zip(names, all_corners, strict=True):
             measurements.append({"image": name, "corners_px": c.tolist(),
                                  "px_per_cm": float(side_scales(c, arena_size_cm).mean())})
         corners, corner_spread = median_corners(all_corners)

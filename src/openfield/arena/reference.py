@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from openfield.arena.detect import detect_arena
+from openfield.arena.detect import detect_arena, each_image, image_names
 from openfield.arena.model import Calibration
 from openfield.errors import OpenfieldError
 from openfield.segmentation import arena_mask, measure_animal, segment_animal
@@ -101,16 +101,11 @@ def calibrate_mouse(
         raise OpenfieldError(f"--mouse-length-cm must be positive, got {mouse_length_cm}")
     if not images:
         raise OpenfieldError("mouse calibration needs at least one image")
-    names = names or [f"image_{i}" for i in range(len(images))]
-    measurements = []
-    for name, image in zip(names, images, strict=True):
-        try:
-            m = measure_mouse(image, animal)
-        except OpenfieldError as exc:
-            raise OpenfieldError(exc.message, name) from exc
+    names = image_names(images, names)
+    measurements = each_image(lambda image: measure_mouse(image, animal), images, names)
+    for name, m in zip(names, measurements, strict=True):
         m["image"] = name
         m["px_per_cm"] = m["length_px"] / mouse_length_cm
-        measurements.append(m)
     scales = np.array([m["px_per_cm"] for m in measurements])
     median = float(np.median(scales))
     spread = float((scales.max() - scales.min()) / median)

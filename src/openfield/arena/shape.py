@@ -15,7 +15,15 @@ from typing import Any
 import cv2
 import numpy as np
 
-from openfield.arena.detect import detect_arena, floor_masks, open_mask, quad_from_contour
+from openfield.arena.detect import (
+    detect_arena,
+    each_image,
+    floor_area,
+    floor_masks,
+    image_names,
+    largest_region,
+    quad_from_contour,
+)
 from openfield.arena.geometry import ArenaGeometry, circle_homography, polygon_homography
 from openfield.arena.model import Calibration
 from openfield.arena.rectangle import calibrate_arena, check_arena_size
@@ -41,21 +49,8 @@ def _region_iou(region: np.ndarray, outline_px: np.ndarray) -> float:
 
 def _floor_regions(gray: np.ndarray, floor: str, min_area_fraction: float) -> list[np.ndarray]:
     """The largest plausible region of each floor segmentation, as its outer contour."""
-    h, w = gray.shape
-    out = []
-    for mask in floor_masks(gray, floor):
-        contours, _ = cv2.findContours(open_mask(mask), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        if not contours:
-            continue
-        c = max(contours, key=cv2.contourArea)
-        if cv2.contourArea(c) < min_area_fraction * h * w:
-            continue
-        pts = c.reshape(-1, 2)
-        on_border = (pts[:, 0] <= 1) | (pts[:, 1] <= 1) | (pts[:, 0] >= w - 2) | (pts[:, 1] >= h - 2)
-        if on_border.mean() > 0.2:
-            continue
-        out.append(c)
-    return out
+    regions = (largest_region(mask) for mask in floor_masks(gray, floor))
+    return [c for c in regions if c is not None and floor_area(c, gray.shape, min_area_fraction) is not None]
 
 
 def _ellipse_from_contour(contour: np.ndarray) -> ArenaGeometry | None:
@@ -192,18 +187,13 @@ def calibrate_floor(
         No size for the shape found or given (a round floor needs
         ``diameter_cm``, a rectangle ``arena_size_cm``), or no floor found.
     """
-    names = names or [f"image_{i}" for i in range(len(images))]
+    names = image_names(images, names)
     if arena is None:
         if shape == "auto" and (arena_size_cm is None) != (diameter_cm is None):
             shape = "circle" if diameter_cm is not None else shape
         if not images:
             raise OpenfieldError("arena calibration needs at least one image or a given arena")
-        found = []
-        for name, image in zip(names, images, strict=True):
-            try:
-                found.append(detect_arena_shape(image, shape, floor))
-            except OpenfieldError as exc:
-                raise OpenfieldError(exc.message, name) from exc
+        found = each_image(lambda image: detect_arena_shape(image, shape, floor), images, names)
         arena = found[0] if len(found) == 1 else _median_geometry(found)
     given = {"arena_given": arena.to_dict()} if not images else {}
     if arena.shape == "rectangle":
