@@ -280,6 +280,25 @@ class ZoneSet:
         """The zones' names, in order."""
         return [z.name for z in self.zones]
 
+    def to_dict(self) -> dict[str, Any]:
+        """The zones object, as :func:`parse` reads it back: ``units`` always given, numbers as floats.
+
+        A circle is written with its ``center`` and ``radius``, any other zone
+        as a ``polygon`` of its ``points`` (a rectangle's four corners);
+        ``"replace": true`` is kept.
+        """
+        out = []
+        for z in self.zones:
+            if z.shape == "circle":
+                d: dict[str, Any] = {"name": z.name, "shape": "circle", "center": list(z.center or ()),
+                                     "radius": z.radius}
+            else:
+                d = {"name": z.name, "shape": "polygon", "points": [list(p) for p in z.points or ()]}
+            if z.replace:
+                d["replace"] = True
+            out.append(d)
+        return {"units": self.units, "zones": out}
+
 
 def _number(value: Any, what: str, source: str | None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):

@@ -100,11 +100,14 @@ def check_arena(arena: Any, path: Path | None = None) -> dict[str, Any]:
 
 
 def check_zones(zones: Any, path: Path | None = None) -> dict[str, Any]:
-    """Check a zones object (``--zones`` / the settings file's ``zones``) and return it.
+    """Check a zones object (``--zones`` / the settings file's ``zones``) and return it with float values.
 
     The one check of a zones object is :func:`openfield.zones.parse` (the
-    format of ``--zones FILE.json``). Where a zone lies relative to the arena
-    is checked by the zones stage, which knows the calibration.
+    format of ``--zones FILE.json``); the object returned is the parsed zones'
+    own (:meth:`openfield.zones.ZoneSet.to_dict`: ``units`` always given, a
+    rectangle as the polygon of its corners, as the drawing tool shows it).
+    Where a zone lies relative to the arena is checked by the zones stage,
+    which knows the calibration.
 
     Raises
     ------
@@ -113,10 +116,9 @@ def check_zones(zones: Any, path: Path | None = None) -> dict[str, Any]:
         shape, a bad or duplicate name, a missing or bad value.
     """
     try:
-        parse(zones)
+        return parse(zones).to_dict()
     except OpenfieldError as exc:
         raise OpenfieldError(f"zones: {exc.message}", path) from None
-    return zones
 
 
 @dataclass(frozen=True)

@@ -120,3 +120,18 @@ def test_merge_refuses_a_size_of_the_other_shape(tmp_path):
     with pytest.raises(OpenfieldError, match="--arena-size-cm 40 40 contradicts the settings file's "
                                              "arena_diameter_cm 40"):
         merge_settings(s, {"arena_size_cm": (40, 40)})
+
+
+def test_arena_and_zones_are_the_one_validators_objects():
+    """The settings' arena and zones are what --arena and --zones files parse to, in the form the page draws."""
+    s = VideoSettings.from_dict({
+        "arena": {"shape": "rectangle", "corners_px": [[300, 10], [10, 10], [10, 200], [300, 200]]},
+        "zones": {"zones": [{"name": "box", "shape": "rectangle", "x": 1, "y": 2, "width": 3, "height": 4},
+                            {"name": "center", "shape": "circle", "center": [5, 5], "radius": 2, "replace": True}]},
+    })
+    assert s.arena == {"shape": "rectangle", "corners_px": [[10.0, 10.0], [300.0, 10.0], [300.0, 200.0],
+                                                            [10.0, 200.0]]}  # ordered tl, tr, br, bl
+    assert s.zones == {"units": "cm", "zones": [
+        {"name": "box", "shape": "polygon", "points": [[1.0, 2.0], [4.0, 2.0], [4.0, 6.0], [1.0, 6.0]]},
+        {"name": "center", "shape": "circle", "center": [5.0, 5.0], "radius": 2.0, "replace": True}]}
+    assert VideoSettings.from_dict(s.to_dict()) == s  # what is written reads back the same
