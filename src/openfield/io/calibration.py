@@ -12,10 +12,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
-from openfield.arena.geometry import ArenaGeometry, arena_from_dict, order_corners
+from openfield.arena.geometry import ArenaGeometry, arena_from_dict
 from openfield.arena.model import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.files import read_json, write_json
@@ -179,7 +178,9 @@ def read_arena_corners(path: str | os.PathLike[str]) -> list[np.ndarray]:
     ------
     OpenfieldError
         Naming the file (and the arena) when it is missing, not JSON, empty,
-        or an arena is not four finite ``[x, y]`` numbers enclosing an area.
+        or an arena is not four finite ``[x, y]`` numbers enclosing an area
+        (checked by :func:`openfield.arena.geometry.arena_from_dict`, as a
+        rectangle arena given by hand).
     """
     path = Path(path)
     data = read_json(path, "arena corners file")
@@ -196,15 +197,9 @@ def read_arena_corners(path: str | os.PathLike[str]) -> list[np.ndarray]:
         if not isinstance(arena, list) or len(arena) != 4:
             got = f"{len(arena)} points" if isinstance(arena, list) else f"a {type(arena).__name__}"
             raise OpenfieldError(f"arena {k} has {got}; each arena needs its 4 corners as [x, y]", path)
-        try:
-            if any(isinstance(v, (bool, str)) for p in arena for v in p):
-                raise TypeError
-            corners = np.array(arena, dtype=float)
-        except (TypeError, ValueError):
-            raise OpenfieldError(f"arena {k}: corners must be [x, y] pairs of numbers, got {arena}", path) from None
-        if corners.shape != (4, 2) or not np.isfinite(corners).all():
-            raise OpenfieldError(f"arena {k}: corners must be 4 [x, y] pairs of finite numbers, got {arena}", path)
-        if cv2.contourArea(order_corners(corners).astype(np.float32)) <= 0:
-            raise OpenfieldError(f"arena {k}: the 4 corners enclose no area", path)
-        out.append(corners)
+        try:  # the one check of a rectangle's corners
+            arena_from_dict({"shape": "rectangle", "corners_px": arena})
+        except OpenfieldError as exc:
+            raise OpenfieldError(f"arena {k}: {exc.message}", path) from None
+        out.append(np.array(arena, dtype=float))
     return out

@@ -158,12 +158,12 @@ def test_read_arena_corners(tmp_path, rig):
     cases = {
         "{not json": "not valid JSON",
         json.dumps({"arenas": [square, square[:3]]}): "arena 2 has 3 points; each arena needs its 4 corners",
-        json.dumps({"arenas": [square, [[0, 0], [1, "a"], [1, 1], [0, 1]]]}): "arena 2: corners must be",
-        json.dumps({"arenas": [[[0, 0, 1], [1, 0], [1, 1], [0, 1]]]}): "arena 1: corners must be",
+        json.dumps({"arenas": [square, [[0, 0], [1, "a"], [1, 1], [0, 1]]]}): r"arena 2: arena corner must be \[x, y\]",
+        json.dumps({"arenas": [[[0, 0, 1], [1, 0], [1, 1], [0, 1]]]}): r"arena 1: arena corner must be \[x, y\]",
         json.dumps({"arenas": []}): "lists no arena",
         json.dumps([]): "lists no arena",
         json.dumps({"corners": square}): "must be",
-        json.dumps({"arenas": [[[5, 5]] * 4]}): "arena 1: the 4 corners enclose no area",
+        json.dumps({"arenas": [[[5, 5]] * 4]}): "arena 1: the 4 corners of the rectangle arena enclose no area",
         json.dumps({"arenas": [square, 7]}): "arena 2 has a int",
     }
     for text, message in cases.items():
