@@ -31,11 +31,15 @@ REGENERATE = "python docs/gen_import_graph.py"
 #: The layers, lowest first. A module may import from its own layer or a lower one, never from a higher one.
 #: A name is a module or a package (then it holds everything under it). Every module of ``openfield`` is in one.
 LAYERS: list[tuple[str, list[str]]] = [
+    # openfield.arena: its geometry, calibration model (and __init__) are basics; its detectors and methods
+    # (which segment images) are stages
     ("basics", ["openfield", "openfield.errors", "openfield.bodyparts", "openfield.timebase", "openfield.arena",
                 "openfield.zones", "openfield.device", "openfield.provenance",
                 "openfield.lazy"]),  # (main's openfield/lazy.py, which io.pose imports: a basic module)
     ("files", ["openfield.io"]),
-    ("stages", ["openfield.calibration", "openfield.segmentation", "openfield.orientation", "openfield.tracking",
+    ("stages", ["openfield.calibration", "openfield.arena.detect", "openfield.arena.rectangle",
+                "openfield.arena.shape", "openfield.arena.multi", "openfield.arena.reference", "openfield.arena.draw",
+                "openfield.segmentation", "openfield.orientation", "openfield.tracking",
                 "openfield.cleaning", "openfield.smoothing", "openfield.kinematics",
                 "openfield.bouts", "openfield.path_shape", "openfield.mobility", "openfield.wall",
                 "openfield.extra_measures", "openfield.trial", "openfield.quality", "openfield.overlay",
@@ -251,25 +255,35 @@ def group(module: str) -> str:
 def render(src: Path = SRC) -> str:
     """The mermaid block: one box per top-level module or sub-package, one arrow per import between boxes.
 
-    Arrows to :data:`DRAWN_WITHOUT_ARROWS` are left out.
+    A sub-package whose modules sit in several layers (``arena``: its geometry is basic, its detectors are
+    stages) is drawn as one box in each. Arrows to :data:`DRAWN_WITHOUT_ARROWS` are left out.
     """
     edges = graph(src)
-    boxes: dict[str, int] = {}
+    layers: dict[str, set[int]] = {}
+    for a in edges:
+        if a != "openfield":
+            layers.setdefault(group(a), set()).add(layer_of(a))
+
+    def box(module: str) -> str:
+        g = group(module)
+        return g if len(layers.get(g, ())) <= 1 else f"{g}.{LAYERS[layer_of(module)][0]}"
+
+    boxes: dict[str, tuple[int, str]] = {}
     arrows: set[tuple[str, str]] = set()
     for a, bs in edges.items():
         if a == "openfield":
             continue
-        boxes[group(a)] = layer_of(a)
+        boxes[box(a)] = (layer_of(a), group(a))
         for b in bs:
-            if b not in DRAWN_WITHOUT_ARROWS and group(a) != group(b):
-                arrows.add((group(a), group(b)))
+            if b not in DRAWN_WITHOUT_ARROWS and box(a) != box(b):
+                arrows.add((box(a), box(b)))
     lines = ["```mermaid", "flowchart BT"]
     for i, (title, _) in enumerate(LAYERS):
-        members = sorted(b for b, layer in boxes.items() if layer == i)
+        members = sorted(b for b, (layer, _) in boxes.items() if layer == i)
         if not members:
             continue
         lines.append(f'  subgraph {title}["{i}. {title}"]')
-        lines += [f'    {_id(b)}["{b.removeprefix("openfield.")}"]' for b in members]
+        lines += [f'    {_id(b)}["{boxes[b][1].removeprefix("openfield.")}"]' for b in members]
         lines.append("  end")
     lines += [f"  {_id(a)} --> {_id(b)}" for a, b in sorted(arrows)]
     lines.append("```")

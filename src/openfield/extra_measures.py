@@ -25,8 +25,8 @@ import pandas as pd
 import xarray as xr
 
 from openfield import cleaning, mobility, path_shape, timebase, wall, zones
+from openfield.arena.model import Calibration
 from openfield.bodyparts import find_role
-from openfield.calibration import Calibration
 
 #: Summary columns, in order.
 ZONE_COLUMNS = [f"time_immobile_{z}_s" for z in (zones.CENTER, zones.BORDER)]

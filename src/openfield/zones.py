@@ -52,6 +52,7 @@ from shapely import affinity
 from shapely.geometry import Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
+from openfield.arena.geometry import SHAPES as ARENA_SHAPES  # the calibration's ``shape``
 from openfield.errors import OpenfieldError
 
 log = logging.getLogger(__name__)
@@ -66,9 +67,6 @@ DEFAULT_NAMES = (CENTER, BORDER, *CORNERS)
 
 #: Shapes a zones file may use.
 SHAPES = ("circle", "polygon", "rectangle")
-
-#: Arena shapes (the calibration's ``shape``).
-ARENA_SHAPES = ("rectangle", "circle", "polygon")
 
 #: A zone name must be a column word: it becomes part of ``time_<zone>_s``.
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -281,6 +279,25 @@ class ZoneSet:
     def names(self) -> list[str]:
         """The zones' names, in order."""
         return [z.name for z in self.zones]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The zones object, as :func:`parse` reads it back: ``units`` always given, numbers as floats.
+
+        A circle is written with its ``center`` and ``radius``, any other zone
+        as a ``polygon`` of its ``points`` (a rectangle's four corners);
+        ``"replace": true`` is kept.
+        """
+        out = []
+        for z in self.zones:
+            if z.shape == "circle":
+                d: dict[str, Any] = {"name": z.name, "shape": "circle", "center": list(z.center or ()),
+                                     "radius": z.radius}
+            else:
+                d = {"name": z.name, "shape": "polygon", "points": [list(p) for p in z.points or ()]}
+            if z.replace:
+                d["replace"] = True
+            out.append(d)
+        return {"units": self.units, "zones": out}
 
 
 def _number(value: Any, what: str, source: str | None) -> float:

@@ -157,3 +157,17 @@ def test_zone_outside_the_arena_is_refused(tmp_path):
     quad = zones.to_cm(zones.parse({"zones": [{"name": "q", "shape": "rectangle", "x": 0, "y": 0, "width": 20,
                                                "height": 20}]}))
     assert [z.name for z in zones.arena_zones("circle", (40, 40), custom=quad)][-1] == "q"
+
+
+def test_zone_set_to_dict_parses_back_to_the_same_zones():
+    """A rectangle is written as the polygon of its corners: the same geometry."""
+    obj = {"units": "px", "zones": [{"name": "box", "shape": "rectangle", "x": 1, "y": 2, "width": 3, "height": 4},
+                                    {"name": "o", "shape": "circle", "center": [5, 6], "radius": 2},
+                                    {"name": "corner_tl", "shape": "polygon", "points": [[0, 0], [3, 0], [0, 3]],
+                                     "replace": True}]}
+    parsed = zones.parse(obj)
+    again = zones.parse(parsed.to_dict())
+    assert again.units == "px" and again.names == parsed.names
+    for a, b in zip(zones.to_cm(parsed, lambda p: p), zones.to_cm(again, lambda p: p), strict=True):
+        assert a.geometry.equals(b.geometry)
+    assert again.zones[2].replace and not again.zones[0].replace

@@ -19,7 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from openfield import calibration
+from openfield.arena.shape import detect_arena_shape
 from openfield.errors import OpenfieldError
 from openfield.io.settings import VideoSettings, check_arena, find_settings, settings_path, write_settings
 from openfield.io.video import VideoInfo, read_frame, video_background, video_info
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 def detect_arena_object(image: np.ndarray) -> dict[str, Any]:
-    """The arena object found in an image (:func:`openfield.calibration.detect_arena_shape`, ``auto``).
+    """The arena object found in an image (:func:`openfield.arena.shape.detect_arena_shape`, ``auto``).
 
     Returns
     -------
@@ -42,7 +42,7 @@ def detect_arena_object(image: np.ndarray) -> dict[str, Any]:
     OpenfieldError
         When no arena is found.
     """
-    found = calibration.detect_arena_shape(image, shape="auto").to_dict()
+    found = detect_arena_shape(image, shape="auto").to_dict()
     if found["shape"] == "rectangle":
         found["corners_px"] = [[round(float(x), 2), round(float(y), 2)] for x, y in found["corners_px"]]
     return check_arena(found)

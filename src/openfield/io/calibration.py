@@ -1,7 +1,7 @@
 """Reading and writing the calibration JSON file.
 
-The file is :meth:`openfield.calibration.Calibration.to_dict` as JSON; the
-conversions stay in :mod:`openfield.calibration`, the file handling is here.
+The file is :meth:`openfield.arena.model.Calibration.to_dict` as JSON; the
+conversions stay in :mod:`openfield.arena.model`, the file handling is here.
 A video of several arenas has one calibration per arena in one file,
 ``{"arenas": [<calibration>, ...]}`` (arena 1 first).
 """
@@ -12,10 +12,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
-from openfield.arena import ArenaGeometry, Calibration, arena_from_dict, order_corners
+from openfield.arena.geometry import ArenaGeometry, arena_from_dict
+from openfield.arena.model import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.files import read_json, write_json
 
@@ -138,7 +138,9 @@ def read_calibrations(path: str | os.PathLike[str]) -> list[Calibration]:
 
 
 def read_arena(path: str | os.PathLike[str]) -> ArenaGeometry:
-    """The floor given by hand (``--arena FILE.json``): an arena JSON object (:func:`~openfield.arena.arena_from_dict`).
+    """The floor given by hand (``--arena FILE.json``): an arena JSON object.
+
+    Checked by :func:`openfield.arena.geometry.arena_from_dict`, the one definition of a valid arena.
 
     A calibration file (``<stem>_calibration.json``) is accepted too: its
     ``"arena"`` object is used.
@@ -176,7 +178,9 @@ def read_arena_corners(path: str | os.PathLike[str]) -> list[np.ndarray]:
     ------
     OpenfieldError
         Naming the file (and the arena) when it is missing, not JSON, empty,
-        or an arena is not four finite ``[x, y]`` numbers enclosing an area.
+        or an arena is not four finite ``[x, y]`` numbers enclosing an area
+        (checked by :func:`openfield.arena.geometry.arena_from_dict`, as a
+        rectangle arena given by hand).
     """
     path = Path(path)
     data = read_json(path, "arena corners file")
@@ -193,15 +197,9 @@ def read_arena_corners(path: str | os.PathLike[str]) -> list[np.ndarray]:
         if not isinstance(arena, list) or len(arena) != 4:
             got = f"{len(arena)} points" if isinstance(arena, list) else f"a {type(arena).__name__}"
             raise OpenfieldError(f"arena {k} has {got}; each arena needs its 4 corners as [x, y]", path)
-        try:
-            if any(isinstance(v, (bool, str)) for p in arena for v in p):
-                raise TypeError
-            corners = np.array(arena, dtype=float)
-        except (TypeError, ValueError):
-            raise OpenfieldError(f"arena {k}: corners must be [x, y] pairs of numbers, got {arena}", path) from None
-        if corners.shape != (4, 2) or not np.isfinite(corners).all():
-            raise OpenfieldError(f"arena {k}: corners must be 4 [x, y] pairs of finite numbers, got {arena}", path)
-        if cv2.contourArea(order_corners(corners).astype(np.float32)) <= 0:
-            raise OpenfieldError(f"arena {k}: the 4 corners enclose no area", path)
-        out.append(corners)
+        try:  # the one check of a rectangle's corners
+            arena_from_dict({"shape": "rectangle", "corners_px": arena})
+        except OpenfieldError as exc:
+            raise OpenfieldError(f"arena {k}: {exc.message}", path) from None
+        out.append(np.array(arena, dtype=float))
     return out

@@ -26,26 +26,22 @@ import json
 import logging
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openfield.arena.geometry import arena_from_dict
 from openfield.errors import OpenfieldError
 from openfield.io.files import write_json
+from openfield.zones import parse
 
 log = logging.getLogger(__name__)
 
 #: The settings file's name is the video's stem followed by this suffix.
 SETTINGS_SUFFIX = ".openfield.json"
 
-#: Arena shapes of the arena object (issue 21's contract).
-ARENA_SHAPES = ("circle", "ellipse", "rectangle", "polygon")
-#: Zone shapes of the zones object.
-ZONE_SHAPES = ("circle", "polygon")
 ANIMALS = ("dark", "light", "auto")
 _KEYS = ("arena", "zones", "trial", "animal", "arena_size_cm", "arena_diameter_cm")
-_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 #: The command-line option of each :class:`VideoSettings` field that ``openfield run`` takes.
 OPTIONS = {
@@ -75,119 +71,54 @@ def _number(value: Any, what: str, path: Path | None, positive: bool = False, mi
     return float(value)
 
 
-def _points(value: Any, what: str, path: Path | None, n: int | None = None, at_least: int = 1) -> list[list[float]]:
-    if not isinstance(value, (list, tuple)) or any(not isinstance(p, (list, tuple)) or len(p) != 2 for p in value):
-        raise OpenfieldError(f"{what} must be a list of [x, y] points, got {value!r}", path)
-    if (n is not None and len(value) != n) or len(value) < at_least:
-        want = f"exactly {n}" if n is not None else f"at least {at_least}"
-        raise OpenfieldError(f"{what} must hold {want} [x, y] points, got {len(value)}", path)
-    return [[_number(v, what, path) for v in p] for p in value]
-
-
 def check_arena(arena: Any, path: Path | None = None) -> dict[str, Any]:
     """Check an arena object (``--arena`` / the settings file's ``arena``) and return it with float values.
+
+    The one check of an arena object is :func:`openfield.arena.geometry.arena_from_dict`
+    (a circle, an ellipse, a rectangle of 4 corners or a polygon of 3 or more;
+    also accepted wrapped as ``{"arena": {...}}``); the object returned is
+    the geometry's own (:meth:`~openfield.arena.geometry.ArenaGeometry.to_dict`:
+    a rectangle's corners ordered top-left, top-right, bottom-right,
+    bottom-left).
 
     Parameters
     ----------
     arena
-        ``{"shape": "circle", "center_px": [x, y], "radius_px": r}``,
-        ``{"shape": "ellipse", "center_px": [x, y], "axes_px": [a, b], "angle_deg": t}``,
-        ``{"shape": "rectangle", "corners_px": [4 points tl, tr, br, bl]}`` or
-        ``{"shape": "polygon", "corners_px": [3 or more points]}``; also
-        accepted wrapped as ``{"arena": {...}}``.
+        The arena object.
     path
         The file it comes from, named in errors.
 
     Raises
     ------
     OpenfieldError
-        Naming the file and what is wrong (unknown shape, a missing or bad value).
+        Naming the file and the field (``arena: ...``) and what is wrong.
     """
-    if isinstance(arena, dict) and set(arena) == {"arena"}:
-        arena = arena["arena"]
-    if not isinstance(arena, dict):
-        raise OpenfieldError(f"arena must be a JSON object, got {arena!r}", path)
-    shape = arena.get("shape")
-    if shape not in ARENA_SHAPES:
-        raise OpenfieldError(f"arena shape must be one of {', '.join(ARENA_SHAPES)}, got {shape!r}", path)
-    need = {"circle": ("center_px", "radius_px"), "ellipse": ("center_px", "axes_px", "angle_deg"),
-            "rectangle": ("corners_px",), "polygon": ("corners_px",)}[shape]
-    missing = [k for k in need if k not in arena]
-    if missing:
-        raise OpenfieldError(f"a {shape} arena needs {', '.join(need)}; missing {', '.join(missing)}", path)
-    extra = sorted(set(arena) - {"shape", *need})
-    if extra:
-        raise OpenfieldError(f"unknown key(s) in the {shape} arena: {', '.join(extra)}", path)
-    out: dict[str, Any] = {"shape": shape}
-    if shape in ("circle", "ellipse"):
-        out["center_px"] = _points([arena["center_px"]], "arena center_px", path, n=1)[0]
-    if shape == "circle":
-        out["radius_px"] = _number(arena["radius_px"], "arena radius_px", path, positive=True)
-    elif shape == "ellipse":
-        axes = _points([arena["axes_px"]], "arena axes_px", path, n=1)[0]
-        for a in axes:
-            _number(a, "arena axes_px", path, positive=True)
-        out["axes_px"] = axes
-        out["angle_deg"] = _number(arena["angle_deg"], "arena angle_deg", path)
-    else:
-        n = 4 if shape == "rectangle" else None
-        out["corners_px"] = _points(arena["corners_px"], f"{shape} arena corners_px", path, n=n, at_least=3)
-    return out
+    try:
+        return arena_from_dict(arena).to_dict()
+    except OpenfieldError as exc:
+        raise OpenfieldError(f"arena: {exc.message}", path) from None
 
 
 def check_zones(zones: Any, path: Path | None = None) -> dict[str, Any]:
     """Check a zones object (``--zones`` / the settings file's ``zones``) and return it with float values.
 
-    ``{"units": "cm"|"px", "zones": [{"name": N, "shape": "circle", "center": [x, y], "radius": r},
-    {"name": N, "shape": "polygon", "points": [[x, y], ...]}]}``. Names are
-    column words (a letter, then letters, digits or ``_``) and unique. Where
-    a zone lies relative to the arena is checked by the zones stage, which
-    knows the calibration.
+    The one check of a zones object is :func:`openfield.zones.parse` (the
+    format of ``--zones FILE.json``); the object returned is the parsed zones'
+    own (:meth:`openfield.zones.ZoneSet.to_dict`: ``units`` always given, a
+    rectangle as the polygon of its corners, as the drawing tool shows it).
+    Where a zone lies relative to the arena is checked by the zones stage,
+    which knows the calibration.
 
     Raises
     ------
     OpenfieldError
-        Naming the file and the zone: unknown units or shape, a bad or
-        duplicate name, a missing or bad value.
+        Naming the file and the field (``zones: ...``): unknown units or
+        shape, a bad or duplicate name, a missing or bad value.
     """
-    if not isinstance(zones, dict):
-        raise OpenfieldError(f"zones must be a JSON object with units and zones, got {zones!r}", path)
-    units = zones.get("units", "cm")
-    if units not in ("cm", "px"):
-        raise OpenfieldError(f"zones units must be cm or px, got {units!r}", path)
-    extra = sorted(set(zones) - {"units", "zones"})
-    if extra:
-        raise OpenfieldError(f"unknown key(s) in zones: {', '.join(extra)}", path)
-    items = zones.get("zones", [])
-    if not isinstance(items, list):
-        raise OpenfieldError(f"zones.zones must be a list of zones, got {items!r}", path)
-    out, seen = [], set()
-    for k, z in enumerate(items, 1):
-        if not isinstance(z, dict):
-            raise OpenfieldError(f"zone {k} must be a JSON object, got {z!r}", path)
-        name = z.get("name")
-        if not isinstance(name, str) or not _ZONE_NAME.fullmatch(name):
-            raise OpenfieldError(f"zone {k}: name must be a column word (a letter, then letters, digits or _), "
-                                 f"got {name!r}", path)
-        if name in seen:
-            raise OpenfieldError(f"zone name {name!r} is used twice", path)
-        seen.add(name)
-        shape = z.get("shape")
-        if shape == "circle":
-            if set(z) != {"name", "shape", "center", "radius"}:
-                raise OpenfieldError(f"circle zone {name!r} needs exactly name, shape, center, radius", path)
-            out.append({"name": name, "shape": shape,
-                        "center": _points([z["center"]], f"zone {name!r} center", path, n=1)[0],
-                        "radius": _number(z["radius"], f"zone {name!r} radius", path, positive=True)})
-        elif shape == "polygon":
-            if set(z) != {"name", "shape", "points"}:
-                raise OpenfieldError(f"polygon zone {name!r} needs exactly name, shape, points", path)
-            out.append({"name": name, "shape": shape,
-                        "points": _points(z["points"], f"zone {name!r} points", path, at_least=3)})
-        else:
-            raise OpenfieldError(f"zone {name!r}: shape must be one of {', '.join(ZONE_SHAPES)}, got {shape!r}",
-                                 path)
-    return {"units": units, "zones": out}
+    try:
+        return parse(zones).to_dict()
+    except OpenfieldError as exc:
+        raise OpenfieldError(f"zones: {exc.message}", path) from None
 
 
 @dataclass(frozen=True)

@@ -62,15 +62,15 @@ def test_auto_start_and_rectangle(tmp_path):
 @pytest.mark.parametrize(("doc", "words"), [
     ([1, 2], "JSON object"),
     ({"arena_size": [1, 2]}, "unknown key(s) arena_size"),
-    ({"arena": {"shape": "hexagon"}}, "arena shape must be one of"),
-    ({"arena": {"shape": "circle", "center_px": [1, 2]}}, "missing radius_px"),
-    ({"arena": {"shape": "circle", "center_px": [1, 2], "radius_px": -3}}, "radius_px must be positive"),
-    ({"arena": {"shape": "rectangle", "corners_px": [[0, 0], [1, 0], [1, 1]]}}, "exactly 4"),
-    ({"zones": {"units": "inch", "zones": []}}, "units must be cm or px"),
+    ({"arena": {"shape": "hexagon"}}, "arena: unknown arena shape 'hexagon'"),
+    ({"arena": {"shape": "circle", "center_px": [1, 2]}}, 'arena: a circle arena needs "radius_px"'),
+    ({"arena": {"shape": "circle", "center_px": [1, 2], "radius_px": -3}}, "radius_px must be a positive number"),
+    ({"arena": {"shape": "rectangle", "corners_px": [[0, 0], [1, 0], [1, 1]]}}, "needs 4 corners"),
+    ({"zones": {"units": "inch", "zones": []}}, 'zones: "units" must be "cm" or "px"'),
     ({"zones": {"zones": [{"name": "1st", "shape": "circle", "center": [1, 1], "radius": 1}]}}, "column word"),
     ({"zones": {"zones": [{"name": "a", "shape": "circle", "center": [1, 1], "radius": 1},
-                          {"name": "a", "shape": "circle", "center": [2, 1], "radius": 1}]}}, "used twice"),
-    ({"zones": {"zones": [{"name": "a", "shape": "star", "points": []}]}}, "shape must be one of"),
+                          {"name": "a", "shape": "circle", "center": [2, 1], "radius": 1}]}}, "defined twice"),
+    ({"zones": {"zones": [{"name": "a", "shape": "star", "points": []}]}}, "unknown shape 'star'"),
     ({"trial": {"start_s": -1}}, "at least 0"),
     ({"trial": {"start_s": "later"}}, "finite number"),
     ({"trial": {"begin": 3}}, "trial must be"),
@@ -120,3 +120,18 @@ def test_merge_refuses_a_size_of_the_other_shape(tmp_path):
     with pytest.raises(OpenfieldError, match="--arena-size-cm 40 40 contradicts the settings file's "
                                              "arena_diameter_cm 40"):
         merge_settings(s, {"arena_size_cm": (40, 40)})
+
+
+def test_arena_and_zones_are_the_one_validators_objects():
+    """The settings' arena and zones are what --arena and --zones files parse to, in the form the page draws."""
+    s = VideoSettings.from_dict({
+        "arena": {"shape": "rectangle", "corners_px": [[300, 10], [10, 10], [10, 200], [300, 200]]},
+        "zones": {"zones": [{"name": "box", "shape": "rectangle", "x": 1, "y": 2, "width": 3, "height": 4},
+                            {"name": "center", "shape": "circle", "center": [5, 5], "radius": 2, "replace": True}]},
+    })
+    assert s.arena == {"shape": "rectangle", "corners_px": [[10.0, 10.0], [300.0, 10.0], [300.0, 200.0],
+                                                            [10.0, 200.0]]}  # ordered tl, tr, br, bl
+    assert s.zones == {"units": "cm", "zones": [
+        {"name": "box", "shape": "polygon", "points": [[1.0, 2.0], [4.0, 2.0], [4.0, 6.0], [1.0, 6.0]]},
+        {"name": "center", "shape": "circle", "center": [5.0, 5.0], "radius": 2.0, "replace": True}]}
+    assert VideoSettings.from_dict(s.to_dict()) == s  # what is written reads back the same

@@ -12,14 +12,16 @@ import cv2
 import numpy as np
 import pytest
 
-from openfield.arena import ArenaGeometry, arena_from_dict, circle_homography, ellipse_points
-from openfield.calibration import (
-    Calibration,
+from openfield.arena.detect import detect_arena
+from openfield.arena.geometry import (
+    ArenaGeometry,
     apply_homography,
-    calibrate_floor,
-    detect_arena,
-    detect_arena_shape,
+    arena_from_dict,
+    circle_homography,
+    ellipse_points,
 )
+from openfield.arena.model import Calibration
+from openfield.arena.shape import calibrate_floor, detect_arena_shape
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_arena
 from openfield.synthetic import camera_homography

@@ -10,22 +10,17 @@ import numpy as np
 import pytest
 
 from openfield import synthetic
-from openfield.calibration import (
-    apply_homography,
-    calibrate_arenas,
-    detect_arena,
-    detect_arenas,
-    draw_arenas,
-    number_arenas,
-    side_scales,
-)
+from openfield.arena.detect import detect_arena
+from openfield.arena.draw import draw_arenas
+from openfield.arena.geometry import apply_homography, side_scales
+from openfield.arena.multi import calibrate_arenas, detect_arenas, number_arenas
 from openfield.cli import main
 from openfield.errors import OpenfieldError
 from openfield.io import read_image
 from openfield.io.calibration import read_arena_corners
 from openfield.io.video import iter_frames
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SIZE = (30.0, 30.0)
 
 
@@ -163,12 +158,12 @@ def test_read_arena_corners(tmp_path, rig):
     cases = {
         "{not json": "not valid JSON",
         json.dumps({"arenas": [square, square[:3]]}): "arena 2 has 3 points; each arena needs its 4 corners",
-        json.dumps({"arenas": [square, [[0, 0], [1, "a"], [1, 1], [0, 1]]]}): "arena 2: corners must be",
-        json.dumps({"arenas": [[[0, 0, 1], [1, 0], [1, 1], [0, 1]]]}): "arena 1: corners must be",
+        json.dumps({"arenas": [square, [[0, 0], [1, "a"], [1, 1], [0, 1]]]}): r"arena 2: arena corner must be \[x, y\]",
+        json.dumps({"arenas": [[[0, 0, 1], [1, 0], [1, 1], [0, 1]]]}): r"arena 1: arena corner must be \[x, y\]",
         json.dumps({"arenas": []}): "lists no arena",
         json.dumps([]): "lists no arena",
         json.dumps({"corners": square}): "must be",
-        json.dumps({"arenas": [[[5, 5]] * 4]}): "arena 1: the 4 corners enclose no area",
+        json.dumps({"arenas": [[[5, 5]] * 4]}): "arena 1: the 4 corners of the rectangle arena enclose no area",
         json.dumps({"arenas": [square, 7]}): "arena 2 has a int",
     }
     for text, message in cases.items():

@@ -7,17 +7,11 @@ import numpy as np
 import pytest
 
 from openfield import synthetic
-from openfield.calibration import (
-    Calibration,
-    apply_homography,
-    calibrate_arena,
-    calibrate_from_bodyparts,
-    calibrate_mouse,
-    calibrate_points,
-    detect_arena,
-    measure_mouse,
-    side_scales,
-)
+from openfield.arena.detect import detect_arena
+from openfield.arena.geometry import apply_homography, side_scales
+from openfield.arena.model import Calibration
+from openfield.arena.rectangle import calibrate_arena, calibrate_from_bodyparts
+from openfield.arena.reference import calibrate_mouse, calibrate_points, measure_mouse
 from openfield.errors import OpenfieldError
 from openfield.io import read_dlc, read_image
 
