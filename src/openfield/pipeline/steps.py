@@ -31,9 +31,9 @@ import xarray as xr
 from openfield import calibration as calibration_mod
 from openfield import kinematics, overlay, quality, timebase, tracking
 from openfield.arena import ArenaGeometry
+from openfield.behavior.feature_arena import feature_arena
 from openfield.behavior.labels import default_behaviors
 from openfield.behavior.outputs import behavior_model_kind, load_pose_model, write_timeline
-from openfield.behavior.pose import arena_geometry
 from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
 from openfield.behavior.silhouette import OPTIONAL as SILHOUETTE_OPTIONAL
 from openfield.behavior.silhouette import add_silhouette, silhouette_table
@@ -740,7 +740,7 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
         ds.attrs["fps"] = timebase.median_fps(times)
     if silhouette is not None:
         ds = _with_run_silhouette(ds, silhouette, model_path)
-    arena = arena_geometry(ds, cal) if model.uses_arena else None
+    arena = feature_arena(ds, cal) if model.uses_arena else None
     proba = model.predict_proba(ds, arena)
     timeline = behavior_timeline(proba, model.classes, fps, model.min_bout_s, times_s=times)
     if window is not None:
