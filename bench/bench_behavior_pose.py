@@ -131,7 +131,7 @@ def bench_three_points(data: Path, extended: bool) -> None:
     arena = feature_arena(ds, arena_size_cm=(42.0, 42.0))
     t0 = time.perf_counter()
     _, cv = train_pose_model([Recording("OFT_38", ds, per, arena)], n_blocks=5, min_bout_s=0.4,
-                                extended=extended)
+                             extended=extended)
     print(f"three points (head, body, tail), extended features {extended}: 5 held-out time blocks, pooled "
           f"({time.perf_counter() - t0:.0f} s)")
     print("    model   ", _rearing_rows(cv, "model"))
@@ -209,7 +209,7 @@ def bench_dlc_example(data: Path, out: Path) -> None:
     arena = feature_arena(ds, arena_size_cm=(42.0, 42.0))
     # the final fit uses every frame whatever the number of cross-validation blocks: 2 keep it short
     model, _ = train_pose_model([Recording("OFT_38", ds, per, arena)], n_blocks=2, min_bout_s=0.4,
-                                   extended=True)
+                                extended=True)
     out.mkdir(parents=True, exist_ok=True)
     model_path = outputs.save_pose_model(model, out / "three_points.joblib")
     video = data / "dlc_openfield" / "videos" / "m3v1mp4.mp4"

@@ -61,7 +61,7 @@ def train_model(path, keypoints=("head", "body", "tail")):
     """A pose classifier trained on :func:`labelled_pose`, saved as ``path``."""
     ds, labels = labelled_pose(keypoints)
     model, _ = train_pose_model([Recording("synthetic", ds, {"r1": labels})], n_blocks=2,
-                                   windows_s=(0.5,))
+                                windows_s=(0.5,))
     return outputs.save_pose_model(model, path)
 
 
@@ -83,7 +83,7 @@ def test_run_with_a_pose_classifier(video, tmp_path):
     speed = np.linalg.norm(np.gradient(body, axis=0), axis=1)
     labels = np.where(speed > np.nanquantile(speed, 2 / 3), "rearing", "other").astype(object)
     trained, _ = train_pose_model([Recording("run", ds, {"r1": labels})], n_blocks=2, windows_s=(0.2,),
-                                     min_bout_s=0.1)
+                                  min_bout_s=0.1)
     model = outputs.save_pose_model(trained, tmp_path / "rearing.joblib")
     pose_stamp = (out / "mouse_pose.csv").stat().st_mtime_ns
     assert main(["run", str(video), "-o", str(out), *ARENA, "--behavior-model", str(model), "--labeled-video"]) == 0
@@ -362,7 +362,7 @@ def test_dlc_example_video_end_to_end(sample_data, tmp_path):
                                        beyond_end="crop")
     arena = feature_arena(ds, arena_size_cm=(42.0, 42.0))
     model, _ = train_pose_model([Recording("OFT_38", ds, per_rater, arena)], n_blocks=2, min_bout_s=0.4,
-                                   extended=True)
+                                extended=True)
     assert model.uses_arena and not model.uses_silhouette
     model_path = outputs.save_pose_model(model, tmp_path / "three_points.joblib")
     video = sample_data / "dlc_openfield" / "videos" / "m3v1mp4.mp4"

@@ -15,6 +15,7 @@ from openfield.behavior.folds import block_folds
 from openfield.behavior.length_baseline import fit_length_threshold, predict_length_threshold
 from openfield.behavior.metrics import evaluate_frames
 from openfield.behavior.pose import PoseBehaviorModel
+from openfield.behavior.predict import predict_behavior
 from openfield.behavior.roles import feature_roles
 from openfield.behavior.training import Recording, train_pose_model
 from openfield.errors import OpenfieldError
@@ -227,6 +228,21 @@ def test_model_round_trip_and_refusals(tmp_path, small_model):
         z.writestr("a.txt", "x")
     with pytest.raises(OpenfieldError, match="cannot read as a pose model file"):
         out.load_pose_model(tmp_path / "zip.joblib")
+
+
+def test_predicted_behavior_joins_the_pose_on_its_dataset_and_log(small_model):
+    model, _, ds = small_model
+    ds = ds.assign_attrs(log=[{"step": "pose"}])
+    out_ds = predict_behavior(ds, model, FPS, model_name="m.joblib")
+    assert "position" in out_ds and out_ds["behavior"].sizes["time"] == ds.sizes["time"]
+    attrs = out_ds["behavior"].attrs
+    assert attrs["model"] == "m.joblib" and attrs["min_bout_s"] == model.min_bout_s
+    assert [r["step"] for r in out_ds.attrs["log"]] == ["pose", "behavior"]
+    assert out_ds.attrs["log"][-1]["parameters"] == {"model": "m.joblib", "min_bout_s": model.min_bout_s,
+                                                       "classes": ["rearing", "grooming", "other"]}
+    # what the Dataset carries is the timeline made from the model's probabilities directly
+    direct = tl.behavior_timeline(model.predict_proba(ds), model.classes, FPS, model.min_bout_s)
+    pd.testing.assert_frame_equal(tl.timeline_from_dataset(out_ds).per_frame(), direct.per_frame())
 
 
 def test_model_with_arena_needs_an_arena(small_model):

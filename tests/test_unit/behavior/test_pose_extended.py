@@ -69,7 +69,7 @@ def test_tracker_and_dlc_names_give_the_same_extended_features():
     front, rear = body + rng.normal(20, 2, (n, 2)), body - rng.normal(20, 2, (n, 2))
     a = pose_features(make_pose(front, body, rear), windows_s=(0.5,), extended=True)
     b = pose_features(make_pose(front, body, rear, ("nose", "bodycentre", "tailbase")), windows_s=(0.5,),
-                         extended=True)
+                      extended=True)
     assert list(a.columns) == list(b.columns) and "head_rel_speed" in a.columns
     np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
 
@@ -89,6 +89,6 @@ def test_a_richer_pose_reduced_to_the_tracker_points():
                                   rich["position"].sel(keypoints="nose").values)
     np.testing.assert_array_equal(pose_features(three, windows_s=(0.5,), extended=True).to_numpy(),
                                   pose_features(make_pose(front, body, rear), windows_s=(0.5,),
-                                                   extended=True).to_numpy())
+                                                extended=True).to_numpy())
     with pytest.raises(OpenfieldError, match="no tailbase point"):
         to_tracker_points(rich.sel(keypoints=["nose", "bodycentre"]))

@@ -158,7 +158,7 @@ def test_a_model_trained_at_one_resolution_answers_the_same_at_another():
     probabilities (every feature is in cm or a ratio), and it finds the rears."""
     ds, arena, labels = pose_with_silhouette(10.0, seed=0)
     model, _ = train_pose_model([Recording("train", ds, {"r": labels}, arena)], n_blocks=2,
-                                   windows_s=(0.5,), extended=True)
+                                windows_s=(0.5,), extended=True)
     assert model.uses_silhouette and "silhouette_length_cm" in model.feature_names
     new10, arena10, truth = pose_with_silhouette(10.0, seed=1)
     new17, arena17, _ = pose_with_silhouette(17.0, seed=1)
@@ -171,12 +171,12 @@ def test_a_model_trained_at_one_resolution_answers_the_same_at_another():
 def test_a_silhouette_model_refuses_a_pose_without_silhouette():
     ds, arena, labels = pose_with_silhouette(10.0, n=300)
     model, _ = train_pose_model([Recording("train", ds, {"r": labels}, arena)], n_blocks=2,
-                                   windows_s=(0.5,), extended=True)
+                                windows_s=(0.5,), extended=True)
     bare = ds.drop_vars("silhouette")
     with pytest.raises(OpenfieldError, match="trained with the classical tracker's silhouette"):
         model.predict_proba(bare, arena)
     plain, _ = train_pose_model([Recording("train", bare, {"r": labels}, arena)], n_blocks=2,
-                                   windows_s=(0.5,), extended=True)
+                                windows_s=(0.5,), extended=True)
     assert not plain.uses_silhouette
     assert plain.predict_proba(ds, arena).shape == (300, 3)  # a silhouette it does not use is no obstacle
 
