@@ -137,8 +137,8 @@ def feature_arena(
     """
     if calibration is not None and calibration.has_arena:
         return FeatureArena(np.asarray(calibration.homography), calibration.arena_size_cm, "calibration",
-                             float(calibration.px_per_cm), shape=str(getattr(calibration, "shape", "rectangle")),
-                             polygon_cm=getattr(calibration, "polygon_cm", None))
+                            float(calibration.px_per_cm), shape=str(getattr(calibration, "shape", "rectangle")),
+                            polygon_cm=getattr(calibration, "polygon_cm", None))
     if arena_size_cm is not None:
         geo = arena_from_pose(ds, arena_size_cm)
         if geo is None:
