@@ -41,8 +41,12 @@ import pandas as pd
 
 from openfield.behavior import labels as lb
 from openfield.behavior import metrics as bm
-from openfield.behavior import pose as bp
 from openfield.behavior import timeline as tl
+from openfield.behavior.feature_arena import feature_arena
+from openfield.behavior.features import pose_features
+from openfield.behavior.length_baseline import predict_length_threshold
+from openfield.behavior.roles import to_tracker_points
+from openfield.behavior.training import CLASSES, Recording, train_pose_model
 from openfield.io.pose import from_numpy, read_dlc
 
 FPS = 25.0
@@ -93,17 +97,17 @@ def timeit(fn, repeat: int = 3) -> float:
 
 def bench_features() -> None:
     ds = synthetic_pose()
-    arena = bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0))
+    arena = feature_arena(ds, arena_size_cm=(42.0, 42.0))
     n = ds.sizes["time"]
     print(f"frames: {n} ({n / FPS / 3600:.2f} h at {FPS:g} fps), body parts: {ds.sizes['keypoints']}")
-    feats = bp.pose_features(ds, arena)
+    feats = pose_features(ds, arena)
     print(f"features: {feats.shape[1]} per frame")
-    t = timeit(lambda: bp.pose_features(ds, arena))
+    t = timeit(lambda: pose_features(ds, arena))
     print(f"pose_features, 1 h: {t:.2f} s")
     # a model trained on 10 min of it, then predicting the hour (1 thread)
     k = int(600 * FPS)
     y = np.where(feats["body_length_ratio"].to_numpy()[:k] < 0.9, "rearing", "other").astype(object)
-    model, _ = bp.train_pose_model([bp.Recording("syn", ds.isel(time=slice(0, k)), {"r": y}, arena)], n_blocks=2)
+    model, _ = train_pose_model([Recording("syn", ds.isel(time=slice(0, k)), {"r": y}, arena)], n_blocks=2)
     t = timeit(lambda: model.predict_proba(ds, arena), repeat=1)
     print(f"features + prediction, 1 h (1 thread): {t:.2f} s")
 
@@ -115,7 +119,7 @@ def _rearing_rows(table: pd.DataFrame, name: str) -> dict[str, float]:
 
 def three_points(ds):
     """OFT_38 reduced to the tracker's head, body and tail (plus the arena corners, for the arena)."""
-    return bp.to_tracker_points(ds, keep=tuple(CORNERS))
+    return to_tracker_points(ds, keep=tuple(CORNERS))
 
 
 def bench_three_points(data: Path, extended: bool) -> None:
@@ -124,10 +128,10 @@ def bench_three_points(data: Path, extended: bool) -> None:
     ds = three_points(read_dlc(folder / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=FPS))
     labels = lb.read_interval_labels(folder / "OFT_38_labels.csv")
     per = tl.intervals_to_frames(labels, ds.sizes["time"], FPS, beyond_end="crop")
-    arena = bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0))
+    arena = feature_arena(ds, arena_size_cm=(42.0, 42.0))
     t0 = time.perf_counter()
-    _, cv = bp.train_pose_model([bp.Recording("OFT_38", ds, per, arena)], n_blocks=5, min_bout_s=0.4,
-                                extended=extended)
+    _, cv = train_pose_model([Recording("OFT_38", ds, per, arena)], n_blocks=5, min_bout_s=0.4,
+                             extended=extended)
     print(f"three points (head, body, tail), extended features {extended}: 5 held-out time blocks, pooled "
           f"({time.perf_counter() - t0:.0f} s)")
     print("    model   ", _rearing_rows(cv, "model"))
@@ -139,12 +143,12 @@ def bench_three_points(data: Path, extended: bool) -> None:
         return
     # the final figure, computed once after the choice of features: trained on 0-60 s, scored on 60-80 s
     k = int(60 * FPS)
-    train = bp.Recording("first60", ds.isel(time=slice(0, k)), {r: v[:k] for r, v in per.items()}, arena)
-    model, _ = bp.train_pose_model([train], n_blocks=5, min_bout_s=0.4, extended=True)
+    train = Recording("first60", ds.isel(time=slice(0, k)), {r: v[:k] for r, v in per.items()}, arena)
+    model, _ = train_pose_model([train], n_blocks=5, min_bout_s=0.4, extended=True)
     pred = tl.labels_from_probabilities(model.predict_proba(ds, arena), model.classes, FPS, 0.4)[k:]
     held = {r: v[k:] for r, v in per.items()}
     held["majority"] = lb.majority_vote(per, tie="other")[k:]
-    tm = bm.evaluate_frames(pred, held, bp.CLASSES, pred_name="model")
+    tm = bm.evaluate_frames(pred, held, CLASSES, pred_name="model")
     hh = tm[(tm["class"] == "rearing") & (tm["kind"] == "rater-vs-rater") & (tm["compared"] != "majority")]
     print("    final, time-held-out within one animal: trained on 0-60 s, scored on 60-80 s (498 frames)")
     print("    model   ", _rearing_rows(tm, "model"))
@@ -157,8 +161,8 @@ def bench_real(data: Path) -> None:
     ds = read_dlc(folder / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=FPS)
     labels = lb.read_interval_labels(folder / "OFT_38_labels.csv")
     per = tl.intervals_to_frames(labels, ds.sizes["time"], FPS, beyond_end="crop")
-    arena = bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0))
-    human = bm.evaluate_frames(None, per, bp.CLASSES)
+    arena = feature_arena(ds, arena_size_cm=(42.0, 42.0))
+    human = bm.evaluate_frames(None, per, CLASSES)
     hr = human[human["class"] == "rearing"]
     print(
         "raters, rearing F1 (all 1998 frames):",
@@ -166,21 +170,21 @@ def bench_real(data: Path) -> None:
     )
 
     t0 = time.perf_counter()
-    _, cv = bp.train_pose_model([bp.Recording("OFT_38", ds, per, arena)], n_blocks=5, min_bout_s=0.4)
+    _, cv = train_pose_model([Recording("OFT_38", ds, per, arena)], n_blocks=5, min_bout_s=0.4)
     print(f"(a) 5 held-out time blocks, pooled ({time.perf_counter() - t0:.0f} s incl. the final fit)")
     print("    model   ", _rearing_rows(cv, "model"))
     print("    baseline", _rearing_rows(cv, "baseline"))
 
     k = int(60 * FPS)
-    train = bp.Recording("first60", ds.isel(time=slice(0, k)), {r: v[:k] for r, v in per.items()}, arena)
-    model, _ = bp.train_pose_model([train], n_blocks=5, min_bout_s=0.4)
+    train = Recording("first60", ds.isel(time=slice(0, k)), {r: v[:k] for r, v in per.items()}, arena)
+    model, _ = train_pose_model([train], n_blocks=5, min_bout_s=0.4)
     pred = tl.labels_from_probabilities(model.predict_proba(ds, arena), model.classes, FPS, 0.4)[k:]
-    ratio = bp.pose_features(ds, arena, windows_s=(1.0,))["body_length_ratio"].to_numpy()
-    base = tl.smooth_labels(bp.predict_length_threshold(ratio, model.baseline_threshold), FPS, 0.4)[k:]
+    ratio = pose_features(ds, arena, windows_s=(1.0,))["body_length_ratio"].to_numpy()
+    base = tl.smooth_labels(predict_length_threshold(ratio, model.baseline_threshold), FPS, 0.4)[k:]
     held = {r: v[k:] for r, v in per.items()}
     held["majority"] = lb.majority_vote(per, tie="other")[k:]
-    tm = bm.evaluate_frames(pred, held, bp.CLASSES, pred_name="model")
-    tb = bm.evaluate_frames(base, held, bp.CLASSES, pred_name="baseline")
+    tm = bm.evaluate_frames(pred, held, CLASSES, pred_name="model")
+    tb = bm.evaluate_frames(base, held, CLASSES, pred_name="baseline")
     hh = tm[(tm["class"] == "rearing") & (tm["kind"] == "rater-vs-rater") & (tm["compared"] != "majority")]
     print("(b) trained on 0-60 s, scored on 60-80 s (498 frames)")
     print("    model   ", _rearing_rows(tm, "model"))
@@ -202,10 +206,10 @@ def bench_dlc_example(data: Path, out: Path) -> None:
     ds = three_points(read_dlc(folder / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=FPS))
     per = tl.intervals_to_frames(lb.read_interval_labels(folder / "OFT_38_labels.csv"), ds.sizes["time"], FPS,
                                  beyond_end="crop")
-    arena = bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0))
+    arena = feature_arena(ds, arena_size_cm=(42.0, 42.0))
     # the final fit uses every frame whatever the number of cross-validation blocks: 2 keep it short
-    model, _ = bp.train_pose_model([bp.Recording("OFT_38", ds, per, arena)], n_blocks=2, min_bout_s=0.4,
-                                   extended=True)
+    model, _ = train_pose_model([Recording("OFT_38", ds, per, arena)], n_blocks=2, min_bout_s=0.4,
+                                extended=True)
     out.mkdir(parents=True, exist_ok=True)
     model_path = outputs.save_pose_model(model, out / "three_points.joblib")
     video = data / "dlc_openfield" / "videos" / "m3v1mp4.mp4"

@@ -35,7 +35,7 @@ BODY_PART_ALIASES: dict[str, tuple[str, ...]] = {
 
 #: The classical tracker's three points and the roles they stand for: its ``head`` is the silhouette's front
 #: tip (the nose), ``body`` its centre, ``tail`` the tail base. A richer pose is reduced to these by
-#: :func:`openfield.behavior.pose.to_tracker_points`.
+#: :func:`openfield.behavior.roles.to_tracker_points`.
 TRACKER_ROLES = {"head": "nose", "body": "body", "tail": "tailbase"}
 
 #: The classical tracker's points, in the order it writes them (the one definition; the tracker, the run's

@@ -14,10 +14,13 @@ import pytest
 
 from openfield import cli
 from openfield.behavior import outputs
-from openfield.behavior import pose as bp
 from openfield.behavior import timeline as tl
+from openfield.behavior.feature_arena import feature_arena
+from openfield.behavior.features import pose_features
 from openfield.behavior.labels import read_interval_labels
+from openfield.behavior.length_baseline import predict_length_threshold
 from openfield.behavior.metrics import evaluate_frames
+from openfield.behavior.training import Recording, train_pose_model
 from openfield.io.pose import read_dlc, write_dlc_csv
 
 FPS = 25.0
@@ -136,9 +139,9 @@ def test_train_predict_evaluate_beats_baseline_on_heldout_block(sample_data, tmp
     per_rater = tl.intervals_to_frames(
         read_interval_labels(folder / LABELS), ds.sizes["time"], FPS, beyond_end="crop"
     )
-    ratio = bp.pose_features(ds, bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0)), windows_s=(1.0,))
+    ratio = pose_features(ds, feature_arena(ds, arena_size_cm=(42.0, 42.0)), windows_s=(1.0,))
     base = tl.smooth_labels(
-        bp.predict_length_threshold(ratio["body_length_ratio"].to_numpy(), model.baseline_threshold),
+        predict_length_threshold(ratio["body_length_ratio"].to_numpy(), model.baseline_threshold),
         FPS,
         model.min_bout_s,
     )
@@ -218,7 +221,7 @@ def test_predict_refuses_pose_without_the_model_body_parts(sample_data, monkeypa
     ds = read_dlc(folder / POSE, fps=FPS).isel(time=slice(0, 300))
     n = ds.sizes["time"]
     rater = np.where((np.arange(n) // 50) % 2 == 1, "rearing", "other").astype(object)
-    model, _ = bp.train_pose_model([bp.Recording("part", ds, {"r": rater})], windows_s=(0.5,), n_blocks=2)
+    model, _ = train_pose_model([Recording("part", ds, {"r": rater})], windows_s=(0.5,), n_blocks=2)
     outputs.save_pose_model(model, tmp_path / "m.joblib")
     no_nose = tmp_path / "no_nose.csv"
     write_dlc_csv(ds.sel(keypoints=[k for k in ds["keypoints"].values if k != "nose"]), no_nose)
@@ -303,7 +306,7 @@ def test_head_wall_distance_separates_supported_from_unsupported_rearing(sample_
     ds = read_dlc(folder / POSE, fps=FPS)
     labels = read_labels(folder / LABELS, FPS, ds.sizes["time"], parse_label_map(SPLIT_MAP[1::2]))
     majority = majority_vote(tl.intervals_to_frames(labels, ds.sizes["time"], FPS, beyond_end="crop"), tie="other")
-    feats = bp.pose_features(ds, bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0)), windows_s=(0.5,))
+    feats = pose_features(ds, feature_arena(ds, arena_size_cm=(42.0, 42.0)), windows_s=(0.5,))
     head = feats["head_wall_cm"].to_numpy(float)
     supported, unsupported = head[majority == "supported_rearing"], head[majority == "unsupported_rearing"]
     assert len(supported) > 300 and len(unsupported) > 100

@@ -253,7 +253,7 @@ def test_variable_frame_rate_behaviour_bins_and_heat_map_on_the_timestamps(vfr_v
     real times of its frames, adding up to the summary (the slow part's frames last twice as long)."""
     from openfield import plots
     from openfield.behavior import outputs
-    from openfield.behavior import pose as bp
+    from openfield.behavior.training import Recording, train_pose_model
     from openfield.study.bins import ADDITIVE
 
     made, t = vfr_video
@@ -264,8 +264,8 @@ def test_variable_frame_rate_behaviour_bins_and_heat_map_on_the_timestamps(vfr_v
     # a model that calls the slow part "rearing": its frames' 40-ms steps are twice the fast part's 20-ms ones
     ds = read_dlc(out / "vfr_pose.csv", fps=fps)
     labels = np.where(np.arange(len(t)) < 100, "rearing", "other").astype(object)
-    recordings = [bp.Recording(name, ds, {"r1": labels}) for name in ("vfr", "copy")]  # 2: leave one out
-    trained, _ = bp.train_pose_model(recordings, windows_s=(0.2,), min_bout_s=0.1)
+    recordings = [Recording(name, ds, {"r1": labels}) for name in ("vfr", "copy")]  # 2: leave one out
+    trained, _ = train_pose_model(recordings, windows_s=(0.2,), min_bout_s=0.1)
     model = outputs.save_pose_model(trained, tmp_path / "rearing.joblib")
     assert main(["run", str(video), "-o", str(out), *ARENA, "--behavior-model", str(model)]) == 0
     row = pd.read_csv(out / "summary_all.csv").iloc[0]

@@ -22,7 +22,9 @@ import pytest
 
 from openfield import synthetic
 from openfield.behavior import outputs
-from openfield.behavior import pose as bp
+from openfield.behavior.feature_arena import feature_arena
+from openfield.behavior.roles import to_tracker_points
+from openfield.behavior.training import Recording, train_pose_model
 from openfield.cli import main
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
@@ -59,8 +61,8 @@ def labelled_pose(keypoints: tuple[str, ...], n: int = 480, seed: int = 0) -> tu
 def train_model(path, keypoints=("head", "body", "tail")):
     """A pose classifier trained on :func:`labelled_pose`, saved as ``path``."""
     ds, labels = labelled_pose(keypoints)
-    model, _ = bp.train_pose_model([bp.Recording("synthetic", ds, {"r1": labels})], n_blocks=2,
-                                   windows_s=(0.5,))
+    model, _ = train_pose_model([Recording("synthetic", ds, {"r1": labels})], n_blocks=2,
+                                windows_s=(0.5,))
     return outputs.save_pose_model(model, path)
 
 
@@ -81,8 +83,8 @@ def test_run_with_a_pose_classifier(video, tmp_path):
     body = ds["position"].sel(keypoints="body").isel(individuals=0).transpose("time", "space").values
     speed = np.linalg.norm(np.gradient(body, axis=0), axis=1)
     labels = np.where(speed > np.nanquantile(speed, 2 / 3), "rearing", "other").astype(object)
-    trained, _ = bp.train_pose_model([bp.Recording("run", ds, {"r1": labels})], n_blocks=2, windows_s=(0.2,),
-                                     min_bout_s=0.1)
+    trained, _ = train_pose_model([Recording("run", ds, {"r1": labels})], n_blocks=2, windows_s=(0.2,),
+                                  min_bout_s=0.1)
     model = outputs.save_pose_model(trained, tmp_path / "rearing.joblib")
     pose_stamp = (out / "mouse_pose.csv").stat().st_mtime_ns
     assert main(["run", str(video), "-o", str(out), *ARENA, "--behavior-model", str(model), "--labeled-video"]) == 0
@@ -317,11 +319,11 @@ def test_run_feeds_the_silhouette_to_a_model_trained_at_another_resolution(reari
     cal = read_calibration(out / "high_calibration.json")
     ds = read_dlc(out / "high_pose.csv", fps=REAR_FPS)
     ds = add_silhouette(ds, read_silhouette(out / "high_silhouette.csv", MEASURES, ds.sizes["time"]))
-    proba = model.predict_proba(ds, bp.arena_geometry(ds, cal))
+    proba = model.predict_proba(ds, feature_arena(ds, cal))
     np.testing.assert_allclose(frames[["p_rearing", "p_grooming", "p_other"]].to_numpy(), proba, atol=1e-4)
     flat = ds.copy()
     flat["silhouette"] = ds["silhouette"] * 0 + ds["silhouette"].median("time")
-    assert np.abs(model.predict_proba(flat, bp.arena_geometry(ds, cal)) - proba).max() > 0.1
+    assert np.abs(model.predict_proba(flat, feature_arena(ds, cal)) - proba).max() > 0.1
     # no silhouette table: the behaviour step stops with one line naming it
     (out / "high_silhouette.csv").unlink()
     assert main(["run", str(video), "-o", str(out), "--arena-size-cm", "40", "40", "--no-plots",
@@ -359,12 +361,12 @@ def test_dlc_example_video_end_to_end(sample_data, tmp_path):
     from openfield.io.pose import read_dlc
 
     folder = sample_data / "oft_pose_rearing"
-    ds = bp.to_tracker_points(read_dlc(folder / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=25.0))
+    ds = to_tracker_points(read_dlc(folder / "OFT_38DLC_resnet50_OFT_1030000.csv", fps=25.0))
     per_rater = tl.intervals_to_frames(lb.read_interval_labels(folder / "OFT_38_labels.csv"), ds.sizes["time"], 25.0,
                                        beyond_end="crop")
-    arena = bp.arena_geometry(ds, arena_size_cm=(42.0, 42.0))
-    model, _ = bp.train_pose_model([bp.Recording("OFT_38", ds, per_rater, arena)], n_blocks=2, min_bout_s=0.4,
-                                   extended=True)
+    arena = feature_arena(ds, arena_size_cm=(42.0, 42.0))
+    model, _ = train_pose_model([Recording("OFT_38", ds, per_rater, arena)], n_blocks=2, min_bout_s=0.4,
+                                extended=True)
     assert model.uses_arena and not model.uses_silhouette
     model_path = outputs.save_pose_model(model, tmp_path / "three_points.joblib")
     video = sample_data / "dlc_openfield" / "videos" / "m3v1mp4.mp4"

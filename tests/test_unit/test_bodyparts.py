@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from openfield import bodyparts, kinematics, tracking
-from openfield.behavior.pose import to_tracker_points
+from openfield.behavior.roles import to_tracker_points
 from openfield.io import from_numpy
 from openfield.pipeline import RunConfig
 from openfield.pose.dlc import project

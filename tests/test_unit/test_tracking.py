@@ -225,7 +225,7 @@ def test_each_head_cue_suffices_and_continuity_alone_does_not(videos, weights, e
 def test_silhouette_measures_beside_the_pose(videos):
     """The tracker keeps the blob's area, length and width per frame; the length is the nose-to-tail-base
     extent its own head and tail points span, and the pose features turn them into ratios."""
-    from openfield.behavior import pose as bp
+    from openfield.behavior.features import pose_features
 
     ds = track_video(videos["light_animal"].video, progress=False)
     sil = ds["silhouette"]
@@ -239,9 +239,9 @@ def test_silhouette_measures_beside_the_pose(videos):
     assert np.nanmedian(length) == pytest.approx(np.nanmedian(head_tail), rel=0.2)
     assert np.nanmedian(width) < 0.8 * np.nanmedian(length)
     assert np.nanmedian(sil.sel(silhouette_measure="area_px").values) > np.nanmedian(length * width) * 0.5
-    feats = bp.pose_features(ds, windows_s=(0.5,), extended=True)
+    feats = pose_features(ds, windows_s=(0.5,), extended=True)
     np.testing.assert_allclose(feats["silhouette_length_ratio"], length / np.nanmedian(length), rtol=1e-5)
-    assert "silhouette_length_ratio" not in bp.pose_features(ds, windows_s=(0.5,)).columns
+    assert "silhouette_length_ratio" not in pose_features(ds, windows_s=(0.5,)).columns
 
 
 @pytest.mark.parametrize("name", ["straight_dark", "light_animal"])

@@ -378,7 +378,9 @@ class BehaviorTimeline:
 
     Made by :func:`behavior_timeline` from a classifier's probabilities; the
     per-frame table, bouts and totals written by
-    :mod:`openfield.behavior.outputs` come from here.
+    :mod:`openfield.behavior.outputs` come from here. A recording's Dataset
+    carries it as variables on its ``time`` axis (:func:`add_behavior`,
+    :func:`timeline_from_dataset`).
 
     Attributes
     ----------
@@ -465,22 +467,85 @@ class BehaviorTimeline:
         row.update(self.totals())
         return row
 
-    def to_dataset(self) -> Any:
-        """The timeline as an ``xarray.Dataset`` on a ``time`` axis (s).
 
-        Variables ``label`` (time) and ``probability`` (time, behavior_class);
-        ``attrs`` hold ``fps``, ``min_bout_s`` and ``window_s``. Its ``time``
-        coordinate is that of a pose Dataset of the same recording, so the two merge.
-        """
-        time = self.time_s
-        return xr.Dataset(
-            {
-                "label": ("time", np.asarray(self.labels, dtype=str)),
-                "probability": (("time", "behavior_class"), np.asarray(self.probabilities, dtype=float)),
-            },
-            coords={"time": time, "behavior_class": list(self.classes)},
-            attrs={"fps": float(self.fps), "min_bout_s": float(self.min_bout_s), "window_s": float(self.window_s)},
-        )
+#: The variables :func:`add_behavior` puts on a recording's Dataset (``behavior_time_s``: variable frame rate only).
+BEHAVIOR_VARIABLES = ("behavior", "behavior_probability", "behavior_time_s")
+
+
+def add_behavior(ds: xr.Dataset, timeline: BehaviorTimeline, model: str | None = None) -> xr.Dataset:
+    """The recording's Dataset with its behaviour as variables on the ``time`` axis (a new Dataset).
+
+    The Dataset that carries the pose and the kinematics carries the
+    behaviour too; :func:`timeline_from_dataset` gives the
+    :class:`BehaviorTimeline` back (bouts, totals, the per-frame table).
+
+    Parameters
+    ----------
+    ds
+        The recording's Dataset (pose, kinematics), one entry of ``time``
+        per frame of the timeline. Behaviour variables it already has are replaced.
+    timeline
+        The behaviour (:func:`behavior_timeline`).
+    model
+        The model that made it (its file or folder name), kept in the attributes.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``ds`` plus ``behavior`` (time: the label of each frame; its
+        ``attrs``: ``classes``, ``behaviors``, ``fps``, ``min_bout_s``,
+        ``window_s``, ``first_frame`` and ``model``), ``behavior_probability``
+        (time, behavior_class: the smoothed class probabilities) and, for a
+        variable frame rate, ``behavior_time_s`` (time: the frames' real
+        times from the recording's start, s).
+
+    Raises
+    ------
+    OpenfieldError
+        The timeline and the Dataset have different numbers of frames.
+    """
+    n = ds.sizes.get("time")
+    if n != timeline.n_frames:
+        raise OpenfieldError(f"the behaviour has {timeline.n_frames} frames, the recording {n}",
+                             ds.attrs.get("source_file"))
+    attrs = {"classes": list(timeline.classes), "behaviors": list(timeline.behaviors), "fps": float(timeline.fps),
+             "min_bout_s": float(timeline.min_bout_s), "window_s": float(timeline.window_s),
+             "first_frame": int(timeline.first_frame), "model": model or ""}
+    variables: dict[str, Any] = {
+        "behavior": ("time", np.asarray(timeline.labels, dtype=object), attrs),
+        "behavior_probability": (("time", "behavior_class"), np.asarray(timeline.probabilities, dtype=float)),
+    }
+    if timeline.times_s is not None:
+        variables["behavior_time_s"] = ("time", np.asarray(timeline.times_s, dtype=float), {"units": "s"})
+    out = ds.drop_vars([*BEHAVIOR_VARIABLES, "behavior_class"], errors="ignore")
+    return out.assign_coords(behavior_class=list(timeline.classes)).assign(variables)
+
+
+def timeline_from_dataset(ds: xr.Dataset) -> BehaviorTimeline:
+    """The :class:`BehaviorTimeline` that :func:`add_behavior` put on a Dataset.
+
+    Raises
+    ------
+    OpenfieldError
+        The Dataset has no behaviour.
+    """
+    if "behavior" not in ds or "behavior_probability" not in ds:
+        raise OpenfieldError("the recording's Dataset has no behaviour (openfield.behavior.timeline.add_behavior)",
+                             ds.attrs.get("source_file"))
+    attrs = ds["behavior"].attrs
+    classes = [str(c) for c in attrs["classes"]]
+    proba = ds["behavior_probability"].sel(behavior_class=classes).transpose("time", "behavior_class").values
+    return BehaviorTimeline(
+        classes=classes,
+        fps=float(attrs["fps"]),
+        probabilities=proba,
+        labels=ds["behavior"].values,
+        min_bout_s=float(attrs["min_bout_s"]),
+        window_s=float(attrs["window_s"]),
+        behaviors=[str(b) for b in attrs["behaviors"]],
+        times_s=ds["behavior_time_s"].values if "behavior_time_s" in ds else None,
+        first_frame=int(attrs.get("first_frame", 0)),
+    )
 
 
 def behavior_timeline(

@@ -175,7 +175,7 @@ def arena_calibration(args: argparse.Namespace) -> Any:
 def arena_for(ds: Any, calibration: Any, args: argparse.Namespace) -> Any:
     """The arena of one pose file from ``--calibration`` or ``--arena-size-cm`` with tracked corners."""
     # the command's work, imported when it runs: the CLI imports every command module to build its parser
-    from openfield.behavior.pose import arena_geometry
+    from openfield.behavior.feature_arena import feature_arena
 
     size = tuple(args.arena_size_cm) if args.arena_size_cm else None
-    return arena_geometry(ds, calibration, size)
+    return feature_arena(ds, calibration, size)

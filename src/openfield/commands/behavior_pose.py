@@ -131,7 +131,7 @@ def run_pose_train(args: argparse.Namespace) -> int:
     """Train, cross-validate and save a pose behaviour model."""
     # the command's work, imported when it runs: the CLI imports every command module to build its parser
     from openfield.behavior import outputs
-    from openfield.behavior import pose as bp
+    from openfield.behavior import training as bp
     from openfield.behavior.labels import model_classes, parse_label_map, read_labels
     from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
     from openfield.behavior.silhouette import add_silhouette

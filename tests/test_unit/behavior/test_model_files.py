@@ -17,7 +17,7 @@ import pytest
 
 from openfield import synthetic
 from openfield.behavior import model_files, outputs
-from openfield.behavior import pose as bp
+from openfield.behavior.training import Recording, train_pose_model
 from openfield.cli import main
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
@@ -89,7 +89,7 @@ def _tiny_model():
     pts = np.stack([centre + [0, 1] * length[:, None] / 2, centre, centre - [0, 1] * length[:, None] / 2], axis=1)
     ds = from_numpy(pts, None, ["nose", "bodycentre", "tailbase"], fps=20.0)
     labels = {"r1": np.where(short, "rearing", "other").astype(object)}
-    model, _ = bp.train_pose_model([bp.Recording("s", ds, labels)], windows_s=(0.5,), n_blocks=2)
+    model, _ = train_pose_model([Recording("s", ds, labels)], windows_s=(0.5,), n_blocks=2)
     return model, ds
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from openfield.behavior import pose as bp
 from openfield.behavior import silhouette as sil
+from openfield.behavior.feature_arena import feature_arena
+from openfield.behavior.features import pose_features
+from openfield.behavior.training import Recording, train_pose_model
 from openfield.errors import OpenfieldError
 from openfield.io.pose import from_numpy
 from openfield.io.silhouette import read_silhouette, write_silhouette
@@ -61,7 +63,7 @@ def pose_with_silhouette(px_per_cm: float, n: int = 600, seed: int = 0):
     position = origin + np.stack(pts, axis=1) * px_per_cm
     ds = from_numpy(position, None, ["head", "body", "tail", "tl", "tr", "br", "bl"], fps=FPS)
     ds["silhouette"] = silhouette_array(table(n, px_per_cm, rear)).assign_coords(time=ds["time"])
-    return ds, bp.arena_geometry(ds, arena_size_cm=ARENA_CM), np.where(rear, "rearing", "other").astype(object)
+    return ds, feature_arena(ds, arena_size_cm=ARENA_CM), np.where(rear, "rearing", "other").astype(object)
 
 
 def test_silhouette_path_beside_the_pose(tmp_path):
@@ -143,20 +145,20 @@ def test_missing_frames_stay_missing():
 def test_pose_features_use_the_arena_scale_only_with_extended_features():
     ds, arena, _ = pose_with_silhouette(10.0, n=200)
     assert arena.px_per_cm == pytest.approx(10.0)
-    feats = bp.pose_features(ds, arena, windows_s=(0.5,), extended=True)
+    feats = pose_features(ds, arena, windows_s=(0.5,), extended=True)
     np.testing.assert_allclose(feats["silhouette_width_cm"], 3.0, rtol=1e-6)
     assert "silhouette_width_cm_mean_0.5s" in feats  # rolling windows too
-    no_arena = bp.pose_features(ds, None, windows_s=(0.5,), extended=True)
+    no_arena = pose_features(ds, None, windows_s=(0.5,), extended=True)
     assert "silhouette_aspect" in no_arena and "silhouette_width_cm" not in no_arena
-    assert not any(c.startswith("silhouette") for c in bp.pose_features(ds, arena, windows_s=(0.5,)).columns)
+    assert not any(c.startswith("silhouette") for c in pose_features(ds, arena, windows_s=(0.5,)).columns)
 
 
 def test_a_model_trained_at_one_resolution_answers_the_same_at_another():
     """Trained on a 10 px/cm recording, applied to a new recording filmed at 10 and at 17 px/cm: the same
     probabilities (every feature is in cm or a ratio), and it finds the rears."""
     ds, arena, labels = pose_with_silhouette(10.0, seed=0)
-    model, _ = bp.train_pose_model([bp.Recording("train", ds, {"r": labels}, arena)], n_blocks=2,
-                                   windows_s=(0.5,), extended=True)
+    model, _ = train_pose_model([Recording("train", ds, {"r": labels}, arena)], n_blocks=2,
+                                windows_s=(0.5,), extended=True)
     assert model.uses_silhouette and "silhouette_length_cm" in model.feature_names
     new10, arena10, truth = pose_with_silhouette(10.0, seed=1)
     new17, arena17, _ = pose_with_silhouette(17.0, seed=1)
@@ -168,13 +170,13 @@ def test_a_model_trained_at_one_resolution_answers_the_same_at_another():
 
 def test_a_silhouette_model_refuses_a_pose_without_silhouette():
     ds, arena, labels = pose_with_silhouette(10.0, n=300)
-    model, _ = bp.train_pose_model([bp.Recording("train", ds, {"r": labels}, arena)], n_blocks=2,
-                                   windows_s=(0.5,), extended=True)
+    model, _ = train_pose_model([Recording("train", ds, {"r": labels}, arena)], n_blocks=2,
+                                windows_s=(0.5,), extended=True)
     bare = ds.drop_vars("silhouette")
     with pytest.raises(OpenfieldError, match="trained with the classical tracker's silhouette"):
         model.predict_proba(bare, arena)
-    plain, _ = bp.train_pose_model([bp.Recording("train", bare, {"r": labels}, arena)], n_blocks=2,
-                                   windows_s=(0.5,), extended=True)
+    plain, _ = train_pose_model([Recording("train", bare, {"r": labels}, arena)], n_blocks=2,
+                                windows_s=(0.5,), extended=True)
     assert not plain.uses_silhouette
     assert plain.predict_proba(ds, arena).shape == (300, 3)  # a silhouette it does not use is no obstacle
 

@@ -9,6 +9,7 @@ import pytest
 from openfield.behavior import labels as lb
 from openfield.behavior import timeline as tl
 from openfield.errors import OpenfieldError
+from openfield.io.pose import from_numpy
 
 
 def _labels(rows, rater="r1"):
@@ -179,13 +180,42 @@ def test_known_probability_sequence_gives_known_bouts_and_totals():
     assert per_frame.loc[17, "p_rearing"] == pytest.approx((0.8 + 0.1 + 0.8) / 3)
 
 
-def test_timeline_as_a_dataset_on_the_time_axis():
+def _pose(n: int, fps: float) -> object:
+    """A pose Dataset of ``n`` frames (three points at rest)."""
+    return from_numpy(np.zeros((n, 3, 2)), None, ["head", "body", "tail"], fps=fps, source_file="m1_pose.csv")
+
+
+def test_behavior_as_variables_of_the_recordings_dataset_on_its_time_axis():
     timeline = tl.behavior_timeline(_onehot(["normal"] * 4 + ["rearing"] * 6), CLASSES, 5.0, min_bout_s=0.0)
-    ds = timeline.to_dataset()
-    np.testing.assert_allclose(ds["time"], np.arange(10) / 5.0)
-    assert ds["label"].values.tolist() == ["normal"] * 4 + ["rearing"] * 6
-    assert ds["probability"].sel(behavior_class="rearing").values[-1] == pytest.approx(0.8)
-    assert ds.attrs["fps"] == 5.0
+    pose = _pose(10, 5.0)
+    ds = tl.add_behavior(pose, timeline, model="m.joblib")
+    np.testing.assert_allclose(ds["time"], pose["time"])  # the pose's own axis: the two share it
+    assert "position" in ds and ds["behavior"].dims == ("time",)
+    assert ds["behavior"].values.tolist() == ["normal"] * 4 + ["rearing"] * 6
+    assert ds["behavior_probability"].dims == ("time", "behavior_class")
+    assert ds["behavior_probability"].sel(behavior_class="rearing").values[-1] == pytest.approx(0.8)
+    attrs = ds["behavior"].attrs
+    assert attrs["classes"] == CLASSES and attrs["behaviors"] == ["grooming", "rearing"]
+    assert (attrs["fps"], attrs["min_bout_s"], attrs["model"]) == (5.0, 0.0, "m.joblib")
+    assert "behavior" not in pose  # a new Dataset
+    back = tl.timeline_from_dataset(ds)
+    pd.testing.assert_frame_equal(back.per_frame(), timeline.per_frame())
+    assert pd.Series(back.summary("v")).equals(pd.Series(timeline.summary("v")))  # NaN latency included
+    # added again: replaced, not doubled
+    again = tl.add_behavior(ds, tl.behavior_timeline(_onehot(["rearing"] * 10), CLASSES, 5.0, 0.0))
+    assert again["behavior"].values.tolist() == ["rearing"] * 10 and again.sizes["behavior_class"] == 3
+
+
+def test_behavior_dataset_keeps_a_trial_window_and_refuses_another_length():
+    timeline = tl.behavior_timeline(_onehot(["normal"] * 4 + ["rearing"] * 6), CLASSES, 5.0, min_bout_s=0.0)
+    part = timeline.window(2, 8)
+    back = tl.timeline_from_dataset(tl.add_behavior(_pose(10, 5.0).isel(time=slice(2, 8)), part))
+    pd.testing.assert_frame_equal(back.per_frame(), part.per_frame())
+    assert back.per_frame()["frame"].tolist() == list(range(2, 8))
+    with pytest.raises(OpenfieldError, match="behaviour has 10 frames, the recording 9"):
+        tl.add_behavior(_pose(9, 5.0), timeline)
+    with pytest.raises(OpenfieldError, match="no behaviour"):
+        tl.timeline_from_dataset(_pose(9, 5.0))
 
 
 def test_behavior_timeline_bad_settings():
@@ -223,7 +253,9 @@ def test_variable_frame_rate_bouts_and_totals_at_the_real_times():
     assert bouts["end_s"].iloc[-1] == pytest.approx(9.03)
     assert bouts["duration_s"].sum() == pytest.approx(s["duration_s"])
     np.testing.assert_allclose(timeline.per_frame()["time_s"], t)  # made to start at 0
-    np.testing.assert_allclose(timeline.to_dataset()["time"], t)
+    ds = tl.add_behavior(_pose(len(t), 25.0), timeline)
+    np.testing.assert_allclose(ds["behavior_time_s"], t)
+    np.testing.assert_allclose(tl.timeline_from_dataset(ds).bouts()["end_s"], bouts["end_s"])
 
 
 def test_variable_frame_rate_min_bout_in_seconds():

@@ -13,16 +13,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from openfield.behavior import pose as bp
+from openfield.behavior.feature_arena import FeatureArena, floor_wall_distance
+from openfield.behavior.features import pose_features
 from openfield.io.pose import from_numpy
+from openfield.zones import floor_geometry
 
 FPS = 25.0
 PX_PER_CM = 10.0
 
 
-def _arena(shape: str, size: float) -> bp.ArenaGeometry:
+def _arena(shape: str, size: float) -> FeatureArena:
     h = np.diag([1 / PX_PER_CM, 1 / PX_PER_CM, 1.0])  # pixels -> cm
-    return bp.ArenaGeometry(h, (size, size), "test", PX_PER_CM, shape=shape)
+    return FeatureArena(h, (size, size), "test", PX_PER_CM, shape=shape)
 
 
 def _pose(head_cm: np.ndarray, inward_cm: np.ndarray) -> object:
@@ -38,7 +40,7 @@ def test_round_arena_head_at_known_distances_from_the_wall():
     dist = 2.0 + 3.0 * (1 + np.sin(angle * 1.7)) / 2  # 2..5 cm from the wall
     radial = np.c_[np.cos(angle), np.sin(angle)]
     head = 20.0 + (20.0 - dist)[:, None] * radial
-    feats = bp.pose_features(_pose(head, -radial), _arena("circle", 40.0), windows_s=(0.2,))
+    feats = pose_features(_pose(head, -radial), _arena("circle", 40.0), windows_s=(0.2,))
     np.testing.assert_allclose(feats["head_wall_cm"].to_numpy(float), dist, atol=0.01)
     np.testing.assert_allclose(feats["nose_wall_cm"].to_numpy(float), dist - 1, atol=0.01)
     np.testing.assert_allclose(feats["body_wall_cm"].to_numpy(float), dist + 3, atol=0.01)
@@ -52,14 +54,16 @@ def test_square_arena_head_along_each_wall():
     inward = np.array([[0, 1], [-1, 0], [0, -1], [1, 0]], dtype=float)[side]  # top, right, bottom, left wall
     head = np.select([side[:, None] == k for k in range(4)],
                      [np.c_[along, dist], np.c_[size - dist, along], np.c_[along, size - dist], np.c_[dist, along]])
-    feats = bp.pose_features(_pose(head, inward), _arena("rectangle", size), windows_s=(0.2,))
+    feats = pose_features(_pose(head, inward), _arena("rectangle", size), windows_s=(0.2,))
     np.testing.assert_allclose(feats["head_wall_cm"].to_numpy(float), dist, atol=1e-4)
 
 
 def test_wall_distance_is_negative_outside_and_nan_stays_nan():
-    floor = bp.floor_of("circle", (40.0, 40.0))
-    d = bp.floor_wall_distance(np.array([[20.0, 20.0], [20.0, -3.0], [np.nan, 1.0]]), floor)
+    floor = floor_geometry("circle", (40.0, 40.0))
+    d = floor_wall_distance(np.array([[20.0, 20.0], [20.0, -3.0], [np.nan, 1.0]]), floor)
     assert d[0] == pytest.approx(20.0, abs=0.01) and d[1] == pytest.approx(-3.0, abs=0.01) and np.isnan(d[2])
-    square = bp.floor_of("rectangle", (42.0, 42.0))
+    square = floor_geometry("rectangle", (42.0, 42.0))
     pts = np.random.default_rng(0).uniform(0, 42, (200, 2))
-    np.testing.assert_allclose(bp.floor_wall_distance(pts, square), bp.wall_distance(pts, (42.0, 42.0)), atol=1e-9)
+    # the analytic distance to the nearest side of a 42 x 42 cm floor (origin at its top-left corner)
+    nearest_side = np.minimum(np.minimum(pts[:, 0], 42.0 - pts[:, 0]), np.minimum(pts[:, 1], 42.0 - pts[:, 1]))
+    np.testing.assert_allclose(floor_wall_distance(pts, square), nearest_side, atol=1e-9)

@@ -1,4 +1,10 @@
-"""The behaviour step: a pose classifier or a ViT model on the run's own pose."""
+"""The behaviour step: a pose classifier or a ViT model on the run's own pose.
+
+A pose classifier's labels and probabilities join the pose on the recording's
+Dataset (:func:`openfield.behavior.predict.predict_behavior`, with a
+``behavior`` record in its processing log); the behaviour's tables are
+written from what the Dataset carries.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,13 @@ from typing import Any
 import xarray as xr
 
 from openfield import quality, timebase
+from openfield.behavior.feature_arena import feature_arena
 from openfield.behavior.labels import default_behaviors
 from openfield.behavior.outputs import behavior_model_kind, load_pose_model, write_timeline
-from openfield.behavior.pose import arena_geometry
+from openfield.behavior.predict import predict_behavior
 from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
 from openfield.behavior.silhouette import add_silhouette
-from openfield.behavior.timeline import behavior_timeline
+from openfield.behavior.timeline import timeline_from_dataset
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration
@@ -157,9 +164,10 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
         ds.attrs["fps"] = timebase.median_fps(times)
     if silhouette is not None:
         ds = _with_run_silhouette(ds, silhouette, model_path)
-    arena = arena_geometry(ds, cal) if model.uses_arena else None
-    proba = model.predict_proba(ds, arena)
-    timeline = behavior_timeline(proba, model.classes, fps, model.min_bout_s, times_s=times)
+    arena = feature_arena(ds, cal) if model.uses_arena else None
+    # the behaviour joins the pose on the recording's Dataset; the tables are made from what it carries
+    ds = predict_behavior(ds, model, fps, arena, times, model_name=model_path.name)
+    timeline = timeline_from_dataset(ds)
     if window is not None:
         timeline = timeline.window(*window)
     paths, summary = write_timeline(ledger.out_dir, ledger.stem, timeline, {"file": video.name})
