@@ -467,7 +467,8 @@ def _frame_times_for(frame_times: Path | None, n_frames: int) -> np.ndarray | No
 
 
 def dlc_pose_step(ledger: Ledger, video: Path, dlc_config: Path) -> tuple[str, Path]:
-    """DeepLabCut (:func:`openfield.pose.dlc.analyze_videos`) -> its ``<stem>DLC...h5``.
+    """DeepLabCut -> its ``<stem>DLC...h5``: :func:`openfield.pipeline.dlc.dlc_analysis_step` (the one
+    DeepLabCut analysis step, shared with ``openfield pose analyze``), default settings.
 
     Returns
     -------
@@ -475,25 +476,14 @@ def dlc_pose_step(ledger: Ledger, video: Path, dlc_config: Path) -> tuple[str, P
     path : Path
         The pose file DeepLabCut returned (the filtered one when it filters).
     """
-    fp = fingerprint("pose", {"method": "dlc"}, sources=[video, dlc_config])
-    if ledger.current("pose", fp):
-        return fp, ledger.output("pose", "pose")
     try:
-        from openfield.pose import dlc  # lazy: only --pose dlc needs DeepLabCut
+        from openfield.pipeline.dlc import dlc_analysis_step  # lazy: only --pose dlc needs the DeepLabCut wrapper
     except ImportError as exc:
         raise OpenfieldError(
             f"--pose dlc is not available here ({exc}); install the 'pose' extra "
             "(pip install openfield[pose]) or use --pose classic"
         ) from exc
-    # outputs recorded with other settings (or --overwrite) are redone; DeepLabCut files already there
-    # without a record (e.g. from `openfield pose analyze`) are taken as they are
-    redo = ledger.overwrite or "pose" in ledger.records
-    outputs = dlc.analyze_videos([video], dlc_config, ledger.out_dir, overwrite=redo)
-    if not outputs:
-        raise OpenfieldError("DeepLabCut produced no pose file", video)
-    path = Path(outputs[0])
-    ledger.record("pose", fp, {"pose": path})
-    return fp, path
+    return dlc_analysis_step(ledger, video, dlc_config)
 
 
 def pose_file_step(pose_file: Path, fps: float, source_software: str | None = None) -> str:

@@ -17,7 +17,7 @@ from openfield.device import resolve_device
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write
 from openfield.pose.dlc.checks import check_at_least, check_config, check_labels, hub_reachable, read_yaml
-from openfield.pose.dlc.project import DEFAULT_NET, model_folder, repair_project, snapshot_epoch, snapshots
+from openfield.pose.dlc.project import DEFAULT_NET, model_folder, repair_project, snapshots
 from openfield.pose.dlc.session import (
     ForwardHandler,
     LogStream,
@@ -196,8 +196,9 @@ def train(
     ``from_scratch``, else ImageNet-pretrained backbone weights, which
     DeepLabCut fetches from the Hugging Face hub; when they can be neither
     found nor downloaded this stops with one line saying what to do.
-    A shuffle that already has a snapshot of at least ``epochs`` epochs is
-    not trained again.
+    It always trains: whether the shuffle needs it is decided by
+    :func:`openfield.pipeline.dlc.train_network` (``openfield pose train``),
+    which resumes through the shuffle's ledger.
 
     Parameters
     ----------
@@ -246,11 +247,6 @@ def train(
     pcfg = create_training_dataset(path, net=net, shuffle=shuffle, trainingsetindex=trainingsetindex)
     model_cfg = read_yaml(pcfg)
     n_epochs = int(epochs or model_cfg.get("train_settings", {}).get("epochs", 200))
-    done = snapshots(path, shuffle, trainingsetindex)
-    if done and snapshot_epoch(done[-1]) >= n_epochs:
-        log.info("already trained (%s); not training again", done[-1].name)
-        return done[-1]
-
     if weights is not None or from_scratch:
         init, load_head = initial_snapshot(pcfg, weights, seed)
     else:
