@@ -137,9 +137,25 @@ def jobs_part(tmp: Path, duration: float, repeat: int) -> None:
     print(f"| `--jobs 2` on two cores | {best['jobs2'][0]:.2f} | {best['jobs2'][1]:.2f} |")
     print(f"machine's two-process ratio: {machine:.2f}x; --jobs 2 speed-up: {speedup:.2f}x = "
           f"**{speedup / machine:.2f} of the machine's ratio** (issue 27: >= 0.9)")
+    # Amdahl: T1 = S + W and T2 = S + W / machine give the serial part S that the two runs imply
+    serial = (machine * best["jobs2"][0] - best["jobs1"][0]) / (machine - 1)
+    floor = import_floor(repeat)
+    work = best["jobs1"][0] - serial
+    needed = 0.1 * work / (0.9 * machine - 1)  # (S + W) / (S + W / m) >= 0.9 m  <=>  S <= 0.1 W / (0.9 m - 1)
+    print(f"serial part implied by the two runs (Amdahl, T1 = S + W, T2 = S + W / {machine:.2f}): **{serial:.2f} s** "
+          f"of {best['jobs1'][0]:.2f} s; 0.9 of the machine's ratio needs S <= {needed:.2f} s with this work. "
+          f"Of it, importing what every video needs (`python -c 'import <the workers\' preload>'`, CPU s, median): "
+          f"**{floor:.2f} s**, paid once before the workers fork while the other core waits")
     print(f"all rounds (wall s): loop1 {[round(w, 2) for w, _ in rounds['loop1']]}, "
           f"loop2 {[round(w, 2) for w, _ in rounds['loop2']]}, jobs1 {[round(w, 2) for w, _ in rounds['jobs1']]}, "
           f"jobs2 {[round(w, 2) for w, _ in rounds['jobs2']]}; {load()}")
+
+
+def import_floor(repeat: int) -> float:
+    """CPU seconds of a fresh Python importing what a run's workers are forked with (``parallel.PRELOAD``)."""
+    code = ("import openfield.cli, openfield.commands.run; from openfield.pipeline.parallel import PRELOAD; "
+            "import importlib; [importlib.import_module(m) for m in PRELOAD]")
+    return statistics.median(timed([sys.executable, "-c", code])[1] for _ in range(repeat))
 
 
 def kinematics_part(tmp: Path, repeat: int) -> None:

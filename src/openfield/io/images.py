@@ -1,4 +1,4 @@
-"""Reading reference images (or a still from a video) with clear errors."""
+"""Reading reference images (or a still from a video) with clear errors; writing a PNG atomically."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from openfield.errors import OpenfieldError
+from openfield.io.files import atomic_write
 from openfield.io.formats import VIDEO_SUFFIXES
 from openfield.io.video import video_background
 
@@ -55,3 +56,11 @@ def read_gray(path: str | os.PathLike[str]) -> np.ndarray:
     if image is None:
         raise OpenfieldError("cannot read as an image (corrupt or unknown format)", path)
     return image
+
+
+def write_png(image: np.ndarray, path: Path) -> Path:
+    """An image as PNG, atomically."""
+    with atomic_write(path) as tmp:
+        if not cv2.imwrite(str(tmp), image):
+            raise OpenfieldError("could not write the image", path)
+    return path

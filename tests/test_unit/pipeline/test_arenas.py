@@ -275,7 +275,7 @@ def test_fewer_arenas_than_last_run_removes_the_gone_arenas_outputs_and_records(
     kept = []
     handler = logging.Handler(logging.WARNING)
     handler.emit = lambda record: kept.append(record)
-    steps_log = logging.getLogger("openfield.pipeline.steps")
+    steps_log = logging.getLogger("openfield.pipeline.steps.arenas")
     monkeypatch.setattr(steps_log, "disabled", False)
     monkeypatch.setattr(logging.root.manager, "disable", logging.NOTSET)
     monkeypatch.setattr(steps_log, "handlers", [handler])

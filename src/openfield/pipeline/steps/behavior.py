@@ -1,0 +1,176 @@
+"""The behaviour step: a pose classifier or a ViT model on the run's own pose."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from openfield import quality, timebase
+from openfield.behavior.labels import default_behaviors
+from openfield.behavior.outputs import behavior_model_kind, load_pose_model, write_timeline
+from openfield.behavior.pose import arena_geometry
+from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
+from openfield.behavior.silhouette import add_silhouette
+from openfield.behavior.timeline import behavior_timeline
+from openfield.calibration import Calibration
+from openfield.errors import OpenfieldError
+from openfield.io.calibration import read_calibration
+from openfield.io.pose import read_dlc
+from openfield.io.silhouette import read_silhouette
+from openfield.io.timestamps import read_frame_times
+from openfield.io.video import video_info
+from openfield.pipeline.config import behavior_columns
+from openfield.pipeline.ledger import Ledger, fingerprint
+from openfield.pipeline.paths import silhouette_path
+from openfield.pipeline.steps.tracking import frame_times_file, frame_times_for
+
+log = logging.getLogger(__name__)
+
+
+def behavior_step(
+    ledger: Ledger,
+    video: Path,
+    model: Path,
+    progress: bool,
+    pose: Path | None = None,
+    pose_fp: str | None = None,
+    cal: Calibration | None = None,
+    cal_fp: str | None = None,
+    fps: float | None = None,
+    trial: dict[str, Any] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The model's behaviours from the run's own pose -> ``<stem>_behavior.csv``, bouts, summary, ethogram.
+
+    The one place the pipeline calls the behaviour stage. ``model`` is either
+    a pose classifier (``.joblib``, :mod:`openfield.behavior.pose`), applied
+    to the pose file the pose step wrote (tracker CSV or DeepLabCut file), or
+    a ViT folder (:func:`openfield.behavior.video.predict_video`), whose crops
+    are centred on that pose (no second detection). The fingerprint covers
+    the model's file(s), the settings and the pose step's fingerprint (and
+    the calibration's when the model uses the walls).
+
+    Parameters
+    ----------
+    pose, pose_fp
+        The pose file and its step's fingerprint; None: those recorded by
+        the pose step in ``ledger``.
+    cal, cal_fp
+        The calibration (for a model using the walls) and its fingerprint;
+        None: the one recorded by the calibration step, if any.
+    fps
+        The frame rate the run uses; None: the one the kinematics step
+        recorded, else the video's own.
+    trial
+        The trial window the kinematics used (:meth:`openfield.trial.Window.as_dict`,
+        ``first`` and ``stop`` frames), or None: the behaviour's files and
+        totals hold the window's frames only, times from its start.
+
+    A variable-frame-rate video's timestamps (:func:`frame_times_file`)
+    are the behaviour's time axis: bouts, durations and latencies at the
+    frames' real times (:func:`openfield.behavior.timeline.behavior_timeline`'s
+    ``times_s``).
+
+    Returns
+    -------
+    fingerprint : str
+    totals : dict
+        :func:`~openfield.pipeline.config.behavior_columns` of the model's
+        behaviours (``time_<b>_s``, ``bouts_<b>``, ``latency_<b>_s``) -> value.
+    """
+    model = Path(model)
+    if pose is None and "pose" in ledger.records:
+        pose, pose_fp = ledger.output("pose", "pose"), ledger.records["pose"]["fingerprint"]
+    kind = behavior_model_kind(model)
+    window = None if not trial else (int(trial["first"]), int(trial["stop"]))
+    frame_times = frame_times_file(ledger)  # a variable frame rate's timestamps: the behaviour's time axis
+    if kind == "pose":
+        if pose is None:
+            raise OpenfieldError("a pose behaviour model needs the run's pose; none was recorded", video)
+        if cal is None and "calibration" in ledger.records:
+            cal = read_calibration(ledger.output("calibration", "calibration"))
+            cal_fp = ledger.records["calibration"]["fingerprint"]
+        if fps is None:
+            fps = ledger.records.get("kinematics", {}).get("values", {}).get("fps") or video_info(video).fps
+        return _pose_behavior(ledger, video, model, Path(pose), pose_fp or "", cal, cal_fp, float(fps),
+                              frame_times, window)
+    model_files = sorted(p for p in model.iterdir() if p.is_file())
+    settings = {"kind": "vit", "model": str(model.resolve())}
+    if frame_times is not None:  # only then: a constant-rate video keeps its fingerprint
+        settings["time_source"] = "timestamps"
+    if window is not None:  # only then: a run without a trial window keeps its fingerprint
+        settings["trial_frames"] = list(window)
+    fp = fingerprint("behavior", settings, inputs=[pose_fp or ""], sources=[video, *model_files])
+    rec = ledger.current("behavior", fp)
+    if rec:
+        return fp, rec["values"]
+    try:
+        from openfield.behavior.video import predict_video  # lazy: torch only when asked for
+
+        times = None if frame_times is None else quality.frame_times_from_timestamps(read_frame_times(frame_times))
+        totals = predict_video(video, model, ledger.out_dir, overwrite=True, progress=progress, pose=pose,
+                               times_s=times, window=window)
+    except ImportError as exc:
+        raise OpenfieldError(
+            f"--behavior-model needs the 'behavior' extra ({exc}); install it with "
+            "pip install openfield[behavior] (torch, transformers, scikit-learn)"
+        ) from exc
+    values = {k: totals.get(k, math.nan) for k in behavior_columns(default_behaviors(totals.get("classes", [])))}
+    outputs = {k: Path(v) for k, v in totals.get("paths", {}).items()}
+    ledger.record("behavior", fp, outputs, values)
+    return fp, values
+
+
+def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, pose_fp: str,
+                   cal: Calibration | None, cal_fp: str | None, fps: float,
+                   frame_times: Path | None = None,
+                   window: tuple[int, int] | None = None) -> tuple[str, dict[str, Any]]:
+    """:func:`behavior_step` with a pose classifier (``frame_times``: a variable frame rate's timestamps;
+    ``window``: the trial's frames)."""
+    try:
+        model = load_pose_model(model_path)  # loads scikit-learn and skops, the 'behavior' extra
+    except ImportError as exc:
+        raise OpenfieldError(
+            f"a pose behaviour model needs scikit-learn and skops ({exc}); install the 'behavior' extra"
+        ) from exc
+    inputs = [pose_fp] + ([cal_fp] if model.uses_arena and cal_fp else [])
+    settings: dict[str, Any] = {"kind": "pose", "min_bout_s": model.min_bout_s, "fps": fps}
+    if frame_times is not None:  # only then: a constant-rate video keeps its fingerprint
+        settings["time_source"] = "timestamps"
+    if window is not None:  # only then: a run without a trial window keeps its fingerprint
+        settings["trial_frames"] = list(window)
+    silhouette = silhouette_path(pose) if model.uses_silhouette else None
+    fp = fingerprint("behavior", settings, inputs=inputs, sources=[model_path, *([silhouette] if silhouette else [])])
+    rec = ledger.current("behavior", fp)
+    if rec:
+        return fp, rec["values"]
+    ds = read_dlc(pose, fps=fps)
+    times = frame_times_for(frame_times, ds.sizes["time"])
+    if times is not None:  # the features' windows count frames at the median rate, as the kinematics' do
+        ds.attrs["fps"] = timebase.median_fps(times)
+    if silhouette is not None:
+        ds = _with_run_silhouette(ds, silhouette, model_path)
+    arena = arena_geometry(ds, cal) if model.uses_arena else None
+    proba = model.predict_proba(ds, arena)
+    timeline = behavior_timeline(proba, model.classes, fps, model.min_bout_s, times_s=times)
+    if window is not None:
+        timeline = timeline.window(*window)
+    paths, summary = write_timeline(ledger.out_dir, ledger.stem, timeline, {"file": video.name})
+    values = {k: summary.get(k, math.nan) for k in behavior_columns(timeline.behaviors)}
+    ledger.record("behavior", fp, paths, values)
+    log.info("%s: behaviour from the pose (%s) -> %s", video.name, model_path.name, paths["behavior"].name)
+    return fp, values
+
+
+def _with_run_silhouette(ds: xr.Dataset, path: Path, model_path: Path) -> xr.Dataset:
+    """The run's pose with the silhouette its pose step wrote (for a model trained with silhouette tables)."""
+    if not path.is_file():
+        raise OpenfieldError(
+            f"{model_path.name} was trained with the classical tracker's silhouette, but the run has no {path.name} "
+            "(a DeepLabCut pose has none; a pose tracked by an older openfield neither: run again with --overwrite)",
+            path,
+        )
+    return add_silhouette(ds, read_silhouette(path, SILHOUETTE_MEASURES, ds.sizes["time"]))
