@@ -206,8 +206,8 @@ def label_videos(
     """Draw the tracked points on videos that :func:`analyze_videos` analysed into ``out_dir``.
 
     DeepLabCut's ``create_labeled_video`` runs in a new temporary folder
-    holding copies of the video's pose files (so it never skips a video it
-    finds done); the labelled video (``<video><scorer>..._labeled.mp4``) is
+    holding copies of the video's analysis files (so it never skips a video
+    it finds done); the labelled video (``<video><scorer>..._labeled.mp4``) is
     moved into ``out_dir`` when complete.
 
     Parameters
@@ -243,8 +243,9 @@ def label_videos(
             raise OpenfieldError(f"no pose files {stem}*.h5 to draw: analyse the video first", out)
         tmp = Path(tempfile.mkdtemp(prefix=f".labelling-{video.stem}-", dir=out))
         try:
-            for pose in poses:
-                shutil.copy2(pose, tmp / pose.name)
+            for item in out.glob(f"{stem}*"):  # the pose files and DeepLabCut's metadata beside them
+                if item.is_file() and not item.name.endswith("_labeled.mp4"):
+                    shutil.copy2(item, tmp / item.name)
             with dlc_session(f"labelling {video.name}", video):
                 _create_labeled_video(dlc, path, video, tmp, shuffle, trainingsetindex, filter)
             made = sorted(tmp.glob(f"{stem}*_labeled.mp4"))
