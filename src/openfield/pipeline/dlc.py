@@ -16,10 +16,11 @@ output, an interrupted step (no record) or ``overwrite`` redoes it.
   (``dlc_labeled_video``), redone when the pose is.
 - :func:`superanimal_step` (``openfield pose analyze --superanimal``): the
   pose from SuperAnimal-TopViewMouse (``pose``).
-- :func:`train_network` (``openfield pose train``): a shuffle's training,
-  recorded in ``<model folder>/train/.openfield/training.json``; the
-  fingerprint covers the training options, the project's settings (its
-  config without the paths a moved project changes) and the labelled frames.
+- :func:`train_network` (``openfield pose train``): a shuffle's training
+  dataset (``training_dataset``: the network, the project's settings, i.e.
+  its config without the paths a moved project changes, and the labelled
+  frames) and its training (``training``: the training options), recorded in
+  ``<model folder>/train/.openfield/training.json``.
 - :func:`analyze_dlc_videos`, :func:`analyze_superanimal_videos`: the
   per-video steps over a list of videos, for the command and notebooks.
 """
@@ -238,11 +239,13 @@ def train_network(
     """Train a shuffle's network (:func:`openfield.pose.dlc.train`) unless it is trained with these settings.
 
     The ledger is ``<model folder>/train/.openfield/training.json``
-    (:func:`openfield.pose.dlc.model_folder`), its step ``training``. The
-    fingerprint covers every option but the device, the project's
-    ``config.yaml`` without the paths a moved project changes
-    (:data:`MOVABLE_CONFIG_KEYS`), the labelled frames' files and the
-    ``weights`` file. Before a training is redone, the shuffle's earlier
+    (:func:`openfield.pose.dlc.model_folder`), two steps:
+    ``training_dataset`` (:func:`openfield.pose.dlc.create_training_dataset`,
+    made again when the network, the project's ``config.yaml`` without the
+    paths a moved project changes (:data:`MOVABLE_CONFIG_KEYS`) or the
+    labelled frames' files changed) and ``training`` (every other option but
+    the device, the ``weights`` file, and the training dataset's
+    fingerprint). Before a training is redone, the shuffle's earlier
     snapshots are moved into ``train/replaced-<UTC time>/`` (DeepLabCut
     would otherwise take the highest epoch, perhaps an old one, as the
     network).
@@ -266,12 +269,17 @@ overrides
     dlc.repair_project(path)  # first: a moved project's paths are not settings
     project = {k: v for k, v in read_yaml(path).items() if k not in MOVABLE_CONFIG_KEYS}
     labels = sorted(f for folder in labelled_folders(path.parent) for f in folder.glob("CollectedData_*"))
-    settings = {"epochs": epochs, "net": net, "weights": None if weights is None else str(Path(weights).resolve()),
-                "from_scratch": from_scratch, "shuffle": shuffle, "trainingsetindex": trainingsetindex,
-                "batch_size": batch_size, "save_epochs": save_epochs, "seed": seed, "crop_size": crop_size,
-                "overrides": overrides or {}, "project": project}
-    fp = fingerprint("training", settings, sources=[*labels, *([weights] if weights is not None else [])])
     ledger = Ledger(dlc.model_folder(path, shuffle, trainingsetindex) / "train", "training", overwrite)
+    split = {"net": net, "shuffle": shuffle, "trainingsetindex": trainingsetindex, "project": project}
+    dataset_fp = fingerprint("training_dataset", split, sources=labels)
+    if not ledger.current("training_dataset", dataset_fp):  # new labels, settings or network: a new split
+        _set_aside(dlc.snapshots(path, shuffle, trainingsetindex))
+        pcfg = dlc.create_training_dataset(path, net=net, shuffle=shuffle, trainingsetindex=trainingsetindex)
+        ledger.record("training_dataset", dataset_fp, {"pytorch_config": pcfg})
+    settings = {"epochs": epochs, "weights": None if weights is None else str(Path(weights).resolve()),
+                "from_scratch": from_scratch, "batch_size": batch_size, "save_epochs": save_epochs, "seed": seed,
+                "crop_size": crop_size, "overrides": overrides or {}}
+    fp = fingerprint("training", settings, inputs=[dataset_fp], sources=[weights] if weights is not None else [])
     if ledger.current("training", fp):
         log.info("shuffle %d already trained with these settings (%s), not trained again", shuffle,
                  ledger.records["training"]["outputs"]["snapshot"])

@@ -40,15 +40,18 @@ def available_nets() -> list[str]:
 def create_training_dataset(
     config: str | os.PathLike[str], net: str | None = None, shuffle: int = 1, trainingsetindex: int = 0
 ) -> Path:
-    """Create the shuffle's training dataset and model config when missing.
+    """Create the shuffle's training dataset and model config (an existing one is replaced).
+
+    :func:`openfield.pipeline.dlc.train_network` calls it when the labels,
+    the project's settings or the network changed (its ledger's
+    ``training_dataset`` step); :func:`train` when the shuffle has none.
 
     Parameters
     ----------
     config
         The project's ``config.yaml``.
     net
-        Network type; default the config's ``default_net_type``. An existing
-        shuffle made with another network is an error (use a new shuffle).
+        Network type; default the config's ``default_net_type``.
     shuffle, trainingsetindex
         Which split.
 
@@ -68,15 +71,6 @@ def create_training_dataset(
             f"unknown network {net!r}; DeepLabCut's PyTorch engine offers: {', '.join(nets)}"
         )
     pcfg = model_folder(path, shuffle, trainingsetindex) / "train" / "pytorch_config.yaml"
-    if pcfg.exists():
-        existing = read_yaml(pcfg).get("net_type")
-        if existing != net:
-            raise OpenfieldError(
-                f"shuffle {shuffle} was created with network {existing!r}, not {net!r}; "
-                f"pass another --shuffle to train {net}",
-                pcfg,
-            )
-        return pcfg
     dlc = import_deeplabcut()
     with dlc_session("creating the training dataset", path):
         dlc.create_training_dataset(
@@ -190,8 +184,9 @@ def train(
 ) -> Path:
     """Train a network on the project's labelled frames.
 
-    Creates the training dataset when missing, then trains with
-    DeepLabCut's ``train_network``. Initial weights, in this order:
+    Creates the shuffle's training dataset when it has none
+    (:func:`create_training_dataset`; a shuffle made with another network
+    is an error), then trains with DeepLabCut's ``train_network``. Initial weights, in this order:
     ``weights`` (a local file), a random initialisation when
     ``from_scratch``, else ImageNet-pretrained backbone weights, which
     DeepLabCut fetches from the Hugging Face hub; when they can be neither
@@ -244,7 +239,18 @@ def train(
         raise OpenfieldError("give either --weights or --from-scratch, not both")
     if weights is not None and not Path(weights).is_file():
         raise OpenfieldError("weights file not found", weights)
-    pcfg = create_training_dataset(path, net=net, shuffle=shuffle, trainingsetindex=trainingsetindex)
+    repair_project(path)
+    check_labels(path)
+    pcfg = model_folder(path, shuffle, trainingsetindex) / "train" / "pytorch_config.yaml"
+    if not pcfg.exists():  # the training's input: made when the shuffle has none
+        pcfg = create_training_dataset(path, net=net, shuffle=shuffle, trainingsetindex=trainingsetindex)
+    existing = read_yaml(pcfg).get("net_type")
+    if net is not None and existing != net:
+        raise OpenfieldError(
+            f"shuffle {shuffle} was created with network {existing!r}, not {net!r}; "
+            f"pass another --shuffle to train {net}",
+            pcfg,
+        )
     model_cfg = read_yaml(pcfg)
     n_epochs = int(epochs or model_cfg.get("train_settings", {}).get("epochs", 200))
     if weights is not None or from_scratch:

@@ -146,12 +146,22 @@ def test_pose_analyze_command_resumes(example, clip, tmp_path, fake, capsys):
 
 
 class FakeTraining:
-    """``dlc.train`` replaced: writes ``snapshot-<epochs>.pt`` in the shuffle's train folder (counted)."""
+    """``dlc.train`` replaced: writes ``snapshot-<epochs>.pt`` in the shuffle's train folder (counted);
+    ``dlc.create_training_dataset`` too: writes its ``pytorch_config.yaml`` (counted in ``datasets``)."""
 
     def __init__(self, monkeypatch):
         self.calls: list[dict] = []
+        self.datasets: list[str | None] = []
         monkeypatch.setattr(dlc, "repair_project", lambda config: [])
         monkeypatch.setattr(dlc, "train", self)
+        monkeypatch.setattr(dlc, "create_training_dataset", self.create_training_dataset)
+
+    def create_training_dataset(self, config, net=None, shuffle=1, trainingsetindex=0):
+        self.datasets.append(net)
+        pcfg = dlc.model_folder(config, shuffle, trainingsetindex) / "train" / "pytorch_config.yaml"
+        pcfg.parent.mkdir(parents=True, exist_ok=True)
+        pcfg.write_text(f"net_type: {net}\n")
+        return pcfg
 
     def __call__(self, config, **kwargs):
         self.calls.append(kwargs)
@@ -166,11 +176,12 @@ class FakeTraining:
 def test_training_resumes(example, monkeypatch):
     fake = FakeTraining(monkeypatch)
     snap = dlc_steps.train_network(example, epochs=5, from_scratch=True)
-    assert len(fake.calls) == 1 and snap.name == "snapshot-005.pt"
+    assert len(fake.calls) == 1 and snap.name == "snapshot-005.pt" and fake.datasets == [None]
     assert dlc_steps.train_network(example, epochs=5, from_scratch=True, device="cpu") == snap
     assert len(fake.calls) == 1  # the same (the device is not a setting): skipped
     assert dlc_steps.train_network(example, epochs=1, from_scratch=True).name == "snapshot-001.pt"
     assert len(fake.calls) == 2  # fewer epochs: trained again, the earlier snapshots set aside
+    assert fake.datasets == [None]  # on the same training dataset
     train = snap.parent
     assert sorted(p.name for p in train.glob("snapshot-*.pt")) == ["snapshot-001.pt"]
     assert [p.name for p in train.glob("replaced-*/snapshot-*.pt")] == ["snapshot-005.pt"]
@@ -178,13 +189,15 @@ def test_training_resumes(example, monkeypatch):
     dlc_steps.train_network(example, epochs=1, from_scratch=True)
     assert len(fake.calls) == 3
     dlc_steps.train_network(example, epochs=1, from_scratch=True, overwrite=True)
-    assert len(fake.calls) == 4
+    assert len(fake.calls) == 4 and fake.datasets == [None, None]  # everything again
     labels = next((example.parent / "labeled-data").glob("*/CollectedData_*.h5"))
-    _touch_later(labels)  # frames labelled again
+    _touch_later(labels)  # frames labelled again: a new training dataset, then a new training
     dlc_steps.train_network(example, epochs=1, from_scratch=True)
-    assert len(fake.calls) == 5
-    dlc_steps.train_network(example, epochs=1, from_scratch=True)
-    assert len(fake.calls) == 5
+    assert len(fake.calls) == 5 and fake.datasets == [None] * 3
+    dlc_steps.train_network(example, epochs=1, from_scratch=True, net="resnet_50")
+    assert len(fake.calls) == 6 and fake.datasets == [None] * 3 + ["resnet_50"]  # another network
+    dlc_steps.train_network(example, epochs=1, from_scratch=True, net="resnet_50")
+    assert len(fake.calls) == 6
     assert (train / STATE_DIR / "training.json").exists()
 
 
