@@ -309,24 +309,23 @@ def test_variable_frame_rate_behaviour_bins_and_heat_map_on_the_timestamps(vfr_v
 @pytest.mark.slow
 def test_variable_frame_rate_with_a_pose_from_deeplabcut(vfr_video, tmp_path, monkeypatch):
     """--pose dlc: DeepLabCut reads the video itself; the pipeline decodes its timestamps once more."""
-    import types
-
-    import openfield.pose
     from openfield.io import from_numpy, write_dlc_csv
     from openfield.pipeline import RunConfig, run_videos
+    from openfield.pose import dlc
 
     made, t = vfr_video
     truth = pd.read_csv(made.truth)
 
-    def analyze_videos(videos, config_path, out_dir, overwrite=False):  # the true body centre, as DLC would find
+    def analyze_videos(videos, config_path, out_dir, **kwargs):  # the true body centre, as DLC would find
         xy = truth[["body_x_px", "body_y_px"]].to_numpy()[:, None, :]
         ds = from_numpy(xy, np.ones((len(xy), 1)), ["bodycentre"], fps=25)
         return [write_dlc_csv(ds, out_dir / f"{videos[0].stem}DLC_resnet50_x.csv", scorer="DLC_resnet50_x")]
 
-    fake = types.ModuleType("openfield.pose.dlc")
-    fake.analyze_videos = analyze_videos
-    monkeypatch.setitem(sys.modules, "openfield.pose.dlc", fake)
-    monkeypatch.setattr(openfield.pose, "dlc", fake, raising=False)
+    snapshot = tmp_path / "snapshot-001.pt"
+    snapshot.write_bytes(b"weights")
+    monkeypatch.setattr(dlc, "analyze_videos", analyze_videos)
+    monkeypatch.setattr(dlc, "repair_project", lambda config: [])
+    monkeypatch.setattr(dlc, "trained_snapshots", lambda config, shuffle, trainingsetindex: [snapshot])
     config_yaml = tmp_path / "config.yaml"
     config_yaml.write_text("Task: x\n")
     config = RunConfig(arena_size_cm=(40.0, 40.0), pose="dlc", dlc_config=config_yaml, progress=False,

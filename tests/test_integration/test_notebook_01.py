@@ -4,6 +4,7 @@ The GUI cell stays off (RUN_GUI = False); the other parameters are overridden in
 after the notebook's ``parameters`` cell, as papermill does.
 """
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -33,6 +34,9 @@ def test_notebook_01_runs(sample_data, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENFIELD_SAMPLE_DATA", str(sample_data))
     monkeypatch.setenv("OPENFIELD_OUTPUT_DIR", str(tmp_path / "out"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # the kernel imports this checkout's openfield (not whichever is installed), as test_notebook_vit's does
+    src = str(NOTEBOOK.parents[1] / "src")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]))
     monkeypatch.delenv("MPLBACKEND", raising=False)  # let the kernel use its inline backend
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "store notebooks without outputs"

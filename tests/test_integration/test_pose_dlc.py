@@ -22,6 +22,7 @@ from scipy import signal
 from openfield.cli import main
 from openfield.io import read_dlc
 from openfield.io.video import write_clip
+from openfield.pipeline import dlc as dlc_steps
 from openfield.pose import dlc
 from openfield.pose.dlc import training
 
@@ -40,7 +41,8 @@ def trained(sample_data, tmp_path_factory):
     shutil.copytree(sample_data / "dlc_openfield", project)
     config = project / "config.yaml"
     start = time.time()
-    snapshot = dlc.train(config, epochs=1, net=NET, device="cpu", from_scratch=True, batch_size=8, crop_size=256)
+    snapshot = dlc_steps.train_network(config, epochs=1, net=NET, device="cpu", from_scratch=True, batch_size=8,
+                                       crop_size=256)
     seconds = time.time() - start
     clip = write_clip(sample_data / "dlc_openfield" / "videos" / "m3v1mp4.mp4", root / "clip.mp4", 30)
     return {"config": config, "snapshot": snapshot, "clip": clip, "root": root, "seconds": seconds}
@@ -59,11 +61,16 @@ def test_train_one_epoch_from_scratch(trained):
     cfg = yaml.safe_load(config.read_text())
     assert cfg["project_path"] == str(config.parent)
     assert [Path(v).stem for v in cfg["video_sets"]] == ["m4s1"]
-    # a re-run with the same epochs does not train again
+    # a re-run with the same settings does not train again (the ledger in the shuffle's train folder)
     mtime = snap.stat().st_mtime
-    start = time.time()
-    assert dlc.train(config, epochs=1, net=NET, device="cpu", from_scratch=True) == snap
-    assert time.time() - start < 30
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(dlc, "train", no_training)
+        assert dlc_steps.train_network(config, epochs=1, net=NET, device="cpu", from_scratch=True, batch_size=8,
+                                       crop_size=256) == snap
     assert snap.stat().st_mtime == mtime
 
 
@@ -98,13 +105,13 @@ def test_evaluate_matches_an_independent_rmse(trained, tmp_path):
 
 def test_analyze_clip_and_read_it(trained, tmp_path):
     out = tmp_path / "pose"
-    paths = dlc.analyze_videos([trained["clip"]], trained["config"], out, batch_size=8, device="cpu",
-                               labeled_video=True)
+    paths = dlc_steps.analyze_dlc_videos([trained["clip"]], trained["config"], out, batch_size=8, device="cpu",
+                                         labeled_video=True)
     assert len(paths) == 1 and paths[0].name.endswith("_filtered.h5") and paths[0].parent == out
     raw_h5 = paths[0].with_name(paths[0].name.replace("_filtered", ""))
     for p in (raw_h5, raw_h5.with_suffix(".csv"), paths[0].with_suffix(".csv")):
         assert p.exists(), p
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary folder left
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".openfield"]  # no temporary folder
 
     ds = read_dlc(paths[0], fps=30.0)
     assert ds.sizes["time"] == 30
@@ -129,18 +136,20 @@ def test_analyze_clip_and_read_it(trained, tmp_path):
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 30
     cap.release()
 
-    # a re-run skips the finished video
+    # a re-run skips the finished video (the ledger: OUT/.openfield/<video stem>.json)
     mtime = paths[0].stat().st_mtime
-    assert dlc.analyze_videos([trained["clip"]], trained["config"], out, device="cpu",
-                              labeled_video=True) == paths
+    assert dlc_steps.analyze_dlc_videos([trained["clip"]], trained["config"], out, device="cpu",
+                                        labeled_video=True) == paths
     assert paths[0].stat().st_mtime == mtime
 
-    # overwrite=True (what the pipeline passes to force a step) analyses again: same numbers, new file
+    # --overwrite analyses again (DeepLabCut, which skips a video whose files it finds, works in a new folder):
+    # same numbers, new file
     before = ds.position.values.copy()
-    assert dlc.analyze_videos([trained["clip"]], trained["config"], out, device="cpu", overwrite=True) == paths
+    assert dlc_steps.analyze_dlc_videos([trained["clip"]], trained["config"], out, device="cpu",
+                                        overwrite=True) == paths
     assert paths[0].stat().st_mtime > mtime
     np.testing.assert_allclose(read_dlc(paths[0], fps=30.0).position.values, before, rtol=1e-5, atol=1e-4)
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".openfield"]
 
 
 def test_moved_project_is_repaired_and_analyses(trained, tmp_path, capsys):

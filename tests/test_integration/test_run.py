@@ -112,6 +112,7 @@ def test_dlc_pose_is_lazy_and_explains_when_missing(batch, tmp_path, monkeypatch
     import openfield.pose
 
     monkeypatch.setitem(sys.modules, "openfield.pose.dlc", None)  # as if the module were absent
+    monkeypatch.setitem(sys.modules, "openfield.pipeline.dlc", None)  # (its step, should an earlier test import it)
     monkeypatch.delattr(openfield.pose, "dlc", raising=False)  # also if an earlier test imported it
     config = RunConfig(arena_size_cm=ARENA, pose="dlc", dlc_config=tmp_path / "config.yaml", progress=False)
     results = run_videos([folder / "mouse_a.mp4"], tmp_path / "out", config)
@@ -254,29 +255,27 @@ def test_run_with_behavior_model(batch, tmp_path):
 
 def test_dlc_pose_through_the_pipeline(batch, tmp_path, monkeypatch):
     """--pose dlc: the file DeepLabCut returns (the filtered one) is the pose; a re-run does not analyse
-    again; a changed DeepLabCut config does, with overwrite (DeepLabCut would keep its old outputs)."""
-    import types
-
-    import openfield.pose
+    again; a changed DeepLabCut config does, and so does a retrained network (a new snapshot)."""
     from openfield.io import from_numpy, write_dlc_csv
+    from openfield.pose import dlc
 
     folder, _ = batch
     calls = []
+    snapshot = tmp_path / "snapshot-001.pt"
+    snapshot.write_bytes(b"weights")
 
-    def analyze_videos(videos, config_path, out_dir, overwrite=False):
+    def analyze_videos(videos, config_path, out_dir, **kwargs):
         (video,) = videos
         stem = video.stem
-        assert overwrite == bool(calls), "outputs made with other settings must be redone"
         calls.append(video)
         n = 120  # 6 s at 20 fps, a mouse sitting still at the image's centre
         ds = from_numpy(np.tile([[200.0, 150.0]], (n, 1, 1)), np.ones((n, 1)), ["bodycentre"], fps=20)
         write_dlc_csv(ds, out_dir / f"{stem}DLC_resnet50_x.csv", scorer="DLC_resnet50_x")
         return [write_dlc_csv(ds, out_dir / f"{stem}DLC_resnet50_x_filtered.csv", scorer="DLC_resnet50_x")]
 
-    fake = types.ModuleType("openfield.pose.dlc")
-    fake.analyze_videos = analyze_videos
-    monkeypatch.setitem(sys.modules, "openfield.pose.dlc", fake)
-    monkeypatch.setattr(openfield.pose, "dlc", fake, raising=False)
+    monkeypatch.setattr(dlc, "analyze_videos", analyze_videos)
+    monkeypatch.setattr(dlc, "repair_project", lambda config: [])
+    monkeypatch.setattr(dlc, "trained_snapshots", lambda config, shuffle, trainingsetindex: [snapshot])
     dlc_config = tmp_path / "config.yaml"
     dlc_config.write_text("Task: x\n")
     config = RunConfig(arena_size_cm=ARENA, pose="dlc", dlc_config=dlc_config, progress=False, plots=False)
@@ -291,6 +290,9 @@ def test_dlc_pose_through_the_pipeline(batch, tmp_path, monkeypatch):
     dlc_config.write_text("Task: retrained\n")
     (redo,) = run_videos([folder / "mouse_a.mp4"], out, config)
     assert redo.steps_run == ["pose", "kinematics", "quality", "summary"] and len(calls) == 2  # not the calibration
+    snapshot.write_bytes(b"weights trained longer")
+    (redo,) = run_videos([folder / "mouse_a.mp4"], out, config)
+    assert redo.steps_run == ["pose", "kinematics", "quality", "summary"] and len(calls) == 3
 
 
 class StageCalls:

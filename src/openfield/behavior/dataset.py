@@ -83,7 +83,6 @@ CLIP_CLASSES: dict[str, str | None] = {
 }
 
 SPLIT_BY = ("source", "clip")
-_EXTRACTION_KEYS = ("every", "panels", "crop")
 
 _CLIP_SUFFIX = re.compile(r"[_\-](hstacked|stacked|clip)$", re.IGNORECASE)
 _FRAME_NUMBER = re.compile(r"[_\-\s.]*(frame|img|image|f)?[_\-]?\d+$", re.IGNORECASE)
@@ -212,8 +211,8 @@ def _video_background(path: Path, crop: CropSettings) -> np.ndarray | None:
 class _Builder(DatasetFolder):
     """A :class:`~openfield.io.behavior_dataset.DatasetFolder` that keeps the build settings."""
 
-    def __init__(self, out_dir: Path, settings: DatasetSettings, overwrite: bool) -> None:
-        super().__init__(out_dir, settings.to_dict(), overwrite, _EXTRACTION_KEYS)
+    def __init__(self, out_dir: Path, settings: DatasetSettings) -> None:
+        super().__init__(out_dir)
         self.settings = settings
 
 
@@ -224,10 +223,6 @@ def _add_folders(builder: _Builder, folders: Path) -> None:
             source = _safe(image_source(p))  # frames of one video stay together across classes
             by_source.setdefault(source, []).append((label, p))
     for source, items in tqdm(sorted(by_source.items()), desc="folders", unit="source"):
-        old = builder.done(source)
-        if old is not None:
-            builder.tables.append(old)
-            continue
         background = None
         if builder.settings.crop.mode == "animal" and len(items) >= 5:
             # the median of up to 25 images spread over the source (never all of them in memory)
@@ -255,10 +250,6 @@ def _add_video(
     fps, n_frames = info.fps, info.n_frames
     stem = _safe(video.stem)
     sources = [stem] if panels == 1 else [f"{stem}_p{k}" for k in range(panels)]
-    olds = [builder.done(s) for s in sources]
-    if all(o is not None for o in olds):
-        builder.tables.extend(olds)
-        return
     s = builder.settings
     background = _video_background(video, s.crop)
     bgs = split_panels(background, panels) if background is not None else [None] * panels
@@ -386,9 +377,13 @@ def build_dataset(
     clips: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     poses: Sequence[str | os.PathLike[str]] = (),
     settings: DatasetSettings | None = None,
-    overwrite: bool = False,
 ) -> pd.DataFrame:
     """Build an image dataset from class folders, labelled videos and/or named clips.
+
+    Every image is extracted and written: :func:`openfield.pipeline.vit.dataset_step`
+    (``openfield behavior dataset``) skips a build its ledger records with
+    the same settings and inputs, and redraws only the split when that is
+    all that changed.
 
     Parameters
     ----------
@@ -407,8 +402,6 @@ def build_dataset(
         animal centre places the crops.
     settings
         Frame selection, crops and split; defaults when None.
-    overwrite
-        Rebuild sources already present.
 
     Returns
     -------
@@ -444,7 +437,7 @@ def build_dataset(
     for c in clip_files:
         video_info(c)
 
-    builder = _Builder(out, settings, overwrite)
+    builder = _Builder(out, settings)
     write_dataset_info({"settings": settings.to_dict(), "complete": False}, out)
     if folders is not None:
         _add_folders(builder, Path(folders))

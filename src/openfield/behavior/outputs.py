@@ -29,12 +29,11 @@ from openfield.behavior.metrics import metrics_summary
 from openfield.behavior.model_files import load_model_file, save_model_file
 from openfield.behavior.plots import plot_confusion, plot_ethogram, plot_evaluation, plot_training
 from openfield.behavior.timeline import BehaviorTimeline, behavior_timeline
-from openfield.behavior.vit import TrainSettings, train, training_key
+from openfield.behavior.vit import TrainSettings, train
 from openfield.errors import OpenfieldError
 from openfield.io.behavior import MODEL_INFO as MODEL_INFO
 from openfield.io.behavior import (
     check_model_folder,
-    read_model_info,
     write_metrics_files,
     write_model_folder,
     write_table_and_figure,
@@ -45,10 +44,8 @@ from openfield.io.behavior import (
 from openfield.io.behavior import prediction_record_path as prediction_record_path
 from openfield.io.behavior import prediction_settings as prediction_settings
 from openfield.io.behavior import read_behavior_csv as read_behavior_csv
-from openfield.io.behavior import read_prediction_record as read_prediction_record
 from openfield.io.behavior import write_prediction_record as write_prediction_record
 from openfield.io.behavior import write_summary_table as write_summary_table
-from openfield.io.behavior_dataset import read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -128,9 +125,6 @@ def write_behavior_outputs(
     """
     timeline = behavior_timeline(probabilities, classes, fps, min_bout_s, behaviors=behaviors)
     return write_timeline(out_dir, stem, timeline, summary_extra)[0]
-
-
-# --------------------------------------------------------------------------- whole-video prediction record
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -224,12 +218,12 @@ def train_model(
     model_dir: str | os.PathLike[str] = "fine_tuning_ViT/model",
     training_dir: str | os.PathLike[str] = "fine_tuning_ViT/training",
     settings: Any = None,
-    overwrite: bool = False,
 ) -> dict:
     """Train a ViT (:func:`openfield.behavior.vit.train`) and write it (:func:`write_training`).
 
-    Skipped when ``model_dir`` already holds a finished model trained with
-    the same settings on the same dataset (unless ``overwrite``).
+    Always trains: :func:`openfield.pipeline.vit.training_step` (``openfield
+    behavior train``) skips a training its ledger records with the same
+    settings on the same dataset.
 
     Parameters
     ----------
@@ -239,8 +233,6 @@ def train_model(
         See :func:`write_training`.
     settings
         A :class:`openfield.behavior.vit.TrainSettings` (None: the defaults).
-    overwrite
-        Train again even when the model folder holds this training.
 
     Returns
     -------
@@ -248,13 +240,7 @@ def train_model(
         ``openfield_vit.json``'s content: ``classes``, ``best_epoch``,
         ``val`` metrics summary, ``paths``.
     """
-    settings = settings or TrainSettings()
-    manifest, _ = read_manifest(dataset_dir)
-    old = read_model_info(model_dir)
-    if old and not overwrite and old.get("key") == training_key(dataset_dir, manifest, settings):
-        log.info("%s: already trained with these settings on this dataset, skipped", model_dir)
-        return old
-    return write_training(train(dataset_dir, settings), model_dir, training_dir)
+    return write_training(train(dataset_dir, settings or TrainSettings()), model_dir, training_dir)
 
 
 # --------------------------------------------------------------------------- pose models

@@ -262,20 +262,26 @@ def add_pose_predict(sub: argparse._SubParsersAction) -> None:
         "behaviour (with its probability) drawn on each frame",
     )
     add_silhouette_options(p, "for a model trained with them, ")
+    p.add_argument("--overwrite", action="store_true",
+                   help="predict again pose files already predicted with these settings")
     p.set_defaults(func=run_pose_predict)
 
 
 def run_pose_predict(args: argparse.Namespace) -> int:
-    """Predict behaviour for each pose file and write the timeline outputs."""
+    """Predict behaviour for each pose file and write the timeline outputs.
+
+    Each pose file goes through :func:`openfield.pipeline.behavior_predict.pose_behavior_step` (the step
+    ``openfield run --behavior-model`` uses), resumed through the ledger ``OUT/.openfield/<stem>.json``; its
+    labelled video is a step of its own (``labeled_video``), redone when the behaviour is.
+    """
     # the command's work, imported when it runs: the CLI imports every command module to build its parser
     from openfield.behavior import outputs
-    from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
-    from openfield.behavior.silhouette import add_silhouette
-    from openfield.behavior.timeline import behavior_timeline
     from openfield.io.pose import read_dlc
-    from openfield.io.silhouette import read_silhouette
     from openfield.overlay import write_labeled_video
+    from openfield.pipeline.behavior_predict import pose_behavior_step
+    from openfield.pipeline.ledger import Ledger, fingerprint
     from openfield.pipeline.paths import silhouette_path
+    from openfield.pipeline.steps import given_calibration, pose_file_step
 
     fps = required_fps(args)
     require(*POSE_PACKAGES, action="pose-predict")
@@ -309,24 +315,30 @@ def run_pose_predict(args: argparse.Namespace) -> int:
             ", ".join(f"{f:g}" for f in model.fps_trained),
             fps,
         )
-    min_bout = model.min_bout_s if args.min_bout_s is None else args.min_bout_s
+    size = tuple(args.arena_size_cm) if args.arena_size_cm else None
     rows = []
-    for path, table in zip(args.pose, tables, strict=True):
-        ds = read_dlc(path, fps=fps)
-        if model.uses_silhouette and table is not None:
-            ds = add_silhouette(ds, read_silhouette(table, SILHOUETTE_MEASURES, ds.sizes["time"]))
-        arena = arena_for(ds, calibration, args) if model.uses_arena else None
-        proba = model.predict_proba(ds, arena, args.threads)
-        timeline = behavior_timeline(proba, model.classes, fps, min_bout)
-        paths, summary = outputs.write_timeline(args.output, path.stem, timeline, summary_extra={"file": path.name})
-        rows.append(summary)
-        log.info("%s: wrote %s", path.name, ", ".join(p.name for p in paths.values()))
+    for i, (path, table) in enumerate(zip(args.pose, tables, strict=True)):
+        ledger = Ledger(args.output, path.stem, args.overwrite)
+        fp, _ = pose_behavior_step(
+            ledger, args.model, path, pose_file_step(path, fps), fps, summary_extra={"file": path.name}, model=model,
+            calibration=calibration, cal_fp=None if calibration is None else given_calibration(calibration),
+            arena_size_cm=size, silhouette=table, min_bout_s=args.min_bout_s, threads=args.threads,
+        )
+        # the row as written (read back exactly: a skipped file's too)
+        rows.append(pd.read_csv(ledger.output("behavior", "summary"), dtype={"file": str, "video": str},
+                                float_precision="round_trip").iloc[0].to_dict())
         if videos:
-            video = videos[args.pose.index(path)]
-            chosen = [model.classes.index(lab) for lab in timeline.labels]
-            p_label = timeline.probabilities[np.arange(len(chosen)), chosen]
             corners = None if calibration is None else calibration.floor_outline_px
-            write_labeled_video(video, Path(args.output) / f"{path.stem}_labeled.mp4", ds, list(timeline.labels),
-                                p_label, None, corners, fps)
+            label_fp = fingerprint("labeled_video", {"fps": fps, "corners": corners}, inputs=[fp], sources=[videos[i]])
+            if not ledger.current("labeled_video", label_fp):
+                per_frame = pd.read_csv(ledger.output("behavior", "behavior"), dtype={"label": str},
+                                        float_precision="round_trip")
+                labels = per_frame["label"].astype(str).tolist()
+                chosen = [model.classes.index(lab) for lab in labels]
+                probabilities = per_frame[[f"p_{c}" for c in model.classes]].to_numpy()
+                p_label = probabilities[np.arange(len(chosen)), chosen]
+                made = write_labeled_video(videos[i], Path(args.output) / f"{path.stem}_labeled.mp4",
+                                           read_dlc(path, fps=fps), labels, p_label, None, corners, fps)
+                ledger.record("labeled_video", label_fp, {"labeled_video": made})
     outputs.write_summary_table(rows, Path(args.output) / "behavior_summary.csv")
     return 0

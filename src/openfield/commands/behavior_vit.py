@@ -59,7 +59,7 @@ def add_dataset(group: argparse._SubParsersAction) -> None:
     p.add_argument("--split-by", choices=["source", "clip"], default="source",
                    help="unit of the split: a source (video / clip panel) or a whole clip")
     p.add_argument("--seed", type=int, default=0, help="seed of the split")
-    p.add_argument("--overwrite", action="store_true", help="rebuild sources already in the folder")
+    p.add_argument("--overwrite", action="store_true", help="build again even if built with these settings")
     p.set_defaults(func=run_dataset)
 
 
@@ -101,7 +101,8 @@ def add_train(group: argparse._SubParsersAction) -> None:
                    help="also score a logistic-regression baseline on the same split")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--overwrite", action="store_true", help="train again even if the model is finished")
+    p.add_argument("--overwrite", action="store_true",
+                   help="train again even if the model is trained with these settings on this dataset")
     p.set_defaults(func=run_train)
 
 
@@ -130,7 +131,8 @@ def add_predict(group: argparse._SubParsersAction) -> None:
                    help="optional DeepLabCut pose CSV per video (same order) to centre the crops")
     p.add_argument("--batch-size", type=int_at_least(0), default=0, help="default 64 on GPU, 16 on CPU")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--overwrite", action="store_true", help="recompute finished videos")
+    p.add_argument("--overwrite", action="store_true",
+                   help="analyse again videos already analysed with these settings")
     p.set_defaults(func=run_predict)
 
 
@@ -138,7 +140,8 @@ def run_dataset(args: argparse.Namespace) -> int:
     """Run ``openfield behavior dataset``."""
     # the command's work, imported when it runs: the CLI imports every command module to build its parser
     from openfield.behavior.crops import CropSettings
-    from openfield.behavior.dataset import DatasetSettings, build_dataset
+    from openfield.behavior.dataset import DatasetSettings
+    from openfield.pipeline.vit import dataset_step
 
     clips = args.clips
     if clips is not None and len(clips) == 1 and clips[0].is_dir():
@@ -152,7 +155,7 @@ def run_dataset(args: argparse.Namespace) -> int:
         split_by=args.split_by,
         seed=args.seed,
     )
-    manifest = build_dataset(
+    manifest = dataset_step(
         args.output, folders=args.folders, videos=args.videos, labels=args.labels, clips=clips,
         poses=args.poses, settings=settings, overwrite=args.overwrite,
     )
@@ -165,8 +168,8 @@ def run_train(args: argparse.Namespace) -> int:
     """Run ``openfield behavior train``."""
     # the command's work, imported when it runs: the CLI imports every command module to build its parser
     from openfield.behavior.baseline import baseline_logistic
-    from openfield.behavior.outputs import train_model
     from openfield.behavior.vit import DEFAULT_CHECKPOINT, TrainSettings
+    from openfield.pipeline.vit import training_step
 
     require(*VIT_PACKAGES, action="train")
     settings = TrainSettings(
@@ -186,7 +189,7 @@ def run_train(args: argparse.Namespace) -> int:
         device=args.device,
     )
     training_dir = args.training_dir or args.output.resolve().parent / "training"
-    info = train_model(args.dataset, args.output, training_dir, settings, overwrite=args.overwrite)
+    info = training_step(args.dataset, args.output, training_dir, settings, overwrite=args.overwrite)
     val = info.get("val") or {}
     if val:
         per_class = ", ".join(f"{c} {f:.3f}" for c, f in val["f1"].items())
@@ -202,11 +205,17 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    """Run ``openfield behavior predict``; a video whose outputs match these settings is skipped."""
+    """Run ``openfield behavior predict``: :func:`openfield.pipeline.vit.vit_prediction_step` per video.
+
+    A video whose ledger records these settings (and whose outputs are there) is skipped.
+    """
     # the command's work, imported when it runs: the CLI imports every command module to build its parser
-    from openfield.behavior import outputs
-    from openfield.behavior.video import predict_video
+    import pandas as pd
+
+    # (the same: the command's work)
     from openfield.io.behavior import check_model_folder
+    from openfield.pipeline.ledger import Ledger
+    from openfield.pipeline.vit import vit_prediction_step
 
     if args.poses and len(args.poses) != len(args.videos):
         raise OpenfieldError(
@@ -220,21 +229,14 @@ def run_predict(args: argparse.Namespace) -> int:
     check_model_folder(args.model)  # safetensors weights that open: once, before any video
 
     for i, video in enumerate(args.videos):
-        pose = args.poses[i] if args.poses else None
-        settings = outputs.prediction_settings(video, args.model, args.min_bout_s, args.window_s, args.every,
-                                               args.max_frames, pose)
-        r = None if args.overwrite else outputs.read_prediction_record(args.output, video.stem)
-        if r is not None and r.get("key") == settings:
-            log.info("%s: already analysed with these settings, skipped (--overwrite to redo)", video.name)
-        else:
-            r = predict_video(
-                video, args.model, args.output, min_bout_s=args.min_bout_s, window_s=args.window_s,
-                batch_size=args.batch_size, device=args.device, every=args.every, max_frames=args.max_frames,
-                pose=pose,
-            )
-        totals = ", ".join(
-            f"{b}: {r[f'time_{b}_s']:.1f} s in {r[f'bouts_{b}']} bouts"
-            for b in r["classes"] if f"time_{b}_s" in r
+        ledger = Ledger(args.output, video.stem, args.overwrite)
+        vit_prediction_step(
+            ledger, video, args.model, min_bout_s=args.min_bout_s, window_s=args.window_s,
+            batch_size=args.batch_size, device=args.device, every=args.every, max_frames=args.max_frames,
+            pose=args.poses[i] if args.poses else None,
         )
+        r = pd.read_csv(ledger.output("behavior", "summary")).iloc[0]
+        behaviors = [c[len("time_"):-len("_s")] for c in r.index if c.startswith("time_") and c.endswith("_s")]
+        totals = ", ".join(f"{b}: {r[f'time_{b}_s']:.1f} s in {r[f'bouts_{b}']} bouts" for b in behaviors)
         print(f"{video.name}: {r['duration_s']:.1f} s analysed; {totals}; outputs in {args.output}")
     return 0

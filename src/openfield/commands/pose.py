@@ -1,7 +1,10 @@
 """``openfield pose``: DeepLabCut project, training, evaluation and video analysis.
 
-Subcommands map one to one to :mod:`openfield.pose.dlc`; DeepLabCut is
-imported only when a subcommand runs, so ``openfield --help`` stays fast.
+Subcommands map one to one to :mod:`openfield.pose.dlc`; training and
+analysis go through :mod:`openfield.pipeline.dlc`, which skips what the
+ledger records as done with the same settings (``--overwrite`` redoes it).
+DeepLabCut is imported only when a subcommand runs, so ``openfield --help``
+stays fast.
 Every numeric option is checked before any work (:func:`check_options`): a
 bad value is one line on stderr naming the option and its allowed range.
 """
@@ -89,6 +92,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--save-epochs", type=int, help="epochs between snapshots")
     t.add_argument("--crop-size", type=int,
                    help="side of the training crops in px (DeepLabCut's 448; 256 trains ~3x faster on a CPU)")
+    t.add_argument("--overwrite", action="store_true",
+                   help="train again even if the shuffle is trained with these settings")
     t.set_defaults(func=run_train)
 
     ev = sub.add_parser("evaluate", help="train and test RMSE (px) of the last snapshot, to a CSV")
@@ -112,7 +117,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="DeepLabCut's median filter over 5 frames (default), openfield's cleaning "
                         "(likelihood cut-off, gaps, smoothing), or none")
     a.add_argument("--labeled-video", action="store_true", help="also write a video with the points drawn")
-    a.add_argument("--overwrite", action="store_true", help="analyse again videos whose output exists")
+    a.add_argument("--overwrite", action="store_true",
+                   help="analyse again videos already analysed with these settings")
     a.set_defaults(func=run_analyze)
 
 
@@ -152,13 +158,13 @@ def run_label(args: argparse.Namespace) -> int:
 def run_train(args: argparse.Namespace) -> int:
     """``openfield pose train``."""
     # the command's work, imported when it runs: the CLI imports every command module to build its parser
-    from openfield.pose import dlc
+    from openfield.pipeline.dlc import train_network
 
     check_options(args)
-    snapshot = dlc.train(args.config, epochs=args.epochs, net=args.net, device=args.device,
-                         weights=args.weights, from_scratch=args.from_scratch, shuffle=args.shuffle,
-                         batch_size=args.batch_size, save_epochs=args.save_epochs,
-                         crop_size=args.crop_size)
+    snapshot = train_network(args.config, epochs=args.epochs, net=args.net, device=args.device,
+                             weights=args.weights, from_scratch=args.from_scratch, shuffle=args.shuffle,
+                             batch_size=args.batch_size, save_epochs=args.save_epochs,
+                             crop_size=args.crop_size, overwrite=args.overwrite)
     print(snapshot)
     return 0
 
@@ -177,15 +183,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def run_analyze(args: argparse.Namespace) -> int:
     """``openfield pose analyze``."""
     # the command's work, imported when it runs: the CLI imports every command module to build its parser
-    from openfield.pose import dlc
+    from openfield.pipeline.dlc import analyze_dlc_videos, analyze_superanimal_videos
 
     check_options(args)
     if args.superanimal:
-        paths = dlc.analyze_superanimal(args.videos, args.output, batch_size=args.batch_size,
-                                        device=args.device, labeled_video=args.labeled_video,
-                                        overwrite=args.overwrite)
+        paths = analyze_superanimal_videos(args.videos, args.output, batch_size=args.batch_size,
+                                           device=args.device, labeled_video=args.labeled_video,
+                                           overwrite=args.overwrite)
     else:
-        paths = dlc.analyze_videos(args.videos, args.config, args.output, shuffle=args.shuffle,
+        paths = analyze_dlc_videos(args.videos, args.config, args.output, shuffle=args.shuffle,
                                    batch_size=args.batch_size, device=args.device, filter=args.filter,
                                    labeled_video=args.labeled_video, overwrite=args.overwrite)
     for path in paths:

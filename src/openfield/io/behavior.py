@@ -219,20 +219,6 @@ def write_prediction_record(record: Mapping[str, Any], out_dir: str | os.PathLik
     return write_json(dict(record), prediction_record_path(out_dir, stem))
 
 
-def read_prediction_record(out_dir: str | os.PathLike[str], stem: str) -> dict[str, Any] | None:
-    """The record of a finished prediction whose files all exist, else None (unreadable: None)."""
-    path = prediction_record_path(out_dir, stem)
-    if not path.exists():
-        return None
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    if not isinstance(record, dict) or not all(Path(p).exists() for p in record.get("paths", {}).values()):
-        return None
-    return record
-
-
 # --------------------------------------------------------------------------- evaluations and trainings
 
 

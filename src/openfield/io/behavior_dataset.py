@@ -2,9 +2,8 @@
 
 :mod:`openfield.behavior.dataset` builds the dataset while it streams
 through images and videos; every file it produces goes through here:
-``<class>/<source>_f<frame>.png`` (the crops), ``.sources/<source>.csv``
-(the rows of each finished source, so an interrupted build resumes),
-``manifest.csv``, ``split.json`` and ``dataset.json``.
+``<class>/<source>_f<frame>.png`` (the crops), ``manifest.csv``,
+``split.json`` and ``dataset.json``.
 """
 
 from __future__ import annotations
@@ -39,55 +38,24 @@ def write_png(image: np.ndarray, path: str | os.PathLike[str]) -> None:
 
 
 class DatasetFolder:
-    """A dataset folder being written: images, finished sources, resume.
+    """A dataset folder being written: its images and the rows of its finished sources.
+
+    It writes every image (whether a dataset must be built is decided by
+    :func:`openfield.pipeline.vit.dataset_step` through the folder's ledger).
 
     Parameters
     ----------
     out_dir
         The dataset folder.
-    settings
-        The build settings (:meth:`openfield.behavior.dataset.DatasetSettings.to_dict`).
-    overwrite
-        Forget the sources already done.
-    extraction_keys
-        The settings that change the images: a folder built with other
-        values is refused (unless ``overwrite``).
     """
 
-    def __init__(self, out_dir: Path, settings: Mapping[str, Any], overwrite: bool,
-                 extraction_keys: Iterable[str]) -> None:
+    def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        self.done_dir = out_dir / ".sources"
-        info = out_dir / "dataset.json"
-        keys = tuple(extraction_keys)
-        if info.exists() and not overwrite:
-            old = json.loads(info.read_text()).get("settings") or {}
-            # only the frame and crop settings change the images; a new split is just redrawn
-            if any(old.get(k) != settings[k] for k in keys):
-                raise OpenfieldError(
-                    "this dataset folder was built with other frame or crop settings "
-                    f"({ {k: old.get(k) for k in keys} }); use a new folder or --overwrite",
-                    out_dir,
-                )
-        if overwrite and self.done_dir.exists():
-            for p in self.done_dir.glob("*.csv"):
-                p.unlink()
-        self.done_dir.mkdir(parents=True, exist_ok=True)
         self.tables: list[pd.DataFrame] = []
 
-    def done(self, source: str) -> pd.DataFrame | None:
-        """The rows of a source already in the dataset, or None."""
-        path = self.done_dir / f"{source}.csv"
-        if path.exists():
-            log.info("%s: already in the dataset, skipped", source)
-            return pd.read_csv(path)
-        return None
-
     def finish(self, source: str, rows: list[dict]) -> None:
-        """Record a finished source (its rows, one per image)."""
-        table = pd.DataFrame(rows, columns=SOURCE_COLUMNS)
-        write_csv(table, self.done_dir / f"{source}.csv")
-        self.tables.append(table)
+        """Keep the rows of a finished source (one per image)."""
+        self.tables.append(pd.DataFrame(rows, columns=SOURCE_COLUMNS))
 
     def add_image(self, image: np.ndarray, label: str, source: str, frame: int) -> str:
         """Write one image; its path relative to the folder."""

@@ -71,6 +71,15 @@ def source_identity(path: str | os.PathLike[str]) -> dict[str, Any]:
     return {"path": str(p), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def content_hash(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes: the identity of a source that may be rewritten unchanged (a new modification
+    time, the same content), e.g. a dataset's manifest; ``"missing"`` when absent."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
 def fingerprint(
     step: str,
     settings: Mapping[str, Any],
@@ -114,7 +123,8 @@ class Ledger:
         Treat every step as changed.
     records
         Step name -> ``{"fingerprint", "outputs" (name -> file name in
-        out_dir), "values" (small JSON results such as a summary row),
+        out_dir, or its path relative to out_dir for a file elsewhere),
+        "values" (small JSON results such as a summary row),
         "datetime"}``.
     ran
         Steps run by this process, in order.
@@ -176,7 +186,7 @@ class Ledger:
         """
         rec: dict[str, Any] = {
             "fingerprint": fp,
-            "outputs": {k: Path(p).name for k, p in outputs.items()},
+            "outputs": {k: self._relative(p) for k, p in outputs.items()},
             "values": plain(dict(values or {})),
             "datetime": datetime.now(UTC).isoformat(timespec="seconds"),
         }
@@ -189,6 +199,13 @@ class Ledger:
         self.records[step] = rec
         self.ran.append(step)
         self._write()
+
+    def _relative(self, path: str | os.PathLike[str]) -> str:
+        """An output's name as recorded: its path relative to :attr:`out_dir` (its name when it is inside)."""
+        try:
+            return Path(os.path.relpath(Path(path), self.out_dir)).as_posix()
+        except ValueError:  # another drive
+            return str(Path(path).resolve())
 
     @contextmanager
     def part(self, step: str, name: str) -> Iterator[None]:

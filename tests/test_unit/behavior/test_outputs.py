@@ -97,18 +97,11 @@ def test_read_behavior_csv_refuses_what_is_not_a_timeline(tmp_path, text, expect
         out.read_behavior_csv(tmp_path / "none.csv")
 
 
-def test_prediction_record_round_trip_and_missing_files(tmp_path):
-    assert out.read_prediction_record(tmp_path, "v") is None
-    made = tmp_path / "v_behavior.csv"
-    made.write_text("x")
-    record = {"n_frames": 3, "key": {"window_s": 0.5}, "paths": {"behavior": str(made)}}
+def test_prediction_record_is_written_as_json(tmp_path):
+    record = {"n_frames": 3, "key": {"window_s": 0.5}, "paths": {"behavior": str(tmp_path / "v_behavior.csv")}}
     path = out.write_prediction_record(record, tmp_path, "v")
-    assert path.name == "v_vit_predict.json"
-    assert out.read_prediction_record(tmp_path, "v") == record
-    made.unlink()  # an output gone: the record no longer counts
-    assert out.read_prediction_record(tmp_path, "v") is None
-    path.write_text("{not json")
-    assert out.read_prediction_record(tmp_path, "v") is None
+    assert path == out.prediction_record_path(tmp_path, "v") and path.name == "v_vit_predict.json"
+    assert json.loads(path.read_text()) == record
 
 
 def test_prediction_settings_change_with_each_option(tmp_path):

@@ -12,7 +12,8 @@ from openfield.provenance import log_record
 
 
 def dlc_pose_step(ledger: Ledger, video: Path, dlc_config: Path) -> tuple[str, Path]:
-    """DeepLabCut (:func:`openfield.pose.dlc.analyze_videos`) -> its ``<stem>DLC...h5``.
+    """DeepLabCut -> its ``<stem>DLC...h5``: :func:`openfield.pipeline.dlc.dlc_analysis_step` (the one
+    DeepLabCut analysis step, shared with ``openfield pose analyze``), default settings.
 
     Returns
     -------
@@ -20,26 +21,17 @@ def dlc_pose_step(ledger: Ledger, video: Path, dlc_config: Path) -> tuple[str, P
     path : Path
         The pose file DeepLabCut returned (the filtered one when it filters).
     """
-    fp = fingerprint("pose", {"method": "dlc"}, sources=[video, dlc_config])
-    if ledger.current("pose", fp):
-        return fp, ledger.output("pose", "pose")
     try:
-        from openfield.pose import dlc  # lazy: only --pose dlc needs DeepLabCut
+        from openfield.pipeline.dlc import dlc_analysis_step  # lazy: only --pose dlc needs the DeepLabCut wrapper
     except ImportError as exc:
         raise OpenfieldError(
             f"--pose dlc is not available here ({exc}); install the 'pose' extra "
             "(pip install openfield[pose]) or use --pose classic"
         ) from exc
-    # outputs recorded with other settings (or --overwrite) are redone; DeepLabCut files already there
-    # without a record (e.g. from `openfield pose analyze`) are taken as they are
-    redo = ledger.overwrite or "pose" in ledger.records
-    outputs = dlc.analyze_videos([video], dlc_config, ledger.out_dir, overwrite=redo)
-    if not outputs:
-        raise OpenfieldError("DeepLabCut produced no pose file", video)
-    path = Path(outputs[0])
-    keep_section(ledger, "pose", [log_record("pose", {"method": "dlc", "dlc_config": str(dlc_config),
-                                                      "video": video.name, "pose_file": path.name})])
-    ledger.record("pose", fp, {"pose": path})
+    fp, path = dlc_analysis_step(ledger, video, dlc_config)
+    if "pose" in ledger.ran:  # analysed now (not skipped): its processing-log record
+        keep_section(ledger, "pose", [log_record("pose", {"method": "dlc", "dlc_config": str(dlc_config),
+                                                          "video": video.name, "pose_file": path.name})])
     return fp, path
 
 

@@ -17,6 +17,7 @@ into our pose data:
                                 a CSV
 :mod:`~.analysis`               :func:`analyze_videos`: .h5 and .csv per video,
                                 filtering (:func:`clean_pose`), labelled video
+                                (:func:`label_videos`)
 :mod:`~.superanimal`            :func:`analyze_superanimal`:
                                 SuperAnimal-TopViewMouse, no training
 :mod:`~.checks`                 input checks shared by the steps
@@ -28,10 +29,12 @@ Every function checks its inputs first and raises
 :class:`~openfield.errors.OpenfieldError` naming the file and the problem;
 an exception from inside DeepLabCut is turned into one such line too.
 Importing this package does not import DeepLabCut (only
-:mod:`~.session` does, when a step runs).
+:mod:`~.session` does, when a step runs). Each function does its work every
+time it is called: whether a step needs to run (resume) is decided by
+:mod:`openfield.pipeline.dlc` through the ledger.
 """
 
-from openfield.pose.dlc.analysis import FILTERS, analyze_videos, clean_pose, labeled_videos
+from openfield.pose.dlc.analysis import FILTERS, analyze_videos, clean_pose, label_videos, labeled_videos
 from openfield.pose.dlc.checks import check_labels, check_video, hub_reachable, read_project_config
 from openfield.pose.dlc.evaluation import EVALUATION_COLUMNS, evaluate, evaluation_predictions
 from openfield.pose.dlc.project import (
@@ -78,6 +81,7 @@ __all__ = [
     "has_display",
     "hub_reachable",
     "label_frames",
+    "label_videos",
     "labeled_videos",
     "model_folder",
     "read_project_config",

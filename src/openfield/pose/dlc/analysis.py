@@ -83,7 +83,6 @@ def analyze_videos(
     device: str = "auto",
     filter: str = "median",
     labeled_video: bool = False,
-    overwrite: bool = False,
 ) -> list[Path]:
     """Track the body parts in videos with the project's trained network.
 
@@ -94,13 +93,14 @@ def analyze_videos(
     window 5 frames), with ``filter="openfield"`` instead
     ``<video><scorer>_cleaned.h5/.csv`` (:func:`clean_pose` with the
     config's ``pcutoff``), and with ``labeled_video`` a video with the points
-    drawn on. Each video is analysed in a temporary folder and its files
-    moved into ``out_dir`` when complete, so a finished output is never
-    partial. A video whose output exists is skipped unless ``overwrite``
-    (the pipeline, which decides itself whether a step must run, passes
-    ``overwrite=True`` to force one).
+    drawn on (:func:`label_videos`). Each video is analysed in a new
+    temporary folder (so DeepLabCut, which skips a video whose files it
+    finds, always analyses it) and its files moved into ``out_dir`` when
+    complete, so a finished output is never partial.
 
-    This is what ``openfield run --pose dlc --dlc-config CFG`` calls.
+    Every video is analysed: whether a video needs it is decided by
+    :mod:`openfield.pipeline.dlc` (``openfield pose analyze``, ``openfield
+    run --pose dlc``), which resumes through the output folder's ledger.
 
     Parameters
     ----------
@@ -120,9 +120,6 @@ def analyze_videos(
         ``"median"``, ``"openfield"`` or ``"none"``.
     labeled_video
         Also write a labelled video.
-    overwrite
-        Analyse again even when the video's output exists (its files are
-        replaced); False skips a finished video.
 
     Returns
     -------
@@ -141,31 +138,17 @@ def analyze_videos(
     repair_project(path)
     trained_snapshots(path, shuffle, trainingsetindex)  # a clear error when there is none
     cfg = read_yaml(path)
-    frac = train_fraction(cfg, trainingsetindex)
     dlc = import_deeplabcut()
-    dlc_utils = import_deeplabcut("pose_estimation_pytorch.apis.utils")
     dlc_videos = import_deeplabcut("pose_estimation_pytorch.apis.videos")
-    with dlc_session("naming the network", path):
-        scorer = dlc_utils.get_scorer_name(
-            dlc.auxiliaryfunctions.read_config(str(path)), shuffle, frac, snapshot_index=-1
-        )
+    scorer = _scorer(path, shuffle, trainingsetindex)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results = []
     for video, fps in checked:
         stem = f"{video.stem}{scorer}"
-        suffix = {"median": "_filtered", "openfield": "_cleaned", "none": ""}[filter]
-        final = out / f"{stem}{suffix}.h5"
-        wanted_video = labeled_video and not any(out.glob(f"{stem}*_labeled.mp4"))
-        if final.exists() and not wanted_video and not overwrite:
-            log.info("already analysed, skipped: %s", final)
-            results.append(final)
-            continue
+        final = out / f"{stem}{FILTER_SUFFIX[filter]}.h5"
         tmp = Path(tempfile.mkdtemp(prefix=f".analyzing-{video.stem}-", dir=out))
         try:
-            for existing in [] if overwrite else out.glob(f"{stem}*"):
-                if existing.is_file():  # DeepLabCut skips what is there: only the labelled video is made
-                    shutil.copy2(existing, tmp / existing.name)
             log.info("analysing %s (batch size %d, %s)", video.name, batch_size, dev)
             with dlc_session(f"analysing {video.name}", video):
                 dlc_videos.analyze_videos(
@@ -196,20 +179,8 @@ def analyze_videos(
                     _write_cleaned(tmp / f"{stem}.h5", tmp / f"{stem}_cleaned.h5", fps,
                                    float(cfg.get("pcutoff") or 0.6))
                 if labeled_video:
-                    dlc.create_labeled_video(
-                        str(path),
-                        [str(video)],
-                        shuffle=shuffle,
-                        trainingsetindex=trainingsetindex,
-                        destfolder=str(tmp),
-                        filtered=filter == "median",
-                        save_frames=False,
-                    )
-            # everything but the pose .h5 first: its presence marks the video as done
-            files = sorted(tmp.iterdir(), key=lambda p: p.name == final.name)
-            for item in files:
-                if item.is_file():
-                    os.replace(item, out / item.name)
+                    _create_labeled_video(dlc, path, video, tmp, shuffle, trainingsetindex, filter)
+            _move_out(tmp, out, last=final.name)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         if not final.exists():
@@ -217,6 +188,107 @@ def analyze_videos(
         log.info("pose written: %s", final)
         results.append(final)
     return results
+
+
+#: The pose file's suffix for each filter.
+FILTER_SUFFIX = {"median": "_filtered", "openfield": "_cleaned", "none": ""}
+
+
+def label_videos(
+    videos: Sequence[str | os.PathLike[str]],
+    config_path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    shuffle: int = 1,
+    trainingsetindex: int = 0,
+    filter: str = "median",
+) -> list[Path]:
+    """Draw the tracked points on videos that :func:`analyze_videos` analysed into ``out_dir``.
+
+    DeepLabCut's ``create_labeled_video`` runs in a new temporary folder
+    holding copies of the video's analysis files (so it never skips a video
+    it finds done); the labelled video (``<video><scorer>..._labeled.mp4``) is
+    moved into ``out_dir`` when complete.
+
+    Parameters
+    ----------
+    videos
+        Video files.
+    config_path
+        The project's ``config.yaml``.
+    out_dir
+        The folder of the pose files.
+    shuffle, trainingsetindex
+        Which trained network.
+    filter
+        The filter the analysis used (``"median"``: the filtered points are drawn).
+
+    Returns
+    -------
+    list of Path
+        One labelled video per video, in order.
+    """
+    path = check_config(config_path)
+    checked = check_videos(videos)
+    if filter not in FILTERS:
+        raise OpenfieldError(f"unknown filter {filter!r}: use one of {', '.join(FILTERS)}")
+    dlc = import_deeplabcut()
+    scorer = _scorer(path, shuffle, trainingsetindex)
+    out = Path(out_dir)
+    results = []
+    for video, _fps in checked:
+        stem = f"{video.stem}{scorer}"
+        poses = [p for p in (out / f"{stem}.h5", out / f"{stem}{FILTER_SUFFIX[filter]}.h5") if p.is_file()]
+        if len(poses) < (1 if filter == "none" else 2):
+            raise OpenfieldError(f"no pose files {stem}*.h5 to draw: analyse the video first", out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".labelling-{video.stem}-", dir=out))
+        try:
+            for item in out.glob(f"{stem}*"):  # the pose files and DeepLabCut's metadata beside them
+                if item.is_file() and not item.name.endswith("_labeled.mp4"):
+                    shutil.copy2(item, tmp / item.name)
+            with dlc_session(f"labelling {video.name}", video):
+                _create_labeled_video(dlc, path, video, tmp, shuffle, trainingsetindex, filter)
+            made = sorted(tmp.glob(f"{stem}*_labeled.mp4"))
+            if not made:
+                raise OpenfieldError("DeepLabCut wrote no labelled video", tmp)
+            os.replace(made[0], out / made[0].name)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        log.info("labelled video written: %s", out / made[0].name)
+        results.append(out / made[0].name)
+    return results
+
+
+def _scorer(path: Path, shuffle: int, trainingsetindex: int) -> str:
+    """DeepLabCut's scorer name of the shuffle's last snapshot (the infix of its file names)."""
+    dlc = import_deeplabcut()
+    dlc_utils = import_deeplabcut("pose_estimation_pytorch.apis.utils")
+    frac = train_fraction(read_yaml(path), trainingsetindex)
+    with dlc_session("naming the network", path):
+        return dlc_utils.get_scorer_name(
+            dlc.auxiliaryfunctions.read_config(str(path)), shuffle, frac, snapshot_index=-1
+        )
+
+
+def _create_labeled_video(dlc: Any, path: Path, video: Path, folder: Path, shuffle: int, trainingsetindex: int,
+                          filter: str) -> None:
+    """DeepLabCut's labelled video of ``video`` from the pose files in ``folder``, written there."""
+    dlc.create_labeled_video(
+        str(path),
+        [str(video)],
+        shuffle=shuffle,
+        trainingsetindex=trainingsetindex,
+        destfolder=str(folder),
+        filtered=filter == "median",
+        save_frames=False,
+    )
+
+
+def _move_out(tmp: Path, out: Path, last: str) -> None:
+    """Move the files of ``tmp`` into ``out``, ``last`` at the end (its presence marks the video as done)."""
+    for item in sorted(tmp.iterdir(), key=lambda p: p.name == last):
+        if item.is_file():
+            os.replace(item, out / item.name)
 
 
 def _write_cleaned(raw: Path, dst: Path, fps: float, cutoff: float) -> None:

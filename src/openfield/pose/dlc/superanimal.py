@@ -38,7 +38,6 @@ def analyze_superanimal(
     batch_size: int = 8,
     device: str = "auto",
     labeled_video: bool = False,
-    overwrite: bool = False,
 ) -> list[Path]:
     """Track a mouse with DeepLabCut's SuperAnimal-TopViewMouse (no training).
 
@@ -46,7 +45,11 @@ def analyze_superanimal(
     DeepLabCut keeps them in its ``modelzoo/checkpoints``); without network
     and without them this stops with one clear line. The output is reduced
     to one animal and written as ``<video>_superanimal_topviewmouse.h5/.csv``
-    (DeepLabCut layout, the model's 27 body parts) in ``out_dir``.
+    (DeepLabCut layout, the model's 27 body parts) in ``out_dir``. Every
+    video is analysed (in a new temporary folder, so DeepLabCut never skips
+    one it finds done): whether a video needs it is decided by
+    :mod:`openfield.pipeline.dlc`, which resumes through the output
+    folder's ledger.
 
     Parameters
     ----------
@@ -62,8 +65,6 @@ def analyze_superanimal(
         ``auto``, ``cpu`` or ``cuda``.
     labeled_video
         Also write a labelled video.
-    overwrite
-        Analyse again a video whose output exists (False skips it).
 
     Returns
     -------
@@ -96,10 +97,6 @@ def analyze_superanimal(
     results = []
     for video, _fps in checked:
         final = out / f"{video.stem}_{SUPERANIMAL_NAME}.h5"
-        if final.exists() and not overwrite:
-            log.info("already analysed, skipped: %s", final)
-            results.append(final)
-            continue
         tmp = Path(tempfile.mkdtemp(prefix=f".superanimal-{video.stem}-", dir=out))
         try:
             with dlc_session(f"analysing {video.name} with SuperAnimal-TopViewMouse", video):

@@ -17,7 +17,7 @@ from openfield.device import resolve_device
 from openfield.errors import OpenfieldError
 from openfield.io.files import atomic_write
 from openfield.pose.dlc.checks import check_at_least, check_config, check_labels, hub_reachable, read_yaml
-from openfield.pose.dlc.project import DEFAULT_NET, model_folder, repair_project, snapshot_epoch, snapshots
+from openfield.pose.dlc.project import DEFAULT_NET, model_folder, repair_project, snapshots
 from openfield.pose.dlc.session import (
     ForwardHandler,
     LogStream,
@@ -40,15 +40,18 @@ def available_nets() -> list[str]:
 def create_training_dataset(
     config: str | os.PathLike[str], net: str | None = None, shuffle: int = 1, trainingsetindex: int = 0
 ) -> Path:
-    """Create the shuffle's training dataset and model config when missing.
+    """Create the shuffle's training dataset and model config (an existing one is replaced).
+
+    :func:`openfield.pipeline.dlc.train_network` calls it when the labels,
+    the project's settings or the network changed (its ledger's
+    ``training_dataset`` step); :func:`train` when the shuffle has none.
 
     Parameters
     ----------
     config
         The project's ``config.yaml``.
     net
-        Network type; default the config's ``default_net_type``. An existing
-        shuffle made with another network is an error (use a new shuffle).
+        Network type; default the config's ``default_net_type``.
     shuffle, trainingsetindex
         Which split.
 
@@ -68,15 +71,6 @@ def create_training_dataset(
             f"unknown network {net!r}; DeepLabCut's PyTorch engine offers: {', '.join(nets)}"
         )
     pcfg = model_folder(path, shuffle, trainingsetindex) / "train" / "pytorch_config.yaml"
-    if pcfg.exists():
-        existing = read_yaml(pcfg).get("net_type")
-        if existing != net:
-            raise OpenfieldError(
-                f"shuffle {shuffle} was created with network {existing!r}, not {net!r}; "
-                f"pass another --shuffle to train {net}",
-                pcfg,
-            )
-        return pcfg
     dlc = import_deeplabcut()
     with dlc_session("creating the training dataset", path):
         dlc.create_training_dataset(
@@ -190,14 +184,16 @@ def train(
 ) -> Path:
     """Train a network on the project's labelled frames.
 
-    Creates the training dataset when missing, then trains with
-    DeepLabCut's ``train_network``. Initial weights, in this order:
+    Creates the shuffle's training dataset when it has none
+    (:func:`create_training_dataset`; a shuffle made with another network
+    is an error), then trains with DeepLabCut's ``train_network``. Initial weights, in this order:
     ``weights`` (a local file), a random initialisation when
     ``from_scratch``, else ImageNet-pretrained backbone weights, which
     DeepLabCut fetches from the Hugging Face hub; when they can be neither
     found nor downloaded this stops with one line saying what to do.
-    A shuffle that already has a snapshot of at least ``epochs`` epochs is
-    not trained again.
+    It always trains: whether the shuffle needs it is decided by
+    :func:`openfield.pipeline.dlc.train_network` (``openfield pose train``),
+    which resumes through the shuffle's ledger.
 
     Parameters
     ----------
@@ -243,14 +239,20 @@ def train(
         raise OpenfieldError("give either --weights or --from-scratch, not both")
     if weights is not None and not Path(weights).is_file():
         raise OpenfieldError("weights file not found", weights)
-    pcfg = create_training_dataset(path, net=net, shuffle=shuffle, trainingsetindex=trainingsetindex)
+    repair_project(path)
+    check_labels(path)
+    pcfg = model_folder(path, shuffle, trainingsetindex) / "train" / "pytorch_config.yaml"
+    if not pcfg.exists():  # the training's input: made when the shuffle has none
+        pcfg = create_training_dataset(path, net=net, shuffle=shuffle, trainingsetindex=trainingsetindex)
+    existing = read_yaml(pcfg).get("net_type")
+    if net is not None and existing != net:
+        raise OpenfieldError(
+            f"shuffle {shuffle} was created with network {existing!r}, not {net!r}; "
+            f"pass another --shuffle to train {net}",
+            pcfg,
+        )
     model_cfg = read_yaml(pcfg)
     n_epochs = int(epochs or model_cfg.get("train_settings", {}).get("epochs", 200))
-    done = snapshots(path, shuffle, trainingsetindex)
-    if done and snapshot_epoch(done[-1]) >= n_epochs:
-        log.info("already trained (%s); not training again", done[-1].name)
-        return done[-1]
-
     if weights is not None or from_scratch:
         init, load_head = initial_snapshot(pcfg, weights, seed)
     else:

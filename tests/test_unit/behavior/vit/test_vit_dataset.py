@@ -233,19 +233,6 @@ def test_assign_splits_by_rarest_class_and_seeded():
     assert one == {"x": "train"}  # a single source cannot be split
 
 
-def test_rerun_skips_and_other_settings_refused(tmp_path):
-    make_toy_folders(tmp_path / "in", sources=("a", "b"), per_source=2)
-    s = DatasetSettings(crop=CropSettings(mode="full"))
-    m1 = build_dataset(tmp_path / "ds", folders=tmp_path / "in", settings=s)
-    first = tmp_path / "ds" / m1.path.iloc[0]
-    mtime = first.stat().st_mtime_ns
-    m2 = build_dataset(tmp_path / "ds", folders=tmp_path / "in", settings=s)
-    assert first.stat().st_mtime_ns == mtime
-    pd.testing.assert_frame_equal(m1.reset_index(drop=True), m2.reset_index(drop=True))
-    with pytest.raises(OpenfieldError, match="other frame or crop settings"):
-        build_dataset(tmp_path / "ds", folders=tmp_path / "in", settings=DatasetSettings(crop=CropSettings()))
-
-
 def test_resplit_keeps_images_and_moves_whole_sources(tmp_path):
     make_toy_folders(tmp_path / "in", sources=("va", "vb", "vc", "vd", "ve", "vf"), per_source=2)
     m0 = build_dataset(tmp_path / "ds", folders=tmp_path / "in",

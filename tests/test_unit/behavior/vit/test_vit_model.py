@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -22,6 +21,7 @@ from openfield.behavior.vit import (
     train,
 )
 from openfield.errors import OpenfieldError
+from openfield.pipeline import vit as vit_steps
 
 
 def test_augment_keeps_shape_and_changes_pixels():
@@ -74,13 +74,14 @@ def test_saved_model_reloads_and_predicts(toy_model):
     assert [classes[i] for i in p.argmax(axis=1)] == list(TOY_LEVELS)
 
 
-def test_rerun_skips_and_evaluate(toy_model, tmp_path):
-    # on copies: if the skip failed, retraining must not change the session's shared model
-    model_dir = shutil.copytree(toy_model["model"], tmp_path / "model")
-    training_dir = shutil.copytree(toy_model["training"], tmp_path / "training")
-    weights = model_dir / "model.safetensors"
+def test_rerun_skips_and_evaluate(toy_model, tmp_path, monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(vit_steps, "train_model", no_training)  # were the skip to fail, nothing is changed
+    weights = toy_model["model"] / "model.safetensors"
     before = weights.stat().st_mtime_ns
-    info = train_model(toy_model["dataset"], model_dir, training_dir, tiny_settings())
+    info = vit_steps.training_step(toy_model["dataset"], toy_model["model"], toy_model["training"], tiny_settings())
     assert weights.stat().st_mtime_ns == before
     assert info == toy_model["info"]
     m = evaluate_model(toy_model["model"], toy_model["dataset"], split="val", device="cpu")
