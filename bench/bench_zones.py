@@ -4,8 +4,8 @@ Run: ``PYTHONPATH=src .venv/bin/python bench/bench_zones.py [--repeat N] [--whol
 random walk in a 40-cm arena, with the six default zones of a rectangle plus a circle and a polygon from a
 zones file, times (median of ``--repeat``):
 
-- building the zones (:func:`openfield.zones.arena_zones`);
-- every zone's per-frame membership (:meth:`openfield.zones.Zone.contains`) for the reference point and
+- building the zones (:func:`openfield.arena.zones.arena_zones`);
+- every zone's per-frame membership (:meth:`openfield.arena.zones.Zone.contains`) for the reference point and
   the head (16 calls), and every zone's entries and latency.
 
 With ``--whole``, also ``analyze_pose`` + ``summarize`` on a pose of the same hour with and without the
@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from openfield import zones
+from openfield.arena import zones
 
 FPS = 30.0
 ARENA = (40.0, 40.0)

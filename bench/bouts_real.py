@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from openfield import bouts, cleaning, smoothing, zones
+from openfield import bouts, cleaning, smoothing
+from openfield.arena import zones
 from openfield.calibration import Calibration, calibrate_from_bodyparts
 from openfield.io import read_dlc
 from openfield.io.calibration import read_calibration

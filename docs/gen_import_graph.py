@@ -31,10 +31,10 @@ REGENERATE = "python docs/gen_import_graph.py"
 #: The layers, lowest first. A module may import from its own layer or a lower one, never from a higher one.
 #: A name is a module or a package (then it holds everything under it). Every module of ``openfield`` is in one.
 LAYERS: list[tuple[str, list[str]]] = [
-    # openfield.arena: its geometry, calibration model (and __init__) are basics; its detectors and methods
-    # (which segment images) are stages
+    # openfield.arena: its geometry, calibration model, zones (and __init__) are basics; its detectors and
+    # methods (which segment images) are stages
     ("basics", ["openfield", "openfield.errors", "openfield.bodyparts", "openfield.timebase", "openfield.arena",
-                "openfield.zones", "openfield.device", "openfield.provenance",
+                "openfield.device", "openfield.provenance",
                 "openfield.lazy"]),  # (main's openfield/lazy.py, which io.pose imports: a basic module)
     ("files", ["openfield.io"]),
     ("stages", ["openfield.calibration", "openfield.arena.detect", "openfield.arena.rectangle",

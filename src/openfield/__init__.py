@@ -3,9 +3,9 @@
 The data flow one way, video -> arena -> animal -> measures -> behaviour -> study -> figures, in layers
 (docs/architecture.md, checked by tests/test_import_graph.py):
 
-- basics: :mod:`openfield.arena` (floor shapes, the pixel-to-cm :class:`~openfield.arena.Calibration`; its
-  detectors and methods are stages),
-  :mod:`openfield.zones` (zones as geometry), :mod:`openfield.bodyparts` (the one body-part vocabulary),
+- basics: :mod:`openfield.arena` (floor shapes, the pixel-to-cm :class:`~openfield.arena.Calibration`,
+  :mod:`openfield.arena.zones`: zones as geometry; its detectors and methods are stages),
+  :mod:`openfield.bodyparts` (the one body-part vocabulary),
   :mod:`openfield.timebase` (frame times), :mod:`openfield.errors`;
 - files: :mod:`openfield.io` (every read and write: videos, images, pose files of every tool, calibrations);
 - stages: :mod:`openfield.calibration` (arena, mouse-length and two-point methods, from :mod:`openfield.arena`),

@@ -74,7 +74,7 @@ BOUT_COLUMNS = [
     "peak_deceleration_cm_s2", "zone",
 ]
 
-#: Zones with their own bout summary (names as in :mod:`openfield.zones`).
+#: Zones with their own bout summary (names as in :mod:`openfield.arena.zones`).
 ZONES = ("center", "border")
 
 _MEANS = {

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from openfield import cleaning, mobility, path_shape, timebase, wall, zones
+from openfield import cleaning, mobility, path_shape, timebase, wall
+from openfield.arena import zones
 from openfield.arena.model import Calibration
 from openfield.bodyparts import find_role
 

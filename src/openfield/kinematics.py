@@ -48,7 +48,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from openfield import bouts, cleaning, extra_measures, mobility, path_shape, smoothing, timebase, trial, wall, zones
+from openfield import bouts, cleaning, extra_measures, mobility, path_shape, smoothing, timebase, trial, wall
+from openfield.arena import zones
 from openfield.bodyparts import find_role, resolve_body_parts
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
@@ -561,7 +562,7 @@ def analyze_pose(
         (None without an arena), ``center_fraction``, ``reference_point``,
         ``cleaning`` (what cleaning did, see :func:`clean_track`; its
         ``trial`` the window, :meth:`openfield.trial.Window.as_dict`, or
-        None), ``arena_shape``, ``zones`` (:func:`openfield.zones.zone_records`),
+        None), ``arena_shape``, ``zones`` (:func:`openfield.arena.zones.zone_records`),
         ``has_head``, ``trial_start_s`` and ``first_frame`` (the window's
         start in the video, s and frame),
         ``bout_bounds`` (:func:`openfield.bouts.find_bouts`'s frames per

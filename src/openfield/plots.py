@@ -24,7 +24,8 @@ import pandas as pd
 from matplotlib.patches import Polygon as PolygonPatch
 from matplotlib.patches import Rectangle
 
-from openfield import timebase, zones
+from openfield import timebase
+from openfield.arena import zones
 from openfield.bouts import plot_bouts
 from openfield.kinematics import bout_table, frames_table
 
@@ -134,8 +135,8 @@ def trajectory_figure(
 ) -> Any:
     """Path of the reference point over the arena, coloured by time, with the zones.
 
-    ``zone_list`` (:func:`openfield.zones.arena_zones`; a result's
-    ``attrs["zones"]`` through :func:`openfield.zones.from_records`): the
+    ``zone_list`` (:func:`openfield.arena.zones.arena_zones`; a result's
+    ``attrs["zones"]`` through :func:`openfield.arena.zones.from_records`): the
     floor of any shape, the centre, the corners and every custom zone,
     named; None: the rectangle of ``arena_size_cm`` and its centre.
     """

@@ -1,7 +1,7 @@
 """Wall-hugging: the reference point's distance to the arena wall, and thigmotaxis.
 
 The floor is a shapely geometry in arena cm (origin at the top-left of the
-floor's bounding box, x right, y down; see :func:`openfield.zones.floor_geometry`), so any
+floor's bounding box, x right, y down; see :func:`openfield.arena.zones.floor_geometry`), so any
 arena shape works: a rectangle, a round arena, a polygon. A point's **wall
 distance** is its distance to the floor's outline; a point tracked on or
 beyond the wall (outside the floor) is at distance 0. **Thigmotaxis** is the

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from faultinject import command_env, temporaries
 
-from openfield import kinematics, synthetic, zones
+from openfield import kinematics, synthetic
+from openfield.arena import zones
 from openfield.cli import main
 from openfield.io import files, read_dlc
 from openfield.io.calibration import read_calibration

@@ -39,7 +39,7 @@ def circle(radius=12.0, speed=15.0, duration=20.0, center=(20.0, 20.0), fps=FPS)
 
 
 def centre_or_border(xy, arena, fraction=0.5):
-    """The zone of each true position, from the centre square written out (not openfield.zones): the square
+    """The zone of each true position, from the centre square written out (not openfield.arena.zones): the square
     of ``fraction`` of each side around the arena's middle, its edges included."""
     w, h = arena
     inside = (np.abs(xy[:, 0] - w / 2) <= fraction * w / 2) & (np.abs(xy[:, 1] - h / 2) <= fraction * h / 2)

@@ -1,4 +1,4 @@
-"""Custom zones and the trial window against an oracle that does not use openfield.zones.
+"""Custom zones and the trial window against an oracle that does not use openfield.arena.zones.
 
 The truth comes from the analytic path sampled every 0.1 ms, with plain numpy
 geometry: a circle zone by ``|p - c| <= r``, a polygon by ray casting. The
@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from openfield import quality, synthetic, zones
+from openfield import quality, synthetic
+from openfield.arena import zones
 from openfield.calibration import calibrate_from_bodyparts
 from openfield.cli import main
 from openfield.errors import OpenfieldError

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from openfield import plots, zones
+from openfield import plots
+from openfield.arena import zones
 
 
 def _frames(n=300, fps=30.0):

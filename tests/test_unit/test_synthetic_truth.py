@@ -1,10 +1,11 @@
-"""The synthetic truth computes zones and bout means itself (numpy), independently of openfield.zones/bouts."""
+"""The synthetic truth computes zones and bout means itself (numpy), independently of openfield.arena.zones/bouts."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from openfield import bouts, synthetic, zones
+from openfield import bouts, synthetic
+from openfield.arena import zones
 
 
 def test_in_center_by_hand():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from openfield import extra_measures, wall, zones
+from openfield import extra_measures, wall
+from openfield.arena import zones
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io import from_numpy

@@ -7,6 +7,8 @@ One module per job:
   (:func:`arena_from_dict`) and the maps from pixels to cm (homographies);
 - :mod:`~openfield.arena.model`: :class:`Calibration`, the result of every
   calibration method;
+- :mod:`~openfield.arena.zones`: zones as geometry in the arena's cm (the
+  default zones of each shape, a lab's zones file, membership, entries);
 - :mod:`~openfield.arena.detect`: one rectangular floor found in an image;
 - :mod:`~openfield.arena.rectangle`: a rectangle's calibration from its
   corners (detected, given, or tracked in a pose file);

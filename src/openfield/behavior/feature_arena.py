@@ -3,7 +3,7 @@
 :class:`FeatureArena` comes from an arena calibration
 (:class:`openfield.arena.Calibration`) or from arena corners tracked as
 body parts (``tl``, ``tr``, ``br``, ``bl``) with the floor's size; the wall is
-the edge of the floor (:func:`openfield.zones.floor_geometry`), whatever its
+the edge of the floor (:func:`openfield.arena.zones.floor_geometry`), whatever its
 shape. Pure functions on arrays and xarray Datasets.
 """
 
@@ -17,8 +17,7 @@ import numpy as np
 import shapely
 import xarray as xr
 
-from openfield import zones
-from openfield.arena import Calibration, apply_homography, homography_from_corners, side_scales
+from openfield.arena import Calibration, apply_homography, homography_from_corners, side_scales, zones
 from openfield.errors import OpenfieldError
 
 log = logging.getLogger(__name__)
@@ -37,7 +36,7 @@ def floor_wall_distance(points_cm: np.ndarray, floor: Any) -> np.ndarray:
     points_cm
         Points in arena cm.
     floor
-        The floor, a shapely polygon (:func:`openfield.zones.floor_geometry`).
+        The floor, a shapely polygon (:func:`openfield.arena.zones.floor_geometry`).
     """
     p = np.asarray(points_cm, dtype=float)
     flat = p.reshape(-1, 2)
@@ -69,7 +68,7 @@ class FeatureArena:
 
     @property
     def floor(self) -> Any:
-        """The floor in arena cm, a shapely geometry (:func:`openfield.zones.floor_geometry`)."""
+        """The floor in arena cm, a shapely geometry (:func:`openfield.arena.zones.floor_geometry`)."""
         return zones.floor_geometry(self.shape, self.size_cm, self.polygon_cm)
 
     def wall_distance_cm(self, points_px: np.ndarray) -> np.ndarray:

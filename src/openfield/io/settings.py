@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from openfield.arena.geometry import arena_from_dict
+from openfield.arena.zones import parse
 from openfield.errors import OpenfieldError
 from openfield.io.files import write_json
-from openfield.zones import parse
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +102,9 @@ def check_arena(arena: Any, path: Path | None = None) -> dict[str, Any]:
 def check_zones(zones: Any, path: Path | None = None) -> dict[str, Any]:
     """Check a zones object (``--zones`` / the settings file's ``zones``) and return it with float values.
 
-    The one check of a zones object is :func:`openfield.zones.parse` (the
+    The one check of a zones object is :func:`openfield.arena.zones.parse` (the
     format of ``--zones FILE.json``); the object returned is the parsed zones'
-    own (:meth:`openfield.zones.ZoneSet.to_dict`: ``units`` always given, a
+    own (:meth:`openfield.arena.zones.ZoneSet.to_dict`: ``units`` always given, a
     rectangle as the polygon of its corners, as the drawing tool shows it).
     Where a zone lies relative to the arena is checked by the zones stage,
     which knows the calibration.

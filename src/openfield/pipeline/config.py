@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from openfield import zones
-from openfield.arena import ArenaGeometry, arena_from_dict
+from openfield.arena import ArenaGeometry, arena_from_dict, zones
+from openfield.arena.zones import parse
 from openfield.behavior.outputs import behavior_model_kind, load_pose_model, model_behaviors
 from openfield.bodyparts import TRACKER_KEYPOINTS
 from openfield.calibration import Calibration
@@ -21,7 +21,6 @@ from openfield.io.pose import SOURCE_SOFTWARE
 from openfield.kinematics import KinematicsConfig, arena_zone_list
 from openfield.pose.dlc.checks import read_project_config
 from openfield.tracking import TrackerConfig
-from openfield.zones import parse
 
 POSE_METHODS = ("classic", "dlc")
 

@@ -23,7 +23,7 @@ before it existed).
 Every other zone of the table (its ``in_<zone>`` columns: the corners of a
 rectangular arena, the zones of ``--zones``) adds ``time_<zone>_s``,
 ``<zone>_entries`` (an entry in the bin of its first frame inside, as in
-:func:`openfield.zones.entry_frames`) and ``distance_<zone>_cm`` per bin
+:func:`openfield.arena.zones.entry_frames`) and ``distance_<zone>_cm`` per bin
 (:func:`zone_bin_columns`), with the same definitions as the summary's;
 they add up over bins too. A zone never visited in the whole table (a round
 arena's corner columns, all False) is left out.
@@ -41,7 +41,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from openfield import extra_measures, timebase, zones
+from openfield import extra_measures, timebase
+from openfield.arena import zones
 from openfield.kinematics import ACC_ZERO
 
 #: Per-bin measures taken from the kinematics table, in output order.
@@ -80,7 +81,7 @@ def recording_length_s(frames: pd.DataFrame, fps: float) -> float:
 
 
 def center_entry_frames(zone: np.ndarray) -> np.ndarray:
-    """True at each frame that is an entry into the centre (as :func:`openfield.zones.center_entries`)."""
+    """True at each frame that is an entry into the centre (as :func:`openfield.arena.zones.center_entries`)."""
     zone = np.asarray(zone, dtype=object)
     known = np.flatnonzero(zone != zones.UNKNOWN)
     out = np.zeros(len(zone), bool)

@@ -148,7 +148,7 @@ def arena_object(shape: str, arena_size_cm: tuple[float, float], homography: np.
 def inside_zone(points_cm: np.ndarray, zone: dict[str, Any]) -> np.ndarray:
     """Which points lie in a zone (edges count as inside); NaN points are outside.
 
-    Plain numpy geometry, independent of :mod:`openfield.zones`: a circle is
+    Plain numpy geometry, independent of :mod:`openfield.arena.zones`: a circle is
     ``|p - c| <= r``; a polygon uses the crossing-number (even-odd) rule,
     with points on an edge counted as inside.
 

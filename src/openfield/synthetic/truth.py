@@ -1,6 +1,6 @@
 """The truth of a synthetic recording, computed from its analytic path with numpy alone.
 
-Nothing of the package's measuring code (:mod:`openfield.zones`, :mod:`openfield.bouts`) is used, so the tests
+Nothing of the package's measuring code (:mod:`openfield.arena.zones`, :mod:`openfield.bouts`) is used, so the tests
 compare two independent computations.
 """
 
@@ -102,7 +102,7 @@ def truth_summary(
 def in_center(xy_cm: np.ndarray, arena_size_cm: tuple[float, float], center_fraction: float = 0.5) -> np.ndarray:
     """True where a true position is in a rectangular arena's centre square (its edges included).
 
-    The truth's own rule, written out with numpy (not :mod:`openfield.zones`, which the measures use, so the
+    The truth's own rule, written out with numpy (not :mod:`openfield.arena.zones`, which the measures use, so the
     tests compare two independent computations): the centre is the square of ``center_fraction`` of each
     side around the arena's middle.
     """

@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from openfield.arena.zones import floor_geometry
 from openfield.behavior.feature_arena import FeatureArena, floor_wall_distance
 from openfield.behavior.features import pose_features
 from openfield.io.pose import from_numpy
-from openfield.zones import floor_geometry
 
 FPS = 25.0
 PX_PER_CM = 10.0

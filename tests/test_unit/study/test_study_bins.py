@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 from study_kin import kinematics_of
 
-from openfield import synthetic, zones
+from openfield import synthetic
+from openfield.arena import zones
 from openfield.study.bins import ADDITIVE, BIN_MEASURES, bin_measures, center_entry_frames
 
 

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 from study_kin import kinematics_of
 
-from openfield import synthetic, zones
+from openfield import synthetic
+from openfield.arena import zones
 from openfield.kinematics import KinematicsConfig
 from openfield.study.bins import bin_measures, zone_bin_columns
 

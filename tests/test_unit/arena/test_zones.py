@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
-from openfield import zones
+from openfield.arena import zones
 from openfield.errors import OpenfieldError
 from openfield.io.zones import read_zones
 
