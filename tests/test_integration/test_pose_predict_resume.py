@@ -1,5 +1,5 @@
 """``openfield behavior pose-predict`` and ``openfield run --behavior-model`` share one prediction step
-(:func:`openfield.pipeline.behavior_predict.pose_behavior_step`), resumed through the ledger: a re-run does no
+(:func:`openfield.pipeline.steps.behavior_predict.pose_behavior_step`), resumed through the ledger: a re-run does no
 work (the pose reader monkeypatched to fail), a changed option or input, a deleted output and --overwrite redo it.
 
 The pose classifier is the tiny one of test_run_behavior_pose (trained in a second on a synthetic pose)."""
@@ -22,7 +22,7 @@ from openfield.io.calibration import read_calibration
 from openfield.io.pose import read_dlc, write_dlc_csv
 from openfield.io.video import video_info
 from openfield.pipeline import Ledger
-from openfield.pipeline import behavior_predict as bpredict
+from openfield.pipeline.steps import behavior_predict as bpredict
 from openfield.pipeline.steps import frame_times_file
 
 

@@ -270,7 +270,7 @@ def add_pose_predict(sub: argparse._SubParsersAction) -> None:
 def run_pose_predict(args: argparse.Namespace) -> int:
     """Predict behaviour for each pose file and write the timeline outputs.
 
-    Each pose file goes through :func:`openfield.pipeline.behavior_predict.pose_behavior_step` (the step
+    Each pose file goes through :func:`openfield.pipeline.steps.behavior_predict.pose_behavior_step` (the step
     ``openfield run --behavior-model`` uses), resumed through the ledger ``OUT/.openfield/<stem>.json``; its
     labelled video is a step of its own (``labeled_video``), redone when the behaviour is.
     """
@@ -278,10 +278,10 @@ def run_pose_predict(args: argparse.Namespace) -> int:
     from openfield.behavior import outputs
     from openfield.io.pose import read_dlc
     from openfield.overlay import write_labeled_video
-    from openfield.pipeline.behavior_predict import pose_behavior_step
     from openfield.pipeline.ledger import Ledger, fingerprint
     from openfield.pipeline.paths import silhouette_path
     from openfield.pipeline.steps import given_calibration, pose_file_step
+    from openfield.pipeline.steps.behavior_predict import pose_behavior_step
 
     fps = required_fps(args)
     require(*POSE_PACKAGES, action="pose-predict")

@@ -14,11 +14,11 @@ notebooks call the functions below.
 - :func:`track_videos` (the classical tracker alone);
 - :func:`process_video`, :func:`process_pose_file`: one input.
 
-The other long commands resume through the same ledger (modules imported
-when used, as they load DeepLabCut or torch): :mod:`openfield.pipeline.dlc`
-(``openfield pose train | analyze``), :mod:`openfield.pipeline.vit`
-(``openfield behavior dataset | train | predict``) and
-:mod:`openfield.pipeline.behavior_predict` (``openfield behavior
+The other long commands resume through the same ledger: :mod:`openfield.pipeline.dlc`
+(``openfield pose train | analyze``; imported when used),
+:mod:`openfield.pipeline.vit` (``openfield behavior dataset | train |
+predict``; imported when used) and
+:mod:`openfield.pipeline.steps.behavior_predict` (``openfield behavior
 pose-predict``, and the pose classifier of ``run --behavior-model``).
 """
 

@@ -13,28 +13,20 @@ import math
 from pathlib import Path
 from typing import Any
 
-import xarray as xr
-
-from openfield import quality, timebase
-from openfield.behavior.feature_arena import feature_arena
+from openfield import quality
 from openfield.behavior.labels import default_behaviors
-from openfield.behavior.outputs import behavior_model_kind, load_pose_model, write_timeline
-from openfield.behavior.predict import predict_behavior
-from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
-from openfield.behavior.silhouette import add_silhouette
-from openfield.behavior.timeline import timeline_from_dataset
+from openfield.behavior.outputs import behavior_model_kind, load_pose_model
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration
 from openfield.io.names import silhouette_path
-from openfield.io.pose import read_dlc
-from openfield.io.silhouette import read_silhouette
 from openfield.io.timestamps import read_frame_times
 from openfield.io.video import video_info
 from openfield.pipeline.config import behavior_columns
 from openfield.pipeline.ledger import Ledger, fingerprint
+from openfield.pipeline.steps.behavior_predict import pose_behavior_step
 from openfield.pipeline.steps.processing_log import keep_section
-from openfield.pipeline.steps.tracking import frame_times_file, frame_times_for
+from openfield.pipeline.steps.tracking import frame_times_file
 from openfield.provenance import log_record
 
 log = logging.getLogger(__name__)
@@ -147,44 +139,20 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
         raise OpenfieldError(
             f"a pose behaviour model needs scikit-learn and skops ({exc}); install the 'behavior' extra"
         ) from exc
-    inputs = [pose_fp] + ([cal_fp] if model.uses_arena and cal_fp else [])
-    settings: dict[str, Any] = {"kind": "pose", "min_bout_s": model.min_bout_s, "fps": fps}
-    if frame_times is not None:  # only then: a constant-rate video keeps its fingerprint
-        settings["time_source"] = "timestamps"
-    if window is not None:  # only then: a run without a trial window keeps its fingerprint
-        settings["trial_frames"] = list(window)
     silhouette = silhouette_path(pose) if model.uses_silhouette else None
-    fp = fingerprint("behavior", settings, inputs=inputs, sources=[model_path, *([silhouette] if silhouette else [])])
-    rec = ledger.current("behavior", fp)
-    if rec:
-        return fp, rec["values"]
-    ds = read_dlc(pose, fps=fps)
-    times = frame_times_for(frame_times, ds.sizes["time"])
-    if times is not None:  # the features' windows count frames at the median rate, as the kinematics' do
-        ds.attrs["fps"] = timebase.median_fps(times)
     if silhouette is not None:
-        ds = _with_run_silhouette(ds, silhouette, model_path)
-    arena = feature_arena(ds, cal) if model.uses_arena else None
-    # the behaviour joins the pose on the recording's Dataset; the tables are made from what it carries
-    ds = predict_behavior(ds, model, fps, arena, times, model_name=model_path.name)
-    timeline = timeline_from_dataset(ds)
-    if window is not None:
-        timeline = timeline.window(*window)
-    paths, summary = write_timeline(ledger.out_dir, ledger.stem, timeline, {"file": video.name})
-    values = {k: summary.get(k, math.nan) for k in behavior_columns(timeline.behaviors)}
-    keep_section(ledger, "behavior", [log_record("behavior", {**settings, "model": str(model_path.resolve()),
-                                                              "classes": list(model.classes)})])
-    ledger.record("behavior", fp, paths, values)
-    log.info("%s: behaviour from the pose (%s) -> %s", video.name, model_path.name, paths["behavior"].name)
-    return fp, values
+        _check_run_silhouette(silhouette, model_path)
+    # the one prediction step, shared with `openfield behavior pose-predict`
+    return pose_behavior_step(ledger, model_path, pose, pose_fp, fps, summary_extra={"file": video.name}, model=model,
+                              calibration=cal, cal_fp=cal_fp, silhouette=silhouette, frame_times=frame_times,
+                              window=window)
 
 
-def _with_run_silhouette(ds: xr.Dataset, path: Path, model_path: Path) -> xr.Dataset:
-    """The run's pose with the silhouette its pose step wrote (for a model trained with silhouette tables)."""
+def _check_run_silhouette(path: Path, model_path: Path) -> None:
+    """The silhouette table the run's pose step wrote is there (for a model trained with silhouette tables)."""
     if not path.is_file():
         raise OpenfieldError(
             f"{model_path.name} was trained with the classical tracker's silhouette, but the run has no {path.name} "
             "(a DeepLabCut pose has none; a pose tracked by an older openfield neither: run again with --overwrite)",
             path,
         )
-    return add_silhouette(ds, read_silhouette(path, SILHOUETTE_MEASURES, ds.sizes["time"]))

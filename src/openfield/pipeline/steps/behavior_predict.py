@@ -2,22 +2,23 @@
 
 :func:`pose_behavior_step` reads the pose (and the silhouette table a model
 trained with one needs), places each frame at its real time (a variable
-frame rate's timestamps), applies the model
-(:meth:`openfield.behavior.pose.PoseBehaviorModel.predict_proba`), turns the
-probabilities into a timeline (:func:`openfield.behavior.timeline.behavior_timeline`,
-cut to a trial window if any) and writes ``<stem>_behavior.csv``,
+frame rate's timestamps), puts the model's behaviour on the recording's
+Dataset (:func:`openfield.behavior.predict.predict_behavior`), takes its
+timeline (:func:`openfield.behavior.timeline.timeline_from_dataset`, cut to
+a trial window if any) and writes ``<stem>_behavior.csv``,
 ``_bouts.csv``, ``_behavior_summary.csv`` and ``_ethogram.png``
 (:func:`openfield.behavior.outputs.write_timeline`). It is recorded as the
-step ``behavior`` of the ledger, skipped when its record holds the same
+step ``behavior`` of the ledger (and in the recording's processing log), skipped when its record holds the same
 fingerprint (the model file, the settings, the pose's and the calibration's
 fingerprints, the silhouette table) and its outputs are there.
 
-``openfield behavior pose-predict`` calls it for each pose file; ``openfield
-run --behavior-model MODEL.joblib`` computes the same fingerprint.
+``openfield behavior pose-predict`` calls it for each pose file, ``openfield
+run --behavior-model MODEL.joblib`` for each video (the one code path).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -26,18 +27,21 @@ from pathlib import Path
 from typing import Any
 
 from openfield import timebase
+from openfield.behavior.feature_arena import feature_arena
 from openfield.behavior.outputs import load_pose_model, write_timeline
-from openfield.behavior.pose import arena_geometry
+from openfield.behavior.predict import predict_behavior
 from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
 from openfield.behavior.silhouette import add_silhouette
-from openfield.behavior.timeline import behavior_timeline
+from openfield.behavior.timeline import timeline_from_dataset
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.pose import read_dlc
 from openfield.io.silhouette import read_silhouette
 from openfield.pipeline.config import behavior_columns
 from openfield.pipeline.ledger import Ledger, fingerprint
+from openfield.pipeline.steps.processing_log import keep_section
 from openfield.pipeline.steps.tracking import frame_times_for
+from openfield.provenance import log_record
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +87,7 @@ def pose_behavior_step(
         The arena's calibration and its fingerprint, for a model using the walls.
     arena_size_cm
         The floor's size with tracked corner points, for a model using the
-        walls without a calibration (:func:`openfield.behavior.pose.arena_geometry`).
+        walls without a calibration (:func:`openfield.behavior.feature_arena.feature_arena`).
     silhouette
         The silhouette table, for a model trained with one (a missing one is an error).
     frame_times
@@ -134,13 +138,18 @@ def pose_behavior_step(
         ds.attrs["fps"] = timebase.median_fps(times)
     if table is not None:
         ds = add_silhouette(ds, read_silhouette(table, SILHOUETTE_MEASURES, ds.sizes["time"]))
-    arena = arena_geometry(ds, calibration, arena_size_cm) if model.uses_arena else None
-    proba = model.predict_proba(ds, arena, threads)
-    timeline = behavior_timeline(proba, model.classes, fps, min_bout, times_s=times)
+    arena = feature_arena(ds, calibration, arena_size_cm) if model.uses_arena else None
+    if min_bout != model.min_bout_s:  # --min-bout-s: the model's own setting, for this prediction
+        model = dataclasses.replace(model, min_bout_s=min_bout)
+    # the behaviour joins the pose on the recording's Dataset; the tables are made from what it carries
+    ds = predict_behavior(ds, model, fps, arena, times, model_name=model_path.name, n_threads=threads)
+    timeline = timeline_from_dataset(ds)
     if window is not None:
         timeline = timeline.window(*window)
     paths, summary = write_timeline(ledger.out_dir, ledger.stem, timeline, summary_extra)
     values = {k: summary.get(k, math.nan) for k in behavior_columns(timeline.behaviors)}
+    keep_section(ledger, "behavior", [log_record("behavior", {**settings, "model": str(model_path.resolve()),
+                                                              "classes": list(model.classes)})])
     ledger.record("behavior", fp, paths, values)
     log.info("%s: behaviour from the pose (%s) -> %s", pose.name, model_path.name,
              ", ".join(p.name for p in paths.values()))
