@@ -264,7 +264,6 @@ def predict_video(
     device: str = "auto",
     every: int = 1,
     max_frames: int | None = None,
-    overwrite: bool = True,
     progress: bool = True,
     pose: str | os.PathLike[str] | None = None,
     times_s: np.ndarray | None = None,
@@ -287,11 +286,6 @@ def predict_video(
         See :func:`classify_video`.
     out_dir
         Output folder.
-    overwrite
-        Not used: the video is always analysed (whether to run is decided
-        by the caller, e.g. ``openfield behavior predict`` without
-        ``--overwrite`` skips videos whose record matches); kept so callers
-        passing it keep working.
     pose
         Optional DeepLabCut pose file of the video: its animal centre places
         the crops (as ``openfield behavior dataset --poses``); frames without
@@ -316,7 +310,6 @@ def predict_video(
     OpenfieldError
         Missing or unreadable video, missing model folder.
     """
-    del overwrite  # see the docstring
     key = outputs.prediction_settings(video_path, model_dir, min_bout_s, window_s, every, max_frames, pose)
     centres = None
     if pose is not None:

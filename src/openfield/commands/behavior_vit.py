@@ -205,7 +205,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    """Run ``openfield behavior predict``: :func:`openfield.pipeline.vit.vit_prediction_step` per video.
+    """Run ``openfield behavior predict``: :func:`openfield.pipeline.steps.vit_predict.vit_prediction_step` per video.
 
     A video whose ledger records these settings (and whose outputs are there) is skipped.
     """
@@ -215,7 +215,7 @@ def run_predict(args: argparse.Namespace) -> int:
     # (the same: the command's work)
     from openfield.io.behavior import check_model_folder
     from openfield.pipeline.ledger import Ledger
-    from openfield.pipeline.vit import vit_prediction_step
+    from openfield.pipeline.steps.vit_predict import vit_prediction_step
 
     if args.poses and len(args.poses) != len(args.videos):
         raise OpenfieldError(

@@ -9,25 +9,19 @@ written from what the Dataset carries.
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
-from openfield import quality
-from openfield.behavior.labels import default_behaviors
 from openfield.behavior.outputs import behavior_model_kind, load_pose_model
 from openfield.calibration import Calibration
 from openfield.errors import OpenfieldError
 from openfield.io.calibration import read_calibration
 from openfield.io.names import silhouette_path
-from openfield.io.timestamps import read_frame_times
 from openfield.io.video import video_info
-from openfield.pipeline.config import behavior_columns
-from openfield.pipeline.ledger import Ledger, fingerprint
+from openfield.pipeline.ledger import Ledger
 from openfield.pipeline.steps.behavior_predict import pose_behavior_step
-from openfield.pipeline.steps.processing_log import keep_section
 from openfield.pipeline.steps.tracking import frame_times_file
-from openfield.provenance import log_record
+from openfield.pipeline.steps.vit_predict import vit_prediction_step
 
 log = logging.getLogger(__name__)
 
@@ -98,33 +92,9 @@ def behavior_step(
             fps = ledger.records.get("kinematics", {}).get("values", {}).get("fps") or video_info(video).fps
         return _pose_behavior(ledger, video, model, Path(pose), pose_fp or "", cal, cal_fp, float(fps),
                               frame_times, window)
-    model_files = sorted(p for p in model.iterdir() if p.is_file())
-    settings = {"kind": "vit", "model": str(model.resolve())}
-    if frame_times is not None:  # only then: a constant-rate video keeps its fingerprint
-        settings["time_source"] = "timestamps"
-    if window is not None:  # only then: a run without a trial window keeps its fingerprint
-        settings["trial_frames"] = list(window)
-    fp = fingerprint("behavior", settings, inputs=[pose_fp or ""], sources=[video, *model_files])
-    rec = ledger.current("behavior", fp)
-    if rec:
-        return fp, rec["values"]
-    try:
-        from openfield.behavior.video import predict_video  # lazy: torch only when asked for
-
-        times = None if frame_times is None else quality.frame_times_from_timestamps(read_frame_times(frame_times))
-        totals = predict_video(video, model, ledger.out_dir, overwrite=True, progress=progress, pose=pose,
-                               times_s=times, window=window)
-    except ImportError as exc:
-        raise OpenfieldError(
-            f"--behavior-model needs the 'behavior' extra ({exc}); install it with "
-            "pip install openfield[behavior] (torch, transformers, scikit-learn)"
-        ) from exc
-    values = {k: totals.get(k, math.nan) for k in behavior_columns(default_behaviors(totals.get("classes", [])))}
-    outputs = {k: Path(v) for k, v in totals.get("paths", {}).items()}
-    keep_section(ledger, "behavior", [log_record("behavior", {**settings,
-                                                              "classes": list(totals.get("classes", []))})])
-    ledger.record("behavior", fp, outputs, values)
-    return fp, values
+    # a ViT folder: the one ViT prediction step (that of `openfield behavior predict`, default options)
+    return vit_prediction_step(ledger, video, model, pose=pose, pose_fp=pose_fp, frame_times=frame_times,
+                               window=window, progress=progress)
 
 
 def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, pose_fp: str,

@@ -11,11 +11,13 @@ import pandas as pd
 import pytest
 from vit_synthetic import make_toy_folders, tiny_settings
 
+import openfield.behavior.video
 from openfield.behavior.crops import CropSettings
 from openfield.behavior.dataset import DatasetSettings
 from openfield.cli import main
 from openfield.pipeline import STATE_DIR, Ledger, fingerprint
 from openfield.pipeline import vit as vit_steps
+from openfield.pipeline.steps.vit_predict import vit_prediction_step
 
 
 class Calls:
@@ -167,7 +169,7 @@ def fake_prediction(monkeypatch):
                 "latency_rearing_s": 0.1, "paths": paths, "kwargs": kwargs}
 
     calls = Calls(predict_video)
-    monkeypatch.setattr(vit_steps, "predict_video", calls)
+    monkeypatch.setattr(openfield.behavior.video, "predict_video", calls)  # imported by the step when it runs
     return calls
 
 
@@ -180,7 +182,7 @@ def test_prediction_resumes(tmp_path, fake_prediction):
     out = tmp_path / "out"
 
     def step(overwrite=False, **kwargs):
-        return vit_steps.vit_prediction_step(Ledger(out, "v", overwrite), video, model, **kwargs)
+        return vit_prediction_step(Ledger(out, "v", overwrite), video, model, **kwargs)
 
     fp, values = step()
     assert fake_prediction.n == 1
