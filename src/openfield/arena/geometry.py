@@ -168,7 +168,7 @@ def _number(value: Any, what: str, path: Any) -> float:
 def arena_from_dict(d: Any, path: Any = None) -> ArenaGeometry:
     """Parse the arena JSON object, naming the file and what is wrong.
 
-    Accepted (also wrapped as ``{"arena": {...}}``)::
+    Accepted (also wrapped as ``{"arena": {...}}``, as in a calibration file, whose ``"arena"`` object is used)::
 
         {"shape": "circle", "center_px": [x, y], "radius_px": r}
         {"shape": "ellipse", "center_px": [x, y], "axes_px": [a, b], "angle_deg": t}
@@ -179,7 +179,9 @@ def arena_from_dict(d: Any, path: Any = None) -> ArenaGeometry:
     OpenfieldError
         Unknown shape, missing or malformed fields.
     """
-    if isinstance(d, dict) and "arena" in d and isinstance(d["arena"], dict) and "shape" not in d:
+    if isinstance(d, dict) and isinstance(d.get("arena"), dict):
+        # wrapped, or a calibration file: its "arena" object (its top-level "shape" and "radius_px" are a
+        # summary: an ellipse's mean radius, a rectangle without its corners)
         d = d["arena"]
     if not isinstance(d, dict):
         raise OpenfieldError("the arena must be a JSON object with a \"shape\"", path)

@@ -74,6 +74,29 @@ def test_bad_arena_objects_are_refused_naming_the_file(tmp_path, obj, words):
     assert words in err.value.message and str(err.value.path) == str(path)
 
 
+def test_a_calibration_file_given_as_arena_gives_its_arena(tmp_path):
+    """``--arena <stem>_calibration.json``: the file's "arena" object, not its top-level summary (an ellipse's
+    mean radius; a rectangle's shape without corners)."""
+    ellipse = {"shape": "ellipse", "center_px": [180.0, 181.0], "axes_px": [155.0, 150.0], "angle_deg": 12.0}
+    rect = {"shape": "rectangle", "corners_px": [[10, 20], [300, 22], [298, 210], [12, 208]]}
+    calibrations = [
+        ({"method": "arena", "shape": "circle", "center_px": [180.0, 181.0], "radius_px": 152.5, "arena": ellipse},
+         ArenaGeometry("circle", center_px=(180.0, 181.0), axes_px=(155.0, 150.0), angle_deg=12.0)),
+        ({"method": "arena", "shape": "rectangle", "arena_corners_px": rect["corners_px"], "arena": rect},
+         ArenaGeometry("rectangle", corners_px=np.array(rect["corners_px"], float))),
+    ]
+    for k, (calibration, expected) in enumerate(calibrations):
+        path = tmp_path / f"c{k}_calibration.json"
+        path.write_text(json.dumps(calibration))
+        got = read_arena(path)
+        assert got.shape == expected.shape
+        if expected.shape == "circle":
+            assert got.center_px == expected.center_px and got.axes_px == expected.axes_px
+            assert got.angle_deg == expected.angle_deg
+        else:
+            np.testing.assert_array_equal(got.corners_px, expected.corners_px)
+
+
 def test_arena_file_missing_or_not_json(tmp_path):
     with pytest.raises(OpenfieldError, match="arena file not found"):
         read_arena(tmp_path / "none.json")
