@@ -27,6 +27,7 @@ from openfield.commands.behavior_options import (
     required_fps,
 )
 from openfield.errors import OpenfieldError
+from openfield.io.names import BEHAVIOR_SUMMARY_TABLE, labeled_video_path
 
 log = logging.getLogger(__name__)
 
@@ -337,8 +338,8 @@ def run_pose_predict(args: argparse.Namespace) -> int:
                 chosen = [model.classes.index(lab) for lab in labels]
                 probabilities = per_frame[[f"p_{c}" for c in model.classes]].to_numpy()
                 p_label = probabilities[np.arange(len(chosen)), chosen]
-                made = write_labeled_video(videos[i], Path(args.output) / f"{path.stem}_labeled.mp4",
+                made = write_labeled_video(videos[i], labeled_video_path(path.stem, args.output),
                                            read_dlc(path, fps=fps), labels, p_label, None, corners, fps)
                 ledger.record("labeled_video", label_fp, {"labeled_video": made})
-    outputs.write_summary_table(rows, Path(args.output) / "behavior_summary.csv")
+    outputs.write_summary_table(rows, Path(args.output) / BEHAVIOR_SUMMARY_TABLE)
     return 0
