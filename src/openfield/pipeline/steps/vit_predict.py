@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from openfield.behavior.labels import default_behaviors
+from openfield.behavior.settings import PREDICTION_DEFAULTS
 from openfield.errors import OpenfieldError
 from openfield.io.timestamps import read_frame_times
 from openfield.pipeline.config import behavior_columns
@@ -24,10 +25,6 @@ from openfield.provenance import log_record
 from openfield.quality import frame_times_from_timestamps
 
 log = logging.getLogger(__name__)
-
-#: Prediction options that enter the ``behavior`` fingerprint only when they differ from these (the fingerprint
-#: of a default prediction is the one ``openfield run --behavior-model`` has always recorded).
-PREDICTION_DEFAULTS: dict[str, Any] = {"min_bout_s": 0.5, "window_s": 0.5, "every": 1, "max_frames": None}
 
 
 def vit_prediction_step(
