@@ -19,6 +19,10 @@ from openfield.commands.defaults import parameter_default, shown
 from openfield.device import DEVICES
 from openfield.errors import OpenfieldError
 from openfield.pose import dlc
+from openfield.pose.dlc.analysis import analyze_videos
+from openfield.pose.dlc.evaluation import evaluate
+from openfield.pose.dlc.project import create_project
+from openfield.pose.dlc.training import train
 
 log = logging.getLogger("openfield")
 
@@ -35,8 +39,8 @@ OPTION_MINIMA = {
 
 #: The functions of :mod:`openfield.pose.dlc` that each ``pose`` step's options feed (through
 #: :mod:`openfield.pipeline.dlc` for ``train`` and ``analyze``): an option's default is its parameter's there.
-STEP_FUNCTIONS = {"create": dlc.create_project, "train": dlc.train, "evaluate": dlc.evaluate,
-                  "analyze": dlc.analyze_videos}
+#: Taken from the modules that define them (a test that replaces ``dlc.train`` leaves the defaults alone).
+STEP_FUNCTIONS = {"create": create_project, "train": train, "evaluate": evaluate, "analyze": analyze_videos}
 
 #: Each step's options (their ``dest``) whose defaults are the parameters of the same name of its function.
 STEP_OPTIONS = {"create": ("bodyparts", "project_dir", "experimenter", "net"), "train": ("device", "shuffle"),
