@@ -39,3 +39,16 @@ def test_demo_duration_is_the_demos(func):
     action = _command(demo)["duration"]
     assert action.default == _default(func, "duration_s")
     assert f"(default {action.default:g};" in action.help
+
+
+def test_vit_predict_speed_options_are_the_steps():
+    from openfield.behavior.video import predict_video
+    from openfield.commands.behavior_vit import add_predict
+    from openfield.pipeline.steps.vit_predict import vit_prediction_step
+
+    parser = argparse.ArgumentParser()
+    add_predict(parser.add_subparsers())
+    (p,) = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices.values()
+    actions = {a.dest: a for a in p._actions}
+    for name in ("batch_size", "device"):
+        assert actions[name].default == _default(vit_prediction_step, name) == _default(predict_video, name), name
