@@ -1,4 +1,5 @@
-"""``calibrate``'s, ``behavior evaluate``'s and the label options' defaults are those of the functions they feed."""
+"""``calibrate``'s, ``draw``'s, ``behavior evaluate``'s and the label options' defaults are those of the functions
+they feed."""
 
 import argparse
 import inspect
@@ -6,9 +7,11 @@ import inspect
 from openfield import calibration
 from openfield.behavior.evaluate import evaluate_prediction
 from openfield.behavior.labels import read_labels
+from openfield.commands import draw
 from openfield.commands.behavior_evaluate import add_evaluate
 from openfield.commands.behavior_options import add_label_options
 from openfield.commands.calibrate import add_arguments
+from openfield.draw.server import DrawServer
 
 
 def _default(func, name):
@@ -47,3 +50,10 @@ def test_evaluate_window_defaults_to_evaluate_prediction():
     (actions,) = _sub_actions(parser).values()
     for name in ("start_s", "end_s"):
         assert actions[name].default == _default(evaluate_prediction, name), name
+
+
+def test_draw_port_is_the_servers():
+    parser = argparse.ArgumentParser()
+    draw.register(parser.add_subparsers())
+    (actions,) = _sub_actions(parser).values()
+    assert actions["port"].default == _default(DrawServer.__init__, "port") == 0
