@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from openfield import __version__
+from openfield.io.names import arena_stem
 from openfield.quality import qc_overview
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ def result_label(r: Any) -> str:
 def result_stem(r: Any) -> str:
     """The stem of a result's files: the video's, or ``<stem>_a<K>`` for an arena."""
     arena = getattr(r, "arena", None)
-    return Path(r.video).stem if arena is None else f"{Path(r.video).stem}_a{arena}"
+    return Path(r.video).stem if arena is None else arena_stem(Path(r.video).stem, arena)
 
 
 def is_empty_arena(r: Any) -> bool:

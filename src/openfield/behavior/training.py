@@ -24,6 +24,7 @@ from openfield.behavior.length_baseline import BASELINE_CLASS, fit_length_thresh
 from openfield.behavior.metrics import evaluate_frames
 from openfield.behavior.pose import PoseBehaviorModel, full_probabilities, limit_threads, make_estimator
 from openfield.behavior.roles import feature_roles
+from openfield.behavior.settings import POSE_MODEL_DEFAULTS
 from openfield.behavior.timeline import labels_from_probabilities, smooth_labels
 from openfield.errors import OpenfieldError
 
@@ -69,12 +70,12 @@ def train_pose_model(
     recordings: Sequence[Recording],
     classes: Sequence[str] = CLASSES,
     windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
-    n_blocks: int = 5,
+    n_blocks: int = POSE_MODEL_DEFAULTS["n_blocks"],
     min_bout_s: float = 0.2,
     min_likelihood: float = 0.5,
     max_gap_s: float = 0.5,
-    seed: int = 0,
-    n_threads: int = 1,
+    seed: int = POSE_MODEL_DEFAULTS["seed"],
+    n_threads: int = POSE_MODEL_DEFAULTS["n_threads"],
     extended: bool = False,
 ) -> tuple[PoseBehaviorModel, pd.DataFrame]:
     """Cross-validate, then fit the classifier on all frames (majority of the raters).

@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 from openfield.behavior import outputs
 from openfield.behavior.crops import Cropper, CropSettings
 from openfield.behavior.dataset import pose_centres
+from openfield.behavior.settings import PREDICTION_DEFAULTS
 from openfield.behavior.timeline import BehaviorTimeline, behavior_timeline, hold_probabilities
 from openfield.behavior.vit import load_model, predict_batch, to_pixel_values
 from openfield.device import pick_device
@@ -258,12 +259,12 @@ def predict_video(
     video_path: str | os.PathLike[str],
     model_dir: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
-    min_bout_s: float = 0.5,
-    window_s: float = 0.5,
+    min_bout_s: float = PREDICTION_DEFAULTS["min_bout_s"],
+    window_s: float = PREDICTION_DEFAULTS["window_s"],
     batch_size: int = 0,
     device: str = "auto",
-    every: int = 1,
-    max_frames: int | None = None,
+    every: int = PREDICTION_DEFAULTS["every"],
+    max_frames: int | None = PREDICTION_DEFAULTS["max_frames"],
     progress: bool = True,
     pose: str | os.PathLike[str] | None = None,
     times_s: np.ndarray | None = None,

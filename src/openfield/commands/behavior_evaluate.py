@@ -11,6 +11,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from openfield.behavior.evaluate import evaluate_prediction
 from openfield.commands.behavior_options import (
     add_label_options,
     nonneg_float,
@@ -18,6 +19,7 @@ from openfield.commands.behavior_options import (
     require,
     require_files,
 )
+from openfield.commands.defaults import parameter_default
 from openfield.errors import OpenfieldError
 
 log = logging.getLogger(__name__)
@@ -50,10 +52,11 @@ def add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--start-s",
         type=nonneg_float,
-        default=0.0,
+        default=parameter_default(evaluate_prediction, "start_s"),
         help="score only frames from this time on (e.g. a held-out block), s",
     )
-    p.add_argument("--end-s", type=positive_float, default=None, help="score only frames before this time, s")
+    p.add_argument("--end-s", type=positive_float, default=parameter_default(evaluate_prediction, "end_s"),
+                   help="score only frames before this time, s")
     add_label_options(p)
     p.set_defaults(func=run_evaluate)
 
@@ -62,7 +65,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """Score a per-frame prediction against interval labels."""
     # the command's work, imported when it runs: the CLI imports every command module to build its parser
     from openfield.behavior import outputs
-    from openfield.behavior.evaluate import evaluate_prediction
     from openfield.behavior.labels import parse_label_map, read_labels
 
     if args.end_s is not None and args.end_s <= args.start_s:

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from openfield.behavior.labels import read_labels
+from openfield.commands.defaults import parameter_default
 from openfield.errors import OpenfieldError
 
 #: Import name -> what to install, for the optional libraries of the behaviour actions.
@@ -117,13 +119,13 @@ def add_label_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--unknown-labels",
         choices=("error", "other"),
-        default="error",
+        default=parameter_default(read_labels, "unknown"),
         help="label names not understood: stop with a list of them (default), or count them as other",
     )
     p.add_argument(
         "--labels-format",
         choices=("auto", "intervals", "boris", "frames"),
-        default="auto",
+        default=parameter_default(read_labels, "fmt"),
         help="label file format: interval CSV, BORIS export (aggregated or tabular events, state events "
         "with start and stop), per-frame 0/1 table (one column per behaviour, as SimBA writes); default: "
         "detected from the file",

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from openfield.behavior.settings import POSE_MODEL_DEFAULTS
 from openfield.commands.behavior_options import (
     add_arena_options,
     add_label_options,
@@ -27,6 +28,7 @@ from openfield.commands.behavior_options import (
     required_fps,
 )
 from openfield.errors import OpenfieldError
+from openfield.io.names import BEHAVIOR_SUMMARY_TABLE, labeled_video_path
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +68,8 @@ def add_pose_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--cv-blocks",
         type=int_at_least(2),
-        default=5,
-        help="time blocks for cross-validation of a single recording (default 5)",
+        default=POSE_MODEL_DEFAULTS["n_blocks"],
+        help=f"time blocks for cross-validation of a single recording (default {POSE_MODEL_DEFAULTS['n_blocks']})",
     )
     p.add_argument(
         "--min-bout-s",
@@ -75,7 +77,8 @@ def add_pose_train(sub: argparse._SubParsersAction) -> None:
         default=0.4,
         help="shortest bout kept in predictions, s (default 0.4)",
     )
-    p.add_argument("--threads", type=int_at_least(1), default=1, help="classifier threads (default 1)")
+    p.add_argument("--threads", type=int_at_least(1), default=POSE_MODEL_DEFAULTS["n_threads"],
+                   help=f"classifier threads (default {POSE_MODEL_DEFAULTS['n_threads']})")
     p.add_argument(
         "--extended-features",
         action="store_true",
@@ -83,7 +86,7 @@ def add_pose_train(sub: argparse._SubParsersAction) -> None:
         "length change, head motion around the body, corner geometry)",
     )
     add_silhouette_options(p, "with --extended-features, ")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=POSE_MODEL_DEFAULTS["seed"])
     p.set_defaults(func=run_pose_train)
 
 
@@ -252,7 +255,8 @@ def add_pose_predict(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--min-bout-s", type=nonneg_float, default=None, help="shortest bout kept, s (default: the model's)"
     )
-    p.add_argument("--threads", type=int_at_least(1), default=1, help="classifier threads (default 1)")
+    p.add_argument("--threads", type=int_at_least(1), default=POSE_MODEL_DEFAULTS["n_threads"],
+                   help=f"classifier threads (default {POSE_MODEL_DEFAULTS['n_threads']})")
     p.add_argument(
         "--labeled-video",
         nargs="+",
@@ -337,8 +341,8 @@ def run_pose_predict(args: argparse.Namespace) -> int:
                 chosen = [model.classes.index(lab) for lab in labels]
                 probabilities = per_frame[[f"p_{c}" for c in model.classes]].to_numpy()
                 p_label = probabilities[np.arange(len(chosen)), chosen]
-                made = write_labeled_video(videos[i], Path(args.output) / f"{path.stem}_labeled.mp4",
+                made = write_labeled_video(videos[i], labeled_video_path(path.stem, args.output),
                                            read_dlc(path, fps=fps), labels, p_label, None, corners, fps)
                 ledger.record("labeled_video", label_fp, {"labeled_video": made})
-    outputs.write_summary_table(rows, Path(args.output) / "behavior_summary.csv")
+    outputs.write_summary_table(rows, Path(args.output) / BEHAVIOR_SUMMARY_TABLE)
     return 0

@@ -13,10 +13,60 @@ import argparse
 import logging
 from pathlib import Path
 
+from openfield.behavior.crops import CropSettings
+from openfield.behavior.dataset import DatasetSettings
+from openfield.behavior.settings import PREDICTION_DEFAULTS
+from openfield.behavior.vit import TrainSettings
 from openfield.commands.behavior_options import fraction, int_at_least, nonneg_float, require, require_files
+from openfield.commands.defaults import field_default, shown
 from openfield.errors import OpenfieldError
 
 log = logging.getLogger(__name__)
+
+#: Each option of ``behavior dataset`` (its ``dest``) -> the settings class and field it sets: its default is
+#: that field's (:class:`~openfield.behavior.dataset.DatasetSettings`, its crop's
+#: :class:`~openfield.behavior.crops.CropSettings`).
+DATASET_OPTIONS: dict[str, tuple[type, str]] = {
+    "panels": (DatasetSettings, "panels"),
+    "every": (DatasetSettings, "every"),
+    "crop": (CropSettings, "mode"),
+    "crop_fraction": (CropSettings, "size_fraction"),
+    "crop_size": (CropSettings, "size_px"),
+    "animal": (CropSettings, "animal"),
+    "val_fraction": (DatasetSettings, "val_fraction"),
+    "split_by": (DatasetSettings, "split_by"),
+    "seed": (DatasetSettings, "seed"),
+}
+
+#: Each option of ``behavior train`` (its ``dest``) -> the field of :class:`~openfield.behavior.vit.TrainSettings`
+#: it sets: its default is that field's.
+TRAIN_OPTIONS = {
+    "checkpoint": "checkpoint",
+    "layers": "layers",
+    "hidden_size": "hidden_size",
+    "image_size": "image_size",
+    "patch_size": "patch_size",
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "lr": "learning_rate",
+    "patience": "patience",
+    "balance": "balance",
+    "seed": "seed",
+    "device": "device",
+}
+
+#: The options of ``behavior predict`` whose defaults are :data:`~openfield.behavior.settings.PREDICTION_DEFAULTS`
+#: (the same names).
+PREDICT_OPTIONS = ("min_bout_s", "window_s", "every", "max_frames")
+
+
+def _dataset(dest: str) -> object:
+    return field_default(*DATASET_OPTIONS[dest])
+
+
+def _train(dest: str) -> object:
+    return field_default(TrainSettings, TRAIN_OPTIONS[dest])
+
 
 #: Libraries the Vision Transformer actions need.
 VIT_PACKAGES = ("torch", "transformers", "sklearn")
@@ -43,22 +93,25 @@ def add_dataset(group: argparse._SubParsersAction) -> None:
                    help="optional DeepLabCut pose CSV per video to centre the crops")
     p.add_argument("--clips", nargs="+", type=Path,
                    help="a folder of clips, or clip files; the class comes from the file name")
-    p.add_argument("--panels", type=int_at_least(1), default=3,
-                   help="side-by-side panels in each clip, each its own source (default 3)")
-    p.add_argument("--every", type=int_at_least(1), default=1, help="keep every n-th video frame (default 1: all)")
-    p.add_argument("--crop", choices=["animal", "full"], default="animal",
+    p.add_argument("--panels", type=int_at_least(1), default=_dataset("panels"),
+                   help=f"side-by-side panels in each clip, each its own source (default {shown(_dataset('panels'))})")
+    p.add_argument("--every", type=int_at_least(1), default=_dataset("every"),
+                   help=f"keep every n-th video frame (default {shown(_dataset('every'))}: all)")
+    p.add_argument("--crop", choices=["animal", "full"], default=_dataset("crop"),
                    help="square around the mouse (default) or the full frame")
-    p.add_argument("--crop-fraction", type=fraction(), default=0.5,
-                   help="side of the crop as a fraction of the frame's shorter side (default 0.5)")
-    p.add_argument("--crop-size", type=int_at_least(0), default=0,
+    p.add_argument("--crop-fraction", type=fraction(), default=_dataset("crop_fraction"),
+                   help="side of the crop as a fraction of the frame's shorter side "
+                        f"(default {shown(_dataset('crop_fraction'))})")
+    p.add_argument("--crop-size", type=int_at_least(0), default=_dataset("crop_size"),
                    help="side of the crop in pixels (overrides the fraction)")
-    p.add_argument("--animal", choices=["auto", "dark", "light"], default="auto",
+    p.add_argument("--animal", choices=["auto", "dark", "light"], default=_dataset("animal"),
                    help="the mouse's contrast with the floor, for the blob detector")
-    p.add_argument("--val-fraction", type=fraction(low_open=False, high_closed=False), default=0.3,
-                   help="fraction of the sources of each class kept for validation (default 0.3)")
-    p.add_argument("--split-by", choices=["source", "clip"], default="source",
+    p.add_argument("--val-fraction", type=fraction(low_open=False, high_closed=False), default=_dataset("val_fraction"),
+                   help=f"fraction of the sources of each class kept for validation "
+                        f"(default {shown(_dataset('val_fraction'))})")
+    p.add_argument("--split-by", choices=["source", "clip"], default=_dataset("split_by"),
                    help="unit of the split: a source (video / clip panel) or a whole clip")
-    p.add_argument("--seed", type=int, default=0, help="seed of the split")
+    p.add_argument("--seed", type=int, default=_dataset("seed"), help="seed of the split")
     p.add_argument("--overwrite", action="store_true", help="build again even if built with these settings")
     p.set_defaults(func=run_dataset)
 
@@ -79,28 +132,34 @@ def add_train(group: argparse._SubParsersAction) -> None:
                    help="model folder (default fine_tuning_ViT/model)")
     p.add_argument("--training-dir", type=Path,
                    help="logs and curves (default: 'training' beside the model folder)")
-    p.add_argument("--checkpoint", default=None,
-                   help="hub id or local checkpoint (default google/vit-base-patch16-224-in21k)")
+    p.add_argument("--checkpoint", default=_train("checkpoint"),
+                   help=f"hub id or local checkpoint (default {_train('checkpoint')})")
     p.add_argument("--from-scratch", action="store_true",
                    help="build a new ViT from a config (no download; see --layers, --hidden-size, --image-size)")
-    p.add_argument("--layers", type=int_at_least(1), default=4, help="from scratch: transformer layers (default 4)")
-    p.add_argument("--hidden-size", type=int_at_least(1), default=128, help="from scratch: width (default 128)")
-    p.add_argument("--image-size", type=int_at_least(1), default=64,
-                   help="from scratch: input side in pixels (default 64)")
-    p.add_argument("--patch-size", type=int_at_least(0), default=0,
+    p.add_argument("--layers", type=int_at_least(1), default=_train("layers"),
+                   help=f"from scratch: transformer layers (default {shown(_train('layers'))})")
+    p.add_argument("--hidden-size", type=int_at_least(1), default=_train("hidden_size"),
+                   help=f"from scratch: width (default {shown(_train('hidden_size'))})")
+    p.add_argument("--image-size", type=int_at_least(1), default=_train("image_size"),
+                   help=f"from scratch: input side in pixels (default {shown(_train('image_size'))})")
+    p.add_argument("--patch-size", type=int_at_least(0), default=_train("patch_size"),
                    help="from scratch: patch side (default image size / 8)")
-    p.add_argument("--epochs", type=int_at_least(1), default=30, help="most epochs (default 30)")
-    p.add_argument("--batch-size", type=int_at_least(0), default=0, help="default 64 on GPU, 16 on CPU")
-    p.add_argument("--lr", type=nonneg_float, default=0.0, help="learning rate (default 3e-4 scratch, 5e-5 fine-tune)")
-    p.add_argument("--patience", type=int_at_least(1), default=6,
-                   help="stop after this many epochs without a better validation macro-F1 (default 6)")
-    p.add_argument("--balance", choices=["weights", "sampler", "none"], default="weights",
+    p.add_argument("--epochs", type=int_at_least(1), default=_train("epochs"),
+                   help=f"most epochs (default {shown(_train('epochs'))})")
+    p.add_argument("--batch-size", type=int_at_least(0), default=_train("batch_size"),
+                   help="default 64 on GPU, 16 on CPU")
+    p.add_argument("--lr", type=nonneg_float, default=_train("lr"),
+                   help="learning rate (default 3e-4 scratch, 5e-5 fine-tune)")
+    p.add_argument("--patience", type=int_at_least(1), default=_train("patience"),
+                   help=f"stop after this many epochs without a better validation macro-F1 "
+                        f"(default {shown(_train('patience'))})")
+    p.add_argument("--balance", choices=["weights", "sampler", "none"], default=_train("balance"),
                    help="class imbalance: weighted loss (default), balanced sampling, or none")
     p.add_argument("--no-augment", action="store_true", help="no flips / rotations / brightness changes")
     p.add_argument("--baseline", action="store_true",
                    help="also score a logistic-regression baseline on the same split")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--seed", type=int, default=_train("seed"))
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=_train("device"))
     p.add_argument("--overwrite", action="store_true",
                    help="train again even if the model is trained with these settings on this dataset")
     p.set_defaults(func=run_train)
@@ -120,13 +179,17 @@ def add_predict(group: argparse._SubParsersAction) -> None:
     p.add_argument("videos", nargs="+", type=Path, help="video file(s)")
     p.add_argument("--model", required=True, type=Path, help="model folder from `openfield behavior train`")
     p.add_argument("-o", "--output", required=True, type=Path, help="output folder")
-    p.add_argument("--min-bout-s", type=nonneg_float, default=0.5,
-                   help="bouts shorter than this are merged into their neighbours (default 0.5 s)")
-    p.add_argument("--window-s", type=nonneg_float, default=0.5,
-                   help="moving-average window of the probabilities (default 0.5 s; 0: none)")
-    p.add_argument("--every", type=int_at_least(1), default=1,
-                   help="classify every n-th frame, holding the result in between (default 1)")
-    p.add_argument("--max-frames", type=int_at_least(1), default=None, help="analyse only the first N frames")
+    p.add_argument("--min-bout-s", type=nonneg_float, default=PREDICTION_DEFAULTS["min_bout_s"],
+                   help="bouts shorter than this are merged into their neighbours "
+                        f"(default {shown(PREDICTION_DEFAULTS['min_bout_s'])} s)")
+    p.add_argument("--window-s", type=nonneg_float, default=PREDICTION_DEFAULTS["window_s"],
+                   help="moving-average window of the probabilities "
+                        f"(default {shown(PREDICTION_DEFAULTS['window_s'])} s; 0: none)")
+    p.add_argument("--every", type=int_at_least(1), default=PREDICTION_DEFAULTS["every"],
+                   help="classify every n-th frame, holding the result in between "
+                        f"(default {shown(PREDICTION_DEFAULTS['every'])})")
+    p.add_argument("--max-frames", type=int_at_least(1), default=PREDICTION_DEFAULTS["max_frames"],
+                   help="analyse only the first N frames")
     p.add_argument("--poses", nargs="+", type=Path, default=[],
                    help="optional DeepLabCut pose CSV per video (same order) to centre the crops")
     p.add_argument("--batch-size", type=int_at_least(0), default=0, help="default 64 on GPU, 16 on CPU")
@@ -139,8 +202,6 @@ def add_predict(group: argparse._SubParsersAction) -> None:
 def run_dataset(args: argparse.Namespace) -> int:
     """Run ``openfield behavior dataset``."""
     # the command's work, imported when it runs: the CLI imports every command module to build its parser
-    from openfield.behavior.crops import CropSettings
-    from openfield.behavior.dataset import DatasetSettings
     from openfield.pipeline.vit import dataset_step
 
     clips = args.clips
@@ -168,12 +229,11 @@ def run_train(args: argparse.Namespace) -> int:
     """Run ``openfield behavior train``."""
     # the command's work, imported when it runs: the CLI imports every command module to build its parser
     from openfield.behavior.baseline import baseline_logistic
-    from openfield.behavior.vit import DEFAULT_CHECKPOINT, TrainSettings
     from openfield.pipeline.vit import training_step
 
     require(*VIT_PACKAGES, action="train")
     settings = TrainSettings(
-        checkpoint=args.checkpoint or DEFAULT_CHECKPOINT,
+        checkpoint=args.checkpoint,
         from_scratch=args.from_scratch,
         layers=args.layers,
         hidden_size=args.hidden_size,

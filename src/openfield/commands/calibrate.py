@@ -10,9 +10,17 @@ import cv2
 import numpy as np
 
 from openfield import calibration as cal_mod
+from openfield.arena.rectangle import calibrate_arena
+from openfield.arena.reference import calibrate_mouse
+from openfield.commands.defaults import parameter_default, shown
 from openfield.errors import OpenfieldError
 
 DEFAULT_OUTPUT = Path("images_for_openCV") / "calibration.json"
+
+#: ``--floor`` and ``calibrate mouse --animal``: the defaults of the functions they feed, taken from the
+#: modules that define them (not through :mod:`openfield.calibration`, whose names tests replace).
+FLOOR_DEFAULT = parameter_default(calibrate_arena, "floor")
+ANIMAL_DEFAULT = parameter_default(calibrate_mouse, "animal")
 
 log = logging.getLogger("openfield")
 
@@ -44,8 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             "(center_px, axes_px, angle_deg), a rectangle or a polygon (corners_px)")
     arena.add_argument("--corners", nargs=8, type=float, metavar="XY",
                        help="the four corners in pixels, x1 y1 ... x4 y4 (any order), instead of detection")
-    arena.add_argument("--floor", choices=["auto", "light", "dark"], default="auto",
-                       help="floor brighter or darker than its surround (default auto)")
+    arena.add_argument("--floor", choices=["auto", "light", "dark"], default=FLOOR_DEFAULT,
+                       help=f"floor brighter or darker than its surround (default {shown(FLOOR_DEFAULT)})")
     arena.add_argument("--arenas", type=arena_count, metavar="N|auto",
                        help="several open fields in view: find N floors (or as many as there are: auto), "
                             "numbered row by row from the top-left, and write one calibration per arena")
@@ -59,8 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mouse.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     mouse.add_argument("--mouse-length-cm", type=float, required=True,
                        help="the animal's nose-to-tail-base length in cm")
-    mouse.add_argument("--animal", choices=["auto", "dark", "light"], default="auto",
-                       help="dark animal on a light floor, or the reverse (default auto)")
+    mouse.add_argument("--animal", choices=["auto", "dark", "light"], default=ANIMAL_DEFAULT,
+                       help=f"dark animal on a light floor, or the reverse (default {shown(ANIMAL_DEFAULT)})")
 
     points = methods.add_parser("points", parents=[common], help="from two points a known distance apart")
     points.add_argument("images", nargs="*", type=Path, metavar="IMAGE",

@@ -7,7 +7,13 @@ import logging
 import webbrowser
 from pathlib import Path
 
+from openfield.commands.defaults import parameter_default
+from openfield.draw.server import DrawServer
+
 log = logging.getLogger("openfield")
+
+#: ``--port``: :class:`~openfield.draw.server.DrawServer`'s default (0: a random free port).
+PORT_DEFAULT = parameter_default(DrawServer.__init__, "port")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "given; openfield run reads it without being told. Ctrl-C stops it.",
     )
     p.add_argument("inputs", nargs="+", type=Path, metavar="VIDEO_OR_FOLDER")
-    p.add_argument("--port", type=int, default=0, help="port to listen on (default: a random free one)")
+    p.add_argument("--port", type=int, default=PORT_DEFAULT, help="port to listen on (default: a random free one)")
     p.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")
     p.set_defaults(func=draw)
 

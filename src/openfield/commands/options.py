@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from openfield.commands.defaults import shown
 from openfield.kinematics import KinematicsConfig
 
 #: Each kinematics option (its ``dest``) -> the field of :class:`~openfield.kinematics.KinematicsConfig` it sets:
@@ -40,8 +41,7 @@ def config_default(field: str) -> Any:
 
 def _shown(field: str) -> str:
     """A field's default as the help texts show it (``150``, ``0.25``, ``csv``)."""
-    value = config_default(field)
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return shown(config_default(field))
 
 
 def add_kinematics_options(parser: argparse.ArgumentParser) -> None:

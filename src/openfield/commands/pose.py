@@ -15,9 +15,14 @@ import argparse
 import logging
 from pathlib import Path
 
-from openfield.bodyparts import TRACKER_KEYPOINTS
+from openfield.commands.defaults import parameter_default, shown
 from openfield.device import DEVICES
 from openfield.errors import OpenfieldError
+from openfield.pose import dlc
+from openfield.pose.dlc.analysis import analyze_videos
+from openfield.pose.dlc.evaluation import evaluate
+from openfield.pose.dlc.project import create_project
+from openfield.pose.dlc.training import train
 
 log = logging.getLogger("openfield")
 
@@ -30,6 +35,20 @@ OPTION_MINIMA = {
     "save_epochs": (1, ""),
     "crop_size": (32, " px"),
 }
+
+
+#: The functions of :mod:`openfield.pose.dlc` that each ``pose`` step's options feed (through
+#: :mod:`openfield.pipeline.dlc` for ``train`` and ``analyze``): an option's default is its parameter's there.
+#: Taken from the modules that define them (a test that replaces ``dlc.train`` leaves the defaults alone).
+STEP_FUNCTIONS = {"create": create_project, "train": train, "evaluate": evaluate, "analyze": analyze_videos}
+
+#: Each step's options (their ``dest``) whose defaults are the parameters of the same name of its function.
+STEP_OPTIONS = {"create": ("bodyparts", "project_dir", "experimenter", "net"), "train": ("device", "shuffle"),
+                "evaluate": ("shuffle", "device"), "analyze": ("batch_size", "device", "shuffle", "filter")}
+
+
+def _default(step: str, name: str) -> object:
+    return parameter_default(STEP_FUNCTIONS[step], name)
 
 
 def check_options(args: argparse.Namespace) -> None:
@@ -60,11 +79,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c = sub.add_parser("create", help="a new project (body parts head, body, tail by default)")
     c.add_argument("name", help="project (task) name")
     c.add_argument("--videos", nargs="+", type=Path, required=True, metavar="VIDEO")
-    c.add_argument("--bodyparts", nargs="+", default=list(TRACKER_KEYPOINTS), metavar="NAME")
-    c.add_argument("-d", "--project-dir", type=Path, default=Path("open_field_model"),
-                   help="project folder (default open_field_model/)")
-    c.add_argument("--experimenter", default="openfield", help="scorer name of the labels")
-    c.add_argument("--net", default="resnet_50", help="default network (default resnet_50)")
+    c.add_argument("--bodyparts", nargs="+", default=list(_default("create", "bodyparts")), metavar="NAME")
+    c.add_argument("-d", "--project-dir", type=Path, default=_default("create", "project_dir"),
+                   help=f"project folder (default {shown(_default('create', 'project_dir'))}/)")
+    c.add_argument("--experimenter", default=_default("create", "experimenter"), help="scorer name of the labels")
+    c.add_argument("--net", default=_default("create", "net"),
+                   help=f"default network (default {shown(_default('create', 'net'))})")
     c.add_argument("--link-videos", action="store_true", help="link the videos instead of copying them")
     c.set_defaults(func=run_create)
 
@@ -81,13 +101,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--config", type=Path, required=True)
     t.add_argument("--epochs", type=int, help="epochs (default: the model config's, 200)")
     t.add_argument("--net", help="network type, e.g. resnet_50, cspnext_s, hrnet_w32 (default: config's)")
-    t.add_argument("--device", default="auto", choices=DEVICES)
+    t.add_argument("--device", default=_default("train", "device"), choices=DEVICES)
     start = t.add_mutually_exclusive_group()
     start.add_argument("--weights", type=Path,
                        help="local weights to start from: DeepLabCut snapshot or backbone state dict")
     start.add_argument("--from-scratch", action="store_true",
                        help="start from a randomly initialised model (no download)")
-    t.add_argument("--shuffle", type=int, default=1)
+    t.add_argument("--shuffle", type=int, default=_default("train", "shuffle"))
     t.add_argument("--batch-size", type=int)
     t.add_argument("--save-epochs", type=int, help="epochs between snapshots")
     t.add_argument("--crop-size", type=int,
@@ -98,8 +118,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     ev = sub.add_parser("evaluate", help="train and test RMSE (px) of the last snapshot, to a CSV")
     ev.add_argument("--config", type=Path, required=True)
-    ev.add_argument("--shuffle", type=int, default=1)
-    ev.add_argument("--device", default="auto", choices=DEVICES)
+    ev.add_argument("--shuffle", type=int, default=_default("evaluate", "shuffle"))
+    ev.add_argument("--device", default=_default("evaluate", "device"), choices=DEVICES)
     ev.add_argument("-o", "--output", type=Path, help="CSV (default: evaluation.csv in the project)")
     ev.set_defaults(func=run_evaluate)
 
@@ -110,10 +130,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     model.add_argument("--superanimal", action="store_true",
                        help="DeepLabCut's SuperAnimal-TopViewMouse instead of a trained project")
     a.add_argument("-o", "--output", type=Path, required=True, help="output folder")
-    a.add_argument("--batch-size", type=int, default=8)
-    a.add_argument("--device", default="auto", choices=DEVICES)
-    a.add_argument("--shuffle", type=int, default=1)
-    a.add_argument("--filter", default="median", choices=["median", "openfield", "none"],
+    a.add_argument("--batch-size", type=int, default=_default("analyze", "batch_size"))
+    a.add_argument("--device", default=_default("analyze", "device"), choices=DEVICES)
+    a.add_argument("--shuffle", type=int, default=_default("analyze", "shuffle"))
+    a.add_argument("--filter", default=_default("analyze", "filter"), choices=["median", "openfield", "none"],
                    help="DeepLabCut's median filter over 5 frames (default), openfield's cleaning "
                         "(likelihood cut-off, gaps, smoothing), or none")
     a.add_argument("--labeled-video", action="store_true", help="also write a video with the points drawn")
@@ -124,9 +144,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_create(args: argparse.Namespace) -> int:
     """``openfield pose create``."""
-    # the command's work, imported when it runs: the CLI imports every command module to build its parser
-    from openfield.pose import dlc
-
     check_options(args)
     config = dlc.create_project(args.name, args.videos, args.bodyparts, args.project_dir,
                                 experimenter=args.experimenter, net=args.net, copy_videos=not args.link_videos)
@@ -136,9 +153,6 @@ def run_create(args: argparse.Namespace) -> int:
 
 def run_extract(args: argparse.Namespace) -> int:
     """``openfield pose extract``."""
-    # the command's work, imported when it runs: the CLI imports every command module to build its parser
-    from openfield.pose import dlc
-
     check_options(args)
     for folder in dlc.extract_frames(args.config, args.numframes):
         print(folder)
@@ -147,9 +161,6 @@ def run_extract(args: argparse.Namespace) -> int:
 
 def run_label(args: argparse.Namespace) -> int:
     """``openfield pose label``."""
-    # the command's work, imported when it runs: the CLI imports every command module to build its parser
-    from openfield.pose import dlc
-
     check_options(args)
     dlc.label_frames(args.config)
     return 0
@@ -171,9 +182,6 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """``openfield pose evaluate``: print the table and write the CSV."""
-    # the command's work, imported when it runs: the CLI imports every command module to build its parser
-    from openfield.pose import dlc
-
     check_options(args)
     result = dlc.evaluate(args.config, shuffle=args.shuffle, device=args.device, out=args.output)
     print(result.T.to_string(header=False))

@@ -114,6 +114,10 @@ def behavior_paths(stem: str, out_dir: str | os.PathLike[str]) -> dict[str, Path
     }
 
 
+#: The behaviour totals of every pose file of ``openfield behavior pose-predict``, one row each, in its output folder.
+BEHAVIOR_SUMMARY_TABLE = "behavior_summary.csv"
+
+
 def prediction_record_path(out_dir: str | os.PathLike[str], stem: str) -> Path:
     """``<out_dir>/<stem>_vit_predict.json``: settings, totals and timing of a ViT prediction."""
     return Path(out_dir) / f"{stem}_vit_predict.json"
@@ -136,6 +140,7 @@ COMPARISON = "comparison.png"
 __all__ = [
     "BATCH_SUMMARY",
     "BEHAVIOR_SUMMARY_SUFFIX",
+    "BEHAVIOR_SUMMARY_TABLE",
     "COMPARISON",
     "LABELED_SUFFIX",
     "PLOTS",

@@ -30,6 +30,7 @@ from openfield import timebase
 from openfield.behavior.feature_arena import feature_arena
 from openfield.behavior.outputs import load_pose_model, write_timeline
 from openfield.behavior.predict import predict_behavior
+from openfield.behavior.settings import POSE_MODEL_DEFAULTS
 from openfield.behavior.silhouette import MEASURES as SILHOUETTE_MEASURES
 from openfield.behavior.silhouette import add_silhouette
 from openfield.behavior.timeline import timeline_from_dataset
@@ -62,7 +63,7 @@ def pose_behavior_step(
     frame_times: str | os.PathLike[str] | None = None,
     window: tuple[int, int] | None = None,
     min_bout_s: float | None = None,
-    threads: int = 1,
+    threads: int = POSE_MODEL_DEFAULTS["n_threads"],
 ) -> tuple[str, dict[str, Any]]:
     """A recording's behaviour from its pose with a pose classifier, unless recorded with these settings.
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from openfield.behavior.labels import default_behaviors
+from openfield.behavior.settings import PREDICTION_DEFAULTS
 from openfield.errors import OpenfieldError
 from openfield.io.timestamps import read_frame_times
 from openfield.pipeline.config import behavior_columns
@@ -25,22 +26,18 @@ from openfield.quality import frame_times_from_timestamps
 
 log = logging.getLogger(__name__)
 
-#: Prediction options that enter the ``behavior`` fingerprint only when they differ from these (the fingerprint
-#: of a default prediction is the one ``openfield run --behavior-model`` has always recorded).
-PREDICTION_DEFAULTS: dict[str, Any] = {"min_bout_s": 0.5, "window_s": 0.5, "every": 1, "max_frames": None}
-
 
 def vit_prediction_step(
     ledger: Ledger,
     video: str | os.PathLike[str],
     model: str | os.PathLike[str],
     *,
-    min_bout_s: float = 0.5,
-    window_s: float = 0.5,
+    min_bout_s: float = PREDICTION_DEFAULTS["min_bout_s"],
+    window_s: float = PREDICTION_DEFAULTS["window_s"],
     batch_size: int = 0,
     device: str = "auto",
-    every: int = 1,
-    max_frames: int | None = None,
+    every: int = PREDICTION_DEFAULTS["every"],
+    max_frames: int | None = PREDICTION_DEFAULTS["max_frames"],
     pose: str | os.PathLike[str] | None = None,
     pose_fp: str | None = None,
     frame_times: str | os.PathLike[str] | None = None,
