@@ -95,13 +95,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console() -> None:
-    """The ``openfield`` program: :func:`main`, then an exit without the interpreter's teardown.
+    """The ``openfield`` program: :func:`main` with one OpenBLAS thread, then an exit without the interpreter's
+    teardown.
 
     Once the command has finished (its files written and closed, its
     workers joined), the interpreter's own teardown (freeing every module and
     object) costs ~0.3 s of CPU after a command that used the pose data; the
     log and the standard streams are flushed and the process ends at once.
     """
+    # numpy's and scipy's OpenBLAS: one thread unless the user says otherwise (set before numpy loads). Its idle
+    # threads spin: ~0.5 s of CPU and no wall time gained on an hour of pose (the matrices are (frames, 3) x
+    # (3, 3) products and small systems); `--jobs N` workers are capped the same way (parallel.limit_threads).
+    # Torch's own threads (DeepLabCut, the ViT) are not these.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     code = main()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
