@@ -60,12 +60,12 @@ def load() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
-def timed(cmd: list[str], cores: set[int] | None = None) -> tuple[float, float]:
+def timed(cmd: list[str], cores: set[int] | None = None, env: dict[str, str] | None = None) -> tuple[float, float]:
     """Run a command: (wall seconds, CPU seconds of it and of every process it waited for)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     pin = (lambda: os.sched_setaffinity(0, cores)) if cores is not None else None
-    done = subprocess.run(cmd, env=ENV, capture_output=True, text=True, preexec_fn=pin)  # noqa: PLW1509
+    done = subprocess.run(cmd, env=env or ENV, capture_output=True, text=True, preexec_fn=pin)  # noqa: PLW1509
     wall = time.perf_counter() - t0
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
@@ -155,7 +155,8 @@ def import_floor(repeat: int) -> float:
     """CPU seconds of a fresh Python importing what a run's workers are forked with (``parallel.PRELOAD``)."""
     code = ("import openfield.cli, openfield.commands.run; from openfield.pipeline.parallel import PRELOAD; "
             "import importlib; [importlib.import_module(m) for m in PRELOAD]")
-    return statistics.median(timed([sys.executable, "-c", code])[1] for _ in range(repeat))
+    env = {**ENV, "OPENBLAS_NUM_THREADS": "1"}  # as the openfield command sets it (cli.console)
+    return statistics.median(timed([sys.executable, "-c", code], env=env)[1] for _ in range(repeat))
 
 
 def kinematics_part(tmp: Path, repeat: int) -> None:
@@ -169,17 +170,22 @@ def kinematics_part(tmp: Path, repeat: int) -> None:
     read = [sys.executable, "-c", f"import pandas as pd; pd.read_csv({str(csv)!r}, header=[0, 1, 2], index_col=0)"]
     cmd = [sys.executable, "-m", "openfield", "kinematics", str(csv), "--arena-from-bodyparts", "tl", "tr", "br",
            "bl", "--arena-size-cm", "40", "40", "--fps", "30", "-o", str(tmp / "kin"), "--overwrite"]
-    reads, cmds = [], []
+    reads, reads1, cmds = [], [], []
     for _ in range(repeat + 1):
         reads.append(timed(read))
+        reads1.append(timed(read, env={**ENV, "OPENBLAS_NUM_THREADS": "1"}))
         cmds.append(timed(cmd))
     r, c = statistics.median(x[1] for x in reads), statistics.median(x[1] for x in cmds)
+    r1 = statistics.median(x[1] for x in reads1)
     print(f"file: {csv.stat().st_size / 1e6:.0f} MB, 108,000 frames x 20 body parts; median of {repeat + 1} "
           "interleaved runs, CPU seconds of each process")
     print("| | CPU s | wall s |\n|---|---|---|")
     print(f"| fresh `python -c` pandas read | {r:.2f} | {statistics.median(x[0] for x in reads):.2f} |")
     print(f"| `openfield kinematics` (4 plots, CSV table) | {c:.2f} | {statistics.median(x[0] for x in cmds):.2f} |")
-    print(f"ratio command / fresh read: **{c / r:.2f}** (CPU; issue 27: <= 3); wall "
+    print(f"| the same read with `OPENBLAS_NUM_THREADS=1` (as the command sets it) | {r1:.2f} | "
+          f"{statistics.median(x[0] for x in reads1):.2f} |")
+    print(f"ratio command / fresh read: **{c / r:.2f}** (CPU; issue 27: <= 3), {c / r1:.2f} against the one-thread "
+          "read; wall "
           f"{statistics.median(x[0] for x in cmds) / statistics.median(x[0] for x in reads):.2f}; {load()}")
 
 
