@@ -42,6 +42,7 @@ from openfield.io.names import REPORT, output_paths
 from openfield.kinematics import KinematicsConfig, analyze_pose, summarize
 from openfield.kinematics import bout_table as kinematics_bout_table
 from openfield.pipeline import RunConfig, run_videos
+from openfield.pipeline.ledger import Ledger, fingerprint
 from openfield.synthetic import (
     bouts_trajectory,
     bouts_truth,
@@ -108,7 +109,7 @@ def run_demo(
     seed: int = 3,
     progress: bool = True,
 ) -> tuple[pd.DataFrame, Path]:
-    """Render the demo video (unless already there), run the main job, compare with the truth.
+    """Render the demo video (unless rendered with these settings: the ledger), run the main job, compare.
 
     Parameters
     ----------
@@ -134,10 +135,14 @@ def run_demo(
     truth_path = video_dir / f"{DEMO_NAME}_truth.csv"
     geometry_path = video_dir / f"{DEMO_NAME}_arena.json"
     bouts_truth_path = video_dir / f"{DEMO_NAME}_bouts_truth.csv"
-    fresh = video.exists() and truth_path.exists() and geometry_path.exists() and bouts_truth_path.exists()
-    if fresh and json.loads(geometry_path.read_text()).get("motion") != DEMO_MOTION:
-        fresh = False
-    if not fresh:
+    # rendered again only when one of these changed (or a file is missing): the ledger's resume, as every step
+    settings = {"duration_s": duration_s, "fps": fps, "image_size": list(image_size),
+                "arena_size_cm": list(arena_size_cm), "seed": seed, "motion": DEMO_MOTION, "phase_s": PHASE_S,
+                "cruise_s": CRUISE_S, "pause_s": PAUSE_S, "start_pause_s": START_PAUSE_S, "tilt": 0.1,
+                "animal": "dark", "motion_blur": True, "noise_sd": 4.0}
+    ledger = Ledger(video_dir, DEMO_NAME)
+    fp = fingerprint("render", settings)
+    if not ledger.current("render", fp):
         log.info("rendering a %.0f s synthetic video in %s", duration_s, video_dir)
         plan, start = make_bout_plan(duration_s, arena_size_cm, seed, phase_s=PHASE_S, pause_s=PAUSE_S,
                                      cruise_s=CRUISE_S)
@@ -146,6 +151,8 @@ def run_demo(
                      image_size=image_size, tilt=0.1, animal="dark", motion_blur=True, noise_sd=4.0, seed=seed,
                      progress=progress, motion=DEMO_MOTION)
         write_csv(bouts_truth(plan, start, START_PAUSE_S, arena_size_cm).round(6), bouts_truth_path)
+        ledger.record("render", fp, {"video": video, "truth": truth_path, "geometry": geometry_path,
+                                     "bouts_truth": bouts_truth_path})
     geometry = json.loads(geometry_path.read_text())
     size = tuple(geometry["arena_size_cm"])
     results = run_videos([video], results_dir, RunConfig(arena_size_cm=size, progress=progress))
@@ -213,7 +220,7 @@ def run_demo_arenas(
     seed: int = 3,
     progress: bool = True,
 ) -> tuple[pd.DataFrame, Path]:
-    """Render a video of ``n_arenas`` open fields (unless already there), run the main job, compare per arena.
+    """Render a video of ``n_arenas`` open fields (unless rendered with these settings), run the job, compare.
 
     Parameters
     ----------
@@ -247,18 +254,21 @@ def run_demo_arenas(
     video_dir, results_dir = out_dir / "video", out_dir / "results"
     video = video_dir / f"{DEMO_ARENAS_NAME}.mp4"
     geometry_path = video_dir / f"{DEMO_ARENAS_NAME}_arenas.json"
-    wanted = {"rows": rows, "cols": cols, "n_frames": int(round(duration_s * fps)), "seed": seed}
-    fresh = video.exists() and geometry_path.exists()
-    if fresh:
-        geometry = json.loads(geometry_path.read_text())
-        fresh = all(geometry.get(k) == v for k, v in wanted.items()) and all(
-            (video_dir / f).exists() for f in geometry["truth_files"] if f)
-    if not fresh:
+    rotation = [3.0 if k == 1 else 0.0 for k in range(n_arenas)]
+    # rendered again only when one of these changed (or a file is missing): the ledger's resume, as every step
+    settings = {"rows": rows, "cols": cols, "duration_s": duration_s, "fps": fps,
+                "arena_size_cm": list(arena_size_cm), "seed": seed, "motion": MOTION, "noise_sd": 4.0,
+                "rotation_deg": rotation}
+    ledger = Ledger(video_dir, DEMO_ARENAS_NAME)
+    fp = fingerprint("render", settings)
+    if not ledger.current("render", fp):
         log.info("rendering a %.0f s synthetic video of %d x %d arenas in %s", duration_s, rows, cols, video_dir)
-        rotation = [3.0 if k == 1 else 0.0 for k in range(n_arenas)]
         render_arenas_video(video_dir, DEMO_ARENAS_NAME, rows, cols, arena_size_cm=arena_size_cm, fps=fps,
                             duration_s=duration_s, rotation_deg=rotation, seed=seed, motion=MOTION, noise_sd=4.0,
                             progress=progress)
+        truths = [f for f in json.loads(geometry_path.read_text())["truth_files"] if f]
+        ledger.record("render", fp, {"video": video, "geometry": geometry_path,
+                                     **{f"truth_{k}": video_dir / f for k, f in enumerate(truths, 1)}})
     geometry = json.loads(geometry_path.read_text())
     size = tuple(geometry["arena_size_cm"])
     config = RunConfig(arena_size_cm=size, arenas=n_arenas, progress=progress)

@@ -73,3 +73,31 @@ def test_demo_with_four_arenas_matches_each_arenas_truth(tmp_path, capsys):
     assert video.stat().st_mtime_ns == mtime
     assert main(["demo", "--arenas", "0", "-o", str(out)]) == 2
     assert "demo --arenas needs at least 2 arenas" in capsys.readouterr().err
+
+
+def test_demo_video_rendered_again_only_when_its_settings_change(tmp_path, monkeypatch):
+    """The demo's input resumes through the ledger like every step: the same settings reuse the video; another
+    duration renders a video of that duration (the old check reused any video that was there)."""
+    import openfield.demo as demo
+
+    calls = []
+    real = demo.render_video
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("fps"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(demo, "render_video", counted)
+    out = tmp_path / "demo"
+    small = {"image_size": (320, 240), "arena_size_cm": (40.0, 40.0), "progress": False}
+    truth = out / "video" / f"{demo.DEMO_NAME}_truth.csv"
+    demo.run_demo(out, duration_s=6.0, **small)
+    short = len(pd.read_csv(truth))
+    demo.run_demo(out, duration_s=6.0, **small)
+    assert len(calls) == 1  # the same settings: the video is reused
+    demo.run_demo(out, duration_s=8.0, **small)
+    assert len(calls) == 2
+    assert len(pd.read_csv(truth)) > short  # the longer video asked for, not the one that was there
+    (out / "video" / f"{demo.DEMO_NAME}_bouts_truth.csv").unlink()  # a file of the input missing
+    demo.run_demo(out, duration_s=8.0, **small)
+    assert len(calls) == 3
