@@ -302,6 +302,12 @@ def load_pose_model(path: str | os.PathLike[str]) -> Any:
     Raises
     ------
     OpenfieldError
-        See :func:`openfield.behavior.model_files.load_model_file`.
+        See :func:`openfield.behavior.model_files.load_model_file`; also when scikit-learn or skops (the
+        'behavior' extra) is not installed, naming the model.
     """
-    return load_model_file(path)
+    try:
+        return load_model_file(path)
+    except ImportError as exc:
+        raise OpenfieldError(
+            f"a pose behaviour model needs scikit-learn and skops ({exc}); install the 'behavior' extra", path
+        ) from exc

@@ -405,13 +405,7 @@ def check_behavior_model(path: Path, keypoints: list[str], silhouette: bool = Fa
     if kind == "vit":
         check_model_folder(path)  # weights in safetensors, readable: once, before the batch
     if kind == "pose":
-        try:
-            model = load_pose_model(path)
-        except ImportError as exc:
-            raise OpenfieldError(
-                f"a pose behaviour model needs scikit-learn and skops ({exc}); install the 'behavior' extra",
-                path,
-            ) from exc
+        model = load_pose_model(path)  # (a clear error without the 'behavior' extra)
         missing = model.missing_body_parts(keypoints)
         if missing:
             raise OpenfieldError(

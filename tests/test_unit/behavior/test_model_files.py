@@ -125,3 +125,16 @@ def test_a_type_outside_the_trusted_list_is_refused(tmp_path):
     sio.dump({"kind": model_files.POSE_MODEL_KIND, "x": _Stranger()}, path)
     with pytest.raises(OpenfieldError, match="does not trust.*_Stranger"):
         outputs.load_pose_model(path)
+
+
+def test_a_pose_model_without_the_behavior_extra_says_so_naming_the_file(tmp_path, monkeypatch):
+    """scikit-learn or skops missing: one line naming the model and the extra to install, from the one loader."""
+
+    def missing(path):
+        raise ImportError("No module named 'skops'")
+
+    monkeypatch.setattr(outputs, "load_model_file", missing)
+    model = tmp_path / "m.joblib"
+    with pytest.raises(OpenfieldError, match="needs scikit-learn and skops.*'behavior' extra") as err:
+        outputs.load_pose_model(model)
+    assert str(err.value.path) == str(model)

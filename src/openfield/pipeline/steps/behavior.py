@@ -103,12 +103,7 @@ def _pose_behavior(ledger: Ledger, video: Path, model_path: Path, pose: Path, po
                    window: tuple[int, int] | None = None) -> tuple[str, dict[str, Any]]:
     """:func:`behavior_step` with a pose classifier (``frame_times``: a variable frame rate's timestamps;
     ``window``: the trial's frames)."""
-    try:
-        model = load_pose_model(model_path)  # loads scikit-learn and skops, the 'behavior' extra
-    except ImportError as exc:
-        raise OpenfieldError(
-            f"a pose behaviour model needs scikit-learn and skops ({exc}); install the 'behavior' extra"
-        ) from exc
+    model = load_pose_model(model_path)  # loads scikit-learn and skops, the 'behavior' extra
     silhouette = silhouette_path(pose) if model.uses_silhouette else None
     if silhouette is not None:
         _check_run_silhouette(silhouette, model_path)

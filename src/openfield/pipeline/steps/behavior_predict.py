@@ -109,12 +109,7 @@ def pose_behavior_step(
     """
     model_path, pose = Path(model_path), Path(pose)
     if model is None:
-        try:
-            model = load_pose_model(model_path)  # loads scikit-learn and skops, the 'behavior' extra
-        except ImportError as exc:
-            raise OpenfieldError(
-                f"a pose behaviour model needs scikit-learn and skops ({exc}); install the 'behavior' extra"
-            ) from exc
+        model = load_pose_model(model_path)  # loads scikit-learn and skops, the 'behavior' extra
     min_bout = model.min_bout_s if min_bout_s is None else float(min_bout_s)
     inputs = [pose_fp] + ([cal_fp] if model.uses_arena and cal_fp else [])
     settings: dict[str, Any] = {"kind": "pose", "min_bout_s": min_bout, "fps": fps}
