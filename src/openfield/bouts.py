@@ -563,7 +563,6 @@ def bout_table(
     return table[BOUT_COLUMNS]
 
 
-
 def summarize_bouts(table: pd.DataFrame, has_zones: bool = True) -> dict[str, Any]:
     """Bout count and mean bout measures, whole recording and per zone of start.
 

@@ -218,8 +218,6 @@ def arena_from_dict(d: Any, path: Any = None) -> ArenaGeometry:
         raise OpenfieldError(exc.message, path) from None
 
 
-
-
 # --------------------------------------------------------------------------- maps to cm
 
 

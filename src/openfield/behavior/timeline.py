@@ -307,7 +307,6 @@ def behavior_totals(bouts: pd.DataFrame, duration_s: float, behaviors: Sequence[
     return out
 
 
-
 # --------------------------------------------------------------------------- probabilities
 
 
@@ -321,7 +320,6 @@ def labels_from_probabilities(
         raise ValueError(f"probabilities must have shape (n_frames, {len(classes)}), got {probabilities.shape}")
     raw = np.asarray(classes, dtype=object)[np.argmax(probabilities, axis=1)]
     return smooth_labels(raw, fps, min_bout_s, times_s)
-
 
 
 def smooth_probabilities(probabilities: np.ndarray, fps: float, window_s: float) -> np.ndarray:

@@ -54,7 +54,6 @@ IMAGE_SETTINGS = ("every", "panels", "crop", "split_by")
 DATASET_FILES = ("manifest.csv", "split.json", "dataset.json")
 
 
-
 def dataset_step(
     out_dir: str | os.PathLike[str],
     folders: str | os.PathLike[str] | None = None,
